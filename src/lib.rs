@@ -1,0 +1,51 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Map of the crate
+//!
+//! - Lifecycle: [`Model`] and its stages [`Untrained`], [`Submitted`], [`Approved`], [`Rejected`],
+//!   [`Retraining`], [`Deployed`]; the runtime [`Status`].
+//! - Inputs the host builds: [`TrainingOutcome`] (with [`Metrics`] and a [`Digest`]), [`Review`],
+//!   [`DecisionContext`], [`Timestamp`], and a [`Deployer`] hook returning a [`Receipt`].
+//! - Policies: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
+//!   [`Finding`]); built-in rules [`MetricGate`] and [`Quorum`]; tuples of policies mean "all of".
+//! - Records: the audit trail ([`Event`]), the [`Decision`] inside an approved model, and
+//!   [`AnyModel`] for storage with checked [`AnyModel::restore`].
+//! - Errors: one type per operation; a failed transition hands the model back inside a
+//!   [`TransitionError`].
+
+mod audit;
+mod decide;
+mod decision;
+mod deploy;
+mod error;
+mod model;
+mod outcome;
+mod persist;
+mod policy;
+mod record;
+mod replay;
+mod retrain;
+mod review;
+mod stage;
+mod submit;
+mod text;
+mod time;
+
+pub use audit::{Actor, Event, EventKind};
+pub use decide::{Decided, DecisionContext};
+pub use decision::Decision;
+pub use deploy::{DeployError, Deployer, Receipt};
+pub use error::TransitionError;
+pub use model::Model;
+pub use outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
+pub use persist::{AnyModel, FORMAT_VERSION, RestoreError, Restored};
+pub use policy::{Finding, MetricGate, Policy, Quorum, ReviewContext, Value, Verdict, VerdictKind};
+pub use record::RecordError;
+pub use replay::TrailError;
+pub use review::{Review, Vote};
+pub use stage::{
+    Approved, Deployed, Rejected, Retraining, Stage, Status, Submission, Submitted, Untrained,
+};
+pub use submit::{SubmitError, Trainable};
+pub use text::{TextError, TextProblem};
+pub use time::{TimeWentBackwards, Timestamp};

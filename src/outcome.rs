@@ -1,0 +1,194 @@
+//! What the host's training produced: metrics, the artifact digest, notes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::{self, TextError};
+
+/// An outcome or metric the host built is refused.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutcomeError {
+    /// A metric value is NaN or infinite.
+    #[error("metric `{metric}` is {value}; metric values must be finite numbers")]
+    NonFinite {
+        /// The metric's name.
+        metric: String,
+        /// The value that was refused.
+        value: f64,
+    },
+    /// A metric name is empty, holds a control character or is too long.
+    #[error("invalid metric name: {0}")]
+    MetricName(#[source] TextError),
+    /// The artifact digest is empty, holds a control character or is too long.
+    #[error("invalid artifact digest: {0}")]
+    Digest(#[source] TextError),
+}
+
+/// Named metric values, all finite.
+///
+/// NaN and infinities never enter: they are refused when the metrics are built (or
+/// deserialized), with an error that names the metric.
+///
+/// ```
+/// use modelgate::{Metrics, OutcomeError};
+/// let m = Metrics::new([("accuracy", 0.93), ("latency_p99_ms", 41.0)])?;
+/// assert_eq!(m.get("accuracy"), Some(0.93));
+/// assert_eq!(m.get("recall"), None);
+///
+/// let err = Metrics::new([("accuracy", f64::NAN)]).unwrap_err();
+/// assert_eq!(err.to_string(), "metric `accuracy` is NaN; metric values must be finite numbers");
+/// # Ok::<(), OutcomeError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "BTreeMap<String, f64>", into = "BTreeMap<String, f64>")]
+pub struct Metrics(BTreeMap<String, f64>);
+
+impl Metrics {
+    /// Builds metrics from `(name, value)` pairs; a later pair replaces an earlier one of the
+    /// same name.
+    pub fn new<K: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, f64)>,
+    ) -> Result<Self, OutcomeError> {
+        let mut map = BTreeMap::new();
+        for (name, value) in pairs {
+            let name = name.into();
+            text::check("metric", &name).map_err(OutcomeError::MetricName)?;
+            if !value.is_finite() {
+                return Err(OutcomeError::NonFinite {
+                    metric: name,
+                    value,
+                });
+            }
+            map.insert(name, value);
+        }
+        Ok(Self(map))
+    }
+
+    /// The value of the metric `name`, if present.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.0.get(name).copied()
+    }
+
+    /// The metrics in name order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, f64)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    /// The number of metrics.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no metrics.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl TryFrom<BTreeMap<String, f64>> for Metrics {
+    type Error = OutcomeError;
+
+    fn try_from(map: BTreeMap<String, f64>) -> Result<Self, OutcomeError> {
+        Self::new(map)
+    }
+}
+
+impl From<Metrics> for BTreeMap<String, f64> {
+    fn from(m: Metrics) -> Self {
+        m.0
+    }
+}
+
+/// The content hash of a trained artifact, as the host computed it (e.g. `sha256:…`).
+///
+/// Opaque to modelgate: it is compared, never parsed. Votes are bound to it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Digest(String);
+
+impl Digest {
+    /// Checks and wraps a digest: non-empty, no control characters, at most 256 bytes.
+    pub fn new(digest: impl Into<String>) -> Result<Self, OutcomeError> {
+        let digest = digest.into();
+        text::check("digest", &digest).map_err(OutcomeError::Digest)?;
+        Ok(Self(digest))
+    }
+
+    /// The digest as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Digest {
+    type Error = OutcomeError;
+
+    fn try_from(s: String) -> Result<Self, OutcomeError> {
+        Self::new(s)
+    }
+}
+
+impl From<Digest> for String {
+    fn from(d: Digest) -> Self {
+        d.0
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the host's training produced: the artifact digest, metrics and free-form notes.
+///
+/// ```
+/// use modelgate::{Metrics, TrainingOutcome};
+/// let outcome = TrainingOutcome::new("sha256:9f2c", Metrics::new([("accuracy", 0.93)])?)?
+///     .with_notes("lr=3e-4, 12 epochs");
+/// assert_eq!(outcome.digest().as_str(), "sha256:9f2c");
+/// # Ok::<(), modelgate::OutcomeError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingOutcome {
+    digest: Digest,
+    metrics: Metrics,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    notes: String,
+}
+
+impl TrainingOutcome {
+    /// An outcome for the artifact with this digest; the digest is checked like [`Digest::new`].
+    pub fn new(digest: impl Into<String>, metrics: Metrics) -> Result<Self, OutcomeError> {
+        Ok(Self {
+            digest: Digest::new(digest)?,
+            metrics,
+            notes: String::new(),
+        })
+    }
+
+    /// The same outcome with free-form notes (hyperparameters, data snapshot, …).
+    #[must_use]
+    pub fn with_notes(mut self, notes: impl Into<String>) -> Self {
+        self.notes = notes.into();
+        self
+    }
+
+    /// The artifact digest.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The notes; empty if none were given.
+    pub fn notes(&self) -> &str {
+        &self.notes
+    }
+}

@@ -1,0 +1,237 @@
+//! What a policy says: a verdict and the findings that explain it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The three possible verdicts, ordered `Reject < Pending < Approve`.
+///
+/// The order is the policy algebra's: "all of" takes the lowest verdict (deny overrides),
+/// "any of" the highest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    /// The model must not go on: reject it.
+    Reject,
+    /// Not decided yet: more evidence (votes) is needed.
+    Pending,
+    /// The model may go on.
+    Approve,
+}
+
+impl fmt::Display for VerdictKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Reject => "reject",
+            Self::Pending => "pending",
+            Self::Approve => "approve",
+        })
+    }
+}
+
+/// An observed or required value in a [`Finding`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Value {
+    /// A number, such as a metric value or threshold.
+    Number(f64),
+    /// A count, such as a number of approvals.
+    Count(u64),
+    /// Nothing was there (a missing metric).
+    Missing,
+    /// A text, such as a role.
+    Text(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Count(n) => write!(f, "{n}"),
+            Self::Missing => f.write_str("missing"),
+            Self::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// One explained observation behind a verdict: which rule, about what, what was observed, what
+/// was required, and a one-line message for people.
+///
+/// ```
+/// use modelgate::{Finding, Value, VerdictKind};
+/// let f = Finding::new(VerdictKind::Reject, "metric_at_least", "accuracy", "accuracy 0.82 is below the minimum 0.9")
+///     .with_observed(Value::Number(0.82))
+///     .with_required(Value::Number(0.9));
+/// assert_eq!(f.to_string(), "accuracy 0.82 is below the minimum 0.9");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    kind: VerdictKind,
+    rule: String,
+    subject: String,
+    observed: Value,
+    required: Value,
+    message: String,
+}
+
+impl Finding {
+    /// A finding of `rule` about `subject` that on its own would give `kind`.
+    pub fn new(
+        kind: VerdictKind,
+        rule: impl Into<String>,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            rule: rule.into(),
+            subject: subject.into(),
+            observed: Value::Missing,
+            required: Value::Missing,
+            message: message.into(),
+        }
+    }
+
+    /// The same finding with the observed value.
+    #[must_use]
+    pub fn with_observed(mut self, observed: Value) -> Self {
+        self.observed = observed;
+        self
+    }
+
+    /// The same finding with the required value.
+    #[must_use]
+    pub fn with_required(mut self, required: Value) -> Self {
+        self.required = required;
+        self
+    }
+
+    /// The verdict this finding alone supports.
+    pub fn kind(&self) -> VerdictKind {
+        self.kind
+    }
+
+    /// The rule that made the finding, e.g. `metric_at_least` or `quorum`.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    /// What it is about: a metric name, `approvals`, a reviewer.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// What was observed.
+    pub fn observed(&self) -> &Value {
+        &self.observed
+    }
+
+    /// What was required.
+    pub fn required(&self) -> &Value {
+        &self.required
+    }
+
+    /// The one-line explanation.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A policy's answer: approve, pending or reject, with the findings that explain it.
+///
+/// `Display` is one line a reviewer understands:
+///
+/// ```
+/// use modelgate::{Finding, Verdict, VerdictKind};
+/// let v = Verdict::new(VerdictKind::Pending, vec![Finding::new(
+///     VerdictKind::Pending, "quorum", "approvals",
+///     "1 of 2 approvals (alice is the submitter and does not count)",
+/// )]);
+/// assert_eq!(v.to_string(), "pending: 1 of 2 approvals (alice is the submitter and does not count)");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    kind: VerdictKind,
+    findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    automatic: Option<String>,
+}
+
+impl Verdict {
+    /// A verdict with its findings.
+    pub fn new(kind: VerdictKind, findings: Vec<Finding>) -> Self {
+        Self {
+            kind,
+            findings,
+            automatic: None,
+        }
+    }
+
+    /// An approval given automatically (without reviewers) by the rule named `rule`; the
+    /// decision record of a model approved this way names the rule.
+    pub fn automatic(rule: impl Into<String>, findings: Vec<Finding>) -> Self {
+        Self {
+            kind: VerdictKind::Approve,
+            findings,
+            automatic: Some(rule.into()),
+        }
+    }
+
+    /// Approve, pending or reject.
+    pub fn kind(&self) -> VerdictKind {
+        self.kind
+    }
+
+    /// Whether the verdict approves.
+    pub fn is_approved(&self) -> bool {
+        self.kind == VerdictKind::Approve
+    }
+
+    /// The findings that explain the verdict.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// The rule that approved automatically, if this is an automatic approval.
+    pub fn automatic_rule(&self) -> Option<&str> {
+        match self.kind {
+            VerdictKind::Approve => self.automatic.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// "All of": the lowest verdict wins (deny overrides); the findings of the parts that gave
+    /// it are kept. With no parts it approves.
+    pub(crate) fn all(parts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let mut out = Verdict::new(VerdictKind::Approve, Vec::new());
+        for part in parts {
+            if part.kind < out.kind {
+                out = part;
+            } else if part.kind == out.kind {
+                out.findings.extend(part.findings);
+                out.automatic = out.automatic.or(part.automatic);
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        let mut sep = ": ";
+        for finding in &self.findings {
+            write!(f, "{sep}{finding}")?;
+            sep = "; ";
+        }
+        Ok(())
+    }
+}
