@@ -20,10 +20,10 @@ pub enum OutcomeError {
     },
     /// A metric name is empty, holds a control character or is too long.
     #[error("invalid metric name: {0}")]
-    MetricName(#[source] TextError),
+    MetricName(TextError),
     /// The artifact digest is empty, holds a control character or is too long.
     #[error("invalid artifact digest: {0}")]
-    Digest(#[source] TextError),
+    Digest(TextError),
 }
 
 /// Named metric values, all finite.

@@ -159,11 +159,11 @@ pub enum RestoreError {
         found: u32,
     },
     /// The stored name or version is invalid.
-    #[error("stored model has an invalid {0}")]
-    Identity(#[source] TextError),
+    #[error("stored model is invalid: {0}")]
+    Identity(TextError),
     /// The audit trail is not one the transitions could have written.
     #[error("stored audit trail does not replay: {0}")]
-    Trail(#[source] TrailError),
+    Trail(TrailError),
     /// The stored status is not the one the audit trail replays to.
     #[error(
         "stored status `{stored}` does not match the audit trail, which replays to `{replayed}`"

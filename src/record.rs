@@ -13,14 +13,14 @@ use crate::time::{self, TimeWentBackwards, Timestamp};
 pub enum RecordError {
     /// The reviewer's id is empty, holds a control character or is too long.
     #[error("invalid reviewer: {0}")]
-    Reviewer(#[source] TextError),
+    Reviewer(TextError),
     /// One of the reviewer's roles is empty, holds a control character or is too long.
-    #[error("invalid role of reviewer `{reviewer}`: {source}")]
+    #[error("invalid role of reviewer `{reviewer}`: {error}")]
     Role {
         /// The reviewer.
         reviewer: String,
         /// What is wrong with the role.
-        source: TextError,
+        error: TextError,
     },
     /// The vote is for another artifact than the one submitted.
     #[error(
@@ -83,9 +83,9 @@ pub(crate) fn check(
 ) -> Result<(), RecordError> {
     text::check("reviewer", review.reviewer()).map_err(RecordError::Reviewer)?;
     for role in review.roles() {
-        text::check("role", role).map_err(|source| RecordError::Role {
+        text::check("role", role).map_err(|error| RecordError::Role {
             reviewer: review.reviewer().to_owned(),
-            source,
+            error,
         })?;
     }
     let expected = stage.submission().outcome().digest().as_str();

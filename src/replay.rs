@@ -63,28 +63,28 @@ pub enum TrailError {
         event_at: Timestamp,
     },
     /// Time runs backwards.
-    #[error("event {seq}: {source}")]
+    #[error("event {seq}: {error}")]
     Time {
         /// The event's sequence number.
         seq: u64,
         /// The times.
-        source: TimeWentBackwards,
+        error: TimeWentBackwards,
     },
     /// A submission that [`Model::submit`](crate::Model::submit) would refuse.
-    #[error("event {seq}: {source}")]
+    #[error("event {seq}: {error}")]
     Submit {
         /// The event's sequence number.
         seq: u64,
         /// Why.
-        source: SubmitError,
+        error: SubmitError,
     },
     /// A vote that [`Model::record`](crate::Model::record) would refuse.
-    #[error("event {seq}: {source}")]
+    #[error("event {seq}: {error}")]
     Vote {
         /// The event's sequence number.
         seq: u64,
         /// Why.
-        source: RecordError,
+        error: RecordError,
     },
 }
 
@@ -160,7 +160,7 @@ pub(crate) fn replay(history: &[Event]) -> Result<AnyStage, TrailError> {
 
 fn step(stage: AnyStage, last: Option<Timestamp>, event: &Event) -> Result<AnyStage, TrailError> {
     let (seq, at) = (event.seq(), event.at());
-    time::check_not_before(last, at).map_err(|source| TrailError::Time { seq, source })?;
+    time::check_not_before(last, at).map_err(|error| TrailError::Time { seq, error })?;
     Ok(match (stage, event.kind()) {
         (
             AnyStage::Untrained(s),
@@ -198,7 +198,7 @@ fn step(stage: AnyStage, last: Option<Timestamp>, event: &Event) -> Result<AnySt
                     event_at: at,
                 });
             }
-            record::check(last, &s, review).map_err(|source| TrailError::Vote { seq, source })?;
+            record::check(last, &s, review).map_err(|error| TrailError::Vote { seq, error })?;
             s.count(review.clone());
             AnyStage::Submitted(s)
         }
@@ -239,7 +239,7 @@ fn submitted<S: Trainable>(
     last: Option<Timestamp>,
     (outcome, submitter, attempt): (&crate::TrainingOutcome, &String, u32),
 ) -> Result<Submitted, TrailError> {
-    submit::check(last, submitter, at).map_err(|source| TrailError::Submit { seq, source })?;
+    submit::check(last, submitter, at).map_err(|error| TrailError::Submit { seq, error })?;
     let expected = stage.next_attempt();
     if attempt != expected {
         return Err(TrailError::Attempt {

@@ -33,7 +33,7 @@ impl Trainable for Retraining {
 pub enum SubmitError {
     /// The submitter's id is empty, holds a control character or is too long.
     #[error("invalid submitter: {0}")]
-    Submitter(#[source] TextError),
+    Submitter(TextError),
     /// The time is earlier than the model's last event.
     #[error(transparent)]
     TimeWentBackwards(#[from] TimeWentBackwards),

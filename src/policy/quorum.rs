@@ -105,7 +105,8 @@ impl Policy for Quorum {
     }
 
     fn name(&self) -> String {
-        let mut name = format!("{} approvals", self.required);
+        let plural = if self.required == 1 { "" } else { "s" };
+        let mut name = format!("{} approval{plural}", self.required);
         let from: Vec<String> = self
             .ids
             .iter()
