@@ -166,8 +166,7 @@ impl Approved {
     /// The deployed stage. Shared with replay.
     pub(crate) fn into_deployed(self, receipt: Receipt, at: Timestamp) -> Deployed {
         Deployed {
-            submission: self.submission,
-            decision: self.decision,
+            approved: self,
             receipt,
             deployed_at: at,
         }

@@ -113,6 +113,25 @@ pub(crate) struct Trail {
 }
 
 impl Trail {
+    /// A trail from stored parts (checked by the caller).
+    pub(crate) fn new(name: String, version: String, history: Vec<Event>) -> Self {
+        Self {
+            name,
+            version,
+            history,
+        }
+    }
+
+    /// The model with this trail in `stage`, without a new event.
+    pub(crate) fn into_model<T: Stage>(self, stage: T) -> Model<T> {
+        Model {
+            name: self.name,
+            version: self.version,
+            history: self.history,
+            stage,
+        }
+    }
+
     /// Appends an event at `at` (already checked) and puts the model in `stage`.
     pub(crate) fn advance<T: Stage>(self, at: Timestamp, kind: EventKind, stage: T) -> Model<T> {
         let mut history = self.history;

@@ -6,7 +6,7 @@ use crate::audit::Event;
 use crate::decision::DecisionData;
 use crate::deploy::Receipt;
 use crate::error::TransitionError;
-use crate::model::Model;
+use crate::model::{Model, Trail};
 use crate::policy::{Finding, Policy, ReviewContext, VerdictKind};
 use crate::replay::{self, AnyStage, TrailError};
 use crate::review::Review;
@@ -248,43 +248,14 @@ impl AnyModel {
             history,
             ..
         } = self.0;
+        let trail = Trail::new(name, version, history);
         Ok(match stage {
-            AnyStage::Untrained(stage) => Restored::Untrained(Model {
-                name,
-                version,
-                history,
-                stage,
-            }),
-            AnyStage::Submitted(stage) => Restored::Submitted(Model {
-                name,
-                version,
-                history,
-                stage,
-            }),
-            AnyStage::Approved(stage) => Restored::Approved(Model {
-                name,
-                version,
-                history,
-                stage,
-            }),
-            AnyStage::Rejected(stage) => Restored::Rejected(Model {
-                name,
-                version,
-                history,
-                stage,
-            }),
-            AnyStage::Retraining(stage) => Restored::Retraining(Model {
-                name,
-                version,
-                history,
-                stage,
-            }),
-            AnyStage::Deployed(stage) => Restored::Deployed(Model {
-                name,
-                version,
-                history,
-                stage,
-            }),
+            AnyStage::Untrained(s) => Restored::Untrained(trail.into_model(s)),
+            AnyStage::Submitted(s) => Restored::Submitted(trail.into_model(s)),
+            AnyStage::Approved(s) => Restored::Approved(trail.into_model(s)),
+            AnyStage::Rejected(s) => Restored::Rejected(trail.into_model(s)),
+            AnyStage::Retraining(s) => Restored::Retraining(trail.into_model(s)),
+            AnyStage::Deployed(s) => Restored::Deployed(trail.into_model(s)),
         })
     }
 
@@ -308,7 +279,7 @@ impl AnyModel {
         if let Some(policy) = policy {
             match &stage {
                 AnyStage::Approved(s) => uphold(policy, &s.review_context())?,
-                AnyStage::Deployed(s) => uphold(policy, &s.review_context())?,
+                AnyStage::Deployed(s) => uphold(policy, &s.approved().review_context())?,
                 _ => {}
             }
         }

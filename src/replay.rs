@@ -111,6 +111,15 @@ impl AnyStage {
         }
     }
 
+    /// The attempt a submission from this stage gets, if a submission can happen in it.
+    fn next_attempt(&self) -> Option<u32> {
+        match self {
+            Self::Untrained(s) => Some(s.next_attempt()),
+            Self::Retraining(s) => Some(s.next_attempt()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn to_data(&self) -> StageData {
         match self {
             Self::Untrained(s) => s.to_data(),
@@ -161,35 +170,35 @@ pub(crate) fn replay(history: &[Event]) -> Result<AnyStage, TrailError> {
 fn step(stage: AnyStage, last: Option<Timestamp>, event: &Event) -> Result<AnyStage, TrailError> {
     let (seq, at) = (event.seq(), event.at());
     time::check_not_before(last, at).map_err(|error| TrailError::Time { seq, error })?;
+    let unexpected = |status| TrailError::Unexpected {
+        seq,
+        action: event.action(),
+        status,
+    };
     Ok(match (stage, event.kind()) {
         (
-            AnyStage::Untrained(s),
+            stage,
             EventKind::Submitted {
                 outcome,
                 submitter,
                 attempt,
             },
-        ) => AnyStage::Submitted(submitted(
-            &s,
-            seq,
-            at,
-            last,
-            (outcome, submitter, *attempt),
-        )?),
-        (
-            AnyStage::Retraining(s),
-            EventKind::Submitted {
-                outcome,
-                submitter,
-                attempt,
-            },
-        ) => AnyStage::Submitted(submitted(
-            &s,
-            seq,
-            at,
-            last,
-            (outcome, submitter, *attempt),
-        )?),
+        ) => {
+            let expected = stage
+                .next_attempt()
+                .ok_or_else(|| unexpected(stage.status()))?;
+            submit::check(last, submitter, at)
+                .map_err(|error| TrailError::Submit { seq, error })?;
+            if *attempt != expected {
+                return Err(TrailError::Attempt {
+                    seq,
+                    expected,
+                    found: *attempt,
+                });
+            }
+            let submission = Submission::new(outcome.clone(), submitter.clone(), expected, at);
+            AnyStage::Submitted(Submitted::new(submission))
+        }
         (AnyStage::Submitted(mut s), EventKind::Voted { review }) => {
             if review.at() != at {
                 return Err(TrailError::VoteTime {
@@ -222,36 +231,6 @@ fn step(stage: AnyStage, last: Option<Timestamp>, event: &Event) -> Result<AnySt
             AnyStage::Deployed(s.into_deployed(receipt.clone(), at))
         }
         (AnyStage::Rejected(s), EventKind::Retraining) => AnyStage::Retraining(s.retraining()),
-        (stage, _) => {
-            return Err(TrailError::Unexpected {
-                seq,
-                action: event.action(),
-                status: stage.status(),
-            });
-        }
+        (stage, _) => return Err(unexpected(stage.status())),
     })
-}
-
-fn submitted<S: Trainable>(
-    stage: &S,
-    seq: u64,
-    at: Timestamp,
-    last: Option<Timestamp>,
-    (outcome, submitter, attempt): (&crate::TrainingOutcome, &String, u32),
-) -> Result<Submitted, TrailError> {
-    submit::check(last, submitter, at).map_err(|error| TrailError::Submit { seq, error })?;
-    let expected = stage.next_attempt();
-    if attempt != expected {
-        return Err(TrailError::Attempt {
-            seq,
-            expected,
-            found: attempt,
-        });
-    }
-    Ok(Submitted::new(Submission::new(
-        outcome.clone(),
-        submitter.clone(),
-        attempt,
-        at,
-    )))
 }

@@ -186,7 +186,11 @@ impl Approved {
     /// The approvals that counted: approving votes on record at the decision, the submitter's
     /// excluded.
     pub fn approvals(&self) -> impl Iterator<Item = &Review> {
-        approvals(&self.submission, &self.decision)
+        let submitter = self.submission.submitter();
+        self.decision
+            .votes()
+            .iter()
+            .filter(move |r| r.vote() == Vote::Approve && r.reviewer() != submitter)
     }
 
     /// The context the policy saw when it approved; evaluating the policy on it again
@@ -194,16 +198,6 @@ impl Approved {
     pub fn review_context(&self) -> ReviewContext<'_> {
         self.decision.context(&self.submission)
     }
-}
-
-fn approvals<'a>(
-    submission: &'a Submission,
-    decision: &'a Decision,
-) -> impl Iterator<Item = &'a Review> {
-    decision
-        .votes()
-        .iter()
-        .filter(move |r| r.vote() == Vote::Approve && r.reviewer() != submission.submitter())
 }
 
 /// Stage: rejected by a policy; may be retrained.
@@ -252,31 +246,15 @@ impl Retraining {
 /// Stage: deployed by the host.
 #[derive(Debug, PartialEq)]
 pub struct Deployed {
-    pub(crate) submission: Submission,
-    pub(crate) decision: Decision,
+    pub(crate) approved: Approved,
     pub(crate) receipt: Receipt,
     pub(crate) deployed_at: Timestamp,
 }
 
 impl Deployed {
-    /// The deployed submission.
-    pub fn submission(&self) -> &Submission {
-        &self.submission
-    }
-
-    /// The decision record that allowed the deployment.
-    pub fn decision(&self) -> &Decision {
-        &self.decision
-    }
-
-    /// The approvals that counted (see [`Approved::approvals`]).
-    pub fn approvals(&self) -> impl Iterator<Item = &Review> {
-        approvals(&self.submission, &self.decision)
-    }
-
-    /// The context the policy saw when it approved (see [`Approved::review_context`]).
-    pub fn review_context(&self) -> ReviewContext<'_> {
-        self.decision.context(&self.submission)
+    /// What was approved: the submission and the decision record that allowed the deployment.
+    pub fn approved(&self) -> &Approved {
+        &self.approved
     }
 
     /// The host's deployment receipt.
@@ -347,8 +325,8 @@ impl sealed::Sealed for Retraining {
 impl sealed::Sealed for Deployed {
     fn to_data(&self) -> StageData {
         StageData::Deployed {
-            submission: self.submission.clone(),
-            decision: self.decision.data().clone(),
+            submission: self.approved.submission.clone(),
+            decision: self.approved.decision.data().clone(),
             receipt: self.receipt.clone(),
             deployed_at: self.deployed_at,
         }

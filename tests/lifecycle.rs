@@ -264,7 +264,7 @@ fn hosts_that_deploy_on_their_own_mark_the_model_deployed() {
         .mark_deployed(Receipt::new("argo/run/42"), t(45))
         .unwrap();
     assert_eq!(model.stage().receipt().as_str(), "argo/run/42");
-    assert_eq!(model.stage().decision(), approved().stage().decision());
+    assert_eq!(model.stage().approved(), approved().stage());
     assert_eq!(
         model.history().last().unwrap().to_string(),
         "#5 1970-01-01T00:00:45Z host deployed: receipt argo/run/42"

@@ -261,8 +261,9 @@ fn check_invariants(live: &Live) {
             );
         }
         Live::Deployed(m) => {
-            let submitter = m.stage().submission().submitter();
-            assert!(m.stage().approvals().all(|r| r.reviewer() != submitter));
+            let approved = m.stage().approved();
+            let submitter = approved.submission().submitter();
+            assert!(approved.approvals().all(|r| r.reviewer() != submitter));
         }
         _ => {}
     }
@@ -403,7 +404,7 @@ proptest! {
                 prop_assert_eq!(m.stage().decision().votes(), naive.as_slice());
             }
             Ok(Restored::Deployed(m)) => {
-                prop_assert!(policy.evaluate(&m.stage().review_context()).is_approved());
+                prop_assert!(policy.evaluate(&m.stage().approved().review_context()).is_approved());
             }
             Ok(other) => prop_assert_eq!(Status::replay(Live::from_restored(other).any().history()).is_ok(), true),
             Err(_) => {}
