@@ -27,6 +27,9 @@ pub const FORMAT_VERSION: u32 = 1;
 /// only the shape: the content is checked when it is restored, so that stored data cannot forge
 /// an approval.
 ///
+/// Metric values must come back bit for bit, or a re-checked gate can flip at its boundary: with
+/// `serde_json`, enable its `float_roundtrip` feature (its default parser can be off by one ulp).
+///
 /// ```
 /// # use modelgate::*;
 /// # let t = Timestamp::from_unix_secs;
