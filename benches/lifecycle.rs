@@ -1,21 +1,18 @@
 //! Lifecycle benchmarks, each beside a hand-written baseline measured in the same run.
 //!
-//! - `evaluate`: the quickstart policy `(MetricGate, Quorum)` vs. the same rule hand-written
-//!   over plain data (no findings, no explanations).
 //! - `record`: recording 100 votes on a submitted model vs. pushing 100 reviews onto a `Vec`.
 //! - `restore`: parse + checked restore of a stored approved model vs. parse alone.
 //!
 //! Run with `cargo bench --bench lifecycle`; `benches/README.md` holds the latest ratios.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use modelgate::{
-    AnyModel, Decided, DecisionContext, MetricGate, Metrics, Model, Policy, Quorum, Review,
-    ReviewContext, Submitted, Timestamp, TrainingOutcome, Vote,
+    AnyModel, Decided, DecisionContext, MetricGate, Metrics, Model, Quorum, Review, Submitted,
+    Timestamp, TrainingOutcome,
 };
 
 const DIGEST: &str = "sha256:bench";
@@ -30,46 +27,6 @@ fn outcome() -> TrainingOutcome {
         Metrics::new([("accuracy", 0.93), ("latency_p99_ms", 41.0)]).unwrap(),
     )
     .unwrap()
-}
-
-fn votes() -> Vec<Review> {
-    ["alice", "bob", "carol", "bob"]
-        .iter()
-        .enumerate()
-        .map(|(i, who)| Review::approve(*who, DIGEST, t(i as u64)))
-        .collect()
-}
-
-/// The hand-written rule: accuracy ≥ 0.9 and 2 distinct approvers other than the submitter.
-fn baseline(accuracy: Option<f64>, votes: &[Review], submitter: &str) -> bool {
-    let mut approvers = BTreeSet::new();
-    for v in votes {
-        if v.vote() == Vote::Approve && v.reviewer() != submitter {
-            approvers.insert(v.reviewer());
-        }
-    }
-    accuracy.is_some_and(|a| a >= 0.9) && approvers.len() >= 2
-}
-
-fn evaluate(c: &mut Criterion) {
-    let outcome = outcome();
-    let votes = votes();
-    let policy = (MetricGate::at_least("accuracy", 0.90), Quorum::new(2));
-    let ctx = ReviewContext::new(&outcome, &votes, "alice", 1, t(100));
-    let mut g = c.benchmark_group("evaluate");
-    g.bench_function("baseline", |b| {
-        b.iter(|| {
-            baseline(
-                black_box(&outcome).metrics().get("accuracy"),
-                black_box(&votes),
-                "alice",
-            )
-        })
-    });
-    g.bench_function("modelgate", |b| {
-        b.iter(|| black_box(&policy).evaluate(black_box(&ctx)))
-    });
-    g.finish();
 }
 
 fn submitted() -> Model<Submitted> {
@@ -140,5 +97,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(2))
 }
 
-criterion_group! { name = benches; config = config(); targets = evaluate, record, restore }
+criterion_group! { name = benches; config = config(); targets = record, restore }
 criterion_main!(benches);

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outcome::{Digest, Metrics};
 use crate::policy::{ReviewContext, Verdict};
-use crate::review::Review;
+use crate::review::{CountedVotes, Review};
 use crate::stage::Submission;
 use crate::time::Timestamp;
 
@@ -50,7 +50,7 @@ pub struct DecisionData {
     policy: String,
     decided_at: Timestamp,
     digest: Digest,
-    votes: Vec<Review>,
+    votes: CountedVotes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     champion: Option<Metrics>,
     verdict: Verdict,
@@ -61,7 +61,7 @@ impl Decision {
         policy: String,
         at: Timestamp,
         submission: &Submission,
-        votes: Vec<Review>,
+        votes: CountedVotes,
         champion: Option<Metrics>,
         verdict: Verdict,
     ) -> Self {

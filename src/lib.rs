@@ -39,10 +39,15 @@ pub use error::TransitionError;
 pub use model::Model;
 pub use outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
 pub use persist::{AnyModel, FORMAT_VERSION, RestoreError, Restored};
-pub use policy::{Finding, MetricGate, Policy, Quorum, ReviewContext, Value, Verdict, VerdictKind};
+pub use policy::{
+    All, Any, AutoApprove, Automatic, Comparison, Conditional, Direction, Eligibility, Finding,
+    FnPolicy, Fresh, Lint, MetricGate, NoRegression, Not, Or, Policy, PolicyExt, Quorum,
+    RequiredRole, ReviewContext, Tolerance, Value, Verdict, VerdictKind, Veto, When, WhenThen, all,
+    any, from_fn, not, when,
+};
 pub use record::RecordError;
 pub use replay::TrailError;
-pub use review::{Review, Vote};
+pub use review::{CountedVotes, Review, Vote};
 pub use stage::{
     Approved, Deployed, Rejected, Retraining, Stage, Status, Submission, Submitted, Untrained,
 };

@@ -9,7 +9,7 @@ use crate::error::TransitionError;
 use crate::model::{Model, Trail};
 use crate::policy::{Finding, Policy, ReviewContext, VerdictKind};
 use crate::replay::{self, AnyStage, TrailError};
-use crate::review::Review;
+use crate::review::CountedVotes;
 use crate::stage::{
     Approved, Deployed, Rejected, Retraining, Stage, Status, Submission, Submitted, Untrained,
 };
@@ -65,7 +65,7 @@ pub enum StageData {
     Untrained {},
     Submitted {
         submission: Submission,
-        votes: Vec<Review>,
+        votes: CountedVotes,
     },
     Approved {
         submission: Submission,

@@ -70,7 +70,7 @@ impl Model<Submitted> {
                 review: review.clone(),
             },
         );
-        self.stage.count(review);
+        self.stage.votes.count(review);
         Ok(())
     }
 }

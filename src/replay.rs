@@ -208,7 +208,7 @@ fn step(stage: AnyStage, last: Option<Timestamp>, event: &Event) -> Result<AnySt
                 });
             }
             record::check(last, &s, review).map_err(|error| TrailError::Vote { seq, error })?;
-            s.count(review.clone());
+            s.votes.count(review.clone());
             AnyStage::Submitted(s)
         }
         (

@@ -130,3 +130,71 @@ impl Review {
         &self.comment
     }
 }
+
+/// The counted votes: at most one per reviewer, the latest, in the order reviewers first voted.
+///
+/// [`Model::record`](crate::Model::record) keeps one of these; build one directly to test a
+/// policy. Every vote, superseded or not, stays in the model's audit trail.
+///
+/// ```
+/// use modelgate::{CountedVotes, Review, Timestamp, Vote};
+/// let t = Timestamp::from_unix_secs;
+/// let votes: CountedVotes = [
+///     Review::approve("bob", "sha256:1", t(1)),
+///     Review::approve("carol", "sha256:1", t(2)),
+///     Review::reject("bob", "sha256:1", t(3)),
+/// ].into_iter().collect();
+/// assert_eq!(votes.len(), 2);
+/// assert_eq!(votes[0].vote(), Vote::Reject); // bob's latest, in bob's place
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<Review>", into = "Vec<Review>")]
+pub struct CountedVotes(Vec<Review>);
+
+impl CountedVotes {
+    /// No votes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts `review` as its reviewer's latest vote, replacing their earlier one.
+    pub fn count(&mut self, review: Review) {
+        match self.0.iter_mut().find(|r| r.reviewer == review.reviewer) {
+            Some(slot) => *slot = review,
+            None => self.0.push(review),
+        }
+    }
+
+    /// The votes as a slice.
+    pub fn as_slice(&self) -> &[Review] {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for CountedVotes {
+    type Target = [Review];
+
+    fn deref(&self) -> &[Review] {
+        &self.0
+    }
+}
+
+impl FromIterator<Review> for CountedVotes {
+    fn from_iter<I: IntoIterator<Item = Review>>(reviews: I) -> Self {
+        let mut votes = Self::new();
+        reviews.into_iter().for_each(|r| votes.count(r));
+        votes
+    }
+}
+
+impl From<Vec<Review>> for CountedVotes {
+    fn from(reviews: Vec<Review>) -> Self {
+        reviews.into_iter().collect()
+    }
+}
+
+impl From<CountedVotes> for Vec<Review> {
+    fn from(votes: CountedVotes) -> Self {
+        votes.0
+    }
+}

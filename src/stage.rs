@@ -9,7 +9,7 @@ use crate::deploy::Receipt;
 use crate::outcome::TrainingOutcome;
 use crate::persist::StageData;
 use crate::policy::{Finding, ReviewContext};
-use crate::review::{Review, Vote};
+use crate::review::{CountedVotes, Review, Vote};
 use crate::time::Timestamp;
 
 /// The stage of a model, at runtime: for display, storage and matching.
@@ -123,7 +123,11 @@ impl Submission {
     }
 
     /// The context a policy sees for this submission with `votes`, at `now`.
-    pub(crate) fn context<'a>(&'a self, votes: &'a [Review], now: Timestamp) -> ReviewContext<'a> {
+    pub(crate) fn context<'a>(
+        &'a self,
+        votes: &'a CountedVotes,
+        now: Timestamp,
+    ) -> ReviewContext<'a> {
         ReviewContext::new(&self.outcome, votes, &self.submitter, self.attempt, now)
     }
 }
@@ -137,7 +141,7 @@ pub struct Untrained {}
 #[derive(Debug, PartialEq)]
 pub struct Submitted {
     pub(crate) submission: Submission,
-    pub(crate) votes: Vec<Review>,
+    pub(crate) votes: CountedVotes,
 }
 
 impl Submitted {
@@ -148,20 +152,8 @@ impl Submitted {
 
     /// The counted votes: the latest of each reviewer, in the order reviewers first voted.
     /// Every vote, superseded or not, stays in the audit trail.
-    pub fn votes(&self) -> &[Review] {
+    pub fn votes(&self) -> &CountedVotes {
         &self.votes
-    }
-
-    /// Records `review` as its reviewer's latest vote.
-    pub(crate) fn count(&mut self, review: Review) {
-        match self
-            .votes
-            .iter_mut()
-            .find(|r| r.reviewer() == review.reviewer())
-        {
-            Some(slot) => *slot = review,
-            None => self.votes.push(review),
-        }
     }
 }
 

@@ -4,6 +4,7 @@ use crate::audit::EventKind;
 use crate::error::TransitionError;
 use crate::model::Model;
 use crate::outcome::TrainingOutcome;
+use crate::review::CountedVotes;
 use crate::stage::{Retraining, Stage, Submission, Submitted, Untrained};
 use crate::text::{self, TextError};
 use crate::time::{self, TimeWentBackwards, Timestamp};
@@ -90,7 +91,7 @@ impl Submitted {
     pub(crate) fn new(submission: Submission) -> Self {
         Self {
             submission,
-            votes: Vec::new(),
+            votes: CountedVotes::new(),
         }
     }
 }

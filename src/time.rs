@@ -42,6 +42,12 @@ impl Timestamp {
         Self(self.0.saturating_add(millis))
     }
 
+    /// This time minus `d`, saturating at the epoch.
+    pub fn saturating_sub(self, d: Duration) -> Self {
+        let millis = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Self(self.0.saturating_sub(millis))
+    }
+
     /// How long after `earlier` this time is; zero if it is not later.
     pub fn saturating_since(self, earlier: Self) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))

@@ -64,7 +64,7 @@ fn reject_retrain_resubmit_approve_deploy() {
     assert_eq!(model.stage().decision().digest().as_str(), "sha256:2");
     assert_eq!(
         model.stage().decision().policy(),
-        "accuracy at least 0.9 and 2 approvals"
+        "all(accuracy at least 0.9, 2 approvals)"
     );
     assert_eq!(model.stage().decision().decided_at(), t(65));
 

@@ -247,7 +247,10 @@ fn check_invariants(live: &Live) {
         "time never runs backwards"
     );
     match live {
-        Live::Submitted(m) => assert_eq!(m.stage().votes(), naive_counted(history).as_slice()),
+        Live::Submitted(m) => assert_eq!(
+            m.stage().votes().as_slice(),
+            naive_counted(history).as_slice()
+        ),
         Live::Approved(m) => {
             assert_eq!(
                 m.stage().decision().votes(),

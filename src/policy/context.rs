@@ -1,41 +1,44 @@
 //! What a policy sees when it evaluates a submitted model.
 
+use std::time::Duration;
+
 use crate::outcome::{Digest, Metrics, TrainingOutcome};
-use crate::review::Review;
+use crate::review::{CountedVotes, Review};
 use crate::time::Timestamp;
 
 /// Everything a [`Policy`](crate::Policy) may look at: the training outcome, the counted votes,
 /// the submitter, the attempt, the champion's metrics and the host's `now`.
 ///
-/// [`Model::decide`](crate::Model::decide) builds it from the model, holding the latest vote of
-/// each reviewer. It can also be built directly, to test a policy:
+/// [`Model::decide`](crate::Model::decide) builds it from the model. It can also be built
+/// directly, to test a policy:
 ///
 /// ```
-/// use modelgate::{Metrics, Review, ReviewContext, Timestamp, TrainingOutcome};
+/// use modelgate::{CountedVotes, Metrics, Review, ReviewContext, Timestamp, TrainingOutcome};
+/// let t = Timestamp::from_unix_secs;
 /// let outcome = TrainingOutcome::new("sha256:9f2c", Metrics::new([("accuracy", 0.93)])?)?;
-/// let votes = [Review::approve("bob", "sha256:9f2c", Timestamp::from_unix_secs(5))];
-/// let ctx = ReviewContext::new(&outcome, &votes, "alice", 1, Timestamp::from_unix_secs(9));
+/// let votes: CountedVotes = [Review::approve("bob", "sha256:9f2c", t(5))].into_iter().collect();
+/// let ctx = ReviewContext::new(&outcome, &votes, "alice", 1, t(9));
 /// assert_eq!(ctx.metric("accuracy"), Some(0.93));
+/// assert_eq!(ctx.votes().count(), 1);
 /// # Ok::<(), modelgate::OutcomeError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct ReviewContext<'a> {
     outcome: &'a TrainingOutcome,
-    votes: &'a [Review],
+    votes: &'a CountedVotes,
     submitter: &'a str,
     attempt: u32,
     champion: Option<&'a Metrics>,
     now: Timestamp,
+    fresh_since: Option<Timestamp>,
 }
 
 impl<'a> ReviewContext<'a> {
     /// A context for the submission of `outcome` by `submitter` (its `attempt`, counting from 1),
-    /// with `votes`, evaluated at `now`.
-    ///
-    /// Built-in policies count each reviewer once even if `votes` holds several of theirs.
+    /// with the counted `votes`, evaluated at `now`.
     pub fn new(
         outcome: &'a TrainingOutcome,
-        votes: &'a [Review],
+        votes: &'a CountedVotes,
         submitter: &'a str,
         attempt: u32,
         now: Timestamp,
@@ -47,6 +50,7 @@ impl<'a> ReviewContext<'a> {
             attempt,
             champion: None,
             now,
+            fresh_since: None,
         }
     }
 
@@ -54,6 +58,15 @@ impl<'a> ReviewContext<'a> {
     #[must_use]
     pub fn with_champion(mut self, champion: &'a Metrics) -> Self {
         self.champion = Some(champion);
+        self
+    }
+
+    /// The same context in which only votes cast within `window` before `now` count (votes at
+    /// exactly `now - window` still count). Narrows an earlier window, never widens it.
+    #[must_use]
+    pub fn with_vote_window(mut self, window: Duration) -> Self {
+        let since = self.now.saturating_sub(window);
+        self.fresh_since = Some(self.fresh_since.map_or(since, |s| s.max(since)));
         self
     }
 
@@ -77,9 +90,21 @@ impl<'a> ReviewContext<'a> {
         self.outcome.digest()
     }
 
-    /// The counted votes: the latest of each reviewer, all for this artifact's digest.
-    pub fn votes(&self) -> &'a [Review] {
+    /// The counted votes: the latest of each reviewer, within the vote window if one is set.
+    /// They include the submitter's own vote, if any; built-in rules never count it.
+    pub fn votes(&self) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
+        let since = self.fresh_since;
         self.votes
+            .iter()
+            .filter(move |r| since.is_none_or(|s| r.at() >= s))
+    }
+
+    /// The latest votes that fall outside the vote window (none if no window is set).
+    pub fn stale_votes(&self) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
+        let since = self.fresh_since;
+        self.votes
+            .iter()
+            .filter(move |r| since.is_some_and(|s| r.at() < s))
     }
 
     /// Who submitted the model.

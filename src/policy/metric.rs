@@ -1,43 +1,154 @@
-//! Metric gates: a metric at least or at most a threshold.
+//! Metric gates: a metric at least, at most, above or below a threshold.
 
-use super::{Finding, Policy, ReviewContext, Value, Verdict, VerdictKind};
+use std::fmt;
 
-/// A gate on one metric: at least or at most a threshold.
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::{Finding, Lint, Policy, ReviewContext, Value, Verdict, VerdictKind};
+
+/// How a metric is compared with its threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    /// `value >= threshold`
+    AtLeast,
+    /// `value <= threshold`
+    AtMost,
+    /// `value > threshold`
+    Above,
+    /// `value < threshold`
+    Below,
+}
+
+impl Comparison {
+    /// Whether `value` passes against `threshold` (false for NaN, which never enters metrics).
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Self::AtLeast => value >= threshold,
+            Self::AtMost => value <= threshold,
+            Self::Above => value > threshold,
+            Self::Below => value < threshold,
+        }
+    }
+
+    fn rule(self) -> &'static str {
+        match self {
+            Self::AtLeast => "metric_at_least",
+            Self::AtMost => "metric_at_most",
+            Self::Above => "metric_above",
+            Self::Below => "metric_below",
+        }
+    }
+
+    /// What a failing value is, e.g. "is below the minimum".
+    fn failure(self) -> &'static str {
+        match self {
+            Self::AtLeast => "is below the minimum",
+            Self::AtMost => "is above the maximum",
+            Self::Above => "is not above",
+            Self::Below => "is not below",
+        }
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::AtLeast => "at least",
+            Self::AtMost => "at most",
+            Self::Above => "above",
+            Self::Below => "below",
+        })
+    }
+}
+
+/// A gate on one metric: at least, at most, strictly above or strictly below a threshold.
 ///
-/// Fails closed: a missing metric rejects, with a finding that names it.
+/// Fails closed: a missing metric rejects, with a finding that names it. Serializes as
+/// `{"metric": "accuracy", "op": "at_least", "threshold": 0.9}`; a non-finite threshold is
+/// refused when read.
 ///
 /// ```
-/// use modelgate::{MetricGate, Policy};
+/// use modelgate::{MetricGate, Policy, PolicyExt};
 /// let gate = MetricGate::at_least("accuracy", 0.90);
 /// assert_eq!(gate.name(), "accuracy at least 0.9");
+/// // Metrics known to lie in [0, 1] are checked for thresholds nothing can meet:
+/// assert_eq!(MetricGate::above("accuracy", 1.0).lints()[0].message(),
+///     "can never pass: `accuracy` is at most 1");
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MetricGate {
     metric: String,
-    bound: Bound,
+    op: Comparison,
+    #[serde(deserialize_with = "finite")]
+    threshold: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    range: Option<(f64, f64)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Bound {
-    AtLeast(f64),
-    AtMost(f64),
+fn finite<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let x = f64::deserialize(d)?;
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "threshold {x} is not a finite number"
+        )))
+    }
 }
+
+/// Metrics whose values are known to lie in `[0, 1]`.
+const UNIT_METRICS: [&str; 8] = [
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "auc",
+    "roc_auc",
+    "pr_auc",
+    "balanced_accuracy",
+];
 
 impl MetricGate {
-    /// Passes when `metric` is at least `min`.
-    pub fn at_least(metric: impl Into<String>, min: f64) -> Self {
+    /// A gate on `metric` with comparison `op` against `threshold`.
+    pub fn new(metric: impl Into<String>, op: Comparison, threshold: f64) -> Self {
         Self {
             metric: metric.into(),
-            bound: Bound::AtLeast(min),
+            op,
+            threshold,
+            range: None,
         }
+    }
+
+    /// Passes when `metric` is at least `min`.
+    pub fn at_least(metric: impl Into<String>, min: f64) -> Self {
+        Self::new(metric, Comparison::AtLeast, min)
     }
 
     /// Passes when `metric` is at most `max`.
     pub fn at_most(metric: impl Into<String>, max: f64) -> Self {
-        Self {
-            metric: metric.into(),
-            bound: Bound::AtMost(max),
-        }
+        Self::new(metric, Comparison::AtMost, max)
+    }
+
+    /// Passes when `metric` is strictly above `threshold`.
+    pub fn above(metric: impl Into<String>, threshold: f64) -> Self {
+        Self::new(metric, Comparison::Above, threshold)
+    }
+
+    /// Passes when `metric` is strictly below `threshold`.
+    pub fn below(metric: impl Into<String>, threshold: f64) -> Self {
+        Self::new(metric, Comparison::Below, threshold)
+    }
+
+    /// The same gate, declaring that the metric's values lie in `[min, max]` so that
+    /// [`lints`](crate::PolicyExt::lints) can report a threshold nothing can meet. Metrics named
+    /// accuracy, precision, recall, f1, auc, roc_auc, pr_auc and balanced_accuracy are known to
+    /// lie in `[0, 1]` without this.
+    #[must_use]
+    pub fn within(mut self, min: f64, max: f64) -> Self {
+        self.range = Some((min, max));
+        self
     }
 
     /// The metric's name.
@@ -45,48 +156,79 @@ impl MetricGate {
         &self.metric
     }
 
-    fn parts(&self) -> (&'static str, &'static str, f64) {
-        match self.bound {
-            Bound::AtLeast(t) => ("metric_at_least", "at least", t),
-            Bound::AtMost(t) => ("metric_at_most", "at most", t),
-        }
+    /// The comparison.
+    pub fn comparison(&self) -> Comparison {
+        self.op
+    }
+
+    /// The threshold.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    fn range(&self) -> Option<(f64, f64)> {
+        self.range.or_else(|| {
+            UNIT_METRICS
+                .contains(&self.metric.as_str())
+                .then_some((0.0, 1.0))
+        })
     }
 }
 
 impl Policy for MetricGate {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-        let (rule, relation, threshold) = self.parts();
-        let metric = &self.metric;
-        let (kind, message) = match (ctx.metric(metric), self.bound) {
-            (None, _) => (
-                VerdictKind::Reject,
-                format!("{metric} is missing; it must be {relation} {threshold}"),
-            ),
-            (Some(v), Bound::AtLeast(t)) if v >= t => (
-                VerdictKind::Approve,
-                format!("{metric} {v} is at least {t}"),
-            ),
-            (Some(v), Bound::AtLeast(t)) => (
-                VerdictKind::Reject,
-                format!("{metric} {v} is below the minimum {t}"),
-            ),
-            (Some(v), Bound::AtMost(t)) if v <= t => {
-                (VerdictKind::Approve, format!("{metric} {v} is at most {t}"))
-            }
-            (Some(v), Bound::AtMost(t)) => (
-                VerdictKind::Reject,
-                format!("{metric} {v} is above the maximum {t}"),
-            ),
+        let (metric, op, t) = (&self.metric, self.op, self.threshold);
+        let value = ctx.metric(metric);
+        let kind = self.judge(ctx);
+        let message = match value {
+            None => format!("{metric} is missing; it must be {op} {t}"),
+            Some(v) if kind == VerdictKind::Approve => format!("{metric} {v} is {op} {t}"),
+            Some(v) => format!("{metric} {v} {} {t}", op.failure()),
         };
-        let observed = ctx.metric(metric).map_or(Value::Missing, Value::Number);
-        let finding = Finding::new(kind, rule, metric.as_str(), message)
-            .with_observed(observed)
-            .with_required(Value::Number(threshold));
+        let finding = Finding::new(kind, op.rule(), metric.as_str(), message)
+            .with_observed(value.map_or(Value::Missing, Value::Number))
+            .with_required(Value::Number(t));
         Verdict::new(kind, vec![finding])
     }
 
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        match ctx.metric(&self.metric) {
+            Some(v) if self.op.holds(v, self.threshold) => VerdictKind::Approve,
+            _ => VerdictKind::Reject,
+        }
+    }
+
     fn name(&self) -> String {
-        let (_, relation, threshold) = self.parts();
-        format!("{} {relation} {threshold}", self.metric)
+        format!("{} {} {}", self.metric, self.op, self.threshold)
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        let (metric, t) = (&self.metric, self.threshold);
+        if !t.is_finite() {
+            lints.push(Lint::new(
+                self.name(),
+                format!("threshold {t} is not a finite number"),
+            ));
+            return;
+        }
+        let Some((min, max)) = self.range() else {
+            return;
+        };
+        let never = match self.op {
+            Comparison::AtLeast => t > max,
+            Comparison::Above => t >= max,
+            Comparison::AtMost => t < min,
+            Comparison::Below => t <= min,
+        };
+        if never {
+            let bound = match self.op {
+                Comparison::AtLeast | Comparison::Above => format!("at most {max}"),
+                Comparison::AtMost | Comparison::Below => format!("at least {min}"),
+            };
+            lints.push(Lint::new(
+                self.name(),
+                format!("can never pass: `{metric}` is {bound}"),
+            ));
+        }
     }
 }

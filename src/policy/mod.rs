@@ -1,16 +1,24 @@
-//! The [`Policy`] trait, its blanket implementations, and the built-in rules.
+//! The [`Policy`] trait, its blanket implementations, combinators and the built-in rules.
 
+mod approvers;
+mod champion;
+mod combinators;
+mod conditional;
 mod context;
+mod lint;
 mod metric;
-mod quorum;
 mod verdict;
 
 use std::rc::Rc;
 use std::sync::Arc;
 
+pub use approvers::{Eligibility, Fresh, Quorum, RequiredRole, Veto};
+pub use champion::{Direction, NoRegression, Tolerance};
+pub use combinators::{All, Any, FnPolicy, Not, Or, all, any, from_fn, not};
+pub use conditional::{AutoApprove, Automatic, Conditional, When, WhenThen, when};
 pub use context::ReviewContext;
-pub use metric::MetricGate;
-pub use quorum::Quorum;
+pub use lint::Lint;
+pub use metric::{Comparison, MetricGate};
 pub use verdict::{Finding, Value, Verdict, VerdictKind};
 
 /// Decides whether a submitted model may go on: pure, deterministic, no I/O.
@@ -18,24 +26,41 @@ pub use verdict::{Finding, Value, Verdict, VerdictKind};
 /// A policy looks only at the [`ReviewContext`] (time included, as the host gave it) and
 /// explains its [`Verdict`] with findings. Votes are evidence; the policy decides.
 ///
+/// Two ways to ask: [`evaluate`](Self::evaluate) gives the verdict with its findings (what
+/// [`Model::decide`](crate::Model::decide) records); [`judge`](Self::judge) gives only the
+/// verdict's kind and, for every built-in rule and combinator, does not allocate. A custom policy
+/// need only write `evaluate`; if it writes `judge` too, the two must agree (the law checker of
+/// the `proptest` feature checks that).
+///
 /// Policies compose by value: `&P`, `Box<P>`, `Rc<P>`, `Arc<P>` and `Box<dyn Policy>` are
-/// policies, and a tuple of policies is the policy "all of them" (the lowest verdict wins).
-/// The trait is object-safe.
+/// policies; a tuple of policies is "all of them"; [`PolicyExt`] adds `and`, `or`, `not`; see
+/// also [`all`], [`any`], [`not`], [`when`] and [`from_fn`]. The trait is object-safe.
 ///
 /// ```
-/// use modelgate::{MetricGate, Policy, Quorum};
-/// let policy = (MetricGate::at_least("accuracy", 0.90), Quorum::new(2));
-/// assert_eq!(policy.name(), "accuracy at least 0.9 and 2 approvals");
+/// use modelgate::{MetricGate, Policy, PolicyExt, Quorum};
+/// let policy = MetricGate::at_least("accuracy", 0.90).and(Quorum::new(2));
+/// assert_eq!(policy.name(), "all(accuracy at least 0.9, 2 approvals)");
 /// let boxed: Box<dyn Policy> = Box::new(policy);
 /// # let _ = boxed;
 /// ```
 pub trait Policy {
-    /// Evaluates the submission in `ctx`.
+    /// Evaluates the submission in `ctx`: the verdict with the findings that explain it.
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict;
+
+    /// The kind of verdict [`evaluate`](Self::evaluate) would give, without explaining it.
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        self.evaluate(ctx).kind()
+    }
 
     /// A short human-readable name, kept in the decision record.
     fn name(&self) -> String {
         String::from("custom policy")
+    }
+
+    /// Adds the problems this policy has on its own, before it sees any model (see
+    /// [`PolicyExt::lints`]). Rules that can never be satisfied report here.
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        let _ = lints;
     }
 }
 
@@ -46,8 +71,16 @@ macro_rules! forward_policy {
                 (**self).evaluate(ctx)
             }
 
+            fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+                (**self).judge(ctx)
+            }
+
             fn name(&self) -> String {
                 (**self).name()
+            }
+
+            fn lint(&self, lints: &mut Vec<Lint>) {
+                (**self).lint(lints)
             }
         }
     )*};
@@ -55,52 +88,44 @@ macro_rules! forward_policy {
 
 forward_policy!(&P, Box<P>, Rc<P>, Arc<P>);
 
-macro_rules! all_of_tuple {
-    ($($p:ident),+) => {
-        /// All of the policies: the lowest verdict wins (deny overrides).
-        impl<$($p: Policy),+> Policy for ($($p,)+) {
-            #[allow(non_snake_case)]
-            fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-                let ($($p,)+) = self;
-                Verdict::all([$($p.evaluate(ctx)),+])
-            }
-
-            #[allow(non_snake_case)]
-            fn name(&self) -> String {
-                let ($($p,)+) = self;
-                [$($p.name()),+].join(" and ")
-            }
-        }
-    };
-}
-
-all_of_tuple!(A);
-all_of_tuple!(A, B);
-all_of_tuple!(A, B, C);
-all_of_tuple!(A, B, C, D);
-all_of_tuple!(A, B, C, D, E);
-all_of_tuple!(A, B, C, D, E, F);
-all_of_tuple!(A, B, C, D, E, F, G);
-all_of_tuple!(A, B, C, D, E, F, G, H);
-
-/// The empty tuple approves: "all of nothing" holds.
-impl Policy for () {
-    fn evaluate(&self, _ctx: &ReviewContext<'_>) -> Verdict {
-        Verdict::new(
-            VerdictKind::Approve,
-            vec![Finding::new(
-                VerdictKind::Approve,
-                "all",
-                "rules",
-                "no rules to satisfy",
-            )],
-        )
+/// Composition methods for every policy.
+///
+/// ```
+/// use modelgate::{MetricGate, PolicyExt, Quorum, Veto};
+/// let gate = MetricGate::at_least("accuracy", 0.9).and(MetricGate::at_most("latency_p99_ms", 50.0));
+/// let reviewed = Quorum::new(2).and(Veto::new());
+/// let policy = gate.and(reviewed);
+/// assert!(policy.lints().is_empty());
+/// assert_eq!(Quorum::new(3).eligible_ids(["a", "b"]).lints()[0].to_string(),
+///     "`3 approvals from a or b`: needs 3 approvers but only 2 are eligible");
+/// ```
+pub trait PolicyExt: Policy + Sized {
+    /// Both this and `other` ("all of"; the same as the tuple `(self, other)`).
+    fn and<B: Policy>(self, other: B) -> (Self, B) {
+        (self, other)
     }
 
-    fn name(&self) -> String {
-        String::from("no rules")
+    /// This or `other`: the higher verdict wins.
+    fn or<B: Policy>(self, other: B) -> Or<Self, B> {
+        Or::new(self, other)
+    }
+
+    /// Approve and reject swapped; pending stays. Beware: `not` of a metric gate approves when
+    /// the metric is missing.
+    fn not(self) -> Not<Self> {
+        not(self)
+    }
+
+    /// The problems this policy has before it sees any model, e.g. a quorum larger than its
+    /// eligible approvers or a threshold no value of its metric can meet.
+    fn lints(&self) -> Vec<Lint> {
+        let mut lints = Vec::new();
+        self.lint(&mut lints);
+        lints
     }
 }
+
+impl<P: Policy> PolicyExt for P {}
 
 #[cfg(test)]
 mod tests {
@@ -109,7 +134,11 @@ mod tests {
     /// Object-safety guard: this stops compiling if `Policy` loses object safety.
     #[test]
     fn policy_is_object_safe() {
-        let policies: Vec<Box<dyn Policy>> = vec![Box::new(Quorum::new(1)), Box::new(())];
-        assert_eq!(policies.len(), 2);
+        let policies: Vec<Box<dyn Policy>> = vec![
+            Box::new(Quorum::new(1)),
+            Box::new(()),
+            Box::new(Veto::new()),
+        ];
+        assert_eq!(all(policies).name(), "all(1 approval, all(), no veto)");
     }
 }

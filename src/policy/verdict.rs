@@ -19,6 +19,17 @@ pub enum VerdictKind {
     Approve,
 }
 
+impl VerdictKind {
+    /// Approve and Reject swapped; Pending stays.
+    pub fn negate(self) -> Self {
+        match self {
+            Self::Reject => Self::Approve,
+            Self::Pending => Self::Pending,
+            Self::Approve => Self::Reject,
+        }
+    }
+}
+
 impl fmt::Display for VerdictKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -211,16 +222,54 @@ impl Verdict {
     /// "All of": the lowest verdict wins (deny overrides); the findings of the parts that gave
     /// it are kept. With no parts it approves.
     pub(crate) fn all(parts: impl IntoIterator<Item = Verdict>) -> Verdict {
-        let mut out = Verdict::new(VerdictKind::Approve, Vec::new());
+        Self::combine(parts, VerdictKind::Approve, |part, best| part < best)
+    }
+
+    /// "Any of": the highest verdict wins; the findings of the parts that gave it are kept.
+    /// With no parts it rejects.
+    pub(crate) fn any(parts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        Self::combine(parts, VerdictKind::Reject, |part, best| part > best)
+    }
+
+    fn combine(
+        parts: impl IntoIterator<Item = Verdict>,
+        empty: VerdictKind,
+        wins: impl Fn(VerdictKind, VerdictKind) -> bool,
+    ) -> Verdict {
+        let mut out: Option<Verdict> = None;
         for part in parts {
-            if part.kind < out.kind {
-                out = part;
-            } else if part.kind == out.kind {
-                out.findings.extend(part.findings);
-                out.automatic = out.automatic.or(part.automatic);
+            match &mut out {
+                Some(best) if wins(part.kind, best.kind) => *best = part,
+                Some(best) if part.kind == best.kind => {
+                    best.findings.extend(part.findings);
+                    best.automatic = best.automatic.take().or(part.automatic);
+                }
+                Some(_) => {}
+                None => out = Some(part),
             }
         }
-        out
+        out.unwrap_or_else(|| {
+            let message = match empty {
+                VerdictKind::Approve => "no rules to satisfy",
+                _ => "no alternative to satisfy",
+            };
+            Verdict::new(empty, vec![Finding::new(empty, "empty", "rules", message)])
+        })
+    }
+
+    /// Approve and reject swapped, pending kept, findings kept; never automatic.
+    pub(crate) fn negate(self) -> Verdict {
+        Verdict {
+            kind: self.kind.negate(),
+            findings: self.findings,
+            automatic: None,
+        }
+    }
+
+    /// The same verdict with more findings after its own.
+    pub(crate) fn with_findings(mut self, findings: impl IntoIterator<Item = Finding>) -> Verdict {
+        self.findings.extend(findings);
+        self
     }
 }
 

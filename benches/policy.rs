@@ -1,0 +1,74 @@
+//! Policy benchmarks on workload W1 (see `tests/common/w1.rs` and `benches/README.md`), each beside
+//! the hand-written baseline measured in the same run.
+//!
+//! - `w1_a`, `w1_b`, `w1_c`: the baseline, `Policy::judge` (the verdict alone) and
+//!   `Policy::evaluate` (the verdict with its findings) of the composed built-in W1 policy.
+//! - `quorum_scaling`: `Quorum::judge` over 1,000 and 10,000 distinct approvals.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+#[path = "../tests/common/w1.rs"]
+mod w1;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use modelgate::{Policy, Quorum, ReviewContext, Timestamp};
+
+fn w1_cases(c: &mut Criterion) {
+    let policy = w1::policy();
+    for (name, case) in [
+        ("w1_a", w1::case_a()),
+        ("w1_b", w1::case_b()),
+        ("w1_c", w1::case_c()),
+    ] {
+        let ctx = case.context();
+        let mut g = c.benchmark_group(name);
+        g.bench_function("baseline", |b| {
+            b.iter(|| {
+                w1::baseline(
+                    case.outcome.metrics(),
+                    &case.champion,
+                    black_box(&case.votes),
+                    w1::SUBMITTER,
+                )
+            })
+        });
+        g.bench_function("judge", |b| {
+            b.iter(|| black_box(&policy).judge(black_box(&ctx)))
+        });
+        g.bench_function("evaluate", |b| {
+            b.iter(|| black_box(&policy).evaluate(black_box(&ctx)))
+        });
+        g.finish();
+    }
+}
+
+fn quorum_scaling(c: &mut Criterion) {
+    let case = w1::case_a();
+    let quorum = Quorum::new(usize::MAX).eligible_roles(["reviewer"]);
+    let mut g = c.benchmark_group("quorum_scaling");
+    for n in [1_000, 10_000] {
+        let votes = w1::many_votes(n);
+        let ctx = ReviewContext::new(
+            &case.outcome,
+            &votes,
+            w1::SUBMITTER,
+            1,
+            Timestamp::from_unix_secs(1),
+        );
+        g.bench_with_input(BenchmarkId::new("judge", n), &ctx, |b, ctx| {
+            b.iter(|| black_box(&quorum).judge(black_box(ctx)))
+        });
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+}
+
+criterion_group! { name = benches; config = config(); targets = w1_cases, quorum_scaling }
+criterion_main!(benches);

@@ -1,0 +1,404 @@
+//! Approver rules: quorum, required role, veto, and the vote window that makes votes go stale.
+//!
+//! In every one of them the submitter's own vote never counts, and a finding says so.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Finding, Lint, Policy, ReviewContext, Value, Verdict, VerdictKind};
+use crate::review::{Review, Vote};
+
+/// Who may cast a vote that counts: reviewers by id or by role. With neither, anyone (but the
+/// submitter) may.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    roles: Vec<String>,
+}
+
+impl Eligibility {
+    /// Anyone is eligible.
+    pub fn anyone() -> Self {
+        Self::default()
+    }
+
+    /// The same, with these reviewer ids eligible.
+    #[must_use]
+    pub fn ids<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.ids.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// The same, with reviewers holding any of these roles eligible.
+    #[must_use]
+    pub fn roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
+        self.roles.extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// Whether the author of `review` is eligible.
+    pub fn admits(&self, review: &Review) -> bool {
+        (self.ids.is_empty() && self.roles.is_empty())
+            || self.ids.iter().any(|id| id == review.reviewer())
+            || self.roles.iter().any(|role| review.has_role(role))
+    }
+
+    fn describe(&self) -> String {
+        let ids = self.ids.iter().cloned();
+        let roles = self.roles.iter().map(|r| format!("role {r}"));
+        let from: Vec<String> = ids.chain(roles).collect();
+        if from.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", from.join(" or "))
+        }
+    }
+}
+
+/// The votes of `vote` kind that count under `eligible`: in the window, not the submitter's.
+fn counted<'a>(
+    ctx: &ReviewContext<'a>,
+    eligible: &'a Eligibility,
+    vote: Vote,
+) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
+    let submitter = ctx.submitter();
+    ctx.votes()
+        .filter(move |r| r.vote() == vote && r.reviewer() != submitter && eligible.admits(r))
+}
+
+/// Notes on votes of `vote` kind that do not count: the submitter's, and ineligible ones.
+fn uncounted(ctx: &ReviewContext<'_>, eligible: &Eligibility, vote: Vote) -> String {
+    let mut notes = Vec::new();
+    for review in ctx.votes().filter(|r| r.vote() == vote) {
+        if review.reviewer() == ctx.submitter() {
+            notes.push(format!(
+                "{} is the submitter and does not count",
+                review.reviewer()
+            ));
+        } else if !eligible.admits(review) {
+            notes.push(format!("{} is not eligible", review.reviewer()));
+        }
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    }
+}
+
+fn ids<'a>(reviews: impl Iterator<Item = &'a Review>) -> String {
+    reviews.map(Review::reviewer).collect::<Vec<_>>().join(", ")
+}
+
+fn count(n: usize) -> Value {
+    Value::Count(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+/// Approves when at least `required` distinct eligible reviewers approve; pending otherwise.
+///
+/// ```
+/// use modelgate::{Policy, Quorum};
+/// let q = Quorum::new(2).eligible_ids(["carol"]).eligible_roles(["team_lead"]);
+/// assert_eq!(q.name(), "2 approvals from carol or role team_lead");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quorum {
+    required: usize,
+    #[serde(default)]
+    eligible: Eligibility,
+}
+
+impl Quorum {
+    /// A quorum of `required` approvals from any reviewers but the submitter.
+    pub fn new(required: usize) -> Self {
+        Self {
+            required,
+            eligible: Eligibility::anyone(),
+        }
+    }
+
+    /// The same quorum, with these reviewer ids eligible.
+    #[must_use]
+    pub fn eligible_ids<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.eligible = self.eligible.ids(ids);
+        self
+    }
+
+    /// The same quorum, with reviewers holding any of these roles eligible.
+    #[must_use]
+    pub fn eligible_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
+        self.eligible = self.eligible.roles(roles);
+        self
+    }
+
+    /// How many approvals are required.
+    pub fn required(&self) -> usize {
+        self.required
+    }
+}
+
+impl Policy for Quorum {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let approvals = counted(ctx, &self.eligible, Vote::Approve);
+        let n = approvals.clone().count();
+        let kind = self.judge(ctx);
+        let mut message = format!("{n} of {} approvals", self.required);
+        if n > 0 {
+            let _ = write!(message, " from {}", ids(approvals));
+        }
+        message.push_str(&uncounted(ctx, &self.eligible, Vote::Approve));
+        let finding = Finding::new(kind, "quorum", "approvals", message)
+            .with_observed(count(n))
+            .with_required(count(self.required));
+        Verdict::new(kind, vec![finding])
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        if counted(ctx, &self.eligible, Vote::Approve)
+            .nth(self.required.saturating_sub(1))
+            .is_some()
+            || self.required == 0
+        {
+            VerdictKind::Approve
+        } else {
+            VerdictKind::Pending
+        }
+    }
+
+    fn name(&self) -> String {
+        let plural = if self.required == 1 { "" } else { "s" };
+        format!(
+            "{} approval{plural}{}",
+            self.required,
+            self.eligible.describe()
+        )
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        let e = &self.eligible;
+        if e.roles.is_empty() && !e.ids.is_empty() {
+            let mut distinct = e.ids.clone();
+            distinct.sort();
+            distinct.dedup();
+            if self.required > distinct.len() {
+                let message = format!(
+                    "needs {} approvers but only {} are eligible",
+                    self.required,
+                    distinct.len()
+                );
+                lints.push(Lint::new(self.name(), message));
+            }
+        }
+    }
+}
+
+/// Approves when a counted approval comes from a reviewer with `role`; pending otherwise.
+///
+/// ```
+/// use modelgate::{Policy, RequiredRole};
+/// assert_eq!(RequiredRole::new("team_lead").name(), "an approval from role team_lead");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredRole {
+    role: String,
+}
+
+impl RequiredRole {
+    /// An approval from a reviewer holding `role` is required.
+    pub fn new(role: impl Into<String>) -> Self {
+        Self { role: role.into() }
+    }
+
+    fn holders<'a>(
+        &'a self,
+        ctx: &ReviewContext<'a>,
+    ) -> impl Iterator<Item = &'a Review> + use<'a> {
+        let (submitter, role) = (ctx.submitter(), self.role.as_str());
+        ctx.votes().filter(move |r| {
+            r.vote() == Vote::Approve && r.reviewer() != submitter && r.has_role(role)
+        })
+    }
+}
+
+impl Policy for RequiredRole {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let kind = self.judge(ctx);
+        let role = &self.role;
+        let mut message = match kind {
+            VerdictKind::Approve => format!("{role} approval from {}", ids(self.holders(ctx))),
+            _ => format!("no approval from a {role} yet"),
+        };
+        let own = ctx.votes().any(|r| {
+            r.reviewer() == ctx.submitter() && r.vote() == Vote::Approve && r.has_role(role)
+        });
+        if own {
+            let _ = write!(
+                message,
+                " ({} is the submitter and does not count)",
+                ctx.submitter()
+            );
+        }
+        let finding = Finding::new(kind, "required_role", role.as_str(), message)
+            .with_observed(count(self.holders(ctx).count()))
+            .with_required(Value::Text(role.clone()));
+        Verdict::new(kind, vec![finding])
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        if self.holders(ctx).next().is_some() {
+            VerdictKind::Approve
+        } else {
+            VerdictKind::Pending
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("an approval from role {}", self.role)
+    }
+}
+
+/// Rejects when any eligible reviewer (not the submitter) rejects; approves otherwise.
+///
+/// ```
+/// use modelgate::{Policy, Veto};
+/// assert_eq!(Veto::new().eligible_roles(["security"]).name(), "no veto from role security");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Veto {
+    #[serde(default)]
+    eligible: Eligibility,
+}
+
+impl Veto {
+    /// Any reviewer but the submitter can veto.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The same veto, with only these reviewer ids able to veto (besides eligible roles).
+    #[must_use]
+    pub fn eligible_ids<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.eligible = self.eligible.ids(ids);
+        self
+    }
+
+    /// The same veto, with reviewers holding any of these roles able to veto.
+    #[must_use]
+    pub fn eligible_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
+        self.eligible = self.eligible.roles(roles);
+        self
+    }
+}
+
+impl Policy for Veto {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let kind = self.judge(ctx);
+        let mut message = match kind {
+            VerdictKind::Reject => {
+                let vetoes: Vec<String> = counted(ctx, &self.eligible, Vote::Reject)
+                    .map(|r| match r.comment() {
+                        "" => format!("{} rejects", r.reviewer()),
+                        why => format!("{} rejects: {why}", r.reviewer()),
+                    })
+                    .collect();
+                format!("vetoed: {}", vetoes.join("; "))
+            }
+            _ => String::from("no veto"),
+        };
+        message.push_str(&uncounted(ctx, &self.eligible, Vote::Reject));
+        let vetoes = counted(ctx, &self.eligible, Vote::Reject).count();
+        let finding = Finding::new(kind, "veto", "rejections", message)
+            .with_observed(count(vetoes))
+            .with_required(count(0));
+        Verdict::new(kind, vec![finding])
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        if counted(ctx, &self.eligible, Vote::Reject).next().is_some() {
+            VerdictKind::Reject
+        } else {
+            VerdictKind::Approve
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("no veto{}", self.eligible.describe())
+    }
+}
+
+/// `inner`, counting only votes cast within `window` before `now` (the decision time).
+///
+/// ```
+/// use std::time::Duration;
+/// use modelgate::{Fresh, Policy, Quorum};
+/// let fresh = Fresh::within(Duration::from_secs(7 * 86_400), Quorum::new(2));
+/// assert_eq!(fresh.name(), "2 approvals, counting votes of the last 7d");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fresh<P> {
+    window: Duration,
+    inner: P,
+}
+
+impl<P: Policy> Fresh<P> {
+    /// `inner` with votes older than `window` at decision time not counted.
+    pub fn within(window: Duration, inner: P) -> Self {
+        Self { window, inner }
+    }
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match (d.subsec_millis(), s) {
+        (0, 0) => String::from("0s"),
+        (0, s) if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        (0, s) if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        (0, s) if s % 60 == 0 => format!("{}m", s / 60),
+        (0, s) => format!("{s}s"),
+        _ => format!("{}ms", d.as_millis()),
+    }
+}
+
+impl<P: Policy> Policy for Fresh<P> {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let windowed = ctx.with_vote_window(self.window);
+        let verdict = self.inner.evaluate(&windowed);
+        let stale: Vec<&str> = windowed.stale_votes().map(Review::reviewer).collect();
+        if stale.is_empty() {
+            return verdict;
+        }
+        let message = format!(
+            "votes older than {} do not count: {}",
+            human(self.window),
+            stale.join(", ")
+        );
+        let finding = Finding::new(verdict.kind(), "fresh_votes", "votes", message)
+            .with_observed(count(stale.len()))
+            .with_required(Value::Text(human(self.window)));
+        verdict.with_findings([finding])
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        self.inner.judge(&ctx.with_vote_window(self.window))
+    }
+
+    fn name(&self) -> String {
+        format!(
+            "{}, counting votes of the last {}",
+            self.inner.name(),
+            human(self.window)
+        )
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        self.inner.lint(lints);
+    }
+}

@@ -1,0 +1,162 @@
+//! Champion comparison: no regression against the model in production.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Finding, Lint, Policy, ReviewContext, Value, Verdict, VerdictKind};
+
+/// Which way a metric improves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Higher values are better (accuracy, recall …).
+    HigherIsBetter,
+    /// Lower values are better (latency, loss …).
+    LowerIsBetter,
+}
+
+/// How much worse than the champion a candidate may be.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tolerance {
+    /// At most this much worse, in the metric's unit.
+    Absolute(f64),
+    /// At most this fraction of the champion's value worse (0.01 is 1 %).
+    Relative(f64),
+}
+
+/// The candidate's metric is no worse than the champion's, within a tolerance.
+///
+/// With `HigherIsBetter` it passes when `candidate >= champion - slack`; with `LowerIsBetter`
+/// when `candidate <= champion + slack`; `slack` is the absolute tolerance, or the relative one
+/// times `|champion|`. A missing candidate metric rejects. Without champion metrics in the
+/// context (or without this metric in them) it passes, with a finding that says so.
+///
+/// ```
+/// use modelgate::{NoRegression, Policy};
+/// let rule = NoRegression::higher_is_better("accuracy").absolute(0.005);
+/// assert_eq!(rule.name(), "accuracy no worse than the champion's by more than 0.005");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoRegression {
+    metric: String,
+    direction: Direction,
+    tolerance: Tolerance,
+}
+
+impl NoRegression {
+    /// No regression on `metric`, where higher is better; no tolerance until one is set.
+    pub fn higher_is_better(metric: impl Into<String>) -> Self {
+        Self {
+            metric: metric.into(),
+            direction: Direction::HigherIsBetter,
+            tolerance: Tolerance::Absolute(0.0),
+        }
+    }
+
+    /// No regression on `metric`, where lower is better; no tolerance until one is set.
+    pub fn lower_is_better(metric: impl Into<String>) -> Self {
+        Self {
+            metric: metric.into(),
+            direction: Direction::LowerIsBetter,
+            tolerance: Tolerance::Absolute(0.0),
+        }
+    }
+
+    /// The same rule, allowing the candidate to be up to `slack` worse (in the metric's unit).
+    #[must_use]
+    pub fn absolute(mut self, slack: f64) -> Self {
+        self.tolerance = Tolerance::Absolute(slack);
+        self
+    }
+
+    /// The same rule, allowing the candidate to be up to `fraction` of the champion's value worse.
+    #[must_use]
+    pub fn relative(mut self, fraction: f64) -> Self {
+        self.tolerance = Tolerance::Relative(fraction);
+        self
+    }
+
+    /// The worst acceptable candidate value against `champion`.
+    fn bound(&self, champion: f64) -> f64 {
+        let slack = match self.tolerance {
+            Tolerance::Absolute(s) => s,
+            Tolerance::Relative(r) => champion.abs() * r,
+        };
+        match self.direction {
+            Direction::HigherIsBetter => champion - slack,
+            Direction::LowerIsBetter => champion + slack,
+        }
+    }
+
+    fn passes(&self, value: f64, bound: f64) -> bool {
+        match self.direction {
+            Direction::HigherIsBetter => value >= bound,
+            Direction::LowerIsBetter => value <= bound,
+        }
+    }
+
+    fn observe(&self, ctx: &ReviewContext<'_>) -> (VerdictKind, Option<f64>, Option<f64>) {
+        let value = ctx.metric(&self.metric);
+        let champion = ctx.champion().and_then(|c| c.get(&self.metric));
+        let kind = match (value, champion) {
+            (None, _) => VerdictKind::Reject,
+            (Some(_), None) => VerdictKind::Approve,
+            (Some(v), Some(c)) if self.passes(v, self.bound(c)) => VerdictKind::Approve,
+            (Some(_), Some(_)) => VerdictKind::Reject,
+        };
+        (kind, value, champion)
+    }
+}
+
+impl Policy for NoRegression {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let (kind, value, champion) = self.observe(ctx);
+        let metric = &self.metric;
+        let message = match (value, champion) {
+            (None, _) => format!("{metric} is missing; it is compared with the champion's"),
+            (Some(v), None) => format!("{metric} {v}: no champion value to compare with"),
+            (Some(v), Some(c)) => {
+                let bound = self.bound(c);
+                let verb = if kind == VerdictKind::Approve {
+                    "is within"
+                } else {
+                    "regresses beyond"
+                };
+                format!("{metric} {v} {verb} the champion's {c} (limit {bound})")
+            }
+        };
+        let required = champion.map_or(Value::Missing, |c| Value::Number(self.bound(c)));
+        let finding = Finding::new(kind, "no_regression", metric.as_str(), message)
+            .with_observed(value.map_or(Value::Missing, Value::Number))
+            .with_required(required);
+        Verdict::new(kind, vec![finding])
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        self.observe(ctx).0
+    }
+
+    fn name(&self) -> String {
+        let by = match self.tolerance {
+            Tolerance::Absolute(s) => format!("{s}"),
+            Tolerance::Relative(r) => format!("{}%", r * 100.0),
+        };
+        format!(
+            "{} no worse than the champion's by more than {by}",
+            self.metric
+        )
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        let t = match self.tolerance {
+            Tolerance::Absolute(t) | Tolerance::Relative(t) => t,
+        };
+        if !t.is_finite() || t < 0.0 {
+            lints.push(Lint::new(
+                self.name(),
+                format!("tolerance {t} must be a finite number, zero or more"),
+            ));
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Judging W1 allocates nothing: a counting allocator (the `allocation-counter` dev-dependency,
+//! which counts on the measuring thread only) proves it.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/w1.rs"]
+mod w1;
+
+use modelgate::{Policy, VerdictKind};
+
+#[test]
+fn judging_w1_allocates_nothing_and_agrees_with_the_baseline() {
+    let policy = w1::policy();
+    for (name, case, expected) in [
+        ("a", w1::case_a(), VerdictKind::Approve),
+        ("b", w1::case_b(), VerdictKind::Reject),
+        ("c", w1::case_c(), VerdictKind::Approve),
+    ] {
+        let ctx = case.context();
+        let mut kind = VerdictKind::Pending;
+        let info = allocation_counter::measure(|| kind = policy.judge(&ctx));
+        assert_eq!(kind, expected, "case {name}");
+        assert_eq!(case.baseline(), expected, "baseline, case {name}");
+        assert_eq!(info.count_total, 0, "judging case {name} allocated");
+        // Explaining allocates (the findings' messages) and agrees.
+        assert_eq!(
+            policy.evaluate(&ctx).kind(),
+            expected,
+            "evaluate, case {name}"
+        );
+    }
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let info = allocation_counter::measure(|| {
+        std::hint::black_box(vec![1u8; 16]);
+    });
+    assert_eq!(info.count_total, 1);
+}

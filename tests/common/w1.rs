@@ -1,0 +1,164 @@
+//! Workload W1 of the policy benchmarks, shared by `benches/policy.rs` and `tests/alloc.rs`.
+//!
+//! Metrics accuracy and latency_p99_ms, and the champion's accuracy. Rule: accuracy ≥ 0.90,
+//! latency_p99_ms ≤ 50, accuracy ≥ champion − 0.005 (else reject); accuracy > 0.97 approves
+//! automatically; else approve when ≥ 2 distinct eligible approvers (roles team_lead or
+//! ml_reviewer, the submitter excluded) include a team_lead; else pending.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use modelgate::{
+    CountedVotes, MetricGate, Metrics, NoRegression, Policy, Quorum, RequiredRole, Review,
+    ReviewContext, Timestamp, TrainingOutcome, VerdictKind, Vote, when,
+};
+
+pub const DIGEST: &str = "sha256:w1";
+pub const SUBMITTER: &str = "alice";
+
+/// W1 written with the library's built-in rules.
+pub fn policy() -> impl Policy {
+    (
+        MetricGate::at_least("accuracy", 0.90),
+        MetricGate::at_most("latency_p99_ms", 50.0),
+        NoRegression::higher_is_better("accuracy").absolute(0.005),
+        when(MetricGate::above("accuracy", 0.97))
+            .approve_automatically()
+            .otherwise((
+                Quorum::new(2).eligible_roles(["team_lead", "ml_reviewer"]),
+                RequiredRole::new("team_lead"),
+            )),
+    )
+}
+
+/// W1 written by hand over the same inputs: no explanations.
+pub fn baseline(
+    metrics: &Metrics,
+    champion: &Metrics,
+    votes: &[Review],
+    submitter: &str,
+) -> VerdictKind {
+    let (Some(accuracy), Some(latency)) = (metrics.get("accuracy"), metrics.get("latency_p99_ms"))
+    else {
+        return VerdictKind::Reject;
+    };
+    let floor = champion
+        .get("accuracy")
+        .map_or(f64::NEG_INFINITY, |c| c - 0.005);
+    if accuracy < 0.90 || latency > 50.0 || accuracy < floor {
+        return VerdictKind::Reject;
+    }
+    if accuracy > 0.97 {
+        return VerdictKind::Approve;
+    }
+    let (mut approvers, mut lead) = (0, false);
+    for v in votes {
+        if v.vote() == Vote::Approve && v.reviewer() != submitter {
+            let is_lead = v.has_role("team_lead");
+            if is_lead || v.has_role("ml_reviewer") {
+                approvers += 1;
+                lead |= is_lead;
+            }
+        }
+    }
+    if approvers >= 2 && lead {
+        VerdictKind::Approve
+    } else {
+        VerdictKind::Pending
+    }
+}
+
+/// One W1 case: its outcome, champion and counted votes.
+pub struct Case {
+    pub outcome: TrainingOutcome,
+    pub champion: Metrics,
+    pub votes: CountedVotes,
+}
+
+impl Case {
+    pub fn context(&self) -> ReviewContext<'_> {
+        ReviewContext::new(
+            &self.outcome,
+            &self.votes,
+            SUBMITTER,
+            1,
+            Timestamp::from_unix_secs(1_000),
+        )
+        .with_champion(&self.champion)
+    }
+
+    pub fn baseline(&self) -> VerdictKind {
+        baseline(
+            self.outcome.metrics(),
+            &self.champion,
+            &self.votes,
+            SUBMITTER,
+        )
+    }
+}
+
+fn case(accuracy: f64, votes: impl IntoIterator<Item = Review>) -> Case {
+    Case {
+        outcome: TrainingOutcome::new(
+            DIGEST,
+            Metrics::new([("accuracy", accuracy), ("latency_p99_ms", 42.0)]).unwrap(),
+        )
+        .unwrap(),
+        champion: Metrics::new([("accuracy", 0.93)]).unwrap(),
+        votes: votes.into_iter().collect(),
+    }
+}
+
+fn vote(who: &str, vote: Vote, at: u64, role: &str) -> Review {
+    Review::new(who, vote, DIGEST, Timestamp::from_unix_secs(at)).with_role(role)
+}
+
+/// (a) Two approvals, one by a team lead: approve.
+pub fn case_a() -> Case {
+    case(
+        0.94,
+        [
+            vote("bob", Vote::Approve, 1, "team_lead"),
+            vote("carol", Vote::Approve, 2, "ml_reviewer"),
+        ],
+    )
+}
+
+/// (b) Accuracy below the gate: reject on metrics.
+pub fn case_b() -> Case {
+    case(
+        0.85,
+        [
+            vote("bob", Vote::Approve, 1, "team_lead"),
+            vote("carol", Vote::Approve, 2, "ml_reviewer"),
+        ],
+    )
+}
+
+/// (c) Eight votes with duplicates and a self-vote; the latest of each counts: approve.
+pub fn case_c() -> Case {
+    case(
+        0.94,
+        [
+            vote("bob", Vote::Reject, 1, "team_lead"),
+            vote("alice", Vote::Approve, 2, "team_lead"),
+            vote("carol", Vote::Approve, 3, "ml_reviewer"),
+            vote("dave", Vote::Approve, 4, "intern"),
+            vote("bob", Vote::Approve, 5, "team_lead"),
+            vote("erin", Vote::Reject, 6, "ml_reviewer"),
+            vote("carol", Vote::Approve, 7, "ml_reviewer"),
+            vote("erin", Vote::Approve, 8, "ml_reviewer"),
+        ],
+    )
+}
+
+/// `n` distinct approving reviewers (none the submitter), for the quorum scaling benchmark.
+pub fn many_votes(n: usize) -> CountedVotes {
+    (0..n)
+        .map(|i| {
+            Review::approve(
+                format!("reviewer-{i}"),
+                DIGEST,
+                Timestamp::from_unix_secs(i as u64),
+            )
+        })
+        .collect()
+}
