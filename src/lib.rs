@@ -7,11 +7,18 @@
 //! - Inputs the host builds: [`TrainingOutcome`] (with [`Metrics`] and a [`Digest`]), [`Review`],
 //!   [`DecisionContext`], [`Timestamp`], and a [`Deployer`] hook returning a [`Receipt`].
 //! - Policies: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
-//!   [`Finding`]); built-in rules [`MetricGate`] and [`Quorum`]; tuples of policies mean "all of".
+//!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
+//!   [`MetricGate`] (at least, at most, above, below), [`NoRegression`] against a champion,
+//!   [`Quorum`], [`RequiredRole`], [`Veto`] (the submitter's vote never counts), [`Fresh`] (a vote
+//!   window), [`when`] for conditions and automatic approval. Composition: tuples and
+//!   [`all`] ("all of"), [`any`], [`not`], [`PolicyExt`] (`and`, `or`, `not`, `lints`),
+//!   [`from_fn`] for closures.
 //! - Records: the audit trail ([`Event`]), the [`Decision`] inside an approved model, and
 //!   [`AnyModel`] for storage with checked [`AnyModel::restore`].
 //! - Errors: one type per operation; a failed transition hands the model back inside a
 //!   [`TransitionError`].
+//! - Testing (feature `proptest`): `modelgate::testing` has strategies for every input and stage, and a
+//!   law checker for your own policies.
 
 mod audit;
 mod decide;
@@ -30,6 +37,9 @@ mod stage;
 mod submit;
 mod text;
 mod time;
+
+#[cfg(feature = "proptest")]
+pub mod testing;
 
 pub use audit::{Actor, Event, EventKind};
 pub use decide::{Decided, DecisionContext};

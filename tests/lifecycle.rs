@@ -384,3 +384,27 @@ fn models_and_errors_can_cross_threads() {
     send_sync::<modelgate::TransitionError<Model<modelgate::Approved>, DeployError<RegistryDown>>>(
     );
 }
+
+#[test]
+fn the_seeds_automatic_approval_is_named_in_the_decision_record() {
+    let policy = modelgate::when(MetricGate::above("accuracy", 0.90))
+        .approve_automatically()
+        .otherwise(Quorum::new(1));
+    let Decided::Approved(model) = submitted(0.93)
+        .decide(&policy, &DecisionContext::at(t(11)))
+        .unwrap()
+    else {
+        panic!("0.93 > 0.90 approves automatically");
+    };
+    assert_eq!(
+        model.stage().decision().automatic_rule(),
+        Some("accuracy above 0.9")
+    );
+    assert_eq!(model.stage().approvals().count(), 0);
+    let Decided::Pending(..) = submitted(0.85)
+        .decide(&policy, &DecisionContext::at(t(11)))
+        .unwrap()
+    else {
+        panic!("0.85 needs a manual approval");
+    };
+}

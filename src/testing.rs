@@ -1,0 +1,354 @@
+//! Property-testing kit for hosts (feature `proptest`): strategies for the crate's inputs and
+//! models, and a law checker for custom policies.
+//!
+//! A downstream crate enables the feature in its dev-dependencies and checks its own policy in
+//! its own CI:
+//!
+//! ```
+//! use modelgate::testing::{Laws, scenario};
+//! use modelgate::{MetricGate, PolicyExt, Quorum};
+//! use proptest::prelude::*;
+//!
+//! proptest! {
+//!     // In a test file this function is marked `#[test]`; here the example calls it.
+//!     fn my_policy_obeys_the_laws(s in scenario()) {
+//!         let policy = MetricGate::at_least("accuracy", 0.9).and(Quorum::new(2));
+//!         Laws::new(&policy).monotone().check(&s)?;
+//!     }
+//! }
+//! my_policy_obeys_the_laws();
+//! ```
+
+use std::fmt;
+
+use proptest::prelude::*;
+
+use crate::{
+    AnyModel, Approved, CountedVotes, Decided, DecisionContext, Deployed, Metrics, Model, Policy,
+    Receipt, Rejected, Retraining, Review, ReviewContext, Submitted, Timestamp, TrainingOutcome,
+    Untrained, Vote,
+};
+
+/// Reviewer ids the strategies draw from; the first two also submit.
+pub const REVIEWERS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
+/// Roles the strategies draw from.
+pub const ROLES: [&str; 3] = ["team_lead", "ml_reviewer", "security"];
+/// Metric names the strategies draw from.
+pub const METRICS: [&str; 5] = ["accuracy", "precision", "recall", "latency_p99_ms", "loss"];
+/// The artifact digest of generated scenarios and models.
+pub const DIGEST: &str = "sha256:generated";
+
+/// A metric value: often near common thresholds (0.9, 0.95, 0.97, 50), sometimes anywhere.
+pub fn metric_value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        3 => 0.0..1.0f64,
+        2 => prop::sample::select(vec![0.0, 0.5, 0.8, 0.9, 0.95, 0.97, 1.0, 50.0]),
+        1 => 0.0..200.0f64,
+    ]
+}
+
+/// Metrics: some of [`METRICS`], finite values.
+pub fn metrics() -> impl Strategy<Value = Metrics> {
+    prop::collection::btree_map(
+        prop::sample::select(METRICS.to_vec()),
+        metric_value(),
+        0..=METRICS.len(),
+    )
+    .prop_filter_map("metrics are finite and named", |m| Metrics::new(m).ok())
+}
+
+/// A reviewer id from [`REVIEWERS`].
+pub fn reviewer() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(REVIEWERS.to_vec())
+}
+
+/// A vote on `digest`: any reviewer, approve or reject, up to two roles, at `0..=at_most` seconds.
+pub fn review(digest: &'static str, at_most: u64) -> impl Strategy<Value = Review> {
+    (
+        reviewer(),
+        any::<bool>(),
+        prop::sample::subsequence(ROLES.to_vec(), 0..=2),
+        0..=at_most,
+    )
+        .prop_map(move |(who, approve, roles, at)| {
+            let vote = if approve { Vote::Approve } else { Vote::Reject };
+            let review = Review::new(who, vote, digest, Timestamp::from_unix_secs(at));
+            roles.into_iter().fold(review, Review::with_role)
+        })
+}
+
+/// Counted votes on `digest` from up to 8 reviews (duplicates resolved: the latest counts).
+pub fn counted_votes(digest: &'static str, at_most: u64) -> impl Strategy<Value = CountedVotes> {
+    prop::collection::vec(review(digest, at_most), 0..8).prop_map(|mut reviews| {
+        reviews.sort_by_key(Review::at);
+        reviews.into_iter().collect()
+    })
+}
+
+/// Everything a policy sees, owned, so that a strategy can generate it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// The submitted outcome.
+    pub outcome: TrainingOutcome,
+    /// The counted votes.
+    pub votes: CountedVotes,
+    /// Who submitted.
+    pub submitter: String,
+    /// The attempt, from 1.
+    pub attempt: u32,
+    /// The champion's metrics, if any.
+    pub champion: Option<Metrics>,
+    /// The time of evaluation.
+    pub now: Timestamp,
+}
+
+impl Scenario {
+    /// The context a policy sees.
+    pub fn context(&self) -> ReviewContext<'_> {
+        let ctx = ReviewContext::new(
+            &self.outcome,
+            &self.votes,
+            &self.submitter,
+            self.attempt,
+            self.now,
+        );
+        match &self.champion {
+            Some(champion) => ctx.with_champion(champion),
+            None => ctx,
+        }
+    }
+
+    /// The same scenario without the metric `name`.
+    pub fn without_metric(&self, name: &str) -> Scenario {
+        let kept = self.outcome.metrics().iter().filter(|(k, _)| *k != name);
+        let metrics = Metrics::new(kept).unwrap_or_default();
+        let outcome = TrainingOutcome::new(self.outcome.digest().as_str(), metrics)
+            .map(|o| o.with_notes(self.outcome.notes()))
+            .unwrap_or_else(|_| self.outcome.clone());
+        Scenario {
+            outcome,
+            ..self.clone()
+        }
+    }
+
+    /// The same scenario with one more approval, by `reviewer` with every role in [`ROLES`], at
+    /// `now`.
+    pub fn with_approval(&self, reviewer: &str) -> Scenario {
+        let review = ROLES.iter().fold(
+            Review::approve(reviewer, self.outcome.digest().as_str(), self.now),
+            |r, role| r.with_role(*role),
+        );
+        let mut votes = self.votes.clone();
+        votes.count(review);
+        Scenario {
+            votes,
+            ..self.clone()
+        }
+    }
+}
+
+/// A scenario: metrics (sometimes missing), a champion (sometimes), up to 8 votes with
+/// duplicates and self-votes, a submitter, an attempt, a time after every vote.
+pub fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        metrics(),
+        prop::option::of(metrics()),
+        counted_votes(DIGEST, 1_000),
+        prop::sample::select(REVIEWERS[..2].to_vec()),
+        1..4u32,
+        1_000..2_000u64,
+    )
+        .prop_filter_map(
+            "outcome builds",
+            |(metrics, champion, votes, submitter, attempt, now)| {
+                let outcome = TrainingOutcome::new(DIGEST, metrics).ok()?;
+                let now = Timestamp::from_unix_secs(now);
+                Some(Scenario {
+                    outcome,
+                    votes,
+                    submitter: submitter.to_owned(),
+                    attempt,
+                    champion,
+                    now,
+                })
+            },
+        )
+}
+
+/// An untrained model.
+pub fn untrained_model() -> impl Strategy<Value = Model<Untrained>> {
+    (
+        prop::sample::select(vec!["fraud", "churn", "ranker"]),
+        1..100u32,
+    )
+        .prop_filter_map("valid name", |(name, v)| {
+            Model::new(name, v.to_string()).ok()
+        })
+}
+
+/// A submitted model with up to 8 votes (times after the submission).
+pub fn submitted_model() -> impl Strategy<Value = Model<Submitted>> {
+    (
+        untrained_model(),
+        metrics(),
+        prop::sample::select(REVIEWERS[..2].to_vec()),
+        counted_votes(DIGEST, 100),
+    )
+        .prop_filter_map("submits", |(model, metrics, submitter, votes)| {
+            let outcome = TrainingOutcome::new(DIGEST, metrics).ok()?;
+            let mut model = model
+                .submit(outcome, submitter, Timestamp::from_unix_secs(0))
+                .ok()?;
+            for review in votes.iter().cloned() {
+                model.record(review).ok()?;
+            }
+            Some(model)
+        })
+}
+
+fn decided(model: Model<Submitted>, policy: &dyn Policy) -> Option<Decided> {
+    model
+        .decide(policy, &DecisionContext::at(Timestamp::from_unix_secs(200)))
+        .ok()
+}
+
+/// A model approved by the policy `()` ("all of nothing"), named `all()` in its decision.
+pub fn approved_model() -> impl Strategy<Value = Model<Approved>> {
+    submitted_model().prop_filter_map("approves", |m| match decided(m, &())? {
+        Decided::Approved(m) => Some(m),
+        _ => None,
+    })
+}
+
+/// A model rejected by `not(())`.
+pub fn rejected_model() -> impl Strategy<Value = Model<Rejected>> {
+    submitted_model().prop_filter_map("rejects", |m| match decided(m, &crate::not(()))? {
+        Decided::Rejected(m) => Some(m),
+        _ => None,
+    })
+}
+
+/// A rejected model sent back to training.
+pub fn retraining_model() -> impl Strategy<Value = Model<Retraining>> {
+    rejected_model().prop_filter_map("retrains", |m| {
+        m.retrain(Timestamp::from_unix_secs(300)).ok()
+    })
+}
+
+/// An approved model marked deployed.
+pub fn deployed_model() -> impl Strategy<Value = Model<Deployed>> {
+    approved_model().prop_filter_map("deploys", |m| {
+        m.mark_deployed(Receipt::new("generated"), Timestamp::from_unix_secs(400))
+            .ok()
+    })
+}
+
+/// A model in any of the six stages, stored.
+pub fn any_model() -> impl Strategy<Value = AnyModel> {
+    prop_oneof![
+        untrained_model().prop_map(AnyModel::from),
+        submitted_model().prop_map(AnyModel::from),
+        approved_model().prop_map(AnyModel::from),
+        rejected_model().prop_map(AnyModel::from),
+        retraining_model().prop_map(AnyModel::from),
+        deployed_model().prop_map(AnyModel::from),
+    ]
+}
+
+/// A law a policy broke, with what showed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LawViolation {
+    law: &'static str,
+    detail: String,
+}
+
+impl LawViolation {
+    /// The law, e.g. `fails closed on missing metrics`.
+    pub fn law(&self) -> &'static str {
+        self.law
+    }
+}
+
+impl fmt::Display for LawViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "policy breaks the law `{}`: {}", self.law, self.detail)
+    }
+}
+
+/// Being an error, it converts into proptest's `TestCaseError` with `?`.
+impl std::error::Error for LawViolation {}
+
+/// The laws every policy must obey, checked on one [`Scenario`] at a time:
+///
+/// - deterministic: evaluating twice gives the same verdict and findings;
+/// - `judge` agrees with `evaluate`;
+/// - every verdict has findings;
+/// - fails closed on missing metrics: removing a metric never raises the verdict;
+/// - monotone in approvals (only if declared with [`monotone`](Self::monotone)): one more
+///   approval, by a new reviewer holding every role, never lowers the verdict.
+#[derive(Clone, Copy, Debug)]
+pub struct Laws<'p, P: ?Sized> {
+    policy: &'p P,
+    monotone: bool,
+}
+
+impl<'p, P: Policy + ?Sized> Laws<'p, P> {
+    /// The laws for `policy`.
+    pub fn new(policy: &'p P) -> Self {
+        Self {
+            policy,
+            monotone: false,
+        }
+    }
+
+    /// Also check that one more approval never lowers the verdict (true of policies without
+    /// vetoes, vote windows or `not`).
+    #[must_use]
+    pub fn monotone(mut self) -> Self {
+        self.monotone = true;
+        self
+    }
+
+    /// Checks every law on `scenario`.
+    pub fn check(&self, scenario: &Scenario) -> Result<(), LawViolation> {
+        let broken = |law, detail: String| Err(LawViolation { law, detail });
+        let ctx = scenario.context();
+        let verdict = self.policy.evaluate(&ctx);
+        let again = self.policy.evaluate(&ctx);
+        if format!("{verdict:?}") != format!("{again:?}") {
+            return broken("deterministic", format!("`{verdict}`, then `{again}`"));
+        }
+        let judged = self.policy.judge(&ctx);
+        if judged != verdict.kind() {
+            return broken(
+                "judge agrees with evaluate",
+                format!("judge says {judged}, evaluate `{verdict}`"),
+            );
+        }
+        if verdict.findings().is_empty() {
+            return broken(
+                "every verdict has findings",
+                format!("{} without findings", verdict.kind()),
+            );
+        }
+        for (name, _) in scenario.outcome.metrics().iter() {
+            let without = self
+                .policy
+                .evaluate(&scenario.without_metric(name).context());
+            if without.kind() > verdict.kind() {
+                let detail = format!("without `{name}`: `{without}`; with it: `{verdict}`");
+                return broken("fails closed on missing metrics", detail);
+            }
+        }
+        if self.monotone {
+            let more = self
+                .policy
+                .evaluate(&scenario.with_approval("law-checker").context());
+            if more.kind() < verdict.kind() {
+                let detail = format!("`{verdict}`, then with one more approval `{more}`");
+                return broken("monotone in approvals", detail);
+            }
+        }
+        Ok(())
+    }
+}

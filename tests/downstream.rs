@@ -1,0 +1,167 @@
+//! Plays a downstream user: a custom policy written against the public API only, checked with
+//! the `proptest` feature's strategies and law checker, as a host would in its own CI.
+#![cfg(feature = "proptest")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use modelgate::testing::{Laws, Scenario, any_model, scenario};
+use modelgate::{
+    Finding, MetricGate, Policy, PolicyExt, ReviewContext, Value, Verdict, VerdictKind, Vote, not,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestError, TestRunner};
+
+/// A host's own rule: latency must not exceed the champion's by more than 10 % (missing latency
+/// rejects), then two approvals from anyone but the submitter.
+struct SafeRollout;
+
+impl Policy for SafeRollout {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let Some(latency) = ctx.metric("latency_p99_ms") else {
+            let f = Finding::new(
+                VerdictKind::Reject,
+                "safe_rollout",
+                "latency_p99_ms",
+                "latency is missing",
+            );
+            return Verdict::new(VerdictKind::Reject, vec![f]);
+        };
+        let limit = ctx
+            .champion()
+            .and_then(|c| c.get("latency_p99_ms"))
+            .map_or(f64::INFINITY, |c| c * 1.1);
+        if latency > limit {
+            let f = Finding::new(
+                VerdictKind::Reject,
+                "safe_rollout",
+                "latency_p99_ms",
+                format!("{latency} > {limit}"),
+            )
+            .with_observed(Value::Number(latency));
+            return Verdict::new(VerdictKind::Reject, vec![f]);
+        }
+        let approvals = ctx
+            .votes()
+            .filter(|r| r.vote() == Vote::Approve && r.reviewer() != ctx.submitter())
+            .count();
+        let kind = if approvals >= 2 {
+            VerdictKind::Approve
+        } else {
+            VerdictKind::Pending
+        };
+        let f = Finding::new(
+            kind,
+            "safe_rollout",
+            "approvals",
+            format!("{approvals} of 2 approvals"),
+        );
+        Verdict::new(kind, vec![f])
+    }
+
+    fn name(&self) -> String {
+        "safe rollout".into()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn the_hosts_policy_obeys_the_laws(s in scenario()) {
+        Laws::new(&SafeRollout).monotone().check(&s)?;
+        Laws::new(&SafeRollout.and(MetricGate::at_least("accuracy", 0.9))).monotone().check(&s)?;
+    }
+
+    #[test]
+    fn generated_models_of_every_stage_round_trip(stored in any_model()) {
+        let json = serde_json::to_string(&stored).unwrap();
+        let back: modelgate::AnyModel = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(&back, &stored);
+        prop_assert!(back.restore(&()).is_ok());
+    }
+}
+
+/// Runs the law checker over generated scenarios and returns the law a policy broke, if any.
+fn broken_law(policy: &dyn Policy, monotone: bool) -> Option<&'static str> {
+    let mut runner = TestRunner::new(Config {
+        cases: 512,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&scenario(), |s: Scenario| {
+        let laws = Laws::new(policy);
+        let laws = if monotone { laws.monotone() } else { laws };
+        laws.check(&s).map_err(|v| TestCaseError::fail(v.law()))
+    });
+    match result {
+        Err(TestError::Fail(reason, _)) => Some(match reason.message() {
+            "fails closed on missing metrics" => "fails closed on missing metrics",
+            "judge agrees with evaluate" => "judge agrees with evaluate",
+            "monotone in approvals" => "monotone in approvals",
+            "every verdict has findings" => "every verdict has findings",
+            other => panic!("unexpected law: {other}"),
+        }),
+        Err(e) => panic!("{e}"),
+        Ok(()) => None,
+    }
+}
+
+#[test]
+fn the_checker_catches_a_policy_that_fails_open() {
+    // `not` of a gate approves when the metric is missing.
+    assert_eq!(
+        broken_law(&not(MetricGate::at_least("accuracy", 0.9)), false),
+        Some("fails closed on missing metrics")
+    );
+}
+
+#[test]
+fn the_checker_catches_a_judge_that_disagrees() {
+    struct Liar;
+    impl Policy for Liar {
+        fn evaluate(&self, _: &ReviewContext<'_>) -> Verdict {
+            Verdict::new(
+                VerdictKind::Pending,
+                vec![Finding::new(VerdictKind::Pending, "liar", "x", "pending")],
+            )
+        }
+        fn judge(&self, _: &ReviewContext<'_>) -> VerdictKind {
+            VerdictKind::Approve
+        }
+    }
+    assert_eq!(broken_law(&Liar, false), Some("judge agrees with evaluate"));
+}
+
+#[test]
+fn the_checker_catches_a_policy_that_is_not_monotone() {
+    // Approves only while nobody has approved yet.
+    let contrarian = modelgate::from_fn("contrarian", |ctx| {
+        let none = ctx.votes().all(|r| r.vote() == Vote::Reject);
+        let kind = if none {
+            VerdictKind::Approve
+        } else {
+            VerdictKind::Pending
+        };
+        Verdict::new(
+            kind,
+            vec![Finding::new(kind, "contrarian", "votes", "contrary")],
+        )
+    });
+    assert_eq!(broken_law(&contrarian, true), Some("monotone in approvals"));
+    assert_eq!(broken_law(&contrarian, false), None);
+}
+
+#[test]
+fn the_checker_passes_the_built_ins() {
+    use modelgate::{NoRegression, Quorum, RequiredRole, when};
+    let policy = (
+        MetricGate::at_least("accuracy", 0.9),
+        NoRegression::lower_is_better("latency_p99_ms").relative(0.1),
+        when(MetricGate::above("accuracy", 0.97))
+            .approve_automatically()
+            .otherwise((
+                Quorum::new(2).eligible_roles(["team_lead", "ml_reviewer"]),
+                RequiredRole::new("team_lead"),
+            )),
+    );
+    assert_eq!(broken_law(&policy, true), None);
+}
