@@ -28,6 +28,7 @@ mod error;
 mod model;
 mod outcome;
 mod persist;
+mod pipeline;
 mod policy;
 mod record;
 mod replay;
@@ -49,6 +50,11 @@ pub use error::TransitionError;
 pub use model::Model;
 pub use outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
 pub use persist::{AnyModel, FORMAT_VERSION, RestoreError, Restored};
+pub use pipeline::{
+    Action, Approval, Checkpoint, CheckpointError, DriveError, Evaluator, Finished, HookError,
+    OnReject, Pipeline, PipelinePolicy, PipelineSpec, Run, RunError, SpecError, SpecErrors,
+    SpecProblem, Step, StepKind, Trained, Trainer,
+};
 pub use policy::{
     All, Any, AutoApprove, Automatic, Comparison, Conditional, Direction, Eligibility, Finding,
     FnPolicy, Fresh, Lint, MetricGate, NoRegression, Not, Or, Policy, PolicyExt, Quorum,

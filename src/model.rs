@@ -39,6 +39,16 @@ pub struct Model<S: Stage> {
 }
 
 impl Model<Untrained> {
+    /// A stand-in that holds no data, for a moment while a real model is moved out of a slot.
+    pub(crate) fn placeholder() -> Self {
+        Model {
+            name: String::new(),
+            version: String::new(),
+            history: Vec::new(),
+            stage: Untrained {},
+        }
+    }
+
     /// A new, untrained model. `name` and `version` must be non-empty, without control
     /// characters, at most 256 bytes.
     ///

@@ -170,6 +170,15 @@ impl TrainingOutcome {
         })
     }
 
+    /// An outcome from parts already checked.
+    pub(crate) fn from_parts(digest: Digest, metrics: Metrics, notes: String) -> Self {
+        Self {
+            digest,
+            metrics,
+            notes,
+        }
+    }
+
     /// The same outcome with free-form notes (hyperparameters, data snapshot, …).
     #[must_use]
     pub fn with_notes(mut self, notes: impl Into<String>) -> Self {

@@ -1,0 +1,256 @@
+//! Declarative pipelines: the spec users write, the validated [`Pipeline`], and a sans-I/O
+//! [`Run`] that drives a model through it.
+
+mod checkpoint;
+mod hooks;
+mod raw;
+mod run;
+mod spec;
+mod spec_error;
+
+use crate::policy::{
+    Lint, MetricGate, Policy, Quorum, ReviewContext, Verdict, VerdictKind, Veto, all, any, when,
+};
+
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use hooks::{DriveError, Evaluator, HookError, Trainer};
+pub use run::{Action, Finished, Run, RunError, Trained};
+pub use spec::PipelineSpec;
+pub use spec_error::{SpecError, SpecErrors, SpecProblem};
+
+/// A validated pipeline: one training step, test steps, one approval step, at most one deploy.
+///
+/// Made by [`PipelineSpec::validate`]; driven by a [`Run`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    steps: Vec<Step>,
+}
+
+/// One validated step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    name: String,
+    kind: StepKind,
+}
+
+/// What a step does.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum StepKind {
+    /// The host trains the model.
+    Training,
+    /// The host evaluates the artifact; the gates join the approval policy.
+    Test {
+        /// Metric gates on the evaluation's metrics.
+        gates: Vec<MetricGate>,
+    },
+    /// The model waits for its approval policy.
+    Approval(Approval),
+    /// The host deploys the approved model.
+    Deploy,
+}
+
+/// The approval step's settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Approval {
+    approvers: Vec<String>,
+    required: usize,
+    auto_approve: Option<MetricGate>,
+    gates: Vec<MetricGate>,
+    on_reject: OnReject,
+}
+
+/// What happens when the approval policy rejects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnReject {
+    /// Back to training with the findings as feedback, at most `max_attempts` attempts in all.
+    Retrain {
+        /// Attempts in all, the first included.
+        max_attempts: u32,
+    },
+    /// The run ends as failed.
+    FailPipeline,
+}
+
+impl Step {
+    /// The step's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the step does.
+    pub fn kind(&self) -> &StepKind {
+        &self.kind
+    }
+}
+
+impl Approval {
+    /// The user ids or roles that may approve (a name matches either).
+    pub fn approvers(&self) -> &[String] {
+        &self.approvers
+    }
+
+    /// How many distinct approvals are required.
+    pub fn required(&self) -> usize {
+        self.required
+    }
+
+    /// The condition under which the model is approved automatically.
+    pub fn auto_approve(&self) -> Option<&MetricGate> {
+        self.auto_approve.as_ref()
+    }
+
+    /// Metric gates checked at approval.
+    pub fn gates(&self) -> &[MetricGate] {
+        &self.gates
+    }
+
+    /// What happens on rejection.
+    pub fn on_reject(&self) -> OnReject {
+        self.on_reject
+    }
+}
+
+impl Pipeline {
+    /// The steps, in order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The approval step (validation guarantees exactly one).
+    pub(crate) fn approval(&self) -> Option<(&str, &Approval)> {
+        self.steps.iter().find_map(|s| match &s.kind {
+            StepKind::Approval(a) => Some((s.name.as_str(), a)),
+            _ => None,
+        })
+    }
+
+    /// The test steps, in order.
+    pub(crate) fn tests(&self) -> impl Iterator<Item = &Step> {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.kind, StepKind::Test { .. }))
+    }
+
+    /// Whether the pipeline has a deploy step.
+    pub(crate) fn deploys(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Deploy))
+    }
+
+    /// The approval policy the pipeline stands for: every gate of the test and approval steps;
+    /// then, if approvers are named, a veto by any of them (an approver's reject rejects) and a
+    /// quorum of them (a name matches a reviewer id or a role), approved automatically when
+    /// `auto_approve` holds. With `auto_approve` and no approvers, it rejects when the condition
+    /// does not hold.
+    ///
+    /// It is the same policy as one written in code:
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// let spec: PipelineSpec = serde_json::from_str(r#"{"steps": [
+    ///     {"name": "train", "type": "training"},
+    ///     {"name": "approve", "type": "approval", "inputs": {
+    ///         "approvers": ["alice", "team_lead"], "required": 1,
+    ///         "auto_approve": {"metric": "accuracy", "above": 0.9}}}
+    /// ]}"#)?;
+    /// let approvers = ["alice", "team_lead"];
+    /// let in_code = (
+    ///     all(Vec::<MetricGate>::new()),
+    ///     Veto::new().eligible_ids(approvers).eligible_roles(approvers),
+    ///     when(MetricGate::above("accuracy", 0.9))
+    ///         .approve_automatically()
+    ///         .otherwise(Quorum::new(1).eligible_ids(approvers).eligible_roles(approvers)),
+    /// );
+    /// assert_eq!(spec.validate()?.policy().name(), in_code.name());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn policy(&self) -> PipelinePolicy {
+        let gates = self
+            .tests()
+            .flat_map(|s| match &s.kind {
+                StepKind::Test { gates } => gates.clone(),
+                _ => Vec::new(),
+            })
+            .chain(
+                self.approval()
+                    .map(|(_, a)| a.gates.clone())
+                    .unwrap_or_default(),
+            );
+        let mut parts: Vec<Box<dyn Policy + Send + Sync>> = Vec::new();
+        match self.approval() {
+            None => parts.push(Box::new(any(Vec::<Quorum>::new()))),
+            Some((_, a)) if a.approvers.is_empty() => {
+                let nobody = any(Vec::<Quorum>::new());
+                match &a.auto_approve {
+                    Some(auto) => parts.push(Box::new(
+                        when(auto.clone()).approve_automatically().otherwise(nobody),
+                    )),
+                    None => parts.push(Box::new(nobody)),
+                }
+            }
+            Some((_, a)) => {
+                let names = || a.approvers.iter().cloned();
+                parts.push(Box::new(
+                    Veto::new().eligible_ids(names()).eligible_roles(names()),
+                ));
+                let quorum = Quorum::new(a.required)
+                    .eligible_ids(names())
+                    .eligible_roles(names());
+                match &a.auto_approve {
+                    None => parts.push(Box::new(quorum)),
+                    Some(auto) => parts.push(Box::new(
+                        when(auto.clone()).approve_automatically().otherwise(quorum),
+                    )),
+                }
+            }
+        }
+        PipelinePolicy(all(gates), parts)
+    }
+}
+
+/// The approval policy of a [`Pipeline`] (see [`Pipeline::policy`]).
+pub struct PipelinePolicy(
+    crate::policy::All<MetricGate>,
+    Vec<Box<dyn Policy + Send + Sync>>,
+);
+
+impl std::fmt::Debug for PipelinePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PipelinePolicy").field(&self.name()).finish()
+    }
+}
+
+impl PipelinePolicy {
+    fn parts(&self) -> impl Iterator<Item = &(dyn Policy + Send + Sync)> {
+        std::iter::once(&self.0 as &(dyn Policy + Send + Sync)).chain(self.1.iter().map(|p| &**p))
+    }
+}
+
+/// "All of" the gates and the approval rules, named as the tuple written in code would be.
+impl Policy for PipelinePolicy {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        Verdict::all(self.parts().map(|p| p.evaluate(ctx)))
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        let mut low = VerdictKind::Approve;
+        for part in self.parts() {
+            low = low.min(part.judge(ctx));
+            if low == VerdictKind::Reject {
+                break;
+            }
+        }
+        low
+    }
+
+    fn name(&self) -> String {
+        let names: Vec<String> = self.parts().map(|p| p.name()).collect();
+        format!("all({})", names.join(", "))
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        self.parts().for_each(|p| p.lint(lints));
+    }
+}

@@ -1,0 +1,606 @@
+//! The declarative pipeline spec and its validation into a runnable [`Pipeline`].
+
+use serde::{Deserialize, Serialize};
+
+use super::raw::Raw;
+use super::spec_error::{SpecError, SpecErrors, SpecProblem};
+use super::{Approval, OnReject, Pipeline, Step, StepKind};
+use crate::policy::{Comparison, MetricGate};
+use crate::text;
+
+/// A pipeline as its users write it, in YAML, JSON or any self-describing serde format.
+///
+/// ```yaml
+/// steps:
+///   - name: train_model
+///     type: training
+///   - name: evaluate
+///     type: test
+///     inputs:
+///       gates: [{ metric: accuracy, at_least: 0.80 }]
+///   - name: approve_model
+///     type: approval
+///     inputs:
+///       approvers: ['alice', 'team_lead']   # user ids or roles; must be a list
+///       required: 1                         # default 1
+///       auto_approve: { metric: accuracy, above: 0.90 }
+///       gates: [{ metric: latency_p99_ms, at_most: 50 }]
+///       max_attempts: 3                     # with on_reject: retrain; default 3
+///     on_reject: retrain                    # or fail_pipeline (the default)
+///   - name: deploy
+///     type: deploy
+/// ```
+///
+/// Deserializing keeps the document as written; [`validate`](Self::validate) checks it and
+/// reports every problem at once, each with its step and path.
+///
+/// ```
+/// use modelgate::PipelineSpec;
+/// let spec: PipelineSpec = serde_json::from_str(r#"{"steps": [
+///     {"name": "train", "type": "training"},
+///     {"name": "approve", "type": "approval", "inputs": {"approvers": "bob"}}
+/// ]}"#)?;
+/// let errors = spec.validate().unwrap_err();
+/// assert_eq!(errors.to_string(), "invalid pipeline spec (1 problem):\n  - step `approve` at \
+///     `steps[1].inputs.approvers`: `approvers` must be a list of user ids or roles: write \
+///     `approvers: ['bob']`");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PipelineSpec(Raw);
+
+const TOP_KEYS: &[&str] = &["steps"];
+const STEP_KEYS: &[&str] = &["name", "type", "inputs", "on_reject"];
+const TEST_KEYS: &[&str] = &["gates"];
+const APPROVAL_KEYS: &[&str] = &[
+    "approvers",
+    "required",
+    "auto_approve",
+    "gates",
+    "max_attempts",
+];
+const CONDITION_KEYS: &[&str] = &["metric", "at_least", "at_most", "above", "below"];
+const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+impl PipelineSpec {
+    /// Checks the spec and builds the runnable pipeline, or returns every problem found.
+    pub fn validate(&self) -> Result<Pipeline, SpecErrors> {
+        let mut v = Validator { errors: Vec::new() };
+        let steps = v.document(&self.0);
+        if v.errors.is_empty() {
+            v.order(&steps);
+        }
+        if v.errors.is_empty() {
+            Ok(Pipeline { steps })
+        } else {
+            Err(SpecErrors(v.errors))
+        }
+    }
+}
+
+struct Validator {
+    errors: Vec<SpecError>,
+}
+
+/// Where a value is: the step's name (if known) and the path.
+#[derive(Clone)]
+struct At<'a> {
+    step: Option<&'a str>,
+    path: String,
+}
+
+impl<'a> At<'a> {
+    fn key(&self, key: &str) -> At<'a> {
+        At {
+            step: self.step,
+            path: format!("{}.{key}", self.path),
+        }
+    }
+
+    fn index(&self, i: usize) -> At<'a> {
+        At {
+            step: self.step,
+            path: format!("{}[{i}]", self.path),
+        }
+    }
+}
+
+fn get<'r>(entries: &'r [(String, Raw)], key: &str) -> Option<&'r Raw> {
+    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn allowed(keys: &[&str]) -> String {
+    if keys.is_empty() {
+        return String::from("this step takes no inputs");
+    }
+    let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    format!("expected one of {}", keys.join(", "))
+}
+
+impl Validator {
+    fn push(&mut self, at: &At<'_>, problem: SpecProblem) {
+        self.errors.push(SpecError::new(
+            at.step.map(str::to_owned),
+            at.path.clone(),
+            problem,
+        ));
+    }
+
+    fn wrong(&mut self, at: &At<'_>, expected: &'static str, found: &Raw) {
+        self.push(
+            at,
+            SpecProblem::WrongType {
+                expected,
+                found: found.kind(),
+            },
+        );
+    }
+
+    /// The entries of a map, with unknown keys reported; `None` (reported) if not a map.
+    fn map<'r>(&mut self, at: &At<'_>, raw: &'r Raw, keys: &[&str]) -> Option<&'r [(String, Raw)]> {
+        let Raw::Map(entries) = raw else {
+            self.wrong(at, "a map", raw);
+            return None;
+        };
+        self.keys(at, entries, keys);
+        Some(entries)
+    }
+
+    /// Reports the keys of `entries` that are not among `keys`.
+    fn keys(&mut self, at: &At<'_>, entries: &[(String, Raw)], keys: &[&str]) {
+        for (key, _) in entries {
+            if !keys.contains(&key.as_str()) {
+                self.push(
+                    &at.key(key),
+                    SpecProblem::UnknownKey {
+                        key: key.clone(),
+                        allowed: allowed(keys),
+                    },
+                );
+            }
+        }
+    }
+
+    fn document(&mut self, raw: &Raw) -> Vec<Step> {
+        let root = At {
+            step: None,
+            path: String::from("spec"),
+        };
+        let Some(entries) = self.map(&root, raw, TOP_KEYS) else {
+            return Vec::new();
+        };
+        let at = At {
+            step: None,
+            path: String::from("steps"),
+        };
+        match get(entries, "steps") {
+            None => {
+                self.push(&root, SpecProblem::Missing { key: "steps" });
+                Vec::new()
+            }
+            Some(Raw::List(items)) if items.is_empty() => {
+                self.push(&at, SpecProblem::MissingStep { kind: "training" });
+                Vec::new()
+            }
+            Some(Raw::List(items)) => {
+                let steps: Vec<Option<Step>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.step(&at.index(i), item))
+                    .collect();
+                self.unique_names(&steps);
+                steps.into_iter().flatten().collect()
+            }
+            Some(other) => {
+                self.wrong(&at, "a list of steps", other);
+                Vec::new()
+            }
+        }
+    }
+
+    fn step(&mut self, at: &At<'_>, raw: &Raw) -> Option<Step> {
+        let entries = self.map(at, raw, STEP_KEYS)?;
+        let name = match get(entries, "name") {
+            Some(Raw::Str(name)) => match text::check("name", name) {
+                Ok(()) => Some(name.as_str()),
+                Err(e) => {
+                    self.push(&at.key("name"), SpecProblem::Text(e));
+                    None
+                }
+            },
+            Some(other) => {
+                self.wrong(&at.key("name"), "a string", other);
+                None
+            }
+            None => {
+                self.push(at, SpecProblem::Missing { key: "name" });
+                None
+            }
+        };
+        let at = At {
+            step: name,
+            path: at.path.clone(),
+        };
+        let inputs: &[(String, Raw)] = match get(entries, "inputs") {
+            None | Some(Raw::Null) => &[],
+            Some(Raw::Map(inputs)) => inputs,
+            Some(other) => {
+                self.wrong(&at.key("inputs"), "a map", other);
+                &[]
+            }
+        };
+        let inputs_at = at.key("inputs");
+        let on_reject = get(entries, "on_reject");
+        let kind = match get(entries, "type") {
+            Some(Raw::Str(t)) => match t.as_str() {
+                "training" | "deploy" => {
+                    self.keys(&inputs_at, inputs, &[]);
+                    self.not_applicable(&at, on_reject, "on_reject", "approval steps");
+                    Some(if t == "training" {
+                        StepKind::Training
+                    } else {
+                        StepKind::Deploy
+                    })
+                }
+                "test" => {
+                    self.keys(&inputs_at, inputs, TEST_KEYS);
+                    self.not_applicable(&at, on_reject, "on_reject", "approval steps");
+                    let gates = self.gates(&inputs_at, get(inputs, "gates").cloned());
+                    Some(StepKind::Test { gates })
+                }
+                "approval" => self
+                    .approval(&at, inputs, on_reject)
+                    .map(StepKind::Approval),
+                other => {
+                    self.push(
+                        &at.key("type"),
+                        SpecProblem::UnknownStepType {
+                            found: other.to_owned(),
+                        },
+                    );
+                    None
+                }
+            },
+            Some(other) => {
+                self.wrong(&at.key("type"), "a string", other);
+                None
+            }
+            None => {
+                self.push(&at, SpecProblem::Missing { key: "type" });
+                None
+            }
+        };
+        Some(Step {
+            name: name?.to_owned(),
+            kind: kind?,
+        })
+    }
+
+    fn not_applicable(
+        &mut self,
+        at: &At<'_>,
+        value: Option<&Raw>,
+        key: &'static str,
+        applies_to: &'static str,
+    ) {
+        if value.is_some() {
+            self.push(&at.key(key), SpecProblem::NotApplicable { key, applies_to });
+        }
+    }
+
+    fn approval(
+        &mut self,
+        at: &At<'_>,
+        inputs: &[(String, Raw)],
+        on_reject: Option<&Raw>,
+    ) -> Option<Approval> {
+        let inputs_at = at.key("inputs");
+        self.keys(&inputs_at, inputs, APPROVAL_KEYS);
+        let approvers = self.approvers(&inputs_at.key("approvers"), get(inputs, "approvers"));
+        let auto_approve = match get(inputs, "auto_approve") {
+            None | Some(Raw::Null) => Some(None),
+            Some(raw) => self
+                .condition(&inputs_at.key("auto_approve"), raw)
+                .map(Some),
+        };
+        let required = match get(inputs, "required") {
+            None => Some(1),
+            Some(raw) => self.positive(&inputs_at.key("required"), raw),
+        };
+        if let (Some(required), Some(list)) = (required, &approvers) {
+            let explicit = get(inputs, "required").is_some();
+            if required > list.len() as i128 && (explicit || !list.is_empty()) {
+                let problem = SpecProblem::RequiredTooLarge {
+                    required,
+                    approvers: list.len(),
+                };
+                self.push(&inputs_at.key("required"), problem);
+            }
+        }
+        if get(inputs, "approvers").is_none() && matches!(auto_approve, Some(None)) {
+            self.push(&inputs_at, SpecProblem::NoApprovers);
+        }
+        let gates = self.gates(&inputs_at, get(inputs, "gates").cloned());
+        let max_attempts = get(inputs, "max_attempts");
+        let on_reject = match on_reject {
+            None | Some(Raw::Null) => {
+                self.not_applicable(
+                    &inputs_at,
+                    max_attempts,
+                    "max_attempts",
+                    "`on_reject: retrain`",
+                );
+                Some(OnReject::FailPipeline)
+            }
+            Some(Raw::Str(s)) if s == "fail_pipeline" => {
+                self.not_applicable(
+                    &inputs_at,
+                    max_attempts,
+                    "max_attempts",
+                    "`on_reject: retrain`",
+                );
+                Some(OnReject::FailPipeline)
+            }
+            Some(Raw::Str(s)) if s == "retrain" => match max_attempts {
+                None => Some(OnReject::Retrain {
+                    max_attempts: DEFAULT_MAX_ATTEMPTS,
+                }),
+                Some(raw) => {
+                    self.positive(&inputs_at.key("max_attempts"), raw)
+                        .map(|n| OnReject::Retrain {
+                            max_attempts: u32::try_from(n).unwrap_or(u32::MAX),
+                        })
+                }
+            },
+            Some(Raw::Str(s)) => {
+                self.push(
+                    &at.key("on_reject"),
+                    SpecProblem::UnknownOnReject { found: s.clone() },
+                );
+                None
+            }
+            Some(other) => {
+                self.wrong(&at.key("on_reject"), "`retrain` or `fail_pipeline`", other);
+                None
+            }
+        };
+        let required = usize::try_from(required?).unwrap_or(usize::MAX);
+        Some(Approval {
+            approvers: approvers?,
+            required,
+            auto_approve: auto_approve?,
+            gates,
+            on_reject: on_reject?,
+        })
+    }
+
+    fn approvers(&mut self, at: &At<'_>, raw: Option<&Raw>) -> Option<Vec<String>> {
+        let items = match raw {
+            None => return Some(Vec::new()),
+            Some(Raw::List(items)) if items.is_empty() => {
+                self.push(at, SpecProblem::EmptyApprovers);
+                return None;
+            }
+            Some(Raw::List(items)) => items,
+            Some(Raw::Str(single)) => {
+                self.push(
+                    at,
+                    SpecProblem::ApproversNotAList {
+                        single: single.clone(),
+                    },
+                );
+                return None;
+            }
+            Some(other) => {
+                self.wrong(at, "a list of user ids or roles", other);
+                return None;
+            }
+        };
+        let before = self.errors.len();
+        let mut names: Vec<String> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Raw::Str(name) => match text::check("approver", name) {
+                    Ok(()) if names.contains(name) => {
+                        self.push(
+                            &at.index(i),
+                            SpecProblem::DuplicateApprover { name: name.clone() },
+                        );
+                    }
+                    Ok(()) => names.push(name.clone()),
+                    Err(e) => self.push(&at.index(i), SpecProblem::Text(e)),
+                },
+                other => self.wrong(&at.index(i), "a user id or role", other),
+            }
+        }
+        (self.errors.len() == before).then_some(names)
+    }
+
+    fn positive(&mut self, at: &At<'_>, raw: &Raw) -> Option<i128> {
+        match raw {
+            Raw::Int(n) if *n >= 1 => Some(*n),
+            Raw::Int(n) => {
+                self.push(at, SpecProblem::NotPositive { found: *n });
+                None
+            }
+            other => {
+                self.wrong(at, "a whole number", other);
+                None
+            }
+        }
+    }
+
+    fn gates(&mut self, inputs_at: &At<'_>, raw: Option<Raw>) -> Vec<MetricGate> {
+        let at = inputs_at.key("gates");
+        match raw {
+            None | Some(Raw::Null) => Vec::new(),
+            Some(Raw::List(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| self.condition(&at.index(i), item))
+                .collect(),
+            Some(other) => {
+                self.wrong(&at, "a list of metric conditions", &other);
+                Vec::new()
+            }
+        }
+    }
+
+    /// `{metric: accuracy, above: 0.9}` and the like.
+    fn condition(&mut self, at: &At<'_>, raw: &Raw) -> Option<MetricGate> {
+        let entries = self.map(at, raw, CONDITION_KEYS)?;
+        let metric = match get(entries, "metric") {
+            Some(Raw::Str(m)) => match text::check("metric", m) {
+                Ok(()) => Some(m.clone()),
+                Err(e) => {
+                    self.push(&at.key("metric"), SpecProblem::Text(e));
+                    None
+                }
+            },
+            Some(other) => {
+                self.wrong(&at.key("metric"), "a metric name", other);
+                None
+            }
+            None => {
+                self.push(at, SpecProblem::Missing { key: "metric" });
+                None
+            }
+        };
+        let ops = [
+            ("at_least", Comparison::AtLeast),
+            ("at_most", Comparison::AtMost),
+            ("above", Comparison::Above),
+            ("below", Comparison::Below),
+        ];
+        let given: Vec<(&str, Comparison, &Raw)> = ops
+            .iter()
+            .filter_map(|(k, op)| get(entries, k).map(|v| (*k, *op, v)))
+            .collect();
+        let [(key, op, value)] = given.as_slice() else {
+            self.push(at, SpecProblem::Comparison);
+            return None;
+        };
+        let threshold = match value {
+            Raw::Float(x) if x.is_finite() => Some(*x),
+            Raw::Float(x) => {
+                self.push(&at.key(key), SpecProblem::NonFinite { value: *x });
+                None
+            }
+            Raw::Int(n) => Some(*n as f64),
+            other => {
+                self.wrong(&at.key(key), "a number", other);
+                None
+            }
+        };
+        Some(MetricGate::new(metric?, *op, threshold?))
+    }
+
+    fn unique_names(&mut self, steps: &[Option<Step>]) {
+        let mut seen: Vec<(&str, usize)> = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            let Some(step) = step else { continue };
+            match seen.iter().find(|(name, _)| *name == step.name) {
+                Some((_, first)) => {
+                    let at = At {
+                        step: Some(&step.name),
+                        path: format!("steps[{i}].name"),
+                    };
+                    self.push(
+                        &at,
+                        SpecProblem::DuplicateName {
+                            name: step.name.clone(),
+                            first: first + 1,
+                        },
+                    );
+                }
+                None => seen.push((&step.name, i)),
+            }
+        }
+    }
+
+    /// One training step first; tests after it; one approval after them; at most one deploy after.
+    fn order(&mut self, steps: &[Step]) {
+        let position = |kind: fn(&StepKind) -> bool| steps.iter().position(|s| kind(&s.kind));
+        let training = position(|k| matches!(k, StepKind::Training));
+        let approval = position(|k| matches!(k, StepKind::Approval(_)));
+        let root = At {
+            step: None,
+            path: String::from("steps"),
+        };
+        if training.is_none() {
+            self.push(&root, SpecProblem::MissingStep { kind: "training" });
+        }
+        if approval.is_none() {
+            self.push(&root, SpecProblem::MissingStep { kind: "approval" });
+        }
+        let mut deploy = None;
+        for (i, step) in steps.iter().enumerate() {
+            let at = At {
+                step: Some(&step.name),
+                path: format!("steps[{i}]"),
+            };
+            match step.kind {
+                StepKind::Training if training != Some(i) => {
+                    self.push(
+                        &at,
+                        SpecProblem::TooMany {
+                            kind: "training",
+                            first: training.unwrap_or(0) + 1,
+                        },
+                    );
+                }
+                StepKind::Training if i != 0 => {
+                    self.push(
+                        &at,
+                        SpecProblem::Order {
+                            kind: "training",
+                            rule: "first",
+                        },
+                    );
+                }
+                StepKind::Test { .. } if training.is_some_and(|t| i < t) => {
+                    self.push(
+                        &at,
+                        SpecProblem::Order {
+                            kind: "test",
+                            rule: "after the training step",
+                        },
+                    );
+                }
+                StepKind::Test { .. } if approval.is_some_and(|a| i > a) => {
+                    self.push(
+                        &at,
+                        SpecProblem::Order {
+                            kind: "test",
+                            rule: "before the approval step",
+                        },
+                    );
+                }
+                StepKind::Approval(_) if approval != Some(i) => {
+                    self.push(
+                        &at,
+                        SpecProblem::TooMany {
+                            kind: "approval",
+                            first: approval.unwrap_or(0) + 1,
+                        },
+                    );
+                }
+                StepKind::Deploy if approval.is_none_or(|a| i < a) => {
+                    self.push(&at, SpecProblem::DeployBeforeApproval);
+                }
+                StepKind::Deploy => match deploy {
+                    Some(first) => self.push(
+                        &at,
+                        SpecProblem::TooMany {
+                            kind: "deploy",
+                            first,
+                        },
+                    ),
+                    None => deploy = Some(i + 1),
+                },
+                _ => {}
+            }
+        }
+    }
+}
