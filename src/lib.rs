@@ -15,6 +15,10 @@
 //!   [`from_fn`] for closures.
 //! - Records: the audit trail ([`Event`]), the [`Decision`] inside an approved model, and
 //!   [`AnyModel`] for storage with checked [`AnyModel::restore`].
+//! - Pipelines: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`] (every problem
+//!   at once, as [`SpecErrors`]); a [`Run`] drives a model through it sans I/O — poll an
+//!   [`Action`], hand results back — and saves itself as a [`Checkpoint`]; [`Trainer`],
+//!   [`Evaluator`] and [`Deployer`] hooks let a synchronous host [`Run::drive`] it.
 //! - Errors: one type per operation; a failed transition hands the model back inside a
 //!   [`TransitionError`].
 //! - Testing (feature `proptest`): `modelgate::testing` has strategies for every input and stage, and a
