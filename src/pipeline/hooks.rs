@@ -98,17 +98,14 @@ impl Run {
                         .map_err(DriveError::Run)?;
                 }
                 Action::Deploy { .. } => {
-                    let receipt = match self.approved() {
-                        Some(model) => hooks.deploy(model).map_err(DriveError::Deploy)?,
-                        None => {
-                            return Err(DriveError::Run(self.poll(now()).err().unwrap_or(
-                                RunError::NotExpected {
-                                    input: "a deployment",
-                                    waiting_for: "the deployment",
-                                },
-                            )));
-                        }
+                    let Some(model) = self.approved() else {
+                        let status = self.model().status();
+                        return Err(DriveError::Run(RunError::Inconsistent {
+                            waiting_for: "the deployment",
+                            status,
+                        }));
                     };
+                    let receipt = hooks.deploy(model).map_err(DriveError::Deploy)?;
                     self.handle_deployed(receipt, now())
                         .map_err(DriveError::Run)?;
                 }

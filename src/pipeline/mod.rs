@@ -7,6 +7,7 @@ mod raw;
 mod run;
 mod spec;
 mod spec_error;
+mod spec_order;
 
 use crate::policy::{
     Lint, MetricGate, Policy, Quorum, ReviewContext, Verdict, VerdictKind, Veto, all, any, when,

@@ -79,15 +79,15 @@ impl PipelineSpec {
     }
 }
 
-struct Validator {
+pub(super) struct Validator {
     errors: Vec<SpecError>,
 }
 
 /// Where a value is: the step's name (if known) and the path.
 #[derive(Clone)]
-struct At<'a> {
-    step: Option<&'a str>,
-    path: String,
+pub(super) struct At<'a> {
+    pub(super) step: Option<&'a str>,
+    pub(super) path: String,
 }
 
 impl<'a> At<'a> {
@@ -119,7 +119,7 @@ fn allowed(keys: &[&str]) -> String {
 }
 
 impl Validator {
-    fn push(&mut self, at: &At<'_>, problem: SpecProblem) {
+    pub(super) fn push(&mut self, at: &At<'_>, problem: SpecProblem) {
         self.errors.push(SpecError::new(
             at.step.map(str::to_owned),
             at.path.clone(),
@@ -201,23 +201,7 @@ impl Validator {
 
     fn step(&mut self, at: &At<'_>, raw: &Raw) -> Option<Step> {
         let entries = self.map(at, raw, STEP_KEYS)?;
-        let name = match get(entries, "name") {
-            Some(Raw::Str(name)) => match text::check("name", name) {
-                Ok(()) => Some(name.as_str()),
-                Err(e) => {
-                    self.push(&at.key("name"), SpecProblem::Text(e));
-                    None
-                }
-            },
-            Some(other) => {
-                self.wrong(&at.key("name"), "a string", other);
-                None
-            }
-            None => {
-                self.push(at, SpecProblem::Missing { key: "name" });
-                None
-            }
-        };
+        let name = self.text(at, entries, "name");
         let at = At {
             step: name,
             path: at.path.clone(),
@@ -275,6 +259,32 @@ impl Validator {
             name: name?.to_owned(),
             kind: kind?,
         })
+    }
+
+    /// The required text under `key` of `entries`, checked like any name; `None` if reported.
+    fn text<'r>(
+        &mut self,
+        at: &At<'_>,
+        entries: &'r [(String, Raw)],
+        key: &'static str,
+    ) -> Option<&'r str> {
+        match get(entries, key) {
+            Some(Raw::Str(value)) => match text::check(key, value) {
+                Ok(()) => Some(value.as_str()),
+                Err(e) => {
+                    self.push(&at.key(key), SpecProblem::Text(e));
+                    None
+                }
+            },
+            Some(other) => {
+                self.wrong(&at.key(key), "a string", other);
+                None
+            }
+            None => {
+                self.push(at, SpecProblem::Missing { key });
+                None
+            }
+        }
     }
 
     fn not_applicable(
@@ -450,23 +460,7 @@ impl Validator {
     /// `{metric: accuracy, above: 0.9}` and the like.
     fn condition(&mut self, at: &At<'_>, raw: &Raw) -> Option<MetricGate> {
         let entries = self.map(at, raw, CONDITION_KEYS)?;
-        let metric = match get(entries, "metric") {
-            Some(Raw::Str(m)) => match text::check("metric", m) {
-                Ok(()) => Some(m.clone()),
-                Err(e) => {
-                    self.push(&at.key("metric"), SpecProblem::Text(e));
-                    None
-                }
-            },
-            Some(other) => {
-                self.wrong(&at.key("metric"), "a metric name", other);
-                None
-            }
-            None => {
-                self.push(at, SpecProblem::Missing { key: "metric" });
-                None
-            }
-        };
+        let metric = self.text(at, entries, "metric").map(str::to_owned);
         let ops = [
             ("at_least", Comparison::AtLeast),
             ("at_most", Comparison::AtMost),
@@ -494,113 +488,5 @@ impl Validator {
             }
         };
         Some(MetricGate::new(metric?, *op, threshold?))
-    }
-
-    fn unique_names(&mut self, steps: &[Option<Step>]) {
-        let mut seen: Vec<(&str, usize)> = Vec::new();
-        for (i, step) in steps.iter().enumerate() {
-            let Some(step) = step else { continue };
-            match seen.iter().find(|(name, _)| *name == step.name) {
-                Some((_, first)) => {
-                    let at = At {
-                        step: Some(&step.name),
-                        path: format!("steps[{i}].name"),
-                    };
-                    self.push(
-                        &at,
-                        SpecProblem::DuplicateName {
-                            name: step.name.clone(),
-                            first: first + 1,
-                        },
-                    );
-                }
-                None => seen.push((&step.name, i)),
-            }
-        }
-    }
-
-    /// One training step first; tests after it; one approval after them; at most one deploy after.
-    fn order(&mut self, steps: &[Step]) {
-        let position = |kind: fn(&StepKind) -> bool| steps.iter().position(|s| kind(&s.kind));
-        let training = position(|k| matches!(k, StepKind::Training));
-        let approval = position(|k| matches!(k, StepKind::Approval(_)));
-        let root = At {
-            step: None,
-            path: String::from("steps"),
-        };
-        if training.is_none() {
-            self.push(&root, SpecProblem::MissingStep { kind: "training" });
-        }
-        if approval.is_none() {
-            self.push(&root, SpecProblem::MissingStep { kind: "approval" });
-        }
-        let mut deploy = None;
-        for (i, step) in steps.iter().enumerate() {
-            let at = At {
-                step: Some(&step.name),
-                path: format!("steps[{i}]"),
-            };
-            match step.kind {
-                StepKind::Training if training != Some(i) => {
-                    self.push(
-                        &at,
-                        SpecProblem::TooMany {
-                            kind: "training",
-                            first: training.unwrap_or(0) + 1,
-                        },
-                    );
-                }
-                StepKind::Training if i != 0 => {
-                    self.push(
-                        &at,
-                        SpecProblem::Order {
-                            kind: "training",
-                            rule: "first",
-                        },
-                    );
-                }
-                StepKind::Test { .. } if training.is_some_and(|t| i < t) => {
-                    self.push(
-                        &at,
-                        SpecProblem::Order {
-                            kind: "test",
-                            rule: "after the training step",
-                        },
-                    );
-                }
-                StepKind::Test { .. } if approval.is_some_and(|a| i > a) => {
-                    self.push(
-                        &at,
-                        SpecProblem::Order {
-                            kind: "test",
-                            rule: "before the approval step",
-                        },
-                    );
-                }
-                StepKind::Approval(_) if approval != Some(i) => {
-                    self.push(
-                        &at,
-                        SpecProblem::TooMany {
-                            kind: "approval",
-                            first: approval.unwrap_or(0) + 1,
-                        },
-                    );
-                }
-                StepKind::Deploy if approval.is_none_or(|a| i < a) => {
-                    self.push(&at, SpecProblem::DeployBeforeApproval);
-                }
-                StepKind::Deploy => match deploy {
-                    Some(first) => self.push(
-                        &at,
-                        SpecProblem::TooMany {
-                            kind: "deploy",
-                            first,
-                        },
-                    ),
-                    None => deploy = Some(i + 1),
-                },
-                _ => {}
-            }
-        }
     }
 }
