@@ -3,7 +3,7 @@
 #![cfg(feature = "proptest")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use modelgate::testing::{Laws, Scenario, any_model, scenario};
+use modelgate::testing::{Laws, Scenario, any_model, pipeline_spec, scenario};
 use modelgate::{
     Finding, MetricGate, Policy, PolicyExt, ReviewContext, Value, Verdict, VerdictKind, Vote, not,
 };
@@ -69,6 +69,12 @@ proptest! {
     fn the_hosts_policy_obeys_the_laws(s in scenario()) {
         Laws::new(&SafeRollout).monotone().check(&s)?;
         Laws::new(&SafeRollout.and(MetricGate::at_least("accuracy", 0.9))).monotone().check(&s)?;
+    }
+
+    #[test]
+    fn generated_specs_validate_and_their_policies_obey_the_laws(spec in pipeline_spec(), s in scenario()) {
+        let pipeline = spec.validate().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        Laws::new(&pipeline.policy()).check(&s)?;
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 mod checkpoint;
 mod hooks;
-mod raw;
+pub(crate) mod raw;
 mod run;
 mod spec;
 mod spec_error;

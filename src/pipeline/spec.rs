@@ -64,6 +64,12 @@ const CONDITION_KEYS: &[&str] = &["metric", "at_least", "at_most", "above", "bel
 const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
 impl PipelineSpec {
+    /// A spec from a document already read (for the `proptest` strategies).
+    #[cfg(feature = "proptest")]
+    pub(crate) fn from_raw(raw: Raw) -> Self {
+        Self(raw)
+    }
+
     /// Checks the spec and builds the runnable pipeline, or returns every problem found.
     pub fn validate(&self) -> Result<Pipeline, SpecErrors> {
         let mut v = Validator { errors: Vec::new() };
