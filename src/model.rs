@@ -92,6 +92,12 @@ impl<S: Stage> Model<S> {
         &self.history
     }
 
+    /// The revision: how many events the model has, so every transition (and every vote)
+    /// increments it. Hosts that store models use it for compare-and-swap updates.
+    pub fn revision(&self) -> u64 {
+        u64::try_from(self.history.len()).unwrap_or(u64::MAX)
+    }
+
     /// What this stage knows (the submission, the votes, the decision, the receipt …).
     pub fn stage(&self) -> &S {
         &self.stage

@@ -209,6 +209,11 @@ impl AnyModel {
         &self.0.version
     }
 
+    /// The stored revision (the number of events; see [`Model::revision`]).
+    pub fn revision(&self) -> u64 {
+        u64::try_from(self.0.history.len()).unwrap_or(u64::MAX)
+    }
+
     /// The stored audit trail.
     pub fn history(&self) -> &[Event] {
         &self.0.history

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::time::Timestamp;
 
 /// Approve or reject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Vote {
     /// The reviewer approves the artifact.

@@ -148,7 +148,11 @@ impl Policy for Quorum {
         let approvals = counted(ctx, &self.eligible, Vote::Approve);
         let n = approvals.clone().count();
         let kind = self.judge(ctx);
-        let mut message = format!("{n} of {} approvals", self.required);
+        let mut message = if n > self.required {
+            format!("{n} approvals ({} required)", self.required)
+        } else {
+            format!("{n} of {} approvals", self.required)
+        };
         if n > 0 {
             let _ = write!(message, " from {}", ids(approvals));
         }
