@@ -149,6 +149,25 @@ impl Restored {
     }
 }
 
+impl From<&Restored> for AnyModel {
+    fn from(model: &Restored) -> Self {
+        match model {
+            Restored::Untrained(m) => m.into(),
+            Restored::Submitted(m) => m.into(),
+            Restored::Approved(m) => m.into(),
+            Restored::Rejected(m) => m.into(),
+            Restored::Retraining(m) => m.into(),
+            Restored::Deployed(m) => m.into(),
+        }
+    }
+}
+
+impl From<Restored> for AnyModel {
+    fn from(model: Restored) -> Self {
+        Self::from(&model)
+    }
+}
+
 /// A stored model was refused on restore.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]

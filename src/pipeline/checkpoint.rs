@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::run::Phase;
 use super::{Pipeline, Run};
-use crate::persist::{AnyModel, RestoreError, Restored};
+use crate::persist::{AnyModel, RestoreError};
 use crate::policy::Policy;
 use crate::stage::Status;
 use crate::text::{self, TextError};
@@ -69,14 +69,7 @@ fn fingerprint(pipeline: &Pipeline) -> String {
 impl Run {
     /// Saves the run.
     pub fn checkpoint(&self) -> Checkpoint {
-        let model = match &self.model {
-            Restored::Untrained(m) => AnyModel::from(m),
-            Restored::Submitted(m) => AnyModel::from(m),
-            Restored::Approved(m) => AnyModel::from(m),
-            Restored::Rejected(m) => AnyModel::from(m),
-            Restored::Retraining(m) => AnyModel::from(m),
-            Restored::Deployed(m) => AnyModel::from(m),
-        };
+        let model = AnyModel::from(&self.model);
         Checkpoint {
             format_version: CHECKPOINT_VERSION,
             pipeline: fingerprint(&self.pipeline),

@@ -1,0 +1,193 @@
+//! Random operation sequences on a model, through typed transitions and through storage:
+//! never a panic; after every step the stored form restores to the same model, the trail
+//! replays to the status, and an approved model is one its deciding policy approves.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use modelgate::{
+    AnyModel, Decided, DecisionContext, Deployer, MetricGate, Metrics, Model, Policy, Quorum,
+    Receipt, Restored, Review, Status, Timestamp, TrainingOutcome, Veto, Vote,
+};
+
+const PEOPLE: [&str; 4] = ["alice", "bob", "carol", ""];
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Submit {
+        accuracy: f64,
+        digest: u8,
+        submitter: u8,
+    },
+    Vote {
+        reviewer: u8,
+        approve: bool,
+        wrong_digest: bool,
+        role: bool,
+    },
+    Decide {
+        strict: u8,
+    },
+    Deploy {
+        fail: bool,
+    },
+    MarkDeployed,
+    Retrain,
+    StoreAndRestore,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Step {
+    op: Op,
+    dt: i8,
+}
+
+fn policy(k: u8) -> (MetricGate, Quorum, Veto) {
+    let threshold = [0.0, 0.5, 0.9][usize::from(k % 3)];
+    (
+        MetricGate::at_least("accuracy", threshold),
+        Quorum::new(usize::from(k / 3 % 3)),
+        Veto::new(),
+    )
+}
+
+struct Flaky(bool);
+
+impl Deployer for Flaky {
+    type Error = std::fmt::Error;
+    fn deploy(&mut self, _: &Model<modelgate::Approved>) -> Result<Receipt, std::fmt::Error> {
+        if self.0 {
+            Err(std::fmt::Error)
+        } else {
+            Ok(Receipt::new("r"))
+        }
+    }
+}
+
+fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) -> Restored {
+    let pick = |i: u8| PEOPLE[usize::from(i) % PEOPLE.len()];
+    match (model, op) {
+        (
+            Restored::Untrained(m),
+            Op::Submit {
+                accuracy,
+                digest,
+                submitter,
+            },
+        ) => {
+            let Ok(metrics) = Metrics::new([("accuracy", *accuracy)]) else {
+                return Restored::Untrained(m);
+            };
+            let Ok(outcome) = TrainingOutcome::new(format!("sha256:{digest}"), metrics) else {
+                return Restored::Untrained(m);
+            };
+            m.submit(outcome, pick(*submitter), now)
+                .map_or_else(|e| Restored::Untrained(e.into_model()), Restored::Submitted)
+        }
+        (
+            Restored::Retraining(m),
+            Op::Submit {
+                accuracy,
+                digest,
+                submitter,
+            },
+        ) => {
+            let Ok(metrics) = Metrics::new([("accuracy", *accuracy)]) else {
+                return Restored::Retraining(m);
+            };
+            let Ok(outcome) = TrainingOutcome::new(format!("sha256:{digest}"), metrics) else {
+                return Restored::Retraining(m);
+            };
+            m.submit(outcome, pick(*submitter), now).map_or_else(
+                |e| Restored::Retraining(e.into_model()),
+                Restored::Submitted,
+            )
+        }
+        (
+            Restored::Submitted(mut m),
+            Op::Vote {
+                reviewer,
+                approve,
+                wrong_digest,
+                role,
+            },
+        ) => {
+            let digest = if *wrong_digest {
+                "sha256:other".to_owned()
+            } else {
+                m.stage().submission().outcome().digest().to_string()
+            };
+            let vote = if *approve {
+                Vote::Approve
+            } else {
+                Vote::Reject
+            };
+            let mut review = Review::new(pick(*reviewer), vote, digest, now);
+            if *role {
+                review = review.with_role("team_lead");
+            }
+            let before = m.revision();
+            match m.record(review) {
+                Ok(()) => assert_eq!(m.revision(), before + 1),
+                Err(_) => assert_eq!(m.revision(), before),
+            }
+            Restored::Submitted(m)
+        }
+        (Restored::Submitted(m), Op::Decide { strict }) => {
+            match m.decide(&policy(*strict), &DecisionContext::at(now)) {
+                Ok(Decided::Approved(m)) => {
+                    *decided_by = Some(*strict);
+                    Restored::Approved(m)
+                }
+                Ok(Decided::Rejected(m)) => Restored::Rejected(m),
+                Ok(Decided::Pending(m, _)) => Restored::Submitted(m),
+                Err(e) => Restored::Submitted(e.into_model()),
+            }
+        }
+        (Restored::Approved(m), Op::Deploy { fail }) => m
+            .deploy(&mut Flaky(*fail), now)
+            .map_or_else(|e| Restored::Approved(e.into_model()), Restored::Deployed),
+        (Restored::Approved(m), Op::MarkDeployed) => m
+            .mark_deployed(Receipt::new("manual"), now)
+            .map_or_else(|e| Restored::Approved(e.into_model()), Restored::Deployed),
+        (Restored::Rejected(m), Op::Retrain) => m
+            .retrain(now)
+            .map_or_else(|e| Restored::Rejected(e.into_model()), Restored::Retraining),
+        (model, Op::StoreAndRestore) => {
+            let json = serde_json::to_string(&AnyModel::from(&model)).expect("a model serializes");
+            let stored: AnyModel = serde_json::from_str(&json).expect("stored JSON reads back");
+            let restored = stored.restore_unchecked().expect("a stored model restores");
+            assert_eq!(restored, model);
+            restored
+        }
+        (model, _) => model,
+    }
+}
+
+fuzz_target!(|steps: Vec<Step>| {
+    let Ok(model) = Model::new("fuzz", "1") else {
+        return;
+    };
+    let mut model = Restored::Untrained(model);
+    let mut clock: i64 = 1_000;
+    let mut decided_by = None;
+    for step in steps.iter().take(64) {
+        clock = (clock + i64::from(step.dt)).max(0);
+        let now = Timestamp::from_unix_secs(clock as u64);
+        model = apply(model, &step.op, now, &mut decided_by);
+        let stored = AnyModel::from(&model);
+        assert_eq!(Status::replay(stored.history()), Ok(model.status()));
+        assert!(stored.history().windows(2).all(|w| w[0].at() <= w[1].at()));
+        let ctx = match &model {
+            Restored::Approved(m) => Some(m.stage().review_context()),
+            Restored::Deployed(m) => Some(m.stage().approved().review_context()),
+            _ => None,
+        };
+        if let (Some(ctx), Some(k)) = (ctx, decided_by) {
+            assert!(
+                policy(k).evaluate(&ctx).is_approved(),
+                "approved only with a passing decision"
+            );
+        }
+    }
+});
