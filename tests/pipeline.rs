@@ -221,6 +221,18 @@ impl Script {
             .unwrap();
     }
 
+    fn expect_deploy_and_finish(&mut self) {
+        assert!(matches!(self.poll(), Action::Deploy { .. }));
+        let now = self.now();
+        self.run
+            .handle_deployed(Receipt::new("prod/fraud-detector@7"), now)
+            .unwrap();
+        assert!(matches!(
+            self.poll(),
+            Action::Finished(Finished::Deployed { .. })
+        ));
+    }
+
     fn vote(&mut self, review: Review) {
         self.log.push(format!(
             "(vote by {}: {})",
@@ -242,15 +254,7 @@ fn path_approve_then_deploy() {
     assert!(matches!(s.poll(), Action::AwaitApproval { .. }));
     let at = s.now();
     s.vote(Review::approve("carol", "sha256:a1", at).with_role("team_lead"));
-    assert!(matches!(s.poll(), Action::Deploy { .. }));
-    let now = s.now();
-    s.run
-        .handle_deployed(Receipt::new("prod/fraud-detector@7"), now)
-        .unwrap();
-    assert!(matches!(
-        s.poll(),
-        Action::Finished(Finished::Deployed { .. })
-    ));
+    s.expect_deploy_and_finish();
     insta::assert_snapshot!(s.log.join("\n"));
 }
 
@@ -261,15 +265,7 @@ fn path_reject_retrain_approve_deploy() {
     s.expect_evaluate(0.72); // below the test gate: rejected without waiting for votes
     s.expect_train("sha256:a2");
     s.expect_evaluate(0.95); // above 0.90: approved automatically
-    assert!(matches!(s.poll(), Action::Deploy { .. }));
-    let now = s.now();
-    s.run
-        .handle_deployed(Receipt::new("prod/fraud-detector@7"), now)
-        .unwrap();
-    assert!(matches!(
-        s.poll(),
-        Action::Finished(Finished::Deployed { .. })
-    ));
+    s.expect_deploy_and_finish();
     let Restored::Deployed(model) = s.run.model() else {
         panic!()
     };

@@ -339,8 +339,13 @@ impl Validator {
         }
         let gates = self.gates(&inputs_at, get(inputs, "gates").cloned());
         let max_attempts = get(inputs, "max_attempts");
-        let on_reject = match on_reject {
-            None | Some(Raw::Null) => {
+        let choice = match on_reject {
+            None | Some(Raw::Null) => Ok("fail_pipeline"),
+            Some(Raw::Str(s)) => Ok(s.as_str()),
+            Some(other) => Err(other),
+        };
+        let on_reject = match choice {
+            Ok("fail_pipeline") => {
                 self.not_applicable(
                     &inputs_at,
                     max_attempts,
@@ -349,16 +354,7 @@ impl Validator {
                 );
                 Some(OnReject::FailPipeline)
             }
-            Some(Raw::Str(s)) if s == "fail_pipeline" => {
-                self.not_applicable(
-                    &inputs_at,
-                    max_attempts,
-                    "max_attempts",
-                    "`on_reject: retrain`",
-                );
-                Some(OnReject::FailPipeline)
-            }
-            Some(Raw::Str(s)) if s == "retrain" => match max_attempts {
+            Ok("retrain") => match max_attempts {
                 None => Some(OnReject::Retrain {
                     max_attempts: DEFAULT_MAX_ATTEMPTS,
                 }),
@@ -369,14 +365,16 @@ impl Validator {
                         })
                 }
             },
-            Some(Raw::Str(s)) => {
+            Ok(found) => {
                 self.push(
                     &at.key("on_reject"),
-                    SpecProblem::UnknownOnReject { found: s.clone() },
+                    SpecProblem::UnknownOnReject {
+                        found: found.to_owned(),
+                    },
                 );
                 None
             }
-            Some(other) => {
+            Err(other) => {
                 self.wrong(&at.key("on_reject"), "`retrain` or `fail_pipeline`", other);
                 None
             }
