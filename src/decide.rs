@@ -112,11 +112,11 @@ impl Model<Submitted> {
         if let Err(e) = time::check_not_before(self.last_at(), ctx.now) {
             return Err(TransitionError::new(self, e));
         }
-        let review = self.stage.submission.context(&self.stage.votes, ctx.now);
-        let review = match &ctx.champion {
-            Some(champion) => review.with_champion(champion),
-            None => review,
-        };
+        let review = self
+            .stage
+            .submission
+            .context(&self.stage.votes, ctx.now)
+            .with_champion(ctx.champion.as_ref());
         let verdict = policy.evaluate(&review);
         if verdict.kind() == VerdictKind::Pending {
             return Ok(Decided::Pending(self, verdict));

@@ -118,10 +118,8 @@ impl Decision {
 
     /// The context the policy saw.
     pub(crate) fn context<'a>(&'a self, submission: &'a Submission) -> ReviewContext<'a> {
-        let ctx = submission.context(&self.0.votes, self.0.decided_at);
-        match &self.0.champion {
-            Some(champion) => ctx.with_champion(champion),
-            None => ctx,
-        }
+        submission
+            .context(&self.0.votes, self.0.decided_at)
+            .with_champion(self.0.champion.as_ref())
     }
 }

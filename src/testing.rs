@@ -110,17 +110,14 @@ pub struct Scenario {
 impl Scenario {
     /// The context a policy sees.
     pub fn context(&self) -> ReviewContext<'_> {
-        let ctx = ReviewContext::new(
+        ReviewContext::new(
             &self.outcome,
             &self.votes,
             &self.submitter,
             self.attempt,
             self.now,
-        );
-        match &self.champion {
-            Some(champion) => ctx.with_champion(champion),
-            None => ctx,
-        }
+        )
+        .with_champion(self.champion.as_ref())
     }
 
     /// The same scenario without the metric `name`.

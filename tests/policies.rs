@@ -29,10 +29,8 @@ fn against(policy: &impl Policy, accuracy: f64, champion: Option<f64>) -> Verdic
     let outcome = outcome(DIGEST, accuracy);
     let votes = CountedVotes::new();
     let champion = champion.map(|c| Metrics::new([("accuracy", c)]).unwrap());
-    let mut ctx = ReviewContext::new(&outcome, &votes, "alice", 1, t(100));
-    if let Some(c) = &champion {
-        ctx = ctx.with_champion(c);
-    }
+    let ctx =
+        ReviewContext::new(&outcome, &votes, "alice", 1, t(100)).with_champion(champion.as_ref());
     let verdict = policy.evaluate(&ctx);
     assert_eq!(policy.judge(&ctx), verdict.kind());
     verdict

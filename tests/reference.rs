@@ -250,17 +250,14 @@ fn built(d: &Data) -> Built {
 }
 
 fn context<'a>(b: &'a Built, d: &'a Data) -> ReviewContext<'a> {
-    let ctx = ReviewContext::new(
+    ReviewContext::new(
         &b.outcome,
         &b.votes,
         d.submitter,
         1,
         Timestamp::from_unix_secs(d.now),
-    );
-    match &b.champion {
-        Some(c) => ctx.with_champion(c),
-        None => ctx,
-    }
+    )
+    .with_champion(b.champion.as_ref())
 }
 
 fn kind(k: VerdictKind) -> i8 {

@@ -54,10 +54,11 @@ impl<'a> ReviewContext<'a> {
         }
     }
 
-    /// The same context with the metrics of the champion (the model in production).
+    /// The same context with the metrics of the champion (the model in production), or
+    /// without a champion when given `None`.
     #[must_use]
-    pub fn with_champion(mut self, champion: &'a Metrics) -> Self {
-        self.champion = Some(champion);
+    pub fn with_champion(mut self, champion: impl Into<Option<&'a Metrics>>) -> Self {
+        self.champion = champion.into();
         self
     }
 
