@@ -71,6 +71,21 @@ impl Metrics {
         self.0.get(name).copied()
     }
 
+    /// These metrics with `other`'s added; a metric in both takes `other`'s value. Both are
+    /// already checked, so nothing can fail.
+    pub(crate) fn merged(mut self, other: &Metrics) -> Metrics {
+        self.0.extend(other.0.iter().map(|(k, v)| (k.clone(), *v)));
+        self
+    }
+
+    /// These metrics without `name`.
+    #[cfg(feature = "proptest")]
+    pub(crate) fn without(&self, name: &str) -> Metrics {
+        let mut kept = self.clone();
+        kept.0.remove(name);
+        kept
+    }
+
     /// The metrics in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, f64)> {
         self.0.iter().map(|(k, v)| (k.as_str(), *v))

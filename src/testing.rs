@@ -122,11 +122,11 @@ impl Scenario {
 
     /// The same scenario without the metric `name`.
     pub fn without_metric(&self, name: &str) -> Scenario {
-        let kept = self.outcome.metrics().iter().filter(|(k, _)| *k != name);
-        let metrics = Metrics::new(kept).unwrap_or_default();
-        let outcome = TrainingOutcome::new(self.outcome.digest().as_str(), metrics)
-            .map(|o| o.with_notes(self.outcome.notes()))
-            .unwrap_or_else(|_| self.outcome.clone());
+        let outcome = TrainingOutcome::from_parts(
+            self.outcome.digest().clone(),
+            self.outcome.metrics().without(name),
+            self.outcome.notes().to_owned(),
+        );
         Scenario {
             outcome,
             ..self.clone()

@@ -10,11 +10,11 @@ use crate::deploy::Receipt;
 use crate::model::Model;
 use crate::outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
 use crate::persist::Restored;
-use crate::policy::{Finding, Policy, Verdict};
+use crate::policy::{Finding, Verdict};
 use crate::record::RecordError;
 use crate::review::Review;
 use crate::stage::{Approved, Status, Untrained};
-use crate::submit::SubmitError;
+use crate::submit::{SubmitError, Trainable};
 use crate::text::{self, TextError};
 use crate::time::{TimeWentBackwards, Timestamp};
 
@@ -305,9 +305,10 @@ impl Run {
 
     /// What the host must do next, deciding at `now` if the model is under review.
     pub fn poll(&mut self, now: Timestamp) -> Result<Action, RunError> {
-        if self.phase == Phase::Review {
-            self.decide(now)?;
-        }
+        let pending = match self.phase {
+            Phase::Review => self.decide(now)?,
+            _ => None,
+        };
         Ok(match &self.phase {
             Phase::Train => {
                 let (attempt, feedback) = match &self.model {
@@ -328,24 +329,15 @@ impl Run {
                     .unwrap_or_default(),
                 artifact: digest.clone(),
             },
-            Phase::Review => self.awaiting(now)?,
-            Phase::Deploy => Action::Deploy {
-                artifact: self.artifact()?,
+            Phase::Review => self.awaiting(pending)?,
+            Phase::Deploy => match self.approved() {
+                Some(m) => Action::Deploy {
+                    artifact: m.stage().submission().outcome().digest().clone(),
+                },
+                None => return Err(self.inconsistent(self.model.status())),
             },
             Phase::Finished(finished) => Action::Finished(finished.clone()),
         })
-    }
-
-    /// The submitted artifact (there is one from the first submission on).
-    fn artifact(&self) -> Result<Digest, RunError> {
-        let submission = match &self.model {
-            Restored::Submitted(m) => m.stage().submission(),
-            Restored::Approved(m) => m.stage().submission(),
-            Restored::Deployed(m) => m.stage().approved().submission(),
-            Restored::Rejected(m) => m.stage().submission(),
-            other => return Err(self.inconsistent(other.status())),
-        };
-        Ok(submission.outcome().digest().clone())
     }
 
     fn inconsistent(&self, status: Status) -> RunError {
@@ -355,21 +347,21 @@ impl Run {
         }
     }
 
-    fn awaiting(&self, now: Timestamp) -> Result<Action, RunError> {
+    /// The action while the policy's verdict on the submitted model is `pending`.
+    fn awaiting(&self, pending: Option<Verdict>) -> Result<Action, RunError> {
         let (step, approval) = match self.pipeline.approval() {
             Some((step, a)) => (step.to_owned(), Some(a)),
             None => (String::new(), None),
         };
-        let Restored::Submitted(m) = &self.model else {
+        let (Restored::Submitted(m), Some(verdict)) = (&self.model, pending) else {
             return Err(self.inconsistent(self.model.status()));
         };
-        let ctx = m.stage().submission().context(m.stage().votes(), now);
         Ok(Action::AwaitApproval {
             step,
             approvers: approval.map(|a| a.approvers.clone()).unwrap_or_default(),
             required: approval.map_or(0, |a| a.required),
             artifact: m.stage().submission().outcome().digest().clone(),
-            verdict: self.policy.evaluate(&ctx),
+            verdict,
         })
     }
 
@@ -415,7 +407,7 @@ impl Run {
                 found: step.to_owned(),
             });
         }
-        let merged = Metrics::new(known.iter().chain(metrics.iter())).unwrap_or(metrics);
+        let merged = known.clone().merged(&metrics);
         let (test, digest, notes) = (test + 1, digest.clone(), notes.clone());
         self.evaluate_or_submit(test, digest, merged, notes, now)
     }
@@ -440,20 +432,8 @@ impl Run {
         let outcome = TrainingOutcome::from_parts(digest, metrics, notes);
         let submitter = self.submitter.clone();
         let (model, result) = match self.take() {
-            Restored::Untrained(m) => match m.submit(outcome, submitter, now) {
-                Ok(m) => (Restored::Submitted(m), Ok(())),
-                Err(e) => {
-                    let (m, e) = e.into_parts();
-                    (Restored::Untrained(m), Err(RunError::Submit(e)))
-                }
-            },
-            Restored::Retraining(m) => match m.submit(outcome, submitter, now) {
-                Ok(m) => (Restored::Submitted(m), Ok(())),
-                Err(e) => {
-                    let (m, e) = e.into_parts();
-                    (Restored::Retraining(m), Err(RunError::Submit(e)))
-                }
-            },
+            Restored::Untrained(m) => submit(m, outcome, submitter, now, Restored::Untrained),
+            Restored::Retraining(m) => submit(m, outcome, submitter, now, Restored::Retraining),
             other => {
                 let e = self.inconsistent(other.status());
                 (other, Err(e))
@@ -499,13 +479,15 @@ impl Run {
         result
     }
 
-    /// Decides the submitted model at `now` and moves on: deploy, retrain, fail, or wait.
-    fn decide(&mut self, now: Timestamp) -> Result<(), RunError> {
-        let Restored::Submitted(_) = &self.model else {
-            return Ok(());
-        };
-        let Restored::Submitted(model) = self.take() else {
-            return Ok(());
+    /// Decides the submitted model at `now` and moves on: deploy, retrain, fail, or wait (then
+    /// the pending verdict is returned).
+    fn decide(&mut self, now: Timestamp) -> Result<Option<Verdict>, RunError> {
+        let model = match self.take() {
+            Restored::Submitted(model) => model,
+            other => {
+                self.model = other;
+                return Ok(None);
+            }
         };
         let decided = match model.decide(&self.policy, &DecisionContext::at(now)) {
             Ok(decided) => decided,
@@ -520,7 +502,10 @@ impl Run {
             .approval()
             .map_or(OnReject::FailPipeline, |(_, a)| a.on_reject);
         match decided {
-            Decided::Pending(m, _) => self.model = Restored::Submitted(m),
+            Decided::Pending(m, verdict) => {
+                self.model = Restored::Submitted(m);
+                return Ok(Some(verdict));
+            }
             Decided::Approved(m) => {
                 self.phase = if self.pipeline.deploys() {
                     Phase::Deploy
@@ -536,7 +521,7 @@ impl Run {
                     let findings = m.stage().findings().to_vec();
                     self.phase = Phase::Finished(Finished::Failed { attempts, findings });
                     self.model = Restored::Rejected(m);
-                    return Ok(());
+                    return Ok(None);
                 }
                 match m.retrain(now) {
                     Ok(m) => {
@@ -551,7 +536,7 @@ impl Run {
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     fn take(&mut self) -> Restored {
@@ -562,6 +547,23 @@ impl Run {
         RunError::NotExpected {
             input,
             waiting_for: self.phase.waiting_for(),
+        }
+    }
+}
+
+/// Submits `model` (untrained or retraining); on refusal, puts it back with `back`.
+fn submit<S: Trainable>(
+    model: Model<S>,
+    outcome: TrainingOutcome,
+    submitter: String,
+    now: Timestamp,
+    back: fn(Model<S>) -> Restored,
+) -> (Restored, Result<(), RunError>) {
+    match model.submit(outcome, submitter, now) {
+        Ok(m) => (Restored::Submitted(m), Ok(())),
+        Err(e) => {
+            let (m, e) = e.into_parts();
+            (back(m), Err(RunError::Submit(e)))
         }
     }
 }
