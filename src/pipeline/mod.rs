@@ -10,7 +10,8 @@ mod spec_error;
 mod spec_order;
 
 use crate::policy::{
-    Lint, MetricGate, Policy, Quorum, ReviewContext, Verdict, VerdictKind, Veto, all, any, when,
+    All, Lint, MetricGate, Policy, Quorum, ReviewContext, Verdict, VerdictKind, Veto, all, any,
+    when,
 };
 
 pub use checkpoint::{Checkpoint, CheckpointError};
@@ -179,7 +180,7 @@ impl Pipeline {
                     .map(|(_, a)| a.gates.clone())
                     .unwrap_or_default(),
             );
-        let mut parts: Vec<Box<dyn Policy + Send + Sync>> = Vec::new();
+        let mut parts: Vec<Box<dyn Policy + Send + Sync>> = vec![Box::new(all(gates))];
         match self.approval() {
             None => parts.push(Box::new(any(Vec::<Quorum>::new()))),
             Some((_, a)) if a.approvers.is_empty() => {
@@ -207,15 +208,13 @@ impl Pipeline {
                 }
             }
         }
-        PipelinePolicy(all(gates), parts)
+        PipelinePolicy(all(parts))
     }
 }
 
-/// The approval policy of a [`Pipeline`] (see [`Pipeline::policy`]).
-pub struct PipelinePolicy(
-    crate::policy::All<MetricGate>,
-    Vec<Box<dyn Policy + Send + Sync>>,
-);
+/// The approval policy of a [`Pipeline`] (see [`Pipeline::policy`]): "all of" the gates and the
+/// approval rules, named as the tuple written in code would be.
+pub struct PipelinePolicy(All<Box<dyn Policy + Send + Sync>>);
 
 impl std::fmt::Debug for PipelinePolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -223,35 +222,20 @@ impl std::fmt::Debug for PipelinePolicy {
     }
 }
 
-impl PipelinePolicy {
-    fn parts(&self) -> impl Iterator<Item = &(dyn Policy + Send + Sync)> {
-        std::iter::once(&self.0 as &(dyn Policy + Send + Sync)).chain(self.1.iter().map(|p| &**p))
-    }
-}
-
-/// "All of" the gates and the approval rules, named as the tuple written in code would be.
 impl Policy for PipelinePolicy {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-        Verdict::all(self.parts().map(|p| p.evaluate(ctx)))
+        self.0.evaluate(ctx)
     }
 
     fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
-        let mut low = VerdictKind::Approve;
-        for part in self.parts() {
-            low = low.min(part.judge(ctx));
-            if low == VerdictKind::Reject {
-                break;
-            }
-        }
-        low
+        self.0.judge(ctx)
     }
 
     fn name(&self) -> String {
-        let names: Vec<String> = self.parts().map(|p| p.name()).collect();
-        format!("all({})", names.join(", "))
+        self.0.name()
     }
 
     fn lint(&self, lints: &mut Vec<Lint>) {
-        self.parts().for_each(|p| p.lint(lints));
+        self.0.lint(lints);
     }
 }
