@@ -165,17 +165,11 @@ macro_rules! all_of_tuple {
                 Verdict::all([$($p.evaluate(ctx)),*])
             }
 
-            #[allow(non_snake_case, unused_variables, unused_mut)]
+            #[allow(non_snake_case)]
             fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
                 let ($($p,)*) = self;
-                let mut low = VerdictKind::Approve;
-                $(
-                    low = low.min($p.judge(ctx));
-                    if low == VerdictKind::Reject {
-                        return low;
-                    }
-                )*
-                low
+                let parts: &[&dyn Policy] = &[$($p),*];
+                lowest(parts.iter().map(|p| p.judge(ctx)))
             }
 
             #[allow(non_snake_case)]
