@@ -162,6 +162,67 @@ fn run_input(name: &'static str, input: fn(&mut Run) -> Result<(), RunError>) ->
     }
 }
 
+/// Which hook fails.
+#[derive(Clone, Copy, PartialEq)]
+enum Fails {
+    Train,
+    Evaluate,
+    Deploy,
+}
+
+impl modelgate::Trainer for Fails {
+    type Error = RegistryDown;
+    fn train(&mut self, _: u32, _: &[modelgate::Finding]) -> Result<Trained, RegistryDown> {
+        if *self == Fails::Train {
+            Err(RegistryDown)
+        } else {
+            Ok(Trained::new(DIGEST, Metrics::default()).unwrap())
+        }
+    }
+}
+
+impl modelgate::Evaluator for Fails {
+    type Error = RegistryDown;
+    fn evaluate(&mut self, _: &str, _: &modelgate::Digest) -> Result<Metrics, RegistryDown> {
+        if *self == Fails::Evaluate {
+            Err(RegistryDown)
+        } else {
+            Ok(Metrics::new([("accuracy", 0.95)]).unwrap())
+        }
+    }
+}
+
+impl modelgate::Deployer for Fails {
+    type Error = RegistryDown;
+    fn deploy(&mut self, _: &Model<modelgate::Approved>) -> Result<Receipt, RegistryDown> {
+        Err(RegistryDown)
+    }
+}
+
+/// Drives a fresh run of the seed pipeline with `fails`; the run must wait where it failed.
+fn drive(name: &'static str, mut fails: Fails) -> Case {
+    let mut run = Run::new(seed_pipeline(), untrained(), "mlbot").unwrap();
+    let mut clock = 0;
+    let err = run.drive(&mut fails, || {
+        clock += 1;
+        t(clock)
+    });
+    let Err(err) = err else {
+        panic!("{name}: expected an error")
+    };
+    let waiting = run.poll(t(100)).unwrap();
+    let intact = match fails {
+        Fails::Train => matches!(waiting, Action::Train { .. }),
+        Fails::Evaluate => matches!(waiting, Action::Evaluate { .. }),
+        Fails::Deploy => matches!(waiting, Action::Deploy { .. }),
+    };
+    Case {
+        name,
+        message: chain(&err),
+        intact: Some(intact),
+    }
+}
+
 fn cases() -> Vec<Case> {
     let nan_yaml = serde_saphyr::options! {
         non_finite_float_policy: serde_saphyr::options::NonFiniteFloatPolicy::PassThrough,
@@ -198,7 +259,8 @@ fn cases() -> Vec<Case> {
         ),
         plain(
             "NaN metric read from YAML",
-            serde_saphyr::from_str_with_options::<Metrics>("accuracy: .nan", nan_yaml).unwrap_err(),
+            serde_saphyr::from_str_with_options::<Metrics>("accuracy: .nan", nan_yaml.clone())
+                .unwrap_err(),
         ),
         plain(
             "empty digest",
@@ -319,6 +381,13 @@ fn cases() -> Vec<Case> {
         tampered("status the trail does not reach", |v| {
             v["history"].as_array_mut().unwrap().truncate(3)
         }),
+        tampered("a vote after the decision in the trail", |v| {
+            let mut vote = v["history"][2].clone();
+            vote["seq"] = json!(5);
+            vote["at"] = json!(40000);
+            vote["event"]["voted"]["review"]["at"] = json!(40000);
+            v["history"].as_array_mut().unwrap().push(vote);
+        }),
         tampered("stage data against the trail", |v| {
             v["stage"]["approved"]["submission"]["submitter"] = json!("mallory")
         }),
@@ -336,6 +405,15 @@ fn cases() -> Vec<Case> {
                 intact: Some(err.into_model() == stored),
             }
         },
+        // Rules read from a config.
+        plain(
+            "non-finite threshold in a metric gate",
+            serde_saphyr::from_str_with_options::<modelgate::MetricGate>(
+                "{metric: accuracy, op: at_least, threshold: .nan}",
+                nan_yaml,
+            )
+            .unwrap_err(),
+        ),
         // Specs.
         spec(
             "approvers as a string",
@@ -375,6 +453,10 @@ fn cases() -> Vec<Case> {
             "truncated checkpoint",
             serde_json::from_str::<Checkpoint>(r#"{"format_version":1,"pipeline":"#).unwrap_err(),
         ),
+        // Hooks that fail while driving a run: the run waits at the same step.
+        drive("trainer failed", Fails::Train),
+        drive("evaluator failed", Fails::Evaluate),
+        drive("deployer failed while driving", Fails::Deploy),
         // Run inputs out of turn.
         run_input("evaluation out of turn", |run| {
             run.handle_evaluated("evaluate", Metrics::default(), t(5))

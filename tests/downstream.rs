@@ -156,6 +156,71 @@ fn the_checker_catches_a_policy_that_is_not_monotone() {
     assert_eq!(broken_law(&contrarian, false), None);
 }
 
+/// One hand-made scenario: accuracy 0.95, no votes, submitted by alice.
+fn fixed_scenario() -> Scenario {
+    use modelgate::{CountedVotes, Metrics, Timestamp, TrainingOutcome};
+    let metrics = Metrics::new([("accuracy", 0.95)]).unwrap();
+    Scenario {
+        outcome: TrainingOutcome::new("sha256:fixed", metrics).unwrap(),
+        votes: CountedVotes::new(),
+        submitter: "alice".into(),
+        attempt: 1,
+        champion: None,
+        now: Timestamp::from_unix_secs(1_000),
+    }
+}
+
+#[test]
+fn law_violation_messages() {
+    use std::cell::Cell;
+    let s = fixed_scenario();
+    let silent = modelgate::from_fn("silent", |_| Verdict::new(VerdictKind::Pending, vec![]));
+    struct Silent;
+    impl Policy for Silent {
+        fn evaluate(&self, _: &ReviewContext<'_>) -> Verdict {
+            Verdict::new(VerdictKind::Pending, vec![])
+        }
+    }
+    struct Flip(Cell<bool>);
+    impl Policy for Flip {
+        fn evaluate(&self, _: &ReviewContext<'_>) -> Verdict {
+            let kind = if self.0.replace(!self.0.get()) {
+                VerdictKind::Approve
+            } else {
+                VerdictKind::Reject
+            };
+            Verdict::new(
+                kind,
+                vec![Finding::new(kind, "flip", "coin", "heads or tails")],
+            )
+        }
+    }
+    let needs_no_one = modelgate::from_fn("needs no one", |ctx| {
+        let kind = if ctx.votes().count() == 0 {
+            VerdictKind::Approve
+        } else {
+            VerdictKind::Pending
+        };
+        Verdict::new(
+            kind,
+            vec![Finding::new(kind, "alone", "votes", "nobody voted")],
+        )
+    });
+    let violations = [
+        Laws::new(&not(MetricGate::at_least("accuracy", 0.9))).check(&s),
+        Laws::new(&Silent).check(&s),
+        Laws::new(&Flip(Cell::new(false))).check(&s),
+        Laws::new(&needs_no_one).monotone().check(&s),
+    ];
+    // `from_fn` adds a finding to a closure's bare verdict, so `silent` obeys the laws.
+    assert!(Laws::new(&silent).check(&s).is_ok());
+    let lines: Vec<String> = violations
+        .iter()
+        .map(|v| v.as_ref().unwrap_err().to_string())
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
 #[test]
 fn the_checker_passes_the_built_ins() {
     use modelgate::{NoRegression, Quorum, RequiredRole, when};

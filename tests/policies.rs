@@ -421,3 +421,18 @@ fn rules_serialize_as_a_config_would_name_them() {
         serde_json::from_str::<Quorum>(r#"{"required":2,"eligible":{"users":["a"]}}"#).is_err()
     );
 }
+
+#[test]
+fn lint_messages() {
+    let lints = (
+        Quorum::new(3).eligible_ids(["a", "b"]),
+        MetricGate::at_least("recall", 1.01),
+        MetricGate::below("latency_ms", 0.0).within(0.0, 1e6),
+        MetricGate::above("f1", f64::INFINITY),
+        NoRegression::higher_is_better("auc").relative(-0.1),
+        any::<Quorum>([]),
+    )
+        .lints();
+    let lines: Vec<String> = lints.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
