@@ -122,6 +122,10 @@ fn validation_errors() {
             "max_attempts without retrain",
             "steps:\n- {name: t, type: training, on_reject: retrain}\n- {name: a, type: approval, inputs: {approvers: [bob], max_attempts: 2}}\n",
         ),
+        (
+            "step problems and order problems at once",
+            "steps:\n- {name: d, type: deploy}\n- {name: t, type: training, inputs: {epochs: 3}}\n- {name: a, type: approval, inputs: {approvers: [bob]}}\n- 42\n",
+        ),
         ("not a spec", "- just\n- a list\n"),
         (
             "steps missing names and types",

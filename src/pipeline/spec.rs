@@ -73,15 +73,16 @@ impl PipelineSpec {
     /// Checks the spec and builds the runnable pipeline, or returns every problem found.
     pub fn validate(&self) -> Result<Pipeline, SpecErrors> {
         let mut v = Validator { errors: Vec::new() };
-        let steps = v.document(&self.0);
-        if v.errors.is_empty() {
+        if let Some(steps) = v.document(&self.0) {
+            v.unique_names(&steps);
             v.order(&steps);
+            if v.errors.is_empty() {
+                return Ok(Pipeline {
+                    steps: steps.into_iter().flatten().collect(),
+                });
+            }
         }
-        if v.errors.is_empty() {
-            Ok(Pipeline { steps })
-        } else {
-            Err(SpecErrors(v.errors))
-        }
+        Err(SpecErrors(v.errors))
     }
 }
 
@@ -168,14 +169,14 @@ impl Validator {
         }
     }
 
-    fn document(&mut self, raw: &Raw) -> Vec<Step> {
+    /// The steps, each `None` where it has problems (reported); `None` if there is no list of
+    /// steps at all.
+    fn document(&mut self, raw: &Raw) -> Option<Vec<Option<Step>>> {
         let root = At {
             step: None,
             path: String::from("spec"),
         };
-        let Some(entries) = self.map(&root, raw, TOP_KEYS) else {
-            return Vec::new();
-        };
+        let entries = self.map(&root, raw, TOP_KEYS)?;
         let at = At {
             step: None,
             path: String::from("steps"),
@@ -183,24 +184,18 @@ impl Validator {
         match get(entries, "steps") {
             None => {
                 self.push(&root, SpecProblem::Missing { key: "steps" });
-                Vec::new()
+                None
             }
-            Some(Raw::List(items)) if items.is_empty() => {
-                self.push(&at, SpecProblem::MissingStep { kind: "training" });
-                Vec::new()
-            }
-            Some(Raw::List(items)) => {
-                let steps: Vec<Option<Step>> = items
+            Some(Raw::List(items)) => Some(
+                items
                     .iter()
                     .enumerate()
                     .map(|(i, item)| self.step(&at.index(i), item))
-                    .collect();
-                self.unique_names(&steps);
-                steps.into_iter().flatten().collect()
-            }
+                    .collect(),
+            ),
             Some(other) => {
                 self.wrong(&at, "a list of steps", other);
-                Vec::new()
+                None
             }
         }
     }

@@ -28,23 +28,33 @@ impl Validator {
         }
     }
 
-    /// One training step first; tests after it; one approval after them; at most one deploy after.
-    pub(super) fn order(&mut self, steps: &[Step]) {
-        let position = |kind: fn(&StepKind) -> bool| steps.iter().position(|s| kind(&s.kind));
+    /// One training step first; tests after it; one approval after them; at most one deploy
+    /// after. Steps that had problems of their own (`None`) are left out, keeping the others'
+    /// positions; a step type is reported missing only when every step could be read.
+    pub(super) fn order(&mut self, steps: &[Option<Step>]) {
+        let parsed = || {
+            steps
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+        };
+        let position =
+            |kind: fn(&StepKind) -> bool| parsed().find(|(_, s)| kind(&s.kind)).map(|(i, _)| i);
         let training = position(|k| matches!(k, StepKind::Training));
         let approval = position(|k| matches!(k, StepKind::Approval(_)));
         let root = At {
             step: None,
             path: String::from("steps"),
         };
-        if training.is_none() {
+        let complete = steps.iter().all(Option::is_some);
+        if complete && training.is_none() {
             self.push(&root, SpecProblem::MissingStep { kind: "training" });
         }
-        if approval.is_none() {
+        if complete && approval.is_none() {
             self.push(&root, SpecProblem::MissingStep { kind: "approval" });
         }
         let mut deploy = None;
-        for (i, step) in steps.iter().enumerate() {
+        for (i, step) in parsed() {
             let at = At {
                 step: Some(&step.name),
                 path: format!("steps[{i}]"),
