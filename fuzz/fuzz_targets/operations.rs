@@ -7,7 +7,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use modelgate::{
     AnyModel, Decided, DecisionContext, Deployer, MetricGate, Metrics, Model, Policy, Quorum,
-    Receipt, Restored, Review, Status, Timestamp, TrainingOutcome, Veto, Vote,
+    Receipt, Restored, Review, Status, Timestamp, Trainable, TrainingOutcome, Veto, Vote,
 };
 
 const PEOPLE: [&str; 4] = ["alice", "bob", "carol", ""];
@@ -64,6 +64,25 @@ impl Deployer for Flaky {
     }
 }
 
+/// Submits `m` if the generated outcome is valid; puts it back with `back` otherwise.
+fn submit<S: Trainable>(
+    m: Model<S>,
+    accuracy: f64,
+    digest: u8,
+    submitter: &str,
+    now: Timestamp,
+    back: fn(Model<S>) -> Restored,
+) -> Restored {
+    let outcome = Metrics::new([("accuracy", accuracy)])
+        .and_then(|metrics| TrainingOutcome::new(format!("sha256:{digest}"), metrics));
+    match outcome {
+        Ok(outcome) => m
+            .submit(outcome, submitter, now)
+            .map_or_else(|e| back(e.into_model()), Restored::Submitted),
+        Err(_) => back(m),
+    }
+}
+
 fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) -> Restored {
     let pick = |i: u8| PEOPLE[usize::from(i) % PEOPLE.len()];
     match (model, op) {
@@ -74,16 +93,14 @@ fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
                 digest,
                 submitter,
             },
-        ) => {
-            let Ok(metrics) = Metrics::new([("accuracy", *accuracy)]) else {
-                return Restored::Untrained(m);
-            };
-            let Ok(outcome) = TrainingOutcome::new(format!("sha256:{digest}"), metrics) else {
-                return Restored::Untrained(m);
-            };
-            m.submit(outcome, pick(*submitter), now)
-                .map_or_else(|e| Restored::Untrained(e.into_model()), Restored::Submitted)
-        }
+        ) => submit(
+            m,
+            *accuracy,
+            *digest,
+            pick(*submitter),
+            now,
+            Restored::Untrained,
+        ),
         (
             Restored::Retraining(m),
             Op::Submit {
@@ -91,18 +108,14 @@ fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
                 digest,
                 submitter,
             },
-        ) => {
-            let Ok(metrics) = Metrics::new([("accuracy", *accuracy)]) else {
-                return Restored::Retraining(m);
-            };
-            let Ok(outcome) = TrainingOutcome::new(format!("sha256:{digest}"), metrics) else {
-                return Restored::Retraining(m);
-            };
-            m.submit(outcome, pick(*submitter), now).map_or_else(
-                |e| Restored::Retraining(e.into_model()),
-                Restored::Submitted,
-            )
-        }
+        ) => submit(
+            m,
+            *accuracy,
+            *digest,
+            pick(*submitter),
+            now,
+            Restored::Retraining,
+        ),
         (
             Restored::Submitted(mut m),
             Op::Vote {
