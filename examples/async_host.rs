@@ -7,7 +7,7 @@ use std::error::Error;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use modelgate::{
-    Action, Digest, Metrics, Model, PipelineSpec, Receipt, Review, Run, Timestamp, Trained,
+    Action, Artifact, Digest, Metrics, Model, PipelineSpec, Receipt, Review, Run, Timestamp,
 };
 use tokio::sync::mpsc;
 
@@ -19,9 +19,9 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
 }
 
-async fn train(attempt: u32) -> Result<Trained, Box<dyn Error>> {
+async fn train(attempt: u32) -> Result<Artifact, Box<dyn Error>> {
     tokio::time::sleep(Duration::from_millis(20)).await; // a remote training job
-    Ok(Trained::new(
+    Ok(Artifact::new(
         format!("sha256:async-{attempt}"),
         Metrics::default(),
     )?)
@@ -49,11 +49,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             {"name": "deploy", "type": "deploy"}
         ]}"#,
     )?;
-    let mut run = Run::new(
-        spec.validate()?,
-        Model::new("fraud-detector", "async")?,
-        "mlbot",
-    )?;
+    let model = Model::new("fraud-detector", "async")?;
+    let mut run = Run::start(spec.validate()?, model, "mlbot", now())?;
 
     // Reviewers vote from elsewhere (a web handler, a chat bot …): here, a task on a channel.
     let (votes_tx, mut votes) = mpsc::channel::<Review>(8);
@@ -61,6 +58,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     loop {
         match run.poll(now())? {
+            Action::ProvideArtifact => return Err("this pipeline trains its own artifacts".into()),
             Action::Train { attempt, feedback } => {
                 let feedback: Vec<String> = feedback.iter().map(ToString::to_string).collect();
                 println!(
@@ -68,7 +66,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     feedback.join("; ")
                 );
                 let trained = train(attempt).await?;
-                run.handle_trained(trained, now())?;
+                run.handle_artifact(trained, now())?;
             }
             Action::Evaluate { step, artifact } => {
                 println!("evaluate {artifact} for `{step}`");
@@ -111,8 +109,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 let receipt = deploy(&artifact).await?;
                 run.handle_deployed(receipt, now())?;
             }
-            Action::Finished(finished) => {
-                println!("{}", Action::Finished(finished));
+            done @ Action::Finished { .. } => {
+                println!("{done}");
                 return Ok(());
             }
         }

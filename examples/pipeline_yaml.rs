@@ -1,6 +1,7 @@
 //! A pipeline from YAML, driven by a synchronous host: it trains, evaluates, and pauses for
-//! approval; the run is saved as JSON; a "new process" restores it, records two votes, and
-//! deploys. At the end, the error a user gets for `approvers: 'bob'`.
+//! approval; the run's trail is sealed and saved as JSON; a "new process" restores it (replaying
+//! every event against the pipeline), records two votes, and deploys. At the end, the error a
+//! user gets for `approvers: 'bob'`.
 //!
 //! Run it with `cargo run --example pipeline_yaml`.
 
@@ -9,9 +10,14 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use modelgate::{
-    Action, Approved, Checkpoint, Deployer, Digest, Evaluator, Finding, Metrics, Model,
-    OutcomeError, Pipeline, PipelineSpec, Receipt, Review, Run, Timestamp, Trained, Trainer,
+    Action, Approved, Artifact, Deployer, Digest, Evaluator, Finding, HmacSealer, Metrics, Model,
+    OutcomeError, Pipeline, PipelineSpec, Receipt, Review, Run, StoredModel, Timestamp, Trainer,
 };
+
+/// The host's sealing key. A real host loads it from its secret store.
+fn sealing_key() -> HmacSealer {
+    HmacSealer::new("pipeline-host-2026", *b"an example key, never use it!!!!")
+}
 
 /// Reads `examples/pipeline.yaml` and validates it, as the host does at every start.
 fn load_pipeline() -> Result<Pipeline, Box<dyn Error>> {
@@ -25,12 +31,12 @@ struct ToyHost;
 
 impl Trainer for ToyHost {
     type Error = OutcomeError;
-    fn train(&mut self, attempt: u32, feedback: &[Finding]) -> Result<Trained, OutcomeError> {
+    fn train(&mut self, attempt: u32, feedback: &[Finding]) -> Result<Artifact, OutcomeError> {
         println!(
             "  host: training attempt {attempt} ({} findings of feedback)",
             feedback.len()
         );
-        Trained::new(
+        Artifact::new(
             format!("sha256:fraud-{attempt}"),
             Metrics::new([("train_loss", 0.21)])?,
         )
@@ -48,7 +54,7 @@ impl Evaluator for ToyHost {
 impl Deployer for ToyHost {
     type Error = Infallible;
     fn deploy(&mut self, model: &Model<Approved>) -> Result<Receipt, Infallible> {
-        let digest = model.stage().submission().outcome().digest();
+        let digest = model.stage().submission().digest();
         println!("  host: deploying {digest}");
         Ok(Receipt::new(format!("prod/{}@{digest}", model.name())))
     }
@@ -66,14 +72,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Process 1: drive until the run must wait for people, then save it.
     {
         let pipeline = load_pipeline()?;
-        let mut run = Run::new(pipeline, Model::new("fraud-detector", "2026.11")?, "mlbot")?;
+        let model = Model::new("fraud-detector", "2026.11")?;
+        let mut run = Run::start(pipeline, model, "mlbot", now())?;
         println!("process 1: driving");
         let paused = run.drive(&mut ToyHost, &mut now)?;
         println!("process 1: {paused}");
-        std::fs::write(
-            &checkpoint_file,
-            serde_json::to_string_pretty(&run.checkpoint())?,
-        )?;
+        let stored = StoredModel::from(&run).sealed_by(&sealing_key())?;
+        std::fs::write(&checkpoint_file, serde_json::to_string_pretty(&stored)?)?;
         println!(
             "process 1: saved the run to {} and exits",
             checkpoint_file.display()
@@ -81,8 +86,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // Process 2, days later: restore against the host's own pipeline file, record votes, finish.
-    let checkpoint: Checkpoint = serde_json::from_str(&std::fs::read_to_string(&checkpoint_file)?)?;
-    let mut run = Run::restore(checkpoint, load_pipeline()?)?;
+    let stored: StoredModel = serde_json::from_str(&std::fs::read_to_string(&checkpoint_file)?)?;
+    let mut run = Run::restore(stored, load_pipeline()?, &sealing_key())?;
     println!("process 2: restored; {}", run.poll(now())?);
     let Action::AwaitApproval { artifact, .. } = run.poll(now())? else {
         return Err("the restored run should wait for approval".into());

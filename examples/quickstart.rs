@@ -1,6 +1,7 @@
 //! The whole flow: a model with accuracy 0.82 is rejected by "accuracy at least 0.90 and 2
 //! approvals", retrained, resubmitted with 0.93, approved by two reviewers (the submitter's own
-//! vote does not count), deployed through a toy deployer; then the audit trail as a table.
+//! vote does not count), deployed through a toy deployer; then sealed and stored, restored
+//! (the trail replayed under the policy), and the audit trail printed as a table.
 //!
 //! Run it with `cargo run --example quickstart`.
 
@@ -8,8 +9,8 @@ use std::convert::Infallible;
 use std::error::Error;
 
 use modelgate::{
-    Approved, Decided, DecisionContext, Deployer, MetricGate, Metrics, Model, Quorum, Receipt,
-    Review, Timestamp, TrainingOutcome,
+    AnyModel, Approved, DecisionContext, Deployer, HmacSealer, MetricGate, Metrics, Model, Quorum,
+    Receipt, Review, StoredModel, Timestamp, TrainingOutcome,
 };
 
 /// A toy deployer: "deploys" by remembering the artifact digest.
@@ -22,7 +23,7 @@ impl Deployer for ToyRegistry {
     type Error = Infallible;
 
     fn deploy(&mut self, model: &Model<Approved>) -> Result<Receipt, Infallible> {
-        let digest = model.stage().submission().outcome().digest().to_string();
+        let digest = model.stage().submission().digest().to_string();
         self.serving.push(digest.clone());
         Ok(Receipt::new(format!(
             "toy-registry/{}@{digest}",
@@ -48,10 +49,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         model.stage().submission().attempt()
     );
 
-    let rejected = match model.decide(&policy, &DecisionContext::at(t(5)))? {
-        Decided::Rejected(model) => model,
-        other => return Err(format!("expected a rejection, got {}", other.verdict()).into()),
-    };
+    let rejected = model
+        .decide(&policy, &DecisionContext::at(t(5)))?
+        .rejected()?;
     println!(
         "-> {}: {}",
         rejected.status(),
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // Back to training, with the findings as feedback.
-    let retraining = rejected.retrain(t(6))?;
+    let retraining = rejected.retrain("alice", t(6))?;
     println!("-> {}; feedback for the trainer:", retraining.status());
     for finding in retraining.stage().feedback() {
         println!("     {finding}");
@@ -80,19 +80,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         Review::approve("alice", digest.as_str(), t(61)).with_comment("looks good to me"),
     )?;
     model.record(Review::approve("bob", digest.as_str(), t(75)).with_role("ml_reviewer"))?;
-    let mut model = match model.decide(&policy, &DecisionContext::at(t(80)))? {
-        Decided::Pending(model, verdict) => {
-            println!("-> still {}: {verdict}", model.status());
-            model
-        }
-        other => return Err(format!("expected pending, got {}", other.verdict()).into()),
-    };
+    let (mut model, verdict) = model
+        .decide(&policy, &DecisionContext::at(t(80)))?
+        .pending()?;
+    println!("-> still {}: {verdict}", model.status());
     model.record(Review::approve("carol", digest.as_str(), t(95)).with_role("team_lead"))?;
 
-    let approved = match model.decide(&policy, &DecisionContext::at(t(100)))? {
-        Decided::Approved(model) => model,
-        other => return Err(format!("expected an approval, got {}", other.verdict()).into()),
-    };
+    let approved = model
+        .decide(&policy, &DecisionContext::at(t(100)))?
+        .approved()?;
     let approvers: Vec<&str> = approved.stage().approvals().map(Review::reviewer).collect();
     println!(
         "-> {} by {}: {}",
@@ -102,19 +98,30 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let mut registry = ToyRegistry::default();
-    let deployed = approved.deploy(&mut registry, t(110))?;
+    let deployed = approved.deploy(&mut registry, "deployer", t(110))?;
     println!("-> {}: {}", deployed.status(), deployed.stage().receipt());
+
+    // Store it sealed with the host's key; restoring checks the chain and the seal, and
+    // replays every event through the transitions, deciding again with the policy.
+    let key = HmacSealer::new("quickstart-2026", *b"an example key, never use it!!!!");
+    let json = serde_json::to_string(&StoredModel::from(&deployed).sealed_by(&key)?)?;
+    let stored: StoredModel = serde_json::from_str(&json)?;
+    let AnyModel::Deployed(restored) = stored.restore(&key, &policy)? else {
+        return Err("expected a deployed model".into());
+    };
+    assert_eq!(restored, deployed);
+    println!("stored {} bytes; head {}", json.len(), deployed.head());
 
     println!(
         "\naudit trail of {} {}:",
         deployed.name(),
         deployed.version()
     );
-    println!("{:>4}  {:<10}  {:<48}  result", "step", "action", "actor");
+    println!("{:>4}  {:<13}  {:<48}  result", "step", "action", "actor");
     for event in deployed.history() {
         let actor = event.actor().to_string();
         println!(
-            "{:>4}  {:<10}  {:<48}  {}",
+            "{:>4}  {:<13}  {:<48}  {}",
             event.seq(),
             event.action(),
             actor,

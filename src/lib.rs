@@ -2,75 +2,65 @@
 //!
 //! # Map of the crate
 //!
-//! - Lifecycle: [`Model`] and its stages [`Untrained`], [`Submitted`], [`Approved`], [`Rejected`],
-//!   [`Retraining`], [`Deployed`]; the runtime [`Status`].
-//! - Inputs the host builds: [`TrainingOutcome`] (with [`Metrics`] and a [`Digest`]), [`Review`],
-//!   [`DecisionContext`], [`Timestamp`], and a [`Deployer`] hook returning a [`Receipt`].
-//! - Policies: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
+//! The modules are private; everything is re-exported here. They are layered, each using only
+//! those before it:
+//!
+//! - **Values** the host builds: [`Timestamp`], identifiers (checked, see [`TextError`]),
+//!   [`Metrics`], [`TrainingOutcome`] with its [`Digest`], [`Review`] and [`CountedVotes`],
+//!   [`Receipt`]; and [`Refused`], which hands a refused input back.
+//! - **Policies**: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
 //!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
-//!   [`MetricGate`] (at least, at most, above, below), [`NoRegression`] against a champion,
-//!   [`Quorum`], [`RequiredRole`], [`Veto`] (the submitter's vote never counts), [`Fresh`] (a vote
-//!   window), [`when`] for conditions and automatic approval. Composition: tuples and
-//!   [`all`] ("all of"), [`any`], [`not`], [`PolicyExt`] (`and`, `or`, `not`, `lints`),
-//!   [`from_fn`] for closures.
-//! - Records: the audit trail ([`Event`]), the [`Decision`] inside an approved model, and
-//!   [`AnyModel`] for storage with checked [`AnyModel::restore`].
-//! - Pipelines: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`] (every problem
-//!   at once, as [`SpecErrors`]); a [`Run`] drives a model through it sans I/O — poll an
-//!   [`Action`], hand results back — and saves itself as a [`Checkpoint`]; [`Trainer`],
-//!   [`Evaluator`] and [`Deployer`] hooks let a synchronous host [`Run::drive`] it.
-//! - Errors: one type per operation; a failed transition hands the model back inside a
-//!   [`TransitionError`].
-//! - Testing (feature `proptest`): `modelgate::testing` has strategies for every input and stage, and a
-//!   law checker for your own policies.
+//!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`Veto`], [`Fresh`],
+//!   [`when`]; composition with tuples, [`all`], [`any`], [`not`], [`PolicyExt`],
+//!   [`from_fn`].
+//! - **Events**: the audit trail's vocabulary ([`Event`], [`EventKind`]), hash-chained; a
+//!   trail's [`Head`].
+//! - **Models**: [`Model`] and its stages, the runtime [`Status`], the transitions (`submit`,
+//!   `record`, `decide`, `deploy`, `retrain` …), the [`Decision`] inside an approved model, and
+//!   [`AnyModel`] for a live model of any stage.
+//! - **Trails**: the stored form [`StoredModel`], sealed by the host ([`Sealer`],
+//!   [`SealVerifier`]; [`HmacSealer`] and [`Ed25519Sealer`] behind features), restored by
+//!   verifying the chain and the seal and replaying every event through the transitions.
+//! - **Pipelines**: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`]; a [`Run`]
+//!   drives a model through it sans I/O and is stored and restored as its trail.
+//! - **Testing** (feature `proptest`): `modelgate::testing` has strategies for every input and
+//!   stage, and a law checker for your own policies.
 
-mod audit;
-mod decide;
-mod decision;
-mod deploy;
-mod error;
+mod event;
 mod model;
-mod outcome;
-mod persist;
 mod pipeline;
 mod policy;
-mod record;
-mod replay;
-mod retrain;
-mod review;
-mod stage;
-mod submit;
-mod text;
-mod time;
+mod trail;
+mod value;
 
 #[cfg(feature = "proptest")]
 pub mod testing;
 
-pub use audit::{Actor, Event, EventKind};
-pub use decide::{Decided, DecisionContext};
-pub use decision::Decision;
-pub use deploy::{DeployError, Deployer, Receipt};
-pub use error::TransitionError;
-pub use model::Model;
-pub use outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
-pub use persist::{AnyModel, FORMAT_VERSION, RestoreError, Restored};
+pub use event::{
+    Actor, Event, EventKind, FORMAT_VERSION, Fingerprint, Head, ParseHashError, RunOutcome,
+};
+pub use model::{
+    ActionError, AnyModel, Approved, Decided, Decision, DecisionContext, DeployError, Deployed,
+    Deployer, Model, RecordError, Rejected, Retraining, Stage, Status, Submission, SubmitError,
+    Submitted, Trainable, Untrained,
+};
 pub use pipeline::{
-    Action, Approval, Checkpoint, CheckpointError, DriveError, Evaluator, Finished, HookError,
-    OnReject, Pipeline, PipelinePolicy, PipelineSpec, Run, RunError, SpecError, SpecErrors,
-    SpecProblem, Step, StepKind, Trained, Trainer,
+    Action, Approval, Artifact, DriveError, Evaluator, Finished, HookError, OnReject, Pipeline,
+    PipelinePolicy, PipelineSpec, Run, RunError, SpecError, SpecErrors, SpecProblem, Step,
+    StepKind, Trainer,
 };
 pub use policy::{
-    All, Any, AutoApprove, Automatic, Comparison, Conditional, Direction, Eligibility, Finding,
+    All, Any, AutoApprove, Automatic, Comparison, Conditional, Direction, Finding, FindingValue,
     FnPolicy, Fresh, Lint, MetricGate, NoRegression, Not, Or, Policy, PolicyExt, Quorum,
-    RequiredRole, ReviewContext, Tolerance, Value, Verdict, VerdictKind, Veto, When, WhenThen, all,
-    any, from_fn, not, when,
+    RequiredRole, ReviewContext, Tolerance, Verdict, VerdictKind, Veto, When, WhenThen, all, any,
+    from_fn, not, when,
 };
-pub use record::RecordError;
-pub use replay::TrailError;
-pub use review::{CountedVotes, Review, Vote};
-pub use stage::{
-    Approved, Deployed, Rejected, Retraining, Stage, Status, Submission, Submitted, Untrained,
+#[cfg(feature = "hmac")]
+pub use trail::HmacSealer;
+#[cfg(feature = "ed25519")]
+pub use trail::{Ed25519Sealer, Ed25519Verifier, InvalidPublicKey};
+pub use trail::{ReplayError, RestoreError, Seal, SealError, SealVerifier, Sealer, StoredModel};
+pub use value::{
+    CountedVotes, Digest, Metrics, OutcomeError, Receipt, Refused, Review, TextError, TextProblem,
+    TimeWentBackwards, Timestamp, TrainingOutcome, Vote,
 };
-pub use submit::{SubmitError, Trainable};
-pub use text::{TextError, TextProblem};
-pub use time::{TimeWentBackwards, Timestamp};

@@ -1,9 +1,9 @@
 //! Property-testing kit for hosts (feature `proptest`): strategies for the crate's inputs and
 //! models, and a law checker for custom policies.
 //!
-//! Strategies: [`metrics`], [`review`], [`counted_votes`], [`scenario`] (everything a policy
-//! sees), models in every stage ([`untrained_model`] … [`deployed_model`], [`any_model`]) and
-//! valid [`pipeline_spec`]s.
+//! Strategies: [`metrics`], [`review`], [`counted_votes`], [`scenario`] and
+//! [`scenario_with`] (everything a policy sees), models in every stage ([`untrained_model`] …
+//! [`deployed_model`], [`stored_model`]) and valid [`pipeline_spec`]s.
 //!
 //! A downstream crate enables the feature in its dev-dependencies and checks its own policy in
 //! its own CI:
@@ -29,9 +29,9 @@ use proptest::prelude::*;
 
 use crate::pipeline::raw::Raw;
 use crate::{
-    AnyModel, Approved, CountedVotes, Decided, DecisionContext, Deployed, Metrics, Model,
-    PipelineSpec, Policy, Receipt, Rejected, Retraining, Review, ReviewContext, Submitted,
-    Timestamp, TrainingOutcome, Untrained, Vote,
+    Approved, CountedVotes, Decided, DecisionContext, Deployed, MetricGate, Metrics, Model,
+    PipelineSpec, Policy, Receipt, Rejected, Retraining, Review, ReviewContext, StoredModel,
+    Submitted, Timestamp, TrainingOutcome, Untrained, Vote,
 };
 
 /// Reviewer ids the strategies draw from; the first two also submit.
@@ -69,11 +69,16 @@ pub fn reviewer() -> impl Strategy<Value = &'static str> {
 
 /// A vote on `digest`: any reviewer, approve or reject, up to two roles, at `0..=at_most` seconds.
 pub fn review(digest: &'static str, at_most: u64) -> impl Strategy<Value = Review> {
+    review_between(digest, 0, at_most)
+}
+
+/// A vote on `digest` at `from..=to` seconds.
+fn review_between(digest: &'static str, from: u64, to: u64) -> impl Strategy<Value = Review> {
     (
         reviewer(),
         any::<bool>(),
         prop::sample::subsequence(ROLES.to_vec(), 0..=2),
-        0..=at_most,
+        from..=to,
     )
         .prop_map(move |(who, approve, roles, at)| {
             let vote = if approve { Vote::Approve } else { Vote::Reject };
@@ -84,11 +89,21 @@ pub fn review(digest: &'static str, at_most: u64) -> impl Strategy<Value = Revie
 
 /// Counted votes on `digest` from up to 8 reviews (duplicates resolved: the latest counts).
 pub fn counted_votes(digest: &'static str, at_most: u64) -> impl Strategy<Value = CountedVotes> {
-    prop::collection::vec(review(digest, at_most), 0..8).prop_map(|mut reviews| {
+    votes_between(digest, 0, at_most)
+}
+
+fn votes_between(digest: &'static str, from: u64, to: u64) -> impl Strategy<Value = CountedVotes> {
+    prop::collection::vec(review_between(digest, from, to), 0..8).prop_map(|mut reviews| {
         reviews.sort_by_key(Review::at);
         reviews.into_iter().collect()
     })
 }
+
+/// Seconds from the epoch to 2100: times spread over every weekday, hour and year.
+const UNTIL_2100: u64 = 4_102_444_800;
+
+/// How far before the decision votes are cast: up to 60 days.
+const VOTE_SPAN: u64 = 60 * 86_400;
 
 /// Everything a policy sees, owned, so that a strategy can generate it.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,19 +165,65 @@ impl Scenario {
 }
 
 /// A scenario: metrics (sometimes missing), a champion (sometimes), up to 8 votes with
-/// duplicates and self-votes, a submitter, an attempt, a time after every vote.
+/// duplicates and self-votes, a submitter, an attempt, a decision time anywhere from 1970 to
+/// 2100 (every weekday and hour), votes up to 60 days before it.
 pub fn scenario() -> impl Strategy<Value = Scenario> {
+    scenario_from(metrics())
+}
+
+/// A scenario whose metrics include each of `ranges` (name, lowest, highest), drawn uniformly in
+/// its range, besides some of [`METRICS`]: for gated policies that would otherwise see most
+/// scenarios rejected for a missing metric.
+///
+/// ```
+/// use modelgate::testing::scenario_with;
+/// use modelgate::{MetricGate, Policy};
+/// use proptest::prelude::*;
+///
+/// proptest! {
+///     fn accuracy_is_always_there(s in scenario_with(&[("accuracy", 0.8, 1.0)])) {
+///         prop_assert!(s.outcome.metrics().get("accuracy").is_some());
+///     }
+/// }
+/// accuracy_is_always_there();
+/// ```
+pub fn scenario_with(ranges: &[(&str, f64, f64)]) -> impl Strategy<Value = Scenario> + use<> {
+    let fixed: Vec<BoxedStrategy<(String, f64)>> = ranges
+        .iter()
+        .map(|(name, low, high)| {
+            let name = (*name).to_owned();
+            let (low, high) = if low <= high {
+                (*low, *high)
+            } else {
+                (*high, *low)
+            };
+            (low..=high).prop_map(move |v| (name.clone(), v)).boxed()
+        })
+        .collect();
+    let metrics = (metrics(), fixed)
+        .prop_filter_map("metrics are finite and named", |(m, fixed)| {
+            Metrics::new(m.iter().map(|(k, v)| (k.to_owned(), v)).chain(fixed)).ok()
+        });
+    scenario_from(metrics)
+}
+
+fn scenario_from(metrics: impl Strategy<Value = Metrics>) -> impl Strategy<Value = Scenario> {
     (
-        metrics(),
-        prop::option::of(metrics()),
-        counted_votes(DIGEST, 1_000),
+        metrics,
+        prop::option::of(self::metrics()),
         prop::sample::select(REVIEWERS[..2].to_vec()),
         1..4u32,
-        1_000..2_000u64,
+        VOTE_SPAN..UNTIL_2100,
     )
+        .prop_flat_map(|(metrics, champion, submitter, attempt, now)| {
+            (
+                Just((metrics, champion, submitter, attempt, now)),
+                votes_between(DIGEST, now - VOTE_SPAN, now),
+            )
+        })
         .prop_filter_map(
             "outcome builds",
-            |(metrics, champion, votes, submitter, attempt, now)| {
+            |((metrics, champion, submitter, attempt, now), votes)| {
                 let outcome = TrainingOutcome::new(DIGEST, metrics).ok()?;
                 let now = Timestamp::from_unix_secs(now);
                 Some(Scenario {
@@ -190,9 +251,15 @@ pub fn untrained_model() -> impl Strategy<Value = Model<Untrained>> {
 
 /// A submitted model with up to 8 votes (times after the submission).
 pub fn submitted_model() -> impl Strategy<Value = Model<Submitted>> {
+    submitted_with(metrics())
+}
+
+fn submitted_with(
+    metrics: impl Strategy<Value = Metrics>,
+) -> impl Strategy<Value = Model<Submitted>> {
     (
         untrained_model(),
-        metrics(),
+        metrics,
         prop::sample::select(REVIEWERS[..2].to_vec()),
         counted_votes(DIGEST, 100),
     )
@@ -208,52 +275,72 @@ pub fn submitted_model() -> impl Strategy<Value = Model<Submitted>> {
         })
 }
 
-fn decided(model: Model<Submitted>, policy: &dyn Policy) -> Option<Decided> {
+/// The policy every generated model was decided by: `accuracy` at least 0.5. Restore generated
+/// models with it.
+pub fn decider() -> MetricGate {
+    MetricGate::at_least("accuracy", 0.5)
+}
+
+fn with_accuracy(low: f64, high: f64) -> impl Strategy<Value = Metrics> {
+    (metrics(), low..high).prop_filter_map("metrics are finite and named", |(m, accuracy)| {
+        Metrics::new(
+            m.iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .chain([("accuracy".to_owned(), accuracy)]),
+        )
+        .ok()
+    })
+}
+
+fn decided(model: Model<Submitted>) -> Option<Decided> {
     model
-        .decide(policy, &DecisionContext::at(Timestamp::from_unix_secs(200)))
+        .decide(
+            &decider(),
+            &DecisionContext::at(Timestamp::from_unix_secs(200)),
+        )
         .ok()
 }
 
-/// A model approved by the policy `()` ("all of nothing"), named `all()` in its decision.
+/// A model approved by [`decider`].
 pub fn approved_model() -> impl Strategy<Value = Model<Approved>> {
-    submitted_model().prop_filter_map("approves", |m| match decided(m, &())? {
-        Decided::Approved(m) => Some(m),
-        _ => None,
-    })
+    submitted_with(with_accuracy(0.5, 1.0))
+        .prop_filter_map("approves", |m| decided(m)?.approved().ok())
 }
 
-/// A model rejected by `not(())`.
+/// A model rejected by [`decider`].
 pub fn rejected_model() -> impl Strategy<Value = Model<Rejected>> {
-    submitted_model().prop_filter_map("rejects", |m| match decided(m, &crate::not(()))? {
-        Decided::Rejected(m) => Some(m),
-        _ => None,
-    })
+    submitted_with(with_accuracy(0.0, 0.5))
+        .prop_filter_map("rejects", |m| decided(m)?.rejected().ok())
 }
 
 /// A rejected model sent back to training.
 pub fn retraining_model() -> impl Strategy<Value = Model<Retraining>> {
     rejected_model().prop_filter_map("retrains", |m| {
-        m.retrain(Timestamp::from_unix_secs(300)).ok()
+        m.retrain("trainer", Timestamp::from_unix_secs(300)).ok()
     })
 }
 
 /// An approved model marked deployed.
 pub fn deployed_model() -> impl Strategy<Value = Model<Deployed>> {
     approved_model().prop_filter_map("deploys", |m| {
-        m.mark_deployed(Receipt::new("generated"), Timestamp::from_unix_secs(400))
-            .ok()
+        m.mark_deployed(
+            Receipt::new("generated"),
+            "deployer",
+            Timestamp::from_unix_secs(400),
+        )
+        .ok()
     })
 }
 
-/// A model in any of the six stages, stored.
-pub fn any_model() -> impl Strategy<Value = AnyModel> {
+/// A model in any of the six stages, stored unsealed; restore it with [`decider`].
+pub fn stored_model() -> impl Strategy<Value = StoredModel> {
     prop_oneof![
-        untrained_model().prop_map(AnyModel::from),
-        submitted_model().prop_map(AnyModel::from),
-        approved_model().prop_map(AnyModel::from),
-        rejected_model().prop_map(AnyModel::from),
-        retraining_model().prop_map(AnyModel::from),
-        deployed_model().prop_map(AnyModel::from),
+        untrained_model().prop_map(|m| StoredModel::from(&m)),
+        submitted_model().prop_map(|m| StoredModel::from(&m)),
+        approved_model().prop_map(|m| StoredModel::from(&m)),
+        rejected_model().prop_map(|m| StoredModel::from(&m)),
+        retraining_model().prop_map(|m| StoredModel::from(&m)),
+        deployed_model().prop_map(|m| StoredModel::from(&m)),
     ]
 }
 

@@ -1,8 +1,8 @@
 //! The bad-input catalogue: every public entry point fed what a host might wrongly feed it —
-//! names, versions, metrics, digests, reviewer ids, times that run backwards, votes after a
-//! decision, forged and truncated JSON, unknown format versions, spec errors, checkpoint
-//! mismatches. Each case gives its typed error (the messages are pinned by one snapshot) and
-//! checks that the model, record or run is handed back intact.
+//! names, versions, metrics, digests, look-alike ids, times that run backwards, votes after a
+//! decision, forged, truncated and unsealed records, unknown format versions, spec errors,
+//! stored runs of another pipeline. Each case gives its typed error (the messages are pinned by
+//! one snapshot) and checks that what was handed in comes back intact.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,8 +16,8 @@ use std::error::Error;
 
 use common::*;
 use modelgate::{
-    Action, AnyModel, Checkpoint, DecisionContext, Metrics, Model, PipelineSpec, Receipt, Restored,
-    Review, Run, RunError, Status, Trained, TrainingOutcome, TransitionError,
+    Action, Artifact, DecisionContext, Metrics, Model, PipelineSpec, Receipt, Refused, Review, Run,
+    RunError, Status, StoredModel, TrainingOutcome,
 };
 use serde_json::json;
 
@@ -50,18 +50,17 @@ fn plain(name: &'static str, err: impl Error) -> Case {
 /// A refused transition: the model inside the error must be the model handed in.
 fn transition<M, E: Error>(
     name: &'static str,
-    before: AnyModel,
-    result: Result<impl Sized, TransitionError<M, E>>,
+    before: StoredModel,
+    result: Result<impl Sized, Refused<M, E>>,
 ) -> Case
 where
-    for<'a> &'a M: Into<AnyModel>,
-    M: std::fmt::Debug,
+    for<'a> &'a M: Into<StoredModel>,
 {
     let Err(err) = result else {
         panic!("{name}: expected an error")
     };
     let message = chain(err.error());
-    let intact = (err.model()).into() == before;
+    let intact = (err.input()).into() == before;
     Case {
         name,
         message,
@@ -69,35 +68,46 @@ where
     }
 }
 
+/// A refused vote: the model is untouched and the review comes back.
 fn vote(name: &'static str, review: Review) -> Case {
     let mut model = submitted(0.9);
-    let before = AnyModel::from(&model);
-    let err = model.record(review).expect_err(name);
+    let before = StoredModel::from(&model);
+    let err = model.record(review.clone()).expect_err(name);
     Case {
         name,
-        message: chain(&err),
-        intact: Some(AnyModel::from(&model) == before),
+        message: chain(err.error()),
+        intact: Some(StoredModel::from(&model) == before && err.into_input() == review),
     }
 }
 
-fn restore(name: &'static str, stored: AnyModel) -> Case {
-    let err = stored.clone().restore(&policy()).expect_err(name);
+fn restore(name: &'static str, stored: StoredModel) -> Case {
+    let err = stored.clone().restore(&key(), &policy()).expect_err(name);
     let message = chain(err.error());
     Case {
         name,
         message,
-        intact: Some(err.into_model() == stored),
+        intact: Some(err.into_input() == stored),
     }
 }
 
+/// The sealed approved model, edited (chain and seal untouched).
 fn tampered(name: &'static str, edit: fn(&mut serde_json::Value)) -> Case {
-    restore(name, tamper(approved(), edit))
+    restore(name, edited(&sealed(&approved()), edit))
+}
+
+/// The approved model, edited, re-chained and re-sealed with the host's key: what only the
+/// replay can refuse.
+fn resealed(name: &'static str, edit: fn(&mut serde_json::Value)) -> Case {
+    let stored = forged(&StoredModel::from(&approved()), edit)
+        .sealed_by(&key())
+        .unwrap();
+    restore(name, stored)
 }
 
 fn unreadable(name: &'static str, text: &str) -> Case {
     plain(
         name,
-        serde_json::from_str::<AnyModel>(text).expect_err(name),
+        serde_json::from_str::<StoredModel>(text).expect_err(name),
     )
 }
 
@@ -114,10 +124,10 @@ fn seed_pipeline() -> modelgate::Pipeline {
         .unwrap()
 }
 
-/// A run paused for approval, and its checkpoint as JSON.
+/// A run paused for approval, and its stored form as JSON.
 fn paused_run() -> (Run, serde_json::Value) {
-    let mut run = Run::new(seed_pipeline(), untrained(), "mlbot").unwrap();
-    run.handle_trained(Trained::new(DIGEST, Metrics::default()).unwrap(), t(1))
+    let mut run = Run::start(seed_pipeline(), untrained(), "mlbot", t(0)).unwrap();
+    run.handle_artifact(Artifact::new(DIGEST, Metrics::default()).unwrap(), t(1))
         .unwrap();
     run.handle_evaluated(
         "evaluate",
@@ -129,32 +139,36 @@ fn paused_run() -> (Run, serde_json::Value) {
         run.poll(t(3)).unwrap(),
         Action::AwaitApproval { .. }
     ));
-    let json = serde_json::to_value(run.checkpoint()).unwrap();
+    let json = serde_json::to_value(StoredModel::from(&run).sealed_by(&key()).unwrap()).unwrap();
     (run, json)
 }
 
-fn checkpoint(
+/// A stored run, edited, restored: what was handed in (record and pipeline) comes back.
+fn stored_run(
     name: &'static str,
     edit: fn(&mut serde_json::Value),
     pipeline: modelgate::Pipeline,
 ) -> Case {
     let (_, mut json) = paused_run();
     edit(&mut json);
-    let checkpoint: Checkpoint = serde_json::from_value(json).unwrap();
-    plain(
+    let stored: StoredModel = serde_json::from_value(json).unwrap();
+    let err = Run::restore(stored.clone(), pipeline.clone(), &key())
+        .map(|_| ())
+        .expect_err(name);
+    let message = chain(err.error());
+    Case {
         name,
-        Run::restore(checkpoint, pipeline)
-            .map(|_| ())
-            .expect_err(name),
-    )
+        message,
+        intact: Some(err.into_input() == (stored, pipeline)),
+    }
 }
 
-/// A refused run input: the run must answer the next poll as before.
+/// A refused run input: the run must answer the next poll as before, its trail unchanged.
 fn run_input(name: &'static str, input: fn(&mut Run) -> Result<(), RunError>) -> Case {
     let (mut run, _) = paused_run();
-    let before = run.poll(t(4)).unwrap();
+    let before = (run.poll(t(4)).unwrap(), run.head());
     let err = input(&mut run).expect_err(name);
-    let after = run.poll(t(4)).unwrap();
+    let after = (run.poll(t(4)).unwrap(), run.head());
     Case {
         name,
         message: chain(&err),
@@ -172,11 +186,11 @@ enum Fails {
 
 impl modelgate::Trainer for Fails {
     type Error = RegistryDown;
-    fn train(&mut self, _: u32, _: &[modelgate::Finding]) -> Result<Trained, RegistryDown> {
+    fn train(&mut self, _: u32, _: &[modelgate::Finding]) -> Result<Artifact, RegistryDown> {
         if *self == Fails::Train {
             Err(RegistryDown)
         } else {
-            Ok(Trained::new(DIGEST, Metrics::default()).unwrap())
+            Ok(Artifact::new(DIGEST, Metrics::default()).unwrap())
         }
     }
 }
@@ -201,7 +215,7 @@ impl modelgate::Deployer for Fails {
 
 /// Drives a fresh run of the seed pipeline with `fails`; the run must wait where it failed.
 fn drive(name: &'static str, mut fails: Fails) -> Case {
-    let mut run = Run::new(seed_pipeline(), untrained(), "mlbot").unwrap();
+    let mut run = Run::start(seed_pipeline(), untrained(), "mlbot", t(0)).unwrap();
     let mut clock = 0;
     let err = run.drive(&mut fails, || {
         clock += 1;
@@ -274,15 +288,30 @@ fn cases() -> Vec<Case> {
             "empty digest read from JSON",
             serde_json::from_str::<TrainingOutcome>(r#"{"digest":"","metrics":{}}"#).unwrap_err(),
         ),
+        // Identifiers that display like another.
+        vote("reviewer with a trailing space", Review::approve("bob ", DIGEST, t(11))),
+        vote("reviewer with a zero-width space", Review::approve("bob\u{200b}", DIGEST, t(11))),
+        vote("reviewer with a byte-order mark", Review::approve("\u{feff}bob", DIGEST, t(11))),
+        vote("reviewer in Cyrillic and Latin", Review::approve("b\u{043e}b", DIGEST, t(11))),
+        vote("reviewer in full-width forms", Review::approve("\u{ff42}\u{ff4f}\u{ff42}", DIGEST, t(11))),
+        vote(
+            "role with a bidi override",
+            Review::approve("carol", DIGEST, t(11)).with_role("team\u{202e}lead"),
+        ),
+        vote(
+            "role with a line separator",
+            Review::approve("carol", DIGEST, t(11)).with_role("team\u{2028}lead"),
+        ),
+        plain("name with a no-break space", Model::new("fraud\u{a0}detector", "1").unwrap_err()),
         // Transitions.
         transition(
             "empty submitter",
-            AnyModel::from(&untrained()),
+            StoredModel::from(&untrained()),
             untrained().submit(outcome(DIGEST, 0.9), "", t(1)),
         ),
         transition(
             "submit back in time",
-            AnyModel::from(&retraining()),
+            StoredModel::from(&retraining()),
             retraining().submit(outcome(DIGEST, 0.9), "alice", t(1)),
         ),
         vote("empty reviewer", Review::approve("", DIGEST, t(11))),
@@ -301,108 +330,166 @@ fn cases() -> Vec<Case> {
         vote("vote back in time", Review::approve("bob", DIGEST, t(9))),
         transition(
             "decide back in time",
-            AnyModel::from(&submitted(0.9)),
+            StoredModel::from(&submitted(0.9)),
             submitted(0.9).decide(&policy(), &DecisionContext::at(t(9))),
         ),
-        transition(
-            "deployer failed",
-            AnyModel::from(&approved()),
-            approved().deploy(&mut FakeDeployer::failing(), t(40)),
-        ),
+        {
+            // The failure is recorded: the model comes back approved, one event longer.
+            let err = approved()
+                .deploy(&mut FakeDeployer::failing(), "deployer", t(40))
+                .unwrap_err();
+            let message = chain(&err);
+            let back = err.into_input();
+            Case {
+                name: "deployer failed",
+                message,
+                intact: Some(
+                    back.stage() == approved().stage()
+                        && back.history()[..4] == *approved().history(),
+                ),
+            }
+        },
         transition(
             "deploy back in time",
-            AnyModel::from(&approved()),
-            approved().deploy(&mut FakeDeployer::working(), t(1)),
+            StoredModel::from(&approved()),
+            approved().deploy(&mut FakeDeployer::working(), "deployer", t(1)),
+        ),
+        transition(
+            "deploy by nobody",
+            StoredModel::from(&approved()),
+            approved().deploy(&mut FakeDeployer::working(), "", t(40)),
         ),
         transition(
             "mark deployed back in time",
-            AnyModel::from(&approved()),
-            approved().mark_deployed(Receipt::new("r"), t(1)),
+            StoredModel::from(&approved()),
+            approved().mark_deployed(Receipt::new("r"), "deployer", t(1)),
         ),
         transition(
             "retrain back in time",
-            AnyModel::from(&rejected()),
-            rejected().retrain(t(1)),
+            StoredModel::from(&rejected()),
+            rejected().retrain("alice", t(1)),
         ),
+        transition(
+            "retrain by a look-alike id",
+            StoredModel::from(&rejected()),
+            rejected().retrain("alice\u{200d}", t(40)),
+        ),
+        {
+            let (pipeline, model) = (seed_pipeline(), untrained());
+            let err = Run::start(pipeline.clone(), untrained(), " mlbot", t(0))
+                .map(|_| ())
+                .unwrap_err();
+            let message = chain(err.error());
+            Case {
+                name: "run started by a look-alike submitter",
+                message,
+                intact: Some(err.into_input() == (pipeline, model)),
+            }
+        },
         // Votes after a decision: impossible on typed models (no `record` on `Model<Approved>`);
         // through a finished run, refused.
         {
-            let mut run = Run::new(seed_pipeline(), untrained(), "mlbot").unwrap();
-            run.handle_trained(Trained::new(DIGEST, Metrics::default()).unwrap(), t(1))
+            let mut run = Run::start(seed_pipeline(), untrained(), "mlbot", t(0)).unwrap();
+            run.handle_artifact(Artifact::new(DIGEST, Metrics::default()).unwrap(), t(1))
                 .unwrap();
             run.handle_evaluated("evaluate", Metrics::new([("accuracy", 0.5)]).unwrap(), t(2))
                 .unwrap();
             let before = run.poll(t(3)).unwrap();
-            let err = run
-                .record_vote(Review::approve("alice", DIGEST, t(4)))
-                .unwrap_err();
+            let review = Review::approve("alice", DIGEST, t(4));
+            let err = run.record_vote(review.clone()).unwrap_err();
             Case {
                 name: "vote after the decision",
-                message: chain(&err),
-                intact: Some(run.poll(t(5)).unwrap() == before),
+                message: chain(err.error()),
+                intact: Some(run.poll(t(5)).unwrap() == before && err.into_input() == review),
             }
         },
         // Stored JSON.
         unreadable(
             "truncated JSON",
-            &serde_json::to_string(&AnyModel::from(&approved())).unwrap()[..200],
+            &serde_json::to_string(&sealed(&approved())).unwrap()[..200],
         ),
         unreadable("not JSON", "modelgate"),
         unreadable(
-            "unknown field",
-            r#"{"format_version":1,"name":"m","version":"1","stage":{"untrained":{}},"history":[],"approved":true}"#,
+            "format 1 record",
+            r#"{"format_version":1,"name":"m","version":"1","stage":{"untrained":{}},"history":[]}"#,
         ),
         unreadable(
-            "unknown stage",
-            r#"{"format_version":1,"name":"m","version":"1","stage":{"shipped":{}},"history":[]}"#,
+            "unknown field",
+            r#"{"format_version":2,"name":"m","version":"1","events":[],"approved":true}"#,
+        ),
+        unreadable(
+            "duplicate key",
+            r#"{"format_version":2,"name":"m","name":"n","version":"1","events":[]}"#,
+        ),
+        unreadable(
+            "seal that is not hex",
+            r#"{"format_version":2,"name":"m","version":"1","events":[],"seal":{"key_id":"k","value":"zz"}}"#,
         ),
         tampered("unknown format version", |v| v["format_version"] = json!(9)),
         tampered("stored name", |v| v["name"] = json!("")),
-        tampered("sequence gap", |v| v["history"][2]["seq"] = json!(9)),
+        tampered("stored name that is a look-alike", |v| {
+            v["name"] = json!("fraud-detector\u{200b}")
+        }),
+        tampered("sequence gap", |v| v["events"][2]["seq"] = json!(9)),
         tampered("events out of order", |v| {
-            v["history"].as_array_mut().unwrap().swap(1, 3)
+            v["events"].as_array_mut().unwrap().swap(1, 3)
         }),
-        tampered("attempt", |v| {
-            v["history"][0]["event"]["submitted"]["attempt"] = json!(3)
+        tampered("an edited event", |v| {
+            v["events"][1]["event"]["voted"]["review"]["comment"] = json!("forged")
         }),
-        tampered("pending decision", |v| {
-            v["history"][3]["event"]["decided"]["verdict"]["kind"] = json!("pending")
+        tampered("a truncated trail", |v| {
+            v["events"].as_array_mut().unwrap().truncate(3)
         }),
-        tampered("vote time", |v| v["history"][1]["at"] = json!(20500)),
-        tampered("event back in time", |v| {
-            v["history"][3]["at"] = json!(5000)
+        tampered("no seal", |v| {
+            v.as_object_mut().unwrap().remove("seal");
         }),
-        tampered("submitter in the trail", |v| {
-            v["history"][0]["event"]["submitted"]["submitter"] = json!("")
+        tampered("a seal by an untrusted key", |v| v["seal"]["key_id"] = json!("old-key")),
+        resealed("attempt", |v| {
+            v["events"][0]["event"]["submitted"]["attempt"] = json!(3)
         }),
-        tampered("vote digest in the trail", |v| {
-            v["history"][1]["event"]["voted"]["review"]["digest"] = json!("sha256:b")
+        resealed("pending decision", |v| {
+            v["events"][3]["event"]["decided"]["verdict"]["kind"] = json!("pending")
         }),
-        tampered("status the trail does not reach", |v| {
-            v["history"].as_array_mut().unwrap().truncate(3)
+        resealed("vote time", |v| v["events"][1]["at"] = json!(20500)),
+        resealed("event back in time", |v| v["events"][3]["at"] = json!(5000)),
+        resealed("submitter in the trail", |v| {
+            v["events"][0]["event"]["submitted"]["submitter"] = json!("")
         }),
-        tampered("a vote after the decision in the trail", |v| {
-            let mut vote = v["history"][2].clone();
+        resealed("vote digest in the trail", |v| {
+            v["events"][1]["event"]["voted"]["review"]["digest"] = json!("sha256:b")
+        }),
+        resealed("a vote after the decision in the trail", |v| {
+            let mut vote = v["events"][2].clone();
             vote["seq"] = json!(5);
             vote["at"] = json!(40000);
             vote["event"]["voted"]["review"]["at"] = json!(40000);
-            v["history"].as_array_mut().unwrap().push(vote);
+            v["events"].as_array_mut().unwrap().push(vote);
         }),
-        tampered("stage data against the trail", |v| {
-            v["stage"]["approved"]["submission"]["submitter"] = json!("mallory")
+        resealed("a decision's policy name", |v| {
+            v["events"][3]["event"]["decided"]["policy"] = json!("all()")
+        }),
+        resealed("a run event outside a run's order", |v| {
+            let mut started = v["events"][0].clone();
+            started["seq"] = json!(5);
+            started["at"] = json!(40000);
+            started["event"] = json!({"run_started": {"pipeline": "00".repeat(32), "submitter": "alice"}});
+            v["events"].as_array_mut().unwrap().push(started);
         }),
         {
-            let stored =
-                AnyModel::from(approved().mark_deployed(Receipt::new("r"), t(40)).unwrap());
+            let stored = sealed(
+                &approved()
+                    .mark_deployed(Receipt::new("r"), "deployer", t(40))
+                    .unwrap(),
+            );
             let err = stored
                 .clone()
-                .restore(&modelgate::Quorum::new(3))
+                .restore(&key(), &modelgate::Quorum::new(3))
                 .unwrap_err();
             let message = chain(err.error());
             Case {
                 name: "approval not upheld",
                 message,
-                intact: Some(err.into_model() == stored),
+                intact: Some(err.into_input() == stored),
             }
         },
         // Rules read from a config.
@@ -410,7 +497,30 @@ fn cases() -> Vec<Case> {
             "non-finite threshold in a metric gate",
             serde_saphyr::from_str_with_options::<modelgate::MetricGate>(
                 "{metric: accuracy, op: at_least, threshold: .nan}",
+                nan_yaml.clone(),
+            )
+            .unwrap_err(),
+        ),
+        plain(
+            "non-finite range of a metric gate",
+            serde_saphyr::from_str_with_options::<modelgate::MetricGate>(
+                "{metric: latency, op: at_most, threshold: 50, range: [0, .inf]}",
+                nan_yaml.clone(),
+            )
+            .unwrap_err(),
+        ),
+        plain(
+            "non-finite tolerance of a no-regression rule",
+            serde_saphyr::from_str_with_options::<modelgate::NoRegression>(
+                "{metric: accuracy, direction: higher_is_better, tolerance: {absolute: .nan}}",
                 nan_yaml,
+            )
+            .unwrap_err(),
+        ),
+        plain(
+            "negative tolerance of a no-regression rule",
+            serde_json::from_str::<modelgate::NoRegression>(
+                r#"{"metric": "accuracy", "direction": "higher_is_better", "tolerance": {"relative": -0.1}}"#,
             )
             .unwrap_err(),
         ),
@@ -425,8 +535,28 @@ fn cases() -> Vec<Case> {
         ),
         spec("empty spec", "{}"),
         spec("spec that is a list", "[]"),
-        // Checkpoints.
-        checkpoint("checkpoint for another pipeline", |_| {}, {
+        spec(
+            "max_attempts too large",
+            r#"{"steps":[{"name":"t","type":"training"},{"name":"a","type":"approval","on_reject":"retrain","inputs":{"approvers":["bob"],"max_attempts":4294967296}}]}"#,
+        ),
+        spec(
+            "retrain without a training step",
+            r#"{"steps":[{"name":"a","type":"approval","on_reject":"retrain","inputs":{"approvers":["bob"]}}]}"#,
+        ),
+        spec(
+            "look-alike approvers",
+            r#"{"steps":[{"name":"a","type":"approval","inputs":{"approvers":["bob","bob ","b\u043eb"]}}]}"#,
+        ),
+        spec(
+            "veto that is not a boolean",
+            r#"{"steps":[{"name":"a","type":"approval","inputs":{"approvers":["bob"],"veto":"yes"}}]}"#,
+        ),
+        plain(
+            "duplicate key in a JSON spec",
+            serde_json::from_str::<PipelineSpec>(r#"{"steps":[],"steps":[]}"#).unwrap_err(),
+        ),
+        // Stored runs.
+        stored_run("stored run for another pipeline", |_| {}, {
             let text =
                 include_str!("../examples/pipeline.yaml").replace("required: 1", "required: 2");
             serde_saphyr::from_str::<PipelineSpec>(&text)
@@ -434,24 +564,27 @@ fn cases() -> Vec<Case> {
                 .validate()
                 .unwrap()
         }),
-        checkpoint(
-            "checkpoint phase against its model",
-            |v| v["phase"] = json!("deploy"),
-            seed_pipeline(),
-        ),
-        checkpoint(
-            "checkpoint format version",
+        {
+            let stored = sealed(&approved());
+            let err = Run::restore(stored.clone(), seed_pipeline(), &key())
+                .map(|_| ())
+                .unwrap_err();
+            let message = chain(err.error());
+            Case {
+                name: "stored model that is not a run",
+                message,
+                intact: Some(err.into_input() == (stored, seed_pipeline())),
+            }
+        },
+        stored_run(
+            "stored run format version",
             |v| v["format_version"] = json!(7),
             seed_pipeline(),
         ),
-        checkpoint(
-            "checkpoint with a forged trail",
-            |v| v["model"]["history"][0]["seq"] = json!(3),
+        stored_run(
+            "stored run with a forged trail",
+            |v| v["events"][0]["seq"] = json!(3),
             seed_pipeline(),
-        ),
-        plain(
-            "truncated checkpoint",
-            serde_json::from_str::<Checkpoint>(r#"{"format_version":1,"pipeline":"#).unwrap_err(),
         ),
         // Hooks that fail while driving a run: the run waits at the same step.
         drive("trainer failed", Fails::Train),
@@ -460,15 +593,22 @@ fn cases() -> Vec<Case> {
         // Run inputs out of turn.
         run_input("evaluation out of turn", |run| {
             run.handle_evaluated("evaluate", Metrics::default(), t(5))
+                .map_err(Refused::into_error)
         }),
-        run_input("training out of turn", |run| {
-            run.handle_trained(Trained::new("sha256:x", Metrics::default()).unwrap(), t(5))
+        run_input("artifact out of turn", |run| {
+            run.handle_artifact(Artifact::new("sha256:x", Metrics::default()).unwrap(), t(5))
+                .map_err(Refused::into_error)
         }),
         run_input("deployment before approval", |run| {
             run.handle_deployed(Receipt::new("r"), t(5))
+                .map_err(Refused::into_error)
+        }),
+        run_input("failed deployment before approval", |run| {
+            run.handle_deploy_failed("boom", t(5))
         }),
         run_input("vote for another artifact in a run", |run| {
             run.record_vote(Review::approve("alice", "sha256:zzz", t(5)))
+                .map_err(Refused::into_error)
         }),
     ]
 }
@@ -492,13 +632,15 @@ fn every_bad_input_gives_its_typed_error_and_loses_nothing() {
 }
 
 #[test]
-fn the_catalogue_covers_every_stage_of_storage() {
-    // A model refused on restore is still usable once fixed: nothing of it was consumed.
-    let stored = tamper(approved(), |v| v["format_version"] = json!(2));
-    let err = stored.restore(&policy()).unwrap_err();
-    let mut fixed = serde_json::to_value(err.into_model()).unwrap();
-    fixed["format_version"] = json!(1);
-    let fixed: AnyModel = serde_json::from_value(fixed).unwrap();
-    assert_eq!(fixed.restore(&policy()).unwrap().status(), Status::Approved);
-    let _ = Restored::Untrained(untrained()).status();
+fn a_refused_record_is_usable_once_fixed() {
+    // A model refused on restore is handed back whole: nothing of it was consumed.
+    let stored = edited(&sealed(&approved()), |v| v["format_version"] = json!(3));
+    let err = stored.restore(&key(), &policy()).unwrap_err();
+    let mut fixed = serde_json::to_value(err.into_input()).unwrap();
+    fixed["format_version"] = json!(2);
+    let fixed: StoredModel = serde_json::from_value(fixed).unwrap();
+    assert_eq!(
+        fixed.restore(&key(), &policy()).unwrap().status(),
+        Status::Approved
+    );
 }

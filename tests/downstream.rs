@@ -3,9 +3,10 @@
 #![cfg(feature = "proptest")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use modelgate::testing::{Laws, Scenario, any_model, pipeline_spec, scenario};
+use modelgate::testing::{Laws, Scenario, decider, pipeline_spec, scenario, stored_model};
 use modelgate::{
-    Finding, MetricGate, Policy, PolicyExt, ReviewContext, Value, Verdict, VerdictKind, Vote, not,
+    Finding, FindingValue, MetricGate, Policy, PolicyExt, ReviewContext, Verdict, VerdictKind,
+    Vote, not,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestError, TestRunner};
@@ -36,7 +37,7 @@ impl Policy for SafeRollout {
                 "latency_p99_ms",
                 format!("{latency} > {limit}"),
             )
-            .with_observed(Value::Number(latency));
+            .with_observed(FindingValue::Number(latency));
             return Verdict::new(VerdictKind::Reject, vec![f]);
         }
         let approvals = ctx
@@ -78,11 +79,11 @@ proptest! {
     }
 
     #[test]
-    fn generated_models_of_every_stage_round_trip(stored in any_model()) {
+    fn generated_models_of_every_stage_round_trip(stored in stored_model()) {
         let json = serde_json::to_string(&stored).unwrap();
-        let back: modelgate::AnyModel = serde_json::from_str(&json).unwrap();
+        let back: modelgate::StoredModel = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(&back, &stored);
-        prop_assert!(back.restore(&()).is_ok());
+        prop_assert!(back.restore_unsealed(&decider()).is_ok());
     }
 }
 

@@ -12,9 +12,9 @@ use std::error::Error as _;
 
 use common::*;
 use modelgate::{
-    Decided, DecisionContext, DeployError, EventKind, MetricGate, Metrics, Model, Policy, Quorum,
-    Receipt, RecordError, Review, Status, SubmitError, TimeWentBackwards, Verdict, VerdictKind,
-    Vote,
+    ActionError, Decided, DecisionContext, DeployError, EventKind, Head, MetricGate, Metrics,
+    Model, Policy, Quorum, Receipt, RecordError, Review, Status, SubmitError, TimeWentBackwards,
+    Verdict, VerdictKind, Vote,
 };
 
 #[test]
@@ -29,7 +29,7 @@ fn reject_retrain_resubmit_approve_deploy() {
     };
     assert_eq!(model.stage().findings()[0].subject(), "accuracy");
 
-    let model = model.retrain(t(6)).unwrap();
+    let model = model.retrain("alice", t(6)).unwrap();
     assert_eq!(model.stage().attempts(), 1);
     assert_eq!(model.stage().feedback()[0].kind(), VerdictKind::Reject);
 
@@ -69,7 +69,7 @@ fn reject_retrain_resubmit_approve_deploy() {
     assert_eq!(model.stage().decision().decided_at(), t(65));
 
     let mut deployer = FakeDeployer::working();
-    let model = model.deploy(&mut deployer, t(70)).unwrap();
+    let model = model.deploy(&mut deployer, "deployer", t(70)).unwrap();
     assert_eq!(deployer.deployed, ["sha256:2"]);
     assert_eq!(model.status(), Status::Deployed);
     let actions: Vec<_> = model.history().iter().map(|e| e.action()).collect();
@@ -87,7 +87,14 @@ fn reject_retrain_resubmit_approve_deploy() {
             "deployed"
         ]
     );
-    assert_eq!(Status::replay(model.history()), Ok(Status::Deployed));
+    assert_eq!(model.status(), Status::Deployed);
+    // Every event is chained to the one before; the head is the last event's hash.
+    let mut prev = Head::of_header(model.name(), model.version());
+    for event in model.history() {
+        assert_eq!(*event.prev(), prev);
+        prev = event.hash();
+    }
+    assert_eq!(model.head(), prev);
 }
 
 #[test]
@@ -155,7 +162,12 @@ fn a_vote_for_another_artifact_is_refused_and_changes_nothing() {
     let err = model
         .record(Review::approve("bob", "sha256:other", t(11)))
         .unwrap_err();
-    assert!(matches!(err, RecordError::WrongDigest { .. }));
+    assert!(matches!(err.error(), RecordError::WrongDigest { .. }));
+    assert_eq!(
+        err.into_input().digest(),
+        "sha256:other",
+        "the vote comes back"
+    );
     assert_eq!(model.history().len(), before);
     assert!(model.stage().votes().is_empty());
 }
@@ -164,11 +176,15 @@ fn a_vote_for_another_artifact_is_refused_and_changes_nothing() {
 fn votes_with_empty_ids_or_roles_are_refused() {
     let mut model = submitted(0.95);
     assert!(matches!(
-        model.record(Review::approve("", DIGEST, t(11))),
+        model
+            .record(Review::approve("", DIGEST, t(11)))
+            .map_err(|e| e.into_error()),
         Err(RecordError::Reviewer(_))
     ));
     assert!(matches!(
-        model.record(Review::approve("bob", DIGEST, t(11)).with_role("")),
+        model
+            .record(Review::approve("bob", DIGEST, t(11)).with_role(""))
+            .map_err(|e| e.into_error()),
         Err(RecordError::Role { .. })
     ));
     assert!(model.history().len() == 1 && model.stage().votes().is_empty());
@@ -187,12 +203,14 @@ fn time_running_backwards_is_refused_and_hands_the_model_back() {
             last: t(40)
         })
     );
-    assert_eq!(err.into_model(), retraining());
+    assert_eq!(err.into_input(), retraining());
 
     // a vote
     let mut model = submitted(0.95);
     assert!(matches!(
-        model.record(Review::approve("bob", DIGEST, t(9))),
+        model
+            .record(Review::approve("bob", DIGEST, t(9)))
+            .map_err(|e| e.into_error()),
         Err(RecordError::TimeWentBackwards(_))
     ));
 
@@ -200,23 +218,28 @@ fn time_running_backwards_is_refused_and_hands_the_model_back() {
     let err = submitted(0.95)
         .decide(&policy(), &DecisionContext::at(t(9)))
         .unwrap_err();
-    assert_eq!(err.into_model(), submitted(0.95));
+    assert_eq!(err.into_input(), submitted(0.95));
 
     // a deployment: the deployer is not even called
     let mut deployer = FakeDeployer::working();
-    let err = approved().deploy(&mut deployer, t(29)).unwrap_err();
-    assert!(matches!(err.error(), DeployError::TimeWentBackwards(_)));
+    let err = approved()
+        .deploy(&mut deployer, "deployer", t(29))
+        .unwrap_err();
+    assert!(matches!(
+        err.error(),
+        DeployError::Refused(ActionError::TimeWentBackwards(_))
+    ));
     assert!(deployer.deployed.is_empty());
-    assert_eq!(err.into_model(), approved());
+    assert_eq!(err.into_input(), approved());
 
     let err = approved()
-        .mark_deployed(Receipt::new("manual"), t(29))
+        .mark_deployed(Receipt::new("manual"), "deployer", t(29))
         .unwrap_err();
-    assert_eq!(err.into_model(), approved());
+    assert_eq!(err.into_input(), approved());
 
     // retraining
-    let err = rejected().retrain(t(29)).unwrap_err();
-    assert_eq!(err.into_model(), rejected());
+    let err = rejected().retrain("alice", t(29)).unwrap_err();
+    assert_eq!(err.into_input(), rejected());
 }
 
 #[test]
@@ -238,7 +261,7 @@ fn the_same_time_as_the_last_event_is_fine() {
 #[test]
 fn a_failed_deployment_hands_the_approved_model_back_with_the_hosts_error_as_source() {
     let err = approved()
-        .deploy(&mut FakeDeployer::failing(), t(40))
+        .deploy(&mut FakeDeployer::failing(), "deployer", t(40))
         .unwrap_err();
     assert_eq!(err.to_string(), "deployer failed");
     assert_eq!(
@@ -247,10 +270,16 @@ fn a_failed_deployment_hands_the_approved_model_back_with_the_hosts_error_as_sou
     );
     assert!(matches!(err.error(), DeployError::Deployer(RegistryDown)));
 
-    // Try again later with a working deployer: nothing was lost.
-    let model = err.into_model();
-    assert_eq!(model, approved());
-    let deployed = model.deploy(&mut FakeDeployer::working(), t(50)).unwrap();
+    // Try again later with a working deployer: nothing was lost, and the failure is on record.
+    let model = err.into_input();
+    assert_eq!(model.stage(), approved().stage());
+    assert_eq!(
+        model.history().last().unwrap().to_string(),
+        "#5 1970-01-01T00:00:40Z deployer deploy failed: model registry unreachable"
+    );
+    let deployed = model
+        .deploy(&mut FakeDeployer::working(), "deployer", t(50))
+        .unwrap();
     assert_eq!(
         deployed.stage().receipt().as_str(),
         "registry/fraud-detector@sha256:aaaa"
@@ -261,13 +290,13 @@ fn a_failed_deployment_hands_the_approved_model_back_with_the_hosts_error_as_sou
 #[test]
 fn hosts_that_deploy_on_their_own_mark_the_model_deployed() {
     let model = approved()
-        .mark_deployed(Receipt::new("argo/run/42"), t(45))
+        .mark_deployed(Receipt::new("argo/run/42"), "deployer", t(45))
         .unwrap();
     assert_eq!(model.stage().receipt().as_str(), "argo/run/42");
     assert_eq!(model.stage().approved(), approved().stage());
     assert_eq!(
         model.history().last().unwrap().to_string(),
-        "#5 1970-01-01T00:00:45Z host deployed: receipt argo/run/42"
+        "#5 1970-01-01T00:00:45Z deployer deployed: receipt argo/run/42"
     );
 }
 
@@ -283,7 +312,7 @@ fn bad_names_submitters_and_metrics_are_refused() {
         .submit(outcome(DIGEST, 0.9), "bad\nid", t(1))
         .unwrap_err();
     assert!(matches!(err.error(), SubmitError::Submitter(_)));
-    assert_eq!(err.into_model(), untrained());
+    assert_eq!(err.into_input(), untrained());
 
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         assert!(Metrics::new([("accuracy", bad)]).is_err());
@@ -380,9 +409,8 @@ fn models_and_errors_can_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Model<modelgate::Submitted>>();
     send_sync::<Model<modelgate::Approved>>();
-    send_sync::<modelgate::AnyModel>();
-    send_sync::<modelgate::TransitionError<Model<modelgate::Approved>, DeployError<RegistryDown>>>(
-    );
+    send_sync::<modelgate::StoredModel>();
+    send_sync::<modelgate::Refused<Model<modelgate::Approved>, DeployError<RegistryDown>>>();
 }
 
 #[test]

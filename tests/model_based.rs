@@ -1,11 +1,12 @@
 //! A model-based test of the whole API: proptest generates operation sequences — create, submit
 //! (valid and invalid), vote (valid, wrong digest, stale time, self-vote, duplicate), decide,
-//! deploy (succeeding and failing deployer), retrain, store and restore at any point, tamper
-//! with the stored JSON — and applies them to the real API and to a naive model. After every
-//! step: the same status, attempt and counted votes; the trail only grows, in time order, and
-//! replays to the status; approved only with a passing decision; the submitter never among the
-//! counted approvers; restore(store(m)) == m; tampered JSON never restores into an approval the
-//! caller's policy does not uphold.
+//! deploy (succeeding and failing deployer), retrain, seal, store and restore at any point,
+//! tamper with the stored JSON — and applies them to the real API and to a naive model. After
+//! every step: the same status, attempt and counted votes; the trail only grows, in time order,
+//! chained, and replays to the model; approved only with a passing decision; the submitter never
+//! among the counted approvers; restore(seal(store(m))) == m under the policies that decided;
+//! a sealed record edited in any way never restores; re-sealed, it restores only if every
+//! decision in it is what the caller's policy decides.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,10 +16,10 @@
 
 mod common;
 
-use common::FakeDeployer;
+use common::{FakeDeployer, key, rechain};
 use modelgate::{
-    AnyModel, Decided, DecisionContext, EventKind, MetricGate, Metrics, Model, Policy, Quorum,
-    Receipt, Restored, Review, Status, Timestamp, TrainingOutcome, Veto, Vote,
+    AnyModel, Decided, DecisionContext, EventKind, Head, MetricGate, Metrics, Model, Policy,
+    Quorum, Receipt, Review, Status, StoredModel, Timestamp, TrainingOutcome, Veto, Vote,
 };
 use proptest::prelude::*;
 
@@ -29,7 +30,7 @@ const DIGESTS: [&str; 3] = ["sha256:1", "sha256:2", "sha256:3"];
 fn policy(k: u8) -> Box<dyn Policy> {
     let gate = MetricGate::at_least("accuracy", [0.5, 0.8, 0.9][usize::from(k % 3)]);
     let quorum = Quorum::new(usize::from(k / 3 % 4));
-    if k / 12 % 2 == 0 {
+    if (k / 12).is_multiple_of(2) {
         Box::new((gate, quorum))
     } else {
         Box::new((gate, quorum, Veto::new()))
@@ -110,6 +111,8 @@ struct Naive {
     events: usize,
     /// The policy that approved, if approved or deployed.
     approved_by: Option<u8>,
+    /// The policies of every recorded decision, in order.
+    deciders: Vec<u8>,
 }
 
 impl Naive {
@@ -123,6 +126,7 @@ impl Naive {
             last: None,
             events: 0,
             approved_by: None,
+            deciders: Vec::new(),
         }
     }
 
@@ -143,13 +147,13 @@ impl Naive {
     }
 }
 
-fn counted(model: &Restored) -> Vec<(String, Vote)> {
+fn counted(model: &AnyModel) -> Vec<(String, Vote)> {
     let votes = match model {
-        Restored::Submitted(m) => m.stage().votes().as_slice(),
-        Restored::Approved(m) => m.stage().decision().votes(),
-        Restored::Rejected(m) => m.stage().decision().votes(),
-        Restored::Deployed(m) => m.stage().approved().decision().votes(),
-        _ => &[],
+        AnyModel::Submitted(m) => m.stage().votes(),
+        AnyModel::Approved(m) => m.stage().decision().votes(),
+        AnyModel::Rejected(m) => m.stage().decision().votes(),
+        AnyModel::Deployed(m) => m.stage().decision().votes(),
+        _ => return Vec::new(),
     };
     votes
         .iter()
@@ -166,7 +170,7 @@ fn outcome(accuracy: f64, digest: usize) -> TrainingOutcome {
 }
 
 /// Applies `op` at `now` to the real model and the naive one; checks they agree on acceptance.
-fn apply(model: Restored, naive: &mut Naive, op: &Op, now: Timestamp) -> Restored {
+fn apply(model: AnyModel, naive: &mut Naive, op: &Op, now: Timestamp) -> AnyModel {
     let submittable = matches!(naive.status, Status::Untrained | Status::Retraining);
     let reviewable = naive.status == Status::Submitted;
     let review =
@@ -182,14 +186,14 @@ fn apply(model: Restored, naive: &mut Naive, op: &Op, now: Timestamp) -> Restore
         ) if submittable => {
             let accepted = naive.in_time(now);
             let result = match model {
-                Restored::Untrained(m) => m
+                AnyModel::Untrained(m) => m
                     .submit(outcome(*accuracy, *digest), PEOPLE[*submitter], now)
-                    .map(Restored::Submitted)
-                    .map_err(|e| Restored::Untrained(e.into_model())),
-                Restored::Retraining(m) => m
+                    .map(AnyModel::Submitted)
+                    .map_err(|e| AnyModel::Untrained(e.into_input())),
+                AnyModel::Retraining(m) => m
                     .submit(outcome(*accuracy, *digest), PEOPLE[*submitter], now)
-                    .map(Restored::Submitted)
-                    .map_err(|e| Restored::Retraining(e.into_model())),
+                    .map(AnyModel::Submitted)
+                    .map_err(|e| AnyModel::Retraining(e.into_input())),
                 _ => unreachable!("submittable"),
             };
             assert_eq!(result.is_ok(), accepted, "submit at {now}");
@@ -203,9 +207,9 @@ fn apply(model: Restored, naive: &mut Naive, op: &Op, now: Timestamp) -> Restore
             }
             result.unwrap_or_else(|m| m)
         }
-        (Restored::Untrained(m), Op::SubmitWithoutSubmitter) => {
+        (AnyModel::Untrained(m), Op::SubmitWithoutSubmitter) => {
             let err = m.submit(outcome(0.9, 0), "", now).unwrap_err();
-            Restored::Untrained(err.into_model())
+            AnyModel::Untrained(err.into_input())
         }
         (model, Op::SubmitNonFinite) => {
             assert!(
@@ -215,7 +219,7 @@ fn apply(model: Restored, naive: &mut Naive, op: &Op, now: Timestamp) -> Restore
             model
         }
         (
-            Restored::Submitted(mut m),
+            AnyModel::Submitted(mut m),
             op @ (Op::Vote { .. }
             | Op::VoteWrongDigest { .. }
             | Op::VoteStale { .. }
@@ -270,115 +274,158 @@ fn apply(model: Restored, naive: &mut Naive, op: &Op, now: Timestamp) -> Restore
                     Some((who, vote)) => {
                         (review(who, *vote, &naive.digest, now), naive.in_time(now))
                     }
-                    None => return Restored::Submitted(m),
+                    None => return AnyModel::Submitted(m),
                 },
             };
             let (who, vote, at) = (review.reviewer().to_owned(), review.vote(), review.at());
-            let before = AnyModel::from(&m);
-            let result = m.record(review);
+            let before = StoredModel::from(&m);
+            let result = m.record(review.clone());
             assert_eq!(result.is_ok(), accepted, "{op:?}");
             if accepted {
                 naive.vote(&who, vote);
                 naive.event(at);
             } else {
-                assert_eq!(AnyModel::from(&m), before, "a refused vote changes nothing");
+                assert_eq!(
+                    StoredModel::from(&m),
+                    before,
+                    "a refused vote changes nothing"
+                );
+                assert_eq!(result.unwrap_err().into_input(), review, "and comes back");
             }
-            Restored::Submitted(m)
+            AnyModel::Submitted(m)
         }
-        (Restored::Submitted(m), Op::Decide { policy: k }) => {
+        (AnyModel::Submitted(m), Op::Decide { policy: k }) => {
             let p = policy(*k);
             if !naive.in_time(now) {
-                return Restored::Submitted(
+                return AnyModel::Submitted(
                     m.decide(&p, &DecisionContext::at(now))
                         .unwrap_err()
-                        .into_model(),
+                        .into_input(),
                 );
             }
             match m.decide(&p, &DecisionContext::at(now)).unwrap() {
                 Decided::Approved(m) => {
                     naive.status = Status::Approved;
                     naive.approved_by = Some(*k);
+                    naive.deciders.push(*k);
                     naive.event(now);
-                    Restored::Approved(m)
+                    AnyModel::Approved(m)
                 }
                 Decided::Rejected(m) => {
                     naive.status = Status::Rejected;
+                    naive.deciders.push(*k);
                     naive.event(now);
-                    Restored::Rejected(m)
+                    AnyModel::Rejected(m)
                 }
-                Decided::Pending(m, _) => Restored::Submitted(m),
+                Decided::Pending(m, _) => AnyModel::Submitted(m),
             }
         }
-        (Restored::Approved(m), Op::Deploy { fail }) => {
+        (AnyModel::Approved(m), Op::Deploy { fail }) => {
             let mut deployer = if *fail {
                 FakeDeployer::failing()
             } else {
                 FakeDeployer::working()
             };
             let accepted = !fail && naive.in_time(now);
-            match m.deploy(&mut deployer, now) {
+            match m.deploy(&mut deployer, "deployer", now) {
                 Ok(m) => {
                     assert!(accepted);
                     naive.status = Status::Deployed;
                     naive.event(now);
-                    Restored::Deployed(m)
+                    AnyModel::Deployed(m)
                 }
                 Err(e) => {
                     assert!(!accepted);
-                    Restored::Approved(e.into_model())
+                    if *fail && naive.in_time(now) {
+                        naive.event(now); // the failure is recorded
+                    }
+                    AnyModel::Approved(e.into_input())
                 }
             }
         }
-        (Restored::Approved(m), Op::MarkDeployed) => {
-            match m.mark_deployed(Receipt::new("manual"), now) {
+        (AnyModel::Approved(m), Op::MarkDeployed) => {
+            match m.mark_deployed(Receipt::new("manual"), "deployer", now) {
                 Ok(m) => {
                     assert!(naive.in_time(now));
                     naive.status = Status::Deployed;
                     naive.event(now);
-                    Restored::Deployed(m)
+                    AnyModel::Deployed(m)
                 }
                 Err(e) => {
                     assert!(!naive.in_time(now));
-                    Restored::Approved(e.into_model())
+                    AnyModel::Approved(e.into_input())
                 }
             }
         }
-        (Restored::Rejected(m), Op::Retrain) => match m.retrain(now) {
+        (AnyModel::Rejected(m), Op::Retrain) => match m.retrain("alice", now) {
             Ok(m) => {
                 assert!(naive.in_time(now));
                 naive.status = Status::Retraining;
                 naive.event(now);
-                Restored::Retraining(m)
+                AnyModel::Retraining(m)
             }
             Err(e) => {
                 assert!(!naive.in_time(now));
-                Restored::Rejected(e.into_model())
+                AnyModel::Rejected(e.into_input())
             }
         },
         (model, Op::StoreAndRestore) => {
-            let json = serde_json::to_string(&AnyModel::from(&model)).unwrap();
-            let stored: AnyModel = serde_json::from_str(&json).unwrap();
-            let restored = match naive.approved_by {
-                Some(k) => stored.restore(&policy(k)).unwrap(),
-                None => stored.restore(&policy(0)).unwrap_or_else(|e| panic!("{e}")),
-            };
-            assert_eq!(restored, model, "restore(store(m)) == m");
+            let sealed = StoredModel::from(&model).sealed_by(&key()).unwrap();
+            let json = serde_json::to_string(&sealed).unwrap();
+            let stored: StoredModel = serde_json::from_str(&json).unwrap();
+            assert_eq!(stored, sealed, "the stored form round-trips");
+            let restored = stored
+                .clone()
+                .restore_trusting_decisions(&key())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(restored, model, "restore(seal(store(m))) == m");
+            let first = naive.deciders.first().copied().unwrap_or(0);
+            let result = stored.restore(&key(), &policy(first));
+            if naive.deciders.iter().all(|k| *k == first) {
+                assert_eq!(
+                    result.as_ref().ok(),
+                    Some(&model),
+                    "the deciding policy restores"
+                );
+            } else if let Err(e) = &result {
+                assert!(
+                    matches!(e.error(), modelgate::RestoreError::Replay { .. }),
+                    "another policy's decisions do not replay: {}",
+                    e.error()
+                );
+            }
             restored
         }
         (model, Op::Tamper { pick, how, strict }) => {
-            let mut json = serde_json::to_value(AnyModel::from(&model)).unwrap();
+            let sealed = StoredModel::from(&model).sealed_by(&key()).unwrap();
+            let mut json = serde_json::to_value(&sealed).unwrap();
             edit(&mut json, *pick, *how);
-            if let Ok(stored) = serde_json::from_value::<AnyModel>(json) {
-                let p = policy(*strict);
-                match stored.restore(&p) {
-                    Ok(Restored::Approved(m)) => {
-                        assert!(p.evaluate(&m.stage().review_context()).is_approved())
+            if let Ok(stored) = serde_json::from_value::<StoredModel>(json.clone()) {
+                // Edited but not re-sealed: refused, whatever the edit, unless it changed nothing.
+                if stored != sealed {
+                    assert!(
+                        stored.clone().restore_trusting_decisions(&key()).is_err(),
+                        "an edited sealed record never restores"
+                    );
+                }
+                // Re-chained and re-sealed with the host's key: restored only through the
+                // transitions, so an approval is one the caller's policy makes.
+                if json["events"].is_array() {
+                    let resealed = rechain(json).sealed_by(&key()).unwrap();
+                    let p = policy(*strict);
+                    if let Ok(m) = resealed.restore(&key(), &p) {
+                        let ctx = match &m {
+                            AnyModel::Approved(m) => Some(m.stage().review_context()),
+                            AnyModel::Deployed(m) => Some(m.stage().approved().review_context()),
+                            _ => None,
+                        };
+                        if let Some(ctx) = ctx {
+                            assert!(
+                                p.evaluate(&ctx).is_approved(),
+                                "upheld by the caller's policy"
+                            );
+                        }
                     }
-                    Ok(Restored::Deployed(m)) => assert!(
-                        p.evaluate(&m.stage().approved().review_context())
-                            .is_approved()
-                    ),
-                    _ => {}
                 }
             }
             model // the live model is untouched by what happens to a copy
@@ -406,15 +453,19 @@ fn leaves(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
 }
 
 /// One edit of stored JSON: a number nudged, a string replaced, a flag flipped, an array
-/// shortened, duplicated or reversed, the stage tag changed.
+/// shortened, duplicated or reversed, an event's kind changed.
 fn edit(json: &mut serde_json::Value, pick: usize, how: u8) {
     if how % 8 == 7 {
-        let stage = json["stage"]
-            .as_object()
-            .and_then(|m| m.values().next().cloned())
-            .unwrap_or_default();
-        let tag = ["approved", "deployed", "submitted", "rejected"][usize::from(how / 8 % 4)];
-        json["stage"] = serde_json::json!({ tag: stage });
+        let n = json["events"].as_array().map_or(0, Vec::len);
+        if n > 0 {
+            let e = &mut json["events"][pick % n]["event"];
+            let data = e
+                .as_object()
+                .and_then(|m| m.values().next().cloned())
+                .unwrap_or_default();
+            let tag = ["decided", "deployed", "submitted", "retraining"][usize::from(how / 8 % 4)];
+            *e = serde_json::json!({ tag: data });
+        }
         return;
     }
     let mut paths = Vec::new();
@@ -457,27 +508,26 @@ fn edit(json: &mut serde_json::Value, pick: usize, how: u8) {
     };
 }
 
-fn check(model: &Restored, naive: &Naive) {
-    let stored = AnyModel::from(model);
+fn check(model: &AnyModel, naive: &Naive) {
+    let stored = StoredModel::from(model);
     assert_eq!(model.status(), naive.status, "same status");
     assert_eq!(
-        stored.history().len(),
+        stored.events().len(),
         naive.events,
-        "one event per accepted transition or vote"
+        "one event per accepted transition, vote or failed deploy"
     );
     assert_eq!(stored.revision(), naive.events as u64);
-    assert_eq!(
-        Status::replay(stored.history()),
-        Ok(naive.status),
-        "the trail replays to the status"
-    );
     assert!(
-        stored.history().windows(2).all(|w| w[0].at() <= w[1].at()),
+        stored.events().windows(2).all(|w| w[0].at() <= w[1].at()),
         "time never runs backwards"
     );
-    for (i, e) in stored.history().iter().enumerate() {
+    let mut prev = Head::of_header(model.name(), model.version());
+    for (i, e) in stored.events().iter().enumerate() {
         assert_eq!(e.seq(), i as u64 + 1);
+        assert_eq!(*e.prev(), prev, "each event follows the one before");
+        prev = e.hash();
     }
+    assert_eq!(model.head(), prev, "the head is the last event's hash");
     if naive.status != Status::Untrained && naive.status != Status::Retraining {
         assert_eq!(
             counted(model),
@@ -486,18 +536,18 @@ fn check(model: &Restored, naive: &Naive) {
         );
     }
     let submissions = stored
-        .history()
+        .events()
         .iter()
         .filter(|e| matches!(e.kind(), EventKind::Submitted { .. }))
         .count();
     assert_eq!(submissions as u32, naive.attempts);
     let (approvals, submitter, ctx) = match model {
-        Restored::Approved(m) => (
+        AnyModel::Approved(m) => (
             m.stage().approvals().collect::<Vec<_>>(),
             m.stage().submission().submitter(),
             Some(m.stage().review_context()),
         ),
-        Restored::Deployed(m) => {
+        AnyModel::Deployed(m) => {
             let a = m.stage().approved();
             (
                 a.approvals().collect(),
@@ -524,7 +574,7 @@ proptest! {
 
     #[test]
     fn the_api_agrees_with_the_naive_model(steps in prop::collection::vec((op(), 0..5u64, prop::bool::weighted(0.1)), 0..40)) {
-        let mut model = Restored::Untrained(Model::new("m", "1").unwrap());
+        let mut model = AnyModel::Untrained(Model::new("m", "1").unwrap());
         let mut naive = Naive::new();
         let mut clock = 1_000u64;
         for (op, dt, back) in &steps {

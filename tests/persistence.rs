@@ -1,4 +1,6 @@
-//! Storage: every stage round-trips; restoring checks the trail, the stage data and the decision.
+//! The stored form (format 2): the header and the hash-chained events, sealed. Every stage
+//! round-trips through JSON, YAML and CBOR, which all verify the same; the canonical encoding is
+//! pinned by test vectors.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,49 +12,62 @@ mod common;
 
 use common::*;
 use modelgate::{
-    AnyModel, Decided, DecisionContext, FORMAT_VERSION, MetricGate, Policy, Quorum, RestoreError,
-    Restored, Review, Status, TrailError,
+    AnyModel, DecisionContext, FORMAT_VERSION, Head, Metrics, Model, Policy, Receipt, RestoreError,
+    Review, Status, StoredModel, TrainingOutcome,
 };
 use serde_json::json;
 
-/// An edit of stored JSON.
-type Edit = fn(&mut serde_json::Value);
-/// What a trail error must look like.
-type Expect = fn(&TrailError) -> bool;
-
-fn json(model: impl Into<AnyModel>) -> String {
-    serde_json::to_string_pretty(&model.into()).unwrap()
+fn json(stored: &StoredModel) -> String {
+    serde_json::to_string_pretty(stored).unwrap()
 }
 
-fn round_trip(model: impl Into<AnyModel>) -> Restored {
-    let text = json(model);
-    let stored: AnyModel = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        json(stored.clone()),
-        text,
-        "serializing again gives the same text"
-    );
-    stored.restore(&policy()).unwrap()
+/// Sealed, written as JSON, read back, restored under the test key and policy.
+fn round_trip<S: modelgate::Stage>(model: &Model<S>) -> AnyModel {
+    let text = json(&sealed(model));
+    let stored: StoredModel = serde_json::from_str(&text).unwrap();
+    assert_eq!(json(&stored), text, "serializing again gives the same text");
+    stored.restore(&key(), &policy()).unwrap()
 }
 
 #[test]
 fn every_stage_round_trips_through_json_without_loss() {
-    assert_eq!(round_trip(untrained()), Restored::Untrained(untrained()));
+    assert_eq!(round_trip(&untrained()), AnyModel::Untrained(untrained()));
     assert_eq!(
-        round_trip(submitted(0.9)),
-        Restored::Submitted(submitted(0.9))
+        round_trip(&submitted(0.9)),
+        AnyModel::Submitted(submitted(0.9))
     );
-    assert_eq!(round_trip(approved()), Restored::Approved(approved()));
-    assert_eq!(round_trip(rejected()), Restored::Rejected(rejected()));
-    assert_eq!(round_trip(retraining()), Restored::Retraining(retraining()));
-    assert_eq!(round_trip(deployed()), Restored::Deployed(deployed()));
+    assert_eq!(round_trip(&approved()), AnyModel::Approved(approved()));
+    assert_eq!(round_trip(&rejected()), AnyModel::Rejected(rejected()));
+    assert_eq!(
+        round_trip(&retraining()),
+        AnyModel::Retraining(retraining())
+    );
+    assert_eq!(round_trip(&deployed()), AnyModel::Deployed(deployed()));
+}
+
+#[test]
+fn yaml_and_cbor_verify_the_same_as_json() {
+    for stored in [sealed(&deployed()), sealed(&retraining())] {
+        let yaml = serde_saphyr::to_string(&stored).unwrap();
+        let from_yaml: StoredModel = serde_saphyr::from_str(&yaml).unwrap();
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&stored, &mut cbor).unwrap();
+        let from_cbor: StoredModel = ciborium::from_reader(cbor.as_slice()).unwrap();
+        let head = stored.verify(&key()).unwrap();
+        assert_eq!(from_yaml, stored);
+        assert_eq!(from_cbor, stored);
+        assert_eq!(from_yaml.verify(&key()), Ok(head));
+        assert_eq!(from_cbor.verify(&key()), Ok(head));
+        assert!(from_yaml.restore(&key(), &policy()).is_ok());
+        assert!(from_cbor.restore(&key(), &policy()).is_ok());
+    }
 }
 
 #[test]
 fn a_restored_model_goes_on_where_it_stopped() {
     let mut m = submitted(0.95);
     m.record(Review::approve("bob", DIGEST, t(11))).unwrap();
-    let Restored::Submitted(mut m) = round_trip(&m) else {
+    let AnyModel::Submitted(mut m) = round_trip(&m) else {
         panic!()
     };
     m.record(Review::approve("carol", DIGEST, t(86_400 * 3)))
@@ -65,10 +80,10 @@ fn a_restored_model_goes_on_where_it_stopped() {
 
 #[test]
 fn json_of_each_stage() {
-    insta::assert_snapshot!("untrained", json(untrained()));
+    insta::assert_snapshot!("untrained", json(&sealed(&untrained())));
     insta::assert_snapshot!(
         "submitted",
-        json(&{
+        json(&sealed(&{
             let mut m = submitted(0.93);
             m.record(
                 Review::reject("bob", DIGEST, t(11))
@@ -77,247 +92,134 @@ fn json_of_each_stage() {
             )
             .unwrap();
             m
-        })
+        }))
     );
-    insta::assert_snapshot!("approved", json(approved()));
-    insta::assert_snapshot!("rejected", json(rejected()));
-    insta::assert_snapshot!("retraining", json(retraining()));
-    insta::assert_snapshot!("deployed", json(deployed()));
+    insta::assert_snapshot!("approved", json(&sealed(&approved())));
+    insta::assert_snapshot!("rejected", json(&sealed(&rejected())));
+    insta::assert_snapshot!("retraining", json(&sealed(&retraining())));
+    insta::assert_snapshot!("deployed", json(&sealed(&deployed())));
 }
 
 #[test]
-fn unknown_fields_and_stages_are_refused_when_reading() {
-    let base = serde_json::to_value(AnyModel::from(&approved())).unwrap();
-    let edits: [(&str, Edit); 5] = [
-        ("top level", |v| v["extra"] = json!(1)),
-        ("stage data", |v| v["stage"]["approved"]["extra"] = json!(1)),
-        ("decision", |v| {
-            v["stage"]["approved"]["decision"]["approved_by"] = json!("me")
-        }),
-        ("event", |v| v["history"][0]["extra"] = json!(1)),
-        ("stage tag", |v| v["stage"] = json!({ "shipped": {} })),
-    ];
-    for (what, edit) in edits {
+fn unknown_fields_duplicate_keys_and_bad_hashes_are_refused_when_reading() {
+    let base = serde_json::to_value(sealed(&approved())).unwrap();
+    let refused = |edit: fn(&mut serde_json::Value)| {
         let mut v = base.clone();
         edit(&mut v);
-        assert!(serde_json::from_value::<AnyModel>(v).is_err(), "{what}");
-    }
-    let mut nan = base.clone();
-    nan["history"][0]["event"]["submitted"]["outcome"]["metrics"]["accuracy"] = json!("NaN");
-    assert!(serde_json::from_value::<AnyModel>(nan).is_err());
-    let mut empty_digest = base;
-    empty_digest["history"][0]["event"]["submitted"]["outcome"]["digest"] = json!("");
-    assert!(serde_json::from_value::<AnyModel>(empty_digest).is_err());
+        serde_json::from_value::<StoredModel>(v)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(refused(|v| v["stage"] = json!("approved")).contains("unknown field `stage`"));
+    assert!(refused(|v| v["events"][0]["extra"] = json!(1)).contains("unknown field `extra`"));
+    assert!(refused(|v| v["events"][0]["prev"] = json!("abc")).contains("64 lowercase hex"));
+    let upper = base["events"][0]["prev"].as_str().unwrap().to_uppercase();
+    let mut v = base.clone();
+    v["events"][0]["prev"] = json!(upper);
+    assert!(
+        serde_json::from_value::<StoredModel>(v).is_err(),
+        "one text per hash"
+    );
+    assert!(refused(|v| v["seal"]["value"] = json!("xyz")).contains("hex"));
+
+    let text = json(&sealed(&approved()));
+    let twice = text.replacen("\"name\":", "\"name\": \"other\",\n  \"name\":", 1);
+    assert!(
+        serde_json::from_str::<StoredModel>(&twice)
+            .unwrap_err()
+            .to_string()
+            .contains("duplicate field `name`")
+    );
+    let metric_twice = text.replacen(
+        "\"accuracy\":",
+        "\"accuracy\": 0.99,\n          \"accuracy\":",
+        1,
+    );
+    assert!(
+        serde_json::from_str::<StoredModel>(&metric_twice)
+            .unwrap_err()
+            .to_string()
+            .contains("duplicate metric `accuracy`")
+    );
 }
 
 #[test]
 fn another_format_version_is_refused() {
-    let stored = tamper(submitted(0.9), |v| {
-        v["format_version"] = json!(FORMAT_VERSION + 1)
-    });
-    assert_eq!(
-        restore_error(stored),
-        RestoreError::Format {
-            found: FORMAT_VERSION + 1
-        }
-    );
+    let stored = edited(&sealed(&submitted(0.9)), |v| v["format_version"] = json!(1));
+    assert_eq!(restore_error(stored), RestoreError::Format { found: 1 });
+    assert_eq!(FORMAT_VERSION, 2);
 }
 
 #[test]
-fn a_claimed_status_the_trail_does_not_reach_is_refused() {
-    // A submitted model claiming to be approved, with a made-up decision.
-    let approved_json = serde_json::to_value(AnyModel::from(&approved())).unwrap();
-    let stored = tamper(submitted(0.93), |v| {
-        v["stage"] = approved_json["stage"].clone()
-    });
+fn the_head_is_the_hash_of_the_last_event_and_the_stored_form_agrees() {
+    let model = deployed();
+    let stored = StoredModel::from(&model);
+    assert_eq!(stored.head(), model.head());
+    assert_eq!(model.head(), model.history().last().unwrap().hash());
     assert_eq!(
-        restore_error(stored),
-        RestoreError::Status {
-            stored: Status::Approved,
-            replayed: Status::Submitted
-        }
+        untrained().head(),
+        Head::of_header("fraud-detector", "2026.11")
     );
+    assert_eq!(stored.verify(&key()), Err(RestoreError::Unsealed));
+    assert_eq!(sealed(&model).verify(&key()), Ok(model.head()));
 }
 
+/// The published test vectors (README, "The stored form"): a header and three events, their
+/// canonical bytes' SHA-256. Any change to the canonical encoding breaks every stored chain, so
+/// these must never change within format 2.
 #[test]
-fn stage_data_that_disagree_with_the_trail_are_refused() {
-    let stored = tamper(approved(), |v| {
-        v["stage"]["approved"]["decision"]["votes"][0]["reviewer"] = json!("mallory");
-    });
+fn canonical_encoding_test_vectors() {
+    let t = modelgate::Timestamp::from_unix_secs;
+    let model = Model::new("churn", "1").unwrap();
     assert_eq!(
-        restore_error(stored),
-        RestoreError::StageData {
-            status: Status::Approved
-        }
+        model.head().to_string(),
+        "15449a3e15c47eed9f813ab35b3d04b4c73bfeb17885994df00db1e2a312a97d"
     );
-    let stored = tamper(submitted(0.5), |v| {
-        v["stage"]["submitted"]["submission"]["outcome"]["metrics"]["accuracy"] = json!(0.99);
-    });
+    let outcome =
+        TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.93)]).unwrap()).unwrap();
+    let mut model = model.submit(outcome, "alice", t(10)).unwrap();
     assert_eq!(
-        restore_error(stored),
-        RestoreError::StageData {
-            status: Status::Submitted
-        }
+        model.head().to_string(),
+        "65fbdfef564e8767d1c6535046030f2f7e882aa366819c385277967f9eb1b962"
     );
-}
-
-#[test]
-fn a_forged_trail_is_refused_at_the_first_bad_event() {
-    let cases: [(Edit, Expect); 4] = [
-        (
-            |v| v["history"][1]["seq"] = json!(7),
-            |e| {
-                matches!(
-                    e,
-                    TrailError::Sequence {
-                        expected: 2,
-                        found: 7
-                    }
-                )
-            },
-        ),
-        (
-            |v| v["history"][1]["at"] = json!(0),
-            |e| matches!(e, TrailError::Time { seq: 2, .. }),
-        ),
-        (
-            |v| v["history"][1]["event"]["voted"]["review"]["digest"] = json!("sha256:other"),
-            |e| matches!(e, TrailError::Vote { seq: 2, .. }),
-        ),
-        (
-            |v| v["history"][0]["event"]["submitted"]["attempt"] = json!(2),
-            |e| {
-                matches!(
-                    e,
-                    TrailError::Attempt {
-                        seq: 1,
-                        expected: 1,
-                        found: 2
-                    }
-                )
-            },
-        ),
-    ];
-    for (edit, expected) in cases {
-        match restore_error(tamper(approved(), edit)) {
-            RestoreError::Trail(e) => assert!(expected(&e), "{e}"),
-            other => panic!("expected a trail error, got {other}"),
-        }
-    }
-}
-
-#[test]
-fn an_approval_is_restored_only_if_the_callers_policy_upholds_it() {
-    // Approved under a lenient policy (one approval) …
-    let lenient = (MetricGate::at_least("accuracy", 0.5), Quorum::new(1));
-    let mut m = submitted(0.7);
-    m.record(Review::approve("bob", DIGEST, t(11))).unwrap();
-    let Decided::Approved(m) = m.decide(&lenient, &DecisionContext::at(t(12))).unwrap() else {
-        panic!()
-    };
-    let stored = AnyModel::from(&m);
-
-    // … is not upheld by the strict one, and the record comes back in the error …
-    let err = stored.clone().restore(&policy()).unwrap_err();
-    assert_eq!(
-        err.error(),
-        &RestoreError::NotUpheld {
-            policy: policy().name(),
-            verdict: String::from("reject: accuracy 0.7 is below the minimum 0.9"),
-        }
-    );
-    assert_eq!(err.into_model(), stored);
-
-    // … is upheld by the lenient one, and restores unchecked.
-    assert_eq!(
-        stored.clone().restore(&lenient).unwrap(),
-        Restored::Approved(m)
-    );
-    assert_eq!(
-        stored.restore_unchecked().unwrap().status(),
-        Status::Approved
-    );
-
-    // The same holds for a deployed model.
-    let deployed = approved()
-        .mark_deployed(modelgate::Receipt::new("x"), t(31))
+    model
+        .record(Review::approve("bob", "sha256:1", t(11)).with_role("team_lead"))
         .unwrap();
-    let stored = AnyModel::from(deployed);
-    assert!(stored.clone().restore(&Quorum::new(3)).is_err());
     assert_eq!(
-        stored.restore(&Quorum::new(2)).unwrap().status(),
-        Status::Deployed
+        model.head().to_string(),
+        "9787ea354e104405fb38dc0d92e24e7e4409cac1a609502ab89f688704816238"
     );
-}
-
-#[test]
-fn a_submitted_model_rewritten_into_an_approval_is_refused() {
-    // bob's is the only vote; the policy wants two approvals.
-    let mut m = submitted(0.95);
-    m.record(Review::approve("bob", DIGEST, t(11))).unwrap();
-    let bob =
-        serde_json::to_value(AnyModel::from(&m)).unwrap()["history"][1]["event"]["voted"]["review"]
-            .clone();
-    let verdict = json!({ "kind": "approve", "findings": [] });
-
-    // A forged decision event and matching stage data: consistent in every detail.
-    let forged = tamper(&m, |v| {
-        v["history"].as_array_mut().unwrap().push(json!({
-            "seq": 3, "at": 12000, "event": { "decided": { "policy": "trust me", "verdict": verdict } },
-        }));
-        v["stage"] = json!({ "approved": {
-            "submission": v["stage"]["submitted"]["submission"].clone(),
-            "decision": {
-                "policy": "trust me", "decided_at": 12000, "digest": DIGEST,
-                "votes": [bob], "verdict": verdict,
-            },
-        }});
-    });
-    // The caller's policy does not approve on that evidence: refused.
+    let gate = modelgate::MetricGate::at_least("accuracy", 0.9);
+    let model = model
+        .decide(&gate, &DecisionContext::at(t(12)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    assert_eq!(gate.name(), "accuracy at least 0.9");
     assert_eq!(
-        restore_error(forged.clone()),
-        RestoreError::NotUpheld {
-            policy: policy().name(),
-            verdict: String::from("pending: 1 of 2 approvals from bob"),
-        }
+        model.head().to_string(),
+        "a01ccd9df968ece1325eb3056b2a85e47696943218b57036663df83afcbc4761"
     );
-    // Only the method that says so skips that check.
+    let model = model
+        .mark_deployed(Receipt::new("prod/churn@1"), "deployer", t(13))
+        .unwrap();
     assert_eq!(
-        forged.restore_unchecked().unwrap().status(),
-        Status::Approved
-    );
-
-    // Evidence that does not match the trail is refused even unchecked.
-    let inconsistent = tamper(&m, |v| {
-        v["stage"] = serde_json::to_value(AnyModel::from(&approved())).unwrap()["stage"].clone();
-    });
-    let err = inconsistent.restore_unchecked().unwrap_err().into_error();
-    assert_eq!(
-        err,
-        RestoreError::Status {
-            stored: Status::Approved,
-            replayed: Status::Submitted
-        }
+        model.head().to_string(),
+        "d8fa61bd191b78cefeb36733a9da6f25f4a6d174ff2535afbc18561c58c6d50d"
     );
 }
 
 /// Found by the round-trip property: serde_json without its `float_roundtrip` feature reads
-/// 0.23688813612918022 back as 0.23688813612918025, which can flip a re-checked gate at its
-/// boundary. The dev-dependency enables the feature; hosts using serde_json should too.
+/// 0.23688813612918022 back as 0.23688813612918025, which would break the chain. The
+/// dev-dependency enables the feature; hosts using serde_json should too.
 #[test]
 fn metric_values_round_trip_bit_exact() {
     let m = untrained()
         .submit(outcome(DIGEST, 0.236_888_136_129_180_22), "alice", t(1))
         .unwrap();
-    let Restored::Submitted(back) = round_trip(&m) else {
+    let AnyModel::Submitted(back) = round_trip(&m) else {
         panic!()
     };
-    let value = back
-        .stage()
-        .submission()
-        .outcome()
-        .metrics()
-        .get("accuracy")
-        .unwrap();
+    let value = back.stage().submission().metrics().get("accuracy").unwrap();
     assert_eq!(value.to_bits(), 0.236_888_136_129_180_22f64.to_bits());
 }

@@ -10,9 +10,9 @@
 use std::fmt;
 
 use modelgate::{
-    Action, Approved, Checkpoint, CheckpointError, Deployer, DriveError, Evaluator, Finished,
-    Metrics, Model, Pipeline, PipelineSpec, Receipt, Restored, Review, Run, RunError, Status,
-    Timestamp, Trained, Trainer,
+    Action, Approved, Artifact, Deployer, DriveError, Evaluator, Finished, HmacSealer, Metrics,
+    Model, Pipeline, PipelineSpec, Receipt, ReplayError, RestoreError, Review, Run, RunError,
+    RunOutcome, Status, StoredModel, Timestamp, Trainer,
 };
 
 fn t(s: u64) -> Timestamp {
@@ -182,10 +182,11 @@ struct Script {
 
 impl Script {
     fn new(pipeline: Pipeline) -> Self {
-        let run = Run::new(
+        let run = Run::start(
             pipeline,
             Model::new("fraud-detector", "7").unwrap(),
             "mlbot",
+            t(0),
         )
         .unwrap();
         Script {
@@ -211,7 +212,7 @@ impl Script {
         assert!(matches!(self.poll(), Action::Train { .. }));
         let now = self.now();
         self.run
-            .handle_trained(Trained::new(digest, Metrics::default()).unwrap(), now)
+            .handle_artifact(Artifact::new(digest, Metrics::default()).unwrap(), now)
             .unwrap();
     }
 
@@ -233,7 +234,10 @@ impl Script {
             .unwrap();
         assert!(matches!(
             self.poll(),
-            Action::Finished(Finished::Deployed { .. })
+            Action::Finished {
+                outcome: RunOutcome::Deployed,
+                ..
+            }
         ));
     }
 
@@ -270,7 +274,7 @@ fn path_reject_retrain_approve_deploy() {
     s.expect_train("sha256:a2");
     s.expect_evaluate(0.95); // above 0.90: approved automatically
     s.expect_deploy_and_finish();
-    let Restored::Deployed(model) = s.run.model() else {
+    let Some(Finished::Deployed(model)) = s.run.finished() else {
         panic!()
     };
     assert_eq!(model.stage().approved().submission().attempt(), 2);
@@ -289,12 +293,19 @@ fn path_reject_with_fail_pipeline() {
     assert!(matches!(s.poll(), Action::AwaitApproval { .. }));
     let at = s.now();
     s.vote(Review::reject("alice", "sha256:a1", at).with_comment("label leakage"));
-    let Action::Finished(Finished::Failed { attempts, findings }) = s.poll() else {
+    let Action::Finished {
+        outcome: RunOutcome::Failed,
+        attempts,
+    } = s.poll()
+    else {
         panic!("an approver rejects")
     };
     assert_eq!(attempts, 1);
+    let Some(Finished::Failed(model)) = s.run.finished() else {
+        panic!()
+    };
     assert_eq!(
-        findings[0].to_string(),
+        model.stage().findings()[0].to_string(),
         "vetoed: alice rejects: label leakage"
     );
     insta::assert_snapshot!(s.log.join("\n"));
@@ -305,11 +316,18 @@ fn failing_a_test_gate_fails_without_waiting_for_votes() {
     let mut s = Script::new(seed("fail_pipeline"));
     s.expect_train("sha256:b1");
     s.expect_evaluate(0.5);
-    let Action::Finished(Finished::Failed { findings, .. }) = s.poll() else {
+    assert!(matches!(
+        s.poll(),
+        Action::Finished {
+            outcome: RunOutcome::Failed,
+            ..
+        }
+    ));
+    let Some(Finished::Failed(model)) = s.run.finished() else {
         panic!("must fail")
     };
     assert_eq!(
-        findings[0].to_string(),
+        model.stage().findings()[0].to_string(),
         "accuracy 0.5 is below the minimum 0.8"
     );
 }
@@ -345,10 +363,14 @@ fn retrain_stops_after_max_attempts() {
     assert_eq!((attempt, feedback.len()), (2, 1));
     let now = s.now();
     s.run
-        .handle_trained(Trained::new("sha256:a2", Metrics::default()).unwrap(), now)
+        .handle_artifact(Artifact::new("sha256:a2", Metrics::default()).unwrap(), now)
         .unwrap();
     s.expect_evaluate(0.6);
-    let Action::Finished(Finished::Failed { attempts, .. }) = s.poll() else {
+    let Action::Finished {
+        outcome: RunOutcome::Failed,
+        attempts,
+    } = s.poll()
+    else {
         panic!("gives up")
     };
     assert_eq!(attempts, 2);
@@ -363,8 +385,9 @@ fn inputs_out_of_turn_are_refused_and_change_nothing() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the run is waiting for training, not for a vote"
+        "the run is waiting for an artifact, not for a vote"
     );
+    assert_eq!(err.into_input().reviewer(), "carol", "the vote comes back");
     assert!(s.run.handle_deployed(Receipt::new("x"), t(1)).is_err());
     s.expect_train("sha256:a1");
     let err = s
@@ -372,22 +395,22 @@ fn inputs_out_of_turn_are_refused_and_change_nothing() {
         .handle_evaluated("deploy", Metrics::default(), t(500))
         .unwrap_err();
     assert_eq!(
-        err,
-        RunError::WrongStep {
+        err.error(),
+        &RunError::WrongStep {
             expected: "evaluate".into(),
             found: "deploy".into()
         }
     );
     let err = s
         .run
-        .handle_trained(
-            Trained::new("sha256:x", Metrics::default()).unwrap(),
+        .handle_artifact(
+            Artifact::new("sha256:x", Metrics::default()).unwrap(),
             t(500),
         )
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the run is waiting for an evaluation, not for a trained model"
+        "the run is waiting for an evaluation, not for an artifact"
     );
     s.run
         .handle_evaluated(
@@ -406,7 +429,15 @@ fn inputs_out_of_turn_are_refused_and_change_nothing() {
 }
 
 // ----------------------------------------------------------------------------------------------
-// Checkpoints.
+// Stored runs: the trail is the checkpoint.
+
+fn key() -> HmacSealer {
+    HmacSealer::new("runs", *b"0123456789abcdef0123456789abcdef")
+}
+
+fn stored(run: &Run) -> StoredModel {
+    StoredModel::from(run).sealed_by(&key()).unwrap()
+}
 
 #[test]
 fn a_paused_run_survives_a_restart() {
@@ -414,13 +445,13 @@ fn a_paused_run_survives_a_restart() {
     s.expect_train("sha256:a1");
     s.expect_evaluate(0.86);
     assert!(matches!(s.poll(), Action::AwaitApproval { .. }));
-    let json = serde_json::to_string_pretty(&s.run.checkpoint()).unwrap();
+    let json = serde_json::to_string_pretty(&stored(&s.run)).unwrap();
     insta::assert_snapshot!("checkpoint_awaiting_approval", json);
     drop(s);
 
-    // A new process: the host reads its own pipeline file and the checkpoint.
-    let checkpoint: Checkpoint = serde_json::from_str(&json).unwrap();
-    let mut run = Run::restore(checkpoint, seed("retrain")).unwrap();
+    // A new process: the host reads its own pipeline file and the stored run.
+    let checkpoint: StoredModel = serde_json::from_str(&json).unwrap();
+    let mut run = Run::restore(checkpoint, seed("retrain"), &key()).unwrap();
     run.record_vote(Review::approve("alice", "sha256:a1", t(86_400)))
         .unwrap();
     assert!(matches!(
@@ -429,38 +460,282 @@ fn a_paused_run_survives_a_restart() {
     ));
     run.handle_deployed(Receipt::new("prod"), t(86_402))
         .unwrap();
-    assert_eq!(run.model().status(), Status::Deployed);
+    assert_eq!(run.status(), Status::Deployed);
 }
 
 #[test]
-fn checkpoints_are_checked_on_restore() {
+fn a_run_restores_at_every_point_and_goes_on_identically() {
+    let mut s = Script::new(seed("retrain"));
+    let mut points = vec![stored(&s.run)];
+    s.expect_train("sha256:a1");
+    points.push(stored(&s.run));
+    s.expect_evaluate(0.72);
+    points.push(stored(&s.run));
+    s.expect_train("sha256:a2");
+    points.push(stored(&s.run));
+    s.expect_evaluate(0.86);
+    s.poll();
+    let at = s.now();
+    s.vote(Review::approve("carol", "sha256:a2", at).with_role("team_lead"));
+    points.push(stored(&s.run));
+    s.expect_deploy_and_finish();
+    points.push(stored(&s.run));
+    for point in points {
+        let head = point.head();
+        let run = Run::restore(point, seed("retrain"), &key()).unwrap();
+        assert_eq!(run.head(), head);
+    }
+    let done = Run::restore(stored(&s.run), seed("retrain"), &key()).unwrap();
+    assert_eq!(done.history(), s.run.history());
+    assert!(matches!(done.finished(), Some(Finished::Deployed(_))));
+}
+
+/// A run's trail, edited as JSON, re-chained, and re-sealed *with the host's own key*: the
+/// pipeline's rules must hold on replay even for a record the seal vouches for.
+fn forged_run(run: &Run, edit: impl FnOnce(&mut serde_json::Value)) -> StoredModel {
+    let mut json = serde_json::to_value(StoredModel::from(run)).unwrap();
+    edit(&mut json);
+    let n = json["events"].as_array().unwrap().len();
+    for i in 0..n {
+        json["events"][i]["seq"] = (i + 1).into();
+    }
+    for i in 0..n {
+        let s: StoredModel = serde_json::from_value(json.clone()).unwrap();
+        let prev = if i == 0 {
+            modelgate::Head::of_header(s.name(), s.version())
+        } else {
+            s.events()[i - 1].hash()
+        };
+        json["events"][i]["prev"] = prev.to_string().into();
+    }
+    let s: StoredModel = serde_json::from_value(json).unwrap();
+    s.sealed_by(&key()).unwrap()
+}
+
+fn restore_error(stored: StoredModel, pipeline: Pipeline) -> RestoreError {
+    Run::restore(stored, pipeline, &key())
+        .map(|_| ())
+        .unwrap_err()
+        .into_error()
+}
+
+fn event(action: &str, event: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"seq": 0, "at": 10_000_000, "prev": "00".repeat(32), "event": {action: event}})
+}
+
+/// A run that failed under `fail_pipeline`.
+fn failed_run() -> Run {
+    let mut s = Script::new(seed("fail_pipeline"));
+    s.expect_train("sha256:a1");
+    s.expect_evaluate(0.5);
+    s.poll();
+    assert!(matches!(s.run.finished(), Some(Finished::Failed(_))));
+    s.run
+}
+
+#[test]
+fn a_failed_run_cannot_be_continued_with_a_retraining() {
+    let run = failed_run();
+    let forged = forged_run(&run, |json| {
+        let events = json["events"].as_array_mut().unwrap();
+        events.pop(); // run finished
+        events.push(event("retraining", serde_json::json!({"by": "mlbot"})));
+        events.push(event(
+            "artifact",
+            serde_json::json!({"digest": "sha256:a2", "metrics": {}, "by": "mlbot"}),
+        ));
+    });
+    assert_eq!(
+        restore_error(forged, seed("fail_pipeline")),
+        RestoreError::Replay {
+            seq: 6,
+            action: "retraining",
+            error: ReplayError::Diverges {
+                derived: "run finished"
+            }
+        }
+    );
+}
+
+#[test]
+fn a_run_cannot_retrain_past_max_attempts() {
+    let text = include_str!("../examples/pipeline.yaml")
+        .replace("required: 1", "required: 1\n      max_attempts: 1");
+    let pipeline = || yaml(&text).validate().unwrap();
+    let mut s = Script::new(pipeline());
+    s.expect_train("sha256:a1");
+    s.expect_evaluate(0.5);
+    s.poll();
+    let forged = forged_run(&s.run, |json| {
+        let events = json["events"].as_array_mut().unwrap();
+        events.pop();
+        events.push(event("retraining", serde_json::json!({"by": "mlbot"})));
+    });
+    assert!(matches!(
+        restore_error(forged, pipeline()),
+        RestoreError::Replay {
+            error: ReplayError::Diverges { .. },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_run_restored_against_another_pipeline_is_refused() {
+    // The same step names and the same policy name; only `on_reject` differs.
+    let run = failed_run();
+    let err = restore_error(stored(&run), seed("retrain"));
+    assert!(matches!(err, RestoreError::Pipeline { .. }), "{err}");
+    let required = yaml(
+        &include_str!("../examples/pipeline.yaml")
+            .replace("required: 1", "required: 1\n      veto: false"),
+    );
+    let err = restore_error(stored(&run), required.validate().unwrap());
+    assert!(matches!(err, RestoreError::Pipeline { .. }), "{err}");
+}
+
+#[test]
+fn a_changed_submitter_is_refused() {
+    let mut s = Script::new(seed("retrain"));
+    s.expect_train("sha256:a1");
+    s.expect_evaluate(0.86);
+    let forged = forged_run(&s.run, |json| {
+        json["events"][3]["event"]["submitted"]["submitter"] = "eve".into();
+    });
+    assert_eq!(
+        restore_error(forged, seed("retrain")),
+        RestoreError::Replay {
+            seq: 4,
+            action: "submitted",
+            error: ReplayError::Differs { field: "submitter" }
+        }
+    );
+}
+
+#[test]
+fn a_skipped_test_step_is_refused() {
+    let mut s = Script::new(seed("retrain"));
+    s.expect_train("sha256:a1");
+    s.expect_evaluate(0.95);
+    let forged = forged_run(&s.run, |json| {
+        json["events"].as_array_mut().unwrap().remove(2); // evaluated
+    });
+    assert_eq!(
+        restore_error(forged, seed("retrain")),
+        RestoreError::Replay {
+            seq: 3,
+            action: "submitted",
+            error: ReplayError::NotExpected {
+                waiting_for: "an evaluation"
+            }
+        }
+    );
+}
+
+#[test]
+fn an_injected_metric_that_would_auto_approve_is_refused() {
+    let mut s = Script::new(seed("retrain"));
+    s.expect_train("sha256:a1");
+    s.expect_evaluate(0.85);
+    let forged = forged_run(&s.run, |json| {
+        json["events"][3]["event"]["submitted"]["outcome"]["metrics"]["accuracy"] = 0.99.into();
+    });
+    assert_eq!(
+        restore_error(forged, seed("retrain")),
+        RestoreError::Replay {
+            seq: 4,
+            action: "submitted",
+            error: ReplayError::Differs { field: "metrics" }
+        }
+    );
+}
+
+#[test]
+fn forged_finish_data_is_refused() {
+    let run = failed_run();
+    let forged = forged_run(&run, |json| {
+        let last = json["events"].as_array().unwrap().len() - 1;
+        json["events"][last]["event"]["run_finished"]["attempts"] = 3.into();
+    });
+    assert!(matches!(
+        restore_error(forged, seed("fail_pipeline")),
+        RestoreError::Replay {
+            error: ReplayError::Differs { field: "attempts" },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_finished_run_that_continues_is_refused() {
+    let run = failed_run();
+    let forged = forged_run(&run, |json| {
+        json["events"].as_array_mut().unwrap().push(event(
+            "voted",
+            serde_json::json!({"review": {"reviewer": "bob", "vote": "approve",
+                "digest": "sha256:a1", "at": 10_000_000}}),
+        ));
+    });
+    assert!(matches!(
+        restore_error(forged, seed("fail_pipeline")),
+        RestoreError::Replay {
+            error: ReplayError::NotExpected {
+                waiting_for: "nothing (it is finished)"
+            },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_step_cut_in_half_is_refused() {
+    let mut s = Script::new(seed("fail_pipeline"));
+    s.expect_train("sha256:a1");
+    s.expect_evaluate(0.5);
+    s.poll(); // decided + run finished, recorded together
+    let forged = forged_run(&s.run, |json| {
+        json["events"].as_array_mut().unwrap().pop();
+    });
+    assert_eq!(
+        restore_error(forged, seed("fail_pipeline")),
+        RestoreError::Truncated {
+            seq: 5,
+            missing: "run finished"
+        }
+    );
+}
+
+#[test]
+fn stored_runs_are_checked_on_restore() {
     let mut s = Script::new(seed("retrain"));
     s.expect_train("sha256:a1");
     s.expect_evaluate(0.86);
     s.poll();
-    let saved = serde_json::to_value(s.run.checkpoint()).unwrap();
+    let saved = serde_json::to_value(stored(&s.run)).unwrap();
     let restore = |edit: fn(&mut serde_json::Value), pipeline: Pipeline| {
         let mut v = saved.clone();
         edit(&mut v);
-        Run::restore(serde_json::from_value(v).unwrap(), pipeline)
-            .map(|_| ())
-            .unwrap_err()
+        restore_error(serde_json::from_value(v).unwrap(), pipeline)
     };
     let other =
         yaml(&include_str!("../examples/pipeline.yaml").replace("required: 1", "required: 2"))
             .validate()
             .unwrap();
+    let not_a_run = StoredModel::from(&Model::new("m", "1").unwrap())
+        .sealed_by(&key())
+        .unwrap();
     let errs = [
         restore(|_| {}, other),
-        restore(|v| v["format_version"] = 2.into(), seed("retrain")),
-        restore(|v| v["phase"] = "deploy".into(), seed("retrain")),
-        restore(|v| v["submitter"] = "".into(), seed("retrain")),
+        restore(|v| v["format_version"] = 1.into(), seed("retrain")),
         restore(
-            |v| v["model"]["history"][0]["seq"] = 5.into(),
+            |v| v["events"][0]["event"]["run_started"]["submitter"] = "".into(),
             seed("retrain"),
         ),
+        restore(|v| v["events"][1]["seq"] = 5.into(), seed("retrain")),
+        restore(|v| v["events"][1]["at"] = 1.into(), seed("retrain")),
+        restore_error(not_a_run, seed("retrain")),
     ];
-    assert!(matches!(errs[0], CheckpointError::Pipeline { .. }));
+    assert!(matches!(errs[0], RestoreError::Pipeline { .. }));
     let messages: Vec<String> = errs.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!(messages.join("\n"));
 }
@@ -488,9 +763,9 @@ struct Hooks {
 
 impl Trainer for Hooks {
     type Error = Down;
-    fn train(&mut self, attempt: u32, _feedback: &[modelgate::Finding]) -> Result<Trained, Down> {
+    fn train(&mut self, attempt: u32, _feedback: &[modelgate::Finding]) -> Result<Artifact, Down> {
         self.trained += 1;
-        Ok(Trained::new(format!("sha256:attempt-{attempt}"), Metrics::default()).unwrap())
+        Ok(Artifact::new(format!("sha256:attempt-{attempt}"), Metrics::default()).unwrap())
     }
 }
 
@@ -521,7 +796,13 @@ impl Deployer for Hooks {
 
 #[test]
 fn drive_runs_a_sync_host_until_it_must_pause_or_is_finished() {
-    let mut run = Run::new(seed("retrain"), Model::new("m", "1").unwrap(), "mlbot").unwrap();
+    let mut run = Run::start(
+        seed("retrain"),
+        Model::new("m", "1").unwrap(),
+        "mlbot",
+        t(0),
+    )
+    .unwrap();
     let mut hooks = Hooks {
         accuracies: vec![0.5, 0.85],
         registry_up: false,
@@ -538,9 +819,11 @@ fn drive_runs_a_sync_host_until_it_must_pause_or_is_finished() {
     run.record_vote(Review::approve("bob", "sha256:attempt-2", now()).with_role("team_lead"))
         .unwrap();
 
-    // The deployer fails: the error says so, and the run waits to deploy again.
+    // The deployer fails: the error says so, the trail records it, and the run waits to
+    // deploy again.
     let err = run.drive(&mut hooks, &mut now).unwrap_err();
     assert!(matches!(err, DriveError::Deploy(Down("registry"))));
+    assert_eq!(run.history().last().unwrap().action(), "deploy failed");
     assert_eq!(
         std::error::Error::source(&err).unwrap().to_string(),
         "registry is down"
@@ -549,8 +832,5 @@ fn drive_runs_a_sync_host_until_it_must_pause_or_is_finished() {
 
     hooks.registry_up = true;
     let done = run.drive(&mut hooks, &mut now).unwrap();
-    assert_eq!(
-        done.to_string(),
-        "finished: deployed, receipt `prod/sha256:attempt-2`"
-    );
+    assert_eq!(done.to_string(), "finished: deployed after 2 attempt(s)");
 }

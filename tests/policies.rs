@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use common::{DIGEST, outcome, t};
 use modelgate::{
-    CountedVotes, Eligibility, Fresh, MetricGate, Metrics, NoRegression, Policy, PolicyExt, Quorum,
-    RequiredRole, Review, ReviewContext, Value, Verdict, VerdictKind, Veto, all, any, from_fn, not,
-    when,
+    CountedVotes, FindingValue, Fresh, MetricGate, Metrics, NoRegression, Policy, PolicyExt,
+    Quorum, RequiredRole, Review, ReviewContext, Verdict, VerdictKind, Veto, all, any, from_fn,
+    not, when,
 };
 
 fn eval(policy: &impl Policy, accuracy: f64, votes: &[Review]) -> Verdict {
@@ -83,8 +83,8 @@ fn a_missing_metric_rejects_and_is_named() {
         v.to_string(),
         "reject: latency_p99_ms is missing; it must be at most 50"
     );
-    assert_eq!(v.findings()[0].observed(), &Value::Missing);
-    assert_eq!(v.findings()[0].required(), &Value::Number(50.0));
+    assert_eq!(v.findings()[0].observed(), &FindingValue::Missing);
+    assert_eq!(v.findings()[0].required(), &FindingValue::Number(50.0));
     assert_eq!(v.findings()[0].rule(), "metric_at_most");
     let v = eval(&NoRegression::higher_is_better("auc"), 0.99, &[]);
     assert_eq!(v.kind(), VerdictKind::Reject);
@@ -142,7 +142,7 @@ fn quorum_counts_distinct_eligible_approvers_without_the_submitter() {
     ];
     let v = eval(&Quorum::new(2), 0.9, &votes);
     assert_eq!(v.kind(), VerdictKind::Pending);
-    assert_eq!(v.findings()[0].observed(), &Value::Count(1));
+    assert_eq!(v.findings()[0].observed(), &FindingValue::Count(1));
     assert_eq!(
         v.to_string(),
         "pending: 1 of 2 approvals from bob (alice is the submitter and does not count)"
@@ -400,7 +400,6 @@ fn rules_serialize_as_a_config_would_name_them() {
         "quorum": Quorum::new(2).eligible_ids(["alice"]).eligible_roles(["team_lead"]),
         "role": RequiredRole::new("team_lead"),
         "veto": Veto::new().eligible_roles(["security"]),
-        "eligibility": Eligibility::anyone().ids(["bob"]),
     });
     insta::assert_snapshot!(serde_json::to_string_pretty(&rules).unwrap());
     let back: Quorum = serde_json::from_value(rules["quorum"].clone()).unwrap();

@@ -10,8 +10,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use modelgate::{
-    AnyModel, Decided, DecisionContext, EventKind, MetricGate, Metrics, Model, Quorum, Restored,
-    Review, Submitted, Timestamp, TrainingOutcome, VerdictKind,
+    AnyModel, Decided, DecisionContext, EventKind, MetricGate, Metrics, Model, Quorum, Review,
+    StoredModel, Submitted, Timestamp, TrainingOutcome, VerdictKind,
 };
 use store::{Key, Store};
 
@@ -66,7 +66,7 @@ fn sixteen_concurrent_voters_lose_no_vote() {
     let _ = std::fs::remove_file(&path);
     Store::open(&path)
         .unwrap()
-        .insert(&AnyModel::from(&submitted()))
+        .insert(&StoredModel::from(&submitted()))
         .unwrap();
 
     let barrier = Arc::new(Barrier::new(VOTERS));
@@ -99,12 +99,12 @@ fn sixteen_concurrent_voters_lose_no_vote() {
         .unwrap();
     assert_eq!(revision, 1 + VOTERS as u64, "one submission and every vote");
     let voted = stored
-        .history()
+        .events()
         .iter()
         .filter(|e| matches!(e.kind(), EventKind::Voted { .. }))
         .count();
     assert_eq!(voted, VOTERS);
-    let Restored::Submitted(concurrent) = stored.restore(&policy()).unwrap() else {
+    let AnyModel::Submitted(concurrent) = stored.restore_unsealed(&policy()).unwrap() else {
         panic!()
     };
 

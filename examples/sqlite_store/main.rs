@@ -1,6 +1,6 @@
 //! Approvers voting at the same time on one model stored in SQLite, then a restart.
 //!
-//! Models are stored as `AnyModel` JSON with a revision column; every vote is a
+//! Models are stored as `StoredModel` JSON with a revision column; every vote is a
 //! compare-and-swap on the revision, retried if another approver wrote first, so no vote is
 //! lost. After the votes, the process "restarts": it reopens the database, restores the model
 //! (checked against the policy), decides and marks it deployed.
@@ -13,8 +13,8 @@ use std::error::Error;
 use std::thread;
 
 use modelgate::{
-    AnyModel, Decided, DecisionContext, MetricGate, Metrics, Model, Quorum, Receipt, Restored,
-    Review, Timestamp, TrainingOutcome,
+    AnyModel, Decided, DecisionContext, MetricGate, Metrics, Model, Quorum, Receipt, Review,
+    StoredModel, Timestamp, TrainingOutcome,
 };
 use store::{Key, Store};
 
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let outcome = TrainingOutcome::new("sha256:sql", Metrics::new([("accuracy", 0.94)])?)?;
     let model = Model::new(key.name, key.version)?.submit(outcome, "alice", t(100))?;
-    Store::open(&path)?.insert(&AnyModel::from(&model))?;
+    Store::open(&path)?.insert(&StoredModel::from(&model))?;
     println!(
         "stored {} {} at revision {}",
         key.name,
@@ -76,19 +76,20 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (stored, revision) = store.load(&key)?;
     println!(
         "after restart: revision {revision}, {} events",
-        stored.history().len()
+        stored.events().len()
     );
-    let Restored::Submitted(model) = stored.restore(&policy())? else {
+    let AnyModel::Submitted(model) = stored.restore_unsealed(&policy())? else {
         return Err("expected a submitted model".into());
     };
     let Decided::Approved(model) = model.decide(&policy(), &DecisionContext::at(t(300)))? else {
         return Err("expected an approval".into());
     };
     println!("{}", model.stage().decision().verdict());
-    let model = model.mark_deployed(Receipt::new("prod/fraud-detector"), t(310))?;
-    store.update(&key, |_| Ok(AnyModel::from(&model)))?;
+    let model = model.mark_deployed(Receipt::new("prod/fraud-detector"), "deployer", t(310))?;
+    store.update(&key, |_| Ok(StoredModel::from(&model)))?;
     let (stored, revision) = store.load(&key)?;
-    println!("stored as {} at revision {revision}", stored.status());
+    let status = stored.restore_unsealed(&policy())?.status();
+    println!("stored as {status} at revision {revision}");
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! A host's model store on SQLite: models as `AnyModel` JSON with a revision column; updates
+//! A host's model store on SQLite: models as `StoredModel` JSON with a revision column; updates
 //! are compare-and-swap on the revision, retried when another writer got there first.
 //!
 //! Shared by `examples/sqlite_store/main.rs` and `tests/sqlite_concurrency.rs`.
@@ -8,7 +8,7 @@ use std::error::Error;
 use std::path::Path;
 use std::time::Duration;
 
-use modelgate::{AnyModel, Policy, Restored, Review, Timestamp};
+use modelgate::{AnyModel, Policy, Review, StoredModel, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A model's key.
@@ -49,7 +49,7 @@ impl Store {
     }
 
     /// Stores a new model.
-    pub fn insert(&self, model: &AnyModel) -> Result<(), Box<dyn Error>> {
+    pub fn insert(&self, model: &StoredModel) -> Result<(), Box<dyn Error>> {
         self.conn.execute(
             "INSERT INTO models (name, version, revision, json) VALUES (?1, ?2, ?3, ?4)",
             params![
@@ -63,7 +63,7 @@ impl Store {
     }
 
     /// The stored model and its revision.
-    pub fn load(&self, key: &Key<'_>) -> Result<(AnyModel, u64), Box<dyn Error>> {
+    pub fn load(&self, key: &Key<'_>) -> Result<(StoredModel, u64), Box<dyn Error>> {
         let row: Option<(i64, String)> = self
             .conn
             .query_row(
@@ -81,7 +81,7 @@ impl Store {
     pub fn update(
         &self,
         key: &Key<'_>,
-        mut change: impl FnMut(AnyModel) -> Result<AnyModel, Box<dyn Error>>,
+        mut change: impl FnMut(StoredModel) -> Result<StoredModel, Box<dyn Error>>,
     ) -> Result<Updated, Box<dyn Error>> {
         let mut retries = 0;
         loop {
@@ -117,14 +117,14 @@ impl Store {
         vote: impl Fn(Timestamp) -> Review,
     ) -> Result<Updated, Box<dyn Error>> {
         self.update(key, |stored| {
-            let Restored::Submitted(mut model) =
-                stored.restore(policy).map_err(|e| e.to_string())?
+            let AnyModel::Submitted(mut model) =
+                stored.restore_unsealed(policy).map_err(|e| e.to_string())?
             else {
                 return Err("the model is not waiting for votes".into());
             };
             let last = model.history().last().map_or(now, |e| e.at());
             model.record(vote(now.max(last)))?;
-            Ok(AnyModel::from(model))
+            Ok(StoredModel::from(&model))
         })
     }
 }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use modelgate::{Checkpoint, PipelineSpec, Policy, Restored, Run, Timestamp};
+use modelgate::{Checkpoint, PipelineSpec, Policy, AnyModel, Run, Timestamp};
 
 const PIPELINE: &str = r#"{"steps": [
     {"name": "train_model", "type": "training"},
@@ -31,10 +31,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     match run.model() {
-        Restored::Approved(m) => {
+        AnyModel::Approved(m) => {
             assert!(policy.evaluate(&m.stage().review_context()).is_approved())
         }
-        Restored::Deployed(m) => assert!(
+        AnyModel::Deployed(m) => assert!(
             policy
                 .evaluate(&m.stage().approved().review_context())
                 .is_approved()

@@ -6,8 +6,8 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use modelgate::{
-    AnyModel, Decided, DecisionContext, Deployer, MetricGate, Metrics, Model, Policy, Quorum,
-    Receipt, Restored, Review, Status, Timestamp, Trainable, TrainingOutcome, Veto, Vote,
+    StoredModel, Decided, DecisionContext, Deployer, MetricGate, Metrics, Model, Policy, Quorum,
+    Receipt, AnyModel, Review, Status, Timestamp, Trainable, TrainingOutcome, Veto, Vote,
 };
 
 const PEOPLE: [&str; 4] = ["alice", "bob", "carol", ""];
@@ -71,23 +71,23 @@ fn submit<S: Trainable>(
     digest: u8,
     submitter: &str,
     now: Timestamp,
-    back: fn(Model<S>) -> Restored,
-) -> Restored {
+    back: fn(Model<S>) -> AnyModel,
+) -> AnyModel {
     let outcome = Metrics::new([("accuracy", accuracy)])
         .and_then(|metrics| TrainingOutcome::new(format!("sha256:{digest}"), metrics));
     match outcome {
         Ok(outcome) => m
             .submit(outcome, submitter, now)
-            .map_or_else(|e| back(e.into_model()), Restored::Submitted),
+            .map_or_else(|e| back(e.into_input()), AnyModel::Submitted),
         Err(_) => back(m),
     }
 }
 
-fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) -> Restored {
+fn apply(model: AnyModel, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) -> AnyModel {
     let pick = |i: u8| PEOPLE[usize::from(i) % PEOPLE.len()];
     match (model, op) {
         (
-            Restored::Untrained(m),
+            AnyModel::Untrained(m),
             Op::Submit {
                 accuracy,
                 digest,
@@ -99,10 +99,10 @@ fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
             *digest,
             pick(*submitter),
             now,
-            Restored::Untrained,
+            AnyModel::Untrained,
         ),
         (
-            Restored::Retraining(m),
+            AnyModel::Retraining(m),
             Op::Submit {
                 accuracy,
                 digest,
@@ -114,10 +114,10 @@ fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
             *digest,
             pick(*submitter),
             now,
-            Restored::Retraining,
+            AnyModel::Retraining,
         ),
         (
-            Restored::Submitted(mut m),
+            AnyModel::Submitted(mut m),
             Op::Vote {
                 reviewer,
                 approve,
@@ -144,31 +144,31 @@ fn apply(model: Restored, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
                 Ok(()) => assert_eq!(m.revision(), before + 1),
                 Err(_) => assert_eq!(m.revision(), before),
             }
-            Restored::Submitted(m)
+            AnyModel::Submitted(m)
         }
-        (Restored::Submitted(m), Op::Decide { strict }) => {
+        (AnyModel::Submitted(m), Op::Decide { strict }) => {
             match m.decide(&policy(*strict), &DecisionContext::at(now)) {
                 Ok(Decided::Approved(m)) => {
                     *decided_by = Some(*strict);
-                    Restored::Approved(m)
+                    AnyModel::Approved(m)
                 }
-                Ok(Decided::Rejected(m)) => Restored::Rejected(m),
-                Ok(Decided::Pending(m, _)) => Restored::Submitted(m),
-                Err(e) => Restored::Submitted(e.into_model()),
+                Ok(Decided::Rejected(m)) => AnyModel::Rejected(m),
+                Ok(Decided::Pending(m, _)) => AnyModel::Submitted(m),
+                Err(e) => AnyModel::Submitted(e.into_input()),
             }
         }
-        (Restored::Approved(m), Op::Deploy { fail }) => m
-            .deploy(&mut Flaky(*fail), now)
-            .map_or_else(|e| Restored::Approved(e.into_model()), Restored::Deployed),
-        (Restored::Approved(m), Op::MarkDeployed) => m
-            .mark_deployed(Receipt::new("manual"), now)
-            .map_or_else(|e| Restored::Approved(e.into_model()), Restored::Deployed),
-        (Restored::Rejected(m), Op::Retrain) => m
+        (AnyModel::Approved(m), Op::Deploy { fail }) => m
+            .deploy(&mut Flaky(*fail), "deployer", now)
+            .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Deployed),
+        (AnyModel::Approved(m), Op::MarkDeployed) => m
+            .mark_deployed(Receipt::new("manual"), "deployer", now)
+            .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Deployed),
+        (AnyModel::Rejected(m), Op::Retrain) => m
             .retrain(now)
-            .map_or_else(|e| Restored::Rejected(e.into_model()), Restored::Retraining),
+            .map_or_else(|e| AnyModel::Rejected(e.into_input()), AnyModel::Retraining),
         (model, Op::StoreAndRestore) => {
-            let json = serde_json::to_string(&AnyModel::from(&model)).expect("a model serializes");
-            let stored: AnyModel = serde_json::from_str(&json).expect("stored JSON reads back");
+            let json = serde_json::to_string(&StoredModel::from(&model)).expect("a model serializes");
+            let stored: StoredModel = serde_json::from_str(&json).expect("stored JSON reads back");
             let restored = stored.restore_unchecked().expect("a stored model restores");
             assert_eq!(restored, model);
             restored
@@ -181,19 +181,19 @@ fuzz_target!(|steps: Vec<Step>| {
     let Ok(model) = Model::new("fuzz", "1") else {
         return;
     };
-    let mut model = Restored::Untrained(model);
+    let mut model = AnyModel::Untrained(model);
     let mut clock: i64 = 1_000;
     let mut decided_by = None;
     for step in steps.iter().take(64) {
         clock = (clock + i64::from(step.dt)).max(0);
         let now = Timestamp::from_unix_secs(clock as u64);
         model = apply(model, &step.op, now, &mut decided_by);
-        let stored = AnyModel::from(&model);
+        let stored = StoredModel::from(&model);
         assert_eq!(Status::replay(stored.history()), Ok(model.status()));
         assert!(stored.history().windows(2).all(|w| w[0].at() <= w[1].at()));
         let ctx = match &model {
-            Restored::Approved(m) => Some(m.stage().review_context()),
-            Restored::Deployed(m) => Some(m.stage().approved().review_context()),
+            AnyModel::Approved(m) => Some(m.stage().review_context()),
+            AnyModel::Deployed(m) => Some(m.stage().approved().review_context()),
             _ => None,
         };
         if let (Some(ctx), Some(k)) = (ctx, decided_by) {

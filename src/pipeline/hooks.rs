@@ -2,19 +2,23 @@
 
 use std::fmt;
 
-use super::run::{Action, Run, RunError, Trained};
-use crate::deploy::Deployer;
-use crate::outcome::{Digest, Metrics};
+use super::run::{Action, Artifact, Run, RunError};
+use crate::model::Deployer;
 use crate::policy::Finding;
-use crate::time::Timestamp;
+use crate::value::{Digest, Metrics, Timestamp};
 
-/// The host's training hook.
+/// The host's training hook: it also provides the artifact to review when the pipeline has no
+/// training step (then it is called once, with attempt 1 and no feedback).
 pub trait Trainer {
     /// Why training failed.
     type Error: std::error::Error + 'static;
 
     /// Trains attempt `attempt` (from 1), given the last rejection's findings as `feedback`.
-    fn train(&mut self, attempt: u32, feedback: &[Finding]) -> Result<Trained, Self::Error>;
+    ///
+    /// # Errors
+    ///
+    /// The host's own error; the run is intact and can be driven again.
+    fn train(&mut self, attempt: u32, feedback: &[Finding]) -> Result<Artifact, Self::Error>;
 }
 
 /// The host's evaluation hook.
@@ -23,6 +27,10 @@ pub trait Evaluator {
     type Error: std::error::Error + 'static;
 
     /// Evaluates `artifact` for the test step `step`.
+    ///
+    /// # Errors
+    ///
+    /// The host's own error; the run is intact and can be driven again.
     fn evaluate(&mut self, step: &str, artifact: &Digest) -> Result<Metrics, Self::Error>;
 }
 
@@ -73,7 +81,47 @@ pub type HookError<H> =
 impl Run {
     /// Drives the run with the host's hooks until it must pause for approval
     /// ([`Action::AwaitApproval`]) or is [`Action::Finished`]; `now` gives the host's time at each
-    /// step. A hook's error is returned with the run intact: drive again to retry.
+    /// step. A failed deployment is recorded in the trail.
+    ///
+    /// # Errors
+    ///
+    /// A hook's error ([`DriveError::Train`], [`DriveError::Evaluate`], [`DriveError::Deploy`])
+    /// or a refused result ([`DriveError::Run`]), with the run intact: drive again to retry.
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// # use std::convert::Infallible;
+    /// struct Host;
+    /// impl Trainer for Host {
+    ///     type Error = Infallible;
+    ///     fn train(&mut self, _: u32, _: &[Finding]) -> Result<Artifact, Infallible> {
+    ///         Ok(Artifact::new("sha256:1", Metrics::new([("accuracy", 0.97)]).unwrap()).unwrap())
+    ///     }
+    /// }
+    /// impl Evaluator for Host {
+    ///     type Error = Infallible;
+    ///     fn evaluate(&mut self, _: &str, _: &Digest) -> Result<Metrics, Infallible> {
+    ///         Ok(Metrics::default())
+    ///     }
+    /// }
+    /// impl Deployer for Host {
+    ///     type Error = Infallible;
+    ///     fn deploy(&mut self, _: &Model<Approved>) -> Result<Receipt, Infallible> {
+    ///         Ok(Receipt::new("prod"))
+    ///     }
+    /// }
+    /// let spec: PipelineSpec = serde_json::from_str(r#"{"steps": [
+    ///     {"name": "train", "type": "training"},
+    ///     {"name": "approve", "type": "approval",
+    ///      "inputs": {"auto_approve": {"metric": "accuracy", "above": 0.95}}},
+    ///     {"name": "deploy", "type": "deploy"}
+    /// ]}"#)?;
+    /// let mut run = Run::start(spec.validate()?, Model::new("churn", "1")?, "alice", Timestamp::from_unix_secs(0))?;
+    /// let mut clock = 0;
+    /// let action = run.drive(&mut Host, || { clock += 1; Timestamp::from_unix_secs(clock) })?;
+    /// assert_eq!(action.to_string(), "finished: deployed after 1 attempt(s)");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn drive<H>(
         &mut self,
         hooks: &mut H,
@@ -86,30 +134,43 @@ impl Run {
             let action = self.poll(now()).map_err(DriveError::Run)?;
             match action {
                 Action::Train { attempt, feedback } => {
-                    let trained = hooks.train(attempt, &feedback).map_err(DriveError::Train)?;
-                    self.handle_trained(trained, now())
-                        .map_err(DriveError::Run)?;
+                    let artifact = hooks.train(attempt, &feedback).map_err(DriveError::Train)?;
+                    self.handle_artifact(artifact, now())
+                        .map_err(|e| DriveError::Run(e.into_error()))?;
+                }
+                Action::ProvideArtifact => {
+                    let artifact = hooks.train(1, &[]).map_err(DriveError::Train)?;
+                    self.handle_artifact(artifact, now())
+                        .map_err(|e| DriveError::Run(e.into_error()))?;
                 }
                 Action::Evaluate { step, artifact } => {
                     let metrics = hooks
                         .evaluate(&step, &artifact)
                         .map_err(DriveError::Evaluate)?;
                     self.handle_evaluated(&step, metrics, now())
-                        .map_err(DriveError::Run)?;
+                        .map_err(|e| DriveError::Run(e.into_error()))?;
                 }
                 Action::Deploy { .. } => {
                     let Some(model) = self.approved() else {
-                        let status = self.model().status();
-                        return Err(DriveError::Run(RunError::Inconsistent {
+                        return Err(DriveError::Run(RunError::NotExpected {
+                            input: "a deployment",
                             waiting_for: "the deployment",
-                            status,
                         }));
                     };
-                    let receipt = hooks.deploy(model).map_err(DriveError::Deploy)?;
-                    self.handle_deployed(receipt, now())
-                        .map_err(DriveError::Run)?;
+                    match hooks.deploy(model) {
+                        Ok(receipt) => self
+                            .handle_deployed(receipt, now())
+                            .map_err(|e| DriveError::Run(e.into_error()))?,
+                        Err(e) => {
+                            self.handle_deploy_failed(e.to_string(), now())
+                                .map_err(DriveError::Run)?;
+                            return Err(DriveError::Deploy(e));
+                        }
+                    }
                 }
-                paused @ (Action::AwaitApproval { .. } | Action::Finished(_)) => return Ok(paused),
+                paused @ (Action::AwaitApproval { .. } | Action::Finished { .. }) => {
+                    return Ok(paused);
+                }
             }
         }
     }

@@ -1,28 +1,32 @@
 //! Declarative pipelines: the spec users write, the validated [`Pipeline`], and a sans-I/O
 //! [`Run`] that drives a model through it.
 
-mod checkpoint;
+mod fingerprint;
 mod hooks;
 pub(crate) mod raw;
+mod replay;
 mod run;
 mod spec;
 mod spec_error;
 mod spec_order;
+mod state;
 
 use crate::policy::{
     All, Lint, MetricGate, Policy, Quorum, ReviewContext, Verdict, VerdictKind, Veto, all, any,
     when,
 };
 
-pub use checkpoint::{Checkpoint, CheckpointError};
 pub use hooks::{DriveError, Evaluator, HookError, Trainer};
-pub use run::{Action, Finished, Run, RunError, Trained};
+pub use run::{Action, Artifact, Run, RunError};
 pub use spec::PipelineSpec;
 pub use spec_error::{SpecError, SpecErrors, SpecProblem};
+pub use state::Finished;
 
-/// A validated pipeline: one training step, test steps, one approval step, at most one deploy.
+/// A validated pipeline: at most one training step (first), test steps, one approval step, at
+/// most one deploy step.
 ///
-/// Made by [`PipelineSpec::validate`]; driven by a [`Run`].
+/// Made by [`PipelineSpec::validate`]; driven by a [`Run`]. Without a training step the run
+/// starts by asking the host for the artifact to review (a model trained elsewhere).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
     steps: Vec<Step>,
@@ -57,6 +61,7 @@ pub enum StepKind {
 pub struct Approval {
     approvers: Vec<String>,
     required: usize,
+    veto: bool,
     auto_approve: Option<MetricGate>,
     gates: Vec<MetricGate>,
     on_reject: OnReject,
@@ -97,6 +102,11 @@ impl Approval {
         self.required
     }
 
+    /// Whether a reject vote by any approver rejects (`veto`, default `true`).
+    pub fn veto(&self) -> bool {
+        self.veto
+    }
+
     /// The condition under which the model is approved automatically.
     pub fn auto_approve(&self) -> Option<&MetricGate> {
         self.auto_approve.as_ref()
@@ -134,6 +144,13 @@ impl Pipeline {
             .filter(|s| matches!(s.kind, StepKind::Test { .. }))
     }
 
+    /// Whether the pipeline has a training step.
+    pub(crate) fn trains(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Training))
+    }
+
     /// Whether the pipeline has a deploy step.
     pub(crate) fn deploys(&self) -> bool {
         self.steps
@@ -142,10 +159,10 @@ impl Pipeline {
     }
 
     /// The approval policy the pipeline stands for: every gate of the test and approval steps;
-    /// then, if approvers are named, a veto by any of them (an approver's reject rejects) and a
-    /// quorum of them (a name matches a reviewer id or a role), approved automatically when
-    /// `auto_approve` holds. With `auto_approve` and no approvers, it rejects when the condition
-    /// does not hold.
+    /// then, if approvers are named, a veto by any of them (an approver's reject rejects;
+    /// `veto: false` leaves it out) and a quorum of them (a name matches a reviewer id or a
+    /// role), approved automatically when `auto_approve` holds. With `auto_approve` and no
+    /// approvers, it rejects when the condition does not hold.
     ///
     /// It is the same policy as one written in code:
     ///
@@ -194,9 +211,11 @@ impl Pipeline {
             }
             Some((_, a)) => {
                 let names = || a.approvers.iter().cloned();
-                parts.push(Box::new(
-                    Veto::new().eligible_ids(names()).eligible_roles(names()),
-                ));
+                if a.veto {
+                    parts.push(Box::new(
+                        Veto::new().eligible_ids(names()).eligible_roles(names()),
+                    ));
+                }
                 let quorum = Quorum::new(a.required)
                     .eligible_ids(names())
                     .eligible_roles(names());

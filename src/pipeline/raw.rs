@@ -1,6 +1,7 @@
 //! A spec document as written, before validation: any self-describing format's values, kept in
 //! order so that validation can report every problem at once with its path.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -95,9 +96,15 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::List(items))
     }
 
+    /// A map, refusing a key given twice (two copies of one setting, of which another reader
+    /// might take the other).
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
         let mut entries = Vec::new();
+        let mut seen = HashSet::new();
         while let Some((key, value)) = map.next_entry::<String, Raw>()? {
+            if !seen.insert(key.clone()) {
+                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            }
             entries.push((key, value));
         }
         Ok(Raw::Map(entries))

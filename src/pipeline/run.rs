@@ -1,33 +1,36 @@
-//! The sans-I/O run: the host polls the next action and hands results back.
+//! The sans-I/O run: the host polls the next action and hands results back; everything the run
+//! does goes into its model's trail.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
+use super::state::{Candidate, Finished, State, Training};
 use super::{OnReject, Pipeline, PipelinePolicy};
-use crate::decide::{Decided, DecisionContext};
-use crate::deploy::Receipt;
-use crate::model::Model;
-use crate::outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
-use crate::persist::Restored;
+use crate::event::{Event, EventKind, Fingerprint, Head, RunOutcome};
+use crate::model::{
+    Approved, Decided, DecisionContext, Model, RecordError, Status, Submitted, Untrained,
+};
 use crate::policy::{Finding, Verdict};
-use crate::record::RecordError;
-use crate::review::Review;
-use crate::stage::{Approved, Status, Untrained};
-use crate::submit::{SubmitError, Trainable};
-use crate::text::{self, TextError};
-use crate::time::{TimeWentBackwards, Timestamp};
+use crate::value::text::{self, TextError};
+use crate::value::{
+    Digest, Metrics, OutcomeError, Receipt, Refused, Review, TimeWentBackwards, Timestamp,
+    TrainingOutcome,
+};
 
-/// What training produced: the artifact's digest, metrics known at training time, notes.
+/// The artifact to review: its digest, the metrics known when it was trained, notes. Trained by
+/// the pipeline's training step, or trained elsewhere and handed in when the pipeline has none.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Trained {
+pub struct Artifact {
     digest: Digest,
     metrics: Metrics,
     notes: String,
 }
 
-impl Trained {
+impl Artifact {
     /// The artifact with this digest and training-time metrics (evaluation adds more).
+    ///
+    /// # Errors
+    ///
+    /// [`OutcomeError::Digest`] if the digest is not a valid identifier.
     pub fn new(digest: impl Into<String>, metrics: Metrics) -> Result<Self, OutcomeError> {
         Ok(Self {
             digest: Digest::new(digest)?,
@@ -36,44 +39,44 @@ impl Trained {
         })
     }
 
+    pub(crate) fn from_parts(digest: Digest, metrics: Metrics, notes: String) -> Self {
+        Self {
+            digest,
+            metrics,
+            notes,
+        }
+    }
+
     /// The same, with notes.
     #[must_use]
     pub fn with_notes(mut self, notes: impl Into<String>) -> Self {
         self.notes = notes.into();
         self
     }
-}
 
-/// How a run ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Finished {
-    /// Approved and deployed.
-    Deployed {
-        /// The host's receipt.
-        receipt: Receipt,
-    },
-    /// Approved; the pipeline has no deploy step.
-    Approved,
-    /// Rejected, and `on_reject` says fail (or the attempts ran out).
-    Failed {
-        /// Attempts made.
-        attempts: u32,
-        /// The findings of the last rejection.
-        findings: Vec<Finding>,
-    },
+    /// The artifact's digest.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
 }
 
 /// What the host must do next.
+///
+/// Deliberately exhaustive: a host matches every action, so that a new one in a later version
+/// is a compile error, not an action silently ignored by a wildcard arm.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    /// Train (attempt 1), or retrain with the last rejection's findings as feedback.
+    /// Train (attempt 1), or retrain with the last rejection's findings as feedback; then call
+    /// [`Run::handle_artifact`].
     Train {
         /// The attempt, from 1.
         attempt: u32,
         /// The findings of the last rejection; empty on the first attempt.
         feedback: Vec<Finding>,
     },
+    /// The pipeline has no training step: hand in the artifact to review (a model trained
+    /// elsewhere) with [`Run::handle_artifact`].
+    ProvideArtifact,
     /// Evaluate the artifact for the test step `step`, then call [`Run::handle_evaluated`].
     Evaluate {
         /// The test step.
@@ -81,7 +84,7 @@ pub enum Action {
         /// The artifact to evaluate.
         artifact: Digest,
     },
-    /// Wait for votes ([`Run::record_vote`]) and poll again; the run may be checkpointed now.
+    /// Wait for votes ([`Run::record_vote`]) and poll again; store the run now.
     AwaitApproval {
         /// The approval step.
         step: String,
@@ -94,13 +97,19 @@ pub enum Action {
         /// The policy's current verdict (pending), explaining what is missing.
         verdict: Verdict,
     },
-    /// Deploy the approved artifact, then call [`Run::handle_deployed`].
+    /// Deploy the approved artifact, then call [`Run::handle_deployed`] (or
+    /// [`Run::handle_deploy_failed`]).
     Deploy {
         /// The artifact to deploy.
         artifact: Digest,
     },
-    /// The run is over.
-    Finished(Finished),
+    /// The run is over; [`Run::finished`] has the model.
+    Finished {
+        /// How it ended.
+        outcome: RunOutcome,
+        /// Attempts made.
+        attempts: u32,
+    },
 }
 
 impl fmt::Display for Action {
@@ -117,6 +126,7 @@ impl fmt::Display for Action {
                     feedback.join("; ")
                 )
             }
+            Self::ProvideArtifact => f.write_str("provide the artifact to review"),
             Self::Evaluate { step, artifact } => {
                 write!(f, "evaluate `{artifact}` for step `{step}`")
             }
@@ -132,69 +142,15 @@ impl fmt::Display for Action {
                 approvers.join(", ")
             ),
             Self::Deploy { artifact } => write!(f, "deploy `{artifact}`"),
-            Self::Finished(Finished::Deployed { receipt }) => {
-                write!(f, "finished: deployed, receipt `{receipt}`")
-            }
-            Self::Finished(Finished::Approved) => f.write_str("finished: approved"),
-            Self::Finished(Finished::Failed { attempts, findings }) => {
-                let findings: Vec<String> = findings.iter().map(ToString::to_string).collect();
-                write!(
-                    f,
-                    "finished: failed after {attempts} attempt(s): {}",
-                    findings.join("; ")
-                )
+            Self::Finished { outcome, attempts } => {
+                let how = match outcome {
+                    RunOutcome::Deployed => "deployed",
+                    RunOutcome::Approved => "approved",
+                    RunOutcome::Failed => "failed",
+                };
+                write!(f, "finished: {how} after {attempts} attempt(s)")
             }
         }
-    }
-}
-
-/// Where a run stands.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub(crate) enum Phase {
-    /// Waiting for training.
-    Train,
-    /// Waiting for the evaluation of the `test`-th test step.
-    Evaluate {
-        test: usize,
-        digest: Digest,
-        metrics: Metrics,
-        notes: String,
-    },
-    /// Submitted: deciding, and waiting for votes while pending.
-    Review,
-    /// Approved: waiting for the deployment.
-    Deploy,
-    /// Over.
-    Finished(Finished),
-}
-
-impl Phase {
-    pub(crate) fn waiting_for(&self) -> &'static str {
-        match self {
-            Self::Train => "training",
-            Self::Evaluate { .. } => "an evaluation",
-            Self::Review => "votes",
-            Self::Deploy => "the deployment",
-            Self::Finished(_) => "nothing (it is finished)",
-        }
-    }
-
-    /// The model status this phase holds.
-    pub(crate) fn holds(&self, status: Status) -> bool {
-        matches!(
-            (self, status),
-            (
-                Self::Train | Self::Evaluate { .. },
-                Status::Untrained | Status::Retraining
-            ) | (Self::Review, Status::Submitted)
-                | (
-                    Self::Deploy | Self::Finished(Finished::Approved),
-                    Status::Approved
-                )
-                | (Self::Finished(Finished::Deployed { .. }), Status::Deployed)
-                | (Self::Finished(Finished::Failed { .. }), Status::Rejected)
-        )
     }
 }
 
@@ -218,29 +174,25 @@ pub enum RunError {
         /// The step named.
         found: String,
     },
-    /// The submission was refused.
-    #[error("{0}")]
-    Submit(SubmitError),
+    /// The run's submitter is refused.
+    #[error("invalid submitter: {0}")]
+    Submitter(TextError),
     /// The vote was refused.
     #[error("{0}")]
     Vote(RecordError),
     /// The time is earlier than the model's last event.
     #[error(transparent)]
     TimeWentBackwards(#[from] TimeWentBackwards),
-    /// The run's phase and its model's stage disagree (only a bug could cause this).
-    #[error("the run waits for {waiting_for} but its model is {status}")]
-    Inconsistent {
-        /// What the run waits for.
-        waiting_for: &'static str,
-        /// The model's status.
-        status: Status,
-    },
 }
 
 /// A model driven through a [`Pipeline`], sans I/O: [`poll`](Self::poll) says what the host
 /// must do next; `handle_*` and [`record_vote`](Self::record_vote) hand the results back. Time
-/// is always the host's. Between any two calls the run can be saved with
-/// [`checkpoint`](Self::checkpoint) and restored in another process.
+/// is always the host's.
+///
+/// Everything the run does is in its model's trail (the artifact, each evaluation, the
+/// submission, the votes, the decision, a failed deploy, the end), so the trail is the whole
+/// checkpoint: store `StoredModel::from(&run)` (sealed) between any two calls, and
+/// [`Run::restore`] replays it through these same methods against the pipeline the host passes.
 ///
 /// ```
 /// # use modelgate::*;
@@ -249,39 +201,56 @@ pub enum RunError {
 ///     {"name": "train", "type": "training"},
 ///     {"name": "approve", "type": "approval", "inputs": {"approvers": ["bob"]}}
 /// ]}"#)?;
-/// let mut run = Run::new(spec.validate()?, Model::new("churn", "1")?, "alice")?;
+/// let mut run = Run::start(spec.validate()?, Model::new("churn", "1")?, "alice", t(0))?;
 /// assert_eq!(run.poll(t(1))?.to_string(), "train (attempt 1)");
-/// run.handle_trained(Trained::new("sha256:1", Metrics::default())?, t(2))?;
+/// run.handle_artifact(Artifact::new("sha256:1", Metrics::default())?, t(2))?;
 /// assert!(matches!(run.poll(t(3))?, Action::AwaitApproval { .. }));
 /// run.record_vote(Review::approve("bob", "sha256:1", t(4)))?;
-/// assert_eq!(run.poll(t(5))?.to_string(), "finished: approved");
+/// assert_eq!(run.poll(t(5))?.to_string(), "finished: approved after 1 attempt(s)");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Run {
-    pub(crate) pipeline: Pipeline,
-    pub(crate) policy: PipelinePolicy,
-    pub(crate) submitter: String,
-    pub(crate) phase: Phase,
-    pub(crate) model: Restored,
+    pipeline: Pipeline,
+    policy: PipelinePolicy,
+    fingerprint: Fingerprint,
+    submitter: String,
+    state: State,
 }
 
 impl Run {
-    /// A run of `model` through `pipeline`, submitted by `submitter`.
-    pub fn new(
+    /// Starts a run of `model` through `pipeline`, submitted by `submitter`, at `at`: records
+    /// `run started` with the pipeline's fingerprint.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::Submitter`] if the submitter's id is refused; the pipeline and the model come
+    /// back inside the [`Refused`].
+    pub fn start(
         pipeline: Pipeline,
         model: Model<Untrained>,
         submitter: impl Into<String>,
-    ) -> Result<Run, TextError> {
+        at: Timestamp,
+    ) -> Result<Run, Refused<(Pipeline, Model<Untrained>), RunError>> {
         let submitter = submitter.into();
-        text::check("submitter", &submitter)?;
-        let policy = pipeline.policy();
+        if let Err(e) = text::check("submitter", &submitter) {
+            return Err(Refused::new((pipeline, model), RunError::Submitter(e)));
+        }
+        let mut model = model;
+        let fingerprint = pipeline.fingerprint();
+        let started = EventKind::RunStarted {
+            pipeline: fingerprint,
+            submitter: submitter.clone(),
+        };
+        if let Err(e) = model.append(at, started) {
+            return Err(Refused::new((pipeline, model), e.into()));
+        }
         Ok(Run {
+            policy: pipeline.policy(),
             pipeline,
-            policy,
+            fingerprint,
             submitter,
-            phase: Phase::Train,
-            model: Restored::Untrained(model),
+            state: State::Artifact(Training::New(model)),
         })
     }
 
@@ -290,280 +259,405 @@ impl Run {
         &self.pipeline
     }
 
-    /// The model, in whichever stage it is.
-    pub fn model(&self) -> &Restored {
-        &self.model
+    /// Who submits the run's artifacts; the run's host actions are recorded as theirs.
+    pub fn submitter(&self) -> &str {
+        &self.submitter
+    }
+
+    /// The status of the run's model.
+    pub fn status(&self) -> Status {
+        self.state.model().map_or(Status::Untrained, |m| m.status())
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        self.state.model().map_or("", |m| m.name())
+    }
+
+    /// The model's version.
+    pub fn version(&self) -> &str {
+        self.state.model().map_or("", |m| m.version())
+    }
+
+    /// The model's audit trail: everything the run did.
+    pub fn history(&self) -> &[Event] {
+        self.state.model().map_or(&[], |m| m.history())
+    }
+
+    /// The head of the trail; seal it to store the run.
+    pub fn head(&self) -> Head {
+        self.state
+            .model()
+            .map_or(Head::from_bytes([0; 32]), |m| m.head())
+    }
+
+    /// The submitted model, while the run waits for votes.
+    pub fn submitted(&self) -> Option<&Model<Submitted>> {
+        match &self.state {
+            State::Review(m) => Some(m),
+            _ => None,
+        }
     }
 
     /// The approved model, while the run waits for its deployment.
     pub fn approved(&self) -> Option<&Model<Approved>> {
-        match (&self.phase, &self.model) {
-            (Phase::Deploy, Restored::Approved(m)) => Some(m),
+        match &self.state {
+            State::Deploy(m) => Some(m),
             _ => None,
+        }
+    }
+
+    /// How the run ended, with its model; `None` while it runs.
+    pub fn finished(&self) -> Option<&Finished> {
+        match &self.state {
+            State::Finished(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The model, in whichever stage the run left it.
+    pub fn into_model(self) -> crate::AnyModel {
+        match self.state.into_model() {
+            Some(model) => model,
+            // Unreachable (see `State::Moving`); an empty model rather than a panic.
+            None => crate::AnyModel::Untrained(Model {
+                trail: crate::model::Trail::of(String::new(), String::new()),
+                stage: Untrained {},
+            }),
         }
     }
 
     /// What the host must do next, deciding at `now` if the model is under review.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::TimeWentBackwards`] if the model is under review and `now` is earlier than
+    /// its last event.
     pub fn poll(&mut self, now: Timestamp) -> Result<Action, RunError> {
-        let pending = match self.phase {
-            Phase::Review => self.decide(now)?,
+        let pending = match self.state {
+            State::Review(_) => self.decide(now)?,
             _ => None,
         };
-        Ok(match &self.phase {
-            Phase::Train => {
-                let (attempt, feedback) = match &self.model {
-                    Restored::Retraining(m) => (
+        Ok(match &self.state {
+            State::Artifact(training) if self.pipeline.trains() => {
+                let (attempt, feedback) = match training {
+                    Training::Again(m) => (
                         m.stage().attempts().saturating_add(1),
                         m.stage().feedback().to_vec(),
                     ),
-                    _ => (1, Vec::new()),
+                    Training::New(_) => (1, Vec::new()),
                 };
                 Action::Train { attempt, feedback }
             }
-            Phase::Evaluate { test, digest, .. } => Action::Evaluate {
-                step: self
-                    .pipeline
-                    .tests()
-                    .nth(*test)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                artifact: digest.clone(),
+            State::Artifact(_) => Action::ProvideArtifact,
+            State::Evaluate {
+                candidate, next, ..
+            } => Action::Evaluate {
+                step: self.test_name(*next).to_owned(),
+                artifact: candidate.digest.clone(),
             },
-            Phase::Review => self.awaiting(pending)?,
-            Phase::Deploy => match self.approved() {
-                Some(m) => Action::Deploy {
-                    artifact: m.stage().submission().outcome().digest().clone(),
-                },
-                None => return Err(self.inconsistent(self.model.status())),
+            State::Review(m) => {
+                let (step, approval) = match self.pipeline.approval() {
+                    Some((step, a)) => (step.to_owned(), Some(a)),
+                    None => (String::new(), None),
+                };
+                Action::AwaitApproval {
+                    step,
+                    approvers: approval.map(|a| a.approvers.clone()).unwrap_or_default(),
+                    required: approval.map_or(0, |a| a.required),
+                    artifact: m.stage().submission().digest().clone(),
+                    verdict: pending
+                        .unwrap_or_else(|| Verdict::new(crate::VerdictKind::Pending, Vec::new())),
+                }
+            }
+            State::Deploy(m) => Action::Deploy {
+                artifact: m.stage().submission().digest().clone(),
             },
-            Phase::Finished(finished) => Action::Finished(finished.clone()),
+            State::Moving => return Err(self.not_expected("a poll")),
+            State::Finished(f) => {
+                let (outcome, attempts) = match f {
+                    Finished::Deployed(m) => {
+                        (RunOutcome::Deployed, m.stage().submission().attempt())
+                    }
+                    Finished::Approved(m) => {
+                        (RunOutcome::Approved, m.stage().submission().attempt())
+                    }
+                    Finished::Failed(m) => (RunOutcome::Failed, m.stage().submission().attempt()),
+                };
+                Action::Finished { outcome, attempts }
+            }
         })
     }
 
-    fn inconsistent(&self, status: Status) -> RunError {
-        RunError::Inconsistent {
-            waiting_for: self.phase.waiting_for(),
-            status,
-        }
+    fn test_name(&self, n: usize) -> &str {
+        self.pipeline.tests().nth(n).map_or("", |s| s.name.as_str())
     }
 
-    /// The action while the policy's verdict on the submitted model is `pending`.
-    fn awaiting(&self, pending: Option<Verdict>) -> Result<Action, RunError> {
-        let (step, approval) = match self.pipeline.approval() {
-            Some((step, a)) => (step.to_owned(), Some(a)),
-            None => (String::new(), None),
+    /// The artifact to review, trained or handed in.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::NotExpected`] unless the run waits for an artifact;
+    /// [`RunError::TimeWentBackwards`]. The artifact comes back inside the [`Refused`].
+    pub fn handle_artifact(
+        &mut self,
+        artifact: Artifact,
+        now: Timestamp,
+    ) -> Result<(), Refused<Artifact, RunError>> {
+        let State::Artifact(training) = &self.state else {
+            return Err(Refused::new(artifact, self.not_expected("an artifact")));
         };
-        let (Restored::Submitted(m), Some(verdict)) = (&self.model, pending) else {
-            return Err(self.inconsistent(self.model.status()));
-        };
-        Ok(Action::AwaitApproval {
-            step,
-            approvers: approval.map(|a| a.approvers.clone()).unwrap_or_default(),
-            required: approval.map_or(0, |a| a.required),
-            artifact: m.stage().submission().outcome().digest().clone(),
-            verdict,
-        })
-    }
-
-    /// Training finished: the artifact and its training-time metrics.
-    pub fn handle_trained(&mut self, trained: Trained, now: Timestamp) -> Result<(), RunError> {
-        if self.phase != Phase::Train {
-            return Err(self.not_expected("a trained model"));
+        if let Err(e) = training.trail().check_time(now) {
+            return Err(Refused::new(artifact, e.into()));
         }
-        let Trained {
+        let Artifact {
             digest,
             metrics,
             notes,
-        } = trained;
-        self.evaluate_or_submit(0, digest, metrics, notes, now)
+        } = artifact;
+        let event = EventKind::Artifact {
+            digest: digest.clone(),
+            metrics: metrics.clone(),
+            notes: notes.clone(),
+            by: self.submitter.clone(),
+        };
+        let candidate = Candidate {
+            digest,
+            metrics,
+            notes,
+        };
+        self.transition(|run, state| match state {
+            State::Artifact(mut training) => {
+                training.trail_mut().push(now, event);
+                (run.evaluate_or_submit(training, candidate, 0, now), ())
+            }
+            other => (other, ()),
+        });
+        Ok(())
     }
 
     /// The evaluation of the test step `step` finished with `metrics` (they join, and replace,
     /// the metrics known so far).
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::NotExpected`] unless the run waits for an evaluation;
+    /// [`RunError::WrongStep`] for another step than the next one;
+    /// [`RunError::TimeWentBackwards`]. The metrics come back inside the [`Refused`].
     pub fn handle_evaluated(
         &mut self,
         step: &str,
         metrics: Metrics,
         now: Timestamp,
-    ) -> Result<(), RunError> {
-        let Phase::Evaluate {
-            test,
-            digest,
-            metrics: known,
-            notes,
-        } = &self.phase
-        else {
-            return Err(self.not_expected("an evaluation"));
+    ) -> Result<(), Refused<Metrics, RunError>> {
+        let State::Evaluate { model, next, .. } = &self.state else {
+            return Err(Refused::new(metrics, self.not_expected("an evaluation")));
         };
-        let expected = self
-            .pipeline
-            .tests()
-            .nth(*test)
-            .map(|s| s.name.as_str())
-            .unwrap_or_default();
+        let expected = self.test_name(*next);
         if expected != step {
-            return Err(RunError::WrongStep {
+            let error = RunError::WrongStep {
                 expected: expected.to_owned(),
                 found: step.to_owned(),
-            });
+            };
+            return Err(Refused::new(metrics, error));
         }
-        let merged = known.clone().merged(&metrics);
-        let (test, digest, notes) = (test + 1, digest.clone(), notes.clone());
-        self.evaluate_or_submit(test, digest, merged, notes, now)
+        if let Err(e) = model.trail().check_time(now) {
+            return Err(Refused::new(metrics, e.into()));
+        }
+        let event = EventKind::Evaluated {
+            step: step.to_owned(),
+            metrics: metrics.clone(),
+            by: self.submitter.clone(),
+        };
+        self.transition(|run, state| match state {
+            State::Evaluate {
+                mut model,
+                mut candidate,
+                next,
+            } => {
+                model.trail_mut().push(now, event);
+                candidate.metrics = candidate.metrics.merged(&metrics);
+                (run.evaluate_or_submit(model, candidate, next + 1, now), ())
+            }
+            other => (other, ()),
+        });
+        Ok(())
     }
 
+    /// The state after the artifact or an evaluation: the next test step, or the submission.
     fn evaluate_or_submit(
-        &mut self,
-        test: usize,
-        digest: Digest,
-        metrics: Metrics,
-        notes: String,
+        &self,
+        model: Training,
+        candidate: Candidate,
+        next: usize,
         now: Timestamp,
-    ) -> Result<(), RunError> {
-        if self.pipeline.tests().nth(test).is_some() {
-            self.phase = Phase::Evaluate {
-                test,
-                digest,
-                metrics,
-                notes,
+    ) -> State {
+        if self.pipeline.tests().nth(next).is_some() {
+            return State::Evaluate {
+                model,
+                candidate,
+                next,
             };
-            return Ok(());
         }
-        let outcome = TrainingOutcome::from_parts(digest, metrics, notes);
+        let outcome =
+            TrainingOutcome::from_parts(candidate.digest, candidate.metrics, candidate.notes);
         let submitter = self.submitter.clone();
-        let (model, result) = match self.take() {
-            Restored::Untrained(m) => submit(m, outcome, submitter, now, Restored::Untrained),
-            Restored::Retraining(m) => submit(m, outcome, submitter, now, Restored::Retraining),
-            other => {
-                let e = self.inconsistent(other.status());
-                (other, Err(e))
-            }
-        };
-        self.model = model;
-        if result.is_ok() {
-            self.phase = Phase::Review;
-        }
-        result
+        State::Review(match model {
+            Training::New(m) => m.submit_checked(outcome, submitter, now),
+            Training::Again(m) => m.submit_checked(outcome, submitter, now),
+        })
     }
 
     /// A reviewer's vote, while the model is under review (also while the run is paused).
-    pub fn record_vote(&mut self, review: Review) -> Result<(), RunError> {
-        match (&self.phase, &mut self.model) {
-            (Phase::Review, Restored::Submitted(m)) => m.record(review).map_err(RunError::Vote),
-            _ => Err(self.not_expected("a vote")),
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::NotExpected`] unless the model is under review; [`RunError::Vote`] if
+    /// [`Model::record`] refuses it. The review comes back inside the [`Refused`].
+    pub fn record_vote(&mut self, review: Review) -> Result<(), Refused<Review, RunError>> {
+        match &mut self.state {
+            State::Review(m) => m.record(review).map_err(|e| e.map_err(RunError::Vote)),
+            _ => Err(Refused::new(review, self.not_expected("a vote"))),
         }
     }
 
-    /// The host deployed the approved model, with this receipt.
-    pub fn handle_deployed(&mut self, receipt: Receipt, now: Timestamp) -> Result<(), RunError> {
-        if self.phase != Phase::Deploy {
-            return Err(self.not_expected("a deployment"));
+    /// The host deployed the approved model, with this receipt: the run is finished.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::NotExpected`] unless the run waits for the deployment;
+    /// [`RunError::TimeWentBackwards`]. The receipt comes back inside the [`Refused`].
+    pub fn handle_deployed(
+        &mut self,
+        receipt: Receipt,
+        now: Timestamp,
+    ) -> Result<(), Refused<Receipt, RunError>> {
+        let State::Deploy(m) = &self.state else {
+            return Err(Refused::new(receipt, self.not_expected("a deployment")));
+        };
+        if let Err(e) = m.trail.check_time(now) {
+            return Err(Refused::new(receipt, e.into()));
         }
-        let (model, result) = match self.take() {
-            Restored::Approved(m) => match m.mark_deployed(receipt.clone(), now) {
-                Ok(m) => (Restored::Deployed(m), Ok(())),
-                Err(e) => {
-                    let (m, e) = e.into_parts();
-                    (Restored::Approved(m), Err(RunError::TimeWentBackwards(e)))
-                }
-            },
-            other => {
-                let e = self.inconsistent(other.status());
-                (other, Err(e))
-            }
-        };
-        self.model = model;
-        if result.is_ok() {
-            self.phase = Phase::Finished(Finished::Deployed { receipt });
-        }
-        result
-    }
-
-    /// Decides the submitted model at `now` and moves on: deploy, retrain, fail, or wait (then
-    /// the pending verdict is returned).
-    fn decide(&mut self, now: Timestamp) -> Result<Option<Verdict>, RunError> {
-        let model = match self.take() {
-            Restored::Submitted(model) => model,
-            other => {
-                self.model = other;
-                return Ok(None);
-            }
-        };
-        let decided = match model.decide(&self.policy, &DecisionContext::at(now)) {
-            Ok(decided) => decided,
-            Err(e) => {
-                let (m, e) = e.into_parts();
-                self.model = Restored::Submitted(m);
-                return Err(e.into());
-            }
-        };
-        let on_reject = self
-            .pipeline
-            .approval()
-            .map_or(OnReject::FailPipeline, |(_, a)| a.on_reject);
-        match decided {
-            Decided::Pending(m, verdict) => {
-                self.model = Restored::Submitted(m);
-                return Ok(Some(verdict));
-            }
-            Decided::Approved(m) => {
-                self.phase = if self.pipeline.deploys() {
-                    Phase::Deploy
-                } else {
-                    Phase::Finished(Finished::Approved)
-                };
-                self.model = Restored::Approved(m);
-            }
-            Decided::Rejected(m) => {
+        self.transition(|run, state| match state {
+            State::Deploy(m) => {
                 let attempts = m.stage().submission().attempt();
-                let retry = matches!(on_reject, OnReject::Retrain { max_attempts } if attempts < max_attempts);
-                if !retry {
-                    let findings = m.stage().findings().to_vec();
-                    self.phase = Phase::Finished(Finished::Failed { attempts, findings });
-                    self.model = Restored::Rejected(m);
-                    return Ok(None);
+                let mut m = m.deployed(receipt, run.submitter.clone(), now);
+                m.trail.push(
+                    now,
+                    EventKind::RunFinished {
+                        outcome: RunOutcome::Deployed,
+                        attempts,
+                    },
+                );
+                (State::Finished(Finished::Deployed(m)), ())
+            }
+            other => (other, ()),
+        });
+        Ok(())
+    }
+
+    /// The host's deployment failed with `error`: recorded, and the run still waits for the
+    /// deployment (try again).
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::NotExpected`] unless the run waits for the deployment;
+    /// [`RunError::TimeWentBackwards`].
+    pub fn handle_deploy_failed(
+        &mut self,
+        error: impl Into<String>,
+        now: Timestamp,
+    ) -> Result<(), RunError> {
+        let not_expected = self.not_expected("a failed deployment");
+        let State::Deploy(m) = &mut self.state else {
+            return Err(not_expected);
+        };
+        m.trail.check_time(now)?;
+        m.trail.push(
+            now,
+            EventKind::DeployFailed {
+                error: error.into(),
+                by: self.submitter.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Decides the submitted model at `now` and moves on: deploy, retrain, finish, or wait
+    /// (then the pending verdict is returned).
+    fn decide(&mut self, now: Timestamp) -> Result<Option<Verdict>, RunError> {
+        if let State::Review(m) = &self.state {
+            m.trail.check_time(now)?;
+        }
+        Ok(self.transition(|run, state| {
+            let State::Review(model) = state else {
+                return (state, None);
+            };
+            let ctx = DecisionContext::at(now);
+            let decided = match model.decide(&run.policy, &ctx) {
+                Ok(decided) => decided,
+                Err(refused) => return (State::Review(refused.into_input()), None),
+            };
+            match decided {
+                Decided::Pending(m, verdict) => (State::Review(m), Some(verdict)),
+                Decided::Approved(mut m) if !run.pipeline.deploys() => {
+                    let attempts = m.stage().submission().attempt();
+                    let done = RunOutcome::Approved;
+                    m.trail.push(now, EventKind::RunFinished { outcome: done, attempts });
+                    (State::Finished(Finished::Approved(m)), None)
                 }
-                match m.retrain(now) {
-                    Ok(m) => {
-                        self.phase = Phase::Train;
-                        self.model = Restored::Retraining(m);
-                    }
-                    Err(e) => {
-                        let (m, e) = e.into_parts();
-                        self.model = Restored::Rejected(m);
-                        return Err(e.into());
+                Decided::Approved(m) => (State::Deploy(m), None),
+                Decided::Rejected(mut m) => {
+                    let attempts = m.stage().submission().attempt();
+                    let on_reject = run
+                        .pipeline
+                        .approval()
+                        .map_or(OnReject::FailPipeline, |(_, a)| a.on_reject);
+                    let retry = matches!(on_reject, OnReject::Retrain { max_attempts } if attempts < max_attempts);
+                    if retry {
+                        let m = m.retrain_checked(run.submitter.clone(), now);
+                        (State::Artifact(Training::Again(m)), None)
+                    } else {
+                        let done = RunOutcome::Failed;
+                        m.trail.push(now, EventKind::RunFinished { outcome: done, attempts });
+                        (State::Finished(Finished::Failed(m)), None)
                     }
                 }
             }
-        }
-        Ok(None)
+        }))
     }
 
-    fn take(&mut self) -> Restored {
-        std::mem::replace(&mut self.model, Restored::Untrained(Model::placeholder()))
+    /// Moves the state through `f`, which gets it by value and gives the next one.
+    fn transition<T>(&mut self, f: impl FnOnce(&Run, State) -> (State, T)) -> T
+    where
+        T: Sized,
+    {
+        let state = std::mem::replace(&mut self.state, State::Moving);
+        let (next, out) = f(self, state);
+        self.state = next;
+        out
     }
 
     fn not_expected(&self, input: &'static str) -> RunError {
         RunError::NotExpected {
             input,
-            waiting_for: self.phase.waiting_for(),
+            waiting_for: self.state.waiting_for(),
         }
+    }
+
+    pub(crate) fn parts(&self) -> (&Fingerprint, &State, &PipelinePolicy) {
+        (&self.fingerprint, &self.state, &self.policy)
+    }
+
+    pub(crate) fn into_pipeline(self) -> Pipeline {
+        self.pipeline
     }
 }
 
-/// Submits `model` (untrained or retraining); on refusal, puts it back with `back`.
-fn submit<S: Trainable>(
-    model: Model<S>,
-    outcome: TrainingOutcome,
-    submitter: String,
-    now: Timestamp,
-    back: fn(Model<S>) -> Restored,
-) -> (Restored, Result<(), RunError>) {
-    match model.submit(outcome, submitter, now) {
-        Ok(m) => (Restored::Submitted(m), Ok(())),
-        Err(e) => {
-            let (m, e) = e.into_parts();
-            (back(m), Err(RunError::Submit(e)))
-        }
+impl From<&Run> for crate::StoredModel {
+    /// The run's unsealed stored form: its model's trail (which starts with the pipeline's
+    /// fingerprint). Seal it with [`StoredModel::sealed_by`](crate::StoredModel::sealed_by).
+    fn from(run: &Run) -> Self {
+        crate::StoredModel::of_trail(run.name(), run.version(), run.history())
     }
 }

@@ -1,12 +1,14 @@
 //! The declarative pipeline spec and its validation into a runnable [`Pipeline`].
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::raw::Raw;
 use super::spec_error::{SpecError, SpecErrors, SpecProblem};
 use super::{Approval, OnReject, Pipeline, Step, StepKind};
 use crate::policy::{Comparison, MetricGate};
-use crate::text;
+use crate::value::text;
 
 /// A pipeline as its users write it, in YAML, JSON or any self-describing serde format.
 ///
@@ -23,6 +25,7 @@ use crate::text;
 ///     inputs:
 ///       approvers: ['alice', 'team_lead']   # user ids or roles; must be a list
 ///       required: 1                         # default 1
+///       veto: true                          # an approver's reject rejects; default true
 ///       auto_approve: { metric: accuracy, above: 0.90 }
 ///       gates: [{ metric: latency_p99_ms, at_most: 50 }]
 ///       max_attempts: 3                     # with on_reject: retrain; default 3
@@ -31,8 +34,12 @@ use crate::text;
 ///     type: deploy
 /// ```
 ///
-/// Deserializing keeps the document as written; [`validate`](Self::validate) checks it and
-/// reports every problem at once, each with its step and path.
+/// The training step is optional: without one, the run starts by asking the host for the artifact
+/// to review (a model trained elsewhere), and `on_reject: retrain` is an error.
+///
+/// Deserializing keeps the document as written (a key given twice in a map is refused, in any
+/// format); [`validate`](Self::validate) checks it and reports every problem at once, each with
+/// its step and path.
 ///
 /// ```
 /// use modelgate::PipelineSpec;
@@ -56,6 +63,7 @@ const TEST_KEYS: &[&str] = &["gates"];
 const APPROVAL_KEYS: &[&str] = &[
     "approvers",
     "required",
+    "veto",
     "auto_approve",
     "gates",
     "max_attempts",
@@ -70,7 +78,11 @@ impl PipelineSpec {
         Self(raw)
     }
 
-    /// Checks the spec and builds the runnable pipeline, or returns every problem found.
+    /// Checks the spec and builds the runnable pipeline. Linear in the size of the document.
+    ///
+    /// # Errors
+    ///
+    /// [`SpecErrors`]: every problem found, each with its step and path.
     pub fn validate(&self) -> Result<Pipeline, SpecErrors> {
         let mut v = Validator { errors: Vec::new() };
         if let Some(steps) = v.document(&self.0) {
@@ -78,7 +90,7 @@ impl PipelineSpec {
             v.order(&steps);
             if v.errors.is_empty() {
                 return Ok(Pipeline {
-                    steps: steps.into_iter().flatten().collect(),
+                    steps: steps.into_iter().filter_map(|s| s.step).collect(),
                 });
             }
         }
@@ -90,6 +102,23 @@ pub(super) struct Validator {
     errors: Vec<SpecError>,
 }
 
+/// The type a step declares, known even when its contents have problems.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Declared {
+    Training,
+    Test,
+    Approval,
+    Deploy,
+}
+
+/// One step as read: its name and declared type where readable, and the step itself if it has
+/// no problems of its own.
+pub(super) struct StepRead {
+    pub(super) name: Option<String>,
+    pub(super) declared: Option<Declared>,
+    pub(super) step: Option<Step>,
+}
+
 /// Where a value is: the step's name (if known) and the path.
 #[derive(Clone)]
 pub(super) struct At<'a> {
@@ -98,7 +127,7 @@ pub(super) struct At<'a> {
 }
 
 impl<'a> At<'a> {
-    fn key(&self, key: &str) -> At<'a> {
+    pub(super) fn key(&self, key: &str) -> At<'a> {
         At {
             step: self.step,
             path: format!("{}.{key}", self.path),
@@ -169,9 +198,8 @@ impl Validator {
         }
     }
 
-    /// The steps, each `None` where it has problems (reported); `None` if there is no list of
-    /// steps at all.
-    fn document(&mut self, raw: &Raw) -> Option<Vec<Option<Step>>> {
+    /// The steps as read (problems reported); `None` if there is no list of steps at all.
+    fn document(&mut self, raw: &Raw) -> Option<Vec<StepRead>> {
         let root = At {
             step: None,
             path: String::from("spec"),
@@ -200,8 +228,14 @@ impl Validator {
         }
     }
 
-    fn step(&mut self, at: &At<'_>, raw: &Raw) -> Option<Step> {
-        let entries = self.map(at, raw, STEP_KEYS)?;
+    fn step(&mut self, at: &At<'_>, raw: &Raw) -> StepRead {
+        let Some(entries) = self.map(at, raw, STEP_KEYS) else {
+            return StepRead {
+                name: None,
+                declared: None,
+                step: None,
+            };
+        };
         let name = self.text(at, entries, "name");
         let at = At {
             step: name,
@@ -217,6 +251,16 @@ impl Validator {
         };
         let inputs_at = at.key("inputs");
         let on_reject = get(entries, "on_reject");
+        let declared = match get(entries, "type") {
+            Some(Raw::Str(t)) => match t.as_str() {
+                "training" => Some(Declared::Training),
+                "test" => Some(Declared::Test),
+                "approval" => Some(Declared::Approval),
+                "deploy" => Some(Declared::Deploy),
+                _ => None,
+            },
+            _ => None,
+        };
         let kind = match get(entries, "type") {
             Some(Raw::Str(t)) => match t.as_str() {
                 "training" | "deploy" => {
@@ -256,10 +300,18 @@ impl Validator {
                 None
             }
         };
-        Some(Step {
-            name: name?.to_owned(),
-            kind: kind?,
-        })
+        let step = match (name, kind) {
+            (Some(name), Some(kind)) => Some(Step {
+                name: name.to_owned(),
+                kind,
+            }),
+            _ => None,
+        };
+        StepRead {
+            name: name.map(str::to_owned),
+            declared,
+            step,
+        }
     }
 
     /// The required text under `key` of `entries`, checked like any name; `None` if reported.
@@ -317,7 +369,15 @@ impl Validator {
         };
         let required = match get(inputs, "required") {
             None => Some(1),
-            Some(raw) => self.positive(&inputs_at.key("required"), raw),
+            Some(raw) => self.positive(&inputs_at.key("required"), raw, u32::MAX.into()),
+        };
+        let veto = match get(inputs, "veto") {
+            None => Some(true),
+            Some(Raw::Bool(b)) => Some(*b),
+            Some(other) => {
+                self.wrong(&inputs_at.key("veto"), "`true` or `false`", other);
+                None
+            }
         };
         if let (Some(required), Some(list)) = (required, &approvers) {
             let explicit = get(inputs, "required").is_some();
@@ -353,12 +413,10 @@ impl Validator {
                 None => Some(OnReject::Retrain {
                     max_attempts: DEFAULT_MAX_ATTEMPTS,
                 }),
-                Some(raw) => {
-                    self.positive(&inputs_at.key("max_attempts"), raw)
-                        .map(|n| OnReject::Retrain {
-                            max_attempts: u32::try_from(n).unwrap_or(u32::MAX),
-                        })
-                }
+                Some(raw) => self
+                    .positive(&inputs_at.key("max_attempts"), raw, u32::MAX.into())
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(|max_attempts| OnReject::Retrain { max_attempts }),
             },
             Ok(found) => {
                 self.push(
@@ -374,10 +432,11 @@ impl Validator {
                 None
             }
         };
-        let required = usize::try_from(required?).unwrap_or(usize::MAX);
+        let required = usize::try_from(required?).ok()?;
         Some(Approval {
             approvers: approvers?,
             required,
+            veto: veto?,
             auto_approve: auto_approve?,
             gates,
             on_reject: on_reject?,
@@ -408,10 +467,11 @@ impl Validator {
         };
         let before = self.errors.len();
         let mut names: Vec<String> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for (i, item) in items.iter().enumerate() {
             match item {
                 Raw::Str(name) => match text::check("approver", name) {
-                    Ok(()) if names.contains(name) => {
+                    Ok(()) if !seen.insert(name.as_str()) => {
                         self.push(
                             &at.index(i),
                             SpecProblem::DuplicateApprover { name: name.clone() },
@@ -426,9 +486,14 @@ impl Validator {
         (self.errors.len() == before).then_some(names)
     }
 
-    fn positive(&mut self, at: &At<'_>, raw: &Raw) -> Option<i128> {
+    /// A whole number from 1 to `max`.
+    fn positive(&mut self, at: &At<'_>, raw: &Raw, max: i128) -> Option<i128> {
         match raw {
-            Raw::Int(n) if *n >= 1 => Some(*n),
+            Raw::Int(n) if (1..=max).contains(n) => Some(*n),
+            Raw::Int(n) if *n >= 1 => {
+                self.push(at, SpecProblem::TooLarge { found: *n, max });
+                None
+            }
             Raw::Int(n) => {
                 self.push(at, SpecProblem::NotPositive { found: *n });
                 None

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::text::TextError;
+use crate::value::TextError;
 
 /// One problem in a pipeline spec.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -81,6 +81,19 @@ pub enum SpecProblem {
         /// The value found.
         found: i128,
     },
+    /// A whole number too large for what it counts.
+    #[error("must be at most {max}, found {found}")]
+    TooLarge {
+        /// The value found.
+        found: i128,
+        /// The largest value allowed.
+        max: i128,
+    },
+    /// `on_reject: retrain` in a pipeline without a training step.
+    #[error(
+        "`on_reject: retrain` needs a training step to go back to; add one, or use `fail_pipeline`"
+    )]
+    RetrainWithoutTraining,
     /// A threshold that is NaN or infinite.
     #[error("threshold {value} is not a finite number")]
     NonFinite {

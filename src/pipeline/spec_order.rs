@@ -1,125 +1,121 @@
 //! The checks that need every step: unique names, and the order of the steps.
+//!
+//! They go by the type each step *declares*, so that a step with problems of its own (an
+//! approval step with `approvers: 'bob'`) still counts as what it is, and no false problem is
+//! reported for the steps around it.
 
-use super::spec::{At, Validator};
+use std::collections::HashMap;
+
+use super::spec::{At, Declared, StepRead, Validator};
 use super::spec_error::SpecProblem;
-use super::{Step, StepKind};
+use super::{OnReject, StepKind};
 
 impl Validator {
-    pub(super) fn unique_names(&mut self, steps: &[Option<Step>]) {
-        let mut seen: Vec<(&str, usize)> = Vec::new();
+    pub(super) fn unique_names(&mut self, steps: &[StepRead]) {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, step) in steps.iter().enumerate() {
-            let Some(step) = step else { continue };
-            match seen.iter().find(|(name, _)| *name == step.name) {
-                Some((_, first)) => {
+            let Some(name) = step.name.as_deref() else {
+                continue;
+            };
+            match seen.get(name) {
+                Some(first) => {
                     let at = At {
-                        step: Some(&step.name),
+                        step: Some(name),
                         path: format!("steps[{i}].name"),
                     };
-                    self.push(
-                        &at,
-                        SpecProblem::DuplicateName {
-                            name: step.name.clone(),
-                            first: first + 1,
-                        },
-                    );
+                    let problem = SpecProblem::DuplicateName {
+                        name: name.to_owned(),
+                        first: first + 1,
+                    };
+                    self.push(&at, problem);
                 }
-                None => seen.push((&step.name, i)),
+                None => {
+                    seen.insert(name, i);
+                }
             }
         }
     }
 
-    /// One training step first; tests after it; one approval after them; at most one deploy
-    /// after. Steps that had problems of their own (`None`) are left out, keeping the others'
-    /// positions; a step type is reported missing only when every step could be read.
-    pub(super) fn order(&mut self, steps: &[Option<Step>]) {
-        let parsed = || {
+    /// At most one training step, first; tests after it; one approval after them; at most one
+    /// deploy after. A step type is reported missing only when every step's type could be read.
+    /// Without a training step, `on_reject: retrain` has nothing to go back to.
+    pub(super) fn order(&mut self, steps: &[StepRead]) {
+        let declared = || {
             steps
                 .iter()
                 .enumerate()
-                .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+                .filter_map(|(i, s)| s.declared.map(|d| (i, s, d)))
         };
-        let position =
-            |kind: fn(&StepKind) -> bool| parsed().find(|(_, s)| kind(&s.kind)).map(|(i, _)| i);
-        let training = position(|k| matches!(k, StepKind::Training));
-        let approval = position(|k| matches!(k, StepKind::Approval(_)));
+        let position = |kind: Declared| declared().find(|(_, _, d)| *d == kind).map(|(i, ..)| i);
+        let training = position(Declared::Training);
+        let approval = position(Declared::Approval);
         let root = At {
             step: None,
             path: String::from("steps"),
         };
-        let complete = steps.iter().all(Option::is_some);
-        if complete && training.is_none() {
-            self.push(&root, SpecProblem::MissingStep { kind: "training" });
-        }
-        if complete && approval.is_none() {
+        if steps.iter().all(|s| s.declared.is_some()) && approval.is_none() {
             self.push(&root, SpecProblem::MissingStep { kind: "approval" });
         }
         let mut deploy = None;
-        for (i, step) in parsed() {
+        for (i, step, kind) in declared() {
             let at = At {
-                step: Some(&step.name),
+                step: step.name.as_deref(),
                 path: format!("steps[{i}]"),
             };
-            match step.kind {
-                StepKind::Training if training != Some(i) => {
-                    self.push(
-                        &at,
-                        SpecProblem::TooMany {
-                            kind: "training",
-                            first: training.unwrap_or(0) + 1,
-                        },
-                    );
+            let problem = match kind {
+                Declared::Training if training != Some(i) => Some(SpecProblem::TooMany {
+                    kind: "training",
+                    first: training.unwrap_or(0) + 1,
+                }),
+                Declared::Training if i != 0 => Some(SpecProblem::Order {
+                    kind: "training",
+                    rule: "first",
+                }),
+                Declared::Test if training.is_some_and(|t| i < t) => Some(SpecProblem::Order {
+                    kind: "test",
+                    rule: "after the training step",
+                }),
+                Declared::Test if approval.is_some_and(|a| i > a) => Some(SpecProblem::Order {
+                    kind: "test",
+                    rule: "before the approval step",
+                }),
+                Declared::Approval if approval != Some(i) => Some(SpecProblem::TooMany {
+                    kind: "approval",
+                    first: approval.unwrap_or(0) + 1,
+                }),
+                Declared::Approval if training.is_none() => retrain_without_training(step),
+                Declared::Deploy if approval.is_none_or(|a| i < a) => {
+                    Some(SpecProblem::DeployBeforeApproval)
                 }
-                StepKind::Training if i != 0 => {
-                    self.push(
-                        &at,
-                        SpecProblem::Order {
-                            kind: "training",
-                            rule: "first",
-                        },
-                    );
-                }
-                StepKind::Test { .. } if training.is_some_and(|t| i < t) => {
-                    self.push(
-                        &at,
-                        SpecProblem::Order {
-                            kind: "test",
-                            rule: "after the training step",
-                        },
-                    );
-                }
-                StepKind::Test { .. } if approval.is_some_and(|a| i > a) => {
-                    self.push(
-                        &at,
-                        SpecProblem::Order {
-                            kind: "test",
-                            rule: "before the approval step",
-                        },
-                    );
-                }
-                StepKind::Approval(_) if approval != Some(i) => {
-                    self.push(
-                        &at,
-                        SpecProblem::TooMany {
-                            kind: "approval",
-                            first: approval.unwrap_or(0) + 1,
-                        },
-                    );
-                }
-                StepKind::Deploy if approval.is_none_or(|a| i < a) => {
-                    self.push(&at, SpecProblem::DeployBeforeApproval);
-                }
-                StepKind::Deploy => match deploy {
-                    Some(first) => self.push(
-                        &at,
-                        SpecProblem::TooMany {
-                            kind: "deploy",
-                            first,
-                        },
-                    ),
-                    None => deploy = Some(i + 1),
+                Declared::Deploy => match deploy {
+                    Some(first) => Some(SpecProblem::TooMany {
+                        kind: "deploy",
+                        first,
+                    }),
+                    None => {
+                        deploy = Some(i + 1);
+                        None
+                    }
                 },
-                _ => {}
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                let at = match problem {
+                    SpecProblem::RetrainWithoutTraining => at.key("on_reject"),
+                    _ => at,
+                };
+                self.push(&at, problem);
             }
         }
+    }
+}
+
+/// An approval step that retrains, in a pipeline without a training step.
+fn retrain_without_training(step: &StepRead) -> Option<SpecProblem> {
+    match step.step.as_ref().map(|s| &s.kind) {
+        Some(StepKind::Approval(a)) if matches!(a.on_reject, OnReject::Retrain { .. }) => {
+            Some(SpecProblem::RetrainWithoutTraining)
+        }
+        _ => None,
     }
 }

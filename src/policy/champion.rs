@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Finding, Lint, Policy, ReviewContext, Value, Verdict, VerdictKind};
+use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
 /// Which way a metric improves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -14,14 +14,41 @@ pub enum Direction {
     LowerIsBetter,
 }
 
-/// How much worse than the champion a candidate may be.
+/// How much worse than the champion a candidate may be. Read from a config, it must be a
+/// finite number, zero or more.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "ToleranceForm")]
 pub enum Tolerance {
     /// At most this much worse, in the metric's unit.
     Absolute(f64),
     /// At most this fraction of the champion's value worse (0.01 is 1 %).
     Relative(f64),
+}
+
+/// The stored form of [`Tolerance`], checked when read.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ToleranceForm {
+    Absolute(f64),
+    Relative(f64),
+}
+
+impl TryFrom<ToleranceForm> for Tolerance {
+    type Error = String;
+
+    fn try_from(form: ToleranceForm) -> Result<Self, String> {
+        let (tolerance, t) = match form {
+            ToleranceForm::Absolute(t) => (Tolerance::Absolute(t), t),
+            ToleranceForm::Relative(t) => (Tolerance::Relative(t), t),
+        };
+        if t.is_finite() && t >= 0.0 {
+            Ok(tolerance)
+        } else {
+            Err(format!(
+                "tolerance {t} must be a finite number, zero or more"
+            ))
+        }
+    }
 }
 
 /// The candidate's metric is no worse than the champion's, within a tolerance.
@@ -126,9 +153,11 @@ impl Policy for NoRegression {
                 format!("{metric} {v} {verb} the champion's {c} (limit {bound})")
             }
         };
-        let required = champion.map_or(Value::Missing, |c| Value::Number(self.bound(c)));
+        let required = champion.map_or(FindingValue::Missing, |c| {
+            FindingValue::Number(self.bound(c))
+        });
         let finding = Finding::new(kind, "no_regression", metric.as_str(), message)
-            .with_observed(value.map_or(Value::Missing, Value::Number))
+            .with_observed(value.map_or(FindingValue::Missing, FindingValue::Number))
             .with_required(required);
         Verdict::new(kind, vec![finding])
     }

@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use crate::outcome::{Digest, Metrics, TrainingOutcome};
-use crate::review::{CountedVotes, Review};
-use crate::time::Timestamp;
+use crate::value::{CountedVotes, Digest, Metrics, Review, Timestamp, TrainingOutcome};
 
 /// Everything a [`Policy`](crate::Policy) may look at: the training outcome, the counted votes,
 /// the submitter, the attempt, the champion's metrics and the host's `now`.

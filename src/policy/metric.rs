@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{Finding, Lint, Policy, ReviewContext, Value, Verdict, VerdictKind};
+use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
 /// How a metric is compared with its threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -83,8 +83,25 @@ pub struct MetricGate {
     op: Comparison,
     #[serde(deserialize_with = "finite")]
     threshold: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "finite_range"
+    )]
     range: Option<(f64, f64)>,
+}
+
+fn finite_range<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(f64, f64)>, D::Error> {
+    let range = Option::<(f64, f64)>::deserialize(d)?;
+    match range {
+        Some((min, max)) if !(min.is_finite() && max.is_finite()) => Err(serde::de::Error::custom(
+            format!("range [{min}, {max}] is not two finite numbers"),
+        )),
+        Some((min, max)) if min > max => Err(serde::de::Error::custom(format!(
+            "range [{min}, {max}] is empty: its minimum is above its maximum"
+        ))),
+        other => Ok(other),
+    }
 }
 
 fn finite<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -186,8 +203,8 @@ impl Policy for MetricGate {
             Some(v) => format!("{metric} {v} {} {t}", op.failure()),
         };
         let finding = Finding::new(kind, op.rule(), metric.as_str(), message)
-            .with_observed(value.map_or(Value::Missing, Value::Number))
-            .with_required(Value::Number(t));
+            .with_observed(value.map_or(FindingValue::Missing, FindingValue::Number))
+            .with_required(FindingValue::Number(t));
         Verdict::new(kind, vec![finding])
     }
 

@@ -12,14 +12,14 @@ mod verdict;
 use std::rc::Rc;
 use std::sync::Arc;
 
-pub use approvers::{Eligibility, Fresh, Quorum, RequiredRole, Veto};
+pub use approvers::{Fresh, Quorum, RequiredRole, Veto};
 pub use champion::{Direction, NoRegression, Tolerance};
 pub use combinators::{All, Any, FnPolicy, Not, Or, all, any, from_fn, not};
 pub use conditional::{AutoApprove, Automatic, Conditional, When, WhenThen, when};
 pub use context::ReviewContext;
 pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};
-pub use verdict::{Finding, Value, Verdict, VerdictKind};
+pub use verdict::{Finding, FindingValue, Verdict, VerdictKind};
 
 /// Decides whether a submitted model may go on: pure, deterministic, no I/O.
 ///

@@ -43,7 +43,7 @@ impl fmt::Display for VerdictKind {
 /// An observed or required value in a [`Finding`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Value {
+pub enum FindingValue {
     /// A number, such as a metric value or threshold.
     Number(f64),
     /// A count, such as a number of approvals.
@@ -54,7 +54,7 @@ pub enum Value {
     Text(String),
 }
 
-impl fmt::Display for Value {
+impl fmt::Display for FindingValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Number(n) => write!(f, "{n}"),
@@ -69,10 +69,10 @@ impl fmt::Display for Value {
 /// was required, and a one-line message for people.
 ///
 /// ```
-/// use modelgate::{Finding, Value, VerdictKind};
+/// use modelgate::{Finding, FindingValue, VerdictKind};
 /// let f = Finding::new(VerdictKind::Reject, "metric_at_least", "accuracy", "accuracy 0.82 is below the minimum 0.9")
-///     .with_observed(Value::Number(0.82))
-///     .with_required(Value::Number(0.9));
+///     .with_observed(FindingValue::Number(0.82))
+///     .with_required(FindingValue::Number(0.9));
 /// assert_eq!(f.to_string(), "accuracy 0.82 is below the minimum 0.9");
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,8 +81,8 @@ pub struct Finding {
     kind: VerdictKind,
     rule: String,
     subject: String,
-    observed: Value,
-    required: Value,
+    observed: FindingValue,
+    required: FindingValue,
     message: String,
 }
 
@@ -98,22 +98,22 @@ impl Finding {
             kind,
             rule: rule.into(),
             subject: subject.into(),
-            observed: Value::Missing,
-            required: Value::Missing,
+            observed: FindingValue::Missing,
+            required: FindingValue::Missing,
             message: message.into(),
         }
     }
 
     /// The same finding with the observed value.
     #[must_use]
-    pub fn with_observed(mut self, observed: Value) -> Self {
+    pub fn with_observed(mut self, observed: FindingValue) -> Self {
         self.observed = observed;
         self
     }
 
     /// The same finding with the required value.
     #[must_use]
-    pub fn with_required(mut self, required: Value) -> Self {
+    pub fn with_required(mut self, required: FindingValue) -> Self {
         self.required = required;
         self
     }
@@ -134,12 +134,12 @@ impl Finding {
     }
 
     /// What was observed.
-    pub fn observed(&self) -> &Value {
+    pub fn observed(&self) -> &FindingValue {
         &self.observed
     }
 
     /// What was required.
-    pub fn required(&self) -> &Value {
+    pub fn required(&self) -> &FindingValue {
         &self.required
     }
 
@@ -264,6 +264,27 @@ impl Verdict {
             findings: self.findings,
             automatic: None,
         }
+    }
+
+    /// The automatic rule as stored, whatever the kind (for the canonical encoding).
+    pub(crate) fn automatic_raw(&self) -> Option<&String> {
+        self.automatic.as_ref()
+    }
+
+    /// The same verdict with every number in its findings finite: a non-finite one (which only a
+    /// custom policy can produce) becomes text (`inf`, `-inf`, `NaN`), so that the record reads
+    /// back from any format.
+    pub(crate) fn recordable(mut self) -> Verdict {
+        for finding in &mut self.findings {
+            for value in [&mut finding.observed, &mut finding.required] {
+                if let FindingValue::Number(x) = value
+                    && !x.is_finite()
+                {
+                    *value = FindingValue::Text(x.to_string());
+                }
+            }
+        }
+        self
     }
 
     /// The same verdict with more findings after its own.

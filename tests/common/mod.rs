@@ -60,12 +60,12 @@ pub fn rejected() -> Model<Rejected> {
 }
 
 pub fn retraining() -> Model<Retraining> {
-    rejected().retrain(t(40)).unwrap()
+    rejected().retrain("alice", t(40)).unwrap()
 }
 
 pub fn deployed() -> Model<Deployed> {
     approved()
-        .deploy(&mut FakeDeployer::working(), t(40))
+        .deploy(&mut FakeDeployer::working(), "deployer", t(40))
         .unwrap()
 }
 
@@ -113,17 +113,61 @@ impl Deployer for FakeDeployer {
     }
 }
 
-/// The model as stored JSON, edited by `edit`, read back.
-pub fn tamper(
-    model: impl Into<modelgate::AnyModel>,
+/// The host's sealing key in tests.
+pub fn key() -> modelgate::HmacSealer {
+    modelgate::HmacSealer::new("test-key", *b"0123456789abcdef0123456789abcdef")
+}
+
+/// Another key, which the tests' verifier does not trust.
+pub fn attacker_key() -> modelgate::HmacSealer {
+    modelgate::HmacSealer::new("attacker", *b"fedcba9876543210fedcba9876543210")
+}
+
+/// The model, stored and sealed with [`key`].
+pub fn sealed<S: modelgate::Stage>(model: &Model<S>) -> modelgate::StoredModel {
+    modelgate::StoredModel::from(model)
+        .sealed_by(&key())
+        .unwrap()
+}
+
+/// The stored JSON of `stored`, edited by `edit`, read back as it is (chain and seal untouched).
+pub fn edited(
+    stored: &modelgate::StoredModel,
     edit: impl FnOnce(&mut serde_json::Value),
-) -> modelgate::AnyModel {
-    let mut json = serde_json::to_value(model.into()).unwrap();
+) -> modelgate::StoredModel {
+    let mut json = serde_json::to_value(stored).unwrap();
     edit(&mut json);
     serde_json::from_value(json).unwrap()
 }
 
-/// The restore error of `stored` under [`policy`].
-pub fn restore_error(stored: modelgate::AnyModel) -> modelgate::RestoreError {
-    stored.restore(&policy()).unwrap_err().into_error()
+/// The stored JSON of `stored`, edited by `edit`, with every copy made to agree again: each
+/// event's `prev` is recomputed so the chain holds (what an attacker with write access to the
+/// storage but not the key can do). The seal is left as it was.
+pub fn forged(
+    stored: &modelgate::StoredModel,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> modelgate::StoredModel {
+    let mut json = serde_json::to_value(stored).unwrap();
+    edit(&mut json);
+    rechain(json)
+}
+
+/// Recomputes every `prev` of a stored model's JSON so that its chain holds.
+pub fn rechain(mut json: serde_json::Value) -> modelgate::StoredModel {
+    let n = json["events"].as_array().map_or(0, Vec::len);
+    for i in 0..n {
+        let stored: modelgate::StoredModel = serde_json::from_value(json.clone()).unwrap();
+        let prev = if i == 0 {
+            modelgate::Head::of_header(stored.name(), stored.version())
+        } else {
+            stored.events()[i - 1].hash()
+        };
+        json["events"][i]["prev"] = serde_json::Value::String(prev.to_string());
+    }
+    serde_json::from_value(json).unwrap()
+}
+
+/// The restore error of `stored` under [`key`] and [`policy`].
+pub fn restore_error(stored: modelgate::StoredModel) -> modelgate::RestoreError {
+    stored.restore(&key(), &policy()).unwrap_err().into_error()
 }

@@ -33,7 +33,7 @@ pub fn policy() -> impl Policy {
 pub fn baseline(
     metrics: &Metrics,
     champion: &Metrics,
-    votes: &[Review],
+    votes: &CountedVotes,
     submitter: &str,
 ) -> VerdictKind {
     let (Some(accuracy), Some(latency)) = (metrics.get("accuracy"), metrics.get("latency_p99_ms"))

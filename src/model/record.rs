@@ -1,20 +1,19 @@
 //! Recording a reviewer's vote on a submitted model.
 
-use crate::audit::EventKind;
-use crate::model::{self, Model};
-use crate::review::Review;
-use crate::stage::Submitted;
-use crate::text::{self, TextError};
-use crate::time::{self, TimeWentBackwards, Timestamp};
+use super::Model;
+use super::stage::Submitted;
+use crate::event::EventKind;
+use crate::value::text::{self, TextError};
+use crate::value::{Refused, Review, TimeWentBackwards};
 
 /// A vote was refused; the model is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
-    /// The reviewer's id is empty, holds a control character or is too long.
+    /// The reviewer's id is refused.
     #[error("invalid reviewer: {0}")]
     Reviewer(TextError),
-    /// One of the reviewer's roles is empty, holds a control character or is too long.
+    /// One of the reviewer's roles is refused.
     #[error("invalid role of reviewer `{reviewer}`: {error}")]
     Role {
         /// The reviewer.
@@ -41,11 +40,18 @@ pub enum RecordError {
 
 impl Model<Submitted> {
     /// Records `review` in the audit trail; it becomes its reviewer's counted vote, replacing
-    /// their earlier one.
+    /// their earlier one. Recording a vote never approves anything: call
+    /// [`decide`](Self::decide).
     ///
-    /// Refused, leaving the model unchanged: an invalid reviewer id or role, a vote for another
-    /// artifact digest than the submitted one, a time earlier than the last event. Recording a
-    /// vote never approves anything: call [`decide`](Self::decide).
+    /// Unlike the transitions, `record` borrows the model: a vote does not change its stage, so
+    /// the model stays where it is and a refused vote leaves it untouched. What comes back on
+    /// refusal is what the call took: the review.
+    ///
+    /// # Errors
+    ///
+    /// [`RecordError`] for an invalid reviewer id or role, a vote for another artifact digest
+    /// than the submitted one, or a time earlier than the last event; the review comes back
+    /// inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -58,13 +64,16 @@ impl Model<Submitted> {
     ///     err.to_string(),
     ///     "vote by `carol` is for artifact `sha256:0`, but the submitted artifact is `sha256:1`",
     /// );
+    /// let review = err.into_input(); // carol's vote, to correct and record again
+    /// assert_eq!(review.reviewer(), "carol");
     /// assert_eq!(model.stage().votes().len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn record(&mut self, review: Review) -> Result<(), RecordError> {
-        check(self.last_at(), &self.stage, &review)?;
-        model::push(
-            &mut self.history,
+    pub fn record(&mut self, review: Review) -> Result<(), Refused<Review, RecordError>> {
+        if let Err(e) = self.check(&review) {
+            return Err(Refused::new(review, e));
+        }
+        self.trail.push(
             review.at(),
             EventKind::Voted {
                 review: review.clone(),
@@ -73,29 +82,24 @@ impl Model<Submitted> {
         self.stage.votes.count(review);
         Ok(())
     }
-}
 
-/// The checks of a vote, shared with replay.
-pub(crate) fn check(
-    last: Option<Timestamp>,
-    stage: &Submitted,
-    review: &Review,
-) -> Result<(), RecordError> {
-    text::check("reviewer", review.reviewer()).map_err(RecordError::Reviewer)?;
-    for role in review.roles() {
-        text::check("role", role).map_err(|error| RecordError::Role {
-            reviewer: review.reviewer().to_owned(),
-            error,
-        })?;
+    fn check(&self, review: &Review) -> Result<(), RecordError> {
+        text::check("reviewer", review.reviewer()).map_err(RecordError::Reviewer)?;
+        for role in review.roles() {
+            text::check("role", role).map_err(|error| RecordError::Role {
+                reviewer: review.reviewer().to_owned(),
+                error,
+            })?;
+        }
+        let expected = self.stage.submission.digest().as_str();
+        if review.digest() != expected {
+            return Err(RecordError::WrongDigest {
+                reviewer: review.reviewer().to_owned(),
+                expected: expected.to_owned(),
+                found: review.digest().to_owned(),
+            });
+        }
+        self.trail.check_time(review.at())?;
+        Ok(())
     }
-    let expected = stage.submission().outcome().digest().as_str();
-    if review.digest() != expected {
-        return Err(RecordError::WrongDigest {
-            reviewer: review.reviewer().to_owned(),
-            expected: expected.to_owned(),
-            found: review.digest().to_owned(),
-        });
-    }
-    time::check_not_before(last, review.at())?;
-    Ok(())
 }

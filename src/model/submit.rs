@@ -1,13 +1,10 @@
 //! Submitting a trained model for review, first time or after retraining.
 
-use crate::audit::EventKind;
-use crate::error::TransitionError;
-use crate::model::Model;
-use crate::outcome::TrainingOutcome;
-use crate::review::CountedVotes;
-use crate::stage::{Retraining, Stage, Submission, Submitted, Untrained};
-use crate::text::{self, TextError};
-use crate::time::{self, TimeWentBackwards, Timestamp};
+use super::Model;
+use super::stage::{Retraining, Stage, Submission, Submitted, Untrained};
+use crate::event::EventKind;
+use crate::value::text::{self, TextError};
+use crate::value::{CountedVotes, Refused, TimeWentBackwards, Timestamp, TrainingOutcome};
 
 /// Stages a model can be submitted from: [`Untrained`] and [`Retraining`]. Sealed.
 pub trait Trainable: Stage {
@@ -32,7 +29,7 @@ impl Trainable for Retraining {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SubmitError {
-    /// The submitter's id is empty, holds a control character or is too long.
+    /// The submitter's id is refused.
     #[error("invalid submitter: {0}")]
     Submitter(TextError),
     /// The time is earlier than the model's last event.
@@ -44,8 +41,12 @@ impl<S: Trainable> Model<S> {
     /// Submits the training `outcome` for review, by `submitter`, at `at`.
     ///
     /// The outcome's metrics are already checked (finite, named); the submitter's id is checked
-    /// here, and `at` must not be earlier than the last event. On failure the model comes back
-    /// unchanged inside the error.
+    /// here.
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError`] for an invalid submitter id or a time earlier than the last event; the
+    /// model comes back unchanged inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -59,39 +60,35 @@ impl<S: Trainable> Model<S> {
         outcome: TrainingOutcome,
         submitter: impl Into<String>,
         at: Timestamp,
-    ) -> Result<Model<Submitted>, TransitionError<Model<S>, SubmitError>> {
+    ) -> Result<Model<Submitted>, Refused<Model<S>, SubmitError>> {
         let submitter = submitter.into();
-        if let Err(e) = check(self.last_at(), &submitter, at) {
-            return Err(TransitionError::new(self, e));
+        if let Err(e) = text::check("submitter", &submitter) {
+            return Err(Refused::new(self, SubmitError::Submitter(e)));
         }
+        if let Err(e) = self.trail.check_time(at) {
+            return Err(Refused::new(self, e.into()));
+        }
+        Ok(self.submit_checked(outcome, submitter, at))
+    }
+
+    /// [`submit`](Self::submit) after its checks (a valid submitter, a time not earlier than
+    /// the last event), which the caller made.
+    pub(crate) fn submit_checked(
+        self,
+        outcome: TrainingOutcome,
+        submitter: String,
+        at: Timestamp,
+    ) -> Model<Submitted> {
         let attempt = self.stage.next_attempt();
         let event = EventKind::Submitted {
             outcome: outcome.clone(),
             submitter: submitter.clone(),
             attempt,
         };
-        let stage = Submitted::new(Submission::new(outcome, submitter, attempt, at));
-        Ok(self.split().0.advance(at, event, stage))
-    }
-}
-
-/// The checks of a submission, shared with replay.
-pub(crate) fn check(
-    last: Option<Timestamp>,
-    submitter: &str,
-    at: Timestamp,
-) -> Result<(), SubmitError> {
-    text::check("submitter", submitter).map_err(SubmitError::Submitter)?;
-    time::check_not_before(last, at)?;
-    Ok(())
-}
-
-impl Submitted {
-    /// A fresh submission, without votes.
-    pub(crate) fn new(submission: Submission) -> Self {
-        Self {
-            submission,
+        let stage = Submitted {
+            submission: Submission::new(outcome, submitter, attempt, at),
             votes: CountedVotes::new(),
-        }
+        };
+        self.trail.advance(at, event, stage)
     }
 }

@@ -1,18 +1,15 @@
 //! The decision record: the proof inside an approved (or rejected) model.
 
-use serde::{Deserialize, Serialize};
-
-use crate::outcome::{Digest, Metrics};
+use super::stage::Submission;
 use crate::policy::{ReviewContext, Verdict};
-use crate::review::{CountedVotes, Review};
-use crate::stage::Submission;
-use crate::time::Timestamp;
+use crate::value::{CountedVotes, Digest, Metrics, Timestamp};
 
 /// The record of a policy's decision: which policy, when, on which artifact digest, on which
 /// evidence (the counted votes and the champion's metrics), and its verdict with findings.
 ///
-/// Only [`Model::decide`](crate::Model::decide) makes one (or a restore that replays a stored
-/// trail); there is no public constructor and it cannot be deserialized on its own:
+/// Only [`Model::decide`](crate::Model::decide) makes one — also when a stored trail is
+/// restored, since restoring replays the trail through `decide` with the caller's policy.
+/// There is no public constructor and it cannot be deserialized:
 ///
 /// ```compile_fail,E0423
 /// # fn forge() {
@@ -30,28 +27,20 @@ use crate::time::Timestamp;
 /// # use modelgate::*;
 /// # let t = Timestamp::from_unix_secs;
 /// # let model = Model::new("m", "1")?
-/// #     .submit(TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)])?)?, "alice", t(1))
-/// #     .map_err(|e| e.into_error())?;
-/// let Decided::Approved(model) = model.decide(&MetricGate::at_least("accuracy", 0.9), &DecisionContext::at(t(2)))
-///     .map_err(|e| e.into_error())? else { unreachable!() };
+/// #     .submit(TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)])?)?, "alice", t(1))?;
+/// let model = model.decide(&MetricGate::at_least("accuracy", 0.9), &DecisionContext::at(t(2)))?
+///     .approved()?;
 /// let decision = model.stage().decision();
 /// assert_eq!(decision.policy(), "accuracy at least 0.9");
 /// assert_eq!(decision.digest().as_str(), "sha256:1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Decision(DecisionData);
-
-/// The fields of a [`Decision`], in the stored form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionData {
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
     policy: String,
     decided_at: Timestamp,
     digest: Digest,
     votes: CountedVotes,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     champion: Option<Metrics>,
     verdict: Verdict,
 }
@@ -65,61 +54,56 @@ impl Decision {
         champion: Option<Metrics>,
         verdict: Verdict,
     ) -> Self {
-        let digest = submission.outcome().digest().clone();
-        Self(DecisionData {
+        Self {
             policy,
             decided_at: at,
-            digest,
+            digest: submission.digest().clone(),
             votes,
             champion,
             verdict,
-        })
-    }
-
-    pub(crate) fn data(&self) -> &DecisionData {
-        &self.0
+        }
     }
 
     /// The name of the policy that decided.
     pub fn policy(&self) -> &str {
-        &self.0.policy
+        &self.policy
     }
 
     /// When it decided, as the host gave it.
     pub fn decided_at(&self) -> Timestamp {
-        self.0.decided_at
+        self.decided_at
     }
 
     /// The artifact digest that was decided on.
     pub fn digest(&self) -> &Digest {
-        &self.0.digest
+        &self.digest
     }
 
     /// The votes the policy saw: the latest of each reviewer, the submitter's included
     /// (policies exclude it).
-    pub fn votes(&self) -> &[Review] {
-        &self.0.votes
+    pub fn votes(&self) -> &CountedVotes {
+        &self.votes
     }
 
     /// The champion's metrics the policy saw, if any.
     pub fn champion(&self) -> Option<&Metrics> {
-        self.0.champion.as_ref()
+        self.champion.as_ref()
     }
 
     /// The verdict with its findings.
     pub fn verdict(&self) -> &Verdict {
-        &self.0.verdict
+        &self.verdict
     }
 
     /// The rule that approved automatically, if the approval was automatic.
     pub fn automatic_rule(&self) -> Option<&str> {
-        self.0.verdict.automatic_rule()
+        self.verdict.automatic_rule()
     }
 
     /// The context the policy saw.
     pub(crate) fn context<'a>(&'a self, submission: &'a Submission) -> ReviewContext<'a> {
         submission
-            .context(&self.0.votes, self.0.decided_at)
-            .with_champion(self.0.champion.as_ref())
+            .context(&self.votes, self.decided_at)
+            .with_champion(self.champion.as_ref())
     }
 }

@@ -2,58 +2,16 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
-use crate::decision::Decision;
-use crate::deploy::Receipt;
-use crate::outcome::TrainingOutcome;
-use crate::persist::StageData;
+use super::decision::Decision;
+use super::status::Status;
 use crate::policy::{Finding, ReviewContext};
-use crate::review::{CountedVotes, Review, Vote};
-use crate::time::Timestamp;
-
-/// The stage of a model, at runtime: for display, storage and matching.
-///
-/// ```
-/// use modelgate::Status;
-/// assert_eq!(Status::Submitted.to_string(), "submitted");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Created, not yet submitted.
-    Untrained,
-    /// Submitted for review; votes are being collected.
-    Submitted,
-    /// Approved by a policy; may be deployed.
-    Approved,
-    /// Rejected by a policy; may be retrained.
-    Rejected,
-    /// Being retrained after a rejection; will be resubmitted.
-    Retraining,
-    /// Deployed by the host.
-    Deployed,
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Untrained => "untrained",
-            Self::Submitted => "submitted",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Retraining => "retraining",
-            Self::Deployed => "deployed",
-        })
-    }
-}
+use crate::value::{
+    CountedVotes, Digest, Metrics, Receipt, Review, Timestamp, TrainingOutcome, Vote,
+};
 
 pub(crate) mod sealed {
-    /// Keeps [`Stage`](super::Stage) closed to this crate's six stages.
-    pub trait Sealed {
-        /// The stage's data in the stored form.
-        fn to_data(&self) -> crate::persist::StageData;
-    }
+    /// Keeps [`Stage`](super::Stage) closed to this crate's stages.
+    pub trait Sealed {}
 }
 
 /// A stage of the typestate [`Model<S>`](crate::Model): sealed, implemented by the six stages only.
@@ -78,8 +36,7 @@ pub trait Stage: sealed::Sealed + fmt::Debug + PartialEq {
 }
 
 /// What a submission was: the training outcome, who submitted it, which attempt, and when.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
     outcome: TrainingOutcome,
     submitter: String,
@@ -105,6 +62,16 @@ impl Submission {
     /// The training outcome: digest, metrics, notes.
     pub fn outcome(&self) -> &TrainingOutcome {
         &self.outcome
+    }
+
+    /// The submitted artifact's digest (a shortcut for `outcome().digest()`).
+    pub fn digest(&self) -> &Digest {
+        self.outcome.digest()
+    }
+
+    /// The submitted metrics (a shortcut for `outcome().metrics()`).
+    pub fn metrics(&self) -> &Metrics {
+        self.outcome.metrics()
     }
 
     /// Who submitted it; their own votes never count towards approval.
@@ -241,6 +208,7 @@ pub struct Deployed {
     pub(crate) approved: Approved,
     pub(crate) receipt: Receipt,
     pub(crate) deployed_at: Timestamp,
+    pub(crate) deployed_by: String,
 }
 
 impl Deployed {
@@ -258,6 +226,21 @@ impl Deployed {
     pub fn deployed_at(&self) -> Timestamp {
         self.deployed_at
     }
+
+    /// Who deployed it.
+    pub fn deployed_by(&self) -> &str {
+        &self.deployed_by
+    }
+
+    /// The approved submission (a shortcut for `approved().submission()`).
+    pub fn submission(&self) -> &Submission {
+        &self.approved.submission
+    }
+
+    /// The decision that allowed the deployment (a shortcut for `approved().decision()`).
+    pub fn decision(&self) -> &Decision {
+        &self.approved.decision
+    }
 }
 
 macro_rules! stages {
@@ -265,62 +248,11 @@ macro_rules! stages {
         impl Stage for $stage {
             const STATUS: Status = Status::$stage;
         }
+
+        impl sealed::Sealed for $stage {}
     )*};
 }
 
 stages!(
     Untrained, Submitted, Approved, Rejected, Retraining, Deployed
 );
-
-impl sealed::Sealed for Untrained {
-    fn to_data(&self) -> StageData {
-        StageData::Untrained {}
-    }
-}
-
-impl sealed::Sealed for Submitted {
-    fn to_data(&self) -> StageData {
-        StageData::Submitted {
-            submission: self.submission.clone(),
-            votes: self.votes.clone(),
-        }
-    }
-}
-
-impl sealed::Sealed for Approved {
-    fn to_data(&self) -> StageData {
-        StageData::Approved {
-            submission: self.submission.clone(),
-            decision: self.decision.data().clone(),
-        }
-    }
-}
-
-impl sealed::Sealed for Rejected {
-    fn to_data(&self) -> StageData {
-        StageData::Rejected {
-            submission: self.submission.clone(),
-            decision: self.decision.data().clone(),
-        }
-    }
-}
-
-impl sealed::Sealed for Retraining {
-    fn to_data(&self) -> StageData {
-        StageData::Retraining {
-            feedback: self.feedback.clone(),
-            attempts: self.attempts,
-        }
-    }
-}
-
-impl sealed::Sealed for Deployed {
-    fn to_data(&self) -> StageData {
-        StageData::Deployed {
-            submission: self.approved.submission.clone(),
-            decision: self.approved.decision.data().clone(),
-            receipt: self.receipt.clone(),
-            deployed_at: self.deployed_at,
-        }
-    }
-}

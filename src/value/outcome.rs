@@ -2,9 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
 
-use crate::text::{self, TextError};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::text::{self, TextError};
 
 /// An outcome or metric the host built is refused.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -41,9 +44,46 @@ pub enum OutcomeError {
 /// assert_eq!(err.to_string(), "metric `accuracy` is NaN; metric values must be finite numbers");
 /// # Ok::<(), OutcomeError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "BTreeMap<String, f64>", into = "BTreeMap<String, f64>")]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(into = "BTreeMap<String, f64>")]
 pub struct Metrics(BTreeMap<String, f64>);
+
+/// Reads a map of finite values, refusing a metric named twice (two copies of one value, of
+/// which another reader might take the other).
+impl<'de> Deserialize<'de> for Metrics {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MetricsVisitor;
+
+        impl<'de> Visitor<'de> for MetricsVisitor {
+            type Value = Metrics;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of metric names to finite numbers")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Metrics, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((name, value)) = map.next_entry::<String, f64>()? {
+                    text::check("metric", &name).map_err(de::Error::custom)?;
+                    if !value.is_finite() {
+                        let e = OutcomeError::NonFinite {
+                            metric: name,
+                            value,
+                        };
+                        return Err(de::Error::custom(e));
+                    }
+                    if out.contains_key(&name) {
+                        return Err(de::Error::custom(format!("duplicate metric `{name}`")));
+                    }
+                    out.insert(name, value);
+                }
+                Ok(Metrics(out))
+            }
+        }
+
+        d.deserialize_map(MetricsVisitor)
+    }
+}
 
 impl Metrics {
     /// Builds metrics from `(name, value)` pairs; a later pair replaces an earlier one of the
@@ -102,14 +142,6 @@ impl Metrics {
     }
 }
 
-impl TryFrom<BTreeMap<String, f64>> for Metrics {
-    type Error = OutcomeError;
-
-    fn try_from(map: BTreeMap<String, f64>) -> Result<Self, OutcomeError> {
-        Self::new(map)
-    }
-}
-
 impl From<Metrics> for BTreeMap<String, f64> {
     fn from(m: Metrics) -> Self {
         m.0
@@ -151,8 +183,8 @@ impl From<Digest> for String {
     }
 }
 
-impl std::fmt::Display for Digest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""An independent implementation of modelgate's canonical encoding (format 2), written from the
+grammar in the README ("The stored form") and nothing else. It prints the published test vectors:
+the head after each step of a small trail. CI compares them with the Rust implementation's
+(tests/persistence.rs pins the same values), so the documentation, this script and the crate
+cannot drift apart.
+
+Usage: python3 scripts/canonical_vectors.py [--check]
+"""
+import hashlib
+import struct
+import sys
+
+
+def u8(x): return struct.pack(">B", x)
+def u32(x): return struct.pack(">I", x)
+def u64(x): return struct.pack(">Q", x)
+def f64(x): return struct.pack(">d", x)  # the u64 of the IEEE-754 bits, big-endian
+def text(s):
+    b = s.encode("utf-8")
+    return u64(len(b)) + b
+def option(x, enc): return u8(0) if x is None else u8(1) + enc(x)
+def lst(xs, enc): return u64(len(xs)) + b"".join(enc(x) for x in xs)
+def metrics(m):
+    items = sorted(m.items(), key=lambda kv: kv[0].encode("utf-8"))
+    return u64(len(items)) + b"".join(text(k) + f64(v) for k, v in items)
+
+
+def header(name, version):
+    return text("modelgate.header") + u32(2) + text(name) + text(version)
+
+
+def event(prev, seq, at_ms, tag, fields):
+    return text("modelgate.event") + prev + u64(seq) + u64(at_ms) + u8(tag) + fields
+
+
+def value(v):
+    kind, x = v
+    if kind == "missing": return u8(0)
+    if kind == "number": return u8(1) + f64(x)
+    if kind == "count": return u8(2) + u64(x)
+    return u8(3) + text(x)
+
+
+KIND = {"reject": 0, "pending": 1, "approve": 2}
+
+
+def finding(f):
+    return (u8(KIND[f["kind"]]) + text(f["rule"]) + text(f["subject"]) + value(f["observed"])
+            + value(f["required"]) + text(f["message"]))
+
+
+def verdict(v):
+    return u8(KIND[v["kind"]]) + lst(v["findings"], finding) + option(v.get("automatic"), text)
+
+
+def sha(b): return hashlib.sha256(b).digest()
+
+
+def vectors():
+    out = []
+    head = sha(header("churn", "1"))
+    out.append(("header churn/1", head.hex()))
+    # 1 submitted: digest, metrics, notes, submitter, attempt
+    e1 = event(head, 1, 10_000, 1,
+               text("sha256:1") + metrics({"accuracy": 0.93}) + text("") + text("alice") + u32(1))
+    head = sha(e1)
+    out.append(("1 submitted", head.hex()))
+    # 2 voted: reviewer, roles, vote (0 approve), digest, at, comment
+    e2 = event(head, 2, 11_000, 2,
+               text("bob") + lst(["team_lead"], text) + u8(0) + text("sha256:1") + u64(11_000)
+               + text(""))
+    head = sha(e2)
+    out.append(("2 voted", head.hex()))
+    # 3 decided: policy, champion, verdict
+    v = {"kind": "approve", "findings": [{
+        "kind": "approve", "rule": "metric_at_least", "subject": "accuracy",
+        "observed": ("number", 0.93), "required": ("number", 0.9),
+        "message": "accuracy 0.93 is at least 0.9"}]}
+    e3 = event(head, 3, 12_000, 3, text("accuracy at least 0.9") + option(None, metrics) + verdict(v))
+    head = sha(e3)
+    out.append(("3 decided", head.hex()))
+    # 4 deployed: receipt, by
+    e4 = event(head, 4, 13_000, 4, text("prod/churn@1") + text("deployer"))
+    head = sha(e4)
+    out.append(("4 deployed", head.hex()))
+    return out
+
+
+if __name__ == "__main__":
+    for name, h in vectors():
+        print(f"{name:16} {h}")
+    if "--check" in sys.argv:
+        source = open(__file__.replace("scripts/canonical_vectors.py", "tests/persistence.rs")).read()
+        missing = [name for name, h in vectors() if h not in source]
+        if missing:
+            print(f"not pinned in tests/persistence.rs: {missing}", file=sys.stderr)
+            sys.exit(1)
+        print("all test vectors agree with tests/persistence.rs")

@@ -1,0 +1,263 @@
+//! The canonical byte encoding of headers and events, which the hash chain hashes.
+//!
+//! Independent of any serde format, so that a trail stored as JSON, YAML or CBOR verifies the
+//! same. The grammar, also in the crate docs ("The stored form"):
+//!
+//! ```text
+//! u8, u32, u64   big-endian, fixed width
+//! f64            the u64 of its IEEE-754 bits (metric values are finite)
+//! text           u64 byte length, then the UTF-8 bytes
+//! option<T>      u8 0 (none) | u8 1, then T
+//! list<T>        u64 count, then each T
+//! metrics        u64 count, then (text name, f64 value) in byte order of the names
+//! hash           its 32 bytes
+//!
+//! header  = text "modelgate.header", u32 format_version (2), text name, text version
+//! event   = text "modelgate.event", hash prev, u64 seq, u64 at (ms), u8 tag, fields
+//!   1 submitted      text digest, metrics, text notes, text submitter, u32 attempt
+//!   2 voted          text reviewer, list<text> roles, u8 vote (0 approve, 1 reject),
+//!                    text digest, u64 at, text comment
+//!   3 decided        text policy, option<metrics> champion, verdict
+//!   4 deployed       text receipt, text by
+//!   5 deploy_failed  text error, text by
+//!   6 retraining     text by
+//!   7 run_started    hash pipeline, text submitter
+//!   8 artifact       text digest, metrics, text notes, text by
+//!   9 evaluated      text step, metrics, text by
+//!  10 run_finished   u8 outcome (0 failed, 1 approved, 2 deployed), u32 attempts
+//! verdict = u8 kind (0 reject, 1 pending, 2 approve), list<finding>, option<text> automatic
+//! finding = u8 kind, text rule, text subject, value observed, value required, text message
+//! value   = u8 0 (missing) | u8 1, f64 (number) | u8 2, u64 (count) | u8 3, text (text)
+//! ```
+
+use super::{Event, EventKind, RunOutcome};
+use crate::policy::{Finding, FindingValue, Verdict, VerdictKind};
+use crate::value::{Metrics, Review, Vote};
+
+/// The version of the stored format: the header's `format_version`, hashed into every chain.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Where canonical bytes go: a hasher, or a buffer (for the test vectors).
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+pub(crate) fn u8(out: &mut dyn Sink, x: u8) {
+    out.put(&[x]);
+}
+
+pub(crate) fn u32(out: &mut dyn Sink, x: u32) {
+    out.put(&x.to_be_bytes());
+}
+
+pub(crate) fn u64(out: &mut dyn Sink, x: u64) {
+    out.put(&x.to_be_bytes());
+}
+
+fn usize(out: &mut dyn Sink, x: usize) {
+    u64(out, u64::try_from(x).unwrap_or(u64::MAX));
+}
+
+pub(crate) fn f64(out: &mut dyn Sink, x: f64) {
+    u64(out, x.to_bits());
+}
+
+pub(crate) fn text(out: &mut dyn Sink, s: &str) {
+    usize(out, s.len());
+    out.put(s.as_bytes());
+}
+
+/// A domain-separation label: a text.
+pub(crate) fn label(out: &mut dyn Sink, s: &str) {
+    text(out, s);
+}
+
+pub(crate) fn list<T>(out: &mut dyn Sink, items: &[T], mut each: impl FnMut(&mut dyn Sink, &T)) {
+    usize(out, items.len());
+    for item in items {
+        each(out, item);
+    }
+}
+
+pub(crate) fn option<T>(out: &mut dyn Sink, x: Option<&T>, each: impl FnOnce(&mut dyn Sink, &T)) {
+    match x {
+        None => u8(out, 0),
+        Some(x) => {
+            u8(out, 1);
+            each(out, x);
+        }
+    }
+}
+
+pub(crate) fn metrics(out: &mut dyn Sink, m: &Metrics) {
+    usize(out, m.len());
+    for (name, value) in m.iter() {
+        text(out, name);
+        f64(out, value);
+    }
+}
+
+/// The header: label, format version, name, version.
+pub(crate) fn encode_header(out: &mut dyn Sink, name: &str, version: &str) {
+    label(out, "modelgate.header");
+    u32(out, FORMAT_VERSION);
+    text(out, name);
+    text(out, version);
+}
+
+/// An event, `prev` included.
+pub(crate) fn encode_event(out: &mut dyn Sink, event: &Event) {
+    label(out, "modelgate.event");
+    out.put(event.prev.as_bytes());
+    u64(out, event.seq);
+    u64(out, event.at.as_unix_millis());
+    match &event.event {
+        EventKind::Submitted {
+            outcome,
+            submitter,
+            attempt,
+        } => {
+            u8(out, 1);
+            text(out, outcome.digest().as_str());
+            metrics(out, outcome.metrics());
+            text(out, outcome.notes());
+            text(out, submitter);
+            u32(out, *attempt);
+        }
+        EventKind::Voted { review } => {
+            u8(out, 2);
+            encode_review(out, review);
+        }
+        EventKind::Decided {
+            policy,
+            champion,
+            verdict,
+        } => {
+            u8(out, 3);
+            text(out, policy);
+            option(out, champion.as_ref(), |out, m| metrics(out, m));
+            encode_verdict(out, verdict);
+        }
+        EventKind::Deployed { receipt, by } => {
+            u8(out, 4);
+            text(out, receipt.as_str());
+            text(out, by);
+        }
+        EventKind::DeployFailed { error, by } => {
+            u8(out, 5);
+            text(out, error);
+            text(out, by);
+        }
+        EventKind::Retraining { by } => {
+            u8(out, 6);
+            text(out, by);
+        }
+        EventKind::RunStarted {
+            pipeline,
+            submitter,
+        } => {
+            u8(out, 7);
+            out.put(pipeline.as_bytes());
+            text(out, submitter);
+        }
+        EventKind::Artifact {
+            digest,
+            metrics: m,
+            notes,
+            by,
+        } => {
+            u8(out, 8);
+            text(out, digest.as_str());
+            metrics(out, m);
+            text(out, notes);
+            text(out, by);
+        }
+        EventKind::Evaluated {
+            step,
+            metrics: m,
+            by,
+        } => {
+            u8(out, 9);
+            text(out, step);
+            metrics(out, m);
+            text(out, by);
+        }
+        EventKind::RunFinished { outcome, attempts } => {
+            u8(out, 10);
+            u8(
+                out,
+                match outcome {
+                    RunOutcome::Failed => 0,
+                    RunOutcome::Approved => 1,
+                    RunOutcome::Deployed => 2,
+                },
+            );
+            u32(out, *attempts);
+        }
+    }
+}
+
+fn encode_review(out: &mut dyn Sink, review: &Review) {
+    text(out, review.reviewer());
+    list(out, review.roles(), |out, r| text(out, r));
+    u8(
+        out,
+        match review.vote() {
+            Vote::Approve => 0,
+            Vote::Reject => 1,
+        },
+    );
+    text(out, review.digest());
+    u64(out, review.at().as_unix_millis());
+    text(out, review.comment());
+}
+
+fn kind(out: &mut dyn Sink, k: VerdictKind) {
+    u8(
+        out,
+        match k {
+            VerdictKind::Reject => 0,
+            VerdictKind::Pending => 1,
+            VerdictKind::Approve => 2,
+        },
+    );
+}
+
+fn encode_verdict(out: &mut dyn Sink, verdict: &Verdict) {
+    kind(out, verdict.kind());
+    list(out, verdict.findings(), |out, f| encode_finding(out, f));
+    option(out, verdict.automatic_raw(), |out, rule| text(out, rule));
+}
+
+fn encode_finding(out: &mut dyn Sink, finding: &Finding) {
+    kind(out, finding.kind());
+    text(out, finding.rule());
+    text(out, finding.subject());
+    encode_value(out, finding.observed());
+    encode_value(out, finding.required());
+    text(out, finding.message());
+}
+
+fn encode_value(out: &mut dyn Sink, value: &FindingValue) {
+    match value {
+        FindingValue::Missing => u8(out, 0),
+        FindingValue::Number(x) => {
+            u8(out, 1);
+            f64(out, *x);
+        }
+        FindingValue::Count(n) => {
+            u8(out, 2);
+            u64(out, *n);
+        }
+        FindingValue::Text(t) => {
+            u8(out, 3);
+            text(out, t);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Deploying an approved model, through a host hook or on the host's own.
+
+use super::stage::{Approved, Deployed};
+use super::{Model, check_actor};
+use crate::event::EventKind;
+use crate::value::text::TextError;
+use crate::value::{Receipt, Refused, TimeWentBackwards, Timestamp};
+
+/// The host's deployment hook: puts an approved artifact into production and returns a receipt.
+///
+/// It only ever sees a [`Model<Approved>`]; the type system keeps every other stage away.
+pub trait Deployer {
+    /// Why a deployment failed.
+    type Error: std::error::Error + 'static;
+
+    /// Deploys `model`'s artifact (its digest is `model.stage().submission().digest()`).
+    ///
+    /// # Errors
+    ///
+    /// The host's own error; the model stays approved and the failure is recorded.
+    fn deploy(&mut self, model: &Model<Approved>) -> Result<Receipt, Self::Error>;
+}
+
+/// A host action (retrain, mark deployed …) was refused; the model is handed back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ActionError {
+    /// The id of who acts is refused.
+    #[error("invalid actor: {0}")]
+    Actor(TextError),
+    /// The time is earlier than the model's last event.
+    #[error(transparent)]
+    TimeWentBackwards(#[from] TimeWentBackwards),
+}
+
+/// A deployment failed; the approved model is handed back inside the [`TransitionError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeployError<E> {
+    /// The host's deployer failed; its error is the source, and the failure is in the trail.
+    #[error("deployer failed")]
+    Deployer(#[source] E),
+    /// The deployer was not called: the actor's id or the time was refused.
+    #[error(transparent)]
+    Refused(#[from] ActionError),
+}
+
+impl Model<Approved> {
+    /// Deploys through the host's `deployer`, by `by`, at `at`, recording the receipt.
+    ///
+    /// If the deployer fails, the failure (its error text, who tried, when) is appended to the
+    /// trail and the approved model comes back inside the error, with the deployer's error as
+    /// its source: try again later, nothing is lost.
+    ///
+    /// # Errors
+    ///
+    /// [`DeployError::Deployer`] if the deployer failed; [`DeployError::Refused`] (the deployer
+    /// was not called, the model is unchanged) for an invalid actor id or a time earlier than
+    /// the last event.
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// # let t = Timestamp::from_unix_secs;
+    /// struct Registry;
+    /// impl Deployer for Registry {
+    ///     type Error = std::io::Error;
+    ///     fn deploy(&mut self, model: &Model<Approved>) -> Result<Receipt, std::io::Error> {
+    ///         Ok(Receipt::new(format!("serving/{}", model.name())))
+    ///     }
+    /// }
+    /// # let outcome = TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.93)])?)?;
+    /// let model = Model::new("churn", "1")?.submit(outcome, "alice", t(10))?;
+    /// let policy = MetricGate::at_least("accuracy", 0.9);
+    /// let model = model.decide(&policy, &DecisionContext::at(t(11)))?.approved()?;
+    /// let deployed = model.deploy(&mut Registry, "deploy-bot", t(12))?;
+    /// assert_eq!(deployed.stage().receipt().as_str(), "serving/churn");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Only an approved model can be deployed; every other stage lacks the method:
+    ///
+    /// ```compile_fail,E0599
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Untrained>, d: &mut impl Deployer) {
+    /// model.deploy(d, "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    ///
+    /// ```compile_fail,E0599
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Submitted>, d: &mut impl Deployer) {
+    /// model.deploy(d, "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    ///
+    /// ```compile_fail,E0599
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Rejected>, d: &mut impl Deployer) {
+    /// model.deploy(d, "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    ///
+    /// The passing twin of those three:
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Approved>, d: &mut impl Deployer) {
+    /// let _ = model.deploy(d, "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    #[allow(clippy::type_complexity)] // the signature is the documentation: model back, host error inside
+    pub fn deploy<D: Deployer + ?Sized>(
+        self,
+        deployer: &mut D,
+        by: impl Into<String>,
+        at: Timestamp,
+    ) -> Result<Model<Deployed>, Refused<Model<Approved>, DeployError<D::Error>>> {
+        let by = by.into();
+        if let Err(e) = self.check(&by, at) {
+            return Err(Refused::new(self, e.into()));
+        }
+        match deployer.deploy(&self) {
+            Ok(receipt) => Ok(self.deployed(receipt, by, at)),
+            Err(e) => {
+                let mut model = self;
+                model.trail.push(
+                    at,
+                    EventKind::DeployFailed {
+                        error: e.to_string(),
+                        by,
+                    },
+                );
+                Err(Refused::new(model, DeployError::Deployer(e)))
+            }
+        }
+    }
+
+    /// Records a deployment the host did on its own, with its receipt, by `by`, at `at`.
+    ///
+    /// # Errors
+    ///
+    /// [`ActionError`] for an invalid actor id or a time earlier than the last event; the model
+    /// comes back unchanged inside the [`Refused`].
+    ///
+    /// ```compile_fail,E0599
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Submitted>) {
+    /// model.mark_deployed(Receipt::new("manual"), "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Approved>) {
+    /// let _ = model.mark_deployed(Receipt::new("manual"), "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    pub fn mark_deployed(
+        self,
+        receipt: Receipt,
+        by: impl Into<String>,
+        at: Timestamp,
+    ) -> Result<Model<Deployed>, Refused<Model<Approved>, ActionError>> {
+        let by = by.into();
+        match self.check(&by, at) {
+            Ok(()) => Ok(self.deployed(receipt, by, at)),
+            Err(e) => Err(Refused::new(self, e)),
+        }
+    }
+
+    /// Records a deployment the host tried on its own and that failed, with its error text; the
+    /// model stays approved.
+    ///
+    /// # Errors
+    ///
+    /// [`ActionError`] for an invalid actor id or a time earlier than the last event; nothing is
+    /// recorded.
+    pub fn mark_deploy_failed(
+        &mut self,
+        error: impl Into<String>,
+        by: impl Into<String>,
+        at: Timestamp,
+    ) -> Result<(), ActionError> {
+        let by = by.into();
+        self.check(&by, at)?;
+        let error = error.into();
+        self.trail.push(at, EventKind::DeployFailed { error, by });
+        Ok(())
+    }
+
+    fn check(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
+        check_actor(by).map_err(ActionError::Actor)?;
+        self.trail.check_time(at)?;
+        Ok(())
+    }
+
+    /// [`mark_deployed`](Self::mark_deployed) after its checks, which the caller made.
+    pub(crate) fn deployed(self, receipt: Receipt, by: String, at: Timestamp) -> Model<Deployed> {
+        let event = EventKind::Deployed {
+            receipt: receipt.clone(),
+            by: by.clone(),
+        };
+        let Model { trail, stage } = self;
+        let stage = Deployed {
+            approved: stage,
+            receipt,
+            deployed_at: at,
+            deployed_by: by,
+        };
+        trail.advance(at, event, stage)
+    }
+}

@@ -1,0 +1,149 @@
+//! Why a stored model or run was refused.
+
+use crate::event::{FORMAT_VERSION, Fingerprint, Head};
+use crate::model::{ActionError, RecordError, Status, SubmitError};
+use crate::policy::VerdictKind;
+use crate::value::{TextError, TimeWentBackwards};
+
+use super::seal::SealError;
+
+/// A stored model or run was refused on restore; nothing was changed or "repaired".
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// Written in a format this version does not read.
+    #[error(
+        "stored format version {found} is not supported; this version of modelgate reads format {FORMAT_VERSION}"
+    )]
+    Format {
+        /// The format version found.
+        found: u32,
+    },
+    /// The stored name or version is invalid.
+    #[error("stored model is invalid: {0}")]
+    Identity(TextError),
+    /// Sequence numbers must count 1, 2, 3 … without gaps.
+    #[error(
+        "event at position {position} has sequence number {found}; sequence numbers count from 1 without gaps"
+    )]
+    Sequence {
+        /// The position in the trail, from 1.
+        position: u64,
+        /// The sequence number found there.
+        found: u64,
+    },
+    /// An event does not follow the one before it: an event was changed, removed, inserted or
+    /// moved.
+    #[error(
+        "event {seq}: the chain is broken: it follows `{found}`, but the trail before it ends at `{expected}`"
+    )]
+    Chain {
+        /// The event's sequence number.
+        seq: u64,
+        /// The head of the trail before it.
+        expected: Head,
+        /// The `prev` it carries.
+        found: Head,
+    },
+    /// There is no seal, and the restore checks seals.
+    #[error("the stored model has no seal")]
+    Unsealed,
+    /// The seal does not verify against the trail's head (or names an untrusted key).
+    #[error("{0}")]
+    Seal(SealError),
+    /// The trail does not replay through the transitions (or, for a run, the pipeline).
+    #[error("event {seq} (`{action}`): {error}")]
+    Replay {
+        /// The event's sequence number.
+        seq: u64,
+        /// The event's action.
+        action: &'static str,
+        /// Why.
+        error: ReplayError,
+    },
+    /// The trail ends where a transition or the pipeline records one more event: a step was
+    /// cut in half.
+    #[error("the trail ends after event {seq}, but the transition records `{missing}` next")]
+    Truncated {
+        /// The last event's sequence number.
+        seq: u64,
+        /// The action of the missing event.
+        missing: &'static str,
+    },
+    /// Restored as a run, but the trail is not one (its first event is not `run started`).
+    #[error("the stored trail is not a run: its first event is not `run started`")]
+    NotARun,
+    /// The run was started for another pipeline than the one given.
+    #[error("the run was started for pipeline `{stored}`, not for the given pipeline `{given}`")]
+    Pipeline {
+        /// The fingerprint the trail records.
+        stored: Fingerprint,
+        /// The given pipeline's fingerprint.
+        given: Fingerprint,
+    },
+}
+
+/// Why one event does not replay.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The event cannot happen to a model in this status.
+    #[error("cannot happen to a model that is {status}")]
+    Unexpected {
+        /// The status replayed so far.
+        status: Status,
+    },
+    /// The run was waiting for something else.
+    #[error("the run is waiting for {waiting_for}")]
+    NotExpected {
+        /// What the run waits for.
+        waiting_for: &'static str,
+    },
+    /// The pipeline records another event here (a retraining after `fail_pipeline`, an attempt
+    /// past `max_attempts`, a skipped test step, a run that continues after it finished …).
+    #[error("the pipeline records `{derived}` here")]
+    Diverges {
+        /// What the pipeline records.
+        derived: &'static str,
+    },
+    /// An evaluation of another step than the next test step.
+    #[error("the run is waiting for the evaluation of step `{expected}`, not `{found}`")]
+    WrongStep {
+        /// The next test step.
+        expected: String,
+        /// The step the event names.
+        found: String,
+    },
+    /// A field differs from what the transition records on the same inputs.
+    #[error("its `{field}` differs from what the transition records")]
+    Differs {
+        /// The field.
+        field: &'static str,
+    },
+    /// The caller's policy does not decide as the trail records.
+    #[error(
+        "the trail records `{recorded}` by policy `{recorded_policy}`, but policy `{policy}` decides {derived}"
+    )]
+    NotUpheld {
+        /// The recorded verdict.
+        recorded: VerdictKind,
+        /// The recorded policy name.
+        recorded_policy: String,
+        /// The caller's policy.
+        policy: String,
+        /// The caller's policy's verdict on the recorded evidence, in one line.
+        derived: String,
+    },
+    /// A submission that [`Model::submit`](crate::Model::submit) refuses.
+    #[error(transparent)]
+    Submit(SubmitError),
+    /// A vote that [`Model::record`](crate::Model::record) refuses.
+    #[error(transparent)]
+    Vote(RecordError),
+    /// A host action (deploy, retrain …) that its transition refuses.
+    #[error(transparent)]
+    Action(ActionError),
+    /// Time runs backwards.
+    #[error(transparent)]
+    Time(TimeWentBackwards),
+}

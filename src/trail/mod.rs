@@ -1,0 +1,20 @@
+//! The stored form: a model's (or a run's) header and hash-chained events, sealed by the host;
+//! restoring it verifies the chain and the seal and replays the events through the live
+//! transitions.
+
+#[cfg(feature = "ed25519")]
+mod ed25519;
+mod error;
+#[cfg(feature = "hmac")]
+mod hmac;
+pub(crate) mod restore;
+mod seal;
+mod stored;
+
+#[cfg(feature = "ed25519")]
+pub use ed25519::{Ed25519Sealer, Ed25519Verifier, InvalidPublicKey};
+pub use error::{ReplayError, RestoreError};
+#[cfg(feature = "hmac")]
+pub use hmac::HmacSealer;
+pub use seal::{Seal, SealError, SealVerifier, Sealer};
+pub use stored::StoredModel;

@@ -1,0 +1,191 @@
+//! Seals: the host's MAC or signature over a trail's head, with a key id.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::event::Head;
+use crate::value::text;
+
+/// The host's MAC or signature over a trail's [`Head`] (over [`Head::seal_message`]), and the id
+/// of the key that made it.
+///
+/// A seal has no algorithm field: the verifier knows each key id's algorithm, so a stored record
+/// cannot choose a weaker one. Stored as `{"key_id": "…", "value": "<hex>"}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Seal {
+    key_id: String,
+    value: Vec<u8>,
+}
+
+impl Seal {
+    /// A seal made by the key `key_id` (an identifier, checked when the record is restored),
+    /// with the MAC or signature `value`. For hosts that seal with a KMS or HSM, or
+    /// asynchronously: sign [`Head::seal_message`] and wrap the result here.
+    pub fn new(key_id: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
+        Self {
+            key_id: key_id.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The id of the key that made the seal.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The MAC or signature bytes.
+    pub fn value(&self) -> &[u8] {
+        &self.value
+    }
+}
+
+impl fmt::Debug for Seal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Seal({}, ", self.key_id)?;
+        for b in &self.value {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SealForm {
+    key_id: String,
+    value: String,
+}
+
+impl Serialize for Seal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let value = self.value.iter().map(|b| format!("{b:02x}")).collect();
+        SealForm {
+            key_id: self.key_id.clone(),
+            value,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let form = SealForm::deserialize(d)?;
+        let value = hex_bytes(&form.value).ok_or_else(|| {
+            serde::de::Error::custom("seal `value` must be an even number of lowercase hex digits")
+        })?;
+        Ok(Seal::new(form.key_id, value))
+    }
+}
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    digits
+        .chunks_exact(2)
+        .map(|pair| {
+            let s = std::str::from_utf8(pair).ok()?;
+            if s.bytes().any(|c| c.is_ascii_uppercase()) {
+                return None;
+            }
+            u8::from_str_radix(s, 16).ok()
+        })
+        .collect()
+}
+
+/// A seal could not be made or does not verify.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// No trusted key has this id.
+    #[error("seal key `{key_id}` is not trusted")]
+    UnknownKey {
+        /// The key id the seal names.
+        key_id: String,
+    },
+    /// The seal is not this key's seal over this head: the trail was changed, truncated or
+    /// extended after sealing, or the seal was made with another key of the same id.
+    #[error("the seal by key `{key_id}` does not match the trail's head `{head}`")]
+    Mismatch {
+        /// The key id the seal names.
+        key_id: String,
+        /// The head the seal was checked against.
+        head: Head,
+    },
+    /// The key id itself is not a valid identifier.
+    #[error("invalid seal: {0}")]
+    KeyId(text::TextError),
+    /// The host's sealer (a KMS, an HSM …) failed.
+    #[error("sealing failed: {0}")]
+    Host(String),
+}
+
+/// Makes seals: the host's key, behind a KMS or HSM or in memory.
+///
+/// Built in: [`HmacSealer`](crate::HmacSealer) (feature `hmac`) and
+/// [`Ed25519Sealer`](crate::Ed25519Sealer) (feature `ed25519`). An async host can also sign
+/// [`Head::seal_message`] itself and build the [`Seal`] with [`Seal::new`].
+pub trait Sealer {
+    /// Seals `head`.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::Host`] when the key's backend fails.
+    fn seal(&self, head: &Head) -> Result<Seal, SealError>;
+}
+
+/// Checks seals against the keys the host trusts.
+///
+/// A slice or `Vec` of verifiers trusts every key in it (key rotation); `&V` and `Box<V>`
+/// forward.
+pub trait SealVerifier {
+    /// Checks that `seal` is a trusted key's seal over `head`.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::UnknownKey`] if no trusted key has the seal's key id;
+    /// [`SealError::Mismatch`] if the seal does not verify.
+    fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError>;
+}
+
+impl<V: SealVerifier + ?Sized> SealVerifier for &V {
+    fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
+        (**self).verify(head, seal)
+    }
+}
+
+impl<V: SealVerifier + ?Sized> SealVerifier for Box<V> {
+    fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
+        (**self).verify(head, seal)
+    }
+}
+
+impl<S: Sealer + ?Sized> Sealer for &S {
+    fn seal(&self, head: &Head) -> Result<Seal, SealError> {
+        (**self).seal(head)
+    }
+}
+
+impl<V: SealVerifier> SealVerifier for [V] {
+    fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
+        let mut error = SealError::UnknownKey {
+            key_id: seal.key_id.clone(),
+        };
+        for verifier in self {
+            match verifier.verify(head, seal) {
+                Ok(()) => return Ok(()),
+                Err(SealError::UnknownKey { .. }) => {}
+                Err(e) => error = e,
+            }
+        }
+        Err(error)
+    }
+}
+
+impl<V: SealVerifier> SealVerifier for Vec<V> {
+    fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
+        self.as_slice().verify(head, seal)
+    }
+}

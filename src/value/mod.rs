@@ -1,0 +1,17 @@
+//! Leaf values the host builds and hands in: time, identifiers, metrics and outcomes, reviews,
+//! receipts; and [`Refused`], which hands a refused input back.
+
+pub(crate) mod hex;
+pub(crate) mod outcome;
+pub(crate) mod receipt;
+pub(crate) mod refused;
+pub(crate) mod review;
+pub(crate) mod text;
+pub(crate) mod time;
+
+pub use outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
+pub use receipt::Receipt;
+pub use refused::Refused;
+pub use review::{CountedVotes, Review, Vote};
+pub use text::{TextError, TextProblem};
+pub use time::{TimeWentBackwards, Timestamp};
