@@ -1,10 +1,15 @@
-//! Lifecycle benchmarks: growth at 1k, 10k and 100k, and the cost of verifying a seal.
+//! Lifecycle benchmarks: growth at 1k, 10k and 100k, each beside a linear baseline over the same
+//! input measured in the same run (so that what the memory hierarchy adds as the input outgrows
+//! the caches shows in both), and the cost of verifying a seal.
 //!
-//! - `record`: recording n votes (n distinct reviewers) on a submitted model.
+//! - `record`: recording n votes (n distinct reviewers) on a submitted model; baseline: cloning
+//!   the n reviews into a `Vec`.
 //! - `restore`: parsing a stored model with n votes and a decision from JSON, and restoring it
-//!   (chain, seal, replay under the policy).
-//! - `validate`: validating a spec with n test steps and n approvers.
-//! - `poll`: `Run::poll` on a run waiting for approval with n votes recorded.
+//!   (chain, seal, replay under the policy); baseline: the parse alone.
+//! - `validate`: validating a spec with n test steps and n approvers; baseline: serializing the
+//!   same document (one walk over it).
+//! - `poll`: `Run::poll` on a run waiting for approval with n votes recorded; baseline: counting
+//!   the approvals among the n votes by hand.
 //! - `verify_1000`: `StoredModel::verify` of a sealed 1,000-event trail, beside the baseline
 //!   SHA-256 over the same canonical bytes in one pass.
 //!
@@ -67,7 +72,16 @@ fn record(c: &mut Criterion) {
     g.sample_size(10);
     for n in SIZES {
         let reviews = reviews(n);
-        g.bench_with_input(BenchmarkId::from_parameter(n), &reviews, |b, reviews| {
+        g.bench_with_input(BenchmarkId::new("baseline", n), &reviews, |b, reviews| {
+            b.iter(|| {
+                let mut log = Vec::new();
+                for r in black_box(reviews) {
+                    log.push(r.clone());
+                }
+                log
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("modelgate", n), &reviews, |b, reviews| {
             b.iter_batched(
                 || (submitted(), reviews.clone()),
                 |(mut m, reviews)| {
@@ -93,8 +107,12 @@ fn restore(c: &mut Criterion) {
             .unwrap()
             .approved()
             .unwrap();
-        let json = serde_json::to_string(&StoredModel::from(&m).sealed_by(&key()).unwrap()).unwrap();
-        g.bench_with_input(BenchmarkId::from_parameter(n), &json, |b, json| {
+        let json =
+            serde_json::to_string(&StoredModel::from(&m).sealed_by(&key()).unwrap()).unwrap();
+        g.bench_with_input(BenchmarkId::new("baseline", n), &json, |b, json| {
+            b.iter(|| serde_json::from_str::<StoredModel>(black_box(json)).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("modelgate", n), &json, |b, json| {
             b.iter(|| {
                 serde_json::from_str::<StoredModel>(black_box(json))
                     .unwrap()
@@ -109,8 +127,10 @@ fn restore(c: &mut Criterion) {
 fn spec(n: usize) -> PipelineSpec {
     let mut steps = vec![serde_json::json!({"name": "train", "type": "training"})];
     for i in 0..n {
-        steps.push(serde_json::json!({"name": format!("test-{i}"), "type": "test",
-            "inputs": {"gates": [{"metric": "accuracy", "at_least": 0.5}]}}));
+        steps.push(
+            serde_json::json!({"name": format!("test-{i}"), "type": "test",
+            "inputs": {"gates": [{"metric": "accuracy", "at_least": 0.5}]}}),
+        );
     }
     let approvers: Vec<String> = (0..n).map(|i| format!("approver-{i}")).collect();
     steps.push(serde_json::json!({"name": "approve", "type": "approval",
@@ -124,7 +144,10 @@ fn validate(c: &mut Criterion) {
     g.sample_size(10);
     for n in SIZES {
         let spec = spec(n);
-        g.bench_with_input(BenchmarkId::from_parameter(n), &spec, |b, spec| {
+        g.bench_with_input(BenchmarkId::new("baseline", n), &spec, |b, spec| {
+            b.iter(|| serde_json::to_vec(black_box(spec)).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("modelgate", n), &spec, |b, spec| {
             b.iter(|| black_box(spec).validate().unwrap())
         });
     }
@@ -140,18 +163,32 @@ fn poll(c: &mut Criterion) {
     let mut g = c.benchmark_group("poll");
     g.sample_size(10);
     for n in SIZES {
-        let mut run =
-            Run::start(spec.validate().unwrap(), Model::new("bench", "1").unwrap(), "alice", t(0))
-                .unwrap();
+        let mut run = Run::start(
+            spec.validate().unwrap(),
+            Model::new("bench", "1").unwrap(),
+            "alice",
+            t(0),
+        )
+        .unwrap();
         run.handle_artifact(Artifact::new(DIGEST, Metrics::default()).unwrap(), t(1))
             .unwrap();
         // n votes by reviewers who are not eligible: the run stays pending, every poll
         // looks at every vote.
-        for r in reviews(n) {
+        let reviews = reviews(n);
+        for r in reviews.iter().cloned() {
             run.record_vote(r).unwrap();
         }
         let now = t(10_000_000);
-        g.bench_function(BenchmarkId::from_parameter(n), |b| {
+        g.bench_function(BenchmarkId::new("baseline", n), |b| {
+            b.iter(|| {
+                black_box(&reviews)
+                    .iter()
+                    .filter(|r| r.vote() == modelgate::Vote::Approve && r.reviewer() != "alice")
+                    .filter(|r| r.reviewer() == "reviewer" || r.has_role("reviewer"))
+                    .count()
+            })
+        });
+        g.bench_function(BenchmarkId::new("modelgate", n), |b| {
             b.iter(|| run.poll(black_box(now)).unwrap())
         });
     }

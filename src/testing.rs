@@ -493,6 +493,10 @@ impl<'p, P: Policy + ?Sized> Laws<'p, P> {
     }
 
     /// Checks every law on `scenario`.
+    ///
+    /// # Errors
+    ///
+    /// The first [`LawViolation`] found, naming the law and what showed it.
     pub fn check(&self, scenario: &Scenario) -> Result<(), LawViolation> {
         let broken = |law, detail: String| Err(LawViolation { law, detail });
         let ctx = scenario.context();

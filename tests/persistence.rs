@@ -223,3 +223,23 @@ fn metric_values_round_trip_bit_exact() {
     let value = back.stage().submission().metrics().get("accuracy").unwrap();
     assert_eq!(value.to_bits(), 0.236_888_136_129_180_22f64.to_bits());
 }
+
+#[test]
+fn an_ed25519_sealed_record_restores_with_the_public_key_alone() {
+    let sealer = modelgate::Ed25519Sealer::from_seed("release-2026", [7; 32]);
+    let verifier =
+        modelgate::Ed25519Verifier::from_public_key("release-2026", sealer.public_key()).unwrap();
+    let stored = StoredModel::from(&deployed()).sealed_by(&sealer).unwrap();
+    assert_eq!(stored.seal().unwrap().value().len(), 64);
+    assert!(stored.clone().restore(&verifier, &policy()).is_ok());
+    // Key rotation: a list of verifiers trusts every key in it.
+    let keys: Vec<Box<dyn modelgate::SealVerifier>> = vec![Box::new(key()), Box::new(verifier)];
+    assert!(stored.clone().restore(&keys, &policy()).is_ok());
+    // An HMAC key of the same id does not verify an Ed25519 seal: a seal cannot pick its
+    // algorithm.
+    let hmac = modelgate::HmacSealer::new("release-2026", *b"0123456789abcdef0123456789abcdef");
+    assert!(matches!(
+        stored.restore(&hmac, &policy()).map_err(|e| e.into_error()),
+        Err(RestoreError::Seal(modelgate::SealError::Mismatch { .. }))
+    ));
+}

@@ -1,13 +1,14 @@
 //! Random operation sequences on a model, through typed transitions and through storage:
-//! never a panic; after every step the stored form restores to the same model, the trail
-//! replays to the status, and an approved model is one its deciding policy approves.
+//! never a panic; after every step the sealed stored form restores to the same model, the trail
+//! is chained in time order, and an approved model is one its deciding policy approves.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use modelgate::{
-    StoredModel, Decided, DecisionContext, Deployer, MetricGate, Metrics, Model, Policy, Quorum,
-    Receipt, AnyModel, Review, Status, Timestamp, Trainable, TrainingOutcome, Veto, Vote,
+    AnyModel, Decided, DecisionContext, Deployer, Head, HmacSealer, MetricGate, Metrics, Model,
+    Policy, Quorum, Receipt, Review, StoredModel, Timestamp, Trainable, TrainingOutcome, Veto,
+    Vote,
 };
 
 const PEOPLE: [&str; 4] = ["alice", "bob", "carol", ""];
@@ -164,12 +165,16 @@ fn apply(model: AnyModel, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
             .mark_deployed(Receipt::new("manual"), "deployer", now)
             .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Deployed),
         (AnyModel::Rejected(m), Op::Retrain) => m
-            .retrain(now)
+            .retrain("alice", now)
             .map_or_else(|e| AnyModel::Rejected(e.into_input()), AnyModel::Retraining),
         (model, Op::StoreAndRestore) => {
-            let json = serde_json::to_string(&StoredModel::from(&model)).expect("a model serializes");
+            let key = HmacSealer::new("fuzz", *b"0123456789abcdef0123456789abcdef");
+            let sealed = StoredModel::from(&model).sealed_by(&key).expect("the key seals");
+            let json = serde_json::to_string(&sealed).expect("a model serializes");
             let stored: StoredModel = serde_json::from_str(&json).expect("stored JSON reads back");
-            let restored = stored.restore_unchecked().expect("a stored model restores");
+            let restored = stored
+                .restore_trusting_decisions(&key)
+                .expect("a stored model restores");
             assert_eq!(restored, model);
             restored
         }
@@ -189,8 +194,13 @@ fuzz_target!(|steps: Vec<Step>| {
         let now = Timestamp::from_unix_secs(clock as u64);
         model = apply(model, &step.op, now, &mut decided_by);
         let stored = StoredModel::from(&model);
-        assert_eq!(Status::replay(stored.history()), Ok(model.status()));
-        assert!(stored.history().windows(2).all(|w| w[0].at() <= w[1].at()));
+        assert!(stored.events().windows(2).all(|w| w[0].at() <= w[1].at()));
+        let mut prev = Head::of_header(stored.name(), stored.version());
+        for e in stored.events() {
+            assert_eq!(*e.prev(), prev, "chained");
+            prev = e.hash();
+        }
+        assert_eq!(prev, model.head());
         let ctx = match &model {
             AnyModel::Approved(m) => Some(m.stage().review_context()),
             AnyModel::Deployed(m) => Some(m.stage().approved().review_context()),

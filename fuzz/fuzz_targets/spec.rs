@@ -13,9 +13,15 @@ fn exercise(spec: PipelineSpec) {
             let Ok(model) = Model::new("fuzz", "1") else {
                 return;
             };
-            let Ok(mut run) = Run::new(pipeline, model, "fuzzer") else {
+            let fingerprint = pipeline.fingerprint();
+            let Ok(mut run) = Run::start(pipeline, model, "fuzzer", Timestamp::from_unix_secs(0))
+            else {
                 return;
             };
+            assert!(matches!(
+                run.history().first().map(|e| e.kind()),
+                Some(modelgate::EventKind::RunStarted { pipeline, .. }) if *pipeline == fingerprint
+            ));
             let _ = run.poll(Timestamp::from_unix_secs(1));
         }
         Err(errors) => assert!(!errors.errors().is_empty() && !errors.to_string().is_empty()),

@@ -113,31 +113,74 @@ pub(super) enum Declared {
 
 /// One step as read: its name and declared type where readable, and the step itself if it has
 /// no problems of its own.
-pub(super) struct StepRead {
-    pub(super) name: Option<String>,
+pub(super) struct StepRead<'r> {
+    pub(super) name: Option<&'r str>,
     pub(super) declared: Option<Declared>,
     pub(super) step: Option<Step>,
 }
 
-/// Where a value is: the step's name (if known) and the path.
-#[derive(Clone)]
+/// Where a value is: the step's name (if known) and the path. The path is only written out
+/// when a problem is reported, so that validating a valid document allocates nothing for it.
+#[derive(Clone, Copy)]
 pub(super) struct At<'a> {
     pub(super) step: Option<&'a str>,
-    pub(super) path: String,
+    pub(super) path: Path<'a>,
+}
+
+/// A path in the document, built from its parent by reference.
+#[derive(Clone, Copy)]
+pub(super) enum Path<'a> {
+    Root(&'static str),
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Root(name) => f.write_str(name),
+            Self::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Self::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
 }
 
 impl<'a> At<'a> {
-    pub(super) fn key(&self, key: &str) -> At<'a> {
+    pub(super) fn root(name: &'static str) -> At<'static> {
         At {
-            step: self.step,
-            path: format!("{}.{key}", self.path),
+            step: None,
+            path: Path::Root(name),
         }
     }
 
-    fn index(&self, i: usize) -> At<'a> {
+    pub(super) fn key<'b>(&'b self, key: &'b str) -> At<'b>
+    where
+        'a: 'b,
+    {
         At {
             step: self.step,
-            path: format!("{}[{i}]", self.path),
+            path: Path::Key(&self.path, key),
+        }
+    }
+
+    pub(super) fn index<'b>(&'b self, i: usize) -> At<'b>
+    where
+        'a: 'b,
+    {
+        At {
+            step: self.step,
+            path: Path::Index(&self.path, i),
+        }
+    }
+
+    /// The same place, in the step named `step`.
+    pub(super) fn named<'b>(&'b self, step: Option<&'b str>) -> At<'b>
+    where
+        'a: 'b,
+    {
+        At {
+            step,
+            path: self.path,
         }
     }
 }
@@ -158,7 +201,7 @@ impl Validator {
     pub(super) fn push(&mut self, at: &At<'_>, problem: SpecProblem) {
         self.errors.push(SpecError::new(
             at.step.map(str::to_owned),
-            at.path.clone(),
+            at.path.to_string(),
             problem,
         ));
     }
@@ -199,16 +242,10 @@ impl Validator {
     }
 
     /// The steps as read (problems reported); `None` if there is no list of steps at all.
-    fn document(&mut self, raw: &Raw) -> Option<Vec<StepRead>> {
-        let root = At {
-            step: None,
-            path: String::from("spec"),
-        };
+    fn document<'r>(&mut self, raw: &'r Raw) -> Option<Vec<StepRead<'r>>> {
+        let root = At::root("spec");
         let entries = self.map(&root, raw, TOP_KEYS)?;
-        let at = At {
-            step: None,
-            path: String::from("steps"),
-        };
+        let at = At::root("steps");
         match get(entries, "steps") {
             None => {
                 self.push(&root, SpecProblem::Missing { key: "steps" });
@@ -228,7 +265,7 @@ impl Validator {
         }
     }
 
-    fn step(&mut self, at: &At<'_>, raw: &Raw) -> StepRead {
+    fn step<'r>(&mut self, at: &At<'_>, raw: &'r Raw) -> StepRead<'r> {
         let Some(entries) = self.map(at, raw, STEP_KEYS) else {
             return StepRead {
                 name: None,
@@ -237,10 +274,7 @@ impl Validator {
             };
         };
         let name = self.text(at, entries, "name");
-        let at = At {
-            step: name,
-            path: at.path.clone(),
-        };
+        let at = at.named(name);
         let inputs: &[(String, Raw)] = match get(entries, "inputs") {
             None | Some(Raw::Null) => &[],
             Some(Raw::Map(inputs)) => inputs,
@@ -275,7 +309,7 @@ impl Validator {
                 "test" => {
                     self.keys(&inputs_at, inputs, TEST_KEYS);
                     self.not_applicable(&at, on_reject, "on_reject", "approval steps");
-                    let gates = self.gates(&inputs_at, get(inputs, "gates").cloned());
+                    let gates = self.gates(&inputs_at, get(inputs, "gates"));
                     Some(StepKind::Test { gates })
                 }
                 "approval" => self
@@ -308,7 +342,7 @@ impl Validator {
             _ => None,
         };
         StepRead {
-            name: name.map(str::to_owned),
+            name,
             declared,
             step,
         }
@@ -392,7 +426,7 @@ impl Validator {
         if get(inputs, "approvers").is_none() && matches!(auto_approve, Some(None)) {
             self.push(&inputs_at, SpecProblem::NoApprovers);
         }
-        let gates = self.gates(&inputs_at, get(inputs, "gates").cloned());
+        let gates = self.gates(&inputs_at, get(inputs, "gates"));
         let max_attempts = get(inputs, "max_attempts");
         let choice = match on_reject {
             None | Some(Raw::Null) => Ok("fail_pipeline"),
@@ -505,7 +539,7 @@ impl Validator {
         }
     }
 
-    fn gates(&mut self, inputs_at: &At<'_>, raw: Option<Raw>) -> Vec<MetricGate> {
+    fn gates(&mut self, inputs_at: &At<'_>, raw: Option<&Raw>) -> Vec<MetricGate> {
         let at = inputs_at.key("gates");
         match raw {
             None | Some(Raw::Null) => Vec::new(),
@@ -515,7 +549,7 @@ impl Validator {
                 .filter_map(|(i, item)| self.condition(&at.index(i), item))
                 .collect(),
             Some(other) => {
-                self.wrong(&at, "a list of metric conditions", &other);
+                self.wrong(&at, "a list of metric conditions", other);
                 Vec::new()
             }
         }

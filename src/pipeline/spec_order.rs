@@ -11,18 +11,18 @@ use super::spec_error::SpecProblem;
 use super::{OnReject, StepKind};
 
 impl Validator {
-    pub(super) fn unique_names(&mut self, steps: &[StepRead]) {
+    pub(super) fn unique_names(&mut self, steps: &[StepRead<'_>]) {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, step) in steps.iter().enumerate() {
-            let Some(name) = step.name.as_deref() else {
+            let Some(name) = step.name else {
                 continue;
             };
             match seen.get(name) {
                 Some(first) => {
-                    let at = At {
-                        step: Some(name),
-                        path: format!("steps[{i}].name"),
-                    };
+                    let steps = At::root("steps");
+                    let step_at = steps.index(i);
+                    let named = step_at.named(Some(name));
+                    let at = named.key("name");
                     let problem = SpecProblem::DuplicateName {
                         name: name.to_owned(),
                         first: first + 1,
@@ -39,7 +39,7 @@ impl Validator {
     /// At most one training step, first; tests after it; one approval after them; at most one
     /// deploy after. A step type is reported missing only when every step's type could be read.
     /// Without a training step, `on_reject: retrain` has nothing to go back to.
-    pub(super) fn order(&mut self, steps: &[StepRead]) {
+    pub(super) fn order(&mut self, steps: &[StepRead<'_>]) {
         let declared = || {
             steps
                 .iter()
@@ -49,19 +49,14 @@ impl Validator {
         let position = |kind: Declared| declared().find(|(_, _, d)| *d == kind).map(|(i, ..)| i);
         let training = position(Declared::Training);
         let approval = position(Declared::Approval);
-        let root = At {
-            step: None,
-            path: String::from("steps"),
-        };
+        let root = At::root("steps");
         if steps.iter().all(|s| s.declared.is_some()) && approval.is_none() {
             self.push(&root, SpecProblem::MissingStep { kind: "approval" });
         }
         let mut deploy = None;
         for (i, step, kind) in declared() {
-            let at = At {
-                step: step.name.as_deref(),
-                path: format!("steps[{i}]"),
-            };
+            let indexed = root.index(i);
+            let at = indexed.named(step.name);
             let problem = match kind {
                 Declared::Training if training != Some(i) => Some(SpecProblem::TooMany {
                     kind: "training",
@@ -100,18 +95,17 @@ impl Validator {
                 _ => None,
             };
             if let Some(problem) = problem {
-                let at = match problem {
-                    SpecProblem::RetrainWithoutTraining => at.key("on_reject"),
-                    _ => at,
-                };
-                self.push(&at, problem);
+                match problem {
+                    SpecProblem::RetrainWithoutTraining => self.push(&at.key("on_reject"), problem),
+                    _ => self.push(&at, problem),
+                }
             }
         }
     }
 }
 
 /// An approval step that retrains, in a pipeline without a training step.
-fn retrain_without_training(step: &StepRead) -> Option<SpecProblem> {
+fn retrain_without_training(step: &StepRead<'_>) -> Option<SpecProblem> {
     match step.step.as_ref().map(|s| &s.kind) {
         Some(StepKind::Approval(a)) if matches!(a.on_reject, OnReject::Retrain { .. }) => {
             Some(SpecProblem::RetrainWithoutTraining)

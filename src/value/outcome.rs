@@ -88,6 +88,11 @@ impl<'de> Deserialize<'de> for Metrics {
 impl Metrics {
     /// Builds metrics from `(name, value)` pairs; a later pair replaces an earlier one of the
     /// same name.
+    ///
+    /// # Errors
+    ///
+    /// [`OutcomeError::MetricName`] for a name that is not a valid identifier;
+    /// [`OutcomeError::NonFinite`] for a NaN or infinite value, naming the metric.
     pub fn new<K: Into<String>>(
         pairs: impl IntoIterator<Item = (K, f64)>,
     ) -> Result<Self, OutcomeError> {
@@ -156,7 +161,12 @@ impl From<Metrics> for BTreeMap<String, f64> {
 pub struct Digest(String);
 
 impl Digest {
-    /// Checks and wraps a digest: non-empty, no control characters, at most 256 bytes.
+    /// Checks and wraps a digest: an identifier (non-empty, at most 256 bytes, nothing that
+    /// displays like another).
+    ///
+    /// # Errors
+    ///
+    /// [`OutcomeError::Digest`] naming what is wrong.
     pub fn new(digest: impl Into<String>) -> Result<Self, OutcomeError> {
         let digest = digest.into();
         text::check("digest", &digest).map_err(OutcomeError::Digest)?;
@@ -209,6 +219,10 @@ pub struct TrainingOutcome {
 
 impl TrainingOutcome {
     /// An outcome for the artifact with this digest; the digest is checked like [`Digest::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`OutcomeError::Digest`] if the digest is refused.
     pub fn new(digest: impl Into<String>, metrics: Metrics) -> Result<Self, OutcomeError> {
         Ok(Self {
             digest: Digest::new(digest)?,

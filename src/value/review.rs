@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,11 +45,12 @@ impl fmt::Display for Vote {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
-    reviewer: String,
+    // Shared, so that the copies a vote leaves (its event, its counted place) cost no allocation.
+    reviewer: Arc<str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     roles: Vec<String>,
     vote: Vote,
-    digest: String,
+    digest: Arc<str>,
     at: Timestamp,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     comment: String,
@@ -57,28 +59,28 @@ pub struct Review {
 impl Review {
     /// A vote by `reviewer` on the artifact `digest` at time `at`.
     pub fn new(
-        reviewer: impl Into<String>,
+        reviewer: impl AsRef<str>,
         vote: Vote,
-        digest: impl Into<String>,
+        digest: impl AsRef<str>,
         at: Timestamp,
     ) -> Self {
         Self {
-            reviewer: reviewer.into(),
+            reviewer: Arc::from(reviewer.as_ref()),
             roles: Vec::new(),
             vote,
-            digest: digest.into(),
+            digest: Arc::from(digest.as_ref()),
             at,
             comment: String::new(),
         }
     }
 
     /// An approving vote.
-    pub fn approve(reviewer: impl Into<String>, digest: impl Into<String>, at: Timestamp) -> Self {
+    pub fn approve(reviewer: impl AsRef<str>, digest: impl AsRef<str>, at: Timestamp) -> Self {
         Self::new(reviewer, Vote::Approve, digest, at)
     }
 
     /// A rejecting vote.
-    pub fn reject(reviewer: impl Into<String>, digest: impl Into<String>, at: Timestamp) -> Self {
+    pub fn reject(reviewer: impl AsRef<str>, digest: impl AsRef<str>, at: Timestamp) -> Self {
         Self::new(reviewer, Vote::Reject, digest, at)
     }
 
@@ -157,8 +159,13 @@ impl Review {
 #[serde(from = "Vec<Review>", into = "Vec<Review>")]
 pub struct CountedVotes {
     reviews: Vec<Review>,
-    by_reviewer: HashMap<String, usize>,
+    /// Reviewer → place, once there are more than [`SCAN_UP_TO`] reviewers (below that a scan is
+    /// faster than hashing).
+    index: Option<HashMap<Arc<str>, usize>>,
 }
+
+/// How many reviewers are looked up by scanning before an index is built.
+const SCAN_UP_TO: usize = 16;
 
 impl PartialEq for CountedVotes {
     fn eq(&self, other: &Self) -> bool {
@@ -174,27 +181,44 @@ impl CountedVotes {
         Self::default()
     }
 
+    fn position(&self, reviewer: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(reviewer).copied(),
+            None => self.reviews.iter().position(|r| &*r.reviewer == reviewer),
+        }
+    }
+
     /// Counts `review` as its reviewer's latest vote, replacing their earlier one.
     pub fn count(&mut self, review: Review) {
-        match self.by_reviewer.get(review.reviewer.as_str()) {
-            Some(&i) => {
-                if let Some(slot) = self.reviews.get_mut(i) {
-                    *slot = review;
-                }
+        if let Some(i) = self.position(&review.reviewer) {
+            if let Some(slot) = self.reviews.get_mut(i) {
+                *slot = review;
             }
-            None => {
-                self.by_reviewer
-                    .insert(review.reviewer.clone(), self.reviews.len());
-                self.reviews.push(review);
-            }
+            return;
         }
+        let place = self.reviews.len();
+        match &mut self.index {
+            Some(index) => {
+                index.insert(review.reviewer.clone(), place);
+            }
+            None if place >= SCAN_UP_TO => {
+                let mut index: HashMap<Arc<str>, usize> = self
+                    .reviews
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.reviewer.clone(), i))
+                    .collect();
+                index.insert(review.reviewer.clone(), place);
+                self.index = Some(index);
+            }
+            None => {}
+        }
+        self.reviews.push(review);
     }
 
     /// The latest vote of `reviewer`, if they voted.
     pub fn of(&self, reviewer: &str) -> Option<&Review> {
-        self.by_reviewer
-            .get(reviewer)
-            .and_then(|&i| self.reviews.get(i))
+        self.position(reviewer).and_then(|i| self.reviews.get(i))
     }
 
     /// The votes, in the order reviewers first voted.
@@ -239,5 +263,37 @@ impl From<Vec<Review>> for CountedVotes {
 impl From<CountedVotes> for Vec<Review> {
     fn from(votes: CountedVotes) -> Self {
         votes.reviews
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counting agrees with the naive rule (the latest of each reviewer, in the order they first
+    /// voted) below and above the size where the index takes over from the scan.
+    #[test]
+    fn counting_agrees_with_the_naive_rule_on_both_sides_of_the_index() {
+        let t = Timestamp::from_unix_secs;
+        let mut votes = CountedVotes::new();
+        let mut naive: Vec<Review> = Vec::new();
+        for i in 0..200u64 {
+            let who = format!("r{}", (i * 7) % 41);
+            let vote = if i % 3 == 0 {
+                Vote::Reject
+            } else {
+                Vote::Approve
+            };
+            let review = Review::new(&who, vote, "sha256:1", t(i));
+            match naive.iter_mut().find(|r| r.reviewer() == who) {
+                Some(slot) => *slot = review.clone(),
+                None => naive.push(review.clone()),
+            }
+            votes.count(review);
+            assert_eq!(votes.iter().cloned().collect::<Vec<_>>(), naive);
+            assert_eq!(votes.of(&who).map(Review::at), Some(t(i)));
+        }
+        assert_eq!(votes.len(), 41);
+        assert!(votes.of("nobody").is_none());
     }
 }
