@@ -3,6 +3,8 @@
 //!
 //! - `w1_a`, `w1_b`, `w1_c`: the baseline, `Policy::judge` (the verdict alone) and
 //!   `Policy::evaluate` (the verdict with its findings) of the composed built-in W1 policy.
+//! - `w1_a_end_to_end` …: the same cases from the host's own data (plain Rust values): building
+//!   the crate's inputs and deciding, beside the rule written by hand over the host's data.
 //! - `quorum_scaling`: `Quorum::judge` over 1,000 and 10,000 distinct approvals.
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -44,6 +46,29 @@ fn w1_cases(c: &mut Criterion) {
     }
 }
 
+/// End to end: the host's own data → the crate's inputs → the decision, beside the rule written
+/// by hand straight over the host's data.
+fn w1_end_to_end(c: &mut Criterion) {
+    let policy = w1::policy();
+    for (name, data) in [
+        ("w1_a_end_to_end", w1::host_a()),
+        ("w1_b_end_to_end", w1::host_b()),
+        ("w1_c_end_to_end", w1::host_c()),
+    ] {
+        let mut g = c.benchmark_group(name);
+        g.bench_function("baseline", |b| {
+            b.iter(|| w1::host_baseline(black_box(&data)))
+        });
+        g.bench_function("judge", |b| {
+            b.iter(|| w1::host_judge(black_box(&policy), black_box(&data)))
+        });
+        g.bench_function("evaluate", |b| {
+            b.iter(|| w1::host_evaluate(black_box(&policy), black_box(&data)))
+        });
+        g.finish();
+    }
+}
+
 fn quorum_scaling(c: &mut Criterion) {
     let case = w1::case_a();
     let quorum = Quorum::new(usize::MAX).eligible_roles(["reviewer"]);
@@ -70,5 +95,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(2))
 }
 
-criterion_group! { name = benches; config = config(); targets = w1_cases, quorum_scaling }
+criterion_group! { name = benches; config = config(); targets = w1_cases, w1_end_to_end, quorum_scaling }
 criterion_main!(benches);

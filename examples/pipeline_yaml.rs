@@ -9,9 +9,10 @@ use std::convert::Infallible;
 use std::error::Error;
 use std::path::PathBuf;
 
+use modelgate::value::OutcomeError;
 use modelgate::{
     Action, Approved, Artifact, Deployer, Digest, Evaluator, Finding, HmacSealer, Metrics, Model,
-    OutcomeError, Pipeline, PipelineSpec, Receipt, Review, Run, StoredModel, Timestamp, Trainer,
+    Pipeline, PipelineSpec, Receipt, Review, Run, StoredModel, Timestamp, Trainer,
 };
 
 /// The host's sealing key. A real host loads it from its secret store.

@@ -2,65 +2,54 @@
 //!
 //! # Map of the crate
 //!
-//! The modules are private; everything is re-exported here. They are layered, each using only
-//! those before it:
+//! The concepts a user needs are re-exported here; every other public item lives in the module of
+//! its layer (`modelgate::policy::All`, `modelgate::trail::SealError` …). The modules are
+//! layered, each using only those before it:
 //!
-//! - **Values** the host builds: [`Timestamp`], identifiers (checked, see [`TextError`]),
-//!   [`Metrics`], [`TrainingOutcome`] with its [`Digest`], [`Review`] and [`CountedVotes`],
+//! - [`value`]: what the host builds and hands in: [`Timestamp`], identifiers (checked, see
+//!   [`value::TextError`]), [`Metrics`], [`TrainingOutcome`] with its [`Digest`], [`Review`],
 //!   [`Receipt`]; and [`Refused`], which hands a refused input back.
-//! - **Policies**: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
+//! - [`policy`]: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
 //!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
 //!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`Veto`], [`Fresh`],
 //!   [`when`]; composition with tuples, [`all`], [`any`], [`not`], [`PolicyExt`],
 //!   [`from_fn`].
-//! - **Events**: the audit trail's vocabulary ([`Event`], [`EventKind`]), hash-chained; a
+//! - [`event`]: the audit trail's vocabulary ([`Event`], [`EventKind`]), hash-chained; a
 //!   trail's [`Head`].
-//! - **Models**: [`Model`] and its stages, the runtime [`Status`], the transitions (`submit`,
-//!   `record`, `decide`, `deploy`, `retrain` …), the [`Decision`] inside an approved model, and
-//!   [`AnyModel`] for a live model of any stage.
-//! - **Trails**: the stored form [`StoredModel`], sealed by the host ([`Sealer`],
-//!   [`SealVerifier`]; [`HmacSealer`] and [`Ed25519Sealer`] behind features), restored by
+//! - [`model`]: [`Model`] and its stages, the runtime [`Status`], the transitions (`submit`,
+//!   `record`, `decide`, `deploy`, `retrain` …) and their errors, the [`Decision`] inside an
+//!   approved model, and [`AnyModel`] for a live model of any stage.
+//! - [`trail`]: the stored form [`StoredModel`], sealed by the host ([`Sealer`],
+//!   [`SealVerifier`]; [`HmacSealer`] and `Ed25519Sealer` behind features), restored by
 //!   verifying the chain and the seal and replaying every event through the transitions.
-//! - **Pipelines**: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`]; a [`Run`]
+//! - [`pipeline`]: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`]; a [`Run`]
 //!   drives a model through it sans I/O and is stored and restored as its trail.
 //! - **Testing** (feature `proptest`): `modelgate::testing` has strategies for every input and
 //!   stage, and a law checker for your own policies.
 
-mod event;
-mod model;
-mod pipeline;
-mod policy;
-mod trail;
-mod value;
+pub mod event;
+pub mod model;
+pub mod pipeline;
+pub mod policy;
+pub mod trail;
+pub mod value;
 
 #[cfg(feature = "proptest")]
 pub mod testing;
 
-pub use event::{
-    Actor, Event, EventKind, FORMAT_VERSION, Fingerprint, Head, ParseHashError, RunOutcome,
-};
+pub use event::{Event, EventKind, Head};
 pub use model::{
-    ActionError, AnyModel, Approved, Decided, Decision, DecisionContext, DeployError, Deployed,
-    Deployer, Model, RecordError, Rejected, Retraining, Stage, Status, Submission, SubmitError,
-    Submitted, Trainable, Untrained,
+    AnyModel, Approved, Decided, Decision, DecisionContext, Deployed, Deployer, Model, Rejected,
+    Retraining, Status, Submitted, Untrained,
 };
-pub use pipeline::{
-    Action, Approval, Artifact, DriveError, Evaluator, Finished, HookError, OnReject, Pipeline,
-    PipelinePolicy, PipelineSpec, Run, RunError, SpecError, SpecErrors, SpecProblem, Step,
-    StepKind, Trainer,
-};
+pub use pipeline::{Action, Artifact, Evaluator, Pipeline, PipelineSpec, Run, RunError, Trainer};
 pub use policy::{
-    All, Any, AutoApprove, Automatic, Comparison, Conditional, Direction, Finding, FindingValue,
-    FnPolicy, Fresh, Lint, MetricGate, NoRegression, Not, Or, Policy, PolicyExt, Quorum,
-    RequiredRole, ReviewContext, Tolerance, Verdict, VerdictKind, Veto, When, WhenThen, all, any,
-    from_fn, not, when,
+    Finding, Fresh, MetricGate, NoRegression, Policy, PolicyExt, Quorum, RequiredRole,
+    ReviewContext, Verdict, VerdictKind, Veto, all, any, from_fn, not, when,
 };
 #[cfg(feature = "hmac")]
 pub use trail::HmacSealer;
 #[cfg(feature = "ed25519")]
-pub use trail::{Ed25519Sealer, Ed25519Verifier, InvalidPublicKey};
-pub use trail::{ReplayError, RestoreError, Seal, SealError, SealVerifier, Sealer, StoredModel};
-pub use value::{
-    CountedVotes, Digest, Metrics, OutcomeError, Receipt, Refused, Review, TextError, TextProblem,
-    TimeWentBackwards, Timestamp, TrainingOutcome, Vote,
-};
+pub use trail::{Ed25519Sealer, Ed25519Verifier};
+pub use trail::{RestoreError, SealVerifier, Sealer, StoredModel};
+pub use value::{Digest, Metrics, Receipt, Refused, Review, Timestamp, TrainingOutcome, Vote};

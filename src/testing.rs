@@ -28,10 +28,11 @@ use std::fmt;
 use proptest::prelude::*;
 
 use crate::pipeline::raw::Raw;
+use crate::value::CountedVotes;
 use crate::{
-    Approved, CountedVotes, Decided, DecisionContext, Deployed, MetricGate, Metrics, Model,
-    PipelineSpec, Policy, Receipt, Rejected, Retraining, Review, ReviewContext, StoredModel,
-    Submitted, Timestamp, TrainingOutcome, Untrained, Vote,
+    Approved, Decided, DecisionContext, Deployed, MetricGate, Metrics, Model, PipelineSpec, Policy,
+    Receipt, Rejected, Retraining, Review, ReviewContext, StoredModel, Submitted, Timestamp,
+    TrainingOutcome, Untrained, Vote,
 };
 
 /// Reviewer ids the strategies draw from; the first two also submit.

@@ -37,3 +37,15 @@ fn the_counter_sees_allocations() {
     });
     assert_eq!(info.count_total, 1);
 }
+
+#[test]
+fn end_to_end_the_host_data_decides_as_the_baseline() {
+    let policy = w1::policy();
+    for data in [w1::host_a(), w1::host_b(), w1::host_c()] {
+        assert_eq!(w1::host_judge(&policy, &data), w1::host_baseline(&data));
+        assert_eq!(
+            w1::host_evaluate(&policy, &data).kind(),
+            w1::host_baseline(&data)
+        );
+    }
+}

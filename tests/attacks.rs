@@ -14,9 +14,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use modelgate::trail::{ReplayError, SealError};
 use modelgate::{
     AnyModel, DecisionContext, Fresh, MetricGate, Metrics, Model, NoRegression, Policy, Quorum,
-    ReplayError, RestoreError, Review, SealError, StoredModel, Veto,
+    RestoreError, Review, StoredModel, Veto,
 };
 use serde_json::{Value, json};
 

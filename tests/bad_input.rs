@@ -533,6 +533,16 @@ fn cases() -> Vec<Case> {
             "unknown step type",
             r#"{"steps":[{"name":"t","type":"training"},{"name":"x","type":"canary"}]}"#,
         ),
+        plain(
+            "the seed's pipeline with approvers: 'bob'",
+            serde_saphyr::from_str::<PipelineSpec>(
+                &include_str!("../examples/pipeline.yaml")
+                    .replace("['alice', 'team_lead']", "'bob'"),
+            )
+            .unwrap()
+            .validate()
+            .unwrap_err(),
+        ),
         spec("empty spec", "{}"),
         spec("spec that is a list", "[]"),
         spec(

@@ -3,10 +3,10 @@
 #![cfg(feature = "proptest")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use modelgate::policy::FindingValue;
 use modelgate::testing::{Laws, Scenario, decider, pipeline_spec, scenario, stored_model};
 use modelgate::{
-    Finding, FindingValue, MetricGate, Policy, PolicyExt, ReviewContext, Verdict, VerdictKind,
-    Vote, not,
+    Finding, MetricGate, Policy, PolicyExt, ReviewContext, Verdict, VerdictKind, Vote, not,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestError, TestRunner};
@@ -159,7 +159,8 @@ fn the_checker_catches_a_policy_that_is_not_monotone() {
 
 /// One hand-made scenario: accuracy 0.95, no votes, submitted by alice.
 fn fixed_scenario() -> Scenario {
-    use modelgate::{CountedVotes, Metrics, Timestamp, TrainingOutcome};
+    use modelgate::value::CountedVotes;
+    use modelgate::{Metrics, Timestamp, TrainingOutcome};
     let metrics = Metrics::new([("accuracy", 0.95)]).unwrap();
     Scenario {
         outcome: TrainingOutcome::new("sha256:fixed", metrics).unwrap(),

@@ -11,10 +11,11 @@ mod common;
 use std::error::Error as _;
 
 use common::*;
+use modelgate::model::{ActionError, DeployError, RecordError, SubmitError};
+use modelgate::value::TimeWentBackwards;
 use modelgate::{
-    ActionError, Decided, DecisionContext, DeployError, EventKind, Head, MetricGate, Metrics,
-    Model, Policy, Quorum, Receipt, RecordError, Review, Status, SubmitError, TimeWentBackwards,
-    Verdict, VerdictKind, Vote,
+    Decided, DecisionContext, EventKind, Head, MetricGate, Metrics, Model, Policy, Quorum, Receipt,
+    Review, Status, Verdict, VerdictKind, Vote,
 };
 
 #[test]

@@ -17,9 +17,10 @@
 mod common;
 
 use common::{key, rechain};
+use modelgate::event::RunOutcome;
 use modelgate::{
     Action, Artifact, EventKind, Metrics, Model, Pipeline, PipelineSpec, Policy, Receipt, Review,
-    ReviewContext, Run, RunOutcome, StoredModel, Timestamp, TrainingOutcome, VerdictKind,
+    ReviewContext, Run, StoredModel, Timestamp, TrainingOutcome, VerdictKind,
 };
 use proptest::prelude::*;
 
@@ -97,7 +98,7 @@ struct Naive {
     attempts: u32,
     digest: String,
     metrics: Vec<(String, f64)>,
-    votes: modelgate::CountedVotes,
+    votes: modelgate::value::CountedVotes,
     submitted_at: Timestamp,
     last: Timestamp,
 }
@@ -111,15 +112,15 @@ impl Naive {
 fn tests(p: &Pipeline) -> Vec<String> {
     p.steps()
         .iter()
-        .filter(|s| matches!(s.kind(), modelgate::StepKind::Test { .. }))
+        .filter(|s| matches!(s.kind(), modelgate::pipeline::StepKind::Test { .. }))
         .map(|s| s.name().to_owned())
         .collect()
 }
 
 fn max_attempts(p: &Pipeline) -> Option<u32> {
     p.steps().iter().find_map(|s| match s.kind() {
-        modelgate::StepKind::Approval(a) => match a.on_reject() {
-            modelgate::OnReject::Retrain { max_attempts } => Some(max_attempts),
+        modelgate::pipeline::StepKind::Approval(a) => match a.on_reject() {
+            modelgate::pipeline::OnReject::Retrain { max_attempts } => Some(max_attempts),
             _ => None,
         },
         _ => None,
@@ -129,7 +130,7 @@ fn max_attempts(p: &Pipeline) -> Option<u32> {
 fn deploys(p: &Pipeline) -> bool {
     p.steps()
         .iter()
-        .any(|s| matches!(s.kind(), modelgate::StepKind::Deploy))
+        .any(|s| matches!(s.kind(), modelgate::pipeline::StepKind::Deploy))
 }
 
 /// After the artifact or an evaluation: the next test step, or the review.
@@ -138,7 +139,7 @@ fn next_after(naive: &mut Naive, tests: &[String], next: usize, at: Timestamp) {
         Phase::Evaluate(next)
     } else {
         naive.attempts += 1;
-        naive.votes = modelgate::CountedVotes::new();
+        naive.votes = modelgate::value::CountedVotes::new();
         naive.submitted_at = at;
         Phase::Review
     };
@@ -364,7 +365,7 @@ proptest! {
             attempts: 0,
             digest: String::new(),
             metrics: Vec::new(),
-            votes: modelgate::CountedVotes::new(),
+            votes: modelgate::value::CountedVotes::new(),
             submitted_at: Timestamp::from_unix_secs(1_000),
             last: Timestamp::from_unix_secs(1_000),
         };

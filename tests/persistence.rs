@@ -11,9 +11,10 @@
 mod common;
 
 use common::*;
+use modelgate::event::FORMAT_VERSION;
 use modelgate::{
-    AnyModel, DecisionContext, FORMAT_VERSION, Head, Metrics, Model, Policy, Receipt, RestoreError,
-    Review, Status, StoredModel, TrainingOutcome,
+    AnyModel, DecisionContext, Head, Metrics, Model, Policy, Receipt, RestoreError, Review, Status,
+    StoredModel, TrainingOutcome,
 };
 use serde_json::json;
 
@@ -22,7 +23,7 @@ fn json(stored: &StoredModel) -> String {
 }
 
 /// Sealed, written as JSON, read back, restored under the test key and policy.
-fn round_trip<S: modelgate::Stage>(model: &Model<S>) -> AnyModel {
+fn round_trip<S: modelgate::model::Stage>(model: &Model<S>) -> AnyModel {
     let text = json(&sealed(model));
     let stored: StoredModel = serde_json::from_str(&text).unwrap();
     assert_eq!(json(&stored), text, "serializing again gives the same text");
@@ -240,6 +241,8 @@ fn an_ed25519_sealed_record_restores_with_the_public_key_alone() {
     let hmac = modelgate::HmacSealer::new("release-2026", *b"0123456789abcdef0123456789abcdef");
     assert!(matches!(
         stored.restore(&hmac, &policy()).map_err(|e| e.into_error()),
-        Err(RestoreError::Seal(modelgate::SealError::Mismatch { .. }))
+        Err(RestoreError::Seal(
+            modelgate::trail::SealError::Mismatch { .. }
+        ))
     ));
 }

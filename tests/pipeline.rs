@@ -9,10 +9,13 @@
 
 use std::fmt;
 
+use modelgate::event::RunOutcome;
+use modelgate::pipeline::{DriveError, Finished};
+use modelgate::trail::ReplayError;
 use modelgate::{
-    Action, Approved, Artifact, Deployer, DriveError, Evaluator, Finished, HmacSealer, Metrics,
-    Model, Pipeline, PipelineSpec, Receipt, ReplayError, RestoreError, Review, Run, RunError,
-    RunOutcome, Status, StoredModel, Timestamp, Trainer,
+    Action, Approved, Artifact, Deployer, Evaluator, HmacSealer, Metrics, Model, Pipeline,
+    PipelineSpec, Receipt, RestoreError, Review, Run, RunError, Status, StoredModel, Timestamp,
+    Trainer,
 };
 
 fn t(s: u64) -> Timestamp {
@@ -833,4 +836,59 @@ fn drive_runs_a_sync_host_until_it_must_pause_or_is_finished() {
     hooks.registry_up = true;
     let done = run.drive(&mut hooks, &mut now).unwrap();
     assert_eq!(done.to_string(), "finished: deployed after 2 attempt(s)");
+}
+
+// ----------------------------------------------------------------------------------------------
+// The course's snippets, verbatim (the text the pipeline format comes from).
+
+#[test]
+fn the_courses_one_step_approval_pipeline_validates() {
+    let text = "steps:\n  - name: manual_approval\n    type: approval\n    inputs:\n      approvers: ['team_lead']\n";
+    let pipeline = yaml(text).validate().unwrap();
+    assert_eq!(pipeline.steps().len(), 1);
+    // Without a training step, the run asks the host for the artifact to review.
+    let mut run = Run::start(pipeline, Model::new("m", "1").unwrap(), "alice", t(0)).unwrap();
+    assert_eq!(run.poll(t(1)).unwrap(), Action::ProvideArtifact);
+    run.handle_artifact(Artifact::new("sha256:1", Metrics::default()).unwrap(), t(2))
+        .unwrap();
+    run.record_vote(Review::approve("carol", "sha256:1", t(3)).with_role("team_lead"))
+        .unwrap();
+    assert_eq!(
+        run.poll(t(4)).unwrap().to_string(),
+        "finished: approved after 1 attempt(s)"
+    );
+}
+
+#[test]
+fn the_courses_train_and_approval_with_fail_pipeline_validates() {
+    let text = "steps:\n  - name: train_model\n    type: training\n  - name: approve_model\n    type: approval\n    inputs:\n      approvers: ['alice', 'team_lead']\n    on_reject: fail_pipeline\n";
+    let pipeline = yaml(text).validate().unwrap();
+    assert_eq!(pipeline.steps().len(), 2);
+}
+
+#[test]
+fn the_courses_single_approver_string_reports_exactly_that_problem() {
+    let text = "steps:\n  - name: train_model\n    type: training\n  - name: approve_model\n    type: approval\n    inputs:\n      approvers: 'bob'\n  - name: deploy\n    type: deploy\n";
+    assert_eq!(
+        problems(text),
+        "invalid pipeline spec (1 problem):\n  - step `approve_model` at `steps[1].inputs.approvers`: \
+         `approvers` must be a list of user ids or roles: write `approvers: ['bob']`"
+    );
+    // The seed's whole pipeline with that one mistake: one problem, not a false "deploy must
+    // come after the approval step" besides.
+    let seed = include_str!("../examples/pipeline.yaml")
+        .replace("approvers: ['alice', 'team_lead']", "approvers: 'bob'");
+    let found = problems(&seed);
+    assert!(
+        found.starts_with("invalid pipeline spec (1 problem)"),
+        "{found}"
+    );
+    for broken in ["[]", "['bob', 'bob']", "['']"] {
+        let seed =
+            include_str!("../examples/pipeline.yaml").replace("['alice', 'team_lead']", broken);
+        let found = problems(&seed);
+        assert!(!found.contains("deploy step"), "{broken}: {found}");
+    }
+    let zero = include_str!("../examples/pipeline.yaml").replace("required: 1", "required: 0");
+    assert!(!problems(&zero).contains("deploy step"));
 }

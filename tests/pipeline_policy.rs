@@ -3,10 +3,9 @@
 #![cfg(feature = "proptest")]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
+use modelgate::policy::Comparison;
 use modelgate::testing::{METRICS, scenario};
-use modelgate::{
-    Comparison, MetricGate, PipelineSpec, Policy, Quorum, Veto, all, any as any_of, when,
-};
+use modelgate::{MetricGate, PipelineSpec, Policy, Quorum, Veto, all, any as any_of, when};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

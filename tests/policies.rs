@@ -6,10 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::{DIGEST, outcome, t};
+use modelgate::policy::FindingValue;
+use modelgate::value::CountedVotes;
 use modelgate::{
-    CountedVotes, FindingValue, Fresh, MetricGate, Metrics, NoRegression, Policy, PolicyExt,
-    Quorum, RequiredRole, Review, ReviewContext, Verdict, VerdictKind, Veto, all, any, from_fn,
-    not, when,
+    Fresh, MetricGate, Metrics, NoRegression, Policy, PolicyExt, Quorum, RequiredRole, Review,
+    ReviewContext, Verdict, VerdictKind, Veto, all, any, from_fn, not, when,
 };
 
 fn eval(policy: &impl Policy, accuracy: f64, votes: &[Review]) -> Verdict {
@@ -430,6 +431,10 @@ fn lint_messages() {
         MetricGate::above("f1", f64::INFINITY),
         NoRegression::higher_is_better("auc").relative(-0.1),
         any::<Quorum>([]),
+        Quorum::new(0),
+        Quorum::new(1)
+            .eligible_ids(["Bob", "bob", "carol"])
+            .eligible_roles(["Bob", "bob", "carol"]),
     )
         .lints();
     let lines: Vec<String> = lints.iter().map(ToString::to_string).collect();

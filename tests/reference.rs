@@ -6,10 +6,12 @@
 
 use std::time::Duration;
 
+use modelgate::policy::Comparison;
+use modelgate::value::CountedVotes;
 use modelgate::{
-    Comparison, CountedVotes, Fresh, MetricGate, Metrics, NoRegression, Policy, PolicyExt, Quorum,
-    RequiredRole, Review, ReviewContext, Timestamp, TrainingOutcome, VerdictKind, Veto, Vote, all,
-    any as any_of, not, when,
+    Fresh, MetricGate, Metrics, NoRegression, Policy, PolicyExt, Quorum, RequiredRole, Review,
+    ReviewContext, Timestamp, TrainingOutcome, VerdictKind, Veto, Vote, all, any as any_of, not,
+    when,
 };
 use proptest::prelude::*;
 
@@ -98,11 +100,13 @@ fn naive(rule: &Rule, d: &Data, since: u64) -> i8 {
         Rule::Gate(metric, op, t) => match lookup(&d.metrics, metric) {
             None => -1,
             Some(v) => {
+                // Decimal boundaries are inclusive: within 8 ulps counts as equal.
+                let same = (v - *t).abs() <= 8.0 * f64::EPSILON * v.abs().max(t.abs());
                 let ok = match op {
-                    Comparison::AtLeast => v >= *t,
-                    Comparison::AtMost => v <= *t,
-                    Comparison::Above => v > *t,
-                    Comparison::Below => v < *t,
+                    Comparison::AtLeast => v >= *t || same,
+                    Comparison::AtMost => v <= *t || same,
+                    Comparison::Above => v > *t && !same,
+                    Comparison::Below => v < *t && !same,
                 };
                 if ok { 1 } else { -1 }
             }
@@ -124,11 +128,10 @@ fn naive(rule: &Rule, d: &Data, since: u64) -> i8 {
             } else {
                 c.abs() * tolerance
             };
-            let ok = if *higher {
-                v >= c - slack
-            } else {
-                v <= c + slack
-            };
+            let bound = if *higher { c - slack } else { c + slack };
+            let scale = v.abs().max(c.abs()).max(slack.abs());
+            let same = (v - bound).abs() <= 8.0 * f64::EPSILON * scale;
+            let ok = same || if *higher { v >= bound } else { v <= bound };
             if ok { 1 } else { -1 }
         }
         Rule::Quorum { n, ids, roles } => {

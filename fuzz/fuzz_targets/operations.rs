@@ -5,11 +5,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use modelgate::{
-    AnyModel, Decided, DecisionContext, Deployer, Head, HmacSealer, MetricGate, Metrics, Model,
-    Policy, Quorum, Receipt, Review, StoredModel, Timestamp, Trainable, TrainingOutcome, Veto,
-    Vote,
-};
+use modelgate::{AnyModel, Decided, DecisionContext, Deployer, Head, HmacSealer, MetricGate, Metrics, Model, Policy, Quorum, Receipt, Review, StoredModel, Timestamp, TrainingOutcome, Veto, Vote};
+use modelgate::model::{Trainable};
 
 const PEOPLE: [&str; 4] = ["alice", "bob", "carol", ""];
 

@@ -101,8 +101,8 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(submissions <= 2, "at most max_attempts submissions");
     let ctx = match run.finished() {
-        Some(modelgate::Finished::Approved(m)) => Some(m.stage().review_context()),
-        Some(modelgate::Finished::Deployed(m)) => Some(m.stage().approved().review_context()),
+        Some(modelgate::pipeline::Finished::Approved(m)) => Some(m.stage().review_context()),
+        Some(modelgate::pipeline::Finished::Deployed(m)) => Some(m.stage().approved().review_context()),
         _ => run.approved().map(|m| m.stage().review_context()),
     };
     if let Some(ctx) = ctx {

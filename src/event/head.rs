@@ -27,7 +27,7 @@ use crate::value::hex;
 /// let text = model.head().to_string();
 /// assert_eq!(text.len(), 64);
 /// assert_eq!(text.parse::<Head>(), Ok(model.head()));
-/// # Ok::<(), modelgate::TextError>(())
+/// # Ok::<(), modelgate::value::TextError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Head([u8; 32]);

@@ -16,7 +16,7 @@ use crate::value::{Metrics, Refused, TimeWentBackwards, Timestamp};
 /// use modelgate::{DecisionContext, Metrics, Timestamp};
 /// let ctx = DecisionContext::at(Timestamp::from_unix_secs(1_000))
 ///     .with_champion(Metrics::new([("accuracy", 0.91)])?);
-/// # Ok::<(), modelgate::OutcomeError>(())
+/// # Ok::<(), modelgate::value::OutcomeError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionContext {

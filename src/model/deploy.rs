@@ -33,7 +33,7 @@ pub enum ActionError {
     TimeWentBackwards(#[from] TimeWentBackwards),
 }
 
-/// A deployment failed; the approved model is handed back inside the [`TransitionError`].
+/// A deployment failed; the approved model is handed back inside the [`Refused`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeployError<E> {

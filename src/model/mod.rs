@@ -37,7 +37,7 @@ pub use submit::{SubmitError, Trainable};
 /// let model = Model::new("fraud-detector", "2024.11.1")?;
 /// assert_eq!(model.status(), Status::Untrained);
 /// assert!(model.history().is_empty());
-/// # Ok::<(), modelgate::TextError>(())
+/// # Ok::<(), modelgate::value::TextError>(())
 /// ```
 ///
 /// A model cannot be built outside the crate, in any stage:

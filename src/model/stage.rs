@@ -17,7 +17,7 @@ pub(crate) mod sealed {
 /// A stage of the typestate [`Model<S>`](crate::Model): sealed, implemented by the six stages only.
 ///
 /// ```
-/// use modelgate::{Stage, Status, Submitted};
+/// use modelgate::{Status, Submitted}; use modelgate::model::Stage;
 /// assert_eq!(Submitted::STATUS, Status::Submitted);
 /// ```
 ///
@@ -26,7 +26,7 @@ pub(crate) mod sealed {
 /// ```compile_fail,E0277
 /// #[derive(Debug, PartialEq)]
 /// struct Shipped;
-/// impl modelgate::Stage for Shipped {
+/// impl modelgate::model::Stage for Shipped {
 ///     const STATUS: modelgate::Status = modelgate::Status::Deployed;
 /// }
 /// ```

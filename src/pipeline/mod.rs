@@ -233,7 +233,7 @@ impl Pipeline {
 
 /// The approval policy of a [`Pipeline`] (see [`Pipeline::policy`]): "all of" the gates and the
 /// approval rules, named as the tuple written in code would be.
-pub struct PipelinePolicy(All<Box<dyn Policy + Send + Sync>>);
+pub struct PipelinePolicy(All<Vec<Box<dyn Policy + Send + Sync>>>);
 
 impl std::fmt::Debug for PipelinePolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

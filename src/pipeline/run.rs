@@ -7,9 +7,11 @@ use super::state::{Candidate, Finished, State, Training};
 use super::{OnReject, Pipeline, PipelinePolicy};
 use crate::event::{Event, EventKind, Fingerprint, Head, RunOutcome};
 use crate::model::{
-    Approved, Decided, DecisionContext, Model, RecordError, Status, Submitted, Untrained,
+    AnyModel, Approved, Decided, DecisionContext, Model, RecordError, Status, Submitted, Trail,
+    Untrained,
 };
 use crate::policy::{Finding, Verdict};
+use crate::trail::StoredModel;
 use crate::value::text::{self, TextError};
 use crate::value::{
     Digest, Metrics, OutcomeError, Receipt, Refused, Review, TimeWentBackwards, Timestamp,
@@ -316,12 +318,12 @@ impl Run {
     }
 
     /// The model, in whichever stage the run left it.
-    pub fn into_model(self) -> crate::AnyModel {
+    pub fn into_model(self) -> AnyModel {
         match self.state.into_model() {
             Some(model) => model,
             // Unreachable (see `State::Moving`); an empty model rather than a panic.
-            None => crate::AnyModel::Untrained(Model {
-                trail: crate::model::Trail::of(String::new(), String::new()),
+            None => AnyModel::Untrained(Model {
+                trail: Trail::of(String::new(), String::new()),
                 stage: Untrained {},
             }),
         }
@@ -366,8 +368,9 @@ impl Run {
                     approvers: approval.map(|a| a.approvers.clone()).unwrap_or_default(),
                     required: approval.map_or(0, |a| a.required),
                     artifact: m.stage().submission().digest().clone(),
-                    verdict: pending
-                        .unwrap_or_else(|| Verdict::new(crate::VerdictKind::Pending, Vec::new())),
+                    verdict: pending.unwrap_or_else(|| {
+                        Verdict::new(crate::policy::VerdictKind::Pending, Vec::new())
+                    }),
                 }
             }
             State::Deploy(m) => Action::Deploy {
@@ -654,10 +657,10 @@ impl Run {
     }
 }
 
-impl From<&Run> for crate::StoredModel {
+impl From<&Run> for StoredModel {
     /// The run's unsealed stored form: its model's trail (which starts with the pipeline's
-    /// fingerprint). Seal it with [`StoredModel::sealed_by`](crate::StoredModel::sealed_by).
+    /// fingerprint). Seal it with [`StoredModel::sealed_by`](StoredModel::sealed_by).
     fn from(run: &Run) -> Self {
-        crate::StoredModel::of_trail(run.name(), run.version(), run.history())
+        StoredModel::of_trail(run.name(), run.version(), run.history())
     }
 }

@@ -149,7 +149,7 @@ macro_rules! each_ref {
 
 impl<'a> AnyModelRef<'a> {
     /// The model's status.
-    pub(crate) fn status(self) -> crate::Status {
+    pub(crate) fn status(self) -> crate::model::Status {
         each_ref!(self, m => m.status())
     }
 

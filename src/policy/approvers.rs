@@ -2,7 +2,7 @@
 //!
 //! In every one of them the submitter's own vote never counts, and a finding says so.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -83,6 +83,27 @@ impl Eligibility {
                 .roles()
                 .iter()
                 .any(|role| self.role_set.contains(role))
+    }
+
+    /// Names (ids and roles) that differ from an earlier one only by case: ids are compared
+    /// exactly, so `Bob` and `bob` are two people, which a config rarely means.
+    fn case_twins(&self) -> Vec<(&str, &str)> {
+        let mut first: HashMap<String, &str> = HashMap::new();
+        let mut twins = Vec::new();
+        for name in self.ids.iter().chain(&self.roles) {
+            match first.get(&name.to_lowercase()) {
+                Some(earlier)
+                    if *earlier != name.as_str() && !twins.contains(&(*earlier, name.as_str())) =>
+                {
+                    twins.push((*earlier, name.as_str()));
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(name.to_lowercase(), name);
+                }
+            }
+        }
+        twins
     }
 
     /// How many distinct ids are eligible, if only ids are (roles admit an open set).
@@ -232,6 +253,13 @@ impl Policy for Quorum {
                 self.name(),
                 "approves without any approval: a quorum of 0 is always met",
             ));
+        }
+        for (a, b) in self.eligible.case_twins() {
+            let message = format!(
+                "`{a}` and `{b}` differ only by case; ids and roles are compared exactly, so they \
+                 name two different approvers"
+            );
+            lints.push(Lint::new(self.name(), message));
         }
         if let Some(distinct) = self.eligible.distinct_ids()
             && self.required > distinct

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::decimal;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
 /// Which way a metric improves.
@@ -55,7 +56,9 @@ impl TryFrom<ToleranceForm> for Tolerance {
 ///
 /// With `HigherIsBetter` it passes when `candidate >= champion - slack`; with `LowerIsBetter`
 /// when `candidate <= champion + slack`; `slack` is the absolute tolerance, or the relative one
-/// times `|champion|`. A missing candidate metric rejects. Without champion metrics in the
+/// times `|champion|`. The boundary is inclusive as written in decimals: candidate 0.7 against
+/// champion 0.8 with tolerance 0.1 passes, though `0.8 - 0.1` is `0.7000000000000001` in `f64`
+/// (numbers within 8 units in the last place of the largest of them count as equal). A missing candidate metric rejects. Without champion metrics in the
 /// context (or without this metric in them) it passes, with a finding that says so.
 ///
 /// ```
@@ -116,10 +119,15 @@ impl NoRegression {
         }
     }
 
-    fn passes(&self, value: f64, bound: f64) -> bool {
+    fn passes(&self, value: f64, champion: f64) -> bool {
+        let bound = self.bound(champion);
+        let scale = value
+            .abs()
+            .max(champion.abs())
+            .max((champion - bound).abs());
         match self.direction {
-            Direction::HigherIsBetter => value >= bound,
-            Direction::LowerIsBetter => value <= bound,
+            Direction::HigherIsBetter => decimal::at_least(value, bound, scale),
+            Direction::LowerIsBetter => decimal::at_most(value, bound, scale),
         }
     }
 
@@ -129,7 +137,7 @@ impl NoRegression {
         let kind = match (value, champion) {
             (None, _) => VerdictKind::Reject,
             (Some(_), None) => VerdictKind::Approve,
-            (Some(v), Some(c)) if self.passes(v, self.bound(c)) => VerdictKind::Approve,
+            (Some(v), Some(c)) if self.passes(v, c) => VerdictKind::Approve,
             (Some(_), Some(_)) => VerdictKind::Reject,
         };
         (kind, value, champion)
@@ -144,7 +152,7 @@ impl Policy for NoRegression {
             (None, _) => format!("{metric} is missing; it is compared with the champion's"),
             (Some(v), None) => format!("{metric} {v}: no champion value to compare with"),
             (Some(v), Some(c)) => {
-                let bound = self.bound(c);
+                let bound = decimal::shown(self.bound(c));
                 let verb = if kind == VerdictKind::Approve {
                     "is within"
                 } else {
@@ -154,7 +162,7 @@ impl Policy for NoRegression {
             }
         };
         let required = champion.map_or(FindingValue::Missing, |c| {
-            FindingValue::Number(self.bound(c))
+            FindingValue::Number(decimal::shown(self.bound(c)))
         });
         let finding = Finding::new(kind, "no_regression", metric.as_str(), message)
             .with_observed(value.map_or(FindingValue::Missing, FindingValue::Number))

@@ -4,35 +4,55 @@ use super::{Finding, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
 /// All of the policies: the lowest verdict wins (deny overrides); `all([])` approves.
 ///
-/// Built by [`all`]; a tuple of policies is the same for policies of different types.
+/// Built by [`all`] over a list (`All<Vec<P>>`); a tuple of policies is the same for policies of
+/// different types.
 #[derive(Clone, Debug, PartialEq)]
-pub struct All<P>(Vec<P>);
+pub struct All<S>(S);
 
-/// Any of the policies: the highest verdict wins; `any([])` rejects. Built by [`any`].
+/// Any of the policies: the highest verdict wins; `any([])` rejects. Built by [`any`] over a list
+/// (`Any<Vec<P>>`) or by [`PolicyExt::or`](crate::PolicyExt::or) over two (`Any<(A, B)>`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Any<P>(Vec<P>);
+pub struct Any<S>(S);
 
 /// The policy with approve and reject swapped; pending stays. Built by [`not`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Not<P>(P);
 
-/// Either of two policies: the higher verdict wins. Built by [`PolicyExt::or`](crate::PolicyExt::or).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Or<A, B>(A, B);
+/// A list of policies that [`All`] and [`Any`] combine: a `Vec` of one type, or a pair of two.
+pub trait Policies {
+    /// Calls `f` on each policy in order, until it returns `false`.
+    fn each(&self, f: &mut dyn FnMut(&dyn Policy) -> bool);
+}
 
-impl<A, B> Or<A, B> {
-    pub(crate) fn new(a: A, b: B) -> Self {
-        Self(a, b)
+impl<P: Policy> Policies for Vec<P> {
+    fn each(&self, f: &mut dyn FnMut(&dyn Policy) -> bool) {
+        for p in self {
+            if !f(p) {
+                return;
+            }
+        }
+    }
+}
+
+impl<A: Policy, B: Policy> Policies for (A, B) {
+    fn each(&self, f: &mut dyn FnMut(&dyn Policy) -> bool) {
+        let _ = f(&self.0) && f(&self.1);
+    }
+}
+
+impl<A, B> Any<(A, B)> {
+    pub(crate) fn pair(a: A, b: B) -> Self {
+        Self((a, b))
     }
 }
 
 /// All of `policies`: the lowest verdict wins; the findings of the parts that gave it are kept.
-pub fn all<P: Policy>(policies: impl IntoIterator<Item = P>) -> All<P> {
+pub fn all<P: Policy>(policies: impl IntoIterator<Item = P>) -> All<Vec<P>> {
     All(policies.into_iter().collect())
 }
 
 /// Any of `policies`: the highest verdict wins; the findings of the parts that gave it are kept.
-pub fn any<P: Policy>(policies: impl IntoIterator<Item = P>) -> Any<P> {
+pub fn any<P: Policy>(policies: impl IntoIterator<Item = P>) -> Any<Vec<P>> {
     Any(policies.into_iter().collect())
 }
 
@@ -41,49 +61,89 @@ pub fn not<P: Policy>(policy: P) -> Not<P> {
     Not(policy)
 }
 
-fn names<'a>(parts: impl Iterator<Item = &'a dyn Policy>) -> String {
-    parts.map(|p| p.name()).collect::<Vec<_>>().join(", ")
+fn names(set: &dyn Policies) -> String {
+    let mut out = Vec::new();
+    set.each(&mut |p| {
+        out.push(p.name());
+        true
+    });
+    out.join(", ")
 }
 
-impl<P: Policy> Policy for All<P> {
+fn verdicts(set: &dyn Policies, ctx: &ReviewContext<'_>) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    set.each(&mut |p| {
+        out.push(p.evaluate(ctx));
+        true
+    });
+    out
+}
+
+fn lint_all(set: &dyn Policies, lints: &mut Vec<Lint>) {
+    set.each(&mut |p| {
+        p.lint(lints);
+        true
+    });
+}
+
+fn is_empty(set: &dyn Policies) -> bool {
+    let mut empty = true;
+    set.each(&mut |_| {
+        empty = false;
+        false
+    });
+    empty
+}
+
+impl<S: Policies> Policy for All<S> {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-        Verdict::all(self.0.iter().map(|p| p.evaluate(ctx)))
+        Verdict::all(verdicts(&self.0, ctx))
     }
 
     fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
-        lowest(self.0.iter().map(|p| p.judge(ctx)))
+        let mut low = VerdictKind::Approve;
+        self.0.each(&mut |p| {
+            low = low.min(p.judge(ctx));
+            low != VerdictKind::Reject
+        });
+        low
     }
 
     fn name(&self) -> String {
-        format!("all({})", names(self.0.iter().map(|p| p as &dyn Policy)))
+        format!("all({})", names(&self.0))
     }
 
     fn lint(&self, lints: &mut Vec<Lint>) {
-        self.0.iter().for_each(|p| p.lint(lints));
+        lint_all(&self.0, lints);
     }
 }
 
-impl<P: Policy> Policy for Any<P> {
+impl<S: Policies> Policy for Any<S> {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-        Verdict::any(self.0.iter().map(|p| p.evaluate(ctx)))
+        Verdict::any(verdicts(&self.0, ctx))
     }
 
     fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
-        highest(self.0.iter().map(|p| p.judge(ctx)))
+        let mut high = VerdictKind::Reject;
+        self.0.each(&mut |p| {
+            high = high.max(p.judge(ctx));
+            high != VerdictKind::Approve
+        });
+        high
     }
 
     fn name(&self) -> String {
-        format!("any({})", names(self.0.iter().map(|p| p as &dyn Policy)))
+        format!("any({})", names(&self.0))
     }
 
     fn lint(&self, lints: &mut Vec<Lint>) {
-        if self.0.is_empty() {
+        if is_empty(&self.0) {
             lints.push(Lint::new(
                 self.name(),
                 "rejects everything: it has no alternatives",
             ));
         }
-        self.0.iter().for_each(|p| p.lint(lints));
+        lint_all(&self.0, lints);
     }
 }
 
@@ -105,32 +165,6 @@ impl<P: Policy> Policy for Not<P> {
     }
 }
 
-impl<A: Policy, B: Policy> Policy for Or<A, B> {
-    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-        Verdict::any([self.0.evaluate(ctx), self.1.evaluate(ctx)])
-    }
-
-    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
-        highest(
-            [&self.0 as &dyn Policy, &self.1]
-                .into_iter()
-                .map(|p| p.judge(ctx)),
-        )
-    }
-
-    fn name(&self) -> String {
-        format!(
-            "any({})",
-            names([&self.0 as &dyn Policy, &self.1].into_iter())
-        )
-    }
-
-    fn lint(&self, lints: &mut Vec<Lint>) {
-        self.0.lint(lints);
-        self.1.lint(lints);
-    }
-}
-
 /// The lowest kind; stops at the first reject (nothing is lower).
 fn lowest(kinds: impl Iterator<Item = VerdictKind>) -> VerdictKind {
     let mut low = VerdictKind::Approve;
@@ -141,18 +175,6 @@ fn lowest(kinds: impl Iterator<Item = VerdictKind>) -> VerdictKind {
         }
     }
     low
-}
-
-/// The highest kind; stops at the first approve (nothing is higher).
-fn highest(kinds: impl Iterator<Item = VerdictKind>) -> VerdictKind {
-    let mut high = VerdictKind::Reject;
-    for kind in kinds {
-        high = high.max(kind);
-        if high == VerdictKind::Approve {
-            break;
-        }
-    }
-    high
 }
 
 macro_rules! all_of_tuple {
@@ -175,7 +197,9 @@ macro_rules! all_of_tuple {
             #[allow(non_snake_case)]
             fn name(&self) -> String {
                 let ($($p,)*) = self;
-                format!("all({})", names([$($p as &dyn Policy),*].into_iter()))
+                let parts: &[&dyn Policy] = &[$($p),*];
+                let names: Vec<String> = parts.iter().map(|p| p.name()).collect();
+                format!("all({})", names.join(", "))
             }
 
             #[allow(non_snake_case, unused_variables)]

@@ -2,34 +2,15 @@
 
 use super::{Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
-/// The first step of [`when`]: a condition waiting for its branches.
-#[derive(Clone, Debug, PartialEq)]
-pub struct When<C>(C);
-
-/// The second step of [`when`]: a condition and its `then` branch, waiting for `otherwise`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WhenThen<C, A>(C, A);
-
-/// `then` when the condition approves, else `otherwise`. Built by [`when`].
+/// A policy that depends on a condition (itself a policy, which holds when it approves): `then`
+/// when the condition holds, else `otherwise`. Built by [`when`]; one type for every form:
 ///
-/// The condition's findings are kept beside the branch's, so the verdict says which branch was
-/// taken and why.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Conditional<C, A, B> {
-    condition: C,
-    then: A,
-    otherwise: B,
-}
-
-/// Approves automatically when the condition approves, else defers to `otherwise` (typically
-/// manual approval). The decision record names the condition as the automatic rule.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AutoApprove<C, B> {
-    condition: C,
-    otherwise: B,
-}
-
-/// A policy that depends on a condition, itself a policy that holds when it approves.
+/// - `when(c).then(a).otherwise(b)`: `When<C, A, B>`;
+/// - `when(c).approve_automatically().otherwise(b)`: `When<C, Automatic, B>`, which approves
+///   automatically when the condition holds, and the decision record names the condition as the
+///   automatic rule.
+///
+/// Until both branches are given, it is not a policy (its branches are [`Unset`]).
 ///
 /// ```
 /// use modelgate::{MetricGate, Policy, Quorum, when};
@@ -39,48 +20,66 @@ pub struct AutoApprove<C, B> {
 ///     .otherwise(Quorum::new(1));
 /// assert_eq!(policy.name(), "when accuracy above 0.9 approve automatically, otherwise 1 approval");
 /// ```
+///
+/// The condition's findings are kept beside the branch's, so the verdict says which branch was
+/// taken and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct When<C, T = Unset, O = Unset> {
+    condition: C,
+    then: T,
+    otherwise: O,
+}
+
+/// A branch of [`When`] not given yet. Not a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unset(());
+
+/// The `then` branch of [`When::approve_automatically`]. Not a policy on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Automatic(());
+
+/// A policy that depends on `condition`; give its branches with [`When::then`] or
+/// [`When::approve_automatically`], then [`When::otherwise`].
 pub fn when<C: Policy>(condition: C) -> When<C> {
-    When(condition)
+    When {
+        condition,
+        then: Unset(()),
+        otherwise: Unset(()),
+    }
 }
 
 impl<C: Policy> When<C> {
     /// The policy to apply when the condition holds.
-    pub fn then<A: Policy>(self, then: A) -> WhenThen<C, A> {
-        WhenThen(self.0, then)
+    pub fn then<A: Policy>(self, then: A) -> When<C, A> {
+        When {
+            condition: self.condition,
+            then,
+            otherwise: Unset(()),
+        }
     }
 
     /// Approve automatically when the condition holds.
-    pub fn approve_automatically(self) -> WhenThen<C, Automatic> {
-        WhenThen(self.0, Automatic(()))
+    pub fn approve_automatically(self) -> When<C, Automatic> {
+        When {
+            condition: self.condition,
+            then: Automatic(()),
+            otherwise: Unset(()),
+        }
     }
 }
 
-/// The `then` branch of [`When::approve_automatically`]; not a policy on its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Automatic(());
-
-impl<C: Policy, A: Policy> WhenThen<C, A> {
+impl<C: Policy, A> When<C, A> {
     /// The policy to apply when the condition does not hold.
-    pub fn otherwise<B: Policy>(self, otherwise: B) -> Conditional<C, A, B> {
-        Conditional {
-            condition: self.0,
-            then: self.1,
+    pub fn otherwise<B: Policy>(self, otherwise: B) -> When<C, A, B> {
+        When {
+            condition: self.condition,
+            then: self.then,
             otherwise,
         }
     }
 }
 
-impl<C: Policy> WhenThen<C, Automatic> {
-    /// The policy to apply when the condition does not hold.
-    pub fn otherwise<B: Policy>(self, otherwise: B) -> AutoApprove<C, B> {
-        AutoApprove {
-            condition: self.0,
-            otherwise,
-        }
-    }
-}
-
-impl<C: Policy, A: Policy, B: Policy> Policy for Conditional<C, A, B> {
+impl<C: Policy, A: Policy, B: Policy> Policy for When<C, A, B> {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let condition = self.condition.evaluate(ctx);
         let branch = if condition.is_approved() {
@@ -117,7 +116,7 @@ impl<C: Policy, A: Policy, B: Policy> Policy for Conditional<C, A, B> {
     }
 }
 
-impl<C: Policy, B: Policy> Policy for AutoApprove<C, B> {
+impl<C: Policy, B: Policy> Policy for When<C, Automatic, B> {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let condition = self.condition.evaluate(ctx);
         if condition.is_approved() {

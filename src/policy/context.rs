@@ -11,14 +11,14 @@ use crate::value::{CountedVotes, Digest, Metrics, Review, Timestamp, TrainingOut
 /// directly, to test a policy:
 ///
 /// ```
-/// use modelgate::{CountedVotes, Metrics, Review, ReviewContext, Timestamp, TrainingOutcome};
+/// use modelgate::{Metrics, Review, ReviewContext, Timestamp, TrainingOutcome}; use modelgate::value::CountedVotes;
 /// let t = Timestamp::from_unix_secs;
 /// let outcome = TrainingOutcome::new("sha256:9f2c", Metrics::new([("accuracy", 0.93)])?)?;
 /// let votes: CountedVotes = [Review::approve("bob", "sha256:9f2c", t(5))].into_iter().collect();
 /// let ctx = ReviewContext::new(&outcome, &votes, "alice", 1, t(9));
 /// assert_eq!(ctx.metric("accuracy"), Some(0.93));
 /// assert_eq!(ctx.votes().count(), 1);
-/// # Ok::<(), modelgate::OutcomeError>(())
+/// # Ok::<(), modelgate::value::OutcomeError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct ReviewContext<'a> {

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::decimal;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
 /// How a metric is compared with its threshold.
@@ -22,12 +23,17 @@ pub enum Comparison {
 
 impl Comparison {
     /// Whether `value` passes against `threshold` (false for NaN, which never enters metrics).
+    ///
+    /// Boundaries are decimals as written: a value within rounding of the threshold (8 units in
+    /// the last place) counts as equal to it, so `0.1 + 0.2` is at most `0.3`, and is not above
+    /// it.
     pub fn holds(self, value: f64, threshold: f64) -> bool {
+        let scale = value.abs().max(threshold.abs());
         match self {
-            Self::AtLeast => value >= threshold,
-            Self::AtMost => value <= threshold,
-            Self::Above => value > threshold,
-            Self::Below => value < threshold,
+            Self::AtLeast => decimal::at_least(value, threshold, scale),
+            Self::AtMost => decimal::at_most(value, threshold, scale),
+            Self::Above => !decimal::at_most(value, threshold, scale),
+            Self::Below => !decimal::at_least(value, threshold, scale),
         }
     }
 

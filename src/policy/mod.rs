@@ -5,6 +5,7 @@ mod champion;
 mod combinators;
 mod conditional;
 mod context;
+mod decimal;
 mod lint;
 mod metric;
 mod verdict;
@@ -14,8 +15,8 @@ use std::sync::Arc;
 
 pub use approvers::{Fresh, Quorum, RequiredRole, Veto};
 pub use champion::{Direction, NoRegression, Tolerance};
-pub use combinators::{All, Any, FnPolicy, Not, Or, all, any, from_fn, not};
-pub use conditional::{AutoApprove, Automatic, Conditional, When, WhenThen, when};
+pub use combinators::{All, Any, FnPolicy, Not, Policies, all, any, from_fn, not};
+pub use conditional::{Automatic, Unset, When, when};
 pub use context::ReviewContext;
 pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};
@@ -105,9 +106,9 @@ pub trait PolicyExt: Policy + Sized {
         (self, other)
     }
 
-    /// This or `other`: the higher verdict wins.
-    fn or<B: Policy>(self, other: B) -> Or<Self, B> {
-        Or::new(self, other)
+    /// This or `other`: the higher verdict wins (the same as `any` of the two).
+    fn or<B: Policy>(self, other: B) -> Any<(Self, B)> {
+        Any::pair(self, other)
     }
 
     /// Approve and reject swapped; pending stays. Beware: `not` of a metric gate approves when

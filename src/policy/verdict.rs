@@ -69,7 +69,7 @@ impl fmt::Display for FindingValue {
 /// was required, and a one-line message for people.
 ///
 /// ```
-/// use modelgate::{Finding, FindingValue, VerdictKind};
+/// use modelgate::{Finding, VerdictKind}; use modelgate::policy::FindingValue;
 /// let f = Finding::new(VerdictKind::Reject, "metric_at_least", "accuracy", "accuracy 0.82 is below the minimum 0.9")
 ///     .with_observed(FindingValue::Number(0.82))
 ///     .with_required(FindingValue::Number(0.9));

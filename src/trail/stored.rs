@@ -132,7 +132,7 @@ impl StoredModel {
     pub fn verify(
         &self,
         verifier: &(impl SealVerifier + ?Sized),
-    ) -> Result<Head, crate::RestoreError> {
+    ) -> Result<Head, super::RestoreError> {
         super::restore::verify(self, Some(&verifier))
     }
 }

@@ -35,7 +35,7 @@ pub enum OutcomeError {
 /// deserialized), with an error that names the metric.
 ///
 /// ```
-/// use modelgate::{Metrics, OutcomeError};
+/// use modelgate::Metrics; use modelgate::value::OutcomeError;
 /// let m = Metrics::new([("accuracy", 0.93), ("latency_p99_ms", 41.0)])?;
 /// assert_eq!(m.get("accuracy"), Some(0.93));
 /// assert_eq!(m.get("recall"), None);
@@ -206,7 +206,7 @@ impl fmt::Display for Digest {
 /// let outcome = TrainingOutcome::new("sha256:9f2c", Metrics::new([("accuracy", 0.93)])?)?
 ///     .with_notes("lr=3e-4, 12 epochs");
 /// assert_eq!(outcome.digest().as_str(), "sha256:9f2c");
-/// # Ok::<(), modelgate::OutcomeError>(())
+/// # Ok::<(), modelgate::value::OutcomeError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -141,7 +141,7 @@ impl Review {
 /// constant time (reviewers are indexed), so counting `n` votes is linear in `n`.
 ///
 /// ```
-/// use modelgate::{CountedVotes, Review, Timestamp, Vote};
+/// use modelgate::{Review, Timestamp, Vote}; use modelgate::value::CountedVotes;
 /// let t = Timestamp::from_unix_secs;
 /// let votes: CountedVotes = [
 ///     Review::approve("bob", "sha256:1", t(1)),

@@ -124,7 +124,7 @@ pub fn attacker_key() -> modelgate::HmacSealer {
 }
 
 /// The model, stored and sealed with [`key`].
-pub fn sealed<S: modelgate::Stage>(model: &Model<S>) -> modelgate::StoredModel {
+pub fn sealed<S: modelgate::model::Stage>(model: &Model<S>) -> modelgate::StoredModel {
     modelgate::StoredModel::from(model)
         .sealed_by(&key())
         .unwrap()

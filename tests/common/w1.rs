@@ -6,9 +6,10 @@
 //! ml_reviewer, the submitter excluded) include a team_lead; else pending.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use modelgate::value::CountedVotes;
 use modelgate::{
-    CountedVotes, MetricGate, Metrics, NoRegression, Policy, Quorum, RequiredRole, Review,
-    ReviewContext, Timestamp, TrainingOutcome, VerdictKind, Vote, when,
+    MetricGate, Metrics, NoRegression, Policy, Quorum, RequiredRole, Review, ReviewContext,
+    Timestamp, TrainingOutcome, VerdictKind, Vote, when,
 };
 
 pub const DIGEST: &str = "sha256:w1";
@@ -161,4 +162,137 @@ pub fn many_votes(n: usize) -> CountedVotes {
             )
         })
         .collect()
+}
+
+/// What a host has before it calls modelgate: its own plain types.
+#[derive(Clone, Debug)]
+pub struct HostData {
+    pub accuracy: f64,
+    pub latency_p99_ms: f64,
+    pub champion_accuracy: f64,
+    /// (reviewer, approves, role, seconds)
+    pub votes: Vec<(&'static str, bool, &'static str, u64)>,
+}
+
+/// The host's data of each case.
+pub fn host_a() -> HostData {
+    HostData {
+        accuracy: 0.94,
+        latency_p99_ms: 42.0,
+        champion_accuracy: 0.93,
+        votes: vec![
+            ("bob", true, "team_lead", 1),
+            ("carol", true, "ml_reviewer", 2),
+        ],
+    }
+}
+
+pub fn host_b() -> HostData {
+    HostData {
+        accuracy: 0.85,
+        ..host_a()
+    }
+}
+
+pub fn host_c() -> HostData {
+    HostData {
+        votes: vec![
+            ("bob", false, "team_lead", 1),
+            ("alice", true, "team_lead", 2),
+            ("carol", true, "ml_reviewer", 3),
+            ("dave", true, "intern", 4),
+            ("bob", true, "team_lead", 5),
+            ("erin", false, "ml_reviewer", 6),
+            ("carol", true, "ml_reviewer", 7),
+            ("erin", true, "ml_reviewer", 8),
+        ],
+        ..host_a()
+    }
+}
+
+/// W1 by hand, straight from the host's data (the latest vote of each reviewer counts).
+pub fn host_baseline(d: &HostData) -> VerdictKind {
+    if d.accuracy < 0.90 || d.latency_p99_ms > 50.0 || d.accuracy < d.champion_accuracy - 0.005 {
+        return VerdictKind::Reject;
+    }
+    if d.accuracy > 0.97 {
+        return VerdictKind::Approve;
+    }
+    let (mut approvers, mut lead) = (0, false);
+    for (i, (who, approve, role, _)) in d.votes.iter().enumerate() {
+        let later = d.votes.iter().skip(i + 1);
+        let latest = !later.clone().any(|(w, ..)| w == who);
+        if latest
+            && *approve
+            && *who != SUBMITTER
+            && (*role == "team_lead" || *role == "ml_reviewer")
+        {
+            approvers += 1;
+            lead |= *role == "team_lead";
+        }
+    }
+    if approvers >= 2 && lead {
+        VerdictKind::Approve
+    } else {
+        VerdictKind::Pending
+    }
+}
+
+/// The host's data turned into the crate's inputs, then decided: what a host does end to end.
+pub fn host_judge(policy: &impl Policy, d: &HostData) -> VerdictKind {
+    let inputs = HostInputs::new(d);
+    policy.judge(&inputs.context())
+}
+
+/// The same, explained.
+pub fn host_evaluate(policy: &impl Policy, d: &HostData) -> modelgate::Verdict {
+    let inputs = HostInputs::new(d);
+    policy.evaluate(&inputs.context())
+}
+
+/// The crate's inputs built from the host's data.
+pub struct HostInputs {
+    outcome: TrainingOutcome,
+    champion: Metrics,
+    votes: CountedVotes,
+}
+
+impl HostInputs {
+    pub fn new(d: &HostData) -> Self {
+        let metrics = Metrics::new([
+            ("accuracy", d.accuracy),
+            ("latency_p99_ms", d.latency_p99_ms),
+        ])
+        .unwrap();
+        let outcome = TrainingOutcome::new(DIGEST, metrics).unwrap();
+        let champion = Metrics::new([("accuracy", d.champion_accuracy)]).unwrap();
+        let votes = d
+            .votes
+            .iter()
+            .map(|(who, approve, role, at)| {
+                let vote = if *approve {
+                    Vote::Approve
+                } else {
+                    Vote::Reject
+                };
+                Review::new(who, vote, DIGEST, Timestamp::from_unix_secs(*at)).with_role(*role)
+            })
+            .collect();
+        HostInputs {
+            outcome,
+            champion,
+            votes,
+        }
+    }
+
+    pub fn context(&self) -> ReviewContext<'_> {
+        ReviewContext::new(
+            &self.outcome,
+            &self.votes,
+            SUBMITTER,
+            1,
+            Timestamp::from_unix_secs(1_000),
+        )
+        .with_champion(&self.champion)
+    }
 }
