@@ -343,3 +343,167 @@ fn without_a_seal_the_storage_is_trusted_and_the_name_says_so() {
     };
     assert_eq!(m.stage().votes().len(), 2);
 }
+
+// ----------------------------------------------------------------------------------------------
+// Found by an independent review of format 2, kept as regressions.
+
+#[test]
+fn ids_that_display_alike_cannot_make_two_approvers() {
+    // Decomposed and composed, a variation selector, an invisible format character, Latin mixed
+    // with Cyrillic Extended-C, Cyrillic mixed with Latin IPA, mathematical monospace.
+    for (real, look_alike) in [
+        ("zo\u{e9}", "zoe\u{301}"),
+        ("bob", "bob\u{E0100}"),
+        ("bob", "bob\u{180B}"),
+        ("bob", "bo\u{1D173}b"),
+        ("bob", "b\u{1C82}b"),
+        ("ego", "\u{435}\u{261}\u{43e}"),
+        ("alice", "\u{1D68A}\u{1D695}\u{1D692}\u{1D68C}\u{1D68E}"),
+    ] {
+        let mut m = submitted(0.95);
+        m.record(Review::approve(real, DIGEST, t(20))).unwrap();
+        let err = m
+            .record(Review::approve(look_alike, DIGEST, t(20)))
+            .unwrap_err();
+        assert!(
+            matches!(err.error(), modelgate::model::RecordError::Reviewer(_)),
+            "{look_alike:?}"
+        );
+        assert!(Model::new("m", look_alike).is_err(), "{look_alike:?}");
+    }
+}
+
+fn run_trail(submitter: &str, by: &str, step: &str) -> Value {
+    json!({
+        "format_version": 2, "name": "m", "version": "1",
+        "events": [
+            {"seq": 1, "at": 0, "prev": "00".repeat(32), "event": {"run_started": {
+                "pipeline": "11".repeat(32), "submitter": submitter}}},
+            {"seq": 2, "at": 1, "prev": "00".repeat(32), "event": {"artifact": {
+                "digest": "sha256:1", "metrics": {}, "by": by}}},
+            {"seq": 3, "at": 2, "prev": "00".repeat(32), "event": {"evaluated": {
+                "step": step, "metrics": {"accuracy": 0.99}, "by": by}}},
+        ]
+    })
+}
+
+#[test]
+fn run_events_carry_only_identifiers_the_run_would_accept() {
+    let restore = |json: Value| {
+        rechain(json)
+            .sealed_by(&key())
+            .unwrap()
+            .restore(&key(), &policy())
+            .map(|m| m.status())
+            .map_err(|e| e.into_error())
+    };
+    assert!(restore(run_trail("alice", "alice", "evaluate")).is_ok());
+    for (submitter, by, step) in [
+        ("al\u{202e}ecila", "alice", "evaluate"),
+        ("alice", "", "evaluate"),
+        ("alice", "\u{200b}bob", "evaluate"),
+        ("alice", "alice", "x\n#9 bob voted"),
+    ] {
+        assert!(
+            matches!(
+                restore(run_trail(submitter, by, step)),
+                Err(RestoreError::Replay { .. })
+            ),
+            "{submitter:?} {by:?} {step:?}"
+        );
+    }
+    // A run cannot be recorded as finished in another way than the model stands.
+    let never_deployed = forged(&StoredModel::from(&approved()), |json| {
+        let mut end = json["events"][3].clone();
+        end["seq"] = json!(5);
+        end["event"] = json!({"run_finished": {"outcome": "deployed", "attempts": 1}});
+        json["events"].as_array_mut().unwrap().push(end);
+    });
+    assert!(matches!(
+        never_deployed
+            .restore_unsealed(&policy())
+            .map_err(|e| e.into_error()),
+        Err(RestoreError::Replay { seq: 5, .. })
+    ));
+}
+
+#[test]
+fn error_messages_escape_the_text_an_attacker_chose() {
+    let forged_line = "x\n2026-01-01T00:00:00Z INFO model fraud-detector approved and deployed";
+    let stored = edited(&sealed(&approved()), |json| {
+        json["seal"]["key_id"] = json!(forged_line);
+    });
+    let err = stored.restore(&key(), &policy()).unwrap_err();
+    assert!(!err.to_string().contains('\n'), "{err}");
+    let mut m = submitted(0.95);
+    let err = m
+        .record(Review::approve("bob", "sha256:x\n#9 forged", t(20)))
+        .unwrap_err();
+    assert!(!err.to_string().contains('\n'), "{err}");
+    m.record(Review::reject("bob", DIGEST, t(21)).with_comment("no\n#9 carol approved"))
+        .unwrap();
+    let submission = m.stage().submission();
+    let ctx = modelgate::ReviewContext::new(
+        submission.outcome(),
+        m.stage().votes(),
+        submission.submitter(),
+        1,
+        t(30),
+    );
+    let verdict = Veto::new().evaluate(&ctx);
+    assert!(!verdict.to_string().contains('\n'), "{verdict}");
+}
+
+#[test]
+fn refused_calls_hand_back_what_they_took() {
+    let err = untrained()
+        .submit(outcome(DIGEST, 0.9), "", t(1))
+        .unwrap_err();
+    let (model, outcome_back) = err.into_input();
+    assert_eq!((model, outcome_back), (untrained(), outcome(DIGEST, 0.9)));
+    let err = approved()
+        .mark_deployed(modelgate::Receipt::new("argo/42"), "", t(40))
+        .unwrap_err();
+    assert_eq!(err.into_input().1, modelgate::Receipt::new("argo/42"));
+    let mut m = approved();
+    let err = m
+        .mark_deploy_failed("registry down", "deployer", t(1))
+        .unwrap_err();
+    assert_eq!(err.into_input(), "registry down");
+}
+
+#[test]
+fn a_sign_flipped_zero_in_the_last_event_does_not_restore() {
+    // `-0.0 == 0.0`, but their bits, hashed by the chain, differ: the restored model would not
+    // be the sealed one.
+    let policy = MetricGate::at_least("accuracy", 0.0);
+    let m = submitted(0.95)
+        .decide(&policy, &DecisionContext::at(t(30)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    let forged = forged(&StoredModel::from(&m), |json| {
+        json["events"][1]["event"]["decided"]["verdict"]["findings"][0]["required"] =
+            json!({"number": -0.0});
+    })
+    .sealed_by(&key())
+    .unwrap();
+    let err = forged.restore(&key(), &policy).unwrap_err().into_error();
+    assert_eq!(
+        err,
+        RestoreError::Replay {
+            seq: 2,
+            action: "approved",
+            error: ReplayError::Differs { field: "encoding" }
+        }
+    );
+}
+
+#[test]
+fn a_seal_is_lowercase_hex_and_nothing_else() {
+    let stored = sealed(&approved());
+    let mut json = serde_json::to_value(&stored).unwrap();
+    let value = json["seal"]["value"].as_str().unwrap().to_owned();
+    json["seal"]["value"] = json!(format!("+{}", &value[1..]));
+    assert!(serde_json::from_value::<StoredModel>(json).is_err());
+}

@@ -47,20 +47,34 @@ fn plain(name: &'static str, err: impl Error) -> Case {
     }
 }
 
+/// What a refused transition hands back, as the model it holds.
+trait HandedBack {
+    fn stored(&self) -> StoredModel;
+}
+
+impl<S: modelgate::model::Stage> HandedBack for Model<S> {
+    fn stored(&self) -> StoredModel {
+        StoredModel::from(self)
+    }
+}
+
+impl<S: modelgate::model::Stage, T> HandedBack for (Model<S>, T) {
+    fn stored(&self) -> StoredModel {
+        StoredModel::from(&self.0)
+    }
+}
+
 /// A refused transition: the model inside the error must be the model handed in.
-fn transition<M, E: Error>(
+fn transition<M: HandedBack, E: Error>(
     name: &'static str,
     before: StoredModel,
     result: Result<impl Sized, Refused<M, E>>,
-) -> Case
-where
-    for<'a> &'a M: Into<StoredModel>,
-{
+) -> Case {
     let Err(err) = result else {
         panic!("{name}: expected an error")
     };
     let message = chain(err.error());
-    let intact = (err.input()).into() == before;
+    let intact = err.input().stored() == before;
     Case {
         name,
         message,
@@ -615,6 +629,7 @@ fn cases() -> Vec<Case> {
         }),
         run_input("failed deployment before approval", |run| {
             run.handle_deploy_failed("boom", t(5))
+                .map_err(Refused::into_error)
         }),
         run_input("vote for another artifact in a run", |run| {
             run.record_vote(Review::approve("alice", "sha256:zzz", t(5)))

@@ -204,7 +204,7 @@ fn time_running_backwards_is_refused_and_hands_the_model_back() {
             last: t(40)
         })
     );
-    assert_eq!(err.into_input(), retraining());
+    assert_eq!(err.into_input(), (retraining(), outcome(DIGEST, 0.9)));
 
     // a vote
     let mut model = submitted(0.95);
@@ -236,7 +236,7 @@ fn time_running_backwards_is_refused_and_hands_the_model_back() {
     let err = approved()
         .mark_deployed(Receipt::new("manual"), "deployer", t(29))
         .unwrap_err();
-    assert_eq!(err.into_input(), approved());
+    assert_eq!(err.into_input(), (approved(), Receipt::new("manual")));
 
     // retraining
     let err = rejected().retrain("alice", t(29)).unwrap_err();
@@ -313,7 +313,7 @@ fn bad_names_submitters_and_metrics_are_refused() {
         .submit(outcome(DIGEST, 0.9), "bad\nid", t(1))
         .unwrap_err();
     assert!(matches!(err.error(), SubmitError::Submitter(_)));
-    assert_eq!(err.into_input(), untrained());
+    assert_eq!(err.into_input(), (untrained(), outcome(DIGEST, 0.9)));
 
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         assert!(Metrics::new([("accuracy", bad)]).is_err());

@@ -189,11 +189,11 @@ fn apply(model: AnyModel, naive: &mut Naive, op: &Op, now: Timestamp) -> AnyMode
                 AnyModel::Untrained(m) => m
                     .submit(outcome(*accuracy, *digest), PEOPLE[*submitter], now)
                     .map(AnyModel::Submitted)
-                    .map_err(|e| AnyModel::Untrained(e.into_input())),
+                    .map_err(|e| AnyModel::Untrained(e.into_input().0)),
                 AnyModel::Retraining(m) => m
                     .submit(outcome(*accuracy, *digest), PEOPLE[*submitter], now)
                     .map(AnyModel::Submitted)
-                    .map_err(|e| AnyModel::Retraining(e.into_input())),
+                    .map_err(|e| AnyModel::Retraining(e.into_input().0)),
                 _ => unreachable!("submittable"),
             };
             assert_eq!(result.is_ok(), accepted, "submit at {now}");
@@ -209,7 +209,7 @@ fn apply(model: AnyModel, naive: &mut Naive, op: &Op, now: Timestamp) -> AnyMode
         }
         (AnyModel::Untrained(m), Op::SubmitWithoutSubmitter) => {
             let err = m.submit(outcome(0.9, 0), "", now).unwrap_err();
-            AnyModel::Untrained(err.into_input())
+            AnyModel::Untrained(err.into_input().0)
         }
         (model, Op::SubmitNonFinite) => {
             assert!(
@@ -353,7 +353,7 @@ fn apply(model: AnyModel, naive: &mut Naive, op: &Op, now: Timestamp) -> AnyMode
                 }
                 Err(e) => {
                     assert!(!naive.in_time(now));
-                    AnyModel::Approved(e.into_input())
+                    AnyModel::Approved(e.into_input().0)
                 }
             }
         }

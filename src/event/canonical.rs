@@ -205,7 +205,10 @@ pub(crate) fn encode_event(out: &mut dyn Sink, event: &Event) {
 
 fn encode_review(out: &mut dyn Sink, review: &Review) {
     text(out, review.reviewer());
-    list(out, review.roles(), |out, r| text(out, r));
+    usize(out, review.roles().len());
+    for role in review.roles() {
+        text(out, role);
+    }
     u8(
         out,
         match review.vote() {

@@ -112,22 +112,21 @@ impl Model<Approved> {
     pub fn deploy<D: Deployer + ?Sized>(
         self,
         deployer: &mut D,
-        by: impl Into<String>,
+        by: &str,
         at: Timestamp,
     ) -> Result<Model<Deployed>, Refused<Model<Approved>, DeployError<D::Error>>> {
-        let by = by.into();
-        if let Err(e) = self.check(&by, at) {
+        if let Err(e) = self.check(by, at) {
             return Err(Refused::new(self, e.into()));
         }
         match deployer.deploy(&self) {
-            Ok(receipt) => Ok(self.deployed(receipt, by, at)),
+            Ok(receipt) => Ok(self.deployed(receipt, by.to_owned(), at)),
             Err(e) => {
                 let mut model = self;
                 model.trail.push(
                     at,
                     EventKind::DeployFailed {
                         error: e.to_string(),
-                        by,
+                        by: by.to_owned(),
                     },
                 );
                 Err(Refused::new(model, DeployError::Deployer(e)))
@@ -140,7 +139,7 @@ impl Model<Approved> {
     /// # Errors
     ///
     /// [`ActionError`] for an invalid actor id or a time earlier than the last event; the model
-    /// comes back unchanged inside the [`Refused`].
+    /// and the receipt come back unchanged inside the [`Refused`].
     ///
     /// ```compile_fail,E0599
     /// # use modelgate::*;
@@ -155,16 +154,16 @@ impl Model<Approved> {
     /// let _ = model.mark_deployed(Receipt::new("manual"), "bot", Timestamp::from_unix_secs(1));
     /// # }
     /// ```
+    #[allow(clippy::result_large_err, clippy::type_complexity)] // the error hands back the model and the receipt
     pub fn mark_deployed(
         self,
         receipt: Receipt,
-        by: impl Into<String>,
+        by: &str,
         at: Timestamp,
-    ) -> Result<Model<Deployed>, Refused<Model<Approved>, ActionError>> {
-        let by = by.into();
-        match self.check(&by, at) {
-            Ok(()) => Ok(self.deployed(receipt, by, at)),
-            Err(e) => Err(Refused::new(self, e)),
+    ) -> Result<Model<Deployed>, Refused<(Model<Approved>, Receipt), ActionError>> {
+        match self.check(by, at) {
+            Ok(()) => Ok(self.deployed(receipt, by.to_owned(), at)),
+            Err(e) => Err(Refused::new((self, receipt), e)),
         }
     }
 
@@ -174,16 +173,18 @@ impl Model<Approved> {
     /// # Errors
     ///
     /// [`ActionError`] for an invalid actor id or a time earlier than the last event; nothing is
-    /// recorded.
+    /// recorded, and the error text comes back inside the [`Refused`].
     pub fn mark_deploy_failed(
         &mut self,
         error: impl Into<String>,
-        by: impl Into<String>,
+        by: &str,
         at: Timestamp,
-    ) -> Result<(), ActionError> {
-        let by = by.into();
-        self.check(&by, at)?;
+    ) -> Result<(), Refused<String, ActionError>> {
         let error = error.into();
+        if let Err(e) = self.check(by, at) {
+            return Err(Refused::new(error, e));
+        }
+        let by = by.to_owned();
         self.trail.push(at, EventKind::DeployFailed { error, by });
         Ok(())
     }

@@ -3,7 +3,7 @@
 use super::Model;
 use super::stage::Submitted;
 use crate::event::EventKind;
-use crate::value::text::{self, TextError};
+use crate::value::text::{self, TextError, esc};
 use crate::value::{Refused, Review, TimeWentBackwards};
 
 /// A vote was refused; the model is unchanged.
@@ -14,7 +14,7 @@ pub enum RecordError {
     #[error("invalid reviewer: {0}")]
     Reviewer(TextError),
     /// One of the reviewer's roles is refused.
-    #[error("invalid role of reviewer `{reviewer}`: {error}")]
+    #[error("invalid role of reviewer `{}`: {error}", esc(.reviewer))]
     Role {
         /// The reviewer.
         reviewer: String,
@@ -23,7 +23,10 @@ pub enum RecordError {
     },
     /// The vote is for another artifact than the one submitted.
     #[error(
-        "vote by `{reviewer}` is for artifact `{found}`, but the submitted artifact is `{expected}`"
+        "vote by `{}` is for artifact `{}`, but the submitted artifact is `{}`",
+        esc(.reviewer),
+        esc(.found),
+        esc(.expected)
     )]
     WrongDigest {
         /// The reviewer.

@@ -46,17 +46,16 @@ impl Model<Rejected> {
     /// ```
     pub fn retrain(
         self,
-        by: impl Into<String>,
+        by: &str,
         at: Timestamp,
     ) -> Result<Model<Retraining>, Refused<Model<Rejected>, ActionError>> {
-        let by = by.into();
-        if let Err(e) = check_actor(&by) {
+        if let Err(e) = check_actor(by) {
             return Err(Refused::new(self, ActionError::Actor(e)));
         }
         if let Err(e) = self.trail.check_time(at) {
             return Err(Refused::new(self, e.into()));
         }
-        Ok(self.retrain_checked(by, at))
+        Ok(self.retrain_checked(by.to_owned(), at))
     }
 
     /// [`retrain`](Self::retrain) after its checks, which the caller made.

@@ -149,7 +149,7 @@ impl Approved {
         self.decision
             .votes()
             .iter()
-            .filter(move |r| r.vote() == Vote::Approve && r.reviewer() != submitter)
+            .filter(move |r| r.vote() == Vote::Approve && !r.is_by(submitter))
     }
 
     /// The context the policy saw when it approved; evaluating the policy on it again

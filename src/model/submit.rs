@@ -46,7 +46,7 @@ impl<S: Trainable> Model<S> {
     /// # Errors
     ///
     /// [`SubmitError`] for an invalid submitter id or a time earlier than the last event; the
-    /// model comes back unchanged inside the [`Refused`].
+    /// model and the outcome come back unchanged inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -55,20 +55,20 @@ impl<S: Trainable> Model<S> {
     /// assert_eq!(model.stage().submission().attempt(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[allow(clippy::result_large_err, clippy::type_complexity)] // the error hands back the model and the outcome
     pub fn submit(
         self,
         outcome: TrainingOutcome,
-        submitter: impl Into<String>,
+        submitter: &str,
         at: Timestamp,
-    ) -> Result<Model<Submitted>, Refused<Model<S>, SubmitError>> {
-        let submitter = submitter.into();
-        if let Err(e) = text::check("submitter", &submitter) {
-            return Err(Refused::new(self, SubmitError::Submitter(e)));
+    ) -> Result<Model<Submitted>, Refused<(Model<S>, TrainingOutcome), SubmitError>> {
+        if let Err(e) = text::check("submitter", submitter) {
+            return Err(Refused::new((self, outcome), SubmitError::Submitter(e)));
         }
         if let Err(e) = self.trail.check_time(at) {
-            return Err(Refused::new(self, e.into()));
+            return Err(Refused::new((self, outcome), e.into()));
         }
-        Ok(self.submit_checked(outcome, submitter, at))
+        Ok(self.submit_checked(outcome, submitter.to_owned(), at))
     }
 
     /// [`submit`](Self::submit) after its checks (a valid submitter, a time not earlier than

@@ -163,7 +163,7 @@ impl Run {
                             .map_err(|e| DriveError::Run(e.into_error()))?,
                         Err(e) => {
                             self.handle_deploy_failed(e.to_string(), now())
-                                .map_err(DriveError::Run)?;
+                                .map_err(|refused| DriveError::Run(refused.into_error()))?;
                             return Err(DriveError::Deploy(e));
                         }
                     }

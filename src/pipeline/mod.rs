@@ -30,6 +30,12 @@ pub use state::Finished;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
     steps: Vec<Step>,
+    /// Where the test steps are, in order; where the approval step is; whether a training and a
+    /// deploy step are there: found once, so that a run looks each up in constant time.
+    tests: Vec<usize>,
+    approval: Option<usize>,
+    trains: bool,
+    deploys: bool,
 }
 
 /// One validated step.
@@ -131,31 +137,55 @@ impl Pipeline {
 
     /// The approval step (validation guarantees exactly one).
     pub(crate) fn approval(&self) -> Option<(&str, &Approval)> {
-        self.steps.iter().find_map(|s| match &s.kind {
-            StepKind::Approval(a) => Some((s.name.as_str(), a)),
+        match self.approval.and_then(|i| self.steps.get(i)) {
+            Some(Step {
+                name,
+                kind: StepKind::Approval(a),
+            }) => Some((name.as_str(), a)),
             _ => None,
-        })
+        }
+    }
+
+    /// The validated steps, indexed.
+    pub(crate) fn new(steps: Vec<Step>) -> Self {
+        let tests = steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.kind, StepKind::Test { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        let approval = steps
+            .iter()
+            .position(|s| matches!(s.kind, StepKind::Approval(_)));
+        let trains = steps.iter().any(|s| matches!(s.kind, StepKind::Training));
+        let deploys = steps.iter().any(|s| matches!(s.kind, StepKind::Deploy));
+        Self {
+            steps,
+            tests,
+            approval,
+            trains,
+            deploys,
+        }
     }
 
     /// The test steps, in order.
     pub(crate) fn tests(&self) -> impl Iterator<Item = &Step> {
-        self.steps
-            .iter()
-            .filter(|s| matches!(s.kind, StepKind::Test { .. }))
+        self.tests.iter().filter_map(|&i| self.steps.get(i))
+    }
+
+    /// The `n`-th test step, in constant time.
+    pub(crate) fn test(&self, n: usize) -> Option<&Step> {
+        self.tests.get(n).and_then(|&i| self.steps.get(i))
     }
 
     /// Whether the pipeline has a training step.
     pub(crate) fn trains(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| matches!(s.kind, StepKind::Training))
+        self.trains
     }
 
     /// Whether the pipeline has a deploy step.
     pub(crate) fn deploys(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| matches!(s.kind, StepKind::Deploy))
+        self.deploys
     }
 
     /// The approval policy the pipeline stands for: every gate of the test and approval steps;

@@ -4,10 +4,10 @@
 use super::Pipeline;
 use super::run::{Artifact, Run, RunError};
 use super::state::State;
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, Head};
 use crate::model::{Model, SubmitError};
 use crate::policy::Policy;
-use crate::trail::restore::{compare, verify};
+use crate::trail::restore::{check_head, compare, verify};
 use crate::trail::{ReplayError, RestoreError, SealVerifier, StoredModel};
 use crate::value::Refused;
 
@@ -49,10 +49,10 @@ impl Run {
         pipeline: Pipeline,
         verifier: &V,
     ) -> Result<Run, Refused<(StoredModel, Pipeline), RestoreError>> {
-        if let Err(e) = verify(&stored, Some(verifier)) {
-            return Err(Refused::new((stored, pipeline), e));
+        match verify(&stored, Some(verifier)) {
+            Ok(head) => replay(stored, pipeline, head),
+            Err(e) => Err(Refused::new((stored, pipeline), e)),
         }
-        replay(stored, pipeline)
     }
 
     /// Restores like [`restore`](Self::restore) without checking the seal (the chain and
@@ -65,16 +65,17 @@ impl Run {
         stored: StoredModel,
         pipeline: Pipeline,
     ) -> Result<Run, Refused<(StoredModel, Pipeline), RestoreError>> {
-        if let Err(e) = verify::<dyn SealVerifier>(&stored, None) {
-            return Err(Refused::new((stored, pipeline), e));
+        match verify::<dyn SealVerifier>(&stored, None) {
+            Ok(head) => replay(stored, pipeline, head),
+            Err(e) => Err(Refused::new((stored, pipeline), e)),
         }
-        replay(stored, pipeline)
     }
 }
 
 fn replay(
     stored: StoredModel,
     pipeline: Pipeline,
+    head: Head,
 ) -> Result<Run, Refused<(StoredModel, Pipeline), RestoreError>> {
     let events = stored.events();
     let Some((first, rest)) = events.split_first() else {
@@ -99,7 +100,7 @@ fn replay(
         Ok(model) => model,
         Err(e) => return Err(Refused::new((stored, pipeline), RestoreError::Identity(e))),
     };
-    let mut run = match Run::start(pipeline, model, submitter.clone(), first.at()) {
+    let mut run = match Run::start(pipeline, model, submitter, first.at()) {
         Ok(run) => run,
         Err(refused) => {
             let ((pipeline, _), error) = refused.into_parts();
@@ -114,7 +115,11 @@ fn replay(
                 .enumerate()
                 .try_for_each(|(i, event)| step(&mut run, i + 1, event))
         })
-        .and_then(|()| complete(&run, events));
+        .and_then(|()| complete(&run, events))
+        .and_then(|()| match events.last() {
+            Some(last) => check_head(last, run.head(), head),
+            None => Ok(()),
+        });
     match checked {
         Ok(()) => Ok(run),
         Err(error) => Err(Refused::new((stored, run.into_pipeline()), error)),
@@ -198,7 +203,7 @@ fn apply(run: &mut Run, event: &Event) -> Result<(), ReplayError> {
             .map_err(|e| replay_error(e.into_error())),
         EventKind::DeployFailed { error, .. } => run
             .handle_deploy_failed(error.clone(), at)
-            .map_err(replay_error),
+            .map_err(|e| replay_error(e.into_error())),
         // Recorded by the run itself, never an input: the run did not record it here.
         _ => Err(waiting(run)),
     }

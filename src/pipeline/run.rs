@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::policy::{Finding, Verdict};
 use crate::trail::StoredModel;
-use crate::value::text::{self, TextError};
+use crate::value::text::{self, TextError, esc};
 use crate::value::{
     Digest, Metrics, OutcomeError, Receipt, Refused, Review, TimeWentBackwards, Timestamp,
     TrainingOutcome,
@@ -33,7 +33,7 @@ impl Artifact {
     /// # Errors
     ///
     /// [`OutcomeError::Digest`] if the digest is not a valid identifier.
-    pub fn new(digest: impl Into<String>, metrics: Metrics) -> Result<Self, OutcomeError> {
+    pub fn new(digest: impl AsRef<str>, metrics: Metrics) -> Result<Self, OutcomeError> {
         Ok(Self {
             digest: Digest::new(digest)?,
             metrics,
@@ -169,7 +169,11 @@ pub enum RunError {
         waiting_for: &'static str,
     },
     /// An evaluation for another step than the one the run waits for.
-    #[error("the run is waiting for the evaluation of step `{expected}`, not `{found}`")]
+    #[error(
+        "the run is waiting for the evaluation of step `{}`, not `{}`",
+        esc(.expected),
+        esc(.found)
+    )]
     WrongStep {
         /// The step the run waits for.
         expected: String,
@@ -231,10 +235,10 @@ impl Run {
     pub fn start(
         pipeline: Pipeline,
         model: Model<Untrained>,
-        submitter: impl Into<String>,
+        submitter: &str,
         at: Timestamp,
     ) -> Result<Run, Refused<(Pipeline, Model<Untrained>), RunError>> {
-        let submitter = submitter.into();
+        let submitter = submitter.to_owned();
         if let Err(e) = text::check("submitter", &submitter) {
             return Err(Refused::new((pipeline, model), RunError::Submitter(e)));
         }
@@ -393,7 +397,7 @@ impl Run {
     }
 
     fn test_name(&self, n: usize) -> &str {
-        self.pipeline.tests().nth(n).map_or("", |s| s.name.as_str())
+        self.pipeline.test(n).map_or("", |s| s.name.as_str())
     }
 
     /// The artifact to review, trained or handed in.
@@ -426,7 +430,7 @@ impl Run {
         };
         let candidate = Candidate {
             digest,
-            metrics,
+            metrics: metrics.into_map(),
             notes,
         };
         self.transition(|run, state| match state {
@@ -479,7 +483,7 @@ impl Run {
                 next,
             } => {
                 model.trail_mut().push(now, event);
-                candidate.metrics = candidate.metrics.merged(&metrics);
+                metrics.merge_into(&mut candidate.metrics);
                 (run.evaluate_or_submit(model, candidate, next + 1, now), ())
             }
             other => (other, ()),
@@ -495,15 +499,18 @@ impl Run {
         next: usize,
         now: Timestamp,
     ) -> State {
-        if self.pipeline.tests().nth(next).is_some() {
+        if self.pipeline.test(next).is_some() {
             return State::Evaluate {
                 model,
                 candidate,
                 next,
             };
         }
-        let outcome =
-            TrainingOutcome::from_parts(candidate.digest, candidate.metrics, candidate.notes);
+        let outcome = TrainingOutcome::from_parts(
+            candidate.digest,
+            Metrics::from_map(candidate.metrics),
+            candidate.notes,
+        );
         let submitter = self.submitter.clone();
         State::Review(match model {
             Training::New(m) => m.submit_checked(outcome, submitter, now),
@@ -565,21 +572,24 @@ impl Run {
     /// # Errors
     ///
     /// [`RunError::NotExpected`] unless the run waits for the deployment;
-    /// [`RunError::TimeWentBackwards`].
+    /// [`RunError::TimeWentBackwards`]. The error text comes back inside the [`Refused`].
     pub fn handle_deploy_failed(
         &mut self,
         error: impl Into<String>,
         now: Timestamp,
-    ) -> Result<(), RunError> {
+    ) -> Result<(), Refused<String, RunError>> {
+        let error = error.into();
         let not_expected = self.not_expected("a failed deployment");
         let State::Deploy(m) = &mut self.state else {
-            return Err(not_expected);
+            return Err(Refused::new(error, not_expected));
         };
-        m.trail.check_time(now)?;
+        if let Err(e) = m.trail.check_time(now) {
+            return Err(Refused::new(error, e.into()));
+        }
         m.trail.push(
             now,
             EventKind::DeployFailed {
-                error: error.into(),
+                error,
                 by: self.submitter.clone(),
             },
         );

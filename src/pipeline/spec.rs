@@ -89,9 +89,9 @@ impl PipelineSpec {
             v.unique_names(&steps);
             v.order(&steps);
             if v.errors.is_empty() {
-                return Ok(Pipeline {
-                    steps: steps.into_iter().filter_map(|s| s.step).collect(),
-                });
+                return Ok(Pipeline::new(
+                    steps.into_iter().filter_map(|s| s.step).collect(),
+                ));
             }
         }
         Err(SpecErrors(v.errors))

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::value::TextError;
+use crate::value::text::esc;
 
 /// One problem in a pipeline spec.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -23,13 +24,16 @@ pub enum SpecProblem {
         found: &'static str,
     },
     /// `approvers` was given as one string: the step would never pause for the people meant.
-    #[error("`approvers` must be a list of user ids or roles: write `approvers: ['{single}']`")]
+    #[error(
+        "`approvers` must be a list of user ids or roles: write `approvers: ['{}']`",
+        esc(.single)
+    )]
     ApproversNotAList {
         /// The string that was given.
         single: String,
     },
     /// A key that this place does not take.
-    #[error("unknown key `{key}`; {allowed}")]
+    #[error("unknown key `{}`; {allowed}", esc(.key))]
     UnknownKey {
         /// The key found.
         key: String,
@@ -38,20 +42,21 @@ pub enum SpecProblem {
     },
     /// A step type that does not exist.
     #[error(
-        "unknown step type `{found}`; expected one of `training`, `test`, `approval`, `deploy`"
+        "unknown step type `{}`; expected one of `training`, `test`, `approval`, `deploy`",
+        esc(.found)
     )]
     UnknownStepType {
         /// The type found.
         found: String,
     },
     /// An `on_reject` that does not exist.
-    #[error("unknown on_reject `{found}`; expected `retrain` or `fail_pipeline`")]
+    #[error("unknown on_reject `{}`; expected `retrain` or `fail_pipeline`", esc(.found))]
     UnknownOnReject {
         /// The value found.
         found: String,
     },
     /// Two steps have the same name.
-    #[error("step name `{name}` is already used by step {first}")]
+    #[error("step name `{}` is already used by step {first}", esc(.name))]
     DuplicateName {
         /// The name.
         name: String,
@@ -59,7 +64,7 @@ pub enum SpecProblem {
         first: usize,
     },
     /// An approver is listed twice.
-    #[error("approver `{name}` is listed twice")]
+    #[error("approver `{}` is listed twice", esc(.name))]
     DuplicateApprover {
         /// The approver.
         name: String,

@@ -4,7 +4,10 @@ use crate::event::{Event, Head};
 use crate::model::{
     AnyModel, Approved, Deployed, Model, Rejected, Retraining, Submitted, Untrained,
 };
-use crate::value::{Digest, Metrics};
+use std::collections::BTreeMap;
+
+use crate::value::Digest;
+use crate::value::name::Name;
 
 /// A model that can be given an artifact: new, or back in training.
 #[derive(Debug)]
@@ -18,7 +21,8 @@ pub(crate) enum Training {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Candidate {
     pub(crate) digest: Digest,
-    pub(crate) metrics: Metrics,
+    /// Kept as a map while evaluations merge into it, so that n evaluations cost n log n.
+    pub(crate) metrics: BTreeMap<Name, f64>,
     pub(crate) notes: String,
 }
 

@@ -79,10 +79,7 @@ impl Eligibility {
     pub(crate) fn admits(&self, review: &Review) -> bool {
         (self.ids.is_empty() && self.roles.is_empty())
             || self.id_set.contains(review.reviewer())
-            || review
-                .roles()
-                .iter()
-                .any(|role| self.role_set.contains(role))
+            || review.roles().any(|role| self.role_set.contains(role))
     }
 
     /// Names (ids and roles) that differ from an earlier one only by case: ids are compared
@@ -131,14 +128,14 @@ fn counted<'a>(
 ) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
     let submitter = ctx.submitter();
     ctx.votes()
-        .filter(move |r| r.vote() == vote && r.reviewer() != submitter && eligible.admits(r))
+        .filter(move |r| r.vote() == vote && !r.is_by(submitter) && eligible.admits(r))
 }
 
 /// Notes on votes of `vote` kind that do not count: the submitter's, and ineligible ones.
 fn uncounted(ctx: &ReviewContext<'_>, eligible: &Eligibility, vote: Vote) -> String {
     let mut notes = Vec::new();
     for review in ctx.votes().filter(|r| r.vote() == vote) {
-        if review.reviewer() == ctx.submitter() {
+        if review.is_by(ctx.submitter()) {
             notes.push(format!(
                 "{} is the submitter and does not count",
                 review.reviewer()
@@ -296,9 +293,8 @@ impl RequiredRole {
         ctx: &ReviewContext<'a>,
     ) -> impl Iterator<Item = &'a Review> + use<'a> {
         let (submitter, role) = (ctx.submitter(), self.role.as_str());
-        ctx.votes().filter(move |r| {
-            r.vote() == Vote::Approve && r.reviewer() != submitter && r.has_role(role)
-        })
+        ctx.votes()
+            .filter(move |r| r.vote() == Vote::Approve && !r.is_by(submitter) && r.has_role(role))
     }
 }
 
@@ -310,9 +306,9 @@ impl Policy for RequiredRole {
             VerdictKind::Approve => format!("{role} approval from {}", ids(self.holders(ctx))),
             _ => format!("no approval from a {role} yet"),
         };
-        let own = ctx.votes().any(|r| {
-            r.reviewer() == ctx.submitter() && r.vote() == Vote::Approve && r.has_role(role)
-        });
+        let own = ctx
+            .votes()
+            .any(|r| r.is_by(ctx.submitter()) && r.vote() == Vote::Approve && r.has_role(role));
         if own {
             let _ = write!(
                 message,

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::value::text::Escaped;
+
 /// A problem found in a policy by [`PolicyExt::lints`](crate::PolicyExt::lints): a rule that can
 /// never be satisfied, or a threshold that is not a number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,6 @@ impl Lint {
 
 impl fmt::Display for Lint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}`: {}", self.rule, self.message)
+        write!(f, "`{}`: {}", Escaped(&self.rule), Escaped(&self.message))
     }
 }

@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::value::text::Escaped;
+
 /// The three possible verdicts, ordered `Reject < Pending < Approve`.
 ///
 /// The order is the policy algebra's: "all of" takes the lowest verdict (deny overrides),
@@ -149,9 +151,10 @@ impl Finding {
     }
 }
 
+/// The message, with host text in it (a veto's comment …) escaped: one line, always.
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        Escaped(&self.message).fmt(f)
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::event::{FORMAT_VERSION, Fingerprint, Head};
 use crate::model::{ActionError, RecordError, Status, SubmitError};
 use crate::policy::VerdictKind;
+use crate::value::text::esc;
 use crate::value::{TextError, TimeWentBackwards};
 
 use super::seal::SealError;
@@ -107,7 +108,11 @@ pub enum ReplayError {
         derived: &'static str,
     },
     /// An evaluation of another step than the next test step.
-    #[error("the run is waiting for the evaluation of step `{expected}`, not `{found}`")]
+    #[error(
+        "the run is waiting for the evaluation of step `{}`, not `{}`",
+        esc(.expected),
+        esc(.found)
+    )]
     WrongStep {
         /// The next test step.
         expected: String,
@@ -122,7 +127,10 @@ pub enum ReplayError {
     },
     /// The caller's policy does not decide as the trail records.
     #[error(
-        "the trail records `{recorded}` by policy `{recorded_policy}`, but policy `{policy}` decides {derived}"
+        "the trail records `{recorded}` by policy `{}`, but policy `{}` decides {}",
+        esc(.recorded_policy),
+        esc(.policy),
+        esc(.derived)
     )]
     NotUpheld {
         /// The recorded verdict.
@@ -146,4 +154,7 @@ pub enum ReplayError {
     /// Time runs backwards.
     #[error(transparent)]
     Time(TimeWentBackwards),
+    /// An identifier the event carries is refused (a step name, …).
+    #[error("{0}")]
+    Identifier(TextError),
 }

@@ -6,8 +6,10 @@
 use super::error::{ReplayError, RestoreError};
 use super::seal::SealVerifier;
 use super::stored::StoredModel;
-use crate::event::{Event, EventKind, FORMAT_VERSION, Head};
-use crate::model::{AnyModel, Decided, DecisionContext, Model};
+use crate::event::{Event, EventKind, FORMAT_VERSION, Head, RunOutcome};
+use crate::model::{
+    ActionError, AnyModel, Decided, DecisionContext, Model, SubmitError, check_actor,
+};
 use crate::policy::{Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::Refused;
 use crate::value::text;
@@ -121,7 +123,7 @@ impl StoredModel {
         V: SealVerifier + ?Sized,
         P: Policy + ?Sized,
     {
-        let result = verify(&self, verifier).and_then(|_| replay(&self, &decider));
+        let result = verify(&self, verifier).and_then(|head| replay(&self, &decider, head));
         match result {
             Ok(model) => Ok(model),
             Err(e) => Err(Refused::new(self, e)),
@@ -129,10 +131,11 @@ impl StoredModel {
     }
 }
 
-/// Replays every event of `stored` from a new model.
+/// Replays every event of `stored` (whose chain ends at `head`) from a new model.
 fn replay<P: Policy + ?Sized>(
     stored: &StoredModel,
     decider: &Decider<'_, P>,
+    head: Head,
 ) -> Result<AnyModel, RestoreError> {
     let start =
         Model::new(stored.name.clone(), stored.version.clone()).map_err(RestoreError::Identity)?;
@@ -146,7 +149,24 @@ fn replay<P: Policy + ?Sized>(
         model = apply(model, event, decider).map_err(fail)?;
         compare(event, model.history().get(i)).map_err(fail)?;
     }
+    // Each event's `prev` was compared, so every event but the last is bit for bit the one the
+    // transitions record; the head settles the last (a `-0.0` where they record `0.0` …).
+    if let Some(last) = stored.events.last() {
+        check_head(last, model.head(), head)?;
+    }
     Ok(model)
+}
+
+/// The live head after the last event must be the stored one.
+pub(crate) fn check_head(last: &Event, live: Head, stored: Head) -> Result<(), RestoreError> {
+    if live == stored {
+        return Ok(());
+    }
+    Err(RestoreError::Replay {
+        seq: last.seq(),
+        action: last.action(),
+        error: ReplayError::Differs { field: "encoding" },
+    })
 }
 
 /// The stored event against the one the live call recorded at the same place.
@@ -179,7 +199,7 @@ fn apply<P: Policy + ?Sized>(
                 outcome, submitter, ..
             },
         ) => m
-            .submit(outcome.clone(), submitter.clone(), at)
+            .submit(outcome.clone(), submitter, at)
             .map_err(|e| ReplayError::Submit(e.into_error()))?
             .into(),
         (
@@ -188,7 +208,7 @@ fn apply<P: Policy + ?Sized>(
                 outcome, submitter, ..
             },
         ) => m
-            .submit(outcome.clone(), submitter.clone(), at)
+            .submit(outcome.clone(), submitter, at)
             .map_err(|e| ReplayError::Submit(e.into_error()))?
             .into(),
         (AnyModel::Submitted(mut m), EventKind::Voted { review }) => {
@@ -219,21 +239,22 @@ fn apply<P: Policy + ?Sized>(
             }
         }
         (AnyModel::Approved(m), EventKind::Deployed { receipt, by }) => m
-            .mark_deployed(receipt.clone(), by.clone(), at)
+            .mark_deployed(receipt.clone(), by, at)
             .map_err(|e| ReplayError::Action(e.into_error()))?
             .into(),
         (AnyModel::Approved(mut m), EventKind::DeployFailed { error, by }) => {
-            m.mark_deploy_failed(error.clone(), by.clone(), at)
-                .map_err(ReplayError::Action)?;
+            m.mark_deploy_failed(error.clone(), by, at)
+                .map_err(|e| ReplayError::Action(e.into_error()))?;
             m.into()
         }
         (AnyModel::Rejected(m), EventKind::Retraining { by }) => m
-            .retrain(by.clone(), at)
+            .retrain(by, at)
             .map_err(|e| ReplayError::Action(e.into_error()))?
             .into(),
-        (mut model, kind @ (EventKind::RunStarted { .. } | EventKind::RunFinished { .. }))
-            if run_event_fits(&model, kind) =>
-        {
+        (mut model, kind @ (EventKind::RunStarted { .. } | EventKind::RunFinished { .. })) => {
+            if !run_event_fits(&model, kind)? {
+                return Err(unexpected());
+            }
             append(&mut model, at, kind.clone())?;
             model
         }
@@ -241,6 +262,7 @@ fn apply<P: Policy + ?Sized>(
             mut model @ (AnyModel::Untrained(_) | AnyModel::Retraining(_)),
             kind @ (EventKind::Artifact { .. } | EventKind::Evaluated { .. }),
         ) => {
+            check_run_event(kind)?;
             append(&mut model, at, kind.clone())?;
             model
         }
@@ -248,15 +270,45 @@ fn apply<P: Policy + ?Sized>(
     })
 }
 
-/// A run starts on a new model; it finishes approved, deployed or rejected.
-fn run_event_fits(model: &AnyModel, kind: &EventKind) -> bool {
+/// A run starts on a new model; it finishes as the model stands: deployed, approved, or rejected
+/// (failed), after as many attempts as the model's submission says.
+fn run_event_fits(model: &AnyModel, kind: &EventKind) -> Result<bool, ReplayError> {
     match kind {
-        EventKind::RunStarted { .. } => model.history().is_empty(),
-        _ => matches!(
-            model,
-            AnyModel::Approved(_) | AnyModel::Deployed(_) | AnyModel::Rejected(_)
-        ),
+        EventKind::RunStarted { .. } => {
+            check_run_event(kind)?;
+            Ok(model.history().is_empty())
+        }
+        EventKind::RunFinished { outcome, attempts } => {
+            let submission = match (model, outcome) {
+                (AnyModel::Deployed(m), RunOutcome::Deployed) => m.stage().submission(),
+                (AnyModel::Approved(m), RunOutcome::Approved) => m.stage().submission(),
+                (AnyModel::Rejected(m), RunOutcome::Failed) => m.stage().submission(),
+                _ => return Ok(false),
+            };
+            if submission.attempt() != *attempts {
+                return Err(ReplayError::Differs { field: "attempts" });
+            }
+            Ok(true)
+        }
+        _ => Ok(false),
     }
+}
+
+/// The identifiers a run event carries, checked as the run checks them when it records them.
+fn check_run_event(kind: &EventKind) -> Result<(), ReplayError> {
+    let by = match kind {
+        EventKind::RunStarted { submitter, .. } => {
+            return text::check("submitter", submitter)
+                .map_err(|e| ReplayError::Submit(SubmitError::Submitter(e)));
+        }
+        EventKind::Artifact { by, .. } => by,
+        EventKind::Evaluated { step, by, .. } => {
+            text::check("step", step).map_err(ReplayError::Identifier)?;
+            by
+        }
+        _ => return Ok(()),
+    };
+    check_actor(by).map_err(|e| ReplayError::Action(ActionError::Actor(e)))
 }
 
 fn append(

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::event::Head;
-use crate::value::text;
+use crate::value::text::{self, esc};
 
 /// The host's MAC or signature over a trail's [`Head`] (over [`Head::seal_message`]), and the id
 /// of the key that made it.
@@ -78,19 +78,22 @@ impl<'de> Deserialize<'de> for Seal {
     }
 }
 
+/// Lowercase hex digits, two per byte; nothing else (no signs, no uppercase).
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
     if !digits.len().is_multiple_of(2) {
         return None;
     }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
     digits
         .chunks_exact(2)
-        .map(|pair| {
-            let s = std::str::from_utf8(pair).ok()?;
-            if s.bytes().any(|c| c.is_ascii_uppercase()) {
-                return None;
-            }
-            u8::from_str_radix(s, 16).ok()
+        .map(|pair| match pair {
+            [hi, lo] => Some((nibble(*hi)? << 4) | nibble(*lo)?),
+            _ => None,
         })
         .collect()
 }
@@ -100,14 +103,14 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
 #[non_exhaustive]
 pub enum SealError {
     /// No trusted key has this id.
-    #[error("seal key `{key_id}` is not trusted")]
+    #[error("seal key `{}` is not trusted", esc(.key_id))]
     UnknownKey {
         /// The key id the seal names.
         key_id: String,
     },
     /// The seal is not this key's seal over this head: the trail was changed, truncated or
     /// extended after sealing, or the seal was made with another key of the same id.
-    #[error("the seal by key `{key_id}` does not match the trail's head `{head}`")]
+    #[error("the seal by key `{}` does not match the trail's head `{head}`", esc(.key_id))]
     Mismatch {
         /// The key id the seal names.
         key_id: String,
@@ -118,7 +121,7 @@ pub enum SealError {
     #[error("invalid seal: {0}")]
     KeyId(text::TextError),
     /// The host's sealer (a KMS, an HSM …) failed.
-    #[error("sealing failed: {0}")]
+    #[error("sealing failed: {}", esc(.0))]
     Host(String),
 }
 

@@ -12,6 +12,10 @@ use crate::value::Refused;
 /// every stage's data is derived by replaying the events through the live transitions when it
 /// is restored, so that no stored copy can disagree with the trail or manufacture an approval.
 ///
+/// A seal proves that the host sealed this exact trail, not that it is the latest one: anyone
+/// who can write to the storage can put back a record the host sealed earlier. Keep the latest
+/// [`head`](Self::head) of each model where writers cannot roll it back, and compare.
+///
 /// Serialize it with any serde format; unknown fields and duplicate keys are refused, and it
 /// round-trips bit for bit. Metric values must come back bit for bit or the chain breaks: with
 /// `serde_json`, enable its `float_roundtrip` feature (its default parser can be off by one ulp).

@@ -2,6 +2,7 @@
 //! receipts; and [`Refused`], which hands a refused input back.
 
 pub(crate) mod hex;
+pub(crate) mod name;
 pub(crate) mod outcome;
 pub(crate) mod receipt;
 pub(crate) mod refused;

@@ -1,12 +1,13 @@
 //! What the host's training produced: metrics, the artifact digest, notes.
 
 use std::collections::BTreeMap;
-
 use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::name::Name;
 use super::text::{self, TextError};
 
 /// An outcome or metric the host built is refused.
@@ -44,9 +45,19 @@ pub enum OutcomeError {
 /// assert_eq!(err.to_string(), "metric `accuracy` is NaN; metric values must be finite numbers");
 /// # Ok::<(), OutcomeError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(into = "BTreeMap<String, f64>")]
-pub struct Metrics(BTreeMap<String, f64>);
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metrics(Vec<(Name, f64)>);
+
+/// Serialized as a map in name order.
+impl Serialize for Metrics {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name.as_str(), value)?;
+        }
+        map.end()
+    }
+}
 
 /// Reads a map of finite values, refusing a metric named twice (two copies of one value, of
 /// which another reader might take the other).
@@ -62,20 +73,22 @@ impl<'de> Deserialize<'de> for Metrics {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Metrics, A::Error> {
-                let mut out = BTreeMap::new();
-                while let Some((name, value)) = map.next_entry::<String, f64>()? {
-                    text::check("metric", &name).map_err(de::Error::custom)?;
+                let mut out: Vec<(Name, f64)> = Vec::new();
+                while let Some((name, value)) = map.next_entry::<Name, f64>()? {
+                    text::check("metric", name.as_str()).map_err(de::Error::custom)?;
                     if !value.is_finite() {
                         let e = OutcomeError::NonFinite {
-                            metric: name,
+                            metric: name.to_string(),
                             value,
                         };
                         return Err(de::Error::custom(e));
                     }
-                    if out.contains_key(&name) {
-                        return Err(de::Error::custom(format!("duplicate metric `{name}`")));
-                    }
-                    out.insert(name, value);
+                    out.push((name, value));
+                }
+                out.sort_by(|a, b| a.0.cmp(&b.0));
+                if let Some(w) = out.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
+                    let name = w.first().map(|(n, _)| n.to_string()).unwrap_or_default();
+                    return Err(de::Error::custom(format!("duplicate metric `{name}`")));
                 }
                 Ok(Metrics(out))
             }
@@ -93,42 +106,68 @@ impl Metrics {
     ///
     /// [`OutcomeError::MetricName`] for a name that is not a valid identifier;
     /// [`OutcomeError::NonFinite`] for a NaN or infinite value, naming the metric.
-    pub fn new<K: Into<String>>(
+    pub fn new<K: AsRef<str>>(
         pairs: impl IntoIterator<Item = (K, f64)>,
     ) -> Result<Self, OutcomeError> {
-        let mut map = BTreeMap::new();
+        let pairs = pairs.into_iter();
+        let mut out: Vec<(Name, f64)> = Vec::with_capacity(pairs.size_hint().0);
         for (name, value) in pairs {
-            let name = name.into();
-            text::check("metric", &name).map_err(OutcomeError::MetricName)?;
+            let name = name.as_ref();
+            text::check("metric", name).map_err(OutcomeError::MetricName)?;
             if !value.is_finite() {
                 return Err(OutcomeError::NonFinite {
-                    metric: name,
+                    metric: name.to_owned(),
                     value,
                 });
             }
-            map.insert(name, value);
+            out.push((Name::new(name), value));
         }
-        Ok(Self(map))
+        // Sorted by name; of equal names, the later pair wins (a stable sort keeps their order).
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut deduped: Vec<(Name, f64)> = Vec::with_capacity(out.len());
+        for (name, value) in out {
+            match deduped.last_mut() {
+                Some(last) if last.0 == name => last.1 = value,
+                _ => deduped.push((name, value)),
+            }
+        }
+        Ok(Self(deduped))
     }
 
     /// The value of the metric `name`, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.0.get(name).copied()
+        self.0
+            .binary_search_by(|(k, _)| k.bytes().cmp(name.as_bytes()))
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, v)| *v)
     }
 
-    /// These metrics with `other`'s added; a metric in both takes `other`'s value. Both are
-    /// already checked, so nothing can fail.
-    pub(crate) fn merged(mut self, other: &Metrics) -> Metrics {
-        self.0.extend(other.0.iter().map(|(k, v)| (k.clone(), *v)));
-        self
+    /// The metrics as an ordered map, to merge others into in `O(log n)` each.
+    pub(crate) fn into_map(self) -> BTreeMap<Name, f64> {
+        self.0.into_iter().collect()
+    }
+
+    /// Adds `other`'s metrics to `map`; a metric in both takes `other`'s value.
+    pub(crate) fn merge_into(&self, map: &mut BTreeMap<Name, f64>) {
+        map.extend(self.0.iter().cloned());
+    }
+
+    /// Metrics from a map of names and values already checked.
+    pub(crate) fn from_map(map: BTreeMap<Name, f64>) -> Metrics {
+        Metrics(map.into_iter().collect())
     }
 
     /// These metrics without `name`.
     #[cfg(feature = "proptest")]
     pub(crate) fn without(&self, name: &str) -> Metrics {
-        let mut kept = self.clone();
-        kept.0.remove(name);
-        kept
+        Metrics(
+            self.0
+                .iter()
+                .filter(|(k, _)| !k.is(name))
+                .cloned()
+                .collect(),
+        )
     }
 
     /// The metrics in name order.
@@ -147,18 +186,12 @@ impl Metrics {
     }
 }
 
-impl From<Metrics> for BTreeMap<String, f64> {
-    fn from(m: Metrics) -> Self {
-        m.0
-    }
-}
-
 /// The content hash of a trained artifact, as the host computed it (e.g. `sha256:…`).
 ///
 /// Opaque to modelgate: it is compared, never parsed. Votes are bound to it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Digest(String);
+#[serde(try_from = "Name", into = "Name")]
+pub struct Digest(Name);
 
 impl Digest {
     /// Checks and wraps a digest: an identifier (non-empty, at most 256 bytes, nothing that
@@ -167,27 +200,28 @@ impl Digest {
     /// # Errors
     ///
     /// [`OutcomeError::Digest`] naming what is wrong.
-    pub fn new(digest: impl Into<String>) -> Result<Self, OutcomeError> {
-        let digest = digest.into();
-        text::check("digest", &digest).map_err(OutcomeError::Digest)?;
-        Ok(Self(digest))
+    pub fn new(digest: impl AsRef<str>) -> Result<Self, OutcomeError> {
+        let digest = digest.as_ref();
+        text::check("digest", digest).map_err(OutcomeError::Digest)?;
+        Ok(Self(Name::new(digest)))
     }
 
     /// The digest as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
-impl TryFrom<String> for Digest {
+impl TryFrom<Name> for Digest {
     type Error = OutcomeError;
 
-    fn try_from(s: String) -> Result<Self, OutcomeError> {
-        Self::new(s)
+    fn try_from(name: Name) -> Result<Self, OutcomeError> {
+        text::check("digest", name.as_str()).map_err(OutcomeError::Digest)?;
+        Ok(Self(name))
     }
 }
 
-impl From<Digest> for String {
+impl From<Digest> for Name {
     fn from(d: Digest) -> Self {
         d.0
     }
@@ -195,7 +229,7 @@ impl From<Digest> for String {
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -223,7 +257,7 @@ impl TrainingOutcome {
     /// # Errors
     ///
     /// [`OutcomeError::Digest`] if the digest is refused.
-    pub fn new(digest: impl Into<String>, metrics: Metrics) -> Result<Self, OutcomeError> {
+    pub fn new(digest: impl AsRef<str>, metrics: Metrics) -> Result<Self, OutcomeError> {
         Ok(Self {
             digest: Digest::new(digest)?,
             metrics,

@@ -16,8 +16,9 @@ use std::fmt;
 /// let outcome = TrainingOutcome::new("sha256:1", Metrics::default())?;
 /// let err = model.submit(outcome, "", Timestamp::from_unix_secs(1)).unwrap_err();
 /// assert_eq!(err.to_string(), "invalid submitter: submitter must not be empty");
-/// let model = err.into_input(); // still untrained, ready to try again
+/// let (model, outcome) = err.into_input(); // both, unchanged: ready to try again
 /// assert_eq!(model.status(), Status::Untrained);
+/// assert_eq!(outcome.digest().as_str(), "sha256:1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Refused<T, E> {

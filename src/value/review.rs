@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::name::Name;
 use super::time::Timestamp;
 
 /// Approve or reject.
@@ -45,12 +45,13 @@ impl fmt::Display for Vote {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
-    // Shared, so that the copies a vote leaves (its event, its counted place) cost no allocation.
-    reviewer: Arc<str>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    roles: Vec<String>,
+    // Inline or shared, so that building a review and the copies a vote leaves (its event, its
+    // counted place) rarely allocate.
+    reviewer: Name,
+    #[serde(default, skip_serializing_if = "Roles::is_empty")]
+    roles: Roles,
     vote: Vote,
-    digest: Arc<str>,
+    digest: Name,
     at: Timestamp,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     comment: String,
@@ -65,10 +66,10 @@ impl Review {
         at: Timestamp,
     ) -> Self {
         Self {
-            reviewer: Arc::from(reviewer.as_ref()),
-            roles: Vec::new(),
+            reviewer: Name::new(reviewer.as_ref()),
+            roles: Roles::default(),
             vote,
-            digest: Arc::from(digest.as_ref()),
+            digest: Name::new(digest.as_ref()),
             at,
             comment: String::new(),
         }
@@ -86,8 +87,8 @@ impl Review {
 
     /// The same review with one more role, as the host authenticated it.
     #[must_use]
-    pub fn with_role(mut self, role: impl Into<String>) -> Self {
-        self.roles.push(role.into());
+    pub fn with_role(mut self, role: impl AsRef<str>) -> Self {
+        self.roles.push(Name::new(role.as_ref()));
         self
     }
 
@@ -100,17 +101,22 @@ impl Review {
 
     /// The reviewer's id.
     pub fn reviewer(&self) -> &str {
-        &self.reviewer
+        self.reviewer.as_str()
     }
 
-    /// The reviewer's roles.
-    pub fn roles(&self) -> &[String] {
-        &self.roles
+    /// Whether the reviewer's id is `id` (compared byte for byte).
+    pub fn is_by(&self, id: &str) -> bool {
+        self.reviewer.is(id)
     }
 
-    /// Whether the reviewer has `role`.
+    /// The reviewer's roles, in the order given.
+    pub fn roles(&self) -> impl ExactSizeIterator<Item = &str> + Clone {
+        self.roles.iter().map(Name::as_str)
+    }
+
+    /// Whether the reviewer has `role` (compared byte for byte).
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
+        self.roles.iter().any(|r| r.is(role))
     }
 
     /// Approve or reject.
@@ -120,7 +126,7 @@ impl Review {
 
     /// The artifact digest the vote refers to.
     pub fn digest(&self) -> &str {
-        &self.digest
+        self.digest.as_str()
     }
 
     /// When the vote was cast.
@@ -131,6 +137,59 @@ impl Review {
     /// The comment; empty if none was given.
     pub fn comment(&self) -> &str {
         &self.comment
+    }
+}
+
+/// A reviewer's roles: the first two kept inline, so that a review with one or two roles does
+/// not allocate for them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<Name>", into = "Vec<Name>")]
+struct Roles {
+    inline: [Name; 2],
+    len: usize,
+    more: Vec<Name>,
+}
+
+impl Roles {
+    fn push(&mut self, role: Name) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = role,
+            None => {
+                // Past two, every role moves to `more`, which then holds them all.
+                if self.more.is_empty() {
+                    self.more.extend(self.inline.iter().cloned());
+                }
+                self.more.push(role);
+            }
+        }
+        self.len = self.len.saturating_add(1);
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, Name> {
+        // `more` is only used once `inline` is full; iterate whichever holds them all.
+        if self.more.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default().iter()
+        } else {
+            self.more.iter()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl From<Vec<Name>> for Roles {
+    fn from(roles: Vec<Name>) -> Self {
+        let mut out = Roles::default();
+        roles.into_iter().for_each(|r| out.push(r));
+        out
+    }
+}
+
+impl From<Roles> for Vec<Name> {
+    fn from(roles: Roles) -> Self {
+        roles.iter().cloned().collect()
     }
 }
 
@@ -161,7 +220,7 @@ pub struct CountedVotes {
     reviews: Vec<Review>,
     /// Reviewer → place, once there are more than [`SCAN_UP_TO`] reviewers (below that a scan is
     /// faster than hashing).
-    index: Option<HashMap<Arc<str>, usize>>,
+    index: Option<HashMap<Name, usize>>,
 }
 
 /// How many reviewers are looked up by scanning before an index is built.
@@ -184,13 +243,13 @@ impl CountedVotes {
     fn position(&self, reviewer: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(reviewer).copied(),
-            None => self.reviews.iter().position(|r| &*r.reviewer == reviewer),
+            None => self.reviews.iter().position(|r| r.reviewer.is(reviewer)),
         }
     }
 
     /// Counts `review` as its reviewer's latest vote, replacing their earlier one.
     pub fn count(&mut self, review: Review) {
-        if let Some(i) = self.position(&review.reviewer) {
+        if let Some(i) = self.position(review.reviewer.as_str()) {
             if let Some(slot) = self.reviews.get_mut(i) {
                 *slot = review;
             }
@@ -202,7 +261,7 @@ impl CountedVotes {
                 index.insert(review.reviewer.clone(), place);
             }
             None if place >= SCAN_UP_TO => {
-                let mut index: HashMap<Arc<str>, usize> = self
+                let mut index: HashMap<Name, usize> = self
                     .reviews
                     .iter()
                     .enumerate()

@@ -2,23 +2,24 @@
 //! and step names), and escaping of the free texts it hands in (comments, receipts, notes).
 //!
 //! Identifiers are compared exactly, byte for byte: `alice` and `Alice` are two people. So that
-//! two identifiers that *look* the same are never two people, an identifier is refused when it
-//! holds anything that displays like something else:
+//! two identifiers that *look* the same are never two people, an identifier may hold only:
 //!
-//! - control characters, and whitespace at either end;
-//! - whitespace other than the ASCII space (no-break and ideographic spaces …);
-//! - invisible and format characters: zero-width spaces and joiners, the byte-order mark, the soft
-//!   hyphen, word joiners, bidirectional controls (U+061C, U+200E/F, U+202A–E, U+2066–9) and the
-//!   line and paragraph separators (U+2028/9);
-//! - full-width forms (U+FF01–U+FF5E), which display like ASCII;
-//! - letters of the Latin script mixed with Cyrillic or Greek letters in one identifier, which is
-//!   how `аlice` (Cyrillic `а`) passes for `alice`.
+//! - letters and digits of any script (as Unicode classifies them alphabetic or numeric), and
+//! - the printable ASCII punctuation and symbols, and the ASCII space between other characters;
+//!
+//! and of the letters, not those that pass for others: the mathematical alphanumerics (`𝚊𝚕𝚒𝚌𝚎`),
+//! full-width forms (`ａｌｉｃｅ`), letterlike and enclosed forms (`ℂ`, `ⓐ`), superscript and
+//! subscript letters, and Latin, Cyrillic or Greek letters mixed in one identifier (`аlice`
+//! with a Cyrillic `а`). Everything else is refused, naming the character: whitespace at either
+//! end or other than the ASCII space, control, format and invisible characters (zero-width,
+//! byte-order mark, bidi controls, variation selectors, tags), combining marks (so a decomposed
+//! `zoé` cannot pass for the composed one: pass NFC), line separators, emoji.
 //!
 //! Where the line is drawn: without Unicode's confusables tables (which would add a dependency),
 //! an identifier written entirely in another script that resembles a Latin one (all-Cyrillic
 //! `асе`) is accepted, and so are case variants (`Alice`), which display differently. Hosts should
-//! pass canonical ids (e.g. lowercased e-mail addresses); the spec linter warns about approvers
-//! that differ only by case.
+//! pass canonical ids (e.g. lowercased e-mail addresses); the linter warns about approvers that
+//! differ only by case.
 
 use std::fmt;
 
@@ -40,14 +41,14 @@ pub enum TextProblem {
     },
     /// The text starts or ends with whitespace.
     SurroundingWhitespace,
-    /// The text holds a character that is invisible or displays like another: a zero-width or
-    /// format character, a bidirectional control, a line separator, a whitespace other than
-    /// the ASCII space, or a full-width form.
+    /// The text holds a character an identifier may not: invisible, a format or control
+    /// character, a combining mark, whitespace other than the ASCII space, a symbol outside
+    /// ASCII, or a letter that passes for another (full-width, mathematical, letterlike).
     LookAlike {
         /// The character.
         ch: char,
     },
-    /// The text mixes Latin letters with Cyrillic or Greek ones.
+    /// The text mixes letters of two of the Latin, Cyrillic and Greek scripts.
     MixedScript,
 }
 
@@ -84,11 +85,12 @@ impl fmt::Display for TextProblem {
             Self::SurroundingWhitespace => f.write_str("must not start or end with whitespace"),
             Self::LookAlike { ch } => write!(
                 f,
-                "must not contain U+{:04X}, which is invisible or displays like another character",
+                "must not contain U+{:04X}: identifiers hold letters, digits, ASCII punctuation \
+                 and inner spaces, nothing invisible or that displays like another character",
                 u32::from(*ch)
             ),
             Self::MixedScript => {
-                f.write_str("must not mix Latin letters with Cyrillic or Greek ones")
+                f.write_str("must not mix letters of the Latin, Cyrillic and Greek scripts")
             }
         }
     }
@@ -110,18 +112,43 @@ impl fmt::Display for Shown {
     }
 }
 
-/// Whether `ch` is invisible or displays like another character.
-fn looks_alike(ch: char) -> bool {
+/// Letters that pass for other letters: they are alphabetic, but not allowed in identifiers.
+fn passes_for_another(ch: char) -> bool {
     matches!(ch,
-        '\u{00A0}' | '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}'
-        | '\u{1680}' | '\u{17B4}' | '\u{17B5}' | '\u{180E}'
+        '\u{1D2C}'..='\u{1D6A}'           // modifier (superscript) letters
+        | '\u{1D9B}'..='\u{1DBF}'
+        | '\u{2070}'..='\u{209F}'         // superscripts and subscripts
+        | '\u{2100}'..='\u{214F}'         // letterlike symbols
+        | '\u{2160}'..='\u{218F}'         // number forms (Roman numerals)
+        | '\u{2460}'..='\u{24FF}'         // enclosed alphanumerics
+        | '\u{3000}'..='\u{303F}'         // CJK symbols, ideographic space
+        | '\u{FF00}'..='\u{FFEF}'         // half-width and full-width forms
+        | '\u{1D400}'..='\u{1D7FF}'       // mathematical alphanumerics
+        | '\u{1F100}'..='\u{1F1FF}') // enclosed alphanumeric supplement
+}
+
+/// Whether `ch` may appear in an identifier (see the module docs); spaces are checked apart.
+fn allowed(ch: char) -> bool {
+    if ch.is_ascii() {
+        return ch.is_ascii_graphic() || ch == ' ';
+    }
+    ch.is_alphanumeric() && !passes_for_another(ch)
+}
+
+/// Free text may hold any printable character; these are escaped when shown: whitespace other
+/// than the ASCII space, and the invisible and format characters.
+fn allowed_in_text(ch: char) -> bool {
+    !matches!(ch,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
         | '\u{2000}'..='\u{200F}'
         | '\u{2028}'..='\u{202F}'
         | '\u{205F}'..='\u{206F}'
         | '\u{3000}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-        | '\u{FF01}'..='\u{FF5E}'
         | '\u{FFF9}'..='\u{FFFB}'
-        | '\u{E0000}'..='\u{E007F}')
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -133,11 +160,20 @@ enum Script {
 
 fn script(ch: char) -> Option<Script> {
     match ch {
-        'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
-            Some(Script::Latin)
-        }
+        'a'..='z'
+        | 'A'..='Z'
+        | '\u{00C0}'..='\u{024F}'
+        | '\u{0250}'..='\u{02AF}'   // IPA extensions (ɡ …)
+        | '\u{1D00}'..='\u{1D2B}'   // phonetic extensions, small capitals
+        | '\u{1E00}'..='\u{1EFF}'
+        | '\u{2C60}'..='\u{2C7F}'   // Latin Extended-C
+        | '\u{A720}'..='\u{A7FF}'   // Latin Extended-D
+        | '\u{AB30}'..='\u{AB6F}' => Some(Script::Latin), // Latin Extended-E
         '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some(Script::Greek),
-        '\u{0400}'..='\u{052F}' => Some(Script::Cyrillic),
+        '\u{0400}'..='\u{052F}'
+        | '\u{1C80}'..='\u{1C8F}'   // Cyrillic Extended-C
+        | '\u{2DE0}'..='\u{2DFF}'   // Cyrillic Extended-A
+        | '\u{A640}'..='\u{A69F}' => Some(Script::Cyrillic), // Cyrillic Extended-B
         _ => None,
     }
 }
@@ -169,20 +205,23 @@ fn problem(value: &str) -> Option<TextProblem> {
     }
     let mut first_script = None;
     for ch in value.chars() {
-        if looks_alike(ch) || (ch.is_whitespace() && ch != ' ') {
+        if !allowed(ch) {
             return Some(TextProblem::LookAlike { ch });
         }
         if let Some(s) = script(ch) {
             match first_script {
                 None => first_script = Some(s),
-                Some(first) if first != s && (first == Script::Latin || s == Script::Latin) => {
-                    return Some(TextProblem::MixedScript);
-                }
+                Some(first) if first != s => return Some(TextProblem::MixedScript),
                 Some(_) => {}
             }
         }
     }
     None
+}
+
+/// `text` for display, escaped like [`Escaped`].
+pub(crate) fn esc(text: &str) -> Escaped<'_> {
+    Escaped(text)
 }
 
 /// Free text a host handed in (a comment, a receipt, notes, an error), for display: control,
@@ -193,7 +232,7 @@ pub(crate) struct Escaped<'a>(pub(crate) &'a str);
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for ch in self.0.chars() {
-            if ch.is_control() || looks_alike(ch) {
+            if ch.is_control() || !allowed_in_text(ch) || (ch.is_whitespace() && ch != ' ') {
                 write!(f, "{}", ch.escape_unicode())?;
             } else {
                 fmt::Write::write_char(f, ch)?;
@@ -252,11 +291,24 @@ mod tests {
             ("al\u{2028}ice", '\u{2028}'),
             ("team\u{00a0}lead", '\u{00a0}'),
             ("ａｌｉｃｅ", 'ａ'),
+            ("zoe\u{301}", '\u{301}'),
+            ("bob\u{E0100}", '\u{E0100}'),
+            ("bob\u{180B}", '\u{180B}'),
+            ("bo\u{1D173}b", '\u{1D173}'),
+            ("bo\u{1BCA0}b", '\u{1BCA0}'),
+            ("\u{1D68A}\u{1D695}", '\u{1D68A}'),
+            ("team\u{2013}lead", '\u{2013}'),
         ] {
             assert_eq!(problem_of(s), Some(TextProblem::LookAlike { ch }), "{s:?}");
         }
         assert_eq!(problem_of("аlice"), Some(TextProblem::MixedScript));
         assert_eq!(problem_of("bоb"), Some(TextProblem::MixedScript));
+        assert_eq!(problem_of("b\u{1C82}b"), Some(TextProblem::MixedScript));
+        assert_eq!(
+            problem_of("\u{435}\u{261}\u{43e}"),
+            Some(TextProblem::MixedScript)
+        );
+        assert_eq!(problem_of("Σ\u{430}"), Some(TextProblem::MixedScript));
     }
 
     #[test]
