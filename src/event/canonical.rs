@@ -244,7 +244,7 @@ fn encode_finding(out: &mut dyn Sink, finding: &Finding) {
     text(out, finding.subject());
     encode_value(out, finding.observed());
     encode_value(out, finding.required());
-    text(out, finding.message());
+    text(out, &finding.message());
 }
 
 fn encode_value(out: &mut dyn Sink, value: &FindingValue) {

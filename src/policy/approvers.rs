@@ -3,12 +3,13 @@
 //! In every one of them the submitter's own vote never counts, and a finding says so.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::message::{Message, Note, human};
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use crate::value::name::Name;
 use crate::value::{Review, Vote};
 
 /// Who may cast a vote that counts: reviewers by id or by role. With neither, anyone (but the
@@ -76,10 +77,25 @@ impl Eligibility {
     }
 
     /// Whether the author of `review` is eligible.
+    ///
+    /// A short list is scanned (faster than hashing); a long one is looked up in its set, so
+    /// that eligibility stays linear in votes and approvers together.
     pub(crate) fn admits(&self, review: &Review) -> bool {
-        (self.ids.is_empty() && self.roles.is_empty())
-            || self.id_set.contains(review.reviewer())
-            || review.roles().any(|role| self.role_set.contains(role))
+        const SCAN_UP_TO: usize = 16;
+        if self.ids.is_empty() && self.roles.is_empty() {
+            return true;
+        }
+        let by_id = if self.ids.len() <= SCAN_UP_TO {
+            self.ids.iter().any(|id| review.is_by(id))
+        } else {
+            self.id_set.contains(review.reviewer())
+        };
+        by_id
+            || if self.roles.len() <= SCAN_UP_TO {
+                self.roles.iter().any(|role| review.has_role(role))
+            } else {
+                review.roles().any(|role| self.role_set.contains(role))
+            }
     }
 
     /// Names (ids and roles) that differ from an earlier one only by case: ids are compared
@@ -132,27 +148,22 @@ fn counted<'a>(
 }
 
 /// Notes on votes of `vote` kind that do not count: the submitter's, and ineligible ones.
-fn uncounted(ctx: &ReviewContext<'_>, eligible: &Eligibility, vote: Vote) -> String {
+fn uncounted(ctx: &ReviewContext<'_>, eligible: &Eligibility, vote: Vote) -> Vec<Note> {
     let mut notes = Vec::new();
     for review in ctx.votes().filter(|r| r.vote() == vote) {
-        if review.is_by(ctx.submitter()) {
-            notes.push(format!(
-                "{} is the submitter and does not count",
-                review.reviewer()
-            ));
-        } else if !eligible.admits(review) {
-            notes.push(format!("{} is not eligible", review.reviewer()));
+        let submitter = review.is_by(ctx.submitter());
+        if submitter || !eligible.admits(review) {
+            notes.push(Note {
+                who: review.reviewer_name().clone(),
+                submitter,
+            });
         }
     }
-    if notes.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", notes.join("; "))
-    }
+    notes
 }
 
-fn ids<'a>(reviews: impl Iterator<Item = &'a Review>) -> String {
-    reviews.map(Review::reviewer).collect::<Vec<_>>().join(", ")
+fn ids<'a>(reviews: impl Iterator<Item = &'a Review>) -> Vec<Name> {
+    reviews.map(|r| r.reviewer_name().clone()).collect()
 }
 
 fn count(n: usize) -> FindingValue {
@@ -208,16 +219,13 @@ impl Policy for Quorum {
         let approvals = counted(ctx, &self.eligible, Vote::Approve);
         let n = approvals.clone().count();
         let kind = self.judge(ctx);
-        let mut message = if n > self.required {
-            format!("{n} approvals ({} required)", self.required)
-        } else {
-            format!("{n} of {} approvals", self.required)
+        let message = Message::Approvals {
+            n,
+            required: self.required,
+            from: ids(approvals),
+            notes: uncounted(ctx, &self.eligible, Vote::Approve),
         };
-        if n > 0 {
-            let _ = write!(message, " from {}", ids(approvals));
-        }
-        message.push_str(&uncounted(ctx, &self.eligible, Vote::Approve));
-        let finding = Finding::new(kind, "quorum", "approvals", message)
+        let finding = Finding::built(kind, "quorum", Name::new("approvals"), message)
             .with_observed(count(n))
             .with_required(count(self.required));
         Verdict::new(kind, vec![finding])
@@ -279,13 +287,15 @@ impl Policy for Quorum {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredRole {
-    role: String,
+    role: Name,
 }
 
 impl RequiredRole {
     /// An approval from a reviewer holding `role` is required.
-    pub fn new(role: impl Into<String>) -> Self {
-        Self { role: role.into() }
+    pub fn new(role: impl AsRef<str>) -> Self {
+        Self {
+            role: Name::new(role.as_ref()),
+        }
     }
 
     fn holders<'a>(
@@ -301,24 +311,21 @@ impl RequiredRole {
 impl Policy for RequiredRole {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let kind = self.judge(ctx);
-        let role = &self.role;
-        let mut message = match kind {
-            VerdictKind::Approve => format!("{role} approval from {}", ids(self.holders(ctx))),
-            _ => format!("no approval from a {role} yet"),
-        };
+        let role = self.role.as_str();
         let own = ctx
             .votes()
-            .any(|r| r.is_by(ctx.submitter()) && r.vote() == Vote::Approve && r.has_role(role));
-        if own {
-            let _ = write!(
-                message,
-                " ({} is the submitter and does not count)",
-                ctx.submitter()
-            );
-        }
-        let finding = Finding::new(kind, "required_role", role.as_str(), message)
-            .with_observed(count(self.holders(ctx).count()))
-            .with_required(FindingValue::Text(role.clone()));
+            .find(|r| r.is_by(ctx.submitter()) && r.vote() == Vote::Approve && r.has_role(role))
+            .map(|r| r.reviewer_name().clone());
+        let from = ids(self.holders(ctx));
+        let held = from.len();
+        let message = Message::Role {
+            role: self.role.clone(),
+            from,
+            own,
+        };
+        let finding = Finding::built(kind, "required_role", self.role.clone(), message)
+            .with_observed(count(held))
+            .with_required(FindingValue::Text(role.to_owned()));
         Verdict::new(kind, vec![finding])
     }
 
@@ -372,22 +379,16 @@ impl Veto {
 impl Policy for Veto {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let kind = self.judge(ctx);
-        let mut message = match kind {
-            VerdictKind::Reject => {
-                let vetoes: Vec<String> = counted(ctx, &self.eligible, Vote::Reject)
-                    .map(|r| match r.comment() {
-                        "" => format!("{} rejects", r.reviewer()),
-                        why => format!("{} rejects: {why}", r.reviewer()),
-                    })
-                    .collect();
-                format!("vetoed: {}", vetoes.join("; "))
-            }
-            _ => String::from("no veto"),
+        let vetoes: Vec<(Name, String)> = counted(ctx, &self.eligible, Vote::Reject)
+            .map(|r| (r.reviewer_name().clone(), r.comment().to_owned()))
+            .collect();
+        let n = vetoes.len();
+        let message = Message::Vetoes {
+            vetoes,
+            notes: uncounted(ctx, &self.eligible, Vote::Reject),
         };
-        message.push_str(&uncounted(ctx, &self.eligible, Vote::Reject));
-        let vetoes = counted(ctx, &self.eligible, Vote::Reject).count();
-        let finding = Finding::new(kind, "veto", "rejections", message)
-            .with_observed(count(vetoes))
+        let finding = Finding::built(kind, "veto", Name::new("rejections"), message)
+            .with_observed(count(n))
             .with_required(count(0));
         Verdict::new(kind, vec![finding])
     }
@@ -426,33 +427,21 @@ impl<P: Policy> Fresh<P> {
     }
 }
 
-fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    match (d.subsec_millis(), s) {
-        (0, 0) => String::from("0s"),
-        (0, s) if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        (0, s) if s % 3_600 == 0 => format!("{}h", s / 3_600),
-        (0, s) if s % 60 == 0 => format!("{}m", s / 60),
-        (0, s) => format!("{s}s"),
-        _ => format!("{}ms", d.as_millis()),
-    }
-}
-
 impl<P: Policy> Policy for Fresh<P> {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let windowed = ctx.with_vote_window(self.window);
         let verdict = self.inner.evaluate(&windowed);
-        let stale: Vec<&str> = windowed.stale_votes().map(Review::reviewer).collect();
+        let stale = ids(windowed.stale_votes());
         if stale.is_empty() {
             return verdict;
         }
-        let message = format!(
-            "votes older than {} do not count: {}",
-            human(self.window),
-            stale.join(", ")
-        );
-        let finding = Finding::new(verdict.kind(), "fresh_votes", "votes", message)
-            .with_observed(count(stale.len()))
+        let n = stale.len();
+        let message = Message::Stale {
+            window: self.window,
+            stale,
+        };
+        let finding = Finding::built(verdict.kind(), "fresh_votes", Name::new("votes"), message)
+            .with_observed(count(n))
             .with_required(FindingValue::Text(human(self.window)));
         verdict.with_findings([finding])
     }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::decimal;
+use super::message::Message;
+use crate::value::name::Name;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
 /// Which way a metric improves.
@@ -69,25 +71,25 @@ impl TryFrom<ToleranceForm> for Tolerance {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoRegression {
-    metric: String,
+    metric: Name,
     direction: Direction,
     tolerance: Tolerance,
 }
 
 impl NoRegression {
     /// No regression on `metric`, where higher is better; no tolerance until one is set.
-    pub fn higher_is_better(metric: impl Into<String>) -> Self {
+    pub fn higher_is_better(metric: impl AsRef<str>) -> Self {
         Self {
-            metric: metric.into(),
+            metric: Name::new(metric.as_ref()),
             direction: Direction::HigherIsBetter,
             tolerance: Tolerance::Absolute(0.0),
         }
     }
 
     /// No regression on `metric`, where lower is better; no tolerance until one is set.
-    pub fn lower_is_better(metric: impl Into<String>) -> Self {
+    pub fn lower_is_better(metric: impl AsRef<str>) -> Self {
         Self {
-            metric: metric.into(),
+            metric: Name::new(metric.as_ref()),
             direction: Direction::LowerIsBetter,
             tolerance: Tolerance::Absolute(0.0),
         }
@@ -132,8 +134,8 @@ impl NoRegression {
     }
 
     fn observe(&self, ctx: &ReviewContext<'_>) -> (VerdictKind, Option<f64>, Option<f64>) {
-        let value = ctx.metric(&self.metric);
-        let champion = ctx.champion().and_then(|c| c.get(&self.metric));
+        let value = ctx.metric_named(&self.metric);
+        let champion = ctx.champion_named(&self.metric);
         let kind = match (value, champion) {
             (None, _) => VerdictKind::Reject,
             (Some(_), None) => VerdictKind::Approve,
@@ -147,24 +149,16 @@ impl NoRegression {
 impl Policy for NoRegression {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let (kind, value, champion) = self.observe(ctx);
-        let metric = &self.metric;
-        let message = match (value, champion) {
-            (None, _) => format!("{metric} is missing; it is compared with the champion's"),
-            (Some(v), None) => format!("{metric} {v}: no champion value to compare with"),
-            (Some(v), Some(c)) => {
-                let bound = decimal::shown(self.bound(c));
-                let verb = if kind == VerdictKind::Approve {
-                    "is within"
-                } else {
-                    "regresses beyond"
-                };
-                format!("{metric} {v} {verb} the champion's {c} (limit {bound})")
-            }
+        let limit = champion.map(|c| decimal::shown(self.bound(c)));
+        let message = Message::Regression {
+            metric: self.metric.clone(),
+            value,
+            champion,
+            limit: limit.unwrap_or_default(),
+            passed: kind == VerdictKind::Approve,
         };
-        let required = champion.map_or(FindingValue::Missing, |c| {
-            FindingValue::Number(decimal::shown(self.bound(c)))
-        });
-        let finding = Finding::new(kind, "no_regression", metric.as_str(), message)
+        let required = limit.map_or(FindingValue::Missing, FindingValue::Number);
+        let finding = Finding::built(kind, "no_regression", self.metric.clone(), message)
             .with_observed(value.map_or(FindingValue::Missing, FindingValue::Number))
             .with_required(required);
         Verdict::new(kind, vec![finding])

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::value::name::Name;
 use crate::value::{CountedVotes, Digest, Metrics, Review, Timestamp, TrainingOutcome};
 
 /// Everything a [`Policy`](crate::Policy) may look at: the training outcome, the counted votes,
@@ -82,6 +83,16 @@ impl<'a> ReviewContext<'a> {
     /// One submitted metric, if present.
     pub fn metric(&self, name: &str) -> Option<f64> {
         self.outcome.metrics().get(name)
+    }
+
+    /// One submitted metric by a name kept inline (no UTF-8 check on the way).
+    pub(crate) fn metric_named(&self, name: &Name) -> Option<f64> {
+        self.outcome.metrics().get_bytes(name.bytes())
+    }
+
+    /// The champion's metric by a name kept inline.
+    pub(crate) fn champion_named(&self, name: &Name) -> Option<f64> {
+        self.champion.and_then(|c| c.get_bytes(name.bytes()))
     }
 
     /// The submitted artifact's digest.

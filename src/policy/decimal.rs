@@ -31,8 +31,17 @@ pub(crate) fn at_most(value: f64, bound: f64, scale: f64) -> bool {
 /// `x` rounded to 15 significant digits, for what is shown and recorded:
 /// `0.7000000000000001` becomes `0.7`.
 pub(crate) fn shown(x: f64) -> f64 {
-    if !x.is_finite() {
+    if !x.is_finite() || x == 0.0 {
         return x;
+    }
+    // Scaled so that 15 significant digits are the integer part: below 2^53, and the powers of
+    // ten up to 10^22 are exact, so rounding and dividing back give the double nearest the
+    // 15-digit decimal. Outside that range, through text (rare: very large or small numbers).
+    #[allow(clippy::cast_possible_truncation)] // a decimal exponent of an f64 fits an i32
+    let k = 14 - x.abs().log10().floor() as i32;
+    if (0..=22).contains(&k) {
+        let scale = 10f64.powi(k);
+        return (x * scale).round() / scale;
     }
     match format!("{x:.14e}").parse::<f64>() {
         Ok(rounded) if rounded.is_finite() => rounded,

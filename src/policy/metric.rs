@@ -5,6 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::decimal;
+use super::message::Message;
+use crate::value::name::Name;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 
 /// How a metric is compared with its threshold.
@@ -47,7 +49,7 @@ impl Comparison {
     }
 
     /// What a failing value is, e.g. "is below the minimum".
-    fn failure(self) -> &'static str {
+    pub(crate) fn failure(self) -> &'static str {
         match self {
             Self::AtLeast => "is below the minimum",
             Self::AtMost => "is above the maximum",
@@ -85,7 +87,7 @@ impl fmt::Display for Comparison {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricGate {
-    metric: String,
+    metric: Name,
     op: Comparison,
     #[serde(deserialize_with = "finite")]
     threshold: f64,
@@ -135,9 +137,9 @@ const UNIT_METRICS: [&str; 8] = [
 
 impl MetricGate {
     /// A gate on `metric` with comparison `op` against `threshold`.
-    pub fn new(metric: impl Into<String>, op: Comparison, threshold: f64) -> Self {
+    pub fn new(metric: impl AsRef<str>, op: Comparison, threshold: f64) -> Self {
         Self {
-            metric: metric.into(),
+            metric: Name::new(metric.as_ref()),
             op,
             threshold,
             range: None,
@@ -145,22 +147,22 @@ impl MetricGate {
     }
 
     /// Passes when `metric` is at least `min`.
-    pub fn at_least(metric: impl Into<String>, min: f64) -> Self {
+    pub fn at_least(metric: impl AsRef<str>, min: f64) -> Self {
         Self::new(metric, Comparison::AtLeast, min)
     }
 
     /// Passes when `metric` is at most `max`.
-    pub fn at_most(metric: impl Into<String>, max: f64) -> Self {
+    pub fn at_most(metric: impl AsRef<str>, max: f64) -> Self {
         Self::new(metric, Comparison::AtMost, max)
     }
 
     /// Passes when `metric` is strictly above `threshold`.
-    pub fn above(metric: impl Into<String>, threshold: f64) -> Self {
+    pub fn above(metric: impl AsRef<str>, threshold: f64) -> Self {
         Self::new(metric, Comparison::Above, threshold)
     }
 
     /// Passes when `metric` is strictly below `threshold`.
-    pub fn below(metric: impl Into<String>, threshold: f64) -> Self {
+    pub fn below(metric: impl AsRef<str>, threshold: f64) -> Self {
         Self::new(metric, Comparison::Below, threshold)
     }
 
@@ -176,7 +178,7 @@ impl MetricGate {
 
     /// The metric's name.
     pub fn metric(&self) -> &str {
-        &self.metric
+        self.metric.as_str()
     }
 
     /// The comparison.
@@ -200,22 +202,24 @@ impl MetricGate {
 
 impl Policy for MetricGate {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-        let (metric, op, t) = (&self.metric, self.op, self.threshold);
-        let value = ctx.metric(metric);
+        let (op, t) = (self.op, self.threshold);
+        let value = ctx.metric_named(&self.metric);
         let kind = self.judge(ctx);
-        let message = match value {
-            None => format!("{metric} is missing; it must be {op} {t}"),
-            Some(v) if kind == VerdictKind::Approve => format!("{metric} {v} is {op} {t}"),
-            Some(v) => format!("{metric} {v} {} {t}", op.failure()),
+        let message = Message::Gate {
+            metric: self.metric.clone(),
+            value,
+            op,
+            threshold: t,
+            passed: kind == VerdictKind::Approve,
         };
-        let finding = Finding::new(kind, op.rule(), metric.as_str(), message)
+        let finding = Finding::built(kind, op.rule(), self.metric.clone(), message)
             .with_observed(value.map_or(FindingValue::Missing, FindingValue::Number))
             .with_required(FindingValue::Number(t));
         Verdict::new(kind, vec![finding])
     }
 
     fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
-        match ctx.metric(&self.metric) {
+        match ctx.metric_named(&self.metric) {
             Some(v) if self.op.holds(v, self.threshold) => VerdictKind::Approve,
             _ => VerdictKind::Reject,
         }

@@ -7,6 +7,7 @@ mod conditional;
 mod context;
 mod decimal;
 mod lint;
+mod message;
 mod metric;
 mod verdict;
 

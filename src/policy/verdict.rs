@@ -2,8 +2,12 @@
 
 use std::fmt;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
+use super::message::Message;
+use crate::value::name::Name;
 use crate::value::text::Escaped;
 
 /// The three possible verdicts, ordered `Reject < Pending < Approve`.
@@ -78,31 +82,80 @@ impl fmt::Display for FindingValue {
 /// assert_eq!(f.to_string(), "accuracy 0.82 is below the minimum 0.9");
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "FindingForm", into = "FindingForm")]
 pub struct Finding {
     kind: VerdictKind,
+    rule: Cow<'static, str>,
+    subject: Name,
+    observed: FindingValue,
+    required: FindingValue,
+    message: Message,
+}
+
+/// The stored form of a [`Finding`]: its message written out.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FindingForm {
+    kind: VerdictKind,
     rule: String,
-    subject: String,
+    subject: Name,
     observed: FindingValue,
     required: FindingValue,
     message: String,
+}
+
+impl From<FindingForm> for Finding {
+    fn from(form: FindingForm) -> Self {
+        Self {
+            kind: form.kind,
+            rule: Cow::Owned(form.rule),
+            subject: form.subject,
+            observed: form.observed,
+            required: form.required,
+            message: Message::Text(form.message),
+        }
+    }
+}
+
+impl From<Finding> for FindingForm {
+    fn from(f: Finding) -> Self {
+        let message = f.message.text().into_owned();
+        Self {
+            kind: f.kind,
+            rule: f.rule.into_owned(),
+            subject: f.subject,
+            observed: f.observed,
+            required: f.required,
+            message,
+        }
+    }
 }
 
 impl Finding {
     /// A finding of `rule` about `subject` that on its own would give `kind`.
     pub fn new(
         kind: VerdictKind,
-        rule: impl Into<String>,
-        subject: impl Into<String>,
+        rule: impl Into<Cow<'static, str>>,
+        subject: impl AsRef<str>,
         message: impl Into<String>,
+    ) -> Self {
+        Self::built(kind, rule, Name::new(subject.as_ref()), Message::Text(message.into()))
+    }
+
+    /// A finding of a built-in rule, its message kept as data until shown.
+    pub(crate) fn built(
+        kind: VerdictKind,
+        rule: impl Into<Cow<'static, str>>,
+        subject: Name,
+        message: Message,
     ) -> Self {
         Self {
             kind,
             rule: rule.into(),
-            subject: subject.into(),
+            subject,
             observed: FindingValue::Missing,
             required: FindingValue::Missing,
-            message: message.into(),
+            message,
         }
     }
 
@@ -132,7 +185,7 @@ impl Finding {
 
     /// What it is about: a metric name, `approvals`, a reviewer.
     pub fn subject(&self) -> &str {
-        &self.subject
+        self.subject.as_str()
     }
 
     /// What was observed.
@@ -145,16 +198,25 @@ impl Finding {
         &self.required
     }
 
-    /// The one-line explanation.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// The one-line explanation, as given (host text in it unescaped; `Display` escapes it).
+    /// Built-in rules keep it as data and write it out here.
+    pub fn message(&self) -> Cow<'_, str> {
+        self.message.text()
+    }
+
+    /// The same finding with its message written out, as a record keeps it.
+    pub(crate) fn written(mut self) -> Self {
+        if !matches!(self.message, Message::Text(_)) {
+            self.message = Message::Text(self.message.text().into_owned());
+        }
+        self
     }
 }
 
 /// The message, with host text in it (a veto's comment …) escaped: one line, always.
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Escaped(&self.message).fmt(f)
+        Escaped(&self.message.text()).fmt(f)
     }
 }
 
@@ -256,7 +318,8 @@ impl Verdict {
                 VerdictKind::Approve => "no rules to satisfy",
                 _ => "no alternative to satisfy",
             };
-            Verdict::new(empty, vec![Finding::new(empty, "empty", "rules", message)])
+            let finding = Finding::built(empty, "empty", Name::new("rules"), Message::Static(message));
+            Verdict::new(empty, vec![finding])
         })
     }
 
@@ -274,10 +337,11 @@ impl Verdict {
         self.automatic.as_ref()
     }
 
-    /// The same verdict with every number in its findings finite: a non-finite one (which only a
-    /// custom policy can produce) becomes text (`inf`, `-inf`, `NaN`), so that the record reads
-    /// back from any format.
+    /// The same verdict as a record keeps it: every message written out, and every number in
+    /// its findings finite (a non-finite one, which only a custom policy can produce, becomes
+    /// text: `inf`, `-inf`, `NaN`), so that the record reads back from any format.
     pub(crate) fn recordable(mut self) -> Verdict {
+        self.findings = self.findings.into_iter().map(Finding::written).collect();
         for finding in &mut self.findings {
             for value in [&mut finding.observed, &mut finding.required] {
                 if let FindingValue::Number(x) = value

@@ -64,7 +64,13 @@ impl Default for Name {
 
 impl PartialEq for Name {
     fn eq(&self, other: &Self) -> bool {
-        self.bytes() == other.bytes()
+        match (self, other) {
+            // Unused inline bytes are zero, so the fixed-size arrays compare whole.
+            (Name::Inline { len: a, bytes: x }, Name::Inline { len: b, bytes: y }) => {
+                a == b && x == y
+            }
+            _ => self.bytes() == other.bytes(),
+        }
     }
 }
 

@@ -122,22 +122,27 @@ impl Metrics {
             }
             out.push((Name::new(name), value));
         }
-        // Sorted by name; of equal names, the later pair wins (a stable sort keeps their order).
+        // Sorted by name; of equal names, the later pair wins (a stable sort keeps their order,
+        // and `dedup_by` keeps the first of a run, into which the later value is moved).
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut deduped: Vec<(Name, f64)> = Vec::with_capacity(out.len());
-        for (name, value) in out {
-            match deduped.last_mut() {
-                Some(last) if last.0 == name => last.1 = value,
-                _ => deduped.push((name, value)),
+        out.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = later.1;
             }
-        }
-        Ok(Self(deduped))
+            same
+        });
+        Ok(Self(out))
     }
 
     /// The value of the metric `name`, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
+        self.get_bytes(name.as_bytes())
+    }
+
+    pub(crate) fn get_bytes(&self, name: &[u8]) -> Option<f64> {
         self.0
-            .binary_search_by(|(k, _)| k.bytes().cmp(name.as_bytes()))
+            .binary_search_by(|(k, _)| k.bytes().cmp(name))
             .ok()
             .and_then(|i| self.0.get(i))
             .map(|(_, v)| *v)

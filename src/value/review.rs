@@ -104,6 +104,11 @@ impl Review {
         self.reviewer.as_str()
     }
 
+    /// The reviewer's id, to keep a copy without allocating.
+    pub(crate) fn reviewer_name(&self) -> &Name {
+        &self.reviewer
+    }
+
     /// Whether the reviewer's id is `id` (compared byte for byte).
     pub fn is_by(&self, id: &str) -> bool {
         self.reviewer.is(id)
@@ -140,44 +145,57 @@ impl Review {
     }
 }
 
-/// A reviewer's roles: the first two kept inline, so that a review with one or two roles does
-/// not allocate for them.
+/// A reviewer's roles: the first kept inline, so that a review with one role does not allocate
+/// for it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "Vec<Name>", into = "Vec<Name>")]
 struct Roles {
-    inline: [Name; 2],
-    len: usize,
-    more: Vec<Name>,
+    first: Option<Name>,
+    rest: Vec<Name>,
 }
 
 impl Roles {
     fn push(&mut self, role: Name) {
-        match self.inline.get_mut(self.len) {
-            Some(slot) => *slot = role,
-            None => {
-                // Past two, every role moves to `more`, which then holds them all.
-                if self.more.is_empty() {
-                    self.more.extend(self.inline.iter().cloned());
-                }
-                self.more.push(role);
-            }
+        if self.first.is_none() {
+            self.first = Some(role);
+        } else {
+            self.rest.push(role);
         }
-        self.len = self.len.saturating_add(1);
     }
 
-    fn iter(&self) -> std::slice::Iter<'_, Name> {
-        // `more` is only used once `inline` is full; iterate whichever holds them all.
-        if self.more.is_empty() {
-            self.inline.get(..self.len).unwrap_or_default().iter()
-        } else {
-            self.more.iter()
+    fn iter(&self) -> impl ExactSizeIterator<Item = &Name> + Clone {
+        RolesIter {
+            first: self.first.as_ref(),
+            rest: self.rest.iter(),
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.len == 0
+        self.first.is_none()
     }
 }
+
+/// The roles in order: the first, then the rest.
+#[derive(Clone)]
+struct RolesIter<'a> {
+    first: Option<&'a Name>,
+    rest: std::slice::Iter<'a, Name>,
+}
+
+impl<'a> Iterator for RolesIter<'a> {
+    type Item = &'a Name;
+
+    fn next(&mut self) -> Option<&'a Name> {
+        self.first.take().or_else(|| self.rest.next())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::from(self.first.is_some()) + self.rest.len();
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for RolesIter<'_> {}
 
 impl From<Vec<Name>> for Roles {
     fn from(roles: Vec<Name>) -> Self {
@@ -240,6 +258,13 @@ impl CountedVotes {
         Self::default()
     }
 
+    fn position_of(&self, reviewer: &Name) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(reviewer).copied(),
+            None => self.reviews.iter().position(|r| r.reviewer == *reviewer),
+        }
+    }
+
     fn position(&self, reviewer: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(reviewer).copied(),
@@ -249,7 +274,7 @@ impl CountedVotes {
 
     /// Counts `review` as its reviewer's latest vote, replacing their earlier one.
     pub fn count(&mut self, review: Review) {
-        if let Some(i) = self.position(review.reviewer.as_str()) {
+        if let Some(i) = self.position_of(&review.reviewer) {
             if let Some(slot) = self.reviews.get_mut(i) {
                 *slot = review;
             }

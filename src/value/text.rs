@@ -197,6 +197,15 @@ fn problem(value: &str) -> Option<TextProblem> {
     if value.len() > MAX_LEN {
         return Some(TextProblem::TooLong { len: value.len() });
     }
+    // Most identifiers are printable ASCII with no space at either end: one pass over the bytes
+    // decides them (ASCII letters are all Latin, so no script can mix).
+    let bytes = value.as_bytes();
+    if bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+    {
+        return None;
+    }
     if value.chars().any(char::is_control) {
         return Some(TextProblem::ControlCharacter);
     }

@@ -52,7 +52,7 @@ pub fn baseline(
     }
     let (mut approvers, mut lead) = (0, false);
     for v in votes {
-        if v.vote() == Vote::Approve && v.reviewer() != submitter {
+        if v.vote() == Vote::Approve && !v.is_by(submitter) {
             let is_lead = v.has_role("team_lead");
             if is_lead || v.has_role("ml_reviewer") {
                 approvers += 1;
