@@ -26,8 +26,14 @@ def metrics(m):
     return u64(len(items)) + b"".join(text(k) + f64(v) for k, v in items)
 
 
-def header(name, version):
-    return text("modelgate.header") + u32(2) + text(name) + text(version)
+def header(name, version, environment="default", validity_ms=None):
+    return (text("modelgate.header") + u32(2) + text(name) + text(version) + text(environment)
+            + option(validity_ms, u64))
+
+
+def promotion(p):
+    return (text(p["from"]) + p["deployment"] + u64(p["deployed_at"]) + metrics(p["online"])
+            + u64(p["observed_at"]))
 
 
 def event(prev, seq, at_ms, tag, fields):
@@ -61,9 +67,10 @@ def vectors():
     out = []
     head = sha(header("churn", "1"))
     out.append(("header churn/1", head.hex()))
-    # 1 submitted: digest, metrics, notes, submitter, attempt
+    # 1 submitted: digest, metrics, notes, submitter, attempt, promotion
     e1 = event(head, 1, 10_000, 1,
-               text("sha256:1") + metrics({"accuracy": 0.93}) + text("") + text("alice") + u32(1))
+               text("sha256:1") + metrics({"accuracy": 0.93}) + text("") + text("alice") + u32(1)
+               + option(None, promotion))
     head = sha(e1)
     out.append(("1 submitted", head.hex()))
     # 2 voted: reviewer, roles, vote (0 approve), digest, at, comment
@@ -77,13 +84,42 @@ def vectors():
         "kind": "approve", "rule": "metric_at_least", "subject": "accuracy",
         "observed": ("number", 0.93), "required": ("number", 0.9),
         "message": "accuracy 0.93 is at least 0.9"}]}
-    e3 = event(head, 3, 12_000, 3, text("accuracy at least 0.9") + option(None, metrics) + verdict(v))
+    decided = text("accuracy at least 0.9") + option(None, metrics) + verdict(v)
+    e3 = event(head, 3, 12_000, 3, decided)
     head = sha(e3)
     out.append(("3 decided", head.hex()))
     # 4 deployed: receipt, by
     e4 = event(head, 4, 13_000, 4, text("prod/churn@1") + text("deployer"))
-    head = sha(e4)
+    deployment = head = sha(e4)
     out.append(("4 deployed", head.hex()))
+    # 5 retired: reason, for_cause, by
+    e5 = event(head, 5, 300_000, 16, text("replaced") + u8(0) + text("ops"))
+    out.append(("5 retired", sha(e5).hex()))
+
+    # The same version in `production` (approvals valid 30 days), promoted with the evidence of
+    # deployment 4, approved, then revoked.
+    head = sha(header("churn", "1", "production", 30 * 86_400_000))
+    out.append(("header production", head.hex()))
+    evidence = {"from": "default", "deployment": deployment, "deployed_at": 13_000,
+                "online": {"error_rate": 0.01}, "observed_at": 200_000}
+    p1 = event(head, 1, 200_000, 1,
+               text("sha256:1") + metrics({"accuracy": 0.93}) + text("") + text("alice") + u32(1)
+               + option(evidence, promotion))
+    head = sha(p1)
+    out.append(("1 promoted", head.hex()))
+    p2 = event(head, 2, 201_000, 3, decided)
+    head = sha(p2)
+    out.append(("2 decided", head.hex()))
+    # 3 revoked: reason, by
+    p3 = event(head, 3, 202_000, 11, text("drift found") + text("carol"))
+    head = sha(p3)
+    out.append(("3 revoked", head.hex()))
+
+    # A registry of both: its index, ordered by environment, then version.
+    members = [("default", "1", sha(e5)), ("production", "1", head)]
+    index = (text("modelgate.registry") + u32(2) + text("churn")
+             + lst(members, lambda m: text(m[0]) + text(m[1]) + m[2]))
+    out.append(("registry index", sha(index).hex()))
     return out
 
 
@@ -92,8 +128,18 @@ if __name__ == "__main__":
         print(f"{name:16} {h}")
     if "--check" in sys.argv:
         source = open(__file__.replace("scripts/canonical_vectors.py", "tests/persistence.rs")).read()
-        missing = [name for name, h in vectors() if h not in source]
-        if missing:
-            print(f"not pinned in tests/persistence.rs: {missing}", file=sys.stderr)
+        readme = open(__file__.replace("scripts/canonical_vectors.py", "README.md")).read()
+        for where, text_ in [("tests/persistence.rs", source), ("README.md", readme)]:
+            missing = [name for name, h in vectors() if h not in text_]
+            if missing:
+                print(f"not pinned in {where}: {missing}", file=sys.stderr)
+                sys.exit(1)
+        # The README's grammar is the crate's (src/event/canonical.rs), word for word.
+        crate = open(__file__.replace("scripts/canonical_vectors.py", "src/event/canonical.rs")).read()
+        block = crate.split("//! ```text\n", 1)[1].split("//! ```", 1)[0]
+        grammar = "".join(line[4:] + "\n" if line.startswith("//! ") else "\n"
+                          for line in block.rstrip("\n").split("\n"))
+        if "```text\n" + grammar + "```" not in readme:
+            print("the README's grammar differs from src/event/canonical.rs", file=sys.stderr)
             sys.exit(1)
-        print("all test vectors agree with tests/persistence.rs")
+        print("all test vectors agree with tests/persistence.rs and the README; so does the grammar")

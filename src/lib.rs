@@ -8,22 +8,28 @@
 //!
 //! - [`value`]: what the host builds and hands in: [`Timestamp`], identifiers (checked, see
 //!   [`value::TextError`]), [`Metrics`], [`TrainingOutcome`] with its [`Digest`], [`Review`],
-//!   [`Receipt`]; and [`Refused`], which hands a refused input back.
+//!   [`Receipt`], the [`Environment`] a model is for, the evidence of a
+//!   [`Promotion`](value::Promotion); and [`Refused`], which hands a refused input back.
 //! - [`policy`]: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
 //!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
 //!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`Veto`], [`Fresh`],
-//!   [`when`]; composition with tuples, [`all`], [`any`], [`not`], [`PolicyExt`],
+//!   [`when`]; on a promotion's evidence [`policy::Soak`] and [`policy::OnlineMetric`]; composition with tuples, [`all`], [`any`], [`not`], [`PolicyExt`],
 //!   [`from_fn`].
 //! - [`event`]: the audit trail's vocabulary ([`Event`], [`EventKind`]), hash-chained; a
 //!   trail's [`Head`].
 //! - [`model`]: [`Model`] and its stages, the runtime [`Status`], the transitions (`submit`,
-//!   `record`, `decide`, `deploy`, `retrain` …) and their errors, the [`Decision`] inside an
+//!   `record`, `decide`, `deploy`, `retrain`; after an approval `revoke`, `reopen`; after a
+//!   deploy `promote`, `supersede`, `roll_back`, `reinstate`, `retire`) and their errors, the [`Decision`] inside an
 //!   approved model, and [`AnyModel`] for a live model of any stage.
 //! - [`trail`]: the stored form [`StoredModel`], sealed by the host ([`Sealer`],
 //!   [`SealVerifier`]; [`HmacSealer`] and `Ed25519Sealer` behind features), restored by
 //!   verifying the chain and the seal and replaying every event through the transitions.
-//! - [`pipeline`]: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`]; a [`Run`]
-//!   drives a model through it sans I/O and is stored and restored as its trail.
+//! - [`registry`]: the versions of one model across its [`Environment`]s ([`Registry`]): per
+//!   environment the current deployment, its champion metrics and the history of deployments;
+//!   deploy (superseding the previous one), rollback, retire; stored as its members' trails.
+//! - [`pipeline`]: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`] for one
+//!   environment; a [`Run`] drives a model through it sans I/O and is stored and restored as its
+//!   trail.
 //! - **Testing** (feature `proptest`): `modelgate::testing` has strategies for every input and
 //!   stage, and a law checker for your own policies.
 
@@ -31,6 +37,7 @@ pub mod event;
 pub mod model;
 pub mod pipeline;
 pub mod policy;
+pub mod registry;
 pub mod trail;
 pub mod value;
 
@@ -40,16 +47,19 @@ pub mod testing;
 pub use event::{Event, EventKind, Head};
 pub use model::{
     AnyModel, Approved, Decided, Decision, DecisionContext, Deployed, Deployer, Model, Rejected,
-    Retraining, Status, Submitted, Untrained,
+    Retired, Retraining, Status, Submitted, Superseded, Untrained,
 };
 pub use pipeline::{Action, Artifact, Evaluator, Pipeline, PipelineSpec, Run, RunError, Trainer};
 pub use policy::{
     Finding, Fresh, MetricGate, NoRegression, Policy, PolicyExt, Quorum, RequiredRole,
     ReviewContext, Verdict, VerdictKind, Veto, all, any, from_fn, not, when,
 };
+pub use registry::Registry;
 #[cfg(feature = "hmac")]
 pub use trail::HmacSealer;
 #[cfg(feature = "ed25519")]
 pub use trail::{Ed25519Sealer, Ed25519Verifier};
 pub use trail::{RestoreError, SealVerifier, Sealer, StoredModel};
-pub use value::{Digest, Metrics, Receipt, Refused, Review, Timestamp, TrainingOutcome, Vote};
+pub use value::{
+    Digest, Environment, Metrics, Receipt, Refused, Review, Timestamp, TrainingOutcome, Vote,
+};

@@ -28,11 +28,12 @@ use std::fmt;
 use proptest::prelude::*;
 
 use crate::pipeline::raw::Raw;
-use crate::value::CountedVotes;
+use crate::value::name::Name;
+use crate::value::{CountedVotes, Promotion};
 use crate::{
-    Approved, Decided, DecisionContext, Deployed, MetricGate, Metrics, Model, PipelineSpec, Policy,
-    Receipt, Rejected, Retraining, Review, ReviewContext, StoredModel, Submitted, Timestamp,
-    TrainingOutcome, Untrained, Vote,
+    Approved, Decided, DecisionContext, Deployed, Head, MetricGate, Metrics, Model, PipelineSpec,
+    Policy, Receipt, Rejected, Retraining, Review, ReviewContext, StoredModel, Submitted,
+    Timestamp, TrainingOutcome, Untrained, Vote,
 };
 
 /// Reviewer ids the strategies draw from; the first two also submit.
@@ -106,6 +107,9 @@ const UNTIL_2100: u64 = 4_102_444_800;
 /// How far before the decision votes are cast: up to 60 days.
 const VOTE_SPAN: u64 = 60 * 86_400;
 
+/// How long a promoted version ran in its previous environment: up to 10 days.
+const SOAK_SPAN: u64 = 10 * 86_400;
+
 /// Everything a policy sees, owned, so that a strategy can generate it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -119,6 +123,8 @@ pub struct Scenario {
     pub attempt: u32,
     /// The champion's metrics, if any.
     pub champion: Option<Metrics>,
+    /// The evidence of a promotion from a previous environment, if any.
+    pub promotion: Option<Promotion>,
     /// The time of evaluation.
     pub now: Timestamp,
 }
@@ -134,6 +140,32 @@ impl Scenario {
             self.now,
         )
         .with_champion(self.champion.as_ref())
+        .with_promotion(self.promotion.as_ref())
+    }
+
+    /// The same scenario without the evidence of a promotion.
+    pub fn without_promotion(&self) -> Scenario {
+        Scenario {
+            promotion: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same scenario without the online metric `name` in the promotion's evidence.
+    pub fn without_online_metric(&self, name: &str) -> Scenario {
+        let promotion = self.promotion.as_ref().map(|p| {
+            Promotion::new(
+                Name::new(p.from()),
+                p.deployment(),
+                p.deployed_at(),
+                p.online().without(name),
+                p.observed_at(),
+            )
+        });
+        Scenario {
+            promotion,
+            ..self.clone()
+        }
     }
 
     /// The same scenario without the metric `name`.
@@ -165,9 +197,10 @@ impl Scenario {
     }
 }
 
-/// A scenario: metrics (sometimes missing), a champion (sometimes), up to 8 votes with
-/// duplicates and self-votes, a submitter, an attempt, a decision time anywhere from 1970 to
-/// 2100 (every weekday and hour), votes up to 60 days before it.
+/// A scenario: metrics (sometimes missing), a champion (sometimes), the evidence of a promotion
+/// (sometimes: deployed up to 10 days before it was observed, with online metrics), up to 8
+/// votes with duplicates and self-votes, a submitter, an attempt, a decision time anywhere from
+/// 1970 to 2100 (every weekday and hour), votes up to 60 days before it.
 pub fn scenario() -> impl Strategy<Value = Scenario> {
     scenario_from(metrics())
 }
@@ -215,25 +248,37 @@ fn scenario_from(metrics: impl Strategy<Value = Metrics>) -> impl Strategy<Value
         prop::sample::select(REVIEWERS[..2].to_vec()),
         1..4u32,
         VOTE_SPAN..UNTIL_2100,
+        prop::option::of((0..SOAK_SPAN, 0..VOTE_SPAN, self::metrics())),
     )
-        .prop_flat_map(|(metrics, champion, submitter, attempt, now)| {
+        .prop_flat_map(|(metrics, champion, submitter, attempt, now, evidence)| {
             (
-                Just((metrics, champion, submitter, attempt, now)),
+                Just((metrics, champion, submitter, attempt, now, evidence)),
                 votes_between(DIGEST, now - VOTE_SPAN, now),
             )
         })
         .prop_filter_map(
             "outcome builds",
-            |((metrics, champion, submitter, attempt, now), votes)| {
+            |((metrics, champion, submitter, attempt, now, evidence), votes)| {
                 let outcome = TrainingOutcome::new(DIGEST, metrics).ok()?;
-                let now = Timestamp::from_unix_secs(now);
+                // Observed before the decision, deployed before it was observed.
+                let promotion = evidence.map(|(soaked, before, online)| {
+                    let observed = now - before;
+                    Promotion::new(
+                        Name::new("staging"),
+                        Head::from_bytes([7; 32]),
+                        Timestamp::from_unix_secs(observed.saturating_sub(soaked)),
+                        online,
+                        Timestamp::from_unix_secs(observed),
+                    )
+                });
                 Some(Scenario {
                     outcome,
                     votes,
                     submitter: submitter.to_owned(),
                     attempt,
                     champion,
-                    now,
+                    promotion,
+                    now: Timestamp::from_unix_secs(now),
                 })
             },
         )
@@ -468,6 +513,8 @@ impl std::error::Error for LawViolation {}
 /// - `judge` agrees with `evaluate`;
 /// - every verdict has findings;
 /// - fails closed on missing metrics: removing a metric never raises the verdict;
+/// - fails closed on missing evidence: removing the evidence of a promotion, or an online metric
+///   from it, never raises the verdict;
 /// - monotone in approvals (only if declared with [`monotone`](Self::monotone)): one more
 ///   approval, by a new reviewer holding every role, never lowers the verdict.
 #[derive(Clone, Copy, Debug)]
@@ -526,6 +573,25 @@ impl<'p, P: Policy + ?Sized> Laws<'p, P> {
             if without.kind() > verdict.kind() {
                 let detail = format!("without `{name}`: `{without}`; with it: `{verdict}`");
                 return broken("fails closed on missing metrics", detail);
+            }
+        }
+        if let Some(promotion) = &scenario.promotion {
+            let without = self
+                .policy
+                .evaluate(&scenario.without_promotion().context());
+            if without.kind() > verdict.kind() {
+                let detail = format!("without the evidence: `{without}`; with it: `{verdict}`");
+                return broken("fails closed on missing evidence", detail);
+            }
+            for (name, _) in promotion.online().iter() {
+                let without = self
+                    .policy
+                    .evaluate(&scenario.without_online_metric(name).context());
+                if without.kind() > verdict.kind() {
+                    let detail =
+                        format!("without online `{name}`: `{without}`; with it: `{verdict}`");
+                    return broken("fails closed on missing evidence", detail);
+                }
             }
         }
         if self.monotone {

@@ -375,7 +375,7 @@ fn ids_that_display_alike_cannot_make_two_approvers() {
 
 fn run_trail(submitter: &str, by: &str, step: &str) -> Value {
     json!({
-        "format_version": 2, "name": "m", "version": "1",
+        "format_version": 2, "name": "m", "version": "1", "environment": {"name": "default"},
         "events": [
             {"seq": 1, "at": 0, "prev": "00".repeat(32), "event": {"run_started": {
                 "pipeline": "11".repeat(32), "submitter": submitter}}},

@@ -102,6 +102,7 @@ fn broken_law(policy: &dyn Policy, monotone: bool) -> Option<&'static str> {
     match result {
         Err(TestError::Fail(reason, _)) => Some(match reason.message() {
             "fails closed on missing metrics" => "fails closed on missing metrics",
+            "fails closed on missing evidence" => "fails closed on missing evidence",
             "judge agrees with evaluate" => "judge agrees with evaluate",
             "monotone in approvals" => "monotone in approvals",
             "every verdict has findings" => "every verdict has findings",
@@ -110,6 +111,29 @@ fn broken_law(policy: &dyn Policy, monotone: bool) -> Option<&'static str> {
         Err(e) => panic!("{e}"),
         Ok(()) => None,
     }
+}
+
+#[test]
+fn the_promotion_rules_obey_the_laws_and_their_negation_fails_open() {
+    use modelgate::policy::{OnlineMetric, Soak};
+    let two_days = std::time::Duration::from_secs(2 * 86_400);
+    let rules: Vec<Box<dyn Policy>> = vec![
+        Box::new(Soak::at_least(two_days)),
+        Box::new(OnlineMetric::at_most("loss", 0.5)),
+        Box::new(OnlineMetric::above("precision", 0.9)),
+        Box::new(Soak::at_least(two_days).and(OnlineMetric::at_least("recall", 0.9))),
+    ];
+    for rule in &rules {
+        assert_eq!(broken_law(rule.as_ref(), true), None, "{}", rule.name());
+    }
+    assert_eq!(
+        broken_law(&not(Soak::at_least(two_days)), false),
+        Some("fails closed on missing evidence")
+    );
+    assert_eq!(
+        broken_law(&not(OnlineMetric::at_most("loss", 0.5)), false),
+        Some("fails closed on missing evidence")
+    );
 }
 
 #[test]
@@ -168,6 +192,7 @@ fn fixed_scenario() -> Scenario {
         submitter: "alice".into(),
         attempt: 1,
         champion: None,
+        promotion: None,
         now: Timestamp::from_unix_secs(1_000),
     }
 }

@@ -44,6 +44,10 @@ fn models() -> Vec<(&'static str, StoredModel)> {
         ("rejected", StoredModel::from(&rejected())),
         ("retraining", StoredModel::from(&retraining())),
         ("deployed", StoredModel::from(&deployed())),
+        ("revoked", StoredModel::from(&revoked())),
+        ("superseded", StoredModel::from(&superseded())),
+        ("retired", StoredModel::from(&retired())),
+        ("promoted", StoredModel::from(&promoted())),
     ]
 }
 

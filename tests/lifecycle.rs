@@ -90,7 +90,7 @@ fn reject_retrain_resubmit_approve_deploy() {
     );
     assert_eq!(model.status(), Status::Deployed);
     // Every event is chained to the one before; the head is the last event's hash.
-    let mut prev = Head::of_header(model.name(), model.version());
+    let mut prev = Head::of_header(model.name(), model.version(), model.environment());
     for event in model.history() {
         assert_eq!(*event.prev(), prev);
         prev = event.hash();

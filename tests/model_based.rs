@@ -521,7 +521,7 @@ fn check(model: &AnyModel, naive: &Naive) {
         stored.events().windows(2).all(|w| w[0].at() <= w[1].at()),
         "time never runs backwards"
     );
-    let mut prev = Head::of_header(model.name(), model.version());
+    let mut prev = Head::of_header(model.name(), model.version(), model.environment());
     for (i, e) in stored.events().iter().enumerate() {
         assert_eq!(e.seq(), i as u64 + 1);
         assert_eq!(*e.prev(), prev, "each event follows the one before");

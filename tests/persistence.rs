@@ -159,7 +159,7 @@ fn the_head_is_the_hash_of_the_last_event_and_the_stored_form_agrees() {
     assert_eq!(model.head(), model.history().last().unwrap().hash());
     assert_eq!(
         untrained().head(),
-        Head::of_header("fraud-detector", "2026.11")
+        Head::of_header("fraud-detector", "2026.11", &Default::default())
     );
     assert_eq!(stored.verify(&key()), Err(RestoreError::Unsealed));
     assert_eq!(sealed(&model).verify(&key()), Ok(model.head()));
@@ -174,21 +174,21 @@ fn canonical_encoding_test_vectors() {
     let model = Model::new("churn", "1").unwrap();
     assert_eq!(
         model.head().to_string(),
-        "15449a3e15c47eed9f813ab35b3d04b4c73bfeb17885994df00db1e2a312a97d"
+        "981417280d9994bb8c81f47b80febb765619c5e9bcadc37164b90055763325ea"
     );
     let outcome =
         TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.93)]).unwrap()).unwrap();
     let mut model = model.submit(outcome, "alice", t(10)).unwrap();
     assert_eq!(
         model.head().to_string(),
-        "65fbdfef564e8767d1c6535046030f2f7e882aa366819c385277967f9eb1b962"
+        "5c35c91b897459c19ecc9fae0e554bffbcd767c79f300a03f12b4cb0296c0640"
     );
     model
         .record(Review::approve("bob", "sha256:1", t(11)).with_role("team_lead"))
         .unwrap();
     assert_eq!(
         model.head().to_string(),
-        "9787ea354e104405fb38dc0d92e24e7e4409cac1a609502ab89f688704816238"
+        "fd5aac31160f63d3457142d0a17300a37a4b3e24bc66fc9773f3fd50b242c67a"
     );
     let gate = modelgate::MetricGate::at_least("accuracy", 0.9);
     let model = model
@@ -199,14 +199,65 @@ fn canonical_encoding_test_vectors() {
     assert_eq!(gate.name(), "accuracy at least 0.9");
     assert_eq!(
         model.head().to_string(),
-        "a01ccd9df968ece1325eb3056b2a85e47696943218b57036663df83afcbc4761"
+        "878042e23f9a18e1563178d65e42218f1129a51da59266b67d13bb69527b471b"
     );
     let model = model
         .mark_deployed(Receipt::new("prod/churn@1"), "deployer", t(13))
         .unwrap();
     assert_eq!(
         model.head().to_string(),
-        "d8fa61bd191b78cefeb36733a9da6f25f4a6d174ff2535afbc18561c58c6d50d"
+        "513d1f4eda236fc582fa3546fba5d73305f88ef021e2c04f33251255b501e3e4"
+    );
+
+    // The same version promoted to `production` (approvals valid 30 days), with the evidence
+    // of the deployment above; approved, then revoked.
+    let production = modelgate::value::Environment::new("production")
+        .unwrap()
+        .with_approval_validity(std::time::Duration::from_secs(30 * 86_400));
+    let target = Model::new("churn", "1").unwrap().in_environment(production);
+    assert_eq!(
+        target.head().to_string(),
+        "5338404dc7f929a57934ffc098e43ea6b7fbc7df89837d1137ff331ba4934d6c"
+    );
+    let online = Metrics::new([("error_rate", 0.01)]).unwrap();
+    let promoted = model.promote(target, online, "alice", t(200)).unwrap();
+    assert_eq!(
+        promoted.head().to_string(),
+        "4ae9f259ada11fe9f36fba052e1ea3a315779b3fe27cc5fb608f6c6a219e3d4a"
+    );
+    let approved = promoted
+        .decide(&gate, &DecisionContext::at(t(201)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    assert_eq!(
+        approved.head().to_string(),
+        "f37d8dee7772d6a88b7d6494f1743100d0402a31823cda6ae2a81a4ec70a28ed"
+    );
+    let revoked = approved.revoke("drift found", "carol", t(202)).unwrap();
+    assert_eq!(
+        revoked.head().to_string(),
+        "eda9a06abaffd81fab0880d232784672d0f889aa4688ef4ac3a7fde3712857a6"
+    );
+
+    // The first deployment retired (not for cause).
+    let retired = model.retire("replaced", false, "ops", t(300)).unwrap();
+    assert_eq!(
+        retired.head().to_string(),
+        "cd6b4410795740ab037993562ea0606fe43953e321d93976e0ae61f35df35d2b"
+    );
+
+    // The index of a registry of both, as a stored registry seals it.
+    let index = modelgate::Head::of_registry(
+        "churn",
+        &[
+            ("default", "1", retired.head()),
+            ("production", "1", revoked.head()),
+        ],
+    );
+    assert_eq!(
+        index.to_string(),
+        "c766139d53e68b9407a40b38e368d6361b752d53235e4d605c7e138ec3152352"
     );
 }
 

@@ -505,7 +505,7 @@ fn forged_run(run: &Run, edit: impl FnOnce(&mut serde_json::Value)) -> StoredMod
     for i in 0..n {
         let s: StoredModel = serde_json::from_value(json.clone()).unwrap();
         let prev = if i == 0 {
-            modelgate::Head::of_header(s.name(), s.version())
+            modelgate::Head::of_header(s.name(), s.version(), s.environment())
         } else {
             s.events()[i - 1].hash()
         };

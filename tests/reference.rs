@@ -1,13 +1,14 @@
 //! A deliberately naive reference evaluator over plain data, and the properties that tie the
 //! real policies to it: every built-in and random combinations of them agree with the reference
 //! on random inputs (duplicate voters, self-votes, boundary values, missing metrics, stale
-//! votes, vetoes); the algebra laws hold; one more approval never lowers a monotone policy.
+//! votes, vetoes, promotions with and without evidence); the algebra laws hold; one more approval never lowers a monotone policy.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::time::Duration;
 
-use modelgate::policy::Comparison;
+use modelgate::policy::{Comparison, OnlineMetric, Soak};
 use modelgate::value::CountedVotes;
+use modelgate::value::Promotion;
 use modelgate::{
     Fresh, MetricGate, Metrics, NoRegression, Policy, PolicyExt, Quorum, RequiredRole, Review,
     ReviewContext, Timestamp, TrainingOutcome, VerdictKind, Veto, Vote, all, any as any_of, not,
@@ -39,7 +40,12 @@ struct Data {
     votes: Vec<RawVote>,
     submitter: &'static str,
     now: u64,
+    /// Evidence of a promotion: how long it ran before it was observed, and online metrics.
+    promotion: Option<(u64, Vec<(&'static str, f64)>)>,
 }
+
+/// When the evidence of a promotion was observed.
+const OBSERVED: u64 = 90;
 
 #[derive(Clone, Debug)]
 enum Rule {
@@ -61,6 +67,8 @@ enum Rule {
         roles: Vec<&'static str>,
     },
     Fresh(u64, Box<Rule>),
+    Soak(u64),
+    Online(&'static str, Comparison, f64),
     All(Vec<Rule>),
     Any(Vec<Rule>),
     Not(Box<Rule>),
@@ -95,21 +103,35 @@ fn eligible(v: &RawVote, ids: &[&str], roles: &[&str]) -> bool {
     ids.contains(&v.who) || v.roles.iter().any(|r| roles.contains(r))
 }
 
+/// A metric against a threshold; a missing metric rejects.
+fn compare(value: Option<f64>, op: Comparison, t: f64) -> i8 {
+    let Some(v) = value else {
+        return -1;
+    };
+    // Decimal boundaries are inclusive: within 8 ulps counts as equal.
+    let same = (v - t).abs() <= 8.0 * f64::EPSILON * v.abs().max(t.abs());
+    let ok = match op {
+        Comparison::AtLeast => v >= t || same,
+        Comparison::AtMost => v <= t || same,
+        Comparison::Above => v > t && !same,
+        Comparison::Below => v < t && !same,
+    };
+    if ok { 1 } else { -1 }
+}
+
 fn naive(rule: &Rule, d: &Data, since: u64) -> i8 {
     match rule {
-        Rule::Gate(metric, op, t) => match lookup(&d.metrics, metric) {
-            None => -1,
-            Some(v) => {
-                // Decimal boundaries are inclusive: within 8 ulps counts as equal.
-                let same = (v - *t).abs() <= 8.0 * f64::EPSILON * v.abs().max(t.abs());
-                let ok = match op {
-                    Comparison::AtLeast => v >= *t || same,
-                    Comparison::AtMost => v <= *t || same,
-                    Comparison::Above => v > *t && !same,
-                    Comparison::Below => v < *t && !same,
-                };
-                if ok { 1 } else { -1 }
-            }
+        Rule::Gate(metric, op, t) => compare(lookup(&d.metrics, metric), *op, *t),
+        Rule::Online(metric, op, t) => compare(
+            d.promotion
+                .as_ref()
+                .and_then(|(_, online)| lookup(online, metric)),
+            *op,
+            *t,
+        ),
+        Rule::Soak(secs) => match &d.promotion {
+            Some((ran, _)) if ran >= secs => 1,
+            _ => -1,
         },
         Rule::Champion {
             metric,
@@ -214,6 +236,8 @@ fn build(rule: &Rule) -> Box<dyn Policy> {
         Rule::Fresh(secs, inner) => {
             Box::new(Fresh::within(Duration::from_secs(*secs), build(inner)))
         }
+        Rule::Soak(secs) => Box::new(Soak::at_least(Duration::from_secs(*secs))),
+        Rule::Online(metric, op, t) => Box::new(OnlineMetric::new(*metric, *op, *t)),
         Rule::All(rules) => Box::new(all(rules.iter().map(build))),
         Rule::Any(rules) => Box::new(any_of(rules.iter().map(build))),
         Rule::Not(inner) => Box::new(not(build(inner))),
@@ -226,6 +250,7 @@ struct Built {
     outcome: TrainingOutcome,
     champion: Option<Metrics>,
     votes: CountedVotes,
+    promotion: Option<Promotion>,
 }
 
 fn built(d: &Data) -> Built {
@@ -245,10 +270,26 @@ fn built(d: &Data) -> Built {
             v.roles.iter().fold(review, |r, role| r.with_role(*role))
         })
         .collect();
+    // Evidence as a host's stored record carries it.
+    let promotion = d.promotion.as_ref().map(|(ran, online)| {
+        let online: serde_json::Map<String, serde_json::Value> = online
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::json!(v)))
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "from": "staging",
+            "deployment": "07".repeat(32),
+            "deployed_at": (OBSERVED - ran) * 1000,
+            "online": online,
+            "observed_at": OBSERVED * 1000,
+        }))
+        .unwrap()
+    });
     Built {
         outcome,
         champion,
         votes,
+        promotion,
     }
 }
 
@@ -261,6 +302,7 @@ fn context<'a>(b: &'a Built, d: &'a Data) -> ReviewContext<'a> {
         Timestamp::from_unix_secs(d.now),
     )
     .with_champion(b.champion.as_ref())
+    .with_promotion(b.promotion.as_ref())
 }
 
 fn kind(k: VerdictKind) -> i8 {
@@ -323,8 +365,9 @@ fn data() -> impl Strategy<Value = Data> {
         prop::option::of(pairs()),
         prop::collection::vec(vote, 0..10),
         prop::sample::select(PEOPLE[..2].to_vec()),
+        prop::option::of((prop::sample::select(vec![0u64, 9, 10, 11, 90]), pairs())),
     )
-        .prop_map(|(metrics, champion, mut votes, submitter)| {
+        .prop_map(|(metrics, champion, mut votes, submitter, promotion)| {
             votes.sort_by_key(|v| v.at);
             Data {
                 metrics,
@@ -332,6 +375,7 @@ fn data() -> impl Strategy<Value = Data> {
                 votes,
                 submitter,
                 now: 100,
+                promotion,
             }
         })
 }
@@ -352,7 +396,7 @@ fn metric_leaf() -> impl Strategy<Value = Rule> {
         Comparison::Below,
     ]);
     prop_oneof![
-        (prop::sample::select(METRICS.to_vec()), ops, value())
+        (prop::sample::select(METRICS.to_vec()), ops.clone(), value())
             .prop_map(|(m, op, t)| Rule::Gate(m, op, t)),
         (
             prop::sample::select(METRICS.to_vec()),
@@ -366,6 +410,9 @@ fn metric_leaf() -> impl Strategy<Value = Rule> {
                 absolute,
                 tolerance
             }),
+        (prop::sample::select(METRICS.to_vec()), ops.clone(), value())
+            .prop_map(|(m, op, t)| Rule::Online(m, op, t)),
+        prop::sample::select(vec![0u64, 10, 50]).prop_map(Rule::Soak),
     ]
 }
 
@@ -488,6 +535,7 @@ fn the_reference_agrees_on_the_seed_examples() {
         ],
         submitter: "alice",
         now: 100,
+        promotion: None,
     };
     let rules = [
         (

@@ -5,7 +5,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use modelgate::{AnyModel, Decided, DecisionContext, Deployer, Head, HmacSealer, MetricGate, Metrics, Model, Policy, Quorum, Receipt, Review, StoredModel, Timestamp, TrainingOutcome, Veto, Vote};
+use modelgate::{AnyModel, Decided, Environment, DecisionContext, Deployer, Head, HmacSealer, MetricGate, Metrics, Model, Policy, Quorum, Receipt, Review, StoredModel, Timestamp, TrainingOutcome, Veto, Vote};
 use modelgate::model::{Trainable};
 
 const PEOPLE: [&str; 4] = ["alice", "bob", "carol", ""];
@@ -31,6 +31,16 @@ enum Op {
     },
     MarkDeployed,
     Retrain,
+    Revoke,
+    Reopen,
+    Supersede,
+    RollBack,
+    Reinstate {
+        strict: u8,
+    },
+    Retire {
+        for_cause: bool,
+    },
     StoreAndRestore,
 }
 
@@ -76,7 +86,7 @@ fn submit<S: Trainable>(
     match outcome {
         Ok(outcome) => m
             .submit(outcome, submitter, now)
-            .map_or_else(|e| back(e.into_input()), AnyModel::Submitted),
+            .map_or_else(|e| back(e.into_input().0), AnyModel::Submitted),
         Err(_) => back(m),
     }
 }
@@ -160,10 +170,44 @@ fn apply(model: AnyModel, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
             .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Deployed),
         (AnyModel::Approved(m), Op::MarkDeployed) => m
             .mark_deployed(Receipt::new("manual"), "deployer", now)
-            .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Deployed),
+            .map_or_else(|e| AnyModel::Approved(e.into_input().0), AnyModel::Deployed),
         (AnyModel::Rejected(m), Op::Retrain) => m
             .retrain("alice", now)
             .map_or_else(|e| AnyModel::Rejected(e.into_input()), AnyModel::Retraining),
+        (AnyModel::Approved(m), Op::Revoke) => m
+            .revoke("found a leak", "security", now)
+            .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Rejected),
+        (AnyModel::Approved(m), Op::Reopen) => {
+            let lapsed = m.lapses_at().is_some_and(|end| now > end);
+            match m.reopen("alice", now) {
+                Ok(m) => {
+                    assert!(lapsed, "reopened only once lapsed");
+                    AnyModel::Submitted(m)
+                }
+                Err(e) => AnyModel::Approved(e.into_input()),
+            }
+        }
+        (AnyModel::Deployed(m), Op::Supersede) => m
+            .supersede("2", "deployer", now)
+            .map_or_else(|e| AnyModel::Deployed(e.into_input()), AnyModel::Superseded),
+        (AnyModel::Deployed(m), Op::RollBack) => m
+            .roll_back("0", "latency", "oncall", now)
+            .map_or_else(|e| AnyModel::Deployed(e.into_input()), AnyModel::Superseded),
+        (AnyModel::Superseded(m), Op::Reinstate { strict }) => {
+            match m.reinstate(&policy(*strict), Some("2"), "rollback", "oncall", now) {
+                Ok(m) => {
+                    *decided_by = Some(*strict);
+                    AnyModel::Deployed(m)
+                }
+                Err(e) => AnyModel::Superseded(e.into_input()),
+            }
+        }
+        (AnyModel::Deployed(m), Op::Retire { for_cause }) => m
+            .retire("end of life", *for_cause, "ops", now)
+            .map_or_else(|e| AnyModel::Deployed(e.into_input()), AnyModel::Retired),
+        (AnyModel::Superseded(m), Op::Retire { for_cause }) => m
+            .retire("end of life", *for_cause, "ops", now)
+            .map_or_else(|e| AnyModel::Superseded(e.into_input()), AnyModel::Retired),
         (model, Op::StoreAndRestore) => {
             let key = HmacSealer::new("fuzz", *b"0123456789abcdef0123456789abcdef");
             let sealed = StoredModel::from(&model).sealed_by(&key).expect("the key seals");
@@ -183,6 +227,11 @@ fuzz_target!(|steps: Vec<Step>| {
     let Ok(model) = Model::new("fuzz", "1") else {
         return;
     };
+    // Approvals lapse after a minute, so that lapses and reopening are reached.
+    let window = Environment::new("production")
+        .expect("a valid name")
+        .with_approval_validity(std::time::Duration::from_secs(60));
+    let model = model.in_environment(window);
     let mut model = AnyModel::Untrained(model);
     let mut clock: i64 = 1_000;
     let mut decided_by = None;
@@ -192,7 +241,7 @@ fuzz_target!(|steps: Vec<Step>| {
         model = apply(model, &step.op, now, &mut decided_by);
         let stored = StoredModel::from(&model);
         assert!(stored.events().windows(2).all(|w| w[0].at() <= w[1].at()));
-        let mut prev = Head::of_header(stored.name(), stored.version());
+        let mut prev = Head::of_header(stored.name(), stored.version(), stored.environment());
         for e in stored.events() {
             assert_eq!(*e.prev(), prev, "chained");
             prev = e.hash();
@@ -201,6 +250,7 @@ fuzz_target!(|steps: Vec<Step>| {
         let ctx = match &model {
             AnyModel::Approved(m) => Some(m.stage().review_context()),
             AnyModel::Deployed(m) => Some(m.stage().approved().review_context()),
+            AnyModel::Superseded(m) => Some(m.stage().deployed().approved().review_context()),
             _ => None,
         };
         if let (Some(ctx), Some(k)) = (ctx, decided_by) {

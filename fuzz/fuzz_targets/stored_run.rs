@@ -26,7 +26,7 @@ fn rechained(mut json: serde_json::Value) -> Option<StoredModel> {
     for i in 0..n {
         let stored: StoredModel = serde_json::from_value(json.clone()).ok()?;
         let prev = match i {
-            0 => Head::of_header(stored.name(), stored.version()),
+            0 => Head::of_header(stored.name(), stored.version(), stored.environment()),
             _ => stored.events().get(i - 1)?.hash(),
         };
         *json.get_mut("events")?.get_mut(i)?.get_mut("prev")? = prev.to_string().into();

@@ -12,9 +12,11 @@
 //! metrics        u64 count, then (text name, f64 value) in byte order of the names
 //! hash           its 32 bytes
 //!
-//! header  = text "modelgate.header", u32 format_version (2), text name, text version
+//! header  = text "modelgate.header", u32 format_version (2), text name, text version,
+//!           text environment, option<u64> approval validity (ms)
 //! event   = text "modelgate.event", hash prev, u64 seq, u64 at (ms), u8 tag, fields
-//!   1 submitted      text digest, metrics, text notes, text submitter, u32 attempt
+//!   1 submitted      text digest, metrics, text notes, text submitter, u32 attempt,
+//!                    option<promotion>
 //!   2 voted          text reviewer, list<text> roles, u8 vote (0 approve, 1 reject),
 //!                    text digest, u64 at, text comment
 //!   3 decided        text policy, option<metrics> champion, verdict
@@ -25,14 +27,29 @@
 //!   8 artifact       text digest, metrics, text notes, text by
 //!   9 evaluated      text step, metrics, text by
 //!  10 run_finished   u8 outcome (0 failed, 1 approved, 2 deployed), u32 attempts
+//!  11 revoked        text reason, text by
+//!  12 reopened       text by
+//!  13 superseded     text by_version, text by
+//!  14 rolled_back    text to_version, text reason, text by
+//!  15 reinstated     option<text> replacing, text reason, text by
+//!  16 retired        text reason, u8 for_cause (0 | 1), text by
+//! promotion = text from, hash deployment, u64 deployed_at (ms), metrics online,
+//!             u64 observed_at (ms)
 //! verdict = u8 kind (0 reject, 1 pending, 2 approve), list<finding>, option<text> automatic
 //! finding = u8 kind, text rule, text subject, value observed, value required, text message
 //! value   = u8 0 (missing) | u8 1, f64 (number) | u8 2, u64 (count) | u8 3, text (text)
+//!
+//! registry = text "modelgate.registry", u32 format_version (2), text name,
+//!            list<(text environment, text version, hash head)> members, ordered by
+//!            environment, then version (bytes)
+//!
+//! seal message = text "modelgate.seal", then the head's 32 bytes (a trail's or a registry's)
 //! ```
 
 use super::{Event, EventKind, RunOutcome};
 use crate::policy::{Finding, FindingValue, Verdict, VerdictKind};
-use crate::value::{Metrics, Review, Vote};
+use crate::value::hash::Head;
+use crate::value::{Environment, Metrics, Review, Vote};
 
 /// The version of the stored format: the header's `format_version`, hashed into every chain.
 pub const FORMAT_VERSION: u32 = 2;
@@ -103,12 +120,35 @@ pub(crate) fn metrics(out: &mut dyn Sink, m: &Metrics) {
     }
 }
 
-/// The header: label, format version, name, version.
-pub(crate) fn encode_header(out: &mut dyn Sink, name: &str, version: &str) {
+/// The header: label, format version, name, version, environment and its approval window.
+pub(crate) fn encode_header(out: &mut dyn Sink, name: &str, version: &str, env: &Environment) {
     label(out, "modelgate.header");
     u32(out, FORMAT_VERSION);
     text(out, name);
     text(out, version);
+    environment(out, env);
+}
+
+/// The index of a stored registry: its name, then each member's environment, version and head,
+/// in the order of (environment, version).
+pub(crate) fn encode_registry(out: &mut dyn Sink, name: &str, members: &[(&str, &str, Head)]) {
+    label(out, "modelgate.registry");
+    u32(out, FORMAT_VERSION);
+    text(out, name);
+    list(out, members, |out, (environment, version, head)| {
+        text(out, environment);
+        text(out, version);
+        out.put(head.as_bytes());
+    });
+}
+
+/// An environment: its name, then its approval window in milliseconds if it has one.
+pub(crate) fn environment(out: &mut dyn Sink, env: &Environment) {
+    text(out, env.name());
+    let validity = env
+        .approval_validity()
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    option(out, validity.as_ref(), |out, ms| u64(out, *ms));
 }
 
 /// An event, `prev` included.
@@ -122,6 +162,7 @@ pub(crate) fn encode_event(out: &mut dyn Sink, event: &Event) {
             outcome,
             submitter,
             attempt,
+            promotion,
         } => {
             u8(out, 1);
             text(out, outcome.digest().as_str());
@@ -129,6 +170,13 @@ pub(crate) fn encode_event(out: &mut dyn Sink, event: &Event) {
             text(out, outcome.notes());
             text(out, submitter);
             u32(out, *attempt);
+            option(out, promotion.as_ref(), |out, p| {
+                text(out, p.from());
+                out.put(p.deployment().as_bytes());
+                u64(out, p.deployed_at().as_unix_millis());
+                metrics(out, p.online());
+                u64(out, p.observed_at().as_unix_millis());
+            });
         }
         EventKind::Voted { review } => {
             u8(out, 2);
@@ -186,6 +234,50 @@ pub(crate) fn encode_event(out: &mut dyn Sink, event: &Event) {
             u8(out, 9);
             text(out, step);
             metrics(out, m);
+            text(out, by);
+        }
+        EventKind::Revoked { reason, by } => {
+            u8(out, 11);
+            text(out, reason);
+            text(out, by);
+        }
+        EventKind::Reopened { by } => {
+            u8(out, 12);
+            text(out, by);
+        }
+        EventKind::Superseded { by_version, by } => {
+            u8(out, 13);
+            text(out, by_version);
+            text(out, by);
+        }
+        EventKind::RolledBack {
+            to_version,
+            reason,
+            by,
+        } => {
+            u8(out, 14);
+            text(out, to_version);
+            text(out, reason);
+            text(out, by);
+        }
+        EventKind::Reinstated {
+            replacing,
+            reason,
+            by,
+        } => {
+            u8(out, 15);
+            option(out, replacing.as_ref(), |out, v| text(out, v));
+            text(out, reason);
+            text(out, by);
+        }
+        EventKind::Retired {
+            reason,
+            for_cause,
+            by,
+        } => {
+            u8(out, 16);
+            text(out, reason);
+            u8(out, u8::from(*for_cause));
             text(out, by);
         }
         EventKind::RunFinished { outcome, attempts } => {

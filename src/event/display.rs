@@ -27,11 +27,20 @@ impl Event {
     fn write_detail(&self, out: &mut String) -> fmt::Result {
         match &self.event {
             EventKind::Submitted {
-                outcome, attempt, ..
+                outcome,
+                attempt,
+                promotion,
+                ..
             } => {
                 write!(out, "attempt {attempt}, artifact {}", outcome.digest())?;
                 for (name, value) in outcome.metrics().iter() {
                     write!(out, ", {name}={value}")?;
+                }
+                if let Some(p) = promotion {
+                    write!(out, ", promoted from {}", p.from())?;
+                    for (name, value) in p.online().iter() {
+                        write!(out, ", online {name}={value}")?;
+                    }
                 }
             }
             EventKind::Voted { review } => {
@@ -44,6 +53,28 @@ impl Event {
             EventKind::Deployed { receipt, .. } => write!(out, "receipt {}", receipt.as_str())?,
             EventKind::DeployFailed { error, .. } => write!(out, "{error}")?,
             EventKind::Retraining { .. } => out.push_str("back to training"),
+            EventKind::Revoked { reason, .. } => write!(out, "approval withdrawn: {reason}")?,
+            EventKind::Reopened { .. } => out.push_str("approval lapsed; back under review"),
+            EventKind::Superseded { by_version, .. } => {
+                write!(out, "replaced by version {by_version}")?;
+            }
+            EventKind::RolledBack {
+                to_version, reason, ..
+            } => write!(out, "back to version {to_version}: {reason}")?,
+            EventKind::Reinstated {
+                replacing, reason, ..
+            } => match replacing {
+                Some(version) => {
+                    write!(out, "deployed again, replacing version {version}: {reason}")?
+                }
+                None => write!(out, "deployed again: {reason}")?,
+            },
+            EventKind::Retired {
+                reason, for_cause, ..
+            } => {
+                let cause = if *for_cause { " for cause" } else { "" };
+                write!(out, "retired{cause}: {reason}")?;
+            }
             EventKind::RunStarted { pipeline, .. } => write!(out, "pipeline {pipeline}")?,
             EventKind::Artifact {
                 digest, metrics, ..

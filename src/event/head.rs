@@ -1,103 +1,11 @@
 //! The hash chain: the head of a trail, and the fingerprint of a pipeline.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest as _, Sha256};
 
 use super::Event;
 use super::canonical::{self, Sink};
-use crate::value::hex;
-
-/// The head of a hash-chained trail: SHA-256 over the canonical encoding of its last event (or of
-/// the model's header, for a trail without events). Like a git commit id, it names one exact
-/// state: two trails with the same head hold the same header and events.
-///
-/// Stored and displayed as 64 lowercase hex digits.
-///
-/// The canonical encoding (independent of JSON, YAML or any serde format, so that every format
-/// verifies the same) is documented in the crate docs, section "The stored form", with test
-/// vectors.
-///
-/// ```
-/// use modelgate::{Head, Model};
-/// let model = Model::new("churn", "1")?;
-/// assert_eq!(model.head(), Head::of_header("churn", "1"));
-/// let text = model.head().to_string();
-/// assert_eq!(text.len(), 64);
-/// assert_eq!(text.parse::<Head>(), Ok(model.head()));
-/// # Ok::<(), modelgate::value::TextError>(())
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Head([u8; 32]);
-
-/// The fingerprint of a validated pipeline: SHA-256 over its canonical encoding (steps, their
-/// order, gates, approvers, required approvals, automatic approval, `on_reject`,
-/// `max_attempts`). Two pipelines with the same fingerprint run the same way.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fingerprint([u8; 32]);
-
-/// A 64-digit hex text that is not a hash.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("expected 64 lowercase hex digits, found `{0}`")]
-pub struct ParseHashError(String);
-
-macro_rules! hash_type {
-    ($t:ident) => {
-        impl $t {
-            /// The hash from its 32 bytes.
-            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-                Self(bytes)
-            }
-
-            /// The hash's 32 bytes.
-            pub const fn as_bytes(&self) -> &[u8; 32] {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                hex::write(f, &self.0)
-            }
-        }
-
-        impl fmt::Debug for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}(", stringify!($t))?;
-                hex::write(f, &self.0)?;
-                f.write_str(")")
-            }
-        }
-
-        impl FromStr for $t {
-            type Err = ParseHashError;
-
-            fn from_str(s: &str) -> Result<Self, ParseHashError> {
-                hex::parse32(s)
-                    .map(Self)
-                    .ok_or_else(|| ParseHashError(s.chars().take(80).collect()))
-            }
-        }
-
-        impl Serialize for $t {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-hash_type!(Head);
-hash_type!(Fingerprint);
+use crate::value::Environment;
+pub use crate::value::hash::{Fingerprint, Head, ParseHashError};
 
 /// A SHA-256 hasher as a sink for the canonical encoding.
 impl Sink for Sha256 {
@@ -107,19 +15,28 @@ impl Sink for Sha256 {
 }
 
 impl Head {
-    /// The head of a trail without events: the hash of the header of the model `name`, `version`
-    /// in the current stored format.
-    pub fn of_header(name: &str, version: &str) -> Self {
+    /// The head of a trail without events: the hash of the header of the model `name`,
+    /// `version` in `environment`, in the current stored format.
+    pub fn of_header(name: &str, version: &str, environment: &Environment) -> Self {
         let mut hasher = Sha256::new();
-        canonical::encode_header(&mut hasher, name, version);
-        Self(hasher.finalize().into())
+        canonical::encode_header(&mut hasher, name, version, environment);
+        Self::from_bytes(hasher.finalize().into())
+    }
+
+    /// The head of a stored registry's index: its name and each member's environment, version
+    /// and head, ordered by environment, then version. Sealing it binds the members together,
+    /// so that no member can be swapped for an older sealed copy of itself.
+    pub fn of_registry(name: &str, members: &[(&str, &str, Head)]) -> Self {
+        let mut hasher = Sha256::new();
+        canonical::encode_registry(&mut hasher, name, members);
+        Self::from_bytes(hasher.finalize().into())
     }
 
     /// The hash of `event`, its `prev` included.
     pub fn of_event(event: &Event) -> Self {
         let mut hasher = Sha256::new();
         canonical::encode_event(&mut hasher, event);
-        Self(hasher.finalize().into())
+        Self::from_bytes(hasher.finalize().into())
     }
 
     /// The bytes a seal signs or MACs: the ASCII label `modelgate.seal`, length-prefixed like
@@ -135,7 +52,7 @@ impl Head {
     pub fn seal_message(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(54);
         canonical::label(&mut out, "modelgate.seal");
-        out.extend_from_slice(&self.0);
+        out.extend_from_slice(self.as_bytes());
         out
     }
 }
@@ -145,6 +62,6 @@ impl Fingerprint {
     pub(crate) fn of(encode: impl FnOnce(&mut Sha256)) -> Self {
         let mut hasher = Sha256::new();
         encode(&mut hasher);
-        Self(hasher.finalize().into())
+        Self::from_bytes(hasher.finalize().into())
     }
 }

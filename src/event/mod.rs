@@ -7,7 +7,7 @@ mod head;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Verdict;
-use crate::value::{Digest, Metrics, Receipt, Review, Timestamp, TrainingOutcome};
+use crate::value::{Digest, Metrics, Promotion, Receipt, Review, Timestamp, TrainingOutcome};
 
 pub use canonical::FORMAT_VERSION;
 pub use head::{Fingerprint, Head, ParseHashError};
@@ -44,6 +44,9 @@ pub enum EventKind {
         submitter: String,
         /// The attempt, counting from 1.
         attempt: u32,
+        /// Evidence from the environment the version comes from, if it was promoted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        promotion: Option<Promotion>,
     },
     /// A reviewer voted.
     Voted {
@@ -77,6 +80,55 @@ pub enum EventKind {
     /// The rejected model went back to training.
     Retraining {
         /// Who sent it back.
+        by: String,
+    },
+    /// The approval was withdrawn before deployment: the model is rejected, the reason its
+    /// finding.
+    Revoked {
+        /// Why.
+        reason: String,
+        /// Who revoked it.
+        by: String,
+    },
+    /// The approval lapsed undeployed; the model is back under review for a fresh decision.
+    Reopened {
+        /// Who reopened it.
+        by: String,
+    },
+    /// Another version was deployed in this model's environment and replaced it.
+    Superseded {
+        /// The version that replaced it.
+        by_version: String,
+        /// Who deployed that version.
+        by: String,
+    },
+    /// The environment was rolled back from this deployment to an earlier version.
+    RolledBack {
+        /// The version the environment went back to.
+        to_version: String,
+        /// Why.
+        reason: String,
+        /// Who rolled back.
+        by: String,
+    },
+    /// This superseded deployment became the environment's current one again (a rollback to
+    /// it), its approval checked again by the environment's policy.
+    Reinstated {
+        /// The version it replaced, if one was deployed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replacing: Option<String>,
+        /// Why.
+        reason: String,
+        /// Who reinstated it.
+        by: String,
+    },
+    /// The model left service for good.
+    Retired {
+        /// Why.
+        reason: String,
+        /// Whether it was retired for cause (a fault): such a version is never rolled back to.
+        for_cause: bool,
+        /// Who retired it.
         by: String,
     },
     /// A pipeline run started on this model.
@@ -197,6 +249,12 @@ impl Event {
             EventKind::Deployed { by, .. }
             | EventKind::DeployFailed { by, .. }
             | EventKind::Retraining { by }
+            | EventKind::Revoked { by, .. }
+            | EventKind::Reopened { by }
+            | EventKind::Superseded { by, .. }
+            | EventKind::RolledBack { by, .. }
+            | EventKind::Reinstated { by, .. }
+            | EventKind::Retired { by, .. }
             | EventKind::Artifact { by, .. }
             | EventKind::Evaluated { by, .. } => Actor::User(by),
             EventKind::RunFinished { .. } => Actor::Run,
@@ -204,7 +262,8 @@ impl Event {
     }
 
     /// A one- or two-word action: `submitted`, `voted`, `approved`, `rejected`, `deployed`,
-    /// `deploy failed`, `retraining`, `run started`, `artifact`, `evaluated`, `run finished`.
+    /// `deploy failed`, `retraining`, `revoked`, `reopened`, `superseded`, `rolled back`,
+    /// `reinstated`, `retired`, `run started`, `artifact`, `evaluated`, `run finished`.
     pub fn action(&self) -> &'static str {
         self.event.action()
     }
@@ -224,6 +283,12 @@ impl EventKind {
             Self::Deployed { .. } => "deployed",
             Self::DeployFailed { .. } => "deploy failed",
             Self::Retraining { .. } => "retraining",
+            Self::Revoked { .. } => "revoked",
+            Self::Reopened { .. } => "reopened",
+            Self::Superseded { .. } => "superseded",
+            Self::RolledBack { .. } => "rolled back",
+            Self::Reinstated { .. } => "reinstated",
+            Self::Retired { .. } => "retired",
             Self::RunStarted { .. } => "run started",
             Self::Artifact { .. } => "artifact",
             Self::Evaluated { .. } => "evaluated",

@@ -1,7 +1,9 @@
 //! A live model of any stage.
 
 use super::Model;
-use super::stage::{Approved, Deployed, Rejected, Retraining, Submitted, Untrained};
+use super::stage::{
+    Approved, Deployed, Rejected, Retired, Retraining, Submitted, Superseded, Untrained,
+};
 use super::status::Status;
 use crate::event::{Event, Head};
 
@@ -23,6 +25,10 @@ pub enum AnyModel {
     Retraining(Model<Retraining>),
     /// A deployed model.
     Deployed(Model<Deployed>),
+    /// A model replaced in its environment.
+    Superseded(Model<Superseded>),
+    /// A retired model.
+    Retired(Model<Retired>),
 }
 
 macro_rules! each {
@@ -34,6 +40,8 @@ macro_rules! each {
             AnyModel::Rejected($m) => $e,
             AnyModel::Retraining($m) => $e,
             AnyModel::Deployed($m) => $e,
+            AnyModel::Superseded($m) => $e,
+            AnyModel::Retired($m) => $e,
         }
     };
 }
@@ -52,6 +60,11 @@ impl AnyModel {
     /// The model's version.
     pub fn version(&self) -> &str {
         each!(self, m => m.version())
+    }
+
+    /// The model's environment.
+    pub fn environment(&self) -> &crate::value::Environment {
+        each!(self, m => m.environment())
     }
 
     /// The audit trail.
@@ -85,5 +98,5 @@ macro_rules! from_stage {
 }
 
 from_stage!(
-    Untrained, Submitted, Approved, Rejected, Retraining, Deployed
+    Untrained, Submitted, Approved, Rejected, Retraining, Deployed, Superseded, Retired
 );

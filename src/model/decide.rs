@@ -244,6 +244,7 @@ impl Model<Submitted> {
             let stage = Rejected {
                 submission,
                 decision,
+                revocation: None,
             };
             Decided::Rejected(trail.advance(ctx.now, event, stage))
         })

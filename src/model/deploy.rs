@@ -3,7 +3,7 @@
 use super::stage::{Approved, Deployed};
 use super::{Model, check_actor};
 use crate::event::EventKind;
-use crate::value::text::TextError;
+use crate::value::text::{TextError, esc};
 use crate::value::{Receipt, Refused, TimeWentBackwards, Timestamp};
 
 /// The host's deployment hook: puts an approved artifact into production and returns a receipt.
@@ -28,9 +28,40 @@ pub enum ActionError {
     /// The id of who acts is refused.
     #[error("invalid actor: {0}")]
     Actor(TextError),
+    /// The version named (the one that replaces, or that is rolled back to) is refused.
+    #[error("invalid version: {0}")]
+    Version(TextError),
     /// The time is earlier than the model's last event.
     #[error(transparent)]
     TimeWentBackwards(#[from] TimeWentBackwards),
+    /// The approval lapsed before this deployment: its environment's window passed.
+    #[error(
+        "the approval of {approved_at} lapsed at {lapsed_at}, before `{at}`; reopen the model for a fresh decision"
+    )]
+    Lapsed {
+        /// When the model was approved.
+        approved_at: Timestamp,
+        /// When the approval lapsed.
+        lapsed_at: Timestamp,
+        /// The time of the refused action.
+        at: Timestamp,
+    },
+    /// Reopening an approval that has not lapsed.
+    #[error("the approval has not lapsed at `{at}`; deploy it, or revoke it")]
+    NotLapsed {
+        /// When it lapses, if it does.
+        lapses_at: Option<Timestamp>,
+        /// The time of the refused action.
+        at: Timestamp,
+    },
+    /// Reinstating a deployment whose approval the environment's policy does not uphold now.
+    #[error("the approval is not upheld by policy `{}`: {}", esc(.policy), esc(.verdict))]
+    NotUpheld {
+        /// The policy's name.
+        policy: String,
+        /// Its verdict on the recorded evidence, in one line.
+        verdict: String,
+    },
 }
 
 /// A deployment failed; the approved model is handed back inside the [`Refused`].
@@ -40,7 +71,8 @@ pub enum DeployError<E> {
     /// The host's deployer failed; its error is the source, and the failure is in the trail.
     #[error("deployer failed")]
     Deployer(#[source] E),
-    /// The deployer was not called: the actor's id or the time was refused.
+    /// The deployer was not called: the actor's id or the time was refused, or the approval
+    /// lapsed.
     #[error(transparent)]
     Refused(#[from] ActionError),
 }
@@ -100,7 +132,24 @@ impl Model<Approved> {
     /// # }
     /// ```
     ///
-    /// The passing twin of those three:
+    /// Nor is a version deployed again once superseded (the registry reinstates it, re-checking
+    /// its approval) or retired (never):
+    ///
+    /// ```compile_fail,E0599
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Superseded>, d: &mut impl Deployer) {
+    /// model.deploy(d, "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    ///
+    /// ```compile_fail,E0599
+    /// # use modelgate::*;
+    /// # fn f(model: Model<Retired>, d: &mut impl Deployer) {
+    /// model.deploy(d, "bot", Timestamp::from_unix_secs(1));
+    /// # }
+    /// ```
+    ///
+    /// The passing twin of those five:
     ///
     /// ```
     /// # use modelgate::*;
@@ -115,7 +164,7 @@ impl Model<Approved> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Deployed>, Refused<Model<Approved>, DeployError<D::Error>>> {
-        if let Err(e) = self.check(by, at) {
+        if let Err(e) = self.check_deploy(by, at) {
             return Err(Refused::new(self, e.into()));
         }
         match deployer.deploy(&self) {
@@ -161,7 +210,7 @@ impl Model<Approved> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Deployed>, Refused<(Model<Approved>, Receipt), ActionError>> {
-        match self.check(by, at) {
+        match self.check_deploy(by, at) {
             Ok(()) => Ok(self.deployed(receipt, by.to_owned(), at)),
             Err(e) => Err(Refused::new((self, receipt), e)),
         }
@@ -193,6 +242,12 @@ impl Model<Approved> {
         check_actor(by).map_err(ActionError::Actor)?;
         self.trail.check_time(at)?;
         Ok(())
+    }
+
+    /// The checks of a deployment: the actor, the time, and an approval that has not lapsed.
+    fn check_deploy(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
+        self.check(by, at)?;
+        self.check_not_lapsed(at)
     }
 
     /// [`mark_deployed`](Self::mark_deployed) after its checks, which the caller made.

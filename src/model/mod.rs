@@ -1,16 +1,20 @@
 //! The typestate [`Model`], its stages and its transitions.
 
 mod any;
+mod approval;
 mod decide;
 mod decision;
 mod deploy;
+mod promote;
 mod record;
 mod retrain;
+mod service;
 mod stage;
 mod status;
 mod submit;
 
 use crate::event::{Event, EventKind, Head};
+use crate::value::Environment;
 use crate::value::text::{self, TextError};
 use crate::value::time::{self, TimeWentBackwards, Timestamp};
 
@@ -18,9 +22,11 @@ pub use any::AnyModel;
 pub use decide::{Decided, DecisionContext};
 pub use decision::Decision;
 pub use deploy::{ActionError, DeployError, Deployer};
+pub use promote::PromoteError;
 pub use record::RecordError;
 pub use stage::{
-    Approved, Deployed, Rejected, Retraining, Stage, Submission, Submitted, Untrained,
+    Approved, Deployed, Rejected, Retired, Retraining, Revocation, Stage, Submission, Submitted,
+    Superseded, Untrained,
 };
 pub use status::Status;
 pub use submit::{SubmitError, Trainable};
@@ -58,17 +64,19 @@ pub struct Model<S: Stage> {
 pub(crate) struct Trail {
     pub(crate) name: String,
     pub(crate) version: String,
+    pub(crate) environment: Environment,
     pub(crate) history: Vec<Event>,
     pub(crate) head: Head,
 }
 
 impl Trail {
-    /// A trail of the model `name`, `version` without events.
-    pub(crate) fn of(name: String, version: String) -> Self {
-        let head = Head::of_header(&name, &version);
+    /// A trail of the model `name`, `version` in `environment`, without events.
+    pub(crate) fn of(name: String, version: String, environment: Environment) -> Self {
+        let head = Head::of_header(&name, &version, &environment);
         Self {
             name,
             version,
+            environment,
             history: Vec::new(),
             head,
         }
@@ -124,9 +132,29 @@ impl Model<Untrained> {
         text::check("name", &name)?;
         text::check("version", &version)?;
         Ok(Self {
-            trail: Trail::of(name, version),
+            trail: Trail::of(name, version, Environment::default()),
             stage: Untrained {},
         })
+    }
+
+    /// The same new model, in `environment` instead of the default one. The environment is part
+    /// of the model's header: every submission, approval and deployment of it is for that
+    /// environment.
+    ///
+    /// ```
+    /// use modelgate::Model;
+    /// use modelgate::value::Environment;
+    /// let model = Model::new("churn", "3")?.in_environment(Environment::new("staging")?);
+    /// assert_eq!(model.environment().name(), "staging");
+    /// # Ok::<(), modelgate::value::TextError>(())
+    /// ```
+    #[must_use]
+    pub fn in_environment(self, environment: Environment) -> Self {
+        let Trail { name, version, .. } = self.trail;
+        Self {
+            trail: Trail::of(name, version, environment),
+            stage: Untrained {},
+        }
     }
 }
 
@@ -139,6 +167,11 @@ impl<S: Stage> Model<S> {
     /// The model's version.
     pub fn version(&self) -> &str {
         &self.trail.version
+    }
+
+    /// The environment the model is for.
+    pub fn environment(&self) -> &Environment {
+        &self.trail.environment
     }
 
     /// The runtime status, the same as `S::STATUS`.

@@ -6,7 +6,7 @@ use super::decision::Decision;
 use super::status::Status;
 use crate::policy::{Finding, ReviewContext};
 use crate::value::{
-    CountedVotes, Digest, Metrics, Receipt, Review, Timestamp, TrainingOutcome, Vote,
+    CountedVotes, Digest, Metrics, Promotion, Receipt, Review, Timestamp, TrainingOutcome, Vote,
 };
 
 pub(crate) mod sealed {
@@ -42,6 +42,8 @@ pub struct Submission {
     submitter: String,
     attempt: u32,
     submitted_at: Timestamp,
+    /// Boxed: most submissions carry none, and every stage holds a submission.
+    promotion: Option<Box<Promotion>>,
 }
 
 impl Submission {
@@ -50,13 +52,20 @@ impl Submission {
         submitter: String,
         attempt: u32,
         at: Timestamp,
+        promotion: Option<Promotion>,
     ) -> Self {
         Self {
             outcome,
             submitter,
             attempt,
             submitted_at: at,
+            promotion: promotion.map(Box::new),
         }
+    }
+
+    /// The evidence from the environment the version was promoted from, if it was.
+    pub fn promotion(&self) -> Option<&Promotion> {
+        self.promotion.as_deref()
     }
 
     /// The training outcome: digest, metrics, notes.
@@ -96,6 +105,7 @@ impl Submission {
         now: Timestamp,
     ) -> ReviewContext<'a> {
         ReviewContext::new(&self.outcome, votes, &self.submitter, self.attempt, now)
+            .with_promotion(self.promotion.as_deref())
     }
 }
 
@@ -164,6 +174,33 @@ impl Approved {
 pub struct Rejected {
     pub(crate) submission: Submission,
     pub(crate) decision: Decision,
+    pub(crate) revocation: Option<Box<Revocation>>,
+}
+
+/// An approval withdrawn before deployment: why, by whom, when, as the finding a rejection
+/// carries.
+#[derive(Debug, PartialEq)]
+pub struct Revocation {
+    pub(crate) finding: Finding,
+    pub(crate) by: String,
+    pub(crate) at: Timestamp,
+}
+
+impl Revocation {
+    /// The reason, as a finding (rule `revoked`).
+    pub fn finding(&self) -> &Finding {
+        &self.finding
+    }
+
+    /// Who revoked the approval.
+    pub fn by(&self) -> &str {
+        &self.by
+    }
+
+    /// When.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
 }
 
 impl Rejected {
@@ -172,14 +209,22 @@ impl Rejected {
         &self.submission
     }
 
-    /// The decision record of the rejection.
+    /// The decision record: of the rejection, or of the approval that was later revoked.
     pub fn decision(&self) -> &Decision {
         &self.decision
     }
 
-    /// The findings that explain the rejection.
+    /// The revocation, if the model was approved and the approval then withdrawn.
+    pub fn revocation(&self) -> Option<&Revocation> {
+        self.revocation.as_deref()
+    }
+
+    /// The findings that explain the rejection: the revocation's, or the decision's.
     pub fn findings(&self) -> &[Finding] {
-        self.decision.verdict().findings()
+        match &self.revocation {
+            Some(r) => std::slice::from_ref(&r.finding),
+            None => self.decision.verdict().findings(),
+        }
     }
 }
 
@@ -243,6 +288,70 @@ impl Deployed {
     }
 }
 
+/// Stage: deployed once, then replaced in its environment by another version (which superseded
+/// it, or to which the environment was rolled back). It may be reinstated (a rollback to it) or
+/// retired.
+#[derive(Debug, PartialEq)]
+pub struct Superseded {
+    pub(crate) deployed: Deployed,
+    pub(crate) by_version: String,
+    pub(crate) superseded_at: Timestamp,
+}
+
+impl Superseded {
+    /// The deployment that was replaced.
+    pub fn deployed(&self) -> &Deployed {
+        &self.deployed
+    }
+
+    /// The version that replaced it.
+    pub fn by_version(&self) -> &str {
+        &self.by_version
+    }
+
+    /// When.
+    pub fn superseded_at(&self) -> Timestamp {
+        self.superseded_at
+    }
+}
+
+/// Stage: out of service for good. Terminal.
+#[derive(Debug, PartialEq)]
+pub struct Retired {
+    pub(crate) deployed: Deployed,
+    pub(crate) reason: String,
+    pub(crate) for_cause: bool,
+    pub(crate) retired_by: String,
+    pub(crate) retired_at: Timestamp,
+}
+
+impl Retired {
+    /// The last deployment of the model.
+    pub fn deployed(&self) -> &Deployed {
+        &self.deployed
+    }
+
+    /// Why it was retired.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// Whether it was retired for cause (a fault); such a version is never rolled back to.
+    pub fn for_cause(&self) -> bool {
+        self.for_cause
+    }
+
+    /// Who retired it.
+    pub fn retired_by(&self) -> &str {
+        &self.retired_by
+    }
+
+    /// When.
+    pub fn retired_at(&self) -> Timestamp {
+        self.retired_at
+    }
+}
+
 macro_rules! stages {
     ($($stage:ident),*) => {$(
         impl Stage for $stage {
@@ -254,5 +363,5 @@ macro_rules! stages {
 }
 
 stages!(
-    Untrained, Submitted, Approved, Rejected, Retraining, Deployed
+    Untrained, Submitted, Approved, Rejected, Retraining, Deployed, Superseded, Retired
 );

@@ -23,8 +23,12 @@ pub enum Status {
     Rejected,
     /// Being retrained after a rejection; will be resubmitted.
     Retraining,
-    /// Deployed by the host.
+    /// Deployed by the host; the current deployment of its environment.
     Deployed,
+    /// Deployed once, then replaced in its environment by another version; may be reinstated.
+    Superseded,
+    /// Out of service for good.
+    Retired,
 }
 
 impl fmt::Display for Status {
@@ -36,6 +40,8 @@ impl fmt::Display for Status {
             Self::Rejected => "rejected",
             Self::Retraining => "retraining",
             Self::Deployed => "deployed",
+            Self::Superseded => "superseded",
+            Self::Retired => "retired",
         })
     }
 }

@@ -4,7 +4,9 @@ use super::Model;
 use super::stage::{Retraining, Stage, Submission, Submitted, Untrained};
 use crate::event::EventKind;
 use crate::value::text::{self, TextError};
-use crate::value::{CountedVotes, Refused, TimeWentBackwards, Timestamp, TrainingOutcome};
+use crate::value::{
+    CountedVotes, Promotion, Refused, TimeWentBackwards, Timestamp, TrainingOutcome,
+};
 
 /// Stages a model can be submitted from: [`Untrained`] and [`Retraining`]. Sealed.
 pub trait Trainable: Stage {
@@ -62,33 +64,56 @@ impl<S: Trainable> Model<S> {
         submitter: &str,
         at: Timestamp,
     ) -> Result<Model<Submitted>, Refused<(Model<S>, TrainingOutcome), SubmitError>> {
-        if let Err(e) = text::check("submitter", submitter) {
-            return Err(Refused::new((self, outcome), SubmitError::Submitter(e)));
+        self.submit_with(outcome, None, submitter, at)
+    }
+
+    /// [`submit`](Self::submit), with the evidence of a promotion if there is one (what a
+    /// restore replays).
+    #[allow(clippy::result_large_err, clippy::type_complexity)]
+    pub(crate) fn submit_with(
+        self,
+        outcome: TrainingOutcome,
+        promotion: Option<Promotion>,
+        submitter: &str,
+        at: Timestamp,
+    ) -> Result<Model<Submitted>, Refused<(Model<S>, TrainingOutcome), SubmitError>> {
+        if let Err(e) = check(&self, submitter, at) {
+            return Err(Refused::new((self, outcome), e));
         }
-        if let Err(e) = self.trail.check_time(at) {
-            return Err(Refused::new((self, outcome), e.into()));
-        }
-        Ok(self.submit_checked(outcome, submitter.to_owned(), at))
+        Ok(self.submit_checked(outcome, submitter.to_owned(), at, promotion))
     }
 
     /// [`submit`](Self::submit) after its checks (a valid submitter, a time not earlier than
-    /// the last event), which the caller made.
+    /// the last event), which the caller made; with the evidence of a promotion, if any.
     pub(crate) fn submit_checked(
         self,
         outcome: TrainingOutcome,
         submitter: String,
         at: Timestamp,
+        promotion: Option<Promotion>,
     ) -> Model<Submitted> {
         let attempt = self.stage.next_attempt();
         let event = EventKind::Submitted {
             outcome: outcome.clone(),
             submitter: submitter.clone(),
             attempt,
+            promotion: promotion.clone(),
         };
         let stage = Submitted {
-            submission: Submission::new(outcome, submitter, attempt, at),
+            submission: Submission::new(outcome, submitter, attempt, at, promotion),
             votes: CountedVotes::new(),
         };
         self.trail.advance(at, event, stage)
     }
+}
+
+/// The checks of a submission.
+pub(crate) fn check<S: Stage>(
+    model: &Model<S>,
+    submitter: &str,
+    at: Timestamp,
+) -> Result<(), SubmitError> {
+    text::check("submitter", submitter).map_err(SubmitError::Submitter)?;
+    model.trail.check_time(at)?;
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! The fingerprint of a validated pipeline: SHA-256 over its canonical encoding.
 //!
 //! ```text
-//! pipeline = text "modelgate.pipeline", list<step>
+//! pipeline = text "modelgate.pipeline", text environment, option<u64> approval_validity_ms,
+//!            list<step>
 //! step     = text name, u8 kind, data
 //!   1 training   (nothing)
 //!   2 test       list<gate>
@@ -28,6 +29,7 @@ impl Pipeline {
 
 fn encode(out: &mut dyn Sink, pipeline: &Pipeline) {
     canonical::label(out, "modelgate.pipeline");
+    canonical::environment(out, &pipeline.environment);
     canonical::list(out, &pipeline.steps, |out, step| {
         canonical::text(out, &step.name);
         match &step.kind {

@@ -15,6 +15,7 @@ use crate::policy::{
     All, Lint, MetricGate, Policy, Quorum, ReviewContext, Verdict, VerdictKind, Veto, all, any,
     when,
 };
+use crate::value::Environment;
 
 pub use hooks::{DriveError, Evaluator, HookError, Trainer};
 pub use run::{Action, Artifact, Run, RunError};
@@ -30,6 +31,7 @@ pub use state::Finished;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
     steps: Vec<Step>,
+    environment: Environment,
     /// Where the test steps are, in order; where the approval step is; whether a training and a
     /// deploy step are there: found once, so that a run looks each up in constant time.
     tests: Vec<usize>,
@@ -146,8 +148,14 @@ impl Pipeline {
         }
     }
 
+    /// The environment the pipeline approves and deploys for: its runs take models of that
+    /// environment only (`default` unless the spec names one).
+    pub fn environment(&self) -> &Environment {
+        &self.environment
+    }
+
     /// The validated steps, indexed.
-    pub(crate) fn new(steps: Vec<Step>) -> Self {
+    pub(crate) fn new(steps: Vec<Step>, environment: Environment) -> Self {
         let tests = steps
             .iter()
             .enumerate()
@@ -161,6 +169,7 @@ impl Pipeline {
         let deploys = steps.iter().any(|s| matches!(s.kind, StepKind::Deploy));
         Self {
             steps,
+            environment,
             tests,
             approval,
             trains,

@@ -97,7 +97,7 @@ fn replay(
         return Err(Refused::new((stored, pipeline), error));
     }
     let model = match Model::new(stored.name(), stored.version()) {
-        Ok(model) => model,
+        Ok(model) => model.in_environment(stored.environment().clone()),
         Err(e) => return Err(Refused::new((stored, pipeline), RestoreError::Identity(e))),
     };
     let mut run = match Run::start(pipeline, model, submitter, first.at()) {
@@ -241,5 +241,8 @@ fn replay_error(error: RunError) -> ReplayError {
         RunError::Submitter(e) => ReplayError::Submit(SubmitError::Submitter(e)),
         RunError::Vote(e) => ReplayError::Vote(e),
         RunError::TimeWentBackwards(e) => ReplayError::Time(e),
+        RunError::WrongEnvironment { model, pipeline } => {
+            ReplayError::WrongEnvironment { model, pipeline }
+        }
     }
 }

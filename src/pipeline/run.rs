@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::policy::{Finding, Verdict};
 use crate::trail::StoredModel;
+use crate::value::Environment;
 use crate::value::text::{self, TextError, esc};
 use crate::value::{
     Digest, Metrics, OutcomeError, Receipt, Refused, Review, TimeWentBackwards, Timestamp,
@@ -189,6 +190,19 @@ pub enum RunError {
     /// The time is earlier than the model's last event.
     #[error(transparent)]
     TimeWentBackwards(#[from] TimeWentBackwards),
+    /// The model is for another environment than the pipeline.
+    #[error(
+        "the model is for environment `{}`, the pipeline for `{}`: make it with \
+         `Model::in_environment` or run the pipeline of its environment",
+        esc(.model),
+        esc(.pipeline)
+    )]
+    WrongEnvironment {
+        /// The model's environment.
+        model: String,
+        /// The pipeline's environment.
+        pipeline: String,
+    },
 }
 
 /// A model driven through a [`Pipeline`], sans I/O: [`poll`](Self::poll) says what the host
@@ -230,8 +244,9 @@ impl Run {
     ///
     /// # Errors
     ///
-    /// [`RunError::Submitter`] if the submitter's id is refused; the pipeline and the model come
-    /// back inside the [`Refused`].
+    /// [`RunError::Submitter`] if the submitter's id is refused, [`RunError::WrongEnvironment`]
+    /// if the model is for another environment than the pipeline (name and approval window);
+    /// the pipeline and the model come back inside the [`Refused`].
     pub fn start(
         pipeline: Pipeline,
         model: Model<Untrained>,
@@ -241,6 +256,13 @@ impl Run {
         let submitter = submitter.to_owned();
         if let Err(e) = text::check("submitter", &submitter) {
             return Err(Refused::new((pipeline, model), RunError::Submitter(e)));
+        }
+        if model.environment() != pipeline.environment() {
+            let error = RunError::WrongEnvironment {
+                model: model.environment().name().to_owned(),
+                pipeline: pipeline.environment().name().to_owned(),
+            };
+            return Err(Refused::new((pipeline, model), error));
         }
         let mut model = model;
         let fingerprint = pipeline.fingerprint();
@@ -285,6 +307,11 @@ impl Run {
         self.state.model().map_or("", |m| m.version())
     }
 
+    /// The environment of the run (its pipeline's, and its model's).
+    pub fn environment(&self) -> &Environment {
+        self.pipeline.environment()
+    }
+
     /// The model's audit trail: everything the run did.
     pub fn history(&self) -> &[Event] {
         self.state.model().map_or(&[], |m| m.history())
@@ -327,7 +354,7 @@ impl Run {
             Some(model) => model,
             // Unreachable (see `State::Moving`); an empty model rather than a panic.
             None => AnyModel::Untrained(Model {
-                trail: Trail::of(String::new(), String::new()),
+                trail: Trail::of(String::new(), String::new(), Default::default()),
                 stage: Untrained {},
             }),
         }
@@ -513,8 +540,8 @@ impl Run {
         );
         let submitter = self.submitter.clone();
         State::Review(match model {
-            Training::New(m) => m.submit_checked(outcome, submitter, now),
-            Training::Again(m) => m.submit_checked(outcome, submitter, now),
+            Training::New(m) => m.submit_checked(outcome, submitter, now, None),
+            Training::Again(m) => m.submit_checked(outcome, submitter, now, None),
         })
     }
 
@@ -671,6 +698,6 @@ impl From<&Run> for StoredModel {
     /// The run's unsealed stored form: its model's trail (which starts with the pipeline's
     /// fingerprint). Seal it with [`StoredModel::sealed_by`](StoredModel::sealed_by).
     fn from(run: &Run) -> Self {
-        StoredModel::of_trail(run.name(), run.version(), run.history())
+        StoredModel::of_trail(run.name(), run.version(), run.environment(), run.history())
     }
 }

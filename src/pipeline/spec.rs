@@ -1,6 +1,7 @@
 //! The declarative pipeline spec and its validation into a runnable [`Pipeline`].
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,11 +9,12 @@ use super::raw::Raw;
 use super::spec_error::{SpecError, SpecErrors, SpecProblem};
 use super::{Approval, OnReject, Pipeline, Step, StepKind};
 use crate::policy::{Comparison, MetricGate};
-use crate::value::text;
+use crate::value::{Environment, text};
 
 /// A pipeline as its users write it, in YAML, JSON or any self-describing serde format.
 ///
 /// ```yaml
+/// environment: staging      # or { name: production, approval_validity_hours: 720 }; default `default`
 /// steps:
 ///   - name: train_model
 ///     type: training
@@ -34,7 +36,8 @@ use crate::value::text;
 ///     type: deploy
 /// ```
 ///
-/// The training step is optional: without one, the run starts by asking the host for the artifact
+/// The environment is the one the approval and deploy steps are for: a pipeline per environment,
+/// whose runs take models of that environment only. The training step is optional: without one, the run starts by asking the host for the artifact
 /// to review (a model trained elsewhere), and `on_reject: retrain` is an error.
 ///
 /// Deserializing keeps the document as written (a key given twice in a map is refused, in any
@@ -57,7 +60,8 @@ use crate::value::text;
 #[serde(transparent)]
 pub struct PipelineSpec(Raw);
 
-const TOP_KEYS: &[&str] = &["steps"];
+const TOP_KEYS: &[&str] = &["environment", "steps"];
+const ENVIRONMENT_KEYS: &[&str] = &["name", "approval_validity_hours"];
 const STEP_KEYS: &[&str] = &["name", "type", "inputs", "on_reject"];
 const TEST_KEYS: &[&str] = &["gates"];
 const APPROVAL_KEYS: &[&str] = &[
@@ -85,12 +89,13 @@ impl PipelineSpec {
     /// [`SpecErrors`]: every problem found, each with its step and path.
     pub fn validate(&self) -> Result<Pipeline, SpecErrors> {
         let mut v = Validator { errors: Vec::new() };
-        if let Some(steps) = v.document(&self.0) {
+        if let Some((steps, environment)) = v.document(&self.0) {
             v.unique_names(&steps);
             v.order(&steps);
-            if v.errors.is_empty() {
+            if let (true, Some(environment)) = (v.errors.is_empty(), environment) {
                 return Ok(Pipeline::new(
                     steps.into_iter().filter_map(|s| s.step).collect(),
+                    environment,
                 ));
             }
         }
@@ -241,25 +246,82 @@ impl Validator {
         }
     }
 
-    /// The steps as read (problems reported); `None` if there is no list of steps at all.
-    fn document<'r>(&mut self, raw: &'r Raw) -> Option<Vec<StepRead<'r>>> {
+    /// The steps as read (problems reported), and the environment (`None` if reported);
+    /// `None` if there is no list of steps at all.
+    #[allow(clippy::type_complexity)]
+    fn document<'r>(&mut self, raw: &'r Raw) -> Option<(Vec<StepRead<'r>>, Option<Environment>)> {
         let root = At::root("spec");
         let entries = self.map(&root, raw, TOP_KEYS)?;
+        let environment = self.environment(get(entries, "environment"));
         let at = At::root("steps");
         match get(entries, "steps") {
             None => {
                 self.push(&root, SpecProblem::Missing { key: "steps" });
                 None
             }
-            Some(Raw::List(items)) => Some(
+            Some(Raw::List(items)) => Some((
                 items
                     .iter()
                     .enumerate()
                     .map(|(i, item)| self.step(&at.index(i), item))
                     .collect(),
-            ),
+                environment,
+            )),
             Some(other) => {
                 self.wrong(&at, "a list of steps", other);
+                None
+            }
+        }
+    }
+
+    /// `environment: production`, or `{name: production, approval_validity_hours: 720}`;
+    /// the default environment when absent. `None` if reported.
+    fn environment(&mut self, raw: Option<&Raw>) -> Option<Environment> {
+        let at = At::root("environment");
+        let named = |v: &mut Self, at: &At<'_>, name: &str| match Environment::new(name) {
+            Ok(environment) => Some(environment),
+            Err(e) => {
+                v.push(at, SpecProblem::Text(e));
+                None
+            }
+        };
+        match raw {
+            None | Some(Raw::Null) => Some(Environment::default()),
+            Some(Raw::Str(name)) => named(self, &at, name),
+            Some(Raw::Map(_)) => {
+                let entries = self.map(&at, raw?, ENVIRONMENT_KEYS)?;
+                let environment = match get(entries, "name") {
+                    Some(Raw::Str(name)) => named(self, &at.key("name"), name),
+                    Some(other) => {
+                        self.wrong(&at.key("name"), "a string", other);
+                        None
+                    }
+                    None => {
+                        self.push(&at, SpecProblem::Missing { key: "name" });
+                        None
+                    }
+                };
+                let hours_at = at.key("approval_validity_hours");
+                let validity = match get(entries, "approval_validity_hours") {
+                    None | Some(Raw::Null) => Some(None),
+                    // Up to about 114 years, so that the window fits in milliseconds.
+                    Some(raw) => self.positive(&hours_at, raw, 1_000_000).map(Some),
+                };
+                match (environment, validity) {
+                    (Some(environment), Some(None)) => Some(environment),
+                    (Some(environment), Some(Some(hours))) => {
+                        let hours = u64::try_from(hours).unwrap_or(u64::MAX);
+                        Some(environment.with_approval_validity(Duration::from_secs(hours * 3600)))
+                    }
+                    _ => None,
+                }
+            }
+            Some(other) => {
+                self.wrong(
+                    &at,
+                    "an environment name or `{name, approval_validity_hours}`",
+                    other,
+                );
                 None
             }
         }

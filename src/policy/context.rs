@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::value::name::Name;
-use crate::value::{CountedVotes, Digest, Metrics, Review, Timestamp, TrainingOutcome};
+use crate::value::{CountedVotes, Digest, Metrics, Promotion, Review, Timestamp, TrainingOutcome};
 
 /// Everything a [`Policy`](crate::Policy) may look at: the training outcome, the counted votes,
 /// the submitter, the attempt, the champion's metrics and the host's `now`.
@@ -28,6 +28,7 @@ pub struct ReviewContext<'a> {
     submitter: &'a str,
     attempt: u32,
     champion: Option<&'a Metrics>,
+    promotion: Option<&'a Promotion>,
     now: Timestamp,
     fresh_since: Option<Timestamp>,
 }
@@ -48,9 +49,23 @@ impl<'a> ReviewContext<'a> {
             submitter,
             attempt,
             champion: None,
+            promotion: None,
             now,
             fresh_since: None,
         }
+    }
+
+    /// The same context with the evidence from the environment the version was promoted from
+    /// (or without, when given `None`).
+    #[must_use]
+    pub fn with_promotion(mut self, promotion: impl Into<Option<&'a Promotion>>) -> Self {
+        self.promotion = promotion.into();
+        self
+    }
+
+    /// The evidence from the environment the version was promoted from, if it was.
+    pub fn promotion(&self) -> Option<&'a Promotion> {
+        self.promotion
     }
 
     /// The same context with the metrics of the champion (the model in production), or

@@ -6,8 +6,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::decimal;
 use super::message::Message;
-use crate::value::name::Name;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use crate::value::name::Name;
 
 /// How a metric is compared with its threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ impl Comparison {
         }
     }
 
-    fn rule(self) -> &'static str {
+    pub(crate) fn rule(self) -> &'static str {
         match self {
             Self::AtLeast => "metric_at_least",
             Self::AtMost => "metric_at_most",
@@ -200,29 +200,50 @@ impl MetricGate {
     }
 }
 
-impl Policy for MetricGate {
-    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+impl MetricGate {
+    /// The verdict on `value` (the metric as found, or missing): fails closed.
+    pub(crate) fn kind_for(&self, value: Option<f64>) -> VerdictKind {
+        match value {
+            Some(v) if self.op.holds(v, self.threshold) => VerdictKind::Approve,
+            _ => VerdictKind::Reject,
+        }
+    }
+
+    /// The explained verdict on `value`, its message naming the metric as `shown`.
+    pub(crate) fn verdict_for(
+        &self,
+        value: Option<f64>,
+        rule: &'static str,
+        shown: Name,
+    ) -> Verdict {
         let (op, t) = (self.op, self.threshold);
-        let value = ctx.metric_named(&self.metric);
-        let kind = self.judge(ctx);
+        let kind = self.kind_for(value);
         let message = Message::Gate {
-            metric: self.metric.clone(),
+            metric: shown,
             value,
             op,
             threshold: t,
             passed: kind == VerdictKind::Approve,
         };
-        let finding = Finding::built(kind, op.rule(), self.metric.clone(), message)
+        let finding = Finding::built(kind, rule, self.metric.clone(), message)
             .with_observed(value.map_or(FindingValue::Missing, FindingValue::Number))
             .with_required(FindingValue::Number(t));
         Verdict::new(kind, vec![finding])
     }
 
+    pub(crate) fn metric_name(&self) -> &Name {
+        &self.metric
+    }
+}
+
+impl Policy for MetricGate {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let value = ctx.metric_named(&self.metric);
+        self.verdict_for(value, self.op.rule(), self.metric.clone())
+    }
+
     fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
-        match ctx.metric_named(&self.metric) {
-            Some(v) if self.op.holds(v, self.threshold) => VerdictKind::Approve,
-            _ => VerdictKind::Reject,
-        }
+        self.kind_for(ctx.metric_named(&self.metric))
     }
 
     fn name(&self) -> String {

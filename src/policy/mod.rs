@@ -9,6 +9,7 @@ mod decimal;
 mod lint;
 mod message;
 mod metric;
+mod promotion;
 mod verdict;
 
 use std::rc::Rc;
@@ -21,6 +22,7 @@ pub use conditional::{Automatic, Unset, When, when};
 pub use context::ReviewContext;
 pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};
+pub use promotion::{OnlineMetric, Soak};
 pub use verdict::{Finding, FindingValue, Verdict, VerdictKind};
 
 /// Decides whether a submitted model may go on: pure, deterministic, no I/O.

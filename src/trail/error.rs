@@ -157,4 +157,16 @@ pub enum ReplayError {
     /// An identifier the event carries is refused (a step name, …).
     #[error("{0}")]
     Identifier(TextError),
+    /// The stored run's model is for another environment than the pipeline.
+    #[error(
+        "the model is for environment `{}`, the pipeline for `{}`",
+        esc(.model),
+        esc(.pipeline)
+    )]
+    WrongEnvironment {
+        /// The model's environment.
+        model: String,
+        /// The pipeline's environment.
+        pipeline: String,
+    },
 }

@@ -26,7 +26,7 @@ pub(crate) fn verify<V: SealVerifier + ?Sized>(
     }
     text::check("name", &stored.name).map_err(RestoreError::Identity)?;
     text::check("version", &stored.version).map_err(RestoreError::Identity)?;
-    let mut head = Head::of_header(&stored.name, &stored.version);
+    let mut head = Head::of_header(&stored.name, &stored.version, &stored.environment);
     for (position, event) in (1u64..).zip(&stored.events) {
         if event.seq() != position {
             return Err(RestoreError::Sequence {
@@ -137,8 +137,9 @@ fn replay<P: Policy + ?Sized>(
     decider: &Decider<'_, P>,
     head: Head,
 ) -> Result<AnyModel, RestoreError> {
-    let start =
-        Model::new(stored.name.clone(), stored.version.clone()).map_err(RestoreError::Identity)?;
+    let start = Model::new(stored.name.clone(), stored.version.clone())
+        .map_err(RestoreError::Identity)?
+        .in_environment(stored.environment.clone());
     let mut model = AnyModel::Untrained(start);
     for (i, event) in stored.events.iter().enumerate() {
         let fail = |error| RestoreError::Replay {
@@ -196,19 +197,25 @@ fn apply<P: Policy + ?Sized>(
         (
             AnyModel::Untrained(m),
             EventKind::Submitted {
-                outcome, submitter, ..
+                outcome,
+                submitter,
+                promotion,
+                ..
             },
         ) => m
-            .submit(outcome.clone(), submitter, at)
+            .submit_with(outcome.clone(), promotion.clone(), submitter, at)
             .map_err(|e| ReplayError::Submit(e.into_error()))?
             .into(),
         (
             AnyModel::Retraining(m),
             EventKind::Submitted {
-                outcome, submitter, ..
+                outcome,
+                submitter,
+                promotion,
+                ..
             },
         ) => m
-            .submit(outcome.clone(), submitter, at)
+            .submit_with(outcome.clone(), promotion.clone(), submitter, at)
             .map_err(|e| ReplayError::Submit(e.into_error()))?
             .into(),
         (AnyModel::Submitted(mut m), EventKind::Voted { review }) => {
@@ -249,6 +256,69 @@ fn apply<P: Policy + ?Sized>(
         }
         (AnyModel::Rejected(m), EventKind::Retraining { by }) => m
             .retrain(by, at)
+            .map_err(|e| ReplayError::Action(e.into_error()))?
+            .into(),
+        (AnyModel::Approved(m), EventKind::Revoked { reason, by }) => m
+            .revoke(reason.clone(), by, at)
+            .map_err(|e| ReplayError::Action(e.into_error()))?
+            .into(),
+        (AnyModel::Approved(m), EventKind::Reopened { by }) => m
+            .reopen(by, at)
+            .map_err(|e| ReplayError::Action(e.into_error()))?
+            .into(),
+        (AnyModel::Deployed(m), EventKind::Superseded { by_version, by }) => m
+            .supersede(by_version, by, at)
+            .map_err(|e| ReplayError::Action(e.into_error()))?
+            .into(),
+        (
+            AnyModel::Deployed(m),
+            EventKind::RolledBack {
+                to_version,
+                reason,
+                by,
+            },
+        ) => m
+            .roll_back(to_version, reason.clone(), by, at)
+            .map_err(|e| ReplayError::Action(e.into_error()))?
+            .into(),
+        (
+            AnyModel::Superseded(m),
+            EventKind::Reinstated {
+                replacing,
+                reason,
+                by,
+            },
+        ) => {
+            let replacing = replacing.as_deref();
+            let reinstated = match decider {
+                Decider::Policy(p) => m.reinstate(*p, replacing, reason.clone(), by, at),
+                // Trusting the recorded decisions: the approval stands as recorded.
+                Decider::AsRecorded => m.reinstate(&(), replacing, reason.clone(), by, at),
+            };
+            reinstated
+                .map_err(|e| ReplayError::Action(e.into_error()))?
+                .into()
+        }
+        (
+            AnyModel::Deployed(m),
+            EventKind::Retired {
+                reason,
+                for_cause,
+                by,
+            },
+        ) => m
+            .retire(reason.clone(), *for_cause, by, at)
+            .map_err(|e| ReplayError::Action(e.into_error()))?
+            .into(),
+        (
+            AnyModel::Superseded(m),
+            EventKind::Retired {
+                reason,
+                for_cause,
+                by,
+            },
+        ) => m
+            .retire(reason.clone(), *for_cause, by, at)
             .map_err(|e| ReplayError::Action(e.into_error()))?
             .into(),
         (mut model, kind @ (EventKind::RunStarted { .. } | EventKind::RunFinished { .. })) => {
@@ -391,11 +461,13 @@ pub(crate) fn first_difference(a: &Event, b: &Event) -> Option<&'static str> {
                 outcome: o1,
                 submitter: s1,
                 attempt: a1,
+                promotion: p1,
             },
             K::Submitted {
                 outcome: o2,
                 submitter: s2,
                 attempt: a2,
+                promotion: p2,
             },
         ) => first(&[
             ("digest", o1.digest() == o2.digest()),
@@ -403,6 +475,69 @@ pub(crate) fn first_difference(a: &Event, b: &Event) -> Option<&'static str> {
             ("notes", o1.notes() == o2.notes()),
             ("submitter", s1 == s2),
             ("attempt", a1 == a2),
+            ("promotion", p1 == p2),
+        ]),
+        (K::Revoked { reason: r1, by: b1 }, K::Revoked { reason: r2, by: b2 }) => {
+            first(&[("reason", r1 == r2), ("by", b1 == b2)])
+        }
+        (K::Reopened { by: b1 }, K::Reopened { by: b2 }) => first(&[("by", b1 == b2)]),
+        (
+            K::Superseded {
+                by_version: v1,
+                by: b1,
+            },
+            K::Superseded {
+                by_version: v2,
+                by: b2,
+            },
+        ) => first(&[("by_version", v1 == v2), ("by", b1 == b2)]),
+        (
+            K::RolledBack {
+                to_version: v1,
+                reason: r1,
+                by: b1,
+            },
+            K::RolledBack {
+                to_version: v2,
+                reason: r2,
+                by: b2,
+            },
+        ) => first(&[
+            ("to_version", v1 == v2),
+            ("reason", r1 == r2),
+            ("by", b1 == b2),
+        ]),
+        (
+            K::Reinstated {
+                replacing: v1,
+                reason: r1,
+                by: b1,
+            },
+            K::Reinstated {
+                replacing: v2,
+                reason: r2,
+                by: b2,
+            },
+        ) => first(&[
+            ("replacing", v1 == v2),
+            ("reason", r1 == r2),
+            ("by", b1 == b2),
+        ]),
+        (
+            K::Retired {
+                reason: r1,
+                for_cause: c1,
+                by: b1,
+            },
+            K::Retired {
+                reason: r2,
+                for_cause: c2,
+                by: b2,
+            },
+        ) => first(&[
+            ("reason", r1 == r2),
+            ("for_cause", c1 == c2),
+            ("by", b1 == b2),
         ]),
         (K::Voted { review: r1 }, K::Voted { review: r2 }) => first(&[("review", r1 == r2)]),
         (

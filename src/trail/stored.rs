@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::seal::{Seal, SealError, SealVerifier, Sealer};
 use crate::event::{Event, FORMAT_VERSION, Head};
 use crate::model::{AnyModel, Model, Stage};
-use crate::value::Refused;
+use crate::value::{Environment, Refused};
 
 /// A model of any stage (or a [`Run`](crate::Run)) as stored: the header (format version, name,
 /// version), the hash-chained events, and the host's [`Seal`] over the head. Nothing else:
@@ -41,6 +41,7 @@ pub struct StoredModel {
     pub(crate) format_version: u32,
     pub(crate) name: String,
     pub(crate) version: String,
+    pub(crate) environment: Environment,
     pub(crate) events: Vec<Event>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) seal: Option<Seal>,
@@ -75,11 +76,17 @@ impl StoredModel {
     }
 
     /// The unsealed stored form of a trail.
-    pub(crate) fn of_trail(name: &str, version: &str, events: &[Event]) -> Self {
+    pub(crate) fn of_trail(
+        name: &str,
+        version: &str,
+        environment: &Environment,
+        events: &[Event],
+    ) -> Self {
         Self {
             format_version: FORMAT_VERSION,
             name: name.to_owned(),
             version: version.to_owned(),
+            environment: environment.clone(),
             events: events.to_vec(),
             seal: None,
         }
@@ -98,6 +105,11 @@ impl StoredModel {
     /// The stored model's version.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The stored model's environment.
+    pub fn environment(&self) -> &Environment {
+        &self.environment
     }
 
     /// The stored events (checked only by a restore or [`verify`](Self::verify)).
@@ -121,7 +133,7 @@ impl StoredModel {
     pub fn head(&self) -> Head {
         match self.events.last() {
             Some(last) => last.hash(),
-            None => Head::of_header(&self.name, &self.version),
+            None => Head::of_header(&self.name, &self.version, &self.environment),
         }
     }
 
@@ -144,13 +156,23 @@ impl StoredModel {
 impl<S: Stage> From<&Model<S>> for StoredModel {
     /// The unsealed stored form of `model`.
     fn from(model: &Model<S>) -> Self {
-        Self::of_trail(model.name(), model.version(), model.history())
+        Self::of_trail(
+            model.name(),
+            model.version(),
+            model.environment(),
+            model.history(),
+        )
     }
 }
 
 impl From<&AnyModel> for StoredModel {
     /// The unsealed stored form of `model`.
     fn from(model: &AnyModel) -> Self {
-        Self::of_trail(model.name(), model.version(), model.history())
+        Self::of_trail(
+            model.name(),
+            model.version(),
+            model.environment(),
+            model.history(),
+        )
     }
 }

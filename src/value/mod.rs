@@ -1,16 +1,21 @@
 //! Leaf values the host builds and hands in: time, identifiers, metrics and outcomes, reviews,
 //! receipts; and [`Refused`], which hands a refused input back.
 
+pub(crate) mod environment;
+pub(crate) mod hash;
 pub(crate) mod hex;
 pub(crate) mod name;
 pub(crate) mod outcome;
+pub(crate) mod promotion;
 pub(crate) mod receipt;
 pub(crate) mod refused;
 pub(crate) mod review;
 pub(crate) mod text;
 pub(crate) mod time;
 
+pub use environment::{DEFAULT_ENVIRONMENT, Environment};
 pub use outcome::{Digest, Metrics, OutcomeError, TrainingOutcome};
+pub use promotion::Promotion;
 pub use receipt::Receipt;
 pub use refused::Refused;
 pub use review::{CountedVotes, Review, Vote};

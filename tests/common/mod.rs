@@ -69,6 +69,31 @@ pub fn deployed() -> Model<Deployed> {
         .unwrap()
 }
 
+/// Approved, then revoked by security at 35.
+pub fn revoked() -> Model<modelgate::Rejected> {
+    approved().revoke("label leak", "security", t(35)).unwrap()
+}
+
+/// Deployed, then superseded by version `2026.12` at 50.
+pub fn superseded() -> Model<modelgate::Superseded> {
+    deployed().supersede("2026.12", "deployer", t(50)).unwrap()
+}
+
+/// Deployed, then retired for cause at 60.
+pub fn retired() -> Model<modelgate::Retired> {
+    deployed().retire("drift", true, "ops", t(60)).unwrap()
+}
+
+/// The deployed model promoted to `production` at 100 with an online error rate.
+pub fn promoted() -> Model<Submitted> {
+    let production = modelgate::Environment::new("production").unwrap();
+    let target = Model::new("fraud-detector", "2026.11")
+        .unwrap()
+        .in_environment(production);
+    let online = Metrics::new([("error_rate", 0.01)]).unwrap();
+    deployed().promote(target, online, "alice", t(100)).unwrap()
+}
+
 /// A deployer that succeeds or fails on demand and remembers what it deployed.
 #[derive(Debug, Default)]
 pub struct FakeDeployer {
@@ -158,7 +183,7 @@ pub fn rechain(mut json: serde_json::Value) -> modelgate::StoredModel {
     for i in 0..n {
         let stored: modelgate::StoredModel = serde_json::from_value(json.clone()).unwrap();
         let prev = if i == 0 {
-            modelgate::Head::of_header(stored.name(), stored.version())
+            modelgate::Head::of_header(stored.name(), stored.version(), stored.environment())
         } else {
             stored.events()[i - 1].hash()
         };

@@ -1,0 +1,170 @@
+//! Rules on the evidence a promoted version brings from its previous environment: how long it
+//! ran there, and how its online metrics looked.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::message::{Message, human};
+use super::metric::{Comparison, MetricGate};
+use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use crate::value::name::Name;
+
+/// Approves a promoted version that had been deployed in its previous environment for at least
+/// `duration` when it was promoted ("soaked in staging for 48 h"): from the evidence's
+/// `deployed_at` to its `observed_at`, which a [`Registry`](crate::Registry) checks against the
+/// previous environment's trail. Rejects a shorter soak (the evidence never grows: promote
+/// again once soaked) and a submission that brings no evidence (fails closed).
+///
+/// ```
+/// use std::time::Duration;
+/// use modelgate::Policy;
+/// use modelgate::policy::Soak;
+/// let soak = Soak::at_least(Duration::from_secs(48 * 3600));
+/// assert_eq!(soak.name(), "soaked at least 2d");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Soak {
+    duration: Duration,
+}
+
+impl Soak {
+    /// At least `duration` in the previous environment.
+    pub fn at_least(duration: Duration) -> Self {
+        Self { duration }
+    }
+}
+
+/// A duration as elapsed time reads: `2d 3h`, `5h 12m`, `7m`, `40s`.
+fn elapsed(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (days, h, _) => format!("{days}d {h}h"),
+    }
+}
+
+impl Policy for Soak {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let kind = self.judge(ctx);
+        let required = human(self.duration);
+        let (message, observed) = match ctx.promotion() {
+            None => (
+                format!(
+                    "no evidence from a previous environment; a soak of {required} is required"
+                ),
+                FindingValue::Missing,
+            ),
+            Some(p) => {
+                let ran = p.observed_at().saturating_since(p.deployed_at());
+                let message = if kind == VerdictKind::Approve {
+                    format!(
+                        "deployed in {} for {} when promoted, at least {required}",
+                        p.from(),
+                        elapsed(ran)
+                    )
+                } else {
+                    format!(
+                        "deployed in {} for {} when promoted, short of {required}; promote it \
+                         again once it has soaked",
+                        p.from(),
+                        elapsed(ran)
+                    )
+                };
+                (message, FindingValue::Text(elapsed(ran)))
+            }
+        };
+        let finding = Finding::built(kind, "soak", Name::new("soak"), Message::Text(message))
+            .with_observed(observed)
+            .with_required(FindingValue::Text(required));
+        Verdict::new(kind, vec![finding])
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        match ctx.promotion() {
+            None => VerdictKind::Reject,
+            Some(p) if p.observed_at().saturating_since(p.deployed_at()) >= self.duration => {
+                VerdictKind::Approve
+            }
+            Some(_) => VerdictKind::Reject,
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("soaked at least {}", human(self.duration))
+    }
+}
+
+/// A gate on a metric the host observed online in the previous environment (an error rate, a
+/// latency, a business metric), as a promoted version brings it: at least, at most, above,
+/// below, decimal boundaries inclusive as written. Fails closed: without evidence from a
+/// previous environment, or without the metric in it, it rejects.
+///
+/// ```
+/// use modelgate::Policy;
+/// use modelgate::policy::OnlineMetric;
+/// let rule = OnlineMetric::at_most("error_rate", 0.02);
+/// assert_eq!(rule.name(), "online error_rate at most 0.02");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OnlineMetric(MetricGate);
+
+impl OnlineMetric {
+    /// The online `metric` with comparison `op` against `threshold`.
+    pub fn new(metric: impl AsRef<str>, op: Comparison, threshold: f64) -> Self {
+        Self(MetricGate::new(metric, op, threshold))
+    }
+
+    /// Passes when the online `metric` is at least `min`.
+    pub fn at_least(metric: impl AsRef<str>, min: f64) -> Self {
+        Self::new(metric, Comparison::AtLeast, min)
+    }
+
+    /// Passes when the online `metric` is at most `max`.
+    pub fn at_most(metric: impl AsRef<str>, max: f64) -> Self {
+        Self::new(metric, Comparison::AtMost, max)
+    }
+
+    /// Passes when the online `metric` is strictly above `threshold`.
+    pub fn above(metric: impl AsRef<str>, threshold: f64) -> Self {
+        Self::new(metric, Comparison::Above, threshold)
+    }
+
+    /// Passes when the online `metric` is strictly below `threshold`.
+    pub fn below(metric: impl AsRef<str>, threshold: f64) -> Self {
+        Self::new(metric, Comparison::Below, threshold)
+    }
+
+    fn value(&self, ctx: &ReviewContext<'_>) -> Option<f64> {
+        ctx.promotion()
+            .and_then(|p| p.online().get_bytes(self.0.metric_name().bytes()))
+    }
+}
+
+impl Policy for OnlineMetric {
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let shown = Name::new(&format!("online {}", self.0.metric()));
+        let rule = match self.0.comparison() {
+            Comparison::AtLeast => "online_at_least",
+            Comparison::AtMost => "online_at_most",
+            Comparison::Above => "online_above",
+            Comparison::Below => "online_below",
+        };
+        self.0.verdict_for(self.value(ctx), rule, shown)
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        self.0.kind_for(self.value(ctx))
+    }
+
+    fn name(&self) -> String {
+        format!("online {}", self.0.name())
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        self.0.lint(lints);
+    }
+}

@@ -1,0 +1,185 @@
+//! Why a registry refused a move or a stored registry.
+
+use crate::model::ActionError;
+use crate::trail::{RestoreError, SealError};
+use crate::value::text::esc;
+
+/// A registry refused a move; nothing in it changed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The model is of another name than the registry's.
+    #[error("model `{}` does not belong in the registry of `{}`", esc(.model), esc(.registry))]
+    OtherModel {
+        /// The model's name.
+        model: String,
+        /// The registry's.
+        registry: String,
+    },
+    /// The model is for an environment of this name with other settings (an approval window)
+    /// than the registry's members there.
+    #[error(
+        "the model's environment `{}` has another approval window than the registry's members there; one environment has one set of settings",
+        esc(.environment)
+    )]
+    OtherSettings {
+        /// The environment.
+        environment: String,
+    },
+    /// No member has this version in this environment.
+    #[error("no version `{}` in `{}`", esc(.version), esc(.environment))]
+    NoSuchVersion {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+    },
+    /// Another model of this version and environment is already a member, and the given one
+    /// does not continue its trail.
+    #[error(
+        "version `{}` in `{}` is already a member, and this model does not continue its trail",
+        esc(.version),
+        esc(.environment)
+    )]
+    NotAContinuation {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+    },
+    /// The model was deployed, superseded, reinstated, rolled back or retired outside the
+    /// registry: those moves go through the registry, which keeps every environment's books.
+    #[error(
+        "version `{}` in `{}` was {action} outside the registry; deploy, roll back and retire through the registry",
+        esc(.version),
+        esc(.environment)
+    )]
+    MovedOutside {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// The move.
+        action: &'static str,
+    },
+    /// A deployed (or superseded, or retired) model stays in the registry.
+    #[error(
+        "version `{}` in `{}` is {status}; it stays in the registry",
+        esc(.version),
+        esc(.environment)
+    )]
+    InService {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// Its status.
+        status: crate::model::Status,
+    },
+    /// The model was decided with another champion than its environment's current deployment's
+    /// metrics: decide members with [`Registry::decide`](super::Registry::decide) or a
+    /// [`Registry::decision_context`](super::Registry::decision_context).
+    #[error(
+        "version `{}` in `{}` was decided (event {seq}) with another champion than the environment's deployment at the time; decide with `Registry::decide` or a `Registry::decision_context`",
+        esc(.version),
+        esc(.environment)
+    )]
+    OtherChampion {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// The `decided` event.
+        seq: u64,
+    },
+    /// The promotion's evidence is not a deployment in the trail of the version in the
+    /// environment it came from, current when the evidence was observed.
+    #[error(
+        "version `{}` was promoted from `{}` with evidence of a deployment its trail there does not hold, or that had ended when the evidence was observed",
+        esc(.version),
+        esc(.from)
+    )]
+    UnknownDeployment {
+        /// The version.
+        version: String,
+        /// The environment it came from.
+        from: String,
+    },
+    /// Only a submitted member is decided.
+    #[error(
+        "version `{}` in `{}` is {status}, not awaiting a decision",
+        esc(.version),
+        esc(.environment)
+    )]
+    NotSubmitted {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// Its status.
+        status: crate::model::Status,
+    },
+    /// The environment has no current deployment to roll back from.
+    #[error("`{}` has no current deployment", esc(.environment))]
+    NothingDeployed {
+        /// The environment.
+        environment: String,
+    },
+    /// The environment had no deployment before the current one.
+    #[error("`{}` has no earlier deployment to roll back to", esc(.environment))]
+    NoEarlierDeployment {
+        /// The environment.
+        environment: String,
+    },
+    /// The earlier deployment was retired; it is never rolled back to.
+    #[error(
+        "version `{}` was retired{}: {}; it is never rolled back to",
+        esc(.version),
+        if *.for_cause { " for cause" } else { "" },
+        esc(.reason)
+    )]
+    RetiredTarget {
+        /// The version.
+        version: String,
+        /// Whether it was retired for cause.
+        for_cause: bool,
+        /// Why it was retired.
+        reason: String,
+    },
+    /// A model refused the move (time, actor, an approval that lapsed or is not upheld …).
+    #[error("version `{}` in `{}`: {error}", esc(.version), esc(.environment))]
+    Refused {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// Why.
+        error: ActionError,
+    },
+    /// The stored registry has no seal over its index.
+    #[error("the stored registry has no seal over its index")]
+    Unsealed,
+    /// The seal over the stored registry's index does not verify: a member was swapped, added
+    /// or dropped since the host sealed it, or the key is not trusted.
+    #[error("the stored registry's index: {0}")]
+    Seal(SealError),
+    /// A member of a stored registry does not restore.
+    #[error("version `{}` in `{}` does not restore: {error}", esc(.version), esc(.environment))]
+    Member {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// Why (boxed: a restore error is large, and the other refusals are small).
+        error: Box<RestoreError>,
+    },
+    /// No policy was given for an environment a stored registry has members in.
+    #[error("no policy for `{}`", esc(.environment))]
+    NoPolicy {
+        /// The environment.
+        environment: String,
+    },
+    /// The stored registry breaks an invariant no sequence of registry moves can break.
+    #[error("the stored registry is inconsistent: {}", esc(.0))]
+    Inconsistent(String),
+}

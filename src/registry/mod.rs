@@ -1,0 +1,752 @@
+//! The versions of one model across its environments: per environment, the current deployment
+//! and the history of deployments; stored as its members' trails and restored by checking each.
+
+mod error;
+mod stored;
+
+use std::collections::BTreeMap;
+
+use crate::event::EventKind;
+use crate::model::{
+    ActionError, AnyModel, Approved, Decided, DecisionContext, Deployed, Model, Status, Superseded,
+};
+use crate::policy::{Policy, Verdict};
+use crate::value::text::{self, TextError};
+use crate::value::{Environment, Metrics, Promotion, Receipt, Refused, Timestamp};
+
+pub use error::RegistryError;
+pub use stored::{PolicyBook, StoredRegistry};
+
+/// The versions of one model: every member is a model of the registry's name, one per version
+/// and environment. Sans I/O: a value the host keeps and stores (see [`StoredRegistry`]).
+///
+/// The registry keeps every environment's books, and holds three invariants, whatever the
+/// sequence of moves:
+///
+/// - at most one current deployment per environment (the member that is [`Status::Deployed`]);
+/// - a new deployment supersedes the previous one, which records it in its own trail
+///   (`superseded`, by the new version);
+/// - the current deployment's metrics are the champion that the next decision in that
+///   environment sees ([`decision_context`](Self::decision_context)), without the host passing
+///   them.
+///
+/// So the moves that change an environment's deployment — [`deploy`](Self::deploy),
+/// [`rollback`](Self::rollback), [`retire`](Self::retire) — go through the registry; everything
+/// before (submit, votes, decide, revoke, reopen, promote) the host does on the model itself,
+/// taking it out with [`take`](Self::take) and putting it back with [`put`](Self::put).
+///
+/// ```
+/// # use modelgate::*;
+/// # let t = Timestamp::from_unix_secs;
+/// let policy = MetricGate::at_least("accuracy", 0.9);
+/// let mut registry = Registry::new("churn")?;
+/// for (version, accuracy, at) in [("1", 0.91, 0), ("2", 0.93, 100)] {
+///     let outcome = TrainingOutcome::new(format!("sha256:{version}"), Metrics::new([("accuracy", accuracy)])?)?;
+///     let model = Model::new("churn", version)?.submit(outcome, "alice", t(at))?;
+///     let ctx = registry.decision_context(&Default::default(), t(at + 1));
+///     let approved = model.decide(&policy, &ctx)?.approved()?;
+///     registry.deploy(approved, Receipt::new(format!("prod/{version}")), "ci", t(at + 2))?;
+/// }
+/// let default = Default::default();
+/// assert_eq!(registry.current(&default).map(|m| m.version()), Some("2"));
+/// assert_eq!(registry.champion(&default).and_then(|m| m.get("accuracy")), Some(0.93));
+/// registry.rollback(&default, &policy, "latency regression", "oncall", t(300))?;
+/// assert_eq!(registry.current(&default).map(|m| m.version()), Some("1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, PartialEq)]
+pub struct Registry {
+    name: String,
+    /// Keyed by environment, then version.
+    members: BTreeMap<(String, String), AnyModel>,
+}
+
+/// One deployment of a version in an environment, from its trail: when it started, and how it
+/// ended, if it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenure {
+    /// The version deployed.
+    pub version: String,
+    /// When it became the environment's current deployment.
+    pub from: Timestamp,
+    /// When and how it stopped being it; `None` while it is.
+    pub until: Option<(Timestamp, Ended)>,
+}
+
+/// How a deployment ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ended {
+    /// The next version was deployed.
+    Superseded {
+        /// That version.
+        by: String,
+    },
+    /// The environment went back to an earlier version.
+    RolledBack {
+        /// That version.
+        to: String,
+    },
+    /// It was retired.
+    Retired {
+        /// Whether for cause.
+        for_cause: bool,
+    },
+}
+
+/// Whether the event ends a deployment.
+fn ended_deployment(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Superseded { .. } | EventKind::RolledBack { .. } | EventKind::Retired { .. }
+    )
+}
+
+/// The metrics of a member that was deployed.
+fn deployed_metrics(model: &AnyModel) -> Option<&Metrics> {
+    match model {
+        AnyModel::Deployed(m) => Some(m.stage().submission().metrics()),
+        AnyModel::Superseded(m) => Some(m.stage().deployed().submission().metrics()),
+        AnyModel::Retired(m) => Some(m.stage().deployed().submission().metrics()),
+        _ => None,
+    }
+}
+
+fn key(model: &AnyModel) -> (String, String) {
+    (
+        model.environment().name().to_owned(),
+        model.version().to_owned(),
+    )
+}
+
+/// The move recorded outside the registry among `events`, if any.
+fn moved_outside(events: &[crate::event::Event]) -> Option<&'static str> {
+    events.iter().find_map(|e| match e.kind() {
+        EventKind::Deployed { .. }
+        | EventKind::Superseded { .. }
+        | EventKind::RolledBack { .. }
+        | EventKind::Reinstated { .. }
+        | EventKind::Retired { .. } => Some(e.action()),
+        _ => None,
+    })
+}
+
+/// The evidence of a promotion of `version` must be a deployment in the trail of the member of
+/// that version in the environment it came from.
+pub(crate) fn check_promotion(
+    members: &BTreeMap<(String, String), AnyModel>,
+    version: &str,
+    promotion: &Promotion,
+) -> Result<(), RegistryError> {
+    let source = members.get(&(promotion.from().to_owned(), version.to_owned()));
+    let found = source.is_some_and(|s| {
+        let events = s.history();
+        events.iter().enumerate().any(|(i, e)| {
+            e.hash() == promotion.deployment()
+                && e.at() == promotion.deployed_at()
+                && matches!(
+                    e.kind(),
+                    EventKind::Deployed { .. } | EventKind::Reinstated { .. }
+                )
+                // … and still deployed when the evidence was observed.
+                && events.get(i + 1..).unwrap_or_default().iter().find(|later| {
+                    ended_deployment(later.kind())
+                }).is_none_or(|end| end.at() >= promotion.observed_at())
+        })
+    });
+    if found {
+        Ok(())
+    } else {
+        Err(RegistryError::UnknownDeployment {
+            version: version.to_owned(),
+            from: promotion.from().to_owned(),
+        })
+    }
+}
+
+impl Registry {
+    /// An empty registry of the model `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`TextError`] if the name is not a valid identifier.
+    pub fn new(name: impl AsRef<str>) -> Result<Self, TextError> {
+        let name = name.as_ref();
+        text::check("name", name)?;
+        Ok(Self {
+            name: name.to_owned(),
+            members: BTreeMap::new(),
+        })
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The member of `version` in `environment`.
+    pub fn get(&self, environment: &Environment, version: &str) -> Option<&AnyModel> {
+        self.members
+            .get(&(environment.name().to_owned(), version.to_owned()))
+    }
+
+    /// Every member, by environment and then version.
+    pub fn members(&self) -> impl Iterator<Item = &AnyModel> {
+        self.members.values()
+    }
+
+    /// Adds a member, or puts back one taken out, continued: a model of the registry's name not
+    /// deployed outside the registry. If a member of its version and environment is there, the
+    /// model must continue its trail.
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::OtherModel`], [`RegistryError::NotAContinuation`],
+    /// [`RegistryError::MovedOutside`]; the model comes back inside the [`Refused`].
+    #[allow(clippy::result_large_err)] // hands back the model
+    pub fn put(
+        &mut self,
+        model: impl Into<AnyModel>,
+    ) -> Result<(), Refused<AnyModel, RegistryError>> {
+        let model = model.into();
+        let checked = self.check_put(
+            model.name(),
+            model.environment(),
+            model.version(),
+            model.history(),
+        );
+        if let Err(e) = checked {
+            return Err(Refused::new(model, e));
+        }
+        self.members.insert(key(&model), model);
+        Ok(())
+    }
+
+    /// A model of this name whose trail continues the member's of its version and environment
+    /// (if there is one) without moves made outside the registry.
+    fn check_put(
+        &self,
+        name: &str,
+        settings: &Environment,
+        version: &str,
+        history: &[crate::event::Event],
+    ) -> Result<(), RegistryError> {
+        if name != self.name {
+            return Err(RegistryError::OtherModel {
+                model: name.to_owned(),
+                registry: self.name.clone(),
+            });
+        }
+        if let Some(member) = self.in_environment(settings.name()).next()
+            && member.environment() != settings
+        {
+            return Err(RegistryError::OtherSettings {
+                environment: settings.name().to_owned(),
+            });
+        }
+        let (environment, version) = (settings.name().to_owned(), version.to_owned());
+        let new_events = match self.members.get(&(environment.clone(), version.clone())) {
+            None => history,
+            Some(old) => {
+                let n = old.history().len();
+                let continues = history.len() >= n
+                    && n.checked_sub(1)
+                        .and_then(|i| history.get(i))
+                        .map(crate::event::Event::hash)
+                        == old.history().last().map(crate::event::Event::hash);
+                if !continues {
+                    return Err(RegistryError::NotAContinuation {
+                        version,
+                        environment,
+                    });
+                }
+                history.get(n..).unwrap_or_default()
+            }
+        };
+        if let Some(action) = moved_outside(new_events) {
+            return Err(RegistryError::MovedOutside {
+                version,
+                environment,
+                action,
+            });
+        }
+        let tenures = self.history_in(&environment);
+        for event in new_events {
+            match event.kind() {
+                EventKind::Decided {
+                    champion: recorded, ..
+                } if !self.was_champion(&environment, &tenures, recorded.as_ref(), event.at()) => {
+                    return Err(RegistryError::OtherChampion {
+                        version,
+                        environment,
+                        seq: event.seq(),
+                    });
+                }
+                EventKind::Submitted {
+                    promotion: Some(promotion),
+                    ..
+                } => {
+                    check_promotion(&self.members, &version, promotion)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a member out to move it on (submit, record votes, decide, revoke, reopen, promote
+    /// from it …); put it back with [`put`](Self::put) or deploy it with
+    /// [`deploy`](Self::deploy).
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::NoSuchVersion`]; [`RegistryError::InService`] for a member that is
+    /// deployed, superseded or retired: those stay in the registry.
+    pub fn take(
+        &mut self,
+        environment: &Environment,
+        version: &str,
+    ) -> Result<AnyModel, RegistryError> {
+        let k = (environment.name().to_owned(), version.to_owned());
+        match self.members.get(&k).map(AnyModel::status) {
+            None => Err(RegistryError::NoSuchVersion {
+                version: k.1,
+                environment: k.0,
+            }),
+            Some(status @ (Status::Deployed | Status::Superseded | Status::Retired)) => {
+                Err(RegistryError::InService {
+                    version: k.1,
+                    environment: k.0,
+                    status,
+                })
+            }
+            Some(_) => self.members.remove(&k).ok_or(RegistryError::NoSuchVersion {
+                version: k.1,
+                environment: k.0,
+            }),
+        }
+    }
+
+    /// The environment's current deployment.
+    pub fn current(&self, environment: &Environment) -> Option<&Model<Deployed>> {
+        self.in_environment(environment.name())
+            .find_map(|m| match m {
+                AnyModel::Deployed(m) => Some(m),
+                _ => None,
+            })
+    }
+
+    /// The champion of the environment: its current deployment's metrics.
+    pub fn champion(&self, environment: &Environment) -> Option<&Metrics> {
+        self.champion_in(environment.name())
+    }
+
+    fn champion_in(&self, environment: &str) -> Option<&Metrics> {
+        self.in_environment(environment)
+            .find(|m| m.status() == Status::Deployed)
+            .and_then(deployed_metrics)
+    }
+
+    /// Whether `recorded` was the champion of `environment` at `at`, by its deployments'
+    /// `tenures`: the metrics of a version deployed there then, or none if none was (at a
+    /// deployment's first or last instant, either side counts).
+    pub(crate) fn was_champion(
+        &self,
+        environment: &str,
+        tenures: &[Tenure],
+        recorded: Option<&Metrics>,
+        at: Timestamp,
+    ) -> bool {
+        let covers = |t: &&Tenure| t.from <= at && t.until.as_ref().is_none_or(|(u, _)| at <= *u);
+        match recorded {
+            None => !tenures
+                .iter()
+                .filter(covers)
+                .any(|t| t.from < at && t.until.as_ref().is_none_or(|(u, _)| at < *u)),
+            Some(recorded) => tenures.iter().filter(covers).any(|t| {
+                self.members
+                    .get(&(environment.to_owned(), t.version.clone()))
+                    .and_then(deployed_metrics)
+                    == Some(recorded)
+            }),
+        }
+    }
+
+    /// Decides the submitted member of `version` in `environment` with `policy` at `at`, with
+    /// the environment's champion in the context (see [`decision_context`](Self::decision_context)):
+    /// the member becomes approved or rejected, or stays submitted while the policy is pending.
+    /// Returns the verdict.
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::NoSuchVersion`]; [`RegistryError::NotSubmitted`] for a member that is
+    /// not awaiting a decision; [`RegistryError::Refused`] for a time earlier than the member's
+    /// last event. Nothing changed.
+    pub fn decide<P: Policy + ?Sized>(
+        &mut self,
+        environment: &Environment,
+        version: &str,
+        policy: &P,
+        at: Timestamp,
+    ) -> Result<Verdict, RegistryError> {
+        let k = (environment.name().to_owned(), version.to_owned());
+        let ctx = self.decision_context(environment, at);
+        let model = match self.members.remove(&k) {
+            Some(AnyModel::Submitted(m)) => m,
+            Some(other) => {
+                let status = other.status();
+                self.members.insert(k, other);
+                return Err(RegistryError::NotSubmitted {
+                    version: version.to_owned(),
+                    environment: environment.name().to_owned(),
+                    status,
+                });
+            }
+            None => {
+                return Err(RegistryError::NoSuchVersion {
+                    version: version.to_owned(),
+                    environment: environment.name().to_owned(),
+                });
+            }
+        };
+        let (back, result) = match model.decide(policy, &ctx) {
+            Ok(decided) => {
+                let verdict = decided.verdict().clone();
+                let back = match decided {
+                    Decided::Approved(m) => AnyModel::Approved(m),
+                    Decided::Rejected(m) => AnyModel::Rejected(m),
+                    Decided::Pending(m, _) => AnyModel::Submitted(m),
+                };
+                (back, Ok(verdict))
+            }
+            Err(refused) => {
+                let (model, error) = refused.into_parts();
+                let error = RegistryError::Refused {
+                    version: version.to_owned(),
+                    environment: environment.name().to_owned(),
+                    error: error.into(),
+                };
+                (AnyModel::Submitted(model), Err(error))
+            }
+        };
+        self.members.insert(k, back);
+        result
+    }
+
+    /// A decision context at `at` for a model of `environment`, with the environment's champion
+    /// in it.
+    pub fn decision_context(&self, environment: &Environment, at: Timestamp) -> DecisionContext {
+        DecisionContext::at(at).with_champion_opt(self.champion(environment).cloned())
+    }
+
+    /// The members of `environment`, found by range in the ordered map.
+    fn in_environment<'a>(&'a self, environment: &str) -> impl Iterator<Item = &'a AnyModel> {
+        let from = (environment.to_owned(), String::new());
+        self.members
+            .range(from..)
+            .take_while(move |((env, _), _)| env == environment)
+            .map(|(_, m)| m)
+    }
+
+    /// The environment's deployments in the order they began, each from its trail.
+    pub fn history(&self, environment: &Environment) -> Vec<Tenure> {
+        self.history_in(environment.name())
+    }
+
+    pub(crate) fn history_in(&self, environment: &str) -> Vec<Tenure> {
+        let mut out = Vec::new();
+        for model in self.in_environment(environment) {
+            let mut open: Option<Timestamp> = None;
+            for e in model.history() {
+                let ended = match e.kind() {
+                    EventKind::Deployed { .. } | EventKind::Reinstated { .. } => {
+                        open = Some(e.at());
+                        None
+                    }
+                    EventKind::Superseded { by_version, .. } => Some(Ended::Superseded {
+                        by: by_version.clone(),
+                    }),
+                    EventKind::RolledBack { to_version, .. } => Some(Ended::RolledBack {
+                        to: to_version.clone(),
+                    }),
+                    EventKind::Retired { for_cause, .. } => Some(Ended::Retired {
+                        for_cause: *for_cause,
+                    }),
+                    _ => None,
+                };
+                if let Some(how) = ended
+                    && let Some(from) = open.take()
+                {
+                    out.push(Tenure {
+                        version: model.version().to_owned(),
+                        from,
+                        until: Some((e.at(), how)),
+                    });
+                }
+            }
+            if let Some(from) = open {
+                out.push(Tenure {
+                    version: model.version().to_owned(),
+                    from,
+                    until: None,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            a.from
+                .cmp(&b.from)
+                .then(a.until.is_some().cmp(&b.until.is_some()).reverse())
+        });
+        out
+    }
+
+    /// Deploys the approved `model` in its environment with the host's `receipt`, by `by`, at
+    /// `at`: it becomes the environment's current deployment, and the previous one is
+    /// superseded (its trail records it).
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::OtherModel`], [`RegistryError::NotAContinuation`] (the registry holds
+    /// another trail of this version and environment); [`RegistryError::Refused`] if the model
+    /// or the current deployment refuses (a lapsed approval, a time earlier than a last event,
+    /// an invalid actor). The model comes back inside the [`Refused`], and nothing changed.
+    #[allow(clippy::result_large_err)] // hands back the model
+    pub fn deploy(
+        &mut self,
+        model: Model<Approved>,
+        receipt: Receipt,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(), Refused<Model<Approved>, RegistryError>> {
+        let checked = self.check_put(
+            model.name(),
+            model.environment(),
+            model.version(),
+            model.history(),
+        );
+        if let Err(e) = checked {
+            return Err(Refused::new(model, e));
+        }
+        let environment = model.environment().clone();
+        let version = model.version().to_owned();
+        // Check the current deployment first, so that nothing changes if it refuses.
+        if let Some(current) = self.current(&environment)
+            && let Err(error) = current.check_move(by, at)
+        {
+            let error = RegistryError::Refused {
+                version: current.version().to_owned(),
+                environment: environment.name().to_owned(),
+                error,
+            };
+            return Err(Refused::new(model, error));
+        }
+        let deployed = match model.mark_deployed(receipt, by, at) {
+            Ok(deployed) => deployed,
+            Err(refused) => {
+                let ((model, _receipt), error) = refused.into_parts();
+                let error = RegistryError::Refused {
+                    version,
+                    environment: environment.name().to_owned(),
+                    error,
+                };
+                return Err(Refused::new(model, error));
+            }
+        };
+        if let Some(previous) = self.take_current(&environment) {
+            self.insert(match previous.supersede(&version, by, at) {
+                Ok(m) => AnyModel::Superseded(m),
+                Err(refused) => AnyModel::Deployed(refused.into_input()),
+            });
+        }
+        self.insert(AnyModel::Deployed(deployed));
+        Ok(())
+    }
+
+    /// Rolls `environment` back from its current deployment to the one before it, for
+    /// `reason`, by `by`, at `at`. The earlier version's approval is checked again by `policy`
+    /// (the environment's policy now); both trails record the rollback.
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::NothingDeployed`], [`RegistryError::NoEarlierDeployment`],
+    /// [`RegistryError::RetiredTarget`] (the earlier version was retired: never rolled back to);
+    /// [`RegistryError::Refused`] (its approval is not upheld, a time, an actor). Nothing
+    /// changed.
+    pub fn rollback<P: Policy + ?Sized>(
+        &mut self,
+        environment: &Environment,
+        policy: &P,
+        reason: &str,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(), RegistryError> {
+        let env = environment.name().to_owned();
+        let current = self
+            .current(environment)
+            .ok_or_else(|| RegistryError::NothingDeployed {
+                environment: env.clone(),
+            })?;
+        let current_version = current.version().to_owned();
+        current
+            .check_move(by, at)
+            .map_err(|error| RegistryError::Refused {
+                version: current_version.clone(),
+                environment: env.clone(),
+                error,
+            })?;
+        let history = self.history(environment);
+        let earlier = history
+            .iter()
+            .rev()
+            .find(|t| t.until.is_some() && t.version != current_version)
+            .ok_or_else(|| RegistryError::NoEarlierDeployment {
+                environment: env.clone(),
+            })?;
+        let target_key = (env.clone(), earlier.version.clone());
+        let target = match self.members.remove(&target_key) {
+            Some(AnyModel::Superseded(m)) => m,
+            Some(AnyModel::Retired(m)) => {
+                let error = RegistryError::RetiredTarget {
+                    version: earlier.version.clone(),
+                    for_cause: m.stage().for_cause(),
+                    reason: m.stage().reason().to_owned(),
+                };
+                self.members.insert(target_key, AnyModel::Retired(m));
+                return Err(error);
+            }
+            Some(other) => {
+                self.members.insert(target_key, other);
+                return Err(RegistryError::NoEarlierDeployment { environment: env });
+            }
+            None => return Err(RegistryError::NoEarlierDeployment { environment: env }),
+        };
+        let reinstated =
+            match target.reinstate(policy, Some(&current_version), reason.to_owned(), by, at) {
+                Ok(m) => m,
+                Err(refused) => {
+                    let (target, error) = refused.into_parts();
+                    let version = target.version().to_owned();
+                    self.insert(AnyModel::Superseded(target));
+                    return Err(RegistryError::Refused {
+                        version,
+                        environment: env,
+                        error,
+                    });
+                }
+            };
+        let to_version = reinstated.version().to_owned();
+        if let Some(current) = self.take_current(environment) {
+            self.insert(
+                match current.roll_back(&to_version, reason.to_owned(), by, at) {
+                    Ok(m) => AnyModel::Superseded(m),
+                    Err(refused) => AnyModel::Deployed(refused.into_input()),
+                },
+            );
+        }
+        self.insert(AnyModel::Deployed(reinstated));
+        Ok(())
+    }
+
+    /// Retires the member of `version` in `environment` (deployed or superseded) for good, for
+    /// `reason`, by `by`, at `at`; `for_cause` if it was at fault, so that it is never rolled
+    /// back to. A retired current deployment leaves its environment without one.
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::NoSuchVersion`]; [`RegistryError::Refused`] for a member that is not in
+    /// service, a time, an actor. Nothing changed.
+    pub fn retire(
+        &mut self,
+        environment: &Environment,
+        version: &str,
+        reason: &str,
+        for_cause: bool,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(), RegistryError> {
+        let k = (environment.name().to_owned(), version.to_owned());
+        let refused = |error| RegistryError::Refused {
+            version: version.to_owned(),
+            environment: environment.name().to_owned(),
+            error,
+        };
+        let model = self
+            .members
+            .remove(&k)
+            .ok_or_else(|| RegistryError::NoSuchVersion {
+                version: version.to_owned(),
+                environment: environment.name().to_owned(),
+            })?;
+        let (back, result) = match model {
+            AnyModel::Deployed(m) => match m.retire(reason.to_owned(), for_cause, by, at) {
+                Ok(m) => (AnyModel::Retired(m), Ok(())),
+                Err(e) => {
+                    let (m, error) = e.into_parts();
+                    (AnyModel::Deployed(m), Err(refused(error)))
+                }
+            },
+            AnyModel::Superseded(m) => match m.retire(reason.to_owned(), for_cause, by, at) {
+                Ok(m) => (AnyModel::Retired(m), Ok(())),
+                Err(e) => {
+                    let (m, error) = e.into_parts();
+                    (AnyModel::Superseded(m), Err(refused(error)))
+                }
+            },
+            other => {
+                let status = other.status();
+                (
+                    other,
+                    Err(RegistryError::InService {
+                        version: version.to_owned(),
+                        environment: environment.name().to_owned(),
+                        status,
+                    }),
+                )
+            }
+        };
+        self.members.insert(k, back);
+        result
+    }
+
+    fn take_current(&mut self, environment: &Environment) -> Option<Model<Deployed>> {
+        let k = (
+            environment.name().to_owned(),
+            self.current(environment)?.version().to_owned(),
+        );
+        match self.members.remove(&k) {
+            Some(AnyModel::Deployed(m)) => Some(m),
+            Some(other) => {
+                self.members.insert(k, other);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn insert(&mut self, model: AnyModel) {
+        self.members.insert(key(&model), model);
+    }
+
+    pub(crate) fn from_members(
+        name: String,
+        members: BTreeMap<(String, String), AnyModel>,
+    ) -> Self {
+        Self { name, members }
+    }
+}
+
+impl Model<Deployed> {
+    /// The checks any move of a deployment makes: the actor and the time.
+    pub(crate) fn check_move(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
+        crate::model::check_actor(by).map_err(ActionError::Actor)?;
+        self.trail.check_time(at)?;
+        Ok(())
+    }
+}
+
+impl Model<Superseded> {
+    /// The version that replaced it (for the registry's consistency check).
+    pub(crate) fn replaced_by(&self) -> &str {
+        self.stage.by_version()
+    }
+}

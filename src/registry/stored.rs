@@ -1,0 +1,298 @@
+//! A registry as stored: its members' trails; restoring it restores (and checks) each, then the
+//! registry's own invariants across them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Registry, RegistryError, check_promotion, key};
+use crate::event::{EventKind, FORMAT_VERSION, Head};
+use crate::model::AnyModel;
+use crate::policy::Policy;
+use crate::trail::{RestoreError, Seal, SealError, SealVerifier, Sealer, StoredModel};
+use crate::value::Refused;
+
+/// The policy of each environment, by name: what restoring a registry decides every member's
+/// decisions again with.
+///
+/// ```
+/// use modelgate::{MetricGate, PolicyExt, Quorum};
+/// use modelgate::registry::PolicyBook;
+/// let book = PolicyBook::new()
+///     .with("staging", MetricGate::at_least("accuracy", 0.9))
+///     .with("production", MetricGate::at_least("accuracy", 0.9).and(Quorum::new(2)));
+/// assert!(book.policy("production").is_some());
+/// ```
+#[derive(Default)]
+pub struct PolicyBook {
+    policies: Vec<(String, Box<dyn Policy + Send + Sync>)>,
+}
+
+impl std::fmt::Debug for PolicyBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.policies.iter().map(|(env, p)| (env, p.name())))
+            .finish()
+    }
+}
+
+impl PolicyBook {
+    /// No policies.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The same book, with `policy` for the environment `environment` (replacing any).
+    #[must_use]
+    pub fn with(
+        mut self,
+        environment: impl Into<String>,
+        policy: impl Policy + Send + Sync + 'static,
+    ) -> Self {
+        let environment = environment.into();
+        self.policies.retain(|(env, _)| *env != environment);
+        self.policies.push((environment, Box::new(policy)));
+        self
+    }
+
+    /// The policy of `environment`.
+    pub fn policy(&self, environment: &str) -> Option<&(dyn Policy + Send + Sync)> {
+        self.policies
+            .iter()
+            .find(|(env, _)| env == environment)
+            .map(|(_, p)| p.as_ref())
+    }
+}
+
+/// A [`Registry`] as stored: its name, its members' stored trails (each sealed by the host), and
+/// the host's seal over the index of the members' heads ([`index`](Self::index)), so that the
+/// registry is restored as the host stored it, all members from the same moment: a member
+/// cannot be swapped for an older sealed copy of itself, dropped, or added. Unknown fields are
+/// refused.
+///
+/// Like a stored model's seal, the index seal proves what the host stored, not that it is the
+/// latest: keep the latest index head where a writer cannot roll it back, and compare.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredRegistry {
+    format_version: u32,
+    name: String,
+    members: Vec<StoredModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seal: Option<Seal>,
+}
+
+impl Registry {
+    /// The stored form, each member sealed by `sealer`.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError`] if the sealer fails.
+    pub fn sealed_by(&self, sealer: &(impl Sealer + ?Sized)) -> Result<StoredRegistry, SealError> {
+        let members = self
+            .members
+            .values()
+            .map(|m| {
+                StoredModel::from(m)
+                    .sealed_by(sealer)
+                    .map_err(Refused::into_error)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut stored = StoredRegistry {
+            format_version: FORMAT_VERSION,
+            name: self.name.clone(),
+            members,
+            seal: None,
+        };
+        stored.seal = Some(sealer.seal(&stored.index())?);
+        Ok(stored)
+    }
+}
+
+impl StoredRegistry {
+    /// The registry's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The stored members, ordered by environment, then version.
+    pub fn members(&self) -> &[StoredModel] {
+        &self.members
+    }
+
+    /// The head of the index the seal covers: the registry's name and every stored member's
+    /// environment, version and head, in the stored order (see [`Head::of_registry`]).
+    pub fn index(&self) -> Head {
+        let entries: Vec<(&str, &str, Head)> = self
+            .members
+            .iter()
+            .map(|m| (m.environment().name(), m.version(), m.head()))
+            .collect();
+        Head::of_registry(&self.name, &entries)
+    }
+
+    /// The seal over the [`index`](Self::index).
+    pub fn seal(&self) -> Option<&Seal> {
+        self.seal.as_ref()
+    }
+
+    /// The same stored registry with a seal the host made itself over
+    /// [`index`](Self::index) (with a KMS, an HSM …).
+    #[must_use]
+    pub fn with_seal(mut self, seal: Seal) -> Self {
+        self.seal = Some(seal);
+        self
+    }
+
+    /// Restores the registry: the index seal verified with `verifier`; every member restored
+    /// with `verifier` and its environment's policy in `book` (chain, seal, every decision
+    /// decided again); then checked across members: one name, members in order and each once,
+    /// at most one current deployment per environment, every superseded deployment replaced by
+    /// a member of its environment, every decision made with the champion of its environment at
+    /// the time, and every promotion's evidence a deployment in the trail of the version in the
+    /// environment it came from.
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::Unsealed`], [`RegistryError::Seal`] for the index;
+    /// [`RegistryError::Member`] naming the member and its [`RestoreError`];
+    /// [`RegistryError::NoPolicy`]; [`RegistryError::OtherChampion`],
+    /// [`RegistryError::UnknownDeployment`], [`RegistryError::Inconsistent`]. The stored
+    /// registry comes back inside the [`Refused`].
+    #[allow(clippy::result_large_err)] // hands back the stored registry
+    pub fn restore<V: SealVerifier + ?Sized>(
+        self,
+        verifier: &V,
+        book: &PolicyBook,
+    ) -> Result<Registry, Refused<StoredRegistry, RegistryError>> {
+        match self.rebuild(verifier, book) {
+            Ok(registry) => Ok(registry),
+            Err(e) => Err(Refused::new(self, e)),
+        }
+    }
+
+    fn rebuild<V: SealVerifier + ?Sized>(
+        &self,
+        verifier: &V,
+        book: &PolicyBook,
+    ) -> Result<Registry, RegistryError> {
+        if self.format_version != FORMAT_VERSION {
+            return Err(RegistryError::Member {
+                version: String::new(),
+                environment: String::new(),
+                error: Box::new(RestoreError::Format {
+                    found: self.format_version,
+                }),
+            });
+        }
+        crate::value::text::check("name", &self.name)
+            .map_err(|e| RegistryError::Inconsistent(e.to_string()))?;
+        let seal = self.seal.as_ref().ok_or(RegistryError::Unsealed)?;
+        verifier
+            .verify(&self.index(), seal)
+            .map_err(RegistryError::Seal)?;
+        let mut members = BTreeMap::new();
+        for stored in &self.members {
+            let (version, environment) = (stored.version(), stored.environment().name());
+            if stored.name() != self.name {
+                return Err(RegistryError::OtherModel {
+                    model: stored.name().to_owned(),
+                    registry: self.name.clone(),
+                });
+            }
+            let policy = book
+                .policy(environment)
+                .ok_or_else(|| RegistryError::NoPolicy {
+                    environment: environment.to_owned(),
+                })?;
+            let model =
+                stored
+                    .clone()
+                    .restore(verifier, policy)
+                    .map_err(|e| RegistryError::Member {
+                        version: version.to_owned(),
+                        environment: environment.to_owned(),
+                        error: Box::new(e.into_error()),
+                    })?;
+            let k = key(&model);
+            if members.last_key_value().is_some_and(|(last, _)| *last >= k) {
+                return Err(RegistryError::Inconsistent(format!(
+                    "version `{version}` in `{environment}` is stored twice or out of order"
+                )));
+            }
+            members.insert(k, model);
+        }
+        check_invariants(&members)?;
+        let registry = Registry::from_members(self.name.clone(), members);
+        check_champions(&registry)?;
+        Ok(registry)
+    }
+}
+
+/// Every decision was made with the champion of its environment at the time.
+fn check_champions(registry: &Registry) -> Result<(), RegistryError> {
+    let mut tenures: Option<(&str, Vec<super::Tenure>)> = None;
+    for ((environment, version), model) in &registry.members {
+        if tenures.as_ref().is_none_or(|(env, _)| env != environment) {
+            tenures = Some((environment, registry.history_in(environment)));
+        }
+        let Some((_, env_tenures)) = &tenures else {
+            continue;
+        };
+        for event in model.history() {
+            if let EventKind::Decided { champion, .. } = event.kind()
+                && !registry.was_champion(environment, env_tenures, champion.as_ref(), event.at())
+            {
+                return Err(RegistryError::OtherChampion {
+                    version: version.clone(),
+                    environment: environment.clone(),
+                    seq: event.seq(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The invariants across members that no sequence of registry moves can break.
+fn check_invariants(members: &BTreeMap<(String, String), AnyModel>) -> Result<(), RegistryError> {
+    let mut current: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut settings: Option<&crate::value::Environment> = None;
+    for ((env, version), model) in members {
+        if let Some(first) = settings.filter(|s| s.name() == env)
+            && first != model.environment()
+        {
+            return Err(RegistryError::OtherSettings {
+                environment: env.clone(),
+            });
+        }
+        settings = Some(model.environment());
+        match model {
+            AnyModel::Deployed(_) => {
+                if let Some(other) = current.insert(env, version) {
+                    return Err(RegistryError::Inconsistent(format!(
+                        "versions `{other}` and `{version}` are both the current deployment of `{env}`"
+                    )));
+                }
+            }
+            AnyModel::Superseded(m) => {
+                let by = m.replaced_by();
+                if !members.contains_key(&(env.clone(), by.to_owned())) {
+                    return Err(RegistryError::Inconsistent(format!(
+                        "version `{version}` in `{env}` was replaced by version `{by}`, which is not a member"
+                    )));
+                }
+            }
+            _ => {}
+        }
+        for event in model.history() {
+            if let EventKind::Submitted {
+                promotion: Some(p), ..
+            } = event.kind()
+            {
+                check_promotion(members, version, p)?;
+            }
+        }
+    }
+    Ok(())
+}
