@@ -24,6 +24,9 @@
 //!   verifying the chain and the seal and replaying every event through the transitions.
 //! - [`pipeline`]: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`]; a [`Run`]
 //!   drives a model through it sans I/O and is stored and restored as its trail.
+//! - **Attestations** (feature `attest`): `modelgate::attest` exports an approved or deployed
+//!   model as a signed in-toto attestation in a DSSE envelope (`model.attest(&signer)`), and
+//!   verifies one at deploy time with the public key alone (`attest::verify`).
 //! - **Testing** (feature `proptest`): `modelgate::testing` has strategies for every input and
 //!   stage, and a law checker for your own policies.
 
@@ -34,6 +37,8 @@ pub mod policy;
 pub mod trail;
 pub mod value;
 
+#[cfg(feature = "attest")]
+pub mod attest;
 #[cfg(feature = "proptest")]
 pub mod testing;
 
