@@ -610,10 +610,13 @@ fn refusals() -> Vec<(&'static str, VerifyError)> {
     ]
 }
 
+/// Whether an error is of the expected variant.
+type Is = fn(&VerifyError) -> bool;
+
 #[test]
 fn every_refusal_has_its_own_typed_error() {
     use VerifyError as E;
-    let expected: &[(&str, fn(&VerifyError) -> bool)] = &[
+    let expected: &[(&str, Is)] = &[
         ("not json", |e| matches!(e, E::Envelope(_))),
         ("not an envelope", |e| matches!(e, E::Envelope(_))),
         ("envelope with a key given twice", |e| {
