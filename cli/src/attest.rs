@@ -9,7 +9,11 @@ use crate::text::esc;
 use crate::{CliError, Format, keys};
 
 /// Verifies the envelope in `file` against the public keys in `key_files`, for the artifact
-/// `digest` (and `environment`).
+/// `digest` (and `environment`); the exit code is 1 if it is refused.
+///
+/// # Errors
+///
+/// [`CliError`] if the envelope or a key file cannot be read.
 pub fn verify(
     file: &Path,
     key_files: &[PathBuf],

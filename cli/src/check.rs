@@ -34,6 +34,10 @@ impl Report {
 }
 
 /// Reads and checks the spec `file`: JSON if its name ends in `.json`, else YAML.
+///
+/// # Errors
+///
+/// [`CliError::Io`] if the file cannot be read; problems in it are in the [`Report`].
 pub fn check(file: &Path) -> Result<Report, CliError> {
     let text = read(file)?;
     let json = file

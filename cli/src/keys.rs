@@ -41,6 +41,10 @@ fn hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Reads a seal key file.
+///
+/// # Errors
+///
+/// [`CliError::Io`] if it cannot be read, [`CliError::Key`] if it is not a key file.
 pub fn seal_key(file: &Path) -> Result<Box<dyn SealVerifier>, CliError> {
     let text = read(file)?;
     let bad = |why: &str| CliError::Key {
@@ -68,6 +72,10 @@ pub fn seal_key(file: &Path) -> Result<Box<dyn SealVerifier>, CliError> {
 }
 
 /// Reads an attestation public key (PEM or hex), under `key_id` if given.
+///
+/// # Errors
+///
+/// [`CliError::Io`] if it cannot be read, [`CliError::Key`] if it is not an Ed25519 key.
 pub fn public_key(file: &Path, key_id: Option<&str>) -> Result<Ed25519PublicKey, CliError> {
     let text = read(file)?;
     let key = Ed25519PublicKey::parse(&text).map_err(|e| CliError::Key {

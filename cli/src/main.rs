@@ -155,6 +155,10 @@ pub enum CliError {
 }
 
 /// Reads a text file.
+///
+/// # Errors
+///
+/// [`CliError::Io`] if it cannot be read.
 pub fn read(file: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(file).map_err(|e| CliError::Io {
         file: file.display().to_string(),

@@ -52,6 +52,10 @@ fn events_json(stored: &StoredModel) -> Vec<Value> {
 
 /// `show`: status, head, seal and the audit trail as a table. The status is the trail replayed
 /// with its decisions as recorded; the seal is checked only with `--key`.
+///
+/// # Errors
+///
+/// [`CliError`] if the record or a key file cannot be read.
 pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
     let stored = load(file)?;
     let keys = seal_keys(key_files)?;
@@ -138,7 +142,12 @@ fn pipeline(file: &Path) -> Result<Pipeline, CliError> {
     })
 }
 
-/// `verify`: chain, seal, replay, and the decisions decided again (or trusted as recorded).
+/// `verify`: chain, seal, replay, and the decisions decided again (or trusted as recorded);
+/// the exit code is 1 if the record is refused.
+///
+/// # Errors
+///
+/// [`CliError`] if the record, a key file or the spec cannot be read, or the spec is invalid.
 pub fn verify(
     file: &Path,
     key_files: &[PathBuf],
