@@ -30,6 +30,9 @@
 //! - [`pipeline`]: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`] for one
 //!   environment; a [`Run`] drives a model through it sans I/O and is stored and restored as its
 //!   trail.
+//! - **Attestations** (feature `attest`): `modelgate::attest` exports an approved or deployed
+//!   model as a signed in-toto attestation in a DSSE envelope (`model.attest(&signer)`), and
+//!   verifies one at deploy time with the public key alone (`attest::verify`).
 //! - **Testing** (feature `proptest`): `modelgate::testing` has strategies for every input and
 //!   stage, and a law checker for your own policies.
 
@@ -41,6 +44,8 @@ pub mod registry;
 pub mod trail;
 pub mod value;
 
+#[cfg(feature = "attest")]
+pub mod attest;
 #[cfg(feature = "proptest")]
 pub mod testing;
 

@@ -1,0 +1,228 @@
+//! `modelgate`: the command line for CI pipelines and deploy gates.
+//!
+//! Exit codes: 0 when everything checked is fine; 1 when a check found problems or refused (an
+//! invalid spec, a stored model that does not verify, an attestation refused); 2 for usage
+//! errors and files that cannot be read or parsed (a missing file, a key file in the wrong
+//! format). See `cli/README.md`.
+
+mod attest;
+mod check;
+mod keys;
+mod positions;
+mod stored;
+mod text;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use modelgate::attest::ArtifactDigest;
+
+use crate::text::esc;
+
+/// Gate machine-learning models on their way to production: check pipeline specs, show and
+/// verify stored models, verify signed approvals at deploy time.
+///
+/// Exit codes: 0 ok; 1 problems found or verification refused; 2 usage or I/O error.
+#[derive(Parser)]
+#[command(name = "modelgate", version)]
+struct Cli {
+    /// Output for people (errors on stderr) or JSON on stdout for machines.
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How results are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable lines; problems and refusals on stderr, with the source snippet for specs.
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate pipeline specs (YAML, or JSON if the name ends in `.json`): every problem, with
+    /// its step, path, line and column.
+    Check {
+        /// The spec files.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+    },
+    /// Show a stored model: status, head, seal and the audit trail as a table.
+    Show {
+        /// The stored model (JSON).
+        stored: PathBuf,
+        /// Seal key files (JSON); with one, the seal is verified too.
+        #[arg(long = "key")]
+        keys: Vec<PathBuf>,
+    },
+    /// Verify a stored model: the hash chain, the seal, the replay, and the decisions decided
+    /// again by the spec's policy (or trusted as recorded).
+    Verify(VerifyArgs),
+    /// Signed approvals (in-toto attestations in DSSE envelopes).
+    Attest {
+        #[command(subcommand)]
+        command: AttestCommand,
+    },
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("decisions").required(true).args(["spec", "trust_decisions"])))]
+struct VerifyArgs {
+    /// The stored model or run (JSON).
+    stored: PathBuf,
+    /// Seal key files (JSON: `{"key_id": …, "hmac_sha256": <hex>}` or
+    /// `{"key_id": …, "ed25519_public_key": <hex>}`); several for key rotation.
+    #[arg(long = "key", required = true)]
+    keys: Vec<PathBuf>,
+    /// The pipeline spec whose policy decides every recorded decision again (and, for a run,
+    /// whose rules the trail must follow).
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// Trust the recorded decisions (check chain, seal and replay only).
+    #[arg(long)]
+    trust_decisions: bool,
+}
+
+#[derive(Subcommand)]
+enum AttestCommand {
+    /// The deploy gate: verify a DSSE envelope against trusted public keys and the digest of the
+    /// artifact about to be deployed.
+    Verify {
+        /// The envelope (JSON).
+        envelope: PathBuf,
+        /// Ed25519 public key files (PEM `PUBLIC KEY` or 64 hex digits).
+        #[arg(long = "key", required = true)]
+        keys: Vec<PathBuf>,
+        /// The key id the signatures name, if the signer named its key (default: the hex
+        /// SHA-256 of the public key).
+        #[arg(long)]
+        key_id: Option<String>,
+        /// The artifact's digest, `sha256:<64 hex>` (or sha384, sha512).
+        #[arg(long, value_parser = parse_digest)]
+        digest: ArtifactDigest,
+        /// The environment the approval must be for.
+        #[arg(long)]
+        environment: Option<String>,
+    },
+}
+
+fn parse_digest(text: &str) -> Result<ArtifactDigest, String> {
+    text.parse()
+        .map_err(|e: modelgate::attest::DigestError| e.to_string())
+}
+
+/// What stops a command before it can check anything: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A file cannot be read.
+    #[error("cannot read `{}`: {source}", esc(.file))]
+    Io {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not what the command reads.
+    #[error("cannot read `{}`: {}", esc(.file), esc(.why))]
+    Parse {
+        /// The file.
+        file: String,
+        /// Why.
+        why: String,
+    },
+    /// A pipeline spec given to `verify` has problems.
+    #[error("`{}` is not a valid pipeline spec (`modelgate check` shows where): {errors}", esc(.file))]
+    Spec {
+        /// The file.
+        file: String,
+        /// The problems, as the validator writes them (host text escaped).
+        errors: modelgate::pipeline::SpecErrors,
+    },
+    /// A key file is not a key.
+    #[error("key file `{}`: {}", esc(.file), esc(.why))]
+    Key {
+        /// The file.
+        file: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Reads a text file.
+///
+/// # Errors
+///
+/// [`CliError::Io`] if it cannot be read.
+pub fn read(file: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(file).map_err(|e| CliError::Io {
+        file: file.display().to_string(),
+        source: e,
+    })
+}
+
+/// Pretty JSON.
+pub fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn run(cli: Cli) -> Result<u8, CliError> {
+    let format = cli.format;
+    match cli.command {
+        Command::Check { specs } => {
+            let mut reports = Vec::with_capacity(specs.len());
+            for spec in &specs {
+                reports.push(check::check(spec)?);
+            }
+            Ok(check::print(&reports, format))
+        }
+        Command::Show { stored, keys } => stored::show(&stored, &keys, format),
+        Command::Verify(args) => {
+            let decisions = match &args.spec {
+                Some(spec) => stored::Decisions::Spec(spec),
+                None => stored::Decisions::AsRecorded,
+            };
+            stored::verify(&args.stored, &args.keys, decisions, format)
+        }
+        Command::Attest {
+            command:
+                AttestCommand::Verify {
+                    envelope,
+                    keys,
+                    key_id,
+                    digest,
+                    environment,
+                },
+        } => attest::verify(
+            &envelope,
+            &keys,
+            key_id.as_deref(),
+            &digest,
+            environment.as_deref(),
+            format,
+        ),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = cli.format;
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            match format {
+                Format::Human => eprintln!("error: {e}"),
+                Format::Json => println!(
+                    "{}",
+                    pretty(&serde_json::json!({"ok": false, "error": e.to_string()}))
+                ),
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! `modelgate show` and `modelgate verify`: a stored model (or run), as JSON.
+
+use std::path::{Path, PathBuf};
+
+use modelgate::{AnyModel, Pipeline, PipelineSpec, Run, SealVerifier, StoredModel};
+use modelgate::{EventKind, RestoreError};
+use serde_json::{Value, json};
+
+use crate::text::esc;
+use crate::{CliError, Format, keys, read};
+
+fn load(file: &Path) -> Result<StoredModel, CliError> {
+    let text = read(file)?;
+    serde_json::from_str(&text).map_err(|e| CliError::Parse {
+        file: file.display().to_string(),
+        why: e.to_string(),
+    })
+}
+
+fn seal_keys(files: &[PathBuf]) -> Result<Vec<Box<dyn SealVerifier>>, CliError> {
+    files.iter().map(|f| keys::seal_key(f)).collect()
+}
+
+fn table(stored: &StoredModel) -> String {
+    let mut out = format!(
+        "{:>4}  {:<24}  {:<13}  {:<24}  detail\n",
+        "seq", "time", "action", "actor"
+    );
+    for e in stored.events() {
+        out.push_str(&format!(
+            "{:>4}  {:<24}  {:<13}  {:<24}  {}\n",
+            e.seq(),
+            e.at().to_string(),
+            e.action(),
+            e.actor().to_string(),
+            e.detail()
+        ));
+    }
+    out
+}
+
+fn events_json(stored: &StoredModel) -> Vec<Value> {
+    stored
+        .events()
+        .iter()
+        .map(|e| {
+            json!({"seq": e.seq(), "at": e.at().to_string(), "action": e.action(),
+                   "actor": e.actor().to_string(), "detail": e.detail()})
+        })
+        .collect()
+}
+
+/// `show`: status, head, seal and the audit trail as a table. The status is the trail replayed
+/// with its decisions as recorded; the seal is checked only with `--key`.
+///
+/// # Errors
+///
+/// [`CliError`] if the record or a key file cannot be read.
+pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
+    let stored = load(file)?;
+    let keys = seal_keys(key_files)?;
+    let seal = match (stored.seal(), keys.is_empty()) {
+        (None, _) => String::from("none"),
+        (Some(seal), true) => format!("by key `{}`, not checked (pass --key)", esc(seal.key_id())),
+        (Some(seal), false) => format!("by key `{}`, verified", esc(seal.key_id())),
+    };
+    let replayed = if keys.is_empty() {
+        stored.clone().restore_trusting_decisions(&AsStored)
+    } else {
+        stored.clone().restore_trusting_decisions(&keys)
+    };
+    let (status, problem) = match &replayed {
+        Ok(model) => (model.status().to_string(), None),
+        Err(refused) => (String::from("unknown"), Some(refused.error().to_string())),
+    };
+    match format {
+        Format::Json => println!(
+            "{}",
+            crate::pretty(&json!({
+                "ok": problem.is_none(),
+                "name": stored.name(), "version": stored.version(), "status": status,
+                "head": stored.head().to_string(), "revision": stored.revision(),
+                "seal": stored.seal().map(|s| s.key_id()),
+                "seal_checked": !keys.is_empty() && problem.is_none(),
+                "events": events_json(&stored),
+                "error": problem,
+            }))
+        ),
+        Format::Human => {
+            println!("model:    {} {}", esc(stored.name()), esc(stored.version()));
+            println!("status:   {status}");
+            println!("head:     {} ({} events)", stored.head(), stored.revision());
+            println!("seal:     {seal}\n");
+            print!("{}", table(&stored));
+            if let Some(problem) = &problem {
+                eprintln!("error: the trail does not replay: {problem}");
+            }
+        }
+    }
+    Ok(u8::from(problem.is_some()))
+}
+
+/// A seal verifier for `show` without keys: it accepts every seal, so that the trail can be
+/// replayed for display; `show` says that the seal was not checked.
+struct AsStored;
+
+impl SealVerifier for AsStored {
+    fn verify(
+        &self,
+        _: &modelgate::Head,
+        _: &modelgate::trail::Seal,
+    ) -> Result<(), modelgate::trail::SealError> {
+        Ok(())
+    }
+}
+
+/// How `verify` decides the recorded decisions again.
+pub enum Decisions<'a> {
+    /// With the policy of the pipeline in this spec file (and, for a run, its rules).
+    Spec(&'a Path),
+    /// As recorded (chain, seal and replay only).
+    AsRecorded,
+}
+
+fn pipeline(file: &Path) -> Result<Pipeline, CliError> {
+    let text = read(file)?;
+    let bad = |why: String| CliError::Parse {
+        file: file.display().to_string(),
+        why,
+    };
+    let json = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let spec: PipelineSpec = if json {
+        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?
+    } else {
+        serde_saphyr::from_str(&text).map_err(|e| bad(e.without_snippet().to_string()))?
+    };
+    spec.validate().map_err(|errors| CliError::Spec {
+        file: file.display().to_string(),
+        errors,
+    })
+}
+
+/// `verify`: chain, seal, replay, and the decisions decided again (or trusted as recorded);
+/// the exit code is 1 if the record is refused.
+///
+/// # Errors
+///
+/// [`CliError`] if the record, a key file or the spec cannot be read, or the spec is invalid.
+pub fn verify(
+    file: &Path,
+    key_files: &[PathBuf],
+    decisions: Decisions<'_>,
+    format: Format,
+) -> Result<u8, CliError> {
+    let stored = load(file)?;
+    let keys = seal_keys(key_files)?;
+    let is_run = matches!(
+        stored.events().first().map(|e| e.kind()),
+        Some(EventKind::RunStarted { .. })
+    );
+    let (checked, result): (&str, Result<AnyModel, RestoreError>) = match decisions {
+        Decisions::Spec(spec) => {
+            let pipeline = pipeline(spec)?;
+            if is_run {
+                let restored = Run::restore(stored.clone(), pipeline, &keys);
+                (
+                    "chain, seal, replay through the pipeline's rules, decisions by its policy",
+                    restored.map(Run::into_model).map_err(|r| r.into_error()),
+                )
+            } else {
+                let policy = pipeline.policy();
+                (
+                    "chain, seal, replay, decisions by the spec's policy",
+                    stored
+                        .clone()
+                        .restore(&keys, &policy)
+                        .map_err(|r| r.into_error()),
+                )
+            }
+        }
+        Decisions::AsRecorded => (
+            "chain, seal, replay; decisions trusted as recorded",
+            stored
+                .clone()
+                .restore_trusting_decisions(&keys)
+                .map_err(|r| r.into_error()),
+        ),
+    };
+    let code = u8::from(result.is_err());
+    match format {
+        Format::Json => {
+            let (status, error) = match &result {
+                Ok(model) => (Some(model.status().to_string()), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let out = json!({
+                "ok": result.is_ok(), "name": stored.name(), "version": stored.version(),
+                "head": stored.head().to_string(), "checked": checked,
+                "status": status, "error": error,
+            });
+            println!("{}", crate::pretty(&out));
+        }
+        Format::Human => match &result {
+            Ok(model) => println!(
+                "verified: {} {} is {}; head {}\nchecked: {checked}",
+                esc(model.name()),
+                esc(model.version()),
+                model.status(),
+                model.head()
+            ),
+            Err(e) => eprintln!(
+                "refused: {} {}: {e}\nchecked: {checked}",
+                esc(stored.name()),
+                esc(stored.version())
+            ),
+        },
+    }
+    Ok(code)
+}

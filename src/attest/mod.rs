@@ -1,0 +1,144 @@
+//! Approvals that travel (feature `attest`): an approved or deployed model exported as a signed
+//! [in-toto Statement v1](https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md)
+//! in a [DSSE](https://github.com/secure-systems-lab/dsse) envelope, and [`verify`], the deploy
+//! gate that checks one with the public key alone.
+//!
+//! ```
+//! use modelgate::*;
+//! use modelgate::attest::{self, Ed25519Signer, Expected, VerifyError};
+//! # let t = Timestamp::from_unix_secs;
+//! let digest = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+//! let outcome = TrainingOutcome::new(digest, Metrics::new([("accuracy", 0.95)])?)?;
+//! let mut model = Model::new("fraud-detector", "2")?.submit(outcome, "alice", t(100))?;
+//! model.record(Review::approve("bob", digest, t(110)).with_role("team_lead"))?;
+//! let model = model.decide(&Quorum::new(1), &DecisionContext::at(t(120)))?.approved()?;
+//!
+//! let signer = Ed25519Signer::from_seed([42; 32]); // in production: behind a KMS (`Signer`)
+//! let envelope = model.attest(&signer)?.to_json();
+//!
+//! // The deploy gate holds the public key and the digest of the artifact it is about to ship.
+//! let keys = [signer.public_key()];
+//! let expected = Expected::digest(digest.parse()?).environment("default");
+//! let approval = attest::verify(envelope.as_bytes(), &keys, &expected)?;
+//! assert_eq!(approval.approvals()[0].reviewer(), "bob");
+//! assert_eq!(approval.head(), model.head());
+//!
+//! // Another artifact is refused.
+//! let other = "sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9";
+//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::digest(other.parse()?));
+//! assert!(matches!(err, Err(VerifyError::WrongDigest { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The envelope
+//!
+//! DSSE's JSON envelope, `payloadType` `application/vnd.in-toto+json`, the payload the
+//! statement's JSON in base64, and one signature per key: `{"keyid": "…", "sig": "<base64>"}`
+//! over DSSE's pre-authentication encoding ([`pae`]) of the payload type and the payload.
+//! Signatures are Ed25519 ([`Ed25519Signer`], checked strictly by [`Ed25519PublicKey`]) or
+//! whatever a host's [`Signer`] and [`Verifier`] (a KMS, an HSM) agree on.
+//!
+//! **Key ids.** The `keyid` of an Ed25519 key is, unless the host names its keys
+//! (`with_key_id("release-2026")` on both sides), the lowercase hex SHA-256 of its 32 raw
+//! public-key bytes, so a verifier holding only the public key knows it. A `keyid` is a hint and
+//! not signed (DSSE): a signature counts only if it names a trusted key *and* verifies with it.
+//!
+//! **Reading.** As DSSE asks: unknown envelope fields are ignored, an unset `keyid` is empty,
+//! base64 may be standard or URL-safe, padded or not (but canonical, without whitespace). Also:
+//! a key given twice in any JSON object is refused, and so is an envelope with two signatures
+//! naming one key (other implementations keep only one of them, so which one counted would
+//! depend on the reader). Signatures naming keys that are not trusted are ignored.
+//!
+//! # The statement
+//!
+//! ```json
+//! {
+//!   "_type": "https://in-toto.io/Statement/v1",
+//!   "subject": [{"name": "fraud-detector@2", "digest": {"sha256": "2c26b4…"}}],
+//!   "predicateType": "https://modelgate.dev/attestation/approval/v1",
+//!   "predicate": { … }
+//! }
+//! ```
+//!
+//! One subject: the artifact, named `name@version` after the model, its digest the model's
+//! artifact digest `algorithm:hex` split at the colon. Supported algorithms: `sha256`, `sha384`,
+//! `sha512`, with exactly 64, 96 or 128 lowercase hex digits; any other digest cannot be
+//! attested ([`AttestError::Digest`]). Unknown statement fields are ignored (in-toto's parsing
+//! rules).
+//!
+//! # The predicate `https://modelgate.dev/attestation/approval/v1`
+//!
+//! ```json
+//! {
+//!   "model": {"name": "fraud-detector", "version": "2"},
+//!   "environment": "default",
+//!   "submission": {"submitter": "alice", "attempt": 1,
+//!                  "submitted_at": "1970-01-01T00:01:40Z", "metrics": {"accuracy": 0.95}},
+//!   "decision": {
+//!     "policy": {"name": "1 approval", "fingerprint": "<64 hex, optional>"},
+//!     "decided_at": "1970-01-01T00:02:00Z",
+//!     "verdict": "approve",
+//!     "findings": [{"kind": "approve", "rule": "quorum", "subject": "approvals",
+//!                   "observed": {"count": 1}, "required": {"count": 1},
+//!                   "message": "1 of 1 approvals"}],
+//!     "champion": {"accuracy": 0.93}
+//!   },
+//!   "approval": {"reviewed": {"approvals": [
+//!     {"reviewer": "bob", "roles": ["team_lead"], "at": "1970-01-01T00:01:50Z"}]}},
+//!   "trail": {"head": "<64 hex>", "revision": 3},
+//!   "deployment": {"receipt": "prod/fraud-detector@2", "by": "deploy-bot",
+//!                  "at": "1970-01-01T00:02:10Z"}
+//! }
+//! ```
+//!
+//! | field | meaning |
+//! | --- | --- |
+//! | `model` | the model's name and version (the subject's name is `name@version`) |
+//! | `environment` | the environment the approval is for (`default` until models have environments) |
+//! | `submission` | who submitted the artifact, which attempt, when, with which metrics |
+//! | `decision.policy` | the deciding policy's name; `fingerprint`, present when the model was driven by a pipeline run, is that validated pipeline's fingerprint (its canonical encoding's SHA-256) |
+//! | `decision.decided_at`, `verdict` | when it decided; always `approve` |
+//! | `decision.findings` | the verdict's findings as the trail stores them: `kind`, `rule`, `subject`, `observed` and `required` (`"missing"`, `{"number": x}`, `{"count": n}` or `{"text": "…"}`), `message` |
+//! | `decision.champion` | the champion's metrics the policy saw, if any |
+//! | `approval` | `{"automatic": {"rule": "…"}}` for an automatic approval, else `{"reviewed": {"approvals": […]}}`: the approvals that counted (the submitter's own excluded), with reviewer, roles and time |
+//! | `trail` | the head of the model's hash-chained trail and its number of events when attested: the stored trail with this head is the full evidence |
+//! | `deployment` | only for a deployed model: the host's receipt, who deployed it, when |
+//!
+//! Times are RFC 3339 in UTC (`2026-11-27T08:41:00Z`, with `.mmm` when they have
+//! milliseconds), read back only in that form. Metric values are JSON numbers. **Unknown
+//! predicate fields are refused** (the predicate opts out of in-toto's "ignore unknown fields"
+//! rule): a new field is a new version, `…/approval/v2`, which this version refuses with
+//! [`VerifyError::PredicateVersion`].
+//!
+//! # Verifying
+//!
+//! [`verify`] checks, in this order, and refuses with a [`VerifyError`] variant for each: the
+//! envelope's JSON, the payload type, the base64, the signatures (at least one by a trusted key
+//! verifies; a trusted key's signature that does not verify is reported), then the statement
+//! (read from the verified bytes only), its `_type`, the predicate type and version, the
+//! predicate, the subject, the expected digest and the expected environment.
+
+mod digest;
+mod dsse;
+mod error;
+mod rfc3339;
+mod statement;
+mod verify;
+
+pub use digest::{Algorithm, ArtifactDigest, DigestError};
+pub use dsse::{Ed25519PublicKey, Ed25519Signer, Envelope, Signature, Signer, Verifier, pae};
+pub use error::{AttestError, KeyError, SignError, VerifyError};
+pub use statement::{Approval, ApprovedBy, Deployment, Statement};
+pub use verify::{Expected, VerifiedApproval, verify};
+
+/// The statement's `_type`: in-toto Statement v1.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+
+/// The `predicateType` of an approval, version 1.
+pub const PREDICATE_TYPE: &str = "https://modelgate.dev/attestation/approval/v1";
+
+/// What every version of the approval predicate's type starts with.
+const PREDICATE_PREFIX: &str = "https://modelgate.dev/attestation/approval/";
+
+/// The DSSE `payloadType` of an in-toto statement.
+pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";

@@ -1,0 +1,281 @@
+//! The deploy gate: an envelope, the trusted keys and the expected artifact in; the verified
+//! approval out.
+
+use super::digest::ArtifactDigest;
+use super::dsse::{Envelope, Verifier};
+use super::error::{VerifyError, shown};
+use super::statement::{Approval, ApprovedBy, Deployment, Predicate, StatementIn, subject_name};
+use super::{PAYLOAD_TYPE, PREDICATE_PREFIX, PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::event::{Fingerprint, Head};
+use crate::model::Status;
+use crate::policy::{Finding, VerdictKind};
+use crate::value::{Metrics, Timestamp};
+
+/// What the deploy gate expects of an attestation: the artifact it is about to deploy, and
+/// optionally the environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    digest: ArtifactDigest,
+    environment: Option<String>,
+}
+
+impl Expected {
+    /// An approval of the artifact `digest`, for any environment.
+    pub fn digest(digest: ArtifactDigest) -> Self {
+        Self {
+            digest,
+            environment: None,
+        }
+    }
+
+    /// The same, for the environment `environment` only.
+    #[must_use]
+    pub fn environment(mut self, environment: impl Into<String>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
+}
+
+/// An approval read from an envelope that a trusted key signed, about the expected artifact
+/// (and environment).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifiedApproval {
+    digest: ArtifactDigest,
+    predicate: Predicate,
+    signed_by: Vec<String>,
+}
+
+impl VerifiedApproval {
+    /// The approved artifact's digest (the subject's).
+    pub fn digest(&self) -> &ArtifactDigest {
+        &self.digest
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.predicate.model.name
+    }
+
+    /// The model's version.
+    pub fn version(&self) -> &str {
+        &self.predicate.model.version
+    }
+
+    /// The environment the approval is for.
+    pub fn environment(&self) -> &str {
+        &self.predicate.environment
+    }
+
+    /// [`Status::Deployed`] if the attestation carries a deployment, else
+    /// [`Status::Approved`].
+    pub fn status(&self) -> Status {
+        match self.predicate.deployment {
+            Some(_) => Status::Deployed,
+            None => Status::Approved,
+        }
+    }
+
+    /// Who submitted the artifact.
+    pub fn submitter(&self) -> &str {
+        &self.predicate.submission.submitter
+    }
+
+    /// The attempt, counting from 1.
+    pub fn attempt(&self) -> u32 {
+        self.predicate.submission.attempt
+    }
+
+    /// When it was submitted.
+    pub fn submitted_at(&self) -> Timestamp {
+        self.predicate.submission.submitted_at.0
+    }
+
+    /// The submitted metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.predicate.submission.metrics
+    }
+
+    /// The name of the policy that decided.
+    pub fn policy(&self) -> &str {
+        &self.predicate.decision.policy.name
+    }
+
+    /// The fingerprint of the pipeline whose policy decided, if the model was a run's.
+    pub fn policy_fingerprint(&self) -> Option<Fingerprint> {
+        self.predicate.decision.policy.fingerprint
+    }
+
+    /// When the policy decided.
+    pub fn decided_at(&self) -> Timestamp {
+        self.predicate.decision.decided_at.0
+    }
+
+    /// The findings that explain the verdict.
+    pub fn findings(&self) -> &[Finding] {
+        &self.predicate.decision.findings
+    }
+
+    /// The champion's metrics the policy saw, if any.
+    pub fn champion(&self) -> Option<&Metrics> {
+        self.predicate.decision.champion.as_ref()
+    }
+
+    /// How the approval was given: the automatic rule, or the counted approvals.
+    pub fn approved_by(&self) -> &ApprovedBy {
+        &self.predicate.approval
+    }
+
+    /// The counted approvals (empty for an automatic approval).
+    pub fn approvals(&self) -> &[Approval] {
+        match &self.predicate.approval {
+            ApprovedBy::Reviewed { approvals } => approvals,
+            ApprovedBy::Automatic { .. } => &[],
+        }
+    }
+
+    /// The head of the model's trail when it was attested.
+    pub fn head(&self) -> Head {
+        self.predicate.trail.head
+    }
+
+    /// The number of events of the model's trail when it was attested.
+    pub fn revision(&self) -> u64 {
+        self.predicate.trail.revision
+    }
+
+    /// The deployment, if the model was deployed when it was attested.
+    pub fn deployment(&self) -> Option<&Deployment> {
+        self.predicate.deployment.as_ref()
+    }
+
+    /// The ids of the trusted keys whose signatures verified.
+    pub fn signed_by(&self) -> &[String] {
+        &self.signed_by
+    }
+}
+
+/// Verifies a DSSE envelope (its JSON) as the approval of the expected artifact, signed by one
+/// of `keys`.
+///
+/// A signature counts if it names a trusted key's id (its `keyid`) and verifies with that key
+/// over DSSE's [`pae`](super::pae) of the payload type and the payload; signatures naming other
+/// keys are ignored (an envelope may carry several). Only the payload bytes that were verified
+/// are read.
+///
+/// ```
+/// use modelgate::*;
+/// use modelgate::attest::{self, Ed25519Signer, Expected};
+/// # let t = Timestamp::from_unix_secs;
+/// let digest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+/// let outcome = TrainingOutcome::new(digest, Metrics::new([("accuracy", 0.95)])?)?;
+/// let model = Model::new("churn", "1")?.submit(outcome, "alice", t(10))?;
+/// let model = model.decide(&MetricGate::at_least("accuracy", 0.9), &DecisionContext::at(t(11)))?
+///     .approved()?;
+///
+/// let signer = Ed25519Signer::from_seed([7; 32]);
+/// let json = model.attest(&signer)?.to_json();
+///
+/// // At deploy time, with the public key only:
+/// let keys = [signer.public_key()];
+/// let approval = attest::verify(json.as_bytes(), &keys, &Expected::digest(digest.parse()?))?;
+/// assert_eq!(approval.name(), "churn");
+/// assert_eq!(approval.policy(), "accuracy at least 0.9");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`VerifyError`], a variant for each way the envelope can be wrong (see its docs for the order
+/// of the checks): not a JSON envelope, not base64, another payload type, two signatures of one
+/// key, no signature by a trusted key, a trusted key's signature that does not verify, not an
+/// in-toto Statement v1, another predicate type or an unknown version, an invalid predicate or
+/// subject, another artifact, another environment.
+pub fn verify<V: Verifier>(
+    envelope: &[u8],
+    keys: &[V],
+    expected: &Expected,
+) -> Result<VerifiedApproval, VerifyError> {
+    let envelope = Envelope::from_json(envelope)?;
+    if envelope.payload_type() != PAYLOAD_TYPE {
+        return Err(VerifyError::PayloadType {
+            found: envelope.payload_type().to_owned(),
+        });
+    }
+    let signed_by = envelope.check(keys)?;
+    read(envelope.payload(), signed_by, expected)
+}
+
+/// Reads the verified payload.
+fn read(
+    payload: &[u8],
+    signed_by: Vec<String>,
+    expected: &Expected,
+) -> Result<VerifiedApproval, VerifyError> {
+    let statement: StatementIn<'_> =
+        serde_json::from_slice(payload).map_err(|e| VerifyError::Statement(e.to_string()))?;
+    if statement.statement_type != STATEMENT_TYPE {
+        return Err(VerifyError::StatementType {
+            found: statement.statement_type,
+        });
+    }
+    if statement.predicate_type != PREDICATE_TYPE {
+        let found = statement.predicate_type;
+        return Err(match found.starts_with(PREDICATE_PREFIX) {
+            true => VerifyError::PredicateVersion { found },
+            false => VerifyError::PredicateType { found },
+        });
+    }
+    let raw = statement
+        .predicate
+        .ok_or_else(|| VerifyError::Predicate(String::from("it is missing")))?;
+    let predicate: Predicate =
+        serde_json::from_str(raw.get()).map_err(|e| VerifyError::Predicate(e.to_string()))?;
+    if predicate.decision.verdict != VerdictKind::Approve {
+        return Err(VerifyError::Predicate(format!(
+            "the verdict is `{}`, not `approve`",
+            predicate.decision.verdict
+        )));
+    }
+    let [subject] = statement.subject.as_slice() else {
+        return Err(VerifyError::Subject(format!(
+            "an approval has one subject, this statement has {}",
+            statement.subject.len()
+        )));
+    };
+    let model = subject_name(&predicate.model.name, &predicate.model.version);
+    if subject.name != model {
+        return Err(VerifyError::Subject(format!(
+            "the subject `{}` is not the predicate's model `{}`",
+            shown(&subject.name),
+            shown(&model)
+        )));
+    }
+    let algorithm = expected.digest.algorithm().name();
+    let found = subject.digest.0.iter().find(|(a, _)| a == algorithm);
+    if found.is_none_or(|(_, hex)| hex != expected.digest.hex()) {
+        let found = subject
+            .digest
+            .0
+            .iter()
+            .map(|(a, hex)| format!("{a}:{hex}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(VerifyError::WrongDigest {
+            expected: expected.digest.clone(),
+            found,
+        });
+    }
+    if let Some(env) = &expected.environment
+        && *env != predicate.environment
+    {
+        return Err(VerifyError::WrongEnvironment {
+            expected: env.clone(),
+            found: predicate.environment,
+        });
+    }
+    Ok(VerifiedApproval {
+        digest: expected.digest.clone(),
+        predicate,
+        signed_by,
+    })
+}
