@@ -14,8 +14,8 @@ use modelgate::attest::{
     Expected, PAYLOAD_TYPE, Signature, VerifiedApproval, VerifyError,
 };
 use modelgate::{
-    Approved, DecisionContext, Deployed, MetricGate, Metrics, Model, PolicyExt, Quorum, Receipt,
-    Review, Status, Timestamp, TrainingOutcome, when,
+    Approved, DecisionContext, Deployed, Environment, MetricGate, Metrics, Model, PolicyExt,
+    Quorum, Receipt, Review, Status, Timestamp, TrainingOutcome, when,
 };
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
@@ -335,6 +335,63 @@ fn the_expected_environment_is_checked() {
         &expect(&a()).environment("default"),
     );
     assert!(ok.is_ok());
+}
+
+/// A model approved in `production`, whose approvals are valid for one day.
+fn approved_in_production() -> Model<Approved> {
+    let production = Environment::new("production")
+        .unwrap()
+        .with_approval_validity(std::time::Duration::from_secs(86_400));
+    let outcome = TrainingOutcome::new(a(), Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
+    Model::new("churn", "7")
+        .unwrap()
+        .in_environment(production)
+        .submit(outcome, "alice", t(1_000))
+        .unwrap()
+        .decide(
+            &MetricGate::at_least("accuracy", 0.9),
+            &DecisionContext::at(t(1_001)),
+        )
+        .unwrap()
+        .approved()
+        .unwrap()
+}
+
+#[test]
+fn an_approval_says_its_environment_and_a_staging_gate_refuses_it() {
+    let json = approved_in_production()
+        .attest(&signer())
+        .unwrap()
+        .to_json();
+    let approval = attest::verify(json.as_bytes(), &trusted(), &expect(&a())).unwrap();
+    assert_eq!(approval.environment(), "production");
+    let refused = attest::verify(
+        json.as_bytes(),
+        &trusted(),
+        &expect(&a()).environment("staging"),
+    )
+    .unwrap_err();
+    assert!(matches!(refused, VerifyError::WrongEnvironment { .. }));
+}
+
+#[test]
+fn an_approval_that_lapsed_undeployed_is_refused_at_the_gate() {
+    let model = approved_in_production();
+    let json = model.attest(&signer()).unwrap().to_json();
+    let gate = |at| attest::verify(json.as_bytes(), &trusted(), &expect(&a()).at(t(at)));
+    let approval = gate(1_001 + 86_400).unwrap();
+    assert_eq!(approval.valid_until(), Some(t(1_001 + 86_400)));
+    let lapsed = gate(1_002 + 86_400).unwrap_err();
+    assert!(matches!(lapsed, VerifyError::Lapsed { .. }));
+    insta::assert_snapshot!("lapsed", lapsed);
+    // Without an expected time the gate cannot tell, and says when it lapses.
+    assert!(attest::verify(json.as_bytes(), &trusted(), &expect(&a())).is_ok());
+    // A deployment's attestation does not lapse: it was deployed within the window.
+    let deployed = model
+        .mark_deployed(Receipt::new("prod/7"), "ci", t(2_000))
+        .unwrap();
+    let json = deployed.attest(&signer()).unwrap().to_json();
+    assert!(attest::verify(json.as_bytes(), &trusted(), &expect(&a()).at(t(10_000_000))).is_ok());
 }
 
 #[test]

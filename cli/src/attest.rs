@@ -9,7 +9,7 @@ use crate::text::esc;
 use crate::{CliError, Format, keys};
 
 /// Verifies the envelope in `file` against the public keys in `key_files`, for the artifact
-/// `digest` (and `environment`); the exit code is 1 if it is refused.
+/// `digest` (and `environment`), deploying at `at`; the exit code is 1 if it is refused.
 ///
 /// # Errors
 ///
@@ -20,6 +20,7 @@ pub fn verify(
     key_id: Option<&str>,
     digest: &ArtifactDigest,
     environment: Option<&str>,
+    at: modelgate::Timestamp,
     format: Format,
 ) -> Result<u8, CliError> {
     let envelope = std::fs::read(file).map_err(|e| CliError::Io {
@@ -30,7 +31,7 @@ pub fn verify(
         .iter()
         .map(|f| keys::public_key(f, key_id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut expected = Expected::digest(digest.clone());
+    let mut expected = Expected::digest(digest.clone()).at(at);
     if let Some(env) = environment {
         expected = expected.environment(env);
     }

@@ -108,7 +108,19 @@ enum AttestCommand {
         /// The environment the approval must be for.
         #[arg(long)]
         environment: Option<String>,
+        /// The deployment time, in seconds since the Unix epoch (default: now): an approval not
+        /// yet deployed whose environment's window has passed by then is refused.
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        at: Option<u64>,
     },
+}
+
+/// The clock, read once, at the edge (the library never reads it).
+fn now() -> modelgate::Timestamp {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    modelgate::Timestamp::from_unix_millis(u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn parse_digest(text: &str) -> Result<ArtifactDigest, String> {
@@ -197,6 +209,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     key_id,
                     digest,
                     environment,
+                    at,
                 },
         } => attest::verify(
             &envelope,
@@ -204,6 +217,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             key_id.as_deref(),
             &digest,
             environment.as_deref(),
+            at.map_or_else(now, modelgate::Timestamp::from_unix_secs),
             format,
         ),
     }

@@ -78,7 +78,8 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
             "{}",
             crate::pretty(&json!({
                 "ok": problem.is_none(),
-                "name": stored.name(), "version": stored.version(), "status": status,
+                "name": stored.name(), "version": stored.version(),
+                "environment": stored.environment().name(), "status": status,
                 "head": stored.head().to_string(), "revision": stored.revision(),
                 "seal": stored.seal().map(|s| s.key_id()),
                 "seal_checked": !keys.is_empty() && problem.is_none(),
@@ -88,6 +89,7 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
         ),
         Format::Human => {
             println!("model:    {} {}", esc(stored.name()), esc(stored.version()));
+            println!("env:      {}", esc(stored.environment().name()));
             println!("status:   {status}");
             println!("head:     {} ({} events)", stored.head(), stored.revision());
             println!("seal:     {seal}\n");

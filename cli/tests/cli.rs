@@ -273,6 +273,23 @@ fn check() {
             ]
         )
     );
+    // The environment a pipeline is for: named, with an approval window, or wrong.
+    std::fs::write(
+        dir.join("production.yaml"),
+        "environment: { name: production, approval_validity_hours: 720 }\nsteps:\n  - name: approve\n    type: approval\n    inputs: { approvers: [bob] }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bad-environment.yaml"),
+        "environment:\n  name: \"prod\\u200Bduction\"\n  approval_validity_hours: 0\nsteps:\n  - name: approve\n    type: approval\n    inputs: { approvers: [bob] }\n",
+    )
+    .unwrap();
+    assert_eq!(code(&dir, &["check", "production.yaml"]), 0);
+    assert_eq!(code(&dir, &["check", "bad-environment.yaml"]), 1);
+    insta::assert_snapshot!(
+        "check_environment",
+        run(&dir, &["check", "bad-environment.yaml"])
+    );
     assert_eq!(code(&dir, &["check", "missing.yaml"]), 2);
     insta::assert_snapshot!("check_missing_file", run(&dir, &["check", "missing.yaml"]));
     assert_eq!(code(&dir, &["check"]), 2);

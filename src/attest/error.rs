@@ -177,4 +177,15 @@ pub enum VerifyError {
         /// The predicate's environment.
         found: String,
     },
+    /// The approval, not yet deployed, lapsed before the expected deployment time: its
+    /// environment's approval window passed. Reopen the model for a fresh decision.
+    #[error(
+        "the approval lapsed at {valid_until}, before `{at}`; reopen the model for a fresh decision"
+    )]
+    Lapsed {
+        /// When it lapsed.
+        valid_until: Timestamp,
+        /// The expected deployment time.
+        at: Timestamp,
+    },
 }

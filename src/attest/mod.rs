@@ -81,7 +81,8 @@
 //!     "findings": [{"kind": "approve", "rule": "quorum", "subject": "approvals",
 //!                   "observed": {"count": 1}, "required": {"count": 1},
 //!                   "message": "1 of 1 approvals"}],
-//!     "champion": {"accuracy": 0.93}
+//!     "champion": {"accuracy": 0.93},
+//!     "valid_until": "1970-01-31T00:02:00Z"
 //!   },
 //!   "approval": {"reviewed": {"approvals": [
 //!     {"reviewer": "bob", "roles": ["team_lead"], "at": "1970-01-01T00:01:50Z"}]}},
@@ -94,12 +95,13 @@
 //! | field | meaning |
 //! | --- | --- |
 //! | `model` | the model's name and version (the subject's name is `name@version`) |
-//! | `environment` | the environment the approval is for (`default` until models have environments) |
+//! | `environment` | the environment the approval is for (the model's, see [`Environment`](crate::Environment); `default` for a model that names none) |
 //! | `submission` | who submitted the artifact, which attempt, when, with which metrics |
 //! | `decision.policy` | the deciding policy's name; `fingerprint`, present when the model was driven by a pipeline run, is that validated pipeline's fingerprint (its canonical encoding's SHA-256) |
 //! | `decision.decided_at`, `verdict` | when it decided; always `approve` |
 //! | `decision.findings` | the verdict's findings as the trail stores them: `kind`, `rule`, `subject`, `observed` and `required` (`"missing"`, `{"number": x}`, `{"count": n}` or `{"text": "…"}`), `message` |
 //! | `decision.champion` | the champion's metrics the policy saw, if any |
+//! | `decision.valid_until` | when the approval lapses undeployed (the decision time plus the environment's approval window), if the environment has a window |
 //! | `approval` | `{"automatic": {"rule": "…"}}` for an automatic approval, else `{"reviewed": {"approvals": […]}}`: the approvals that counted (the submitter's own excluded), with reviewer, roles and time |
 //! | `trail` | the head of the model's hash-chained trail and its number of events when attested: the stored trail with this head is the full evidence |
 //! | `deployment` | only for a deployed model: the host's receipt, who deployed it, when |
@@ -116,7 +118,13 @@
 //! envelope's JSON, the payload type, the base64, the signatures (at least one by a trusted key
 //! verifies; a trusted key's signature that does not verify is reported), then the statement
 //! (read from the verified bytes only), its `_type`, the predicate type and version, the
-//! predicate, the subject, the expected digest and the expected environment.
+//! predicate, the subject, the expected digest, the expected environment and, given the
+//! deployment time ([`Expected::at`]), that an approval not yet deployed has not lapsed.
+//!
+//! An attestation cannot be withdrawn once signed: an approval revoked later
+//! ([`Model::revoke`](crate::Model::revoke)) still verifies. Give environments an approval
+//! window, so that a signed approval is good for that long at most, and gate with
+//! [`Expected::at`].
 
 mod digest;
 mod dsse;

@@ -172,6 +172,13 @@ pub(crate) struct DecisionRef {
     pub(crate) findings: Vec<Finding>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) champion: Option<Metrics>,
+    /// When the approval lapses undeployed (the environment's approval window), if it does.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "optional_time"
+    )]
+    pub(crate) valid_until: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -277,6 +284,32 @@ mod rfc3339_field {
     }
 }
 
+/// An optional time as RFC 3339.
+mod optional_time {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Rfc3339;
+    use crate::value::Timestamp;
+
+    #[allow(clippy::ref_option)] // serde's `with` passes a reference to the field
+    pub(super) fn serialize<S: Serializer>(
+        at: &Option<Timestamp>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match at.map(Rfc3339::of) {
+            None => s.serialize_none(),
+            Some(Some(t)) => t.serialize(s),
+            Some(None) => Err(serde::ser::Error::custom("a time past the year 9999")),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        Option::<Rfc3339>::deserialize(d).map(|t| t.map(|t| t.0))
+    }
+}
+
 fn time(at: Timestamp) -> Result<Rfc3339, AttestError> {
     Rfc3339::of(at).ok_or(AttestError::Time(at))
 }
@@ -285,6 +318,7 @@ fn time(at: Timestamp) -> Result<Rfc3339, AttestError> {
 struct Parts<'a> {
     submission: &'a Submission,
     decision: &'a Decision,
+    valid_until: Option<Timestamp>,
     approvals: Vec<Approval>,
     deployment: Option<Deployment>,
 }
@@ -293,9 +327,13 @@ fn statement<S: Stage>(model: &Model<S>, parts: Parts<'_>) -> Result<Statement, 
     let Parts {
         submission,
         decision,
+        valid_until,
         approvals,
         deployment,
     } = parts;
+    if let Some(at) = valid_until {
+        time(at)?;
+    }
     let digest = ArtifactDigest::parse(submission.digest().as_str())?;
     // The pipeline whose policy decided, if the model is a run's: the last run before the
     // decision.
@@ -330,6 +368,7 @@ fn statement<S: Stage>(model: &Model<S>, parts: Parts<'_>) -> Result<Statement, 
             verdict: decision.verdict().kind(),
             findings: decision.verdict().findings().to_vec(),
             champion: decision.champion().cloned(),
+            valid_until,
         },
         approval,
         trail: TrailRef {
@@ -382,6 +421,7 @@ impl Model<Approved> {
         let parts = Parts {
             submission: self.stage().submission(),
             decision: self.stage().decision(),
+            valid_until: self.lapses_at(),
             approvals: approvals(self.stage())?,
             deployment: None,
         };
@@ -418,6 +458,10 @@ impl Model<Deployed> {
         let parts = Parts {
             submission: stage.submission(),
             decision: stage.decision(),
+            valid_until: self
+                .environment()
+                .approval_validity()
+                .map(|w| stage.decision().decided_at().saturating_add(w)),
             approvals: approvals(stage.approved())?,
             deployment: Some(deployment),
         };

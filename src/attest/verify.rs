@@ -17,6 +17,7 @@ use crate::value::{Metrics, Timestamp};
 pub struct Expected {
     digest: ArtifactDigest,
     environment: Option<String>,
+    at: Option<Timestamp>,
 }
 
 impl Expected {
@@ -25,7 +26,16 @@ impl Expected {
         Self {
             digest,
             environment: None,
+            at: None,
         }
+    }
+
+    /// The same, deploying at `at`: an approval not yet deployed whose environment's window
+    /// has passed by then is refused ([`VerifyError::Lapsed`]).
+    #[must_use]
+    pub fn at(mut self, at: Timestamp) -> Self {
+        self.at = Some(at);
+        self
     }
 
     /// The same, for the environment `environment` only.
@@ -103,6 +113,11 @@ impl VerifiedApproval {
     /// The fingerprint of the pipeline whose policy decided, if the model was a run's.
     pub fn policy_fingerprint(&self) -> Option<Fingerprint> {
         self.predicate.decision.policy.fingerprint
+    }
+
+    /// When the approval lapses undeployed (its environment's approval window), if it does.
+    pub fn valid_until(&self) -> Option<Timestamp> {
+        self.predicate.decision.valid_until
     }
 
     /// When the policy decided.
@@ -189,7 +204,7 @@ impl VerifiedApproval {
 /// of the checks): not a JSON envelope, not base64, another payload type, two signatures of one
 /// key, no signature by a trusted key, a trusted key's signature that does not verify, not an
 /// in-toto Statement v1, another predicate type or an unknown version, an invalid predicate or
-/// subject, another artifact, another environment.
+/// subject, another artifact, another environment, an approval lapsed by the expected time.
 pub fn verify<V: Verifier>(
     envelope: &[u8],
     keys: &[V],
@@ -272,6 +287,14 @@ fn read(
             expected: env.clone(),
             found: predicate.environment,
         });
+    }
+    if let (Some(at), Some(valid_until), None) = (
+        expected.at,
+        predicate.decision.valid_until,
+        &predicate.deployment,
+    ) && at > valid_until
+    {
+        return Err(VerifyError::Lapsed { valid_until, at });
     }
     Ok(VerifiedApproval {
         digest: expected.digest.clone(),
