@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::decimal;
 use super::message::Message;
-use crate::value::name::Name;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use crate::value::name::Name;
 
 /// Which way a metric improves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

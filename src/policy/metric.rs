@@ -6,8 +6,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::decimal;
 use super::message::Message;
-use crate::value::name::Name;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use crate::value::name::Name;
 
 /// How a metric is compared with its threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

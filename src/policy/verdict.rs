@@ -139,7 +139,12 @@ impl Finding {
         subject: impl AsRef<str>,
         message: impl Into<String>,
     ) -> Self {
-        Self::built(kind, rule, Name::new(subject.as_ref()), Message::Text(message.into()))
+        Self::built(
+            kind,
+            rule,
+            Name::new(subject.as_ref()),
+            Message::Text(message.into()),
+        )
     }
 
     /// A finding of a built-in rule, its message kept as data until shown.
@@ -318,7 +323,8 @@ impl Verdict {
                 VerdictKind::Approve => "no rules to satisfy",
                 _ => "no alternative to satisfy",
             };
-            let finding = Finding::built(empty, "empty", Name::new("rules"), Message::Static(message));
+            let finding =
+                Finding::built(empty, "empty", Name::new("rules"), Message::Static(message));
             Verdict::new(empty, vec![finding])
         })
     }
