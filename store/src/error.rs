@@ -211,7 +211,10 @@ pub enum LoadError {
     },
     /// The stored events end at another head than the models row records: an event was
     /// changed, or the row's head was.
-    #[error("model `{key}`: the stored events end at `{trail}`, but the model's head is `{head}`")]
+    #[error(
+        "model `{key}`: the stored events end at `{trail}`, but the model's head is `{}`",
+        .head.escape_debug()
+    )]
     HeadMismatch {
         /// The model's key.
         key: ModelKey,
