@@ -239,8 +239,8 @@ pub enum LoadError {
     Refused {
         /// The model's key.
         key: ModelKey,
-        /// The core's error.
-        error: RestoreError,
+        /// The core's error (boxed: it is large, and rare).
+        error: Box<RestoreError>,
     },
     /// The database failed.
     #[error("model `{key}`: {error}")]
@@ -288,16 +288,16 @@ pub enum VoteError {
     Refused {
         /// The model's key.
         key: ModelKey,
-        /// Why.
-        error: RecordError,
+        /// Why (boxed: it is large).
+        error: Box<RecordError>,
     },
     /// The run refused the vote.
     #[error("run `{key}`: {error}")]
     RunRefused {
         /// The run's key.
         key: ModelKey,
-        /// Why.
-        error: RunError,
+        /// Why (boxed: it is large).
+        error: Box<RunError>,
     },
     /// Other writers got there first every time, `attempts` times in a row.
     #[error(

@@ -55,7 +55,7 @@ impl Store {
             .verify(self.keys.verifier())
             .map_err(|error| LoadError::Refused {
                 key: key.clone(),
-                error,
+                error: Box::new(error),
             })?;
         Ok(Loaded {
             model: stored,
@@ -92,7 +92,7 @@ impl Store {
                 .restore(self.keys.verifier(), policy)
                 .map_err(|e| LoadError::Refused {
                     key: key.clone(),
-                    error: e.into_error(),
+                    error: Box::new(e.into_error()),
                 })?;
         Ok(Loaded {
             model,
@@ -117,7 +117,7 @@ impl Store {
             .restore_trusting_decisions(self.keys.verifier())
             .map_err(|e| LoadError::Refused {
                 key: key.clone(),
-                error: e.into_error(),
+                error: Box::new(e.into_error()),
             })?;
         Ok(Loaded {
             model,
@@ -142,7 +142,7 @@ impl Store {
         let model = Run::restore(stored, pipeline, self.keys.verifier()).map_err(|e| {
             LoadError::Refused {
                 key: key.clone(),
-                error: e.into_error(),
+                error: Box::new(e.into_error()),
             }
         })?;
         Ok(Loaded {
@@ -224,15 +224,13 @@ impl Store {
 /// Checks the rows against the models row and builds the stored record.
 fn check_rows(key: &ModelKey, rows: Rows) -> Result<(StoredModel, Head, u64), LoadError> {
     let revision = u64::try_from(rows.revision).unwrap_or(0);
-    let mut expected = 1i64;
-    for row in &rows.events {
+    for (expected, row) in (1i64..).zip(&rows.events) {
         if row.seq != expected {
             return Err(LoadError::MissingEvent {
                 key: key.clone(),
                 seq: u64::try_from(expected).unwrap_or(0),
             });
         }
-        expected += 1;
     }
     let found = u64::try_from(rows.events.len()).unwrap_or(u64::MAX);
     if found < revision {

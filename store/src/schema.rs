@@ -96,6 +96,7 @@ fn statements(sql: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     #[test]
     fn the_first_migration_has_each_statement() {

@@ -95,7 +95,7 @@ impl Store {
                 .record(review.clone())
                 .map_err(|e| VoteError::Refused {
                     key: key.clone(),
-                    error: e.into_error(),
+                    error: Box::new(e.into_error()),
                 })?;
             Ok(self.append(loaded.head, &model).await)
         })
@@ -122,7 +122,7 @@ impl Store {
             run.record_vote(review.clone())
                 .map_err(|e| VoteError::RunRefused {
                     key: key.clone(),
-                    error: e.into_error(),
+                    error: Box::new(e.into_error()),
                 })?;
             Ok(self.append(loaded.head, &run).await)
         })

@@ -120,7 +120,7 @@ async fn every_error_message() {
         .to_string(),
         LoadError::Refused {
             key: key(),
-            error: RestoreError::Unsealed,
+            error: Box::new(RestoreError::Unsealed),
         }
         .to_string(),
         LoadError::Database {
@@ -136,19 +136,19 @@ async fn every_error_message() {
         .to_string(),
         VoteError::Refused {
             key: key(),
-            error: RecordError::WrongDigest {
+            error: Box::new(RecordError::WrongDigest {
                 reviewer: "bob".into(),
                 expected: "sha256:1".into(),
                 found: "sha256:2".into(),
-            },
+            }),
         }
         .to_string(),
         VoteError::RunRefused {
             key: key(),
-            error: RunError::NotExpected {
+            error: Box::new(RunError::NotExpected {
                 input: "a vote",
                 waiting_for: "an artifact",
-            },
+            }),
         }
         .to_string(),
         VoteError::Contended {
