@@ -15,6 +15,7 @@ pub mod blocking;
 pub mod error;
 mod key;
 mod load;
+mod options;
 mod query;
 mod schema;
 mod store;
