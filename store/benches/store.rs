@@ -1,0 +1,375 @@
+//! Store benchmarks (issue 11), each beside a same-run baseline on the same database:
+//!
+//! - `votes/<backend>/<n>`: n approvers at once, each voting once on each of 16 fresh
+//!   submitted models (`Store::record_vote`: restore, record, append with compare-and-swap,
+//!   retried on conflict); baseline `insert/<backend>/<n>`: the same number of bare one-row
+//!   `INSERT`s (an event row's size, autocommit) from n tasks.
+//! - `load_1000/<backend>`: `Store::load` (rows checked, chain and seal verified) and
+//!   `Store::restore` (and every event replayed) of a 1,000-event model; baseline
+//!   `select_1000`: a bare `SELECT` of its 1,000 event rows.
+//! - `awaiting_10000/<backend>`: `Store::awaiting_approval` over 10,000 submitted models (all,
+//!   and a reviewer's queue of 1,000); baseline: a bare `SELECT` of the 10,000 rows' columns.
+//!
+//! SQLite is a file (WAL, `synchronous = FULL`); PostgreSQL runs when `MODELGATE_PG_URL` is
+//! set (`scripts/with-postgres.sh cargo bench -p modelgate-store --all-features`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use modelgate::{
+    HmacSealer, MetricGate, Metrics, Model, Quorum, Review, Submitted, Timestamp, TrainingOutcome,
+};
+use modelgate_store::{Awaiting, Keys, ModelKey, Options, Retry, Store};
+use tokio::runtime::Runtime;
+
+const DIGEST: &str = "sha256:bench";
+const MODELS_PER_ROUND: usize = 16;
+
+fn keys() -> Keys {
+    let key = HmacSealer::new("bench", *b"0123456789abcdef0123456789abcdef");
+    Keys::new(key.clone(), key)
+}
+
+fn policy() -> (MetricGate, Quorum) {
+    (MetricGate::at_least("accuracy", 0.9), Quorum::new(100))
+}
+
+fn submitted(name: &str, version: &str) -> Model<Submitted> {
+    let outcome =
+        TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
+    Model::new(name, version)
+        .unwrap()
+        .submit(outcome, "alice", Timestamp::from_unix_secs(10))
+        .unwrap()
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn fresh(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The backends to measure: a SQLite file, and PostgreSQL when `MODELGATE_PG_URL` is set.
+fn backends(rt: &Runtime) -> Vec<(&'static str, Arc<Store>)> {
+    let dir = std::env::temp_dir().join(format!("modelgate-store-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let options = Options::default().max_connections(16);
+    let mut out = vec![(
+        "sqlite",
+        Arc::new(
+            rt.block_on(Store::open_with(
+                &format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
+                keys(),
+                options.clone(),
+            ))
+            .unwrap(),
+        ),
+    )];
+    match std::env::var("MODELGATE_PG_URL") {
+        Ok(url) if !url.is_empty() => {
+            // A database of its own for each group, so that each measures only its own rows.
+            let db = fresh("bench").replace('-', "_");
+            let url = rt.block_on(async {
+                let admin = sqlx::AnyPool::connect(&url).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {db}"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                with_database(&url, &db)
+            });
+            let store = rt
+                .block_on(Store::open_with(&url, keys(), options))
+                .unwrap();
+            out.push(("postgres", Arc::new(store)));
+        }
+        _ => eprintln!("notice: MODELGATE_PG_URL is not set; PostgreSQL is not measured"),
+    }
+    for (_, store) in &out {
+        rt.block_on(async {
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS bench_baseline (name TEXT NOT NULL, version TEXT NOT NULL,
+                    seq BIGINT NOT NULL, at BIGINT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL,
+                    action TEXT NOT NULL, actor TEXT, event TEXT NOT NULL, PRIMARY KEY (name, version, seq))",
+            )
+            .execute(store.pool())
+            .await
+            .unwrap();
+        });
+    }
+    out
+}
+
+/// `url` with its database replaced by `db`.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = base[scheme_end..]
+        .find('/')
+        .map_or(base, |i| &base[..scheme_end + i]);
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+/// The JSON of a vote event, as the store writes it, for the baseline rows.
+fn vote_json(who: &str) -> String {
+    let mut m = submitted("x", "1");
+    m.record(Review::approve(who, DIGEST, Timestamp::from_unix_secs(20)))
+        .unwrap();
+    serde_json::to_string(m.history()[1].kind()).unwrap()
+}
+
+fn votes(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let backends = backends(&rt);
+    let mut group = c.benchmark_group("votes");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    for (backend, store) in &backends {
+        for approvers in [1usize, 4, 16] {
+            group.throughput(Throughput::Elements((approvers * MODELS_PER_ROUND) as u64));
+            group.bench_with_input(
+                BenchmarkId::new(format!("vote/{backend}"), approvers),
+                &approvers,
+                |b, &n| {
+                    b.to_async(&rt).iter_custom(|iters| {
+                        let store = Arc::clone(store);
+                        async move {
+                            let mut total = Duration::ZERO;
+                            for _ in 0..iters {
+                                let name = fresh("votes");
+                                for m in 0..MODELS_PER_ROUND {
+                                    store
+                                        .create(&submitted(&name, &m.to_string()))
+                                        .await
+                                        .unwrap();
+                                }
+                                let start = Instant::now();
+                                let tasks: Vec<_> = (0..n)
+                                    .map(|i| {
+                                        let (store, name) = (Arc::clone(&store), name.clone());
+                                        tokio::spawn(async move {
+                                            for j in 0..MODELS_PER_ROUND {
+                                                let m = (i + j) % MODELS_PER_ROUND;
+                                                let key =
+                                                    ModelKey::new(name.as_str(), m.to_string());
+                                                let vote = Review::approve(
+                                                    format!("approver-{i}"),
+                                                    DIGEST,
+                                                    Timestamp::from_unix_secs(20),
+                                                );
+                                                store
+                                                    .record_vote(
+                                                        &key,
+                                                        &policy(),
+                                                        &vote,
+                                                        &Retry::default().attempts(10_000),
+                                                    )
+                                                    .await
+                                                    .unwrap();
+                                            }
+                                        })
+                                    })
+                                    .collect();
+                                for t in tasks {
+                                    t.await.unwrap();
+                                }
+                                total += start.elapsed();
+                            }
+                            total
+                        }
+                    });
+                },
+            );
+            group.bench_with_input(BenchmarkId::new(format!("insert/{backend}"), approvers), &approvers, |b, &n| {
+                b.to_async(&rt).iter_custom(|iters| {
+                    let store = Arc::clone(store);
+                    async move {
+                        let event = Arc::new(vote_json("approver-00"));
+                        let start = Instant::now();
+                        for _ in 0..iters {
+                            let name = fresh("insert");
+                            let tasks: Vec<_> = (0..n)
+                                .map(|i| {
+                                    let (store, name, event) = (Arc::clone(&store), name.clone(), Arc::clone(&event));
+                                    tokio::spawn(async move {
+                                        for j in 0..MODELS_PER_ROUND {
+                                            sqlx::query(
+                                                "INSERT INTO bench_baseline (name, version, seq, at, prev, hash, action, actor, event)
+                                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                            )
+                                            .bind(name.as_str())
+                                            .bind(j.to_string())
+                                            .bind(i as i64)
+                                            .bind(20_000i64)
+                                            .bind("0".repeat(64))
+                                            .bind("1".repeat(64))
+                                            .bind("voted")
+                                            .bind(format!("approver-{i}"))
+                                            .bind(event.as_str())
+                                            .execute(store.pool())
+                                            .await
+                                            .unwrap();
+                                        }
+                                    })
+                                })
+                                .collect();
+                            for t in tasks {
+                                t.await.unwrap();
+                            }
+                        }
+                        start.elapsed()
+                    }
+                });
+            });
+        }
+    }
+    group.finish();
+    for (_, store) in backends {
+        rt.block_on(store.close());
+    }
+}
+
+fn load(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let backends = backends(&rt);
+    let mut group = c.benchmark_group("load_1000");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    for (backend, store) in &backends {
+        let name = fresh("load");
+        let key = ModelKey::new(name.as_str(), "1");
+        rt.block_on(async {
+            let mut model = submitted(&name, "1");
+            for i in 0..999 {
+                model
+                    .record(Review::approve(
+                        format!("r{i}"),
+                        DIGEST,
+                        Timestamp::from_unix_secs(20),
+                    ))
+                    .unwrap();
+            }
+            store.create(&model).await.unwrap();
+        });
+        group.bench_function(BenchmarkId::new("load", backend), |b| {
+            b.to_async(&rt)
+                .iter(|| async { store.load(&key).await.unwrap() });
+        });
+        group.bench_function(BenchmarkId::new("restore", backend), |b| {
+            b.to_async(&rt)
+                .iter(|| async { store.restore(&key, &policy()).await.unwrap() });
+        });
+        group.bench_function(BenchmarkId::new("select", backend), |b| {
+            b.to_async(&rt).iter(|| async {
+                sqlx::query("SELECT seq, at, prev, hash, event FROM modelgate_events WHERE name = $1 AND version = $2 ORDER BY seq")
+                    .bind(name.as_str())
+                    .bind("1")
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap()
+            });
+        });
+    }
+    group.finish();
+    for (_, store) in backends {
+        rt.block_on(store.close());
+    }
+}
+
+fn awaiting(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let backends = backends(&rt);
+    let mut group = c.benchmark_group("awaiting_10000");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    for (backend, store) in &backends {
+        // 10,000 submitted models; bob may approve one in ten.
+        let setup = Instant::now();
+        rt.block_on(async {
+            let name = fresh("fleet");
+            let tasks: Vec<_> = (0..8)
+                .map(|w| {
+                    let (store, name) = (Arc::clone(store), name.clone());
+                    tokio::spawn(async move {
+                        for m in (w..10_000).step_by(8) {
+                            store
+                                .create(&submitted(&name, &m.to_string()))
+                                .await
+                                .unwrap();
+                            if m % 10 == 0 {
+                                store
+                                    .set_approvers(
+                                        &ModelKey::new(name.as_str(), m.to_string()),
+                                        ["bob"],
+                                    )
+                                    .await
+                                    .unwrap();
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        eprintln!("{backend}: 10,000 models created in {:?}", setup.elapsed());
+        let bob = Awaiting::all().for_reviewer("bob", ["team_lead"]);
+        group.bench_function(BenchmarkId::new("all", backend), |b| {
+            b.to_async(&rt).iter(|| async {
+                let all = store.awaiting_approval(&Awaiting::all()).await.unwrap();
+                assert!(all.len() >= 10_000);
+            });
+        });
+        group.bench_function(BenchmarkId::new("queue", backend), |b| {
+            b.to_async(&rt).iter(|| async {
+                let queue = store.awaiting_approval(&bob).await.unwrap();
+                assert!(queue.len() >= 1_000);
+            });
+        });
+        group.bench_function(BenchmarkId::new("select", backend), |b| {
+            b.to_async(&rt).iter(|| async {
+                sqlx::query(
+                    "SELECT name, version, status, environment, head, revision, updated_at, deployed_at, kind
+                     FROM modelgate_models WHERE status = $1",
+                )
+                .bind("submitted")
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+            });
+        });
+    }
+    group.finish();
+    for (_, store) in backends {
+        rt.block_on(store.close());
+    }
+}
+
+criterion_group!(benches, votes, load, awaiting);
+criterion_main!(benches);

@@ -1,0 +1,35 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Map of the crate
+//!
+//! - [`Store`]: open ([`Store::open`]), write ([`Store::create`], [`Store::append`] with
+//!   compare-and-swap on the head, [`Store::record_vote`] with bounded [`Retry`]), load
+//!   ([`Store::load`], [`Store::restore`], [`Store::restore_run`]; each returns a
+//!   [`Loaded`] with the head to append after), query ([`Store::awaiting_approval`],
+//!   [`Store::current_deployments`], [`Store::by_status`], [`Store::unfinished_runs`],
+//!   [`Store::audit_trail`]).
+//! - [`blocking::Store`]: the same for synchronous hosts.
+//! - [`error`]: one error enum per operation.
+
+pub mod blocking;
+pub mod error;
+mod key;
+mod load;
+mod options;
+mod query;
+mod schema;
+mod store;
+mod trail;
+mod vote;
+
+pub use error::{
+    AppendError, ApproversError, CreateError, DatabaseError, LoadError, OpenError, QueryError,
+    VoteError,
+};
+pub use key::ModelKey;
+pub use load::Loaded;
+pub use query::{Awaiting, Summary};
+pub use schema::SCHEMA_VERSION;
+pub use store::{Backend, Keys, Options, Store, Written};
+pub use trail::{DEFAULT_ENVIRONMENT, Trail};
+pub use vote::{Retry, Voted};

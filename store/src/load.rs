@@ -1,0 +1,336 @@
+//! Loading: the rows of one model read in one snapshot, checked against the models row, then
+//! verified (chain and seal) and replayed by the core.
+
+use modelgate::trail::Seal;
+use modelgate::{AnyModel, Event, Head, Pipeline, Policy, Run, StoredModel};
+use serde_json::value::RawValue;
+use sqlx::Row;
+
+use crate::ModelKey;
+use crate::error::{DatabaseError, LoadError};
+use crate::store::{Backend, Store};
+
+/// A verified stored record and where the store stands: pass [`head`](Self::head) to
+/// [`Store::append`] to write what follows.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// The model, run or record.
+    pub model: T,
+    /// The stored head: the hash of the last event, sealed by the host.
+    pub head: Head,
+    /// The stored revision: the number of events.
+    pub revision: u64,
+}
+
+/// The models row and the event rows of one model, read in one snapshot.
+struct Rows {
+    head: String,
+    revision: i64,
+    seal: String,
+    events: Vec<EventRow>,
+}
+
+struct EventRow {
+    seq: i64,
+    at: i64,
+    prev: String,
+    hash: String,
+    event: String,
+}
+
+impl Store {
+    /// The stored record of `key`, verified: the rows are complete and in order, the events
+    /// chain to the head the models row records, and the host's verifier accepts the seal.
+    /// The events are not replayed (see [`restore`](Self::restore)): for tools that show or
+    /// export a trail.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError`] naming the model: not stored, an event row missing, the trail shorter or
+    /// longer than the head, another head, an unreadable row, a chain or seal that does not
+    /// verify, or the database failing. Nothing is returned, changed or repaired.
+    pub async fn load(&self, key: &ModelKey) -> Result<Loaded<StoredModel>, LoadError> {
+        let (stored, head, revision) = self.read(key).await?;
+        stored
+            .verify(self.keys.verifier())
+            .map_err(|error| LoadError::Refused {
+                key: key.clone(),
+                error: Box::new(error),
+            })?;
+        Ok(Loaded {
+            model: stored,
+            head,
+            revision,
+        })
+    }
+
+    /// The verified audit trail of `key`: its events, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load).
+    pub async fn audit_trail(&self, key: &ModelKey) -> Result<Vec<Event>, LoadError> {
+        Ok(self.load(key).await?.model.events().to_vec())
+    }
+
+    /// The typed model of `key`, checked like [`StoredModel::restore`] with the host's
+    /// verifier: the rows as in [`load`](Self::load), then every event replayed through the
+    /// transitions, each decision decided again by `policy`.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load), and [`LoadError::Refused`] when the trail does not replay or
+    /// `policy` does not uphold a recorded decision.
+    pub async fn restore<P: Policy + ?Sized>(
+        &self,
+        key: &ModelKey,
+        policy: &P,
+    ) -> Result<Loaded<AnyModel>, LoadError> {
+        let (stored, head, revision) = self.read(key).await?;
+        let model =
+            stored
+                .restore(self.keys.verifier(), policy)
+                .map_err(|e| LoadError::Refused {
+                    key: key.clone(),
+                    error: Box::new(e.into_error()),
+                })?;
+        Ok(Loaded {
+            model,
+            head,
+            revision,
+        })
+    }
+
+    /// Restores like [`restore`](Self::restore) but replays each decision as recorded,
+    /// trusting the seal alone ([`StoredModel::restore_trusting_decisions`]): for records
+    /// sealed under a policy the host no longer has.
+    ///
+    /// # Errors
+    ///
+    /// As [`restore`](Self::restore), without the policy's.
+    pub async fn restore_trusting_decisions(
+        &self,
+        key: &ModelKey,
+    ) -> Result<Loaded<AnyModel>, LoadError> {
+        let (stored, head, revision) = self.read(key).await?;
+        let model = stored
+            .restore_trusting_decisions(self.keys.verifier())
+            .map_err(|e| LoadError::Refused {
+                key: key.clone(),
+                error: Box::new(e.into_error()),
+            })?;
+        Ok(Loaded {
+            model,
+            head,
+            revision,
+        })
+    }
+
+    /// The run stored under `key`, restored with [`Run::restore`] against `pipeline`: resumes
+    /// it where it stood (after a restart, on another machine).
+    ///
+    /// # Errors
+    ///
+    /// As [`restore`](Self::restore), and [`LoadError::Refused`] if the trail is not a run of
+    /// `pipeline` or breaks one of its rules.
+    pub async fn restore_run(
+        &self,
+        key: &ModelKey,
+        pipeline: Pipeline,
+    ) -> Result<Loaded<Run>, LoadError> {
+        let (stored, head, revision) = self.read(key).await?;
+        let model = Run::restore(stored, pipeline, self.keys.verifier()).map_err(|e| {
+            LoadError::Refused {
+                key: key.clone(),
+                error: Box::new(e.into_error()),
+            }
+        })?;
+        Ok(Loaded {
+            model,
+            head,
+            revision,
+        })
+    }
+
+    /// Reads the rows of `key` in one snapshot and checks them against the models row: every
+    /// event from 1 to the revision, none after, ending at the stored head. Chain and seal are
+    /// the caller's to verify (the core does both in one pass).
+    async fn read(&self, key: &ModelKey) -> Result<(StoredModel, Head, u64), LoadError> {
+        let rows = self
+            .read_rows(key)
+            .await
+            .map_err(|error| LoadError::Database {
+                key: key.clone(),
+                error: DatabaseError(error),
+            })?;
+        let Some(rows) = rows else {
+            return Err(LoadError::NotFound { key: key.clone() });
+        };
+        check_rows(key, rows)
+    }
+
+    async fn read_rows(&self, key: &ModelKey) -> Result<Option<Rows>, sqlx::Error> {
+        // One snapshot for both reads, or a writer committing in between would make a sound
+        // model look torn. SQLite (WAL): a read transaction sees one snapshot from its first
+        // read. PostgreSQL: repeatable read.
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        };
+        let mut tx = self.pool.begin_with(begin).await?;
+        let row = sqlx::query(
+            "SELECT head, revision, seal FROM modelgate_models WHERE name = $1 AND version = $2",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let head: String = row.try_get(0)?;
+        let revision: i64 = row.try_get(1)?;
+        let seal: String = row.try_get(2)?;
+        let events = sqlx::query(
+            "SELECT seq, at, prev, hash, event FROM modelgate_events
+             WHERE name = $1 AND version = $2 ORDER BY seq",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(EventRow {
+                seq: row.try_get(0)?,
+                at: row.try_get(1)?,
+                prev: row.try_get(2)?,
+                hash: row.try_get(3)?,
+                event: row.try_get(4)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        tx.rollback().await?;
+        Ok(Some(Rows {
+            head,
+            revision,
+            seal,
+            events,
+        }))
+    }
+}
+
+/// Checks the rows against the models row and builds the stored record.
+fn check_rows(key: &ModelKey, rows: Rows) -> Result<(StoredModel, Head, u64), LoadError> {
+    let revision = u64::try_from(rows.revision).unwrap_or(0);
+    for (expected, row) in (1i64..).zip(&rows.events) {
+        if row.seq != expected {
+            return Err(LoadError::MissingEvent {
+                key: key.clone(),
+                seq: u64::try_from(expected).unwrap_or(0),
+            });
+        }
+    }
+    let found = u64::try_from(rows.events.len()).unwrap_or(u64::MAX);
+    if found < revision {
+        return Err(LoadError::TrailTooShort {
+            key: key.clone(),
+            revision,
+            found,
+        });
+    }
+    if found > revision {
+        return Err(LoadError::TrailTooLong {
+            key: key.clone(),
+            revision,
+            found,
+        });
+    }
+    let unreadable = |what: String, error: String| LoadError::Unreadable {
+        key: key.clone(),
+        what,
+        error,
+    };
+    let seal: Seal =
+        serde_json::from_str(&rows.seal).map_err(|e| unreadable("seal".into(), e.to_string()))?;
+    let stored = record(key, &rows.events, &seal).map_err(|(what, e)| unreadable(what, e))?;
+    // The events must end at the stored head: an edited event (or a head rolled back with
+    // its trail left as is) shows here, before the seal is even looked at.
+    let trail = stored.head();
+    if trail.to_string() != rows.head {
+        return Err(LoadError::HeadMismatch {
+            key: key.clone(),
+            head: rows.head,
+            trail,
+        });
+    }
+    // The `hash` column of each event is the `prev` of the next, and the last one's is the
+    // head; the core's chain check then proves each is its event's hash.
+    let nexts = rows.events.iter().skip(1).map(|r| r.prev.as_str());
+    for (row, next) in rows.events.iter().zip(nexts.chain([rows.head.as_str()])) {
+        if row.hash != next {
+            return Err(unreadable(
+                format!("event {}", row.seq),
+                "its `hash` column is not the `prev` of the event after it".into(),
+            ));
+        }
+    }
+    Ok((stored, trail, revision))
+}
+
+/// The stored record of `key` from its event rows and seal. Each row's `event` column must be
+/// exactly one JSON value, so that a row cannot reach into the record around it.
+fn record(
+    key: &ModelKey,
+    events: &[EventRow],
+    seal: &Seal,
+) -> Result<StoredModel, (String, String)> {
+    let mut json =
+        String::with_capacity(events.iter().map(|e| e.event.len() + 120).sum::<usize>() + 256);
+    json.push_str("{\"format_version\":");
+    json.push_str(&modelgate::event::FORMAT_VERSION.to_string());
+    json.push_str(",\"name\":");
+    json.push_str(
+        &serde_json::to_string(key.name()).map_err(|e| ("name".to_owned(), e.to_string()))?,
+    );
+    json.push_str(",\"version\":");
+    json.push_str(
+        &serde_json::to_string(key.version()).map_err(|e| ("version".to_owned(), e.to_string()))?,
+    );
+    json.push_str(",\"events\":[");
+    for (i, row) in events.iter().enumerate() {
+        let what = || format!("event {}", row.seq);
+        let kind: &RawValue =
+            serde_json::from_str(&row.event).map_err(|e| (what(), e.to_string()))?;
+        let prev: Head = row
+            .prev
+            .parse()
+            .map_err(|e: modelgate::event::ParseHashError| (what(), e.to_string()))?;
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!(
+            "{{\"seq\":{},\"at\":{},\"prev\":\"{prev}\",\"event\":{}}}",
+            row.seq,
+            row.at,
+            kind.get()
+        ));
+    }
+    json.push_str("],\"seal\":");
+    json.push_str(&serde_json::to_string(seal).map_err(|e| ("seal".to_owned(), e.to_string()))?);
+    json.push('}');
+    serde_json::from_str(&json).map_err(|e| {
+        // Name the event that does not parse (found again one by one: the slow path).
+        let bad = events.iter().find_map(|row| {
+            let one = format!(
+                "{{\"seq\":{},\"at\":{},\"prev\":\"{}\",\"event\":{}}}",
+                row.seq, row.at, row.prev, row.event
+            );
+            serde_json::from_str::<Event>(&one)
+                .err()
+                .map(|e| (format!("event {}", row.seq), e.to_string()))
+        });
+        bad.unwrap_or_else(|| ("trail".to_owned(), e.to_string()))
+    })
+}

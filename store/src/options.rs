@@ -1,0 +1,106 @@
+//! How a store connects and whose keys it uses.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use modelgate::trail::{Seal, SealError};
+use modelgate::{Head, SealVerifier, Sealer};
+
+/// The database behind a [`Store`](crate::Store).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// SQLite (bundled): a file or memory.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        })
+    }
+}
+
+/// The host's keys: the [`Sealer`] that seals every head the store writes, and the
+/// [`SealVerifier`] that checks the seal of every record it loads.
+///
+/// ```
+/// use modelgate::HmacSealer;
+/// use modelgate_store::Keys;
+/// let key = HmacSealer::new("db-2026", *b"0123456789abcdef0123456789abcdef");
+/// let keys = Keys::new(key.clone(), key);
+/// ```
+#[derive(Clone)]
+pub struct Keys {
+    sealer: Arc<dyn Sealer + Send + Sync>,
+    verifier: Arc<dyn SealVerifier + Send + Sync>,
+}
+
+impl Keys {
+    /// Seals with `sealer`, verifies with `verifier` (for HMAC, the same key twice; for
+    /// Ed25519 the signing key and the trusted public keys; a `Vec` of verifiers trusts each,
+    /// for key rotation).
+    pub fn new(
+        sealer: impl Sealer + Send + Sync + 'static,
+        verifier: impl SealVerifier + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            sealer: Arc::new(sealer),
+            verifier: Arc::new(verifier),
+        }
+    }
+
+    pub(crate) fn seal(&self, head: &Head) -> Result<Seal, SealError> {
+        self.sealer.seal(head)
+    }
+
+    pub(crate) fn verifier(&self) -> &(dyn SealVerifier + Send + Sync) {
+        &*self.verifier
+    }
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keys").finish_non_exhaustive()
+    }
+}
+
+/// How a [`Store`](crate::Store) connects.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// The most connections the pool opens (an in-memory SQLite database always has one).
+    pub max_connections: u32,
+    /// How long an operation waits for a connection, or (SQLite) for another writer's lock.
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Options {
+    /// At most `n` connections.
+    #[must_use]
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Waits at most `timeout` for a connection or a lock.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}

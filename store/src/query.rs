@@ -1,0 +1,239 @@
+//! Queries over the models rows: what awaits approval, what is deployed, by status.
+//!
+//! They read the index columns the store derives from each trail when it writes it; they do
+//! not verify anything. Load a model to get its verified trail.
+
+use modelgate::{Head, Status, Timestamp};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::ModelKey;
+use crate::error::{DatabaseError, QueryError};
+use crate::store::Store;
+
+/// One model as the models row indexes it (not verified: [`Store::load`] verifies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// The model's key.
+    pub key: ModelKey,
+    /// Its status after its last event.
+    pub status: Status,
+    /// The environment it targets (`default` until the core records environments).
+    pub environment: String,
+    /// Its head.
+    pub head: Head,
+    /// Its revision: the number of events.
+    pub revision: u64,
+    /// The time of its last event.
+    pub updated_at: Option<Timestamp>,
+    /// The time of its last deployment, if it was deployed.
+    pub deployed_at: Option<Timestamp>,
+    /// Whether it is a run (its first event is `run started`).
+    pub is_run: bool,
+}
+
+/// Which models [`Store::awaiting_approval`] lists.
+///
+/// ```
+/// use modelgate_store::Awaiting;
+/// let mine = Awaiting::all().in_environment("default").for_reviewer("bob", ["team_lead"]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Awaiting {
+    environment: Option<String>,
+    reviewer: Option<(String, Vec<String>)>,
+}
+
+impl Awaiting {
+    /// Every submitted model.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only models targeting `environment`.
+    #[must_use]
+    pub fn in_environment(mut self, environment: impl Into<String>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// Only models that `reviewer` may approve (their approvers name the reviewer's id or one
+    /// of `roles`) and that the reviewer has not yet voted on since their latest submission:
+    /// a reviewer's queue.
+    #[must_use]
+    pub fn for_reviewer<I, S>(mut self, reviewer: impl Into<String>, roles: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.reviewer = Some((reviewer.into(), roles.into_iter().map(Into::into).collect()));
+        self
+    }
+}
+
+const COLUMNS: &str = "m.name, m.version, m.status, m.environment, m.head, m.revision, m.updated_at, m.deployed_at, m.kind";
+
+/// A query's text and its text parameters, numbered as they are pushed.
+struct Sql {
+    text: String,
+    params: Vec<String>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Pushes a parameter and returns its placeholder.
+    fn param(&mut self, value: impl Into<String>) -> String {
+        self.params.push(value.into());
+        format!("${}", self.params.len())
+    }
+}
+
+impl Store {
+    /// Submitted models waiting for a decision, oldest change first; narrowed by `filter` to
+    /// an environment and to a reviewer's queue.
+    ///
+    /// # Errors
+    ///
+    /// [`QueryError`] if the database fails or a row does not hold what its columns should.
+    pub async fn awaiting_approval(&self, filter: &Awaiting) -> Result<Vec<Summary>, QueryError> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
+        let status = sql.param(Status::Submitted.to_string());
+        sql.text.push_str(&format!("m.status = {status}"));
+        if let Some(environment) = &filter.environment {
+            let p = sql.param(environment.clone());
+            sql.text.push_str(&format!(" AND m.environment = {p}"));
+        }
+        if let Some((reviewer, roles)) = &filter.reviewer {
+            let who: Vec<String> = std::iter::once(reviewer)
+                .chain(roles)
+                .map(|w| sql.param(w.clone()))
+                .collect();
+            let id = sql.param(reviewer.clone());
+            sql.text.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM modelgate_approvers a
+                    WHERE a.name = m.name AND a.version = m.version AND a.approver IN ({}))
+                  AND NOT EXISTS (SELECT 1 FROM modelgate_events e
+                    WHERE e.name = m.name AND e.version = m.version AND e.action = 'voted'
+                      AND e.actor = {id} AND e.seq > COALESCE(m.submitted_seq, 0))",
+                who.join(", ")
+            ));
+        }
+        sql.text
+            .push_str(" ORDER BY m.updated_at, m.name, m.version");
+        self.summaries(sql).await
+    }
+
+    /// The current deployment of each model name in each environment: the version deployed
+    /// last (of `name` only, if given).
+    ///
+    /// # Errors
+    ///
+    /// As [`awaiting_approval`](Self::awaiting_approval).
+    pub async fn current_deployments(
+        &self,
+        name: Option<&str>,
+    ) -> Result<Vec<Summary>, QueryError> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
+        let deployed = sql.param(Status::Deployed.to_string());
+        sql.text.push_str(&format!(
+            "m.status = {deployed} AND NOT EXISTS (SELECT 1 FROM modelgate_models n
+                WHERE n.name = m.name AND n.environment = m.environment AND n.status = {deployed}
+                  AND (n.deployed_at > m.deployed_at
+                       OR (n.deployed_at = m.deployed_at AND n.version > m.version)))"
+        ));
+        if let Some(name) = name {
+            let p = sql.param(name);
+            sql.text.push_str(&format!(" AND m.name = {p}"));
+        }
+        sql.text.push_str(" ORDER BY m.name, m.environment");
+        self.summaries(sql).await
+    }
+
+    /// Every model with `status`, oldest change first.
+    ///
+    /// # Errors
+    ///
+    /// As [`awaiting_approval`](Self::awaiting_approval).
+    pub async fn by_status(&self, status: Status) -> Result<Vec<Summary>, QueryError> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
+        let p = sql.param(status.to_string());
+        sql.text.push_str(&format!(
+            "m.status = {p} ORDER BY m.updated_at, m.name, m.version"
+        ));
+        self.summaries(sql).await
+    }
+
+    /// Runs that have not finished: what a host resumes after a restart, each with
+    /// [`restore_run`](Self::restore_run).
+    ///
+    /// # Errors
+    ///
+    /// As [`awaiting_approval`](Self::awaiting_approval).
+    pub async fn unfinished_runs(&self) -> Result<Vec<Summary>, QueryError> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
+        let finished = sql.param("run finished");
+        sql.text.push_str(&format!(
+            "m.kind = 'run' AND (m.last_action IS NULL OR m.last_action <> {finished})
+             ORDER BY m.updated_at, m.name, m.version"
+        ));
+        self.summaries(sql).await
+    }
+
+    async fn summaries(&self, sql: Sql) -> Result<Vec<Summary>, QueryError> {
+        let mut query = sqlx::query(&sql.text);
+        for p in &sql.params {
+            query = query.bind(p.as_str());
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| QueryError::Database(DatabaseError(e)))?;
+        rows.iter().map(summary).collect()
+    }
+}
+
+fn summary(row: &AnyRow) -> Result<Summary, QueryError> {
+    let db = |e| QueryError::Database(DatabaseError(e));
+    let name: String = row.try_get(0).map_err(db)?;
+    let version: String = row.try_get(1).map_err(db)?;
+    let key = ModelKey::new(name, version);
+    let status_text: String = row.try_get(2).map_err(db)?;
+    let environment: String = row.try_get(3).map_err(db)?;
+    let head_text: String = row.try_get(4).map_err(db)?;
+    let revision: i64 = row.try_get(5).map_err(db)?;
+    let updated_at: Option<i64> = row.try_get(6).map_err(db)?;
+    let deployed_at: Option<i64> = row.try_get(7).map_err(db)?;
+    let kind: String = row.try_get(8).map_err(db)?;
+    let unreadable = |column, value: &str| QueryError::Unreadable {
+        key: key.clone(),
+        column,
+        value: value.to_owned(),
+    };
+    let status: Status = serde_json::from_value(serde_json::Value::String(status_text.clone()))
+        .map_err(|_| unreadable("status", &status_text))?;
+    let head: Head = head_text
+        .parse()
+        .map_err(|_| unreadable("head", &head_text))?;
+    let time = |t: Option<i64>| {
+        t.and_then(|t| u64::try_from(t).ok())
+            .map(Timestamp::from_unix_millis)
+    };
+    Ok(Summary {
+        status,
+        environment,
+        head,
+        revision: u64::try_from(revision)
+            .map_err(|_| unreadable("revision", &revision.to_string()))?,
+        updated_at: time(updated_at),
+        deployed_at: time(deployed_at),
+        is_run: kind == "run",
+        key,
+    })
+}

@@ -1,0 +1,107 @@
+//! Embedded, versioned migrations.
+
+use sqlx::{AnyConnection, Connection, Row};
+
+use crate::error::{DatabaseError, OpenError};
+use crate::store::Backend;
+
+/// The migrations, in order: schema version `i + 1` is reached by running `MIGRATIONS[i]`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// The newest schema version this crate knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// A key for PostgreSQL's advisory lock, so that two processes opening the same new database
+/// at once migrate it once.
+const PG_MIGRATION_LOCK: i64 = 0x6d67_7374_6f72_6531; // "mgstore1"
+
+/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction; refuses a newer one.
+pub(crate) async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Result<(), OpenError> {
+    let db = |e: sqlx::Error| OpenError::Database(DatabaseError(e));
+    let begin = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    let mut tx = conn.begin_with(begin).await.map_err(db)?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS modelgate_schema (
+            id      INTEGER NOT NULL PRIMARY KEY,
+            version BIGINT  NOT NULL
+        )",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    let found: Option<i64> = sqlx::query("SELECT version FROM modelgate_schema WHERE id = 1")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .map(|row| row.try_get(0))
+        .transpose()
+        .map_err(db)?;
+    let found = found.unwrap_or(0);
+    if found > SCHEMA_VERSION {
+        return Err(OpenError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for migration in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
+        for statement in statements(migration) {
+            sqlx::query(&statement)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+    }
+    if found < SCHEMA_VERSION {
+        sqlx::query(
+            "INSERT INTO modelgate_schema (id, version) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        )
+        .bind(SCHEMA_VERSION)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)
+}
+
+/// The statements of a migration: split at `;` ending a line, comments dropped.
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        let line = line.split("--").next().unwrap_or("").trim_end();
+        if line.trim().is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if line.ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    #[test]
+    fn the_first_migration_has_each_statement() {
+        let statements = super::statements(super::MIGRATIONS[0]);
+        assert_eq!(statements.len(), 6);
+        assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
+    }
+}

@@ -1,0 +1,565 @@
+//! The store: opening, creating and appending with compare-and-swap on the head.
+
+use std::fmt;
+
+use modelgate::trail::Seal;
+use modelgate::{Event, Head};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Row};
+
+use crate::error::{AppendError, ApproversError, CreateError, DatabaseError, OpenError};
+use crate::trail::{EventRow, ModelColumns, Trail, key_of};
+use crate::{ModelKey, schema};
+
+pub use crate::options::{Backend, Keys, Options};
+
+/// What a write left in the store: the model's new head and revision (pass the head to the
+/// next [`append`](Store::append)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The model's key.
+    pub key: ModelKey,
+    /// The stored head.
+    pub head: Head,
+    /// The stored revision: the number of events.
+    pub revision: u64,
+}
+
+/// A model store on SQLite or PostgreSQL: one row per event, one row per model holding its
+/// head and the host's seal over it. Writes are compare-and-swap on the head; loads verify the
+/// chain, the seal and the head before anything is returned.
+///
+/// Cheap to clone (a connection pool and the keys); share it between tasks.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    pub(crate) keys: Keys,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+fn install_drivers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // If the host installed sqlx's drivers already, theirs are used; a backend missing from
+        // them shows as a connection error naming the URL's scheme.
+        let _ = sqlx::any::install_drivers(&[
+            #[cfg(feature = "sqlite")]
+            sqlx::sqlite::any::DRIVER,
+            #[cfg(feature = "postgres")]
+            sqlx::postgres::any::DRIVER,
+        ]);
+    });
+}
+
+/// The backend a URL names, if this build has it.
+fn backend_of(url: &str) -> Option<Backend> {
+    if url.starts_with("sqlite:") && cfg!(feature = "sqlite") {
+        Some(Backend::Sqlite)
+    } else if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        && cfg!(feature = "postgres")
+    {
+        Some(Backend::Postgres)
+    } else {
+        None
+    }
+}
+
+/// A URL without the password between `:` and `@` of its authority, for error messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens the store at `url` with default [`Options`], creating its tables (or migrating
+    /// them) if needed:
+    ///
+    /// - `sqlite::memory:`: a new database in memory, gone when the store is dropped;
+    /// - `sqlite://path/to/models.db?mode=rwc`: a file (created with `mode=rwc`), in WAL mode;
+    ///   or use [`open_file`](Self::open_file);
+    /// - `postgres://user:password@host:port/database` (feature `postgres`).
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::UnsupportedUrl`] for a URL of another database (or of a backend whose
+    /// feature is off); [`OpenError::NewerSchema`] for a database written by a newer version
+    /// of this crate; [`OpenError::Database`] if connecting or migrating fails.
+    pub async fn open(url: &str, keys: Keys) -> Result<Store, OpenError> {
+        Self::open_with(url, keys, Options::default()).await
+    }
+
+    /// Opens (creating if needed) the SQLite database file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    #[cfg(feature = "sqlite")]
+    pub async fn open_file(path: &std::path::Path, keys: Keys) -> Result<Store, OpenError> {
+        Self::open_with(&sqlite_url(path), keys, Options::default()).await
+    }
+
+    /// Opens the store at `url` (see [`open`](Self::open)) with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    pub async fn open_with(url: &str, keys: Keys, options: Options) -> Result<Store, OpenError> {
+        install_drivers();
+        let backend =
+            backend_of(url).ok_or_else(|| OpenError::UnsupportedUrl { url: redact(url) })?;
+        let connect: AnyConnectOptions = url
+            .parse()
+            .map_err(|e| OpenError::Database(DatabaseError(e)))?;
+        let in_memory =
+            backend == Backend::Sqlite && (url.contains(":memory:") || url.contains("mode=memory"));
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(if in_memory {
+                1
+            } else {
+                options.max_connections
+            })
+            .acquire_timeout(options.timeout);
+        if in_memory {
+            // The database lives as long as its one connection: never close it.
+            pool = pool
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        if backend == Backend::Sqlite {
+            let busy = format!("PRAGMA busy_timeout = {}", options.timeout.as_millis());
+            pool = pool.after_connect(move |conn, _| {
+                let busy = busy.clone();
+                Box::pin(async move {
+                    sqlx::query(&busy).execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = FULL")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool
+            .connect_with(connect)
+            .await
+            .map_err(|e| OpenError::Database(DatabaseError(e)))?;
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(|e| OpenError::Database(DatabaseError(e)))?;
+        if backend == Backend::Sqlite && !in_memory {
+            // Readers do not block the writer, nor the writer the readers. Persistent in the
+            // file; set outside any transaction.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| OpenError::Database(DatabaseError(e)))?;
+        }
+        schema::migrate(&mut conn, backend).await?;
+        drop(conn);
+        Ok(Store {
+            pool,
+            backend,
+            keys,
+        })
+    }
+
+    /// The database behind the store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for the host's own read queries (joins with its tables,
+    /// reports). Writing through it bypasses every check the store makes: anything written
+    /// there is refused on load unless it chains, seals and replays.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection (an in-memory database is gone after this).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a write transaction: SQLite takes the write lock now (`BEGIN IMMEDIATE`), so that
+    /// what it reads cannot change before it writes; PostgreSQL locks the model's row with
+    /// `SELECT … FOR UPDATE`.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Stores a new model (or run) with its trail so far, sealed with the host's key. A run's
+    /// approvers (ids or roles, from its pipeline's approval step) are recorded for
+    /// [`awaiting_approval`](Self::awaiting_approval); a model's are set with
+    /// [`set_approvers`](Self::set_approvers).
+    ///
+    /// # Errors
+    ///
+    /// [`CreateError::Exists`] if a model with this name and version is stored (nothing is
+    /// written); [`CreateError::Seal`] if the sealer fails; [`CreateError::Database`].
+    pub async fn create(&self, model: &(impl Trail + ?Sized)) -> Result<Written, CreateError> {
+        let key = key_of(model);
+        let head = model.head();
+        let seal = self.keys.seal(&head).map_err(|error| CreateError::Seal {
+            key: key.clone(),
+            error,
+        })?;
+        let seal = seal_json(&seal);
+        let rows = event_rows(model.history()).map_err(|(seq, error)| CreateError::Encode {
+            key: key.clone(),
+            seq,
+            error,
+        })?;
+        let columns = ModelColumns::of(model, model.history());
+        let approvers = model.approvers();
+        let db = |key: &ModelKey| {
+            let key = key.clone();
+            move |e| CreateError::Database {
+                key,
+                error: DatabaseError(e),
+            }
+        };
+        let mut tx = self.begin_write().await.map_err(db(&key))?;
+        let inserted = sqlx::query(
+            "INSERT INTO modelgate_models (name, version, revision, head, seal, status, environment,
+                kind, last_action, updated_at, submitted_seq, deployed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (name, version) DO NOTHING",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .bind(columns.revision)
+        .bind(&columns.head)
+        .bind(&seal)
+        .bind(&columns.status)
+        .bind(&columns.environment)
+        .bind(columns.kind)
+        .bind(columns.last_action)
+        .bind(columns.updated_at)
+        .bind(columns.submitted_seq)
+        .bind(columns.deployed_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db(&key))?;
+        if inserted.rows_affected() == 0 {
+            return Err(CreateError::Exists { key });
+        }
+        insert_events(&mut tx, &key, &rows)
+            .await
+            .map_err(db(&key))?;
+        for approver in &approvers {
+            sqlx::query(
+                "INSERT INTO modelgate_approvers (name, version, approver) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(key.name())
+            .bind(key.version())
+            .bind(approver)
+            .execute(&mut *tx)
+            .await
+            .map_err(db(&key))?;
+        }
+        tx.commit().await.map_err(db(&key))?;
+        Ok(Written {
+            key,
+            head,
+            revision: u64::try_from(columns.revision).unwrap_or(0),
+        })
+    }
+
+    /// Appends the events of `model` that follow `expected` (the head the caller loaded),
+    /// with compare-and-swap on the head: in one transaction, the stored head is read (and
+    /// locked), compared with `expected`, the new events are inserted, and the head, the
+    /// index columns and the host's seal over the new head are updated. Either all of it is
+    /// written or nothing.
+    ///
+    /// ```no_run
+    /// # async fn f(store: modelgate_store::Store, key: modelgate_store::ModelKey,
+    /// #     policy: modelgate::MetricGate, review: modelgate::Review)
+    /// #     -> Result<(), Box<dyn std::error::Error>> {
+    /// let loaded = store.restore(&key, &policy).await?;
+    /// let modelgate::AnyModel::Submitted(mut model) = loaded.model else { return Ok(()) };
+    /// model.record(review)?;
+    /// store.append(loaded.head, &model).await?; // or a `Conflict`: load again and redo
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AppendError::Conflict`] with the current head and revision if another writer appended
+    /// since `expected` was read (nothing is written: load again, redo, append again);
+    /// [`AppendError::NotFound`]; [`AppendError::NotAContinuation`] if the trail of `model`
+    /// does not pass through `expected`; [`AppendError::NothingToAppend`] if it ends there;
+    /// [`AppendError::Seal`] if the sealer fails; [`AppendError::Database`].
+    pub async fn append(
+        &self,
+        expected: Head,
+        model: &(impl Trail + ?Sized),
+    ) -> Result<Written, AppendError> {
+        let key = key_of(model);
+        let history = model.history();
+        let new = new_events(history, expected, &key)?;
+        let head = model.head();
+        let seal = self.keys.seal(&head).map_err(|error| AppendError::Seal {
+            key: key.clone(),
+            error,
+        })?;
+        let seal = seal_json(&seal);
+        let rows = event_rows(new).map_err(|(seq, error)| AppendError::Encode {
+            key: key.clone(),
+            seq,
+            error,
+        })?;
+        let columns = ModelColumns::of(model, new);
+        let db = |key: &ModelKey| {
+            let key = key.clone();
+            move |e| AppendError::Database {
+                key,
+                error: DatabaseError(e),
+            }
+        };
+        let mut tx = self.begin_write().await.map_err(db(&key))?;
+        let lock = match self.backend {
+            Backend::Sqlite => {
+                "SELECT head, revision FROM modelgate_models WHERE name = $1 AND version = $2"
+            }
+            Backend::Postgres => {
+                "SELECT head, revision FROM modelgate_models WHERE name = $1 AND version = $2 FOR UPDATE"
+            }
+        };
+        let row = sqlx::query(lock)
+            .bind(key.name())
+            .bind(key.version())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db(&key))?;
+        let Some(row) = row else {
+            return Err(AppendError::NotFound { key });
+        };
+        let stored: String = row.try_get(0).map_err(db(&key))?;
+        let revision: i64 = row.try_get(1).map_err(db(&key))?;
+        let stored_head: Head = stored.parse().map_err(|_| AppendError::BadStoredHead {
+            key: key.clone(),
+            head: stored.clone(),
+        })?;
+        if stored_head != expected {
+            return Err(AppendError::Conflict {
+                key,
+                expected,
+                head: stored_head,
+                revision: u64::try_from(revision).unwrap_or(0),
+            });
+        }
+        insert_events(&mut tx, &key, &rows)
+            .await
+            .map_err(db(&key))?;
+        sqlx::query(
+            "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
+                environment = $5, last_action = $6, updated_at = $7,
+                submitted_seq = COALESCE($8, submitted_seq), deployed_at = COALESCE($9, deployed_at)
+             WHERE name = $10 AND version = $11",
+        )
+        .bind(columns.revision)
+        .bind(&columns.head)
+        .bind(&seal)
+        .bind(&columns.status)
+        .bind(&columns.environment)
+        .bind(columns.last_action)
+        .bind(columns.updated_at)
+        .bind(columns.submitted_seq)
+        .bind(columns.deployed_at)
+        .bind(key.name())
+        .bind(key.version())
+        .execute(&mut *tx)
+        .await
+        .map_err(db(&key))?;
+        tx.commit().await.map_err(db(&key))?;
+        Ok(Written {
+            key,
+            head,
+            revision: u64::try_from(columns.revision).unwrap_or(0),
+        })
+    }
+
+    /// Replaces the ids and roles that may approve the model, for
+    /// [`awaiting_approval`](Self::awaiting_approval). They are an index for queries, not
+    /// evidence: the policy alone decides who counts.
+    ///
+    /// # Errors
+    ///
+    /// [`ApproversError::NotFound`]; [`ApproversError::Database`].
+    pub async fn set_approvers<I, S>(
+        &self,
+        key: &ModelKey,
+        approvers: I,
+    ) -> Result<(), ApproversError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let db = |e| ApproversError::Database {
+            key: key.clone(),
+            error: DatabaseError(e),
+        };
+        let mut tx = self.begin_write().await.map_err(db)?;
+        let exists = sqlx::query("SELECT 1 FROM modelgate_models WHERE name = $1 AND version = $2")
+            .bind(key.name())
+            .bind(key.version())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if exists.is_none() {
+            return Err(ApproversError::NotFound { key: key.clone() });
+        }
+        sqlx::query("DELETE FROM modelgate_approvers WHERE name = $1 AND version = $2")
+            .bind(key.name())
+            .bind(key.version())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for approver in approvers {
+            sqlx::query(
+                "INSERT INTO modelgate_approvers (name, version, approver) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(key.name())
+            .bind(key.version())
+            .bind(approver.as_ref())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+}
+
+/// The events of `history` after `expected`.
+fn new_events<'a>(
+    history: &'a [Event],
+    expected: Head,
+    key: &ModelKey,
+) -> Result<&'a [Event], AppendError> {
+    if history.last().map(Event::hash) == Some(expected)
+        || (history.is_empty() && expected == Head::of_header(key.name(), key.version(), &modelgate::Environment::default()))
+    {
+        return Err(AppendError::NothingToAppend {
+            key: key.clone(),
+            expected,
+        });
+    }
+    // Each event carries the head before it: the new events start at the one whose `prev` is
+    // the expected head (searched from the end: usually one or two new events).
+    let start = history.iter().rposition(|e| *e.prev() == expected);
+    match start.and_then(|i| history.get(i..)) {
+        Some(new) => Ok(new),
+        None => Err(AppendError::NotAContinuation {
+            key: key.clone(),
+            expected,
+        }),
+    }
+}
+
+/// The rows of `events`, or the seq of the first that cannot be encoded.
+fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, (u64, String)> {
+    events
+        .iter()
+        .map(|e| EventRow::of(e).map_err(|error| (e.seq(), error.to_string())))
+        .collect()
+}
+
+/// How many rows one `INSERT` carries (9 parameters each; far below both databases' limits).
+const ROWS_PER_INSERT: usize = 100;
+
+async fn insert_events(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    key: &ModelKey,
+    rows: &[EventRow],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO modelgate_events (name, version, seq, at, prev, hash, action, actor, event) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 9;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9
+            ));
+        }
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(key.name())
+                .bind(key.version())
+                .bind(row.seq)
+                .bind(row.at)
+                .bind(&row.prev)
+                .bind(&row.hash)
+                .bind(row.action)
+                .bind(row.actor.as_deref())
+                .bind(&row.event);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A seal as stored in the models row: its JSON (`{"key_id": …, "value": "<hex>"}`).
+fn seal_json(seal: &Seal) -> String {
+    let value: String = seal.value().iter().map(|b| format!("{b:02x}")).collect();
+    let key_id = serde_json::to_string(seal.key_id()).unwrap_or_else(|_| String::from("\"\""));
+    format!("{{\"key_id\":{key_id},\"value\":\"{value}\"}}")
+}
+
+/// The URL of the SQLite file at `path`, created if missing.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite_url(path: &std::path::Path) -> String {
+    let mut encoded = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => encoded.push_str("%25"),
+            '?' => encoded.push_str("%3F"),
+            '#' => encoded.push_str("%23"),
+            ' ' => encoded.push_str("%20"),
+            c => encoded.push(c),
+        }
+    }
+    format!("sqlite://{encoded}?mode=rwc")
+}

@@ -1,0 +1,198 @@
+//! What the store's tests share: a fresh database on each backend, keys, models.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use modelgate::{
+    HmacSealer, MetricGate, Metrics, Model, Quorum, Submitted, Timestamp, TrainingOutcome,
+};
+use modelgate_store::{Keys, Options, Store};
+
+pub const DIGEST: &str = "sha256:conformance";
+
+pub fn t(s: u64) -> Timestamp {
+    Timestamp::from_unix_secs(s)
+}
+
+pub fn hmac() -> HmacSealer {
+    HmacSealer::new("store-test", *b"0123456789abcdef0123456789abcdef")
+}
+
+pub fn keys() -> Keys {
+    Keys::new(hmac(), hmac())
+}
+
+pub fn policy() -> (MetricGate, Quorum) {
+    (MetricGate::at_least("accuracy", 0.9), Quorum::new(2))
+}
+
+pub fn submitted(name: &str, version: &str) -> Model<Submitted> {
+    let outcome =
+        TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
+    Model::new(name, version)
+        .unwrap()
+        .submit(outcome, "alice", t(10))
+        .unwrap()
+}
+
+/// Which database a conformance test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    SqliteMemory,
+    SqliteFile,
+    Postgres,
+}
+
+/// A fresh, empty database for one test; removed by [`TestDb::drop_db`].
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    /// Keeps a named in-memory database alive between opens.
+    keeper: Option<Store>,
+    admin: Option<String>,
+    name: String,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The PostgreSQL server's URL, or `None` (with a notice) where there is none and none is
+/// required. With `MODELGATE_REQUIRE_PG=1` (CI), a missing URL fails the test.
+pub fn pg_url() -> Option<String> {
+    match std::env::var("MODELGATE_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("MODELGATE_REQUIRE_PG").as_deref() == Ok("1") {
+                panic!(
+                    "MODELGATE_REQUIRE_PG=1 but MODELGATE_PG_URL is not set: the PostgreSQL half of \
+                     the suite cannot run (use scripts/with-postgres.sh)"
+                );
+            }
+            eprintln!(
+                "notice: MODELGATE_PG_URL is not set; skipping the PostgreSQL half of this test \
+                 (run it with scripts/with-postgres.sh)"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with its database replaced by `db`.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+impl TestDb {
+    /// A fresh database, or `None` for PostgreSQL without a server (see [`pg_url`]).
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::SqliteMemory => {
+                let name = unique("modelgate_mem");
+                let url = format!("sqlite:file:{name}?mode=memory&cache=shared");
+                let keeper = Store::open(&url, keys()).await.unwrap();
+                Some(TestDb {
+                    backend,
+                    url,
+                    keeper: Some(keeper),
+                    admin: None,
+                    name,
+                })
+            }
+            Backend::SqliteFile => {
+                let dir = std::env::temp_dir().join("modelgate-store-tests");
+                std::fs::create_dir_all(&dir).unwrap();
+                let name = unique("models");
+                let path = dir.join(format!("{name}.db"));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                Some(TestDb {
+                    backend,
+                    url,
+                    keeper: None,
+                    admin: None,
+                    name: path.display().to_string(),
+                })
+            }
+            Backend::Postgres => {
+                let admin = pg_url()?;
+                let name = unique("modelgate_test");
+                // Opening any store installs sqlx's drivers for this process.
+                Store::open("sqlite::memory:", keys()).await.unwrap();
+                let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                let url = with_database(&admin, &name);
+                Some(TestDb {
+                    backend,
+                    url,
+                    keeper: None,
+                    admin: Some(admin),
+                    name,
+                })
+            }
+        }
+    }
+
+    pub async fn open(&self) -> Store {
+        self.open_with(keys()).await
+    }
+
+    pub async fn open_with(&self, keys: Keys) -> Store {
+        Store::open_with(&self.url, keys, Options::default().max_connections(16))
+            .await
+            .unwrap()
+    }
+
+    /// Removes the database.
+    pub async fn drop_db(self) {
+        if let Some(keeper) = &self.keeper {
+            keeper.close().await;
+        }
+        match self.backend {
+            Backend::SqliteMemory => {}
+            Backend::SqliteFile => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", self.name));
+                }
+            }
+            Backend::Postgres => {
+                if let Some(admin) = &self.admin {
+                    let pool = sqlx::AnyPool::connect(admin).await.unwrap();
+                    let _ = sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        self.name
+                    ))
+                    .execute(&pool)
+                    .await;
+                    pool.close().await;
+                }
+            }
+        }
+    }
+}
+
+/// Runs `sql` on the store's database, as an attacker with write access would.
+pub async fn raw(store: &Store, sql: &str) {
+    sqlx::query(sql).execute(store.pool()).await.unwrap();
+}

@@ -1,0 +1,176 @@
+//! Every error message of the store, pinned.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use modelgate::model::RecordError;
+use modelgate::trail::SealError;
+use modelgate::{Head, RestoreError, RunError, Status};
+use modelgate_store::{
+    AppendError, ApproversError, CreateError, DatabaseError, LoadError, ModelKey, OpenError,
+    QueryError, Store, VoteError,
+};
+
+fn key() -> ModelKey {
+    ModelKey::new("churn", "1")
+}
+
+fn db() -> DatabaseError {
+    DatabaseError::from(sqlx::Error::PoolTimedOut)
+}
+
+fn head(b: u8) -> Head {
+    Head::from_bytes([b; 32])
+}
+
+#[tokio::test]
+async fn every_error_message() {
+    let url = Store::open("mysql://admin:hunter2@db.example/models", common::keys())
+        .await
+        .unwrap_err();
+    let messages: Vec<String> = vec![
+        url.to_string(),
+        OpenError::NewerSchema {
+            found: 3,
+            supported: 1,
+        }
+        .to_string(),
+        OpenError::Database(db()).to_string(),
+        CreateError::Exists { key: key() }.to_string(),
+        CreateError::Seal {
+            key: key(),
+            error: SealError::Host("kms unavailable".into()),
+        }
+        .to_string(),
+        CreateError::Encode {
+            key: key(),
+            seq: 2,
+            error: "no".into(),
+        }
+        .to_string(),
+        CreateError::Database {
+            key: key(),
+            error: db(),
+        }
+        .to_string(),
+        AppendError::NotFound { key: key() }.to_string(),
+        AppendError::Conflict {
+            key: key(),
+            expected: head(1),
+            head: head(2),
+            revision: 7,
+        }
+        .to_string(),
+        AppendError::NotAContinuation {
+            key: key(),
+            expected: head(1),
+        }
+        .to_string(),
+        AppendError::NothingToAppend {
+            key: key(),
+            expected: head(1),
+        }
+        .to_string(),
+        AppendError::BadStoredHead {
+            key: key(),
+            head: "zz\n".into(),
+        }
+        .to_string(),
+        AppendError::Seal {
+            key: key(),
+            error: SealError::Host("kms unavailable".into()),
+        }
+        .to_string(),
+        AppendError::Encode {
+            key: key(),
+            seq: 2,
+            error: "no".into(),
+        }
+        .to_string(),
+        AppendError::Database {
+            key: key(),
+            error: db(),
+        }
+        .to_string(),
+        LoadError::NotFound { key: key() }.to_string(),
+        LoadError::MissingEvent { key: key(), seq: 2 }.to_string(),
+        LoadError::TrailTooShort {
+            key: key(),
+            revision: 4,
+            found: 2,
+        }
+        .to_string(),
+        LoadError::TrailTooLong {
+            key: key(),
+            revision: 2,
+            found: 4,
+        }
+        .to_string(),
+        LoadError::HeadMismatch {
+            key: key(),
+            head: head(1).to_string(),
+            trail: head(2),
+        }
+        .to_string(),
+        LoadError::Unreadable {
+            key: key(),
+            what: "seal".into(),
+            error: "expected `{`".into(),
+        }
+        .to_string(),
+        LoadError::Refused {
+            key: key(),
+            error: Box::new(RestoreError::Unsealed),
+        }
+        .to_string(),
+        LoadError::Database {
+            key: key(),
+            error: db(),
+        }
+        .to_string(),
+        VoteError::Load(LoadError::NotFound { key: key() }).to_string(),
+        VoteError::NotSubmitted {
+            key: key(),
+            status: Status::Deployed,
+        }
+        .to_string(),
+        VoteError::Refused {
+            key: key(),
+            error: Box::new(RecordError::WrongDigest {
+                reviewer: "bob".into(),
+                expected: "sha256:1".into(),
+                found: "sha256:2".into(),
+            }),
+        }
+        .to_string(),
+        VoteError::RunRefused {
+            key: key(),
+            error: Box::new(RunError::NotExpected {
+                input: "a vote",
+                waiting_for: "an artifact",
+            }),
+        }
+        .to_string(),
+        VoteError::Contended {
+            key: key(),
+            attempts: 32,
+        }
+        .to_string(),
+        VoteError::Append(AppendError::NotFound { key: key() }).to_string(),
+        QueryError::Unreadable {
+            key: key(),
+            column: "status",
+            value: "frozen".into(),
+        }
+        .to_string(),
+        QueryError::Database(db()).to_string(),
+        ApproversError::NotFound { key: key() }.to_string(),
+        ApproversError::Database {
+            key: key(),
+            error: db(),
+        }
+        .to_string(),
+        ModelKey::new("a\u{202e}b", "1\n").to_string(),
+    ];
+    insta::assert_snapshot!(messages.join("\n"));
+}
