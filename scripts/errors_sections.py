@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Lists every public fallible function (returning `Result`) in src/ whose doc comment has no
-`# Errors` section. CI runs it; it prints nothing and exits 0 when every one has."""
+"""Lists every public fallible function (returning `Result`, async or not) in the crates' src/
+folders (the core, the CLI, the store) whose doc comment has no `# Errors` section. CI runs it;
+it prints nothing and exits 0 when every one has."""
 import pathlib
 import re
 import sys
 
 missing = []
-for path in sorted(pathlib.Path(__file__).resolve().parent.parent.joinpath("src").rglob("*.rs")):
+root = pathlib.Path(__file__).resolve().parent.parent
+paths = [p for d in ("src", "cli/src", "store/src") for p in root.joinpath(d).rglob("*.rs")]
+for path in sorted(paths):
     lines = path.read_text().splitlines()
     for i, line in enumerate(lines):
-        if not re.match(r"\s*pub fn ", line):
+        if not re.match(r"\s*pub (async )?fn ", line):
             continue
         # The signature, up to the opening brace.
         sig = ""
@@ -27,7 +30,7 @@ for path in sorted(pathlib.Path(__file__).resolve().parent.parent.joinpath("src"
             doc.append(lines[k])
             k -= 1
         if not any("# Errors" in d for d in doc):
-            name = re.search(r"pub fn (\w+)", line).group(1)
+            name = re.search(r"pub (?:async )?fn (\w+)", line).group(1)
             missing.append(f"{path}:{i + 1}: {name}")
 for m in missing:
     print(m)

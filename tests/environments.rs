@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::key;
 use modelgate::model::{ActionError, PromoteError};
 use modelgate::policy::{OnlineMetric, Soak};
-use modelgate::registry::{Ended, PolicyBook, RegistryError, Tenure};
+use modelgate::registry::{PolicyBook, RegistryError, Tenure};
 use modelgate::{
     AnyModel, Environment, MetricGate, Metrics, Model, PipelineSpec, Policy, PolicyExt, Receipt,
     Registry, Run, RunError, Status, Timestamp, TrainingOutcome,
@@ -248,12 +248,7 @@ fn a_version_goes_from_staging_to_production_and_is_rolled_back_and_retired() {
 fn tenure(t: &Tenure) -> String {
     let until = match &t.until {
         None => "current".to_owned(),
-        Some((at, Ended::Superseded { by })) => format!("until {at}, superseded by {by}"),
-        Some((at, Ended::RolledBack { to })) => format!("until {at}, rolled back to {to}"),
-        Some((at, Ended::Retired { for_cause })) => {
-            format!("until {at}, retired (for cause: {for_cause})")
-        }
-        Some((at, other)) => format!("until {at}, {other:?}"),
+        Some((at, how)) => format!("until {at}, {how}"),
     };
     format!("v{} from {}, {until}", t.version, t.from)
 }

@@ -11,7 +11,7 @@ use crate::model::{
     ActionError, AnyModel, Approved, Decided, DecisionContext, Deployed, Model, Status, Superseded,
 };
 use crate::policy::{Policy, Verdict};
-use crate::value::text::{self, TextError};
+use crate::value::text::{self, TextError, esc};
 use crate::value::{Environment, Metrics, Promotion, Receipt, Refused, Timestamp};
 
 pub use error::RegistryError;
@@ -109,6 +109,18 @@ fn deployed_metrics(model: &AnyModel) -> Option<&Metrics> {
         AnyModel::Superseded(m) => Some(m.stage().deployed().submission().metrics()),
         AnyModel::Retired(m) => Some(m.stage().deployed().submission().metrics()),
         _ => None,
+    }
+}
+
+impl std::fmt::Display for Ended {
+    /// `superseded by 5`, `rolled back to 3`, `retired`, `retired for cause`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Superseded { by } => write!(f, "superseded by {}", esc(by)),
+            Self::RolledBack { to } => write!(f, "rolled back to {}", esc(to)),
+            Self::Retired { for_cause: false } => f.write_str("retired"),
+            Self::Retired { for_cause: true } => f.write_str("retired for cause"),
+        }
     }
 }
 

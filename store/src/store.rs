@@ -466,7 +466,13 @@ fn new_events<'a>(
     key: &ModelKey,
 ) -> Result<&'a [Event], AppendError> {
     if history.last().map(Event::hash) == Some(expected)
-        || (history.is_empty() && expected == Head::of_header(key.name(), key.version(), &modelgate::Environment::default()))
+        || (history.is_empty()
+            && expected
+                == Head::of_header(
+                    key.name(),
+                    key.version(),
+                    &modelgate::Environment::default(),
+                ))
     {
         return Err(AppendError::NothingToAppend {
             key: key.clone(),
