@@ -6,7 +6,7 @@ mod stored;
 
 use std::collections::BTreeMap;
 
-use crate::event::EventKind;
+use crate::event::{Event, EventKind, Head};
 use crate::model::{
     ActionError, AnyModel, Approved, Decided, DecisionContext, Deployed, Model, Status, Superseded,
 };
@@ -54,11 +54,25 @@ pub use stored::{PolicyBook, StoredRegistry};
 /// assert_eq!(registry.current(&default).map(|m| m.version()), Some("1"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Registry {
     name: String,
     /// Keyed by environment, then version.
     members: BTreeMap<(String, String), AnyModel>,
+    /// The version of each environment's current deployment: derived from the members, kept in
+    /// step by [`put_member`](Self::put_member) and [`take_member`](Self::take_member), so
+    /// that finding it costs a lookup, not a scan.
+    current: BTreeMap<String, String>,
+    /// Members taken out, by how many of their events the registry had checked and the last
+    /// one's hash: put back continued, only the events after those are checked again.
+    taken: BTreeMap<(String, String), (usize, Head)>,
+}
+
+/// Two registries are equal when they hold the same name and members (what is stored).
+impl PartialEq for Registry {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.members == other.members
+    }
 }
 
 /// One deployment of a version in an environment, from its trail: when it started, and how it
@@ -132,7 +146,7 @@ fn key(model: &AnyModel) -> (String, String) {
 }
 
 /// The move recorded outside the registry among `events`, if any.
-fn moved_outside(events: &[crate::event::Event]) -> Option<&'static str> {
+fn moved_outside(events: &[Event]) -> Option<&'static str> {
     events.iter().find_map(|e| match e.kind() {
         EventKind::Deployed { .. }
         | EventKind::Superseded { .. }
@@ -188,6 +202,8 @@ impl Registry {
         Ok(Self {
             name: name.to_owned(),
             members: BTreeMap::new(),
+            current: BTreeMap::new(),
+            taken: BTreeMap::new(),
         })
     }
 
@@ -230,7 +246,7 @@ impl Registry {
         if let Err(e) = checked {
             return Err(Refused::new(model, e));
         }
-        self.members.insert(key(&model), model);
+        self.put_member(model);
         Ok(())
     }
 
@@ -241,7 +257,7 @@ impl Registry {
         name: &str,
         settings: &Environment,
         version: &str,
-        history: &[crate::event::Event],
+        history: &[Event],
     ) -> Result<(), RegistryError> {
         if name != self.name {
             return Err(RegistryError::OtherModel {
@@ -257,15 +273,25 @@ impl Registry {
             });
         }
         let (environment, version) = (settings.name().to_owned(), version.to_owned());
-        let new_events = match self.members.get(&(environment.clone(), version.clone())) {
-            None => history,
+        let k = (environment.clone(), version.clone());
+        let new_events = match self.members.get(&k) {
+            // Taken out and put back continued: the events the registry checked need no check.
+            None => match self.taken.get(&k) {
+                Some((n, head))
+                    if n.checked_sub(1).and_then(|i| history.get(i)).map(Event::hash)
+                        == Some(*head) =>
+                {
+                    history.get(*n..).unwrap_or_default()
+                }
+                _ => history,
+            },
             Some(old) => {
                 let n = old.history().len();
                 let continues = history.len() >= n
                     && n.checked_sub(1)
                         .and_then(|i| history.get(i))
-                        .map(crate::event::Event::hash)
-                        == old.history().last().map(crate::event::Event::hash);
+                        .map(Event::hash)
+                        == old.history().last().map(Event::hash);
                 if !continues {
                     return Err(RegistryError::NotAContinuation {
                         version,
@@ -282,12 +308,19 @@ impl Registry {
                 action,
             });
         }
-        let tenures = self.history_in(&environment);
+        // The environment's deployments, read from the trails only if a decision needs them.
+        let mut tenures: Option<Vec<Tenure>> = None;
         for event in new_events {
             match event.kind() {
                 EventKind::Decided {
                     champion: recorded, ..
-                } if !self.was_champion(&environment, &tenures, recorded.as_ref(), event.at()) => {
+                } if !self.was_champion(
+                    &environment,
+                    tenures.get_or_insert_with(|| self.history_in(&environment)),
+                    recorded.as_ref(),
+                    event.at(),
+                ) =>
+                {
                     return Err(RegistryError::OtherChampion {
                         version,
                         environment,
@@ -332,20 +365,28 @@ impl Registry {
                     status,
                 })
             }
-            Some(_) => self.members.remove(&k).ok_or(RegistryError::NoSuchVersion {
-                version: k.1,
-                environment: k.0,
-            }),
+            Some(_) => {
+                let model = self.take_member(&k).ok_or(RegistryError::NoSuchVersion {
+                    version: k.1.clone(),
+                    environment: k.0.clone(),
+                })?;
+                let checked = (model.history().len(), model.head());
+                self.taken.insert(k, checked);
+                Ok(model)
+            }
         }
     }
 
     /// The environment's current deployment.
     pub fn current(&self, environment: &Environment) -> Option<&Model<Deployed>> {
-        self.in_environment(environment.name())
-            .find_map(|m| match m {
-                AnyModel::Deployed(m) => Some(m),
-                _ => None,
-            })
+        let version = self.current.get(environment.name())?;
+        match self
+            .members
+            .get(&(environment.name().to_owned(), version.clone()))
+        {
+            Some(AnyModel::Deployed(m)) => Some(m),
+            _ => None,
+        }
     }
 
     /// The champion of the environment: its current deployment's metrics.
@@ -354,8 +395,9 @@ impl Registry {
     }
 
     fn champion_in(&self, environment: &str) -> Option<&Metrics> {
-        self.in_environment(environment)
-            .find(|m| m.status() == Status::Deployed)
+        let version = self.current.get(environment)?;
+        self.members
+            .get(&(environment.to_owned(), version.clone()))
             .and_then(deployed_metrics)
     }
 
@@ -369,13 +411,20 @@ impl Registry {
         recorded: Option<&Metrics>,
         at: Timestamp,
     ) -> bool {
-        let covers = |t: &&Tenure| t.from <= at && t.until.as_ref().is_none_or(|(u, _)| at <= *u);
+        // Deployments in one environment do not overlap and are sorted by start: those that
+        // cover `at` are the last ones starting at or before it, found by bisection.
+        let starts = tenures.partition_point(|t| t.from <= at);
+        let covering = tenures
+            .get(..starts)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .take_while(|t| t.until.as_ref().is_none_or(|(u, _)| at <= *u));
         match recorded {
-            None => !tenures
-                .iter()
-                .filter(covers)
+            None => !covering
+                .clone()
                 .any(|t| t.from < at && t.until.as_ref().is_none_or(|(u, _)| at < *u)),
-            Some(recorded) => tenures.iter().filter(covers).any(|t| {
+            Some(recorded) => covering.into_iter().any(|t| {
                 self.members
                     .get(&(environment.to_owned(), t.version.clone()))
                     .and_then(deployed_metrics)
@@ -403,11 +452,11 @@ impl Registry {
     ) -> Result<Verdict, RegistryError> {
         let k = (environment.name().to_owned(), version.to_owned());
         let ctx = self.decision_context(environment, at);
-        let model = match self.members.remove(&k) {
+        let model = match self.take_member(&k) {
             Some(AnyModel::Submitted(m)) => m,
             Some(other) => {
                 let status = other.status();
-                self.members.insert(k, other);
+                self.put_member(other);
                 return Err(RegistryError::NotSubmitted {
                     version: version.to_owned(),
                     environment: environment.name().to_owned(),
@@ -441,7 +490,7 @@ impl Registry {
                 (AnyModel::Submitted(model), Err(error))
             }
         };
-        self.members.insert(k, back);
+        self.put_member(back);
         result
     }
 
@@ -615,7 +664,7 @@ impl Registry {
                 environment: env.clone(),
             })?;
         let target_key = (env.clone(), earlier.version.clone());
-        let target = match self.members.remove(&target_key) {
+        let target = match self.take_member(&target_key) {
             Some(AnyModel::Superseded(m)) => m,
             Some(AnyModel::Retired(m)) => {
                 let error = RegistryError::RetiredTarget {
@@ -623,11 +672,11 @@ impl Registry {
                     for_cause: m.stage().for_cause(),
                     reason: m.stage().reason().to_owned(),
                 };
-                self.members.insert(target_key, AnyModel::Retired(m));
+                self.put_member(AnyModel::Retired(m));
                 return Err(error);
             }
             Some(other) => {
-                self.members.insert(target_key, other);
+                self.put_member(other);
                 return Err(RegistryError::NoEarlierDeployment { environment: env });
             }
             None => return Err(RegistryError::NoEarlierDeployment { environment: env }),
@@ -716,19 +765,19 @@ impl Registry {
                 )
             }
         };
-        self.members.insert(k, back);
+        self.put_member(back);
         result
     }
 
     fn take_current(&mut self, environment: &Environment) -> Option<Model<Deployed>> {
         let k = (
             environment.name().to_owned(),
-            self.current(environment)?.version().to_owned(),
+            self.current.get(environment.name())?.clone(),
         );
-        match self.members.remove(&k) {
+        match self.take_member(&k) {
             Some(AnyModel::Deployed(m)) => Some(m),
             Some(other) => {
-                self.members.insert(k, other);
+                self.put_member(other);
                 None
             }
             None => None,
@@ -736,14 +785,45 @@ impl Registry {
     }
 
     fn insert(&mut self, model: AnyModel) {
-        self.members.insert(key(&model), model);
+        self.put_member(model);
+    }
+
+    /// Puts `model` in under its key, keeping the index of current deployments in step.
+    fn put_member(&mut self, model: AnyModel) {
+        let (environment, version) = key(&model);
+        self.taken.remove(&(environment.clone(), version.clone()));
+        if model.status() == Status::Deployed {
+            self.current.insert(environment.clone(), version.clone());
+        } else if self.current.get(&environment) == Some(&version) {
+            self.current.remove(&environment);
+        }
+        self.members.insert((environment, version), model);
+    }
+
+    /// Takes the member under `k` out, keeping the index of current deployments in step.
+    fn take_member(&mut self, k: &(String, String)) -> Option<AnyModel> {
+        let model = self.members.remove(k)?;
+        if self.current.get(&k.0) == Some(&k.1) {
+            self.current.remove(&k.0);
+        }
+        Some(model)
     }
 
     pub(crate) fn from_members(
         name: String,
         members: BTreeMap<(String, String), AnyModel>,
     ) -> Self {
-        Self { name, members }
+        let current = members
+            .iter()
+            .filter(|(_, m)| m.status() == Status::Deployed)
+            .map(|((environment, version), _)| (environment.clone(), version.clone()))
+            .collect();
+        Self {
+            name,
+            members,
+            current,
+            taken: BTreeMap::new(),
+        }
     }
 }
 
