@@ -235,10 +235,9 @@ async fn queries(b: Backend) {
     };
     let all = store.awaiting_approval(&Awaiting::all()).await.unwrap();
     assert_eq!(keys_of(all.clone()), ["1", "2", "3"]);
-    assert!(
-        all.iter()
-            .all(|s| s.status == Status::Submitted && s.environment == "default")
-    );
+    assert!(all.iter().all(|s| s.status == Status::Submitted
+        && s.environment == modelgate::Environment::default()
+        && s.key.environment() == "default"));
     let bob = Awaiting::all().for_reviewer("bob", ["team_lead"]);
     assert_eq!(
         keys_of(store.awaiting_approval(&bob).await.unwrap()),
