@@ -66,7 +66,7 @@ pub enum CreateError {
         /// The sealer's error.
         error: SealError,
     },
-    /// An event could not be encoded.
+    /// An event could not be encoded; nothing was written.
     #[error("model `{key}`: event {seq} cannot be encoded: {}", .error.escape_debug())]
     Encode {
         /// The model's key.
@@ -75,6 +75,21 @@ pub enum CreateError {
         seq: u64,
         /// Why.
         error: String,
+    },
+    /// A value of the model's header is larger than the database's 64-bit integers hold (an
+    /// approval window of more than 292 million years: leave the window out for one that never
+    /// lapses). Stored as another value, the trail would never load again; nothing was written.
+    #[error(
+        "model `{key}`: {field} {value} is larger than the database stores (at most {})",
+        i64::MAX
+    )]
+    OutOfRange {
+        /// The model's key.
+        key: ModelKey,
+        /// The field (`approval_validity_ms`).
+        field: &'static str,
+        /// Its value.
+        value: u64,
     },
     /// The database failed; nothing was written.
     #[error("model `{key}`: {error}")]

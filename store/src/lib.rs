@@ -8,6 +8,9 @@
 //!   [`Loaded`] with the head to append after), query ([`Store::awaiting_approval`],
 //!   [`Store::current_deployments`], [`Store::by_status`], [`Store::unfinished_runs`],
 //!   [`Store::audit_trail`]).
+//! - [`ModelKey`]: what a stored model is found by: its name, version and environment
+//!   ([`ModelKey::new`] in the default environment, [`ModelKey::in_environment`],
+//!   [`ModelKey::of`] a model).
 //! - [`blocking::Store`]: the same for synchronous hosts.
 //! - [`error`]: one error enum per operation.
 
@@ -26,10 +29,11 @@ pub use error::{
     AppendError, ApproversError, CreateError, DatabaseError, LoadError, OpenError, QueryError,
     VoteError,
 };
-pub use key::ModelKey;
+pub use key::{EnvironmentName, ModelKey};
 pub use load::Loaded;
+pub use modelgate::value::DEFAULT_ENVIRONMENT;
 pub use query::{Awaiting, Summary};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Backend, Keys, Options, Store, Written};
-pub use trail::{DEFAULT_ENVIRONMENT, Trail};
+pub use trail::Trail;
 pub use vote::{Retry, Voted};

@@ -2,7 +2,7 @@
 //! verified (chain and seal) and replayed by the core.
 
 use modelgate::trail::Seal;
-use modelgate::{AnyModel, Event, Head, Pipeline, Policy, Run, StoredModel};
+use modelgate::{AnyModel, Environment, Event, Head, Pipeline, Policy, Run, StoredModel};
 use serde_json::value::RawValue;
 use sqlx::Row;
 
@@ -27,6 +27,8 @@ struct Rows {
     head: String,
     revision: i64,
     seal: String,
+    /// The environment's approval window, in milliseconds (its name is the key's).
+    approval_validity_ms: Option<i64>,
     events: Vec<EventRow>,
 }
 
@@ -40,7 +42,9 @@ struct EventRow {
 
 impl Store {
     /// The stored record of `key`, verified: the rows are complete and in order, the events
-    /// chain to the head the models row records, and the host's verifier accepts the seal.
+    /// chain to the head the models row records (from the header: the name, the version and
+    /// the environment with its stored approval window), and the host's verifier accepts the
+    /// seal.
     /// The events are not replayed (see [`restore`](Self::restore)): for tools that show or
     /// export a trail.
     ///
@@ -154,7 +158,8 @@ impl Store {
 
     /// Reads the rows of `key` in one snapshot and checks them against the models row: every
     /// event from 1 to the revision, none after, ending at the stored head. Chain and seal are
-    /// the caller's to verify (the core does both in one pass).
+    /// the caller's to verify (the core does both in one pass): the header they start from has
+    /// the environment rebuilt from the row, so a window edited there breaks the chain.
     async fn read(&self, key: &ModelKey) -> Result<(StoredModel, Head, u64), LoadError> {
         let rows = self
             .read_rows(key)
@@ -179,10 +184,12 @@ impl Store {
         };
         let mut tx = self.pool.begin_with(begin).await?;
         let row = sqlx::query(
-            "SELECT head, revision, seal FROM modelgate_models WHERE name = $1 AND version = $2",
+            "SELECT head, revision, seal, approval_validity_ms FROM modelgate_models
+             WHERE name = $1 AND version = $2 AND environment = $3",
         )
         .bind(key.name())
         .bind(key.version())
+        .bind(key.environment())
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
@@ -192,12 +199,14 @@ impl Store {
         let head: String = row.try_get(0)?;
         let revision: i64 = row.try_get(1)?;
         let seal: String = row.try_get(2)?;
+        let approval_validity_ms: Option<i64> = row.try_get(3)?;
         let events = sqlx::query(
             "SELECT seq, at, prev, hash, event FROM modelgate_events
-             WHERE name = $1 AND version = $2 ORDER BY seq",
+             WHERE name = $1 AND version = $2 AND environment = $3 ORDER BY seq",
         )
         .bind(key.name())
         .bind(key.version())
+        .bind(key.environment())
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
@@ -216,6 +225,7 @@ impl Store {
             head,
             revision,
             seal,
+            approval_validity_ms,
             events,
         }))
     }
@@ -254,7 +264,10 @@ fn check_rows(key: &ModelKey, rows: Rows) -> Result<(StoredModel, Head, u64), Lo
     };
     let seal: Seal =
         serde_json::from_str(&rows.seal).map_err(|e| unreadable("seal".into(), e.to_string()))?;
-    let stored = record(key, &rows.events, &seal).map_err(|(what, e)| unreadable(what, e))?;
+    let environment = environment(key, rows.approval_validity_ms)
+        .map_err(|e| unreadable("environment".into(), e))?;
+    let stored =
+        record(key, &environment, &rows.events, &seal).map_err(|(what, e)| unreadable(what, e))?;
     // The events must end at the stored head: an edited event (or a head rolled back with
     // its trail left as is) shows here, before the seal is even looked at.
     let trail = stored.head();
@@ -279,10 +292,24 @@ fn check_rows(key: &ModelKey, rows: Rows) -> Result<(StoredModel, Head, u64), Lo
     Ok((stored, trail, revision))
 }
 
-/// The stored record of `key` from its event rows and seal. Each row's `event` column must be
-/// exactly one JSON value, so that a row cannot reach into the record around it.
+/// The environment of `key` as its header has it: the key's name, and the approval window of
+/// the models row.
+fn environment(key: &ModelKey, approval_validity_ms: Option<i64>) -> Result<Environment, String> {
+    let mut form = serde_json::Map::new();
+    form.insert("name".into(), key.environment().into());
+    if let Some(ms) = approval_validity_ms {
+        let ms = u64::try_from(ms).map_err(|_| format!("approval_validity_ms {ms} is negative"))?;
+        form.insert("approval_validity_ms".into(), ms.into());
+    }
+    serde_json::from_value(serde_json::Value::Object(form)).map_err(|e| e.to_string())
+}
+
+/// The stored record of `key` in `environment` from its event rows and seal. Each row's
+/// `event` column must be exactly one JSON value, so that a row cannot reach into the record
+/// around it.
 fn record(
     key: &ModelKey,
+    environment: &Environment,
     events: &[EventRow],
     seal: &Seal,
 ) -> Result<StoredModel, (String, String)> {
@@ -297,6 +324,11 @@ fn record(
     json.push_str(",\"version\":");
     json.push_str(
         &serde_json::to_string(key.version()).map_err(|e| ("version".to_owned(), e.to_string()))?,
+    );
+    json.push_str(",\"environment\":");
+    json.push_str(
+        &serde_json::to_string(environment)
+            .map_err(|e| ("environment".to_owned(), e.to_string()))?,
     );
     json.push_str(",\"events\":[");
     for (i, row) in events.iter().enumerate() {

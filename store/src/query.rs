@@ -3,31 +3,33 @@
 //! They read the index columns the store derives from each trail when it writes it; they do
 //! not verify anything. Load a model to get its verified trail.
 
-use modelgate::{Head, Status, Timestamp};
+use modelgate::{Environment, Head, Status, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::ModelKey;
 use crate::error::{DatabaseError, QueryError};
+use crate::key::EnvironmentName;
 use crate::store::Store;
 
 /// One model as the models row indexes it (not verified: [`Store::load`] verifies).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Summary {
-    /// The model's key.
+    /// The model's key: its name, version and environment.
     pub key: ModelKey,
     /// Its status after its last event.
     pub status: Status,
-    /// The environment it targets (`default` until the core records environments).
-    pub environment: String,
+    /// Its environment: the key's, with the approval window stored with it.
+    pub environment: Environment,
     /// Its head.
     pub head: Head,
     /// Its revision: the number of events.
     pub revision: u64,
     /// The time of its last event.
     pub updated_at: Option<Timestamp>,
-    /// The time of its last deployment, if it was deployed.
+    /// When it last became its environment's current deployment (deployed, or reinstated), if
+    /// it ever did.
     pub deployed_at: Option<Timestamp>,
     /// Whether it is a run (its first event is `run started`).
     pub is_run: bool,
@@ -37,7 +39,7 @@ pub struct Summary {
 ///
 /// ```
 /// use modelgate_store::Awaiting;
-/// let mine = Awaiting::all().in_environment("default").for_reviewer("bob", ["team_lead"]);
+/// let mine = Awaiting::all().in_environment("production").for_reviewer("bob", ["team_lead"]);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Awaiting {
@@ -51,16 +53,18 @@ impl Awaiting {
         Self::default()
     }
 
-    /// Only models targeting `environment`.
+    /// Only models of `environment`: its name (`"production"`) or the
+    /// [`Environment`](modelgate::Environment) itself.
     #[must_use]
-    pub fn in_environment(mut self, environment: impl Into<String>) -> Self {
-        self.environment = Some(environment.into());
+    pub fn in_environment(mut self, environment: impl EnvironmentName) -> Self {
+        self.environment = Some(environment.environment_name().to_owned());
         self
     }
 
     /// Only models that `reviewer` may approve (their approvers name the reviewer's id or one
-    /// of `roles`) and that the reviewer has not yet voted on since their latest submission:
-    /// a reviewer's queue.
+    /// of `roles`) and that the reviewer has not yet voted on since their latest submission
+    /// (or reopening, which counts no earlier vote): a reviewer's queue. A vote on the same
+    /// name and version in another environment does not count here.
     #[must_use]
     pub fn for_reviewer<I, S>(mut self, reviewer: impl Into<String>, roles: I) -> Self
     where
@@ -72,7 +76,10 @@ impl Awaiting {
     }
 }
 
-const COLUMNS: &str = "m.name, m.version, m.status, m.environment, m.head, m.revision, m.updated_at, m.deployed_at, m.kind";
+const COLUMNS: &str = "m.name, m.version, m.environment, m.approval_validity_ms, m.status, m.head, m.revision, m.updated_at, m.deployed_at, m.kind";
+
+/// The order of lists: oldest change first, then by key.
+const OLDEST_FIRST: &str = " ORDER BY m.updated_at, m.name, m.version, m.environment";
 
 /// A query's text and its text parameters, numbered as they are pushed.
 struct Sql {
@@ -96,8 +103,8 @@ impl Sql {
 }
 
 impl Store {
-    /// Submitted models waiting for a decision, oldest change first; narrowed by `filter` to
-    /// an environment and to a reviewer's queue.
+    /// Submitted models waiting for a decision (each environment's separately), oldest change
+    /// first; narrowed by `filter` to an environment and to a reviewer's queue.
     ///
     /// # Errors
     ///
@@ -118,20 +125,23 @@ impl Store {
             let id = sql.param(reviewer.clone());
             sql.text.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM modelgate_approvers a
-                    WHERE a.name = m.name AND a.version = m.version AND a.approver IN ({}))
+                    WHERE a.name = m.name AND a.version = m.version
+                      AND a.environment = m.environment AND a.approver IN ({}))
                   AND NOT EXISTS (SELECT 1 FROM modelgate_events e
-                    WHERE e.name = m.name AND e.version = m.version AND e.action = 'voted'
+                    WHERE e.name = m.name AND e.version = m.version
+                      AND e.environment = m.environment AND e.action = 'voted'
                       AND e.actor = {id} AND e.seq > COALESCE(m.submitted_seq, 0))",
                 who.join(", ")
             ));
         }
-        sql.text
-            .push_str(" ORDER BY m.updated_at, m.name, m.version");
+        sql.text.push_str(OLDEST_FIRST);
         self.summaries(sql).await
     }
 
-    /// The current deployment of each model name in each environment: the version deployed
-    /// last (of `name` only, if given).
+    /// The current deployment of each model name in each environment (of `name` only, if
+    /// given): of the versions whose status is [`Status::Deployed`] there, the one that became
+    /// current last (deployed, or reinstated by a rollback to it). A superseded or retired
+    /// version is not current.
     ///
     /// # Errors
     ///
@@ -156,7 +166,9 @@ impl Store {
         self.summaries(sql).await
     }
 
-    /// Every model with `status`, oldest change first.
+    /// Every model with `status`, in every environment, oldest change first: those awaiting a
+    /// decision, approved and not yet deployed, [superseded](Status::Superseded) (rollback
+    /// candidates), [retired](Status::Retired) …
     ///
     /// # Errors
     ///
@@ -164,9 +176,8 @@ impl Store {
     pub async fn by_status(&self, status: Status) -> Result<Vec<Summary>, QueryError> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
         let p = sql.param(status.to_string());
-        sql.text.push_str(&format!(
-            "m.status = {p} ORDER BY m.updated_at, m.name, m.version"
-        ));
+        sql.text.push_str(&format!("m.status = {p}"));
+        sql.text.push_str(OLDEST_FIRST);
         self.summaries(sql).await
     }
 
@@ -180,9 +191,9 @@ impl Store {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
         let finished = sql.param("run finished");
         sql.text.push_str(&format!(
-            "m.kind = 'run' AND (m.last_action IS NULL OR m.last_action <> {finished})
-             ORDER BY m.updated_at, m.name, m.version"
+            "m.kind = 'run' AND (m.last_action IS NULL OR m.last_action <> {finished})"
         ));
+        sql.text.push_str(OLDEST_FIRST);
         self.summaries(sql).await
     }
 
@@ -203,18 +214,29 @@ fn summary(row: &AnyRow) -> Result<Summary, QueryError> {
     let db = |e| QueryError::Database(DatabaseError(e));
     let name: String = row.try_get(0).map_err(db)?;
     let version: String = row.try_get(1).map_err(db)?;
-    let key = ModelKey::new(name, version);
-    let status_text: String = row.try_get(2).map_err(db)?;
-    let environment: String = row.try_get(3).map_err(db)?;
-    let head_text: String = row.try_get(4).map_err(db)?;
-    let revision: i64 = row.try_get(5).map_err(db)?;
-    let updated_at: Option<i64> = row.try_get(6).map_err(db)?;
-    let deployed_at: Option<i64> = row.try_get(7).map_err(db)?;
-    let kind: String = row.try_get(8).map_err(db)?;
+    let environment_name: String = row.try_get(2).map_err(db)?;
+    let key = ModelKey::new(name, version).in_environment(environment_name.as_str());
+    let window: Option<i64> = row.try_get(3).map_err(db)?;
+    let status_text: String = row.try_get(4).map_err(db)?;
+    let head_text: String = row.try_get(5).map_err(db)?;
+    let revision: i64 = row.try_get(6).map_err(db)?;
+    let updated_at: Option<i64> = row.try_get(7).map_err(db)?;
+    let deployed_at: Option<i64> = row.try_get(8).map_err(db)?;
+    let kind: String = row.try_get(9).map_err(db)?;
     let unreadable = |column, value: &str| QueryError::Unreadable {
         key: key.clone(),
         column,
         value: value.to_owned(),
+    };
+    let environment = Environment::new(&environment_name)
+        .map_err(|_| unreadable("environment", &environment_name))?;
+    let environment = match window {
+        Some(ms) => {
+            let ms = u64::try_from(ms)
+                .map_err(|_| unreadable("approval_validity_ms", &ms.to_string()))?;
+            environment.with_approval_validity(std::time::Duration::from_millis(ms))
+        }
+        None => environment,
     };
     let status: Status = serde_json::from_value(serde_json::Value::String(status_text.clone()))
         .map_err(|_| unreadable("status", &status_text))?;

@@ -3,12 +3,12 @@
 use std::fmt;
 
 use modelgate::trail::Seal;
-use modelgate::{Event, Head};
+use modelgate::{Environment, Event, Head};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
 use crate::error::{AppendError, ApproversError, CreateError, DatabaseError, OpenError};
-use crate::trail::{EventRow, ModelColumns, Trail, key_of};
+use crate::trail::{EventRow, ModelColumns, Trail};
 use crate::{ModelKey, schema};
 
 pub use crate::options::{Backend, Keys, Options};
@@ -214,17 +214,21 @@ impl Store {
         }
     }
 
-    /// Stores a new model (or run) with its trail so far, sealed with the host's key. A run's
-    /// approvers (ids or roles, from its pipeline's approval step) are recorded for
+    /// Stores a new model (or run) with its trail so far, sealed with the host's key, under
+    /// its [`ModelKey::of`]: its name, version and environment. Its environment (the name and
+    /// the approval window, part of its header) is stored with it, once. A run's approvers (ids
+    /// or roles, from its pipeline's approval step) are recorded for
     /// [`awaiting_approval`](Self::awaiting_approval); a model's are set with
     /// [`set_approvers`](Self::set_approvers).
     ///
     /// # Errors
     ///
-    /// [`CreateError::Exists`] if a model with this name and version is stored (nothing is
-    /// written); [`CreateError::Seal`] if the sealer fails; [`CreateError::Database`].
+    /// [`CreateError::Exists`] if a model with this name and version is stored in this
+    /// environment (nothing is written); [`CreateError::OutOfRange`] for an approval window
+    /// longer than the database stores; [`CreateError::Encode`] for an event that cannot be
+    /// stored; [`CreateError::Seal`] if the sealer fails; [`CreateError::Database`].
     pub async fn create(&self, model: &(impl Trail + ?Sized)) -> Result<Written, CreateError> {
-        let key = key_of(model);
+        let key = ModelKey::of(model);
         let head = model.head();
         let seal = self.keys.seal(&head).map_err(|error| CreateError::Seal {
             key: key.clone(),
@@ -237,6 +241,16 @@ impl Store {
             error,
         })?;
         let columns = ModelColumns::of(model, model.history());
+        let approval_validity_ms = columns
+            .approval_validity_ms
+            .map(|ms| {
+                i64::try_from(ms).map_err(|_| CreateError::OutOfRange {
+                    key: key.clone(),
+                    field: "approval_validity_ms",
+                    value: ms,
+                })
+            })
+            .transpose()?;
         let approvers = model.approvers();
         let db = |key: &ModelKey| {
             let key = key.clone();
@@ -247,18 +261,20 @@ impl Store {
         };
         let mut tx = self.begin_write().await.map_err(db(&key))?;
         let inserted = sqlx::query(
-            "INSERT INTO modelgate_models (name, version, revision, head, seal, status, environment,
-                kind, last_action, updated_at, submitted_seq, deployed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (name, version) DO NOTHING",
+            "INSERT INTO modelgate_models (name, version, environment, approval_validity_ms,
+                revision, head, seal, status, kind, last_action, updated_at, submitted_seq,
+                deployed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (name, version, environment) DO NOTHING",
         )
         .bind(key.name())
         .bind(key.version())
+        .bind(key.environment())
+        .bind(approval_validity_ms)
         .bind(columns.revision)
         .bind(&columns.head)
         .bind(&seal)
         .bind(&columns.status)
-        .bind(&columns.environment)
         .bind(columns.kind)
         .bind(columns.last_action)
         .bind(columns.updated_at)
@@ -275,11 +291,13 @@ impl Store {
             .map_err(db(&key))?;
         for approver in &approvers {
             sqlx::query(
-                "INSERT INTO modelgate_approvers (name, version, approver) VALUES ($1, $2, $3)
+                "INSERT INTO modelgate_approvers (name, version, environment, approver)
+                 VALUES ($1, $2, $3, $4)
                  ON CONFLICT DO NOTHING",
             )
             .bind(key.name())
             .bind(key.version())
+            .bind(key.environment())
             .bind(approver)
             .execute(&mut *tx)
             .await
@@ -293,8 +311,9 @@ impl Store {
         })
     }
 
-    /// Appends the events of `model` that follow `expected` (the head the caller loaded),
-    /// with compare-and-swap on the head: in one transaction, the stored head is read (and
+    /// Appends the events of `model` that follow `expected` (the head the caller loaded) to
+    /// the trail stored under its [`ModelKey::of`] (its name, version and environment), with
+    /// compare-and-swap on the head: in one transaction, the stored head is read (and
     /// locked), compared with `expected`, the new events are inserted, and the head, the
     /// index columns and the host's seal over the new head are updated. Either all of it is
     /// written or nothing.
@@ -315,16 +334,18 @@ impl Store {
     /// [`AppendError::Conflict`] with the current head and revision if another writer appended
     /// since `expected` was read (nothing is written: load again, redo, append again);
     /// [`AppendError::NotFound`]; [`AppendError::NotAContinuation`] if the trail of `model`
-    /// does not pass through `expected`; [`AppendError::NothingToAppend`] if it ends there;
-    /// [`AppendError::Seal`] if the sealer fails; [`AppendError::Database`].
+    /// does not pass through `expected` (a head of another model, or of the same name and
+    /// version in another environment); [`AppendError::NothingToAppend`] if it ends there;
+    /// [`AppendError::Encode`] for an event that cannot be stored; [`AppendError::Seal`] if
+    /// the sealer fails; [`AppendError::Database`].
     pub async fn append(
         &self,
         expected: Head,
         model: &(impl Trail + ?Sized),
     ) -> Result<Written, AppendError> {
-        let key = key_of(model);
+        let key = ModelKey::of(model);
         let history = model.history();
-        let new = new_events(history, expected, &key)?;
+        let new = new_events(history, expected, &key, model.environment())?;
         let head = model.head();
         let seal = self.keys.seal(&head).map_err(|error| AppendError::Seal {
             key: key.clone(),
@@ -347,15 +368,18 @@ impl Store {
         let mut tx = self.begin_write().await.map_err(db(&key))?;
         let lock = match self.backend {
             Backend::Sqlite => {
-                "SELECT head, revision FROM modelgate_models WHERE name = $1 AND version = $2"
+                "SELECT head, revision FROM modelgate_models
+                 WHERE name = $1 AND version = $2 AND environment = $3"
             }
             Backend::Postgres => {
-                "SELECT head, revision FROM modelgate_models WHERE name = $1 AND version = $2 FOR UPDATE"
+                "SELECT head, revision FROM modelgate_models
+                 WHERE name = $1 AND version = $2 AND environment = $3 FOR UPDATE"
             }
         };
         let row = sqlx::query(lock)
             .bind(key.name())
             .bind(key.version())
+            .bind(key.environment())
             .fetch_optional(&mut *tx)
             .await
             .map_err(db(&key))?;
@@ -381,21 +405,21 @@ impl Store {
             .map_err(db(&key))?;
         sqlx::query(
             "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
-                environment = $5, last_action = $6, updated_at = $7,
-                submitted_seq = COALESCE($8, submitted_seq), deployed_at = COALESCE($9, deployed_at)
-             WHERE name = $10 AND version = $11",
+                last_action = $5, updated_at = $6,
+                submitted_seq = COALESCE($7, submitted_seq), deployed_at = COALESCE($8, deployed_at)
+             WHERE name = $9 AND version = $10 AND environment = $11",
         )
         .bind(columns.revision)
         .bind(&columns.head)
         .bind(&seal)
         .bind(&columns.status)
-        .bind(&columns.environment)
         .bind(columns.last_action)
         .bind(columns.updated_at)
         .bind(columns.submitted_seq)
         .bind(columns.deployed_at)
         .bind(key.name())
         .bind(key.version())
+        .bind(key.environment())
         .execute(&mut *tx)
         .await
         .map_err(db(&key))?;
@@ -428,28 +452,36 @@ impl Store {
             error: DatabaseError(e),
         };
         let mut tx = self.begin_write().await.map_err(db)?;
-        let exists = sqlx::query("SELECT 1 FROM modelgate_models WHERE name = $1 AND version = $2")
-            .bind(key.name())
-            .bind(key.version())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let exists = sqlx::query(
+            "SELECT 1 FROM modelgate_models WHERE name = $1 AND version = $2 AND environment = $3",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .bind(key.environment())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         if exists.is_none() {
             return Err(ApproversError::NotFound { key: key.clone() });
         }
-        sqlx::query("DELETE FROM modelgate_approvers WHERE name = $1 AND version = $2")
-            .bind(key.name())
-            .bind(key.version())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "DELETE FROM modelgate_approvers WHERE name = $1 AND version = $2 AND environment = $3",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .bind(key.environment())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         for approver in approvers {
             sqlx::query(
-                "INSERT INTO modelgate_approvers (name, version, approver) VALUES ($1, $2, $3)
+                "INSERT INTO modelgate_approvers (name, version, environment, approver)
+                 VALUES ($1, $2, $3, $4)
                  ON CONFLICT DO NOTHING",
             )
             .bind(key.name())
             .bind(key.version())
+            .bind(key.environment())
             .bind(approver.as_ref())
             .execute(&mut *tx)
             .await
@@ -459,20 +491,16 @@ impl Store {
     }
 }
 
-/// The events of `history` after `expected`.
+/// The events of `history` (of a model in `environment`) after `expected`.
 fn new_events<'a>(
     history: &'a [Event],
     expected: Head,
     key: &ModelKey,
+    environment: &Environment,
 ) -> Result<&'a [Event], AppendError> {
     if history.last().map(Event::hash) == Some(expected)
         || (history.is_empty()
-            && expected
-                == Head::of_header(
-                    key.name(),
-                    key.version(),
-                    &modelgate::Environment::default(),
-                ))
+            && expected == Head::of_header(key.name(), key.version(), environment))
     {
         return Err(AppendError::NothingToAppend {
             key: key.clone(),
@@ -495,11 +523,11 @@ fn new_events<'a>(
 fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, (u64, String)> {
     events
         .iter()
-        .map(|e| EventRow::of(e).map_err(|error| (e.seq(), error.to_string())))
+        .map(|e| EventRow::of(e).map_err(|error| (e.seq(), error)))
         .collect()
 }
 
-/// How many rows one `INSERT` carries (9 parameters each; far below both databases' limits).
+/// How many rows one `INSERT` carries (10 parameters each; far below both databases' limits).
 const ROWS_PER_INSERT: usize = 100;
 
 async fn insert_events(
@@ -509,31 +537,25 @@ async fn insert_events(
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from(
-            "INSERT INTO modelgate_events (name, version, seq, at, prev, hash, action, actor, event) VALUES ",
+            "INSERT INTO modelgate_events (name, version, environment, seq, at, prev, hash, action,
+                actor, event) VALUES ",
         );
         for i in 0..chunk.len() {
-            let p = i * 9;
+            let p = i * 10;
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8,
-                p + 9
-            ));
+            let params: Vec<String> = (p + 1..=p + 10).map(|n| format!("${n}")).collect();
+            sql.push('(');
+            sql.push_str(&params.join(", "));
+            sql.push(')');
         }
         let mut query = sqlx::query(&sql);
         for row in chunk {
             query = query
                 .bind(key.name())
                 .bind(key.version())
+                .bind(key.environment())
                 .bind(row.seq)
                 .bind(row.at)
                 .bind(&row.prev)

@@ -4,9 +4,7 @@
 use modelgate::event::Actor;
 use modelgate::model::Stage;
 use modelgate::pipeline::StepKind;
-use modelgate::{AnyModel, Event, EventKind, Head, Model, Run, Status};
-
-use crate::ModelKey;
+use modelgate::{AnyModel, Environment, Event, EventKind, Head, Model, Run, Status};
 
 /// A live model or run whose trail the store can write: [`Model`] of any stage, [`AnyModel`]
 /// and [`Run`] (and references to them).
@@ -16,12 +14,15 @@ use crate::ModelKey;
 pub trait Trail: private::Sealed {}
 
 pub(crate) mod private {
-    use super::{Event, Head, Status};
+    use super::{Environment, Event, Head, Status};
 
     /// The parts of a trail the store reads.
     pub trait Sealed {
         fn name(&self) -> &str;
         fn version(&self) -> &str;
+        /// The environment the model is for, for its whole life (it is in every hash of its
+        /// trail): part of its key, and of the header a load rebuilds.
+        fn environment(&self) -> &Environment;
         fn history(&self) -> &[Event];
         fn head(&self) -> Head;
         fn status(&self) -> Status;
@@ -38,6 +39,9 @@ impl<S: Stage> private::Sealed for Model<S> {
     }
     fn version(&self) -> &str {
         Model::version(self)
+    }
+    fn environment(&self) -> &Environment {
+        Model::environment(self)
     }
     fn history(&self) -> &[Event] {
         Model::history(self)
@@ -58,6 +62,9 @@ impl private::Sealed for AnyModel {
     fn version(&self) -> &str {
         AnyModel::version(self)
     }
+    fn environment(&self) -> &Environment {
+        AnyModel::environment(self)
+    }
     fn history(&self) -> &[Event] {
         AnyModel::history(self)
     }
@@ -76,6 +83,9 @@ impl private::Sealed for Run {
     }
     fn version(&self) -> &str {
         Run::version(self)
+    }
+    fn environment(&self) -> &Environment {
+        Run::environment(self)
     }
     fn history(&self) -> &[Event] {
         Run::history(self)
@@ -107,6 +117,9 @@ impl<T: private::Sealed + ?Sized> private::Sealed for &T {
     fn version(&self) -> &str {
         (**self).version()
     }
+    fn environment(&self) -> &Environment {
+        (**self).environment()
+    }
     fn history(&self) -> &[Event] {
         (**self).history()
     }
@@ -122,22 +135,6 @@ impl<T: private::Sealed + ?Sized> private::Sealed for &T {
 }
 impl<T: Trail + ?Sized> Trail for &T {}
 
-/// The environment a trail targets, for the `environment` column.
-///
-/// The core has no environments yet, so every model is in `default`. When submissions name
-/// their environment, this is the one place to change: the environment of the latest
-/// submission in `history` (or `model.environment()`).
-pub(crate) fn environment_of(_history: &[Event]) -> &'static str {
-    DEFAULT_ENVIRONMENT
-}
-
-/// The environment of every model until the core records environments.
-pub const DEFAULT_ENVIRONMENT: &str = "default";
-
-pub(crate) fn key_of(trail: &(impl Trail + ?Sized)) -> ModelKey {
-    ModelKey::new(trail.name(), trail.version())
-}
-
 /// One event as a row: the event's own columns, and the index columns derived from it.
 pub(crate) struct EventRow {
     pub(crate) seq: i64,
@@ -151,35 +148,51 @@ pub(crate) struct EventRow {
 }
 
 impl EventRow {
-    pub(crate) fn of(event: &Event) -> Result<Self, serde_json::Error> {
+    /// The row of `event`, or why it cannot be stored.
+    pub(crate) fn of(event: &Event) -> Result<Self, String> {
         let actor = match event.actor() {
             Actor::User(id) | Actor::Policy(id) => Some(id.to_owned()),
             _ => None,
         };
+        // A time the `at` column cannot hold would be stored as another time, and the trail
+        // would never load again: refuse it now.
+        let at = i64::try_from(event.at().as_unix_millis()).map_err(|_| {
+            format!(
+                "its time ({} ms since the epoch) is past the largest the database stores ({} ms)",
+                event.at().as_unix_millis(),
+                i64::MAX
+            )
+        })?;
         Ok(Self {
             seq: to_i64(event.seq()),
-            at: to_i64(event.at().as_unix_millis()),
+            at,
             prev: event.prev().to_string(),
             hash: event.hash().to_string(),
             action: event.action(),
             actor,
-            event: serde_json::to_string(event.kind())?,
+            event: serde_json::to_string(event.kind()).map_err(|e| e.to_string())?,
         })
     }
 }
 
-/// The index columns of a model's row after `new` events were appended to its trail.
+/// The columns of a model's row after `new` events were appended to its trail: the approval
+/// window of its environment (part of the header, written once; the environment's name is in
+/// the key) and the index columns.
 pub(crate) struct ModelColumns {
     pub(crate) revision: i64,
     pub(crate) head: String,
     pub(crate) status: String,
-    pub(crate) environment: String,
+    /// The environment's approval window in milliseconds, if it has one. Part of the header:
+    /// a load rebuilds the environment from it.
+    pub(crate) approval_validity_ms: Option<u64>,
     pub(crate) kind: &'static str,
     pub(crate) last_action: Option<&'static str>,
     pub(crate) updated_at: Option<i64>,
-    /// The seq of the latest `submitted` event among the new ones, if any.
+    /// The seq of the latest event among the new ones that opened a review round (`submitted`,
+    /// or `reopened`: the same submission, no votes counted yet), if any.
     pub(crate) submitted_seq: Option<i64>,
-    /// The time of the latest `deployed` event among the new ones, if any.
+    /// The time of the latest event among the new ones that made the model its environment's
+    /// current deployment (`deployed`, or `reinstated`), if any.
     pub(crate) deployed_at: Option<i64>,
 }
 
@@ -194,18 +207,31 @@ impl ModelColumns {
         let submitted_seq = new
             .iter()
             .rev()
-            .find(|e| matches!(e.kind(), EventKind::Submitted { .. }))
+            .find(|e| {
+                matches!(
+                    e.kind(),
+                    EventKind::Submitted { .. } | EventKind::Reopened { .. }
+                )
+            })
             .map(|e| to_i64(e.seq()));
         let deployed_at = new
             .iter()
             .rev()
-            .find(|e| matches!(e.kind(), EventKind::Deployed { .. }))
+            .find(|e| {
+                matches!(
+                    e.kind(),
+                    EventKind::Deployed { .. } | EventKind::Reinstated { .. }
+                )
+            })
             .map(|e| to_i64(e.at().as_unix_millis()));
         Self {
             revision: to_i64(u64::try_from(history.len()).unwrap_or(u64::MAX)),
             head: trail.head().to_string(),
             status: trail.status().to_string(),
-            environment: environment_of(history).to_owned(),
+            approval_validity_ms: trail
+                .environment()
+                .approval_validity()
+                .map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
             kind: if is_run { "run" } else { "model" },
             last_action: last.map(Event::action),
             updated_at: last.map(|e| to_i64(e.at().as_unix_millis())),

@@ -11,20 +11,48 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 
-use common::{Backend, DIGEST, TestDb, hmac, keys, policy, raw, submitted, t};
+use common::{
+    Backend, DIGEST, TestDb, deployed_in, hmac, keys, policy, raw, submitted, submitted_in, t,
+};
 use modelgate::trail::SealError;
 use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, EventKind, HmacSealer, Metrics, Model,
-    PipelineSpec, Receipt, RestoreError, Review, Run, Status,
+    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
+    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
 };
 use modelgate_store::{
     AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    VoteError,
+    Summary, VoteError,
 };
 
 fn key(name: &str, version: &str) -> ModelKey {
     ModelKey::new(name, version)
+}
+
+fn staging() -> Environment {
+    Environment::new("staging").unwrap()
+}
+
+/// Production, where an approval lapses after an hour undeployed.
+fn production() -> Environment {
+    Environment::new("production")
+        .unwrap()
+        .with_approval_validity(Duration::from_secs(3600))
+}
+
+fn versions(summaries: Vec<Summary>) -> Vec<String> {
+    summaries
+        .into_iter()
+        .map(|s| s.key.version().to_owned())
+        .collect()
+}
+
+fn environments(summaries: Vec<Summary>) -> Vec<String> {
+    summaries
+        .into_iter()
+        .map(|s| s.key.environment().to_owned())
+        .collect()
 }
 
 async fn create_and_restore(b: Backend) {
@@ -235,10 +263,9 @@ async fn queries(b: Backend) {
     };
     let all = store.awaiting_approval(&Awaiting::all()).await.unwrap();
     assert_eq!(keys_of(all.clone()), ["1", "2", "3"]);
-    assert!(
-        all.iter()
-            .all(|s| s.status == Status::Submitted && s.environment == "default")
-    );
+    assert!(all.iter().all(|s| s.status == Status::Submitted
+        && s.environment == Environment::default()
+        && s.key.environment() == "default"));
     let bob = Awaiting::all().for_reviewer("bob", ["team_lead"]);
     assert_eq!(
         keys_of(store.awaiting_approval(&bob).await.unwrap()),
@@ -414,9 +441,18 @@ async fn rows(store: &Store, name: &str) -> Vec<String> {
 
 /// A model with four events stored, and the store.
 async fn four_events(db: &TestDb) -> (Store, ModelKey) {
+    four_events_in(db, &Environment::default()).await
+}
+
+/// A model of `environment` with four events stored (rejected by bob at 20 s and carol at
+/// 30 s, approved by dave at 40 s), and the store.
+async fn four_events_in(db: &TestDb, environment: &Environment) -> (Store, ModelKey) {
     let store = db.open().await;
-    let k = key("victim", "1");
-    store.create(&submitted("victim", "1")).await.unwrap();
+    let k = key("victim", "1").in_environment(environment);
+    store
+        .create(&submitted_in("victim", "1", environment))
+        .await
+        .unwrap();
     for (who, at) in [("bob", 20), ("carol", 30)] {
         store
             .record_vote(
@@ -836,6 +872,635 @@ async fn restart_resumes_a_run(b: Backend) {
     db.drop_db().await;
 }
 
+/// The same name and version in the default environment, in staging and in production: three
+/// models, three trails, side by side; each is loaded, voted on and queued on its own.
+async fn same_version_in_two_environments(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let in_default = submitted("churn", "4");
+    let in_staging = submitted_in("churn", "4", &staging());
+    let in_production = submitted_in("churn", "4", &production());
+    for m in [&in_default, &in_staging, &in_production] {
+        store.create(m).await.unwrap();
+    }
+    // The environment is in every hash: three trails.
+    let heads: BTreeSet<_> = [&in_default, &in_staging, &in_production]
+        .iter()
+        .map(|m| m.head())
+        .collect();
+    assert_eq!(heads.len(), 3);
+    let kd = key("churn", "4");
+    let ks = key("churn", "4").in_environment("staging");
+    let kp = key("churn", "4").in_environment(production());
+    assert_eq!(ModelKey::of(&in_default), kd);
+    assert_eq!(ModelKey::of(&in_staging), ks);
+    assert_eq!(ModelKey::of(&in_production), kp);
+    // Stored again in its own environment: refused.
+    let err = store
+        .create(&submitted_in("churn", "4", &staging()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CreateError::Exists { ref key } if *key == ks),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "model `churn@4 in staging` is already stored"
+    );
+    for (k, m) in [(&kd, in_default), (&ks, in_staging), (&kp, in_production)] {
+        let loaded = store.restore(k, &policy()).await.unwrap();
+        assert_eq!(loaded.head, m.head(), "{k}");
+        assert_eq!(loaded.model, AnyModel::Submitted(m), "{k}");
+        let stored = store.load(k).await.unwrap();
+        assert_eq!(stored.model.environment().name(), k.environment());
+    }
+    let err = store
+        .load(&key("churn", "4").in_environment("qa"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LoadError::NotFound { .. }), "{err}");
+    assert_eq!(err.to_string(), "model `churn@4 in qa` is not stored");
+    // bob may approve in staging and in production; his vote in staging leaves production in
+    // his queue, and is written to the staging trail only.
+    store.set_approvers(&ks, ["bob"]).await.unwrap();
+    store.set_approvers(&kp, ["bob"]).await.unwrap();
+    let bob = Awaiting::all().for_reviewer("bob", Vec::<String>::new());
+    assert_eq!(
+        environments(store.awaiting_approval(&bob).await.unwrap()),
+        ["production", "staging"]
+    );
+    store
+        .record_vote(
+            &ks,
+            &policy(),
+            &Review::approve("bob", DIGEST, t(20)),
+            &Retry::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        environments(store.awaiting_approval(&bob).await.unwrap()),
+        ["production"]
+    );
+    for (k, revision) in [(&kd, 1), (&ks, 2), (&kp, 1)] {
+        assert_eq!(store.load(k).await.unwrap().revision, revision, "{k}");
+    }
+    assert_eq!(
+        environments(
+            store
+                .awaiting_approval(&Awaiting::all().in_environment(staging()))
+                .await
+                .unwrap()
+        ),
+        ["staging"]
+    );
+    assert_eq!(
+        environments(store.awaiting_approval(&Awaiting::all()).await.unwrap()),
+        ["default", "production", "staging"]
+    );
+    // Setting production's approvers leaves staging's alone.
+    store.set_approvers(&kp, ["carol"]).await.unwrap();
+    let carol = Awaiting::all().for_reviewer("carol", Vec::<String>::new());
+    assert_eq!(
+        environments(store.awaiting_approval(&carol).await.unwrap()),
+        ["production"]
+    );
+    use sqlx::Row;
+    let staging_approvers: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM modelgate_approvers WHERE environment = 'staging' AND approver = 'bob'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(staging_approvers, 1);
+    // A trail of one environment does not continue the head of another.
+    let production_head = store.load(&kp).await.unwrap().head;
+    let AnyModel::Submitted(mut voted) = store.restore(&ks, &policy()).await.unwrap().model else {
+        panic!()
+    };
+    voted
+        .record(Review::approve("carol", DIGEST, t(30)))
+        .unwrap();
+    let err = store.append(production_head, &voted).await.unwrap_err();
+    assert!(matches!(err, AppendError::NotAContinuation { .. }), "{err}");
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// An environment's approval window is stored with the model and comes back exactly; the
+/// lapse it brings, and the reopening after it, go through the store.
+async fn approval_window_round_trips(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let window = Duration::from_millis(3_600_123);
+    let env = Environment::new("production")
+        .unwrap()
+        .with_approval_validity(window);
+    let k = key("churn", "5").in_environment(&env);
+    store
+        .create(&submitted_in("churn", "5", &env))
+        .await
+        .unwrap();
+    // Without a window: none stored, none loaded.
+    let ks = key("churn", "5").in_environment("staging");
+    store
+        .create(&submitted_in("churn", "5", &staging()))
+        .await
+        .unwrap();
+    use sqlx::Row;
+    let windows: Vec<(String, Option<i64>)> = sqlx::query(
+        "SELECT environment, approval_validity_ms FROM modelgate_models ORDER BY environment",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    assert_eq!(
+        windows,
+        [
+            ("production".to_owned(), Some(3_600_123)),
+            ("staging".to_owned(), None)
+        ]
+    );
+    let loaded = store.load(&k).await.unwrap();
+    assert_eq!(loaded.model.environment(), &env);
+    assert_eq!(loaded.model.environment().approval_validity(), Some(window));
+    let loaded = store.load(&ks).await.unwrap();
+    assert_eq!(loaded.model.environment(), &staging());
+    let summaries = store.by_status(Status::Submitted).await.unwrap();
+    assert_eq!(
+        summaries.iter().map(|s| &s.environment).collect::<Vec<_>>(),
+        [&env, &staging()]
+    );
+    // Approved at 20 s, it lapses an hour (and 123 ms) later.
+    store.set_approvers(&k, ["bob"]).await.unwrap();
+    for (who, at) in [("bob", 15), ("carol", 16)] {
+        store
+            .record_vote(
+                &k,
+                &policy(),
+                &Review::approve(who, DIGEST, t(at)),
+                &Retry::default(),
+            )
+            .await
+            .unwrap();
+    }
+    let loaded = store.restore(&k, &policy()).await.unwrap();
+    let AnyModel::Submitted(m) = loaded.model else {
+        panic!()
+    };
+    let approved = m
+        .decide(&policy(), &DecisionContext::at(t(20)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    let written = store.append(loaded.head, &approved).await.unwrap();
+    let loaded = store.restore(&k, &policy()).await.unwrap();
+    assert_eq!(loaded.head, written.head);
+    let AnyModel::Approved(approved) = loaded.model else {
+        panic!()
+    };
+    assert_eq!(
+        approved.lapses_at(),
+        Some(Timestamp::from_unix_millis(20_000 + 3_600_123))
+    );
+    // Too late to deploy: reopened for a fresh decision, back in bob's queue (the votes of
+    // the lapsed round are not counted).
+    let late = t(20 + 3_601);
+    let refused = approved
+        .mark_deployed(Receipt::new("prod/churn@5"), "ci", late)
+        .unwrap_err();
+    let (approved, _) = refused.into_input();
+    let reopened = approved.reopen("alice", late).unwrap();
+    store.append(loaded.head, &reopened).await.unwrap();
+    let bob = Awaiting::all().for_reviewer("bob", Vec::<String>::new());
+    assert_eq!(
+        versions(store.awaiting_approval(&bob).await.unwrap()),
+        ["5"]
+    );
+    let restored = store.restore(&k, &policy()).await.unwrap();
+    assert_eq!(restored.model, AnyModel::Submitted(reopened));
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// What the database's 64-bit integers cannot hold is refused when written, not stored as
+/// another value that would never load again.
+async fn values_the_database_cannot_hold_are_refused(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let forever = Environment::new("forever")
+        .unwrap()
+        .with_approval_validity(Duration::MAX);
+    let err = store
+        .create(&submitted_in("churn", "6", &forever))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CreateError::OutOfRange {
+                field: "approval_validity_ms",
+                value: u64::MAX,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let k = key("churn", "6").in_environment(&forever);
+    assert!(matches!(
+        store.load(&k).await.unwrap_err(),
+        LoadError::NotFound { .. }
+    ));
+    let outcome = modelgate::TrainingOutcome::new(DIGEST, Metrics::default()).unwrap();
+    let far = Model::new("churn", "7")
+        .unwrap()
+        .submit(outcome, "alice", Timestamp::from_unix_millis(u64::MAX))
+        .unwrap();
+    let err = store.create(&far).await.unwrap_err();
+    assert!(matches!(err, CreateError::Encode { seq: 1, .. }), "{err}");
+    assert!(matches!(
+        store.load(&key("churn", "7")).await.unwrap_err(),
+        LoadError::NotFound { .. }
+    ));
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// The attacker edits the approval window of a stored model (a year instead of an hour, so
+/// that a stale approval would still deploy; or none, so that it never lapses). The window is
+/// part of the header, so in every hash: the load refuses, it never comes back with another
+/// window.
+async fn approval_window_edited_is_refused(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let (store, k) = four_events_in(&db, &production()).await;
+    let year = 365 * 86_400 * 1000_i64;
+    raw(
+        &store,
+        &format!("UPDATE modelgate_models SET approval_validity_ms = {year} WHERE name = 'victim'"),
+    )
+    .await;
+    let err = refused(&store, &k).await;
+    assert!(
+        matches!(
+            err,
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain { seq: 1, .. })
+        ),
+        "{err}"
+    );
+    insta::assert_snapshot!("edited_window", err.to_string());
+    raw(
+        &store,
+        "UPDATE modelgate_models SET approval_validity_ms = NULL WHERE name = 'victim'",
+    )
+    .await;
+    let err = refused(&store, &k).await;
+    assert!(
+        matches!(
+            err,
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain { seq: 1, .. })
+        ),
+        "{err}"
+    );
+    // Consistently: the same events re-chained from the header with the year-long window, the
+    // rows and the head rewritten. Only the seal is left, and that they cannot make.
+    let wide = Environment::new("production")
+        .unwrap()
+        .with_approval_validity(Duration::from_millis(u64::try_from(year).unwrap()));
+    let mut forged = submitted_in("victim", "1", &wide);
+    forged.record(Review::reject("bob", DIGEST, t(20))).unwrap();
+    forged
+        .record(Review::reject("carol", DIGEST, t(30)))
+        .unwrap();
+    forged
+        .record(Review::approve("dave", DIGEST, t(40)))
+        .unwrap();
+    for e in forged.history() {
+        raw(
+            &store,
+            &format!(
+                "UPDATE modelgate_events SET prev = '{}', hash = '{}' WHERE name = 'victim' AND seq = {}",
+                e.prev(),
+                e.hash(),
+                e.seq()
+            ),
+        )
+        .await;
+    }
+    raw(
+        &store,
+        &format!(
+            "UPDATE modelgate_models SET head = '{}', approval_validity_ms = {year} WHERE name = 'victim'",
+            forged.head()
+        ),
+    )
+    .await;
+    let err = refused(&store, &k).await;
+    assert!(
+        matches!(
+            err,
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Seal(SealError::Mismatch { .. }))
+        ),
+        "{err}"
+    );
+    insta::assert_snapshot!("rechained_window", err.to_string());
+    // A window that is no window.
+    raw(
+        &store,
+        "UPDATE modelgate_models SET approval_validity_ms = -1 WHERE name = 'victim'",
+    )
+    .await;
+    let err = refused(&store, &k).await;
+    assert!(
+        matches!(err, LoadError::Unreadable { ref what, .. } if what == "environment"),
+        "{err}"
+    );
+    insta::assert_snapshot!("negative_window", err.to_string());
+    // A model without events: its head is the header's hash, which the window changes.
+    let idle = key("idle", "1").in_environment(production());
+    store
+        .create(
+            &Model::new("idle", "1")
+                .unwrap()
+                .in_environment(production()),
+        )
+        .await
+        .unwrap();
+    store.load(&idle).await.unwrap();
+    raw(
+        &store,
+        &format!("UPDATE modelgate_models SET approval_validity_ms = {year} WHERE name = 'idle'"),
+    )
+    .await;
+    let err = refused(&store, &idle).await;
+    assert!(matches!(err, LoadError::HeadMismatch { .. }), "{err}");
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// The attacker moves a model approved in staging to production, rows and all: the
+/// environment's name is in the header, so the moved trail does not verify.
+async fn environment_renamed_is_refused(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let (store, _) = four_events_in(&db, &staging()).await;
+    raw(
+        &store,
+        "INSERT INTO modelgate_models SELECT name, version, 'production', approval_validity_ms,
+            revision, head, seal, status, kind, last_action, updated_at, submitted_seq, deployed_at
+         FROM modelgate_models WHERE name = 'victim'",
+    )
+    .await;
+    raw(
+        &store,
+        "INSERT INTO modelgate_events SELECT name, version, 'production', seq, at, prev, hash,
+            action, actor, event
+         FROM modelgate_events WHERE name = 'victim'",
+    )
+    .await;
+    raw(
+        &store,
+        "DELETE FROM modelgate_events WHERE name = 'victim' AND environment = 'staging'",
+    )
+    .await;
+    raw(
+        &store,
+        "DELETE FROM modelgate_models WHERE name = 'victim' AND environment = 'staging'",
+    )
+    .await;
+    let k = key("victim", "1").in_environment("production");
+    let err = refused(&store, &k).await;
+    assert!(
+        matches!(
+            err,
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain { seq: 1, .. })
+        ),
+        "{err}"
+    );
+    insta::assert_snapshot!("renamed_environment", err.to_string());
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// A version deployed in staging is promoted to production with evidence from staging: both
+/// are stored, the promotion is in the submitted event's row, and the production model
+/// restores with it and goes on to its own deployment.
+async fn promoted_model_stores_and_restores(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let in_staging = deployed_in("churn", "4", &staging(), 50);
+    store.create(&in_staging).await.unwrap();
+    let online = Metrics::new([("error_rate", 0.01)]).unwrap();
+    let target = Model::new("churn", "4")
+        .unwrap()
+        .in_environment(production());
+    let promoted = in_staging
+        .promote(target, online, "alice", t(3600))
+        .unwrap();
+    store.create(&promoted).await.unwrap();
+    let kp = ModelKey::of(&promoted);
+    assert_eq!(kp, key("churn", "4").in_environment("production"));
+    use sqlx::Row;
+    let event: String = sqlx::query(
+        "SELECT event FROM modelgate_events WHERE name = 'churn' AND environment = 'production' AND seq = 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap()
+    .get(0);
+    assert!(event.contains("\"promotion\""), "{event}");
+    let loaded = store.restore(&kp, &policy()).await.unwrap();
+    let AnyModel::Submitted(restored) = loaded.model else {
+        panic!()
+    };
+    let evidence = restored.stage().submission().promotion().unwrap();
+    assert_eq!(evidence.from(), "staging");
+    assert_eq!(evidence.deployment(), in_staging.deployment());
+    assert_eq!(evidence.deployed_at(), t(50));
+    assert_eq!(evidence.online().get("error_rate"), Some(0.01));
+    assert_eq!(restored, promoted);
+    // Reviewed, approved and deployed in production, through the store.
+    for (who, at) in [("carol", 3700), ("dave", 3701)] {
+        store
+            .record_vote(
+                &kp,
+                &policy(),
+                &Review::approve(who, DIGEST, t(at)),
+                &Retry::default(),
+            )
+            .await
+            .unwrap();
+    }
+    let loaded = store.restore(&kp, &policy()).await.unwrap();
+    let AnyModel::Submitted(m) = loaded.model else {
+        panic!()
+    };
+    let deployed = m
+        .decide(&policy(), &DecisionContext::at(t(3702)))
+        .unwrap()
+        .approved()
+        .unwrap()
+        .mark_deployed(Receipt::new("production/churn@4"), "ci", t(3703))
+        .unwrap();
+    store.append(loaded.head, &deployed).await.unwrap();
+    let current = store.current_deployments(Some("churn")).await.unwrap();
+    assert_eq!(environments(current.clone()), ["production", "staging"]);
+    assert_eq!(versions(current), ["4", "4"]);
+    assert_eq!(
+        store.restore(&kp, &policy()).await.unwrap().model.status(),
+        Status::Deployed
+    );
+    // Staging's trail is untouched.
+    let ks = key("churn", "4").in_environment("staging");
+    let staged = store.restore(&ks, &policy()).await.unwrap();
+    assert_eq!(staged.model, AnyModel::Deployed(in_staging));
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// Superseded, rolled back, reinstated, retired: statuses and the current deployment of each
+/// environment follow.
+async fn life_after_deploy(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let prod = production();
+    let k = |v: &str| key("churn", v).in_environment(&prod);
+    // 1 deployed at 50 s, 2 at 60 s replacing it; 3 deployed in staging at 65 s.
+    store
+        .create(&deployed_in("churn", "1", &prod, 50))
+        .await
+        .unwrap();
+    store
+        .create(&deployed_in("churn", "2", &prod, 60))
+        .await
+        .unwrap();
+    store
+        .create(&deployed_in("churn", "3", &staging(), 65))
+        .await
+        .unwrap();
+    let loaded = store.restore(&k("1"), &policy()).await.unwrap();
+    let AnyModel::Deployed(m) = loaded.model else {
+        panic!()
+    };
+    let superseded = m.supersede("2", "ci", t(60)).unwrap();
+    store.append(loaded.head, &superseded).await.unwrap();
+    let current = store.current_deployments(None).await.unwrap();
+    assert_eq!(environments(current.clone()), ["production", "staging"]);
+    assert_eq!(versions(current.clone()), ["2", "3"]);
+    assert_eq!(current[0].deployed_at, Some(t(60)));
+    assert_eq!(
+        versions(store.by_status(Status::Superseded).await.unwrap()),
+        ["1"]
+    );
+    // 2 misbehaves: production goes back to 1, reinstated.
+    let loaded = store.restore(&k("2"), &policy()).await.unwrap();
+    let AnyModel::Deployed(m) = loaded.model else {
+        panic!()
+    };
+    let rolled_back = m.roll_back("1", "latency", "oncall", t(70)).unwrap();
+    store.append(loaded.head, &rolled_back).await.unwrap();
+    let loaded = store.restore(&k("1"), &policy()).await.unwrap();
+    let AnyModel::Superseded(m) = loaded.model else {
+        panic!()
+    };
+    let reinstated = m
+        .reinstate(&policy(), Some("2"), "latency", "oncall", t(70))
+        .unwrap();
+    store.append(loaded.head, &reinstated).await.unwrap();
+    let current = store.current_deployments(Some("churn")).await.unwrap();
+    assert_eq!(versions(current.clone()), ["1", "3"]);
+    assert_eq!(
+        current[0].deployed_at,
+        Some(t(70)),
+        "a reinstated model became current when it was reinstated"
+    );
+    assert_eq!(
+        versions(store.by_status(Status::Superseded).await.unwrap()),
+        ["2"]
+    );
+    assert_eq!(
+        versions(store.by_status(Status::Deployed).await.unwrap()),
+        ["3", "1"]
+    );
+    // 2 is retired for cause at 80 s, then 1 at 90 s: production has no current deployment.
+    let loaded = store.restore(&k("2"), &policy()).await.unwrap();
+    let AnyModel::Superseded(m) = loaded.model else {
+        panic!()
+    };
+    let retired = m.retire("latency regression", true, "ops", t(80)).unwrap();
+    store.append(loaded.head, &retired).await.unwrap();
+    assert!(
+        store
+            .by_status(Status::Superseded)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let loaded = store.restore(&k("1"), &policy()).await.unwrap();
+    let AnyModel::Deployed(m) = loaded.model else {
+        panic!()
+    };
+    let retired_1 = m
+        .retire("replaced by the v3 line", false, "ops", t(90))
+        .unwrap();
+    store.append(loaded.head, &retired_1).await.unwrap();
+    let retired = store.by_status(Status::Retired).await.unwrap();
+    assert_eq!(versions(retired.clone()), ["2", "1"]);
+    assert!(retired.iter().all(|s| s.environment == prod));
+    let current = store.current_deployments(None).await.unwrap();
+    assert_eq!(environments(current.clone()), ["staging"]);
+    assert_eq!(versions(current), ["3"]);
+    let restored = store.restore(&k("1"), &policy()).await.unwrap();
+    assert_eq!(restored.model, AnyModel::Retired(retired_1));
+    let actions: Vec<_> = store
+        .audit_trail(&k("1"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.action())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "submitted",
+            "voted",
+            "voted",
+            "approved",
+            "deployed",
+            "superseded",
+            "reinstated",
+            "retired"
+        ]
+    );
+    let actions: Vec<_> = store
+        .audit_trail(&k("2"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.action())
+        .collect();
+    assert_eq!(actions[5..], ["rolled back", "retired"]);
+    store.close().await;
+    db.drop_db().await;
+}
+
 macro_rules! conformance {
     ($($test:ident),* $(,)?) => {
         mod sqlite_memory {
@@ -883,6 +1548,13 @@ conformance!(
     unreadable_row_is_refused,
     sixteen_approvers_fifty_models,
     restart_resumes_a_run,
+    same_version_in_two_environments,
+    approval_window_round_trips,
+    values_the_database_cannot_hold_are_refused,
+    approval_window_edited_is_refused,
+    environment_renamed_is_refused,
+    promoted_model_stores_and_restores,
+    life_after_deploy,
 );
 
 /// CI sets `MODELGATE_REQUIRE_PG=1`: then the PostgreSQL half must have been built.

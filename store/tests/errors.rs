@@ -48,6 +48,12 @@ async fn every_error_message() {
             error: "no".into(),
         }
         .to_string(),
+        CreateError::OutOfRange {
+            key: key().in_environment("production"),
+            field: "approval_validity_ms",
+            value: u64::MAX,
+        }
+        .to_string(),
         CreateError::Database {
             key: key(),
             error: db(),
@@ -93,6 +99,10 @@ async fn every_error_message() {
         }
         .to_string(),
         LoadError::NotFound { key: key() }.to_string(),
+        LoadError::NotFound {
+            key: key().in_environment("production"),
+        }
+        .to_string(),
         LoadError::MissingEvent { key: key(), seq: 2 }.to_string(),
         LoadError::TrailTooShort {
             key: key(),
@@ -171,6 +181,9 @@ async fn every_error_message() {
         }
         .to_string(),
         ModelKey::new("a\u{202e}b", "1\n").to_string(),
+        ModelKey::new("a", "1")
+            .in_environment("prod\u{202e}\nx")
+            .to_string(),
     ];
     insta::assert_snapshot!(messages.join("\n"));
 }

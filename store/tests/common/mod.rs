@@ -4,7 +4,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use modelgate::{
-    HmacSealer, MetricGate, Metrics, Model, Quorum, Submitted, Timestamp, TrainingOutcome,
+    Decided, DecisionContext, Deployed, Environment, HmacSealer, MetricGate, Metrics, Model,
+    Quorum, Receipt, Review, Submitted, Timestamp, TrainingOutcome,
 };
 use modelgate_store::{Keys, Options, Store};
 
@@ -27,12 +28,44 @@ pub fn policy() -> (MetricGate, Quorum) {
 }
 
 pub fn submitted(name: &str, version: &str) -> Model<Submitted> {
+    submitted_in(name, version, &Environment::default())
+}
+
+/// A model of `environment` submitted at 10 s.
+pub fn submitted_in(name: &str, version: &str, environment: &Environment) -> Model<Submitted> {
     let outcome =
         TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
     Model::new(name, version)
         .unwrap()
+        .in_environment(environment.clone())
         .submit(outcome, "alice", t(10))
         .unwrap()
+}
+
+/// A model of `environment` approved by carol and dave and deployed at `at` (after 10 s).
+pub fn deployed_in(
+    name: &str,
+    version: &str,
+    environment: &Environment,
+    at: u64,
+) -> Model<Deployed> {
+    let mut m = submitted_in(name, version, environment);
+    m.record(Review::approve("carol", DIGEST, t(at - 5)))
+        .unwrap();
+    m.record(Review::approve("dave", DIGEST, t(at - 4)))
+        .unwrap();
+    let Decided::Approved(m) = m
+        .decide(&policy(), &DecisionContext::at(t(at - 1)))
+        .unwrap()
+    else {
+        panic!("expected an approval")
+    };
+    m.mark_deployed(
+        Receipt::new(format!("{environment}/{name}@{version}")),
+        "ci",
+        t(at),
+    )
+    .unwrap()
 }
 
 /// Which database a conformance test runs on.
