@@ -63,11 +63,15 @@ fn through_registry(versions: usize) -> Registry {
         let at = 10 * v as u64;
         registry.put(submitted(v)).unwrap();
         let version = format!("{v}");
-        registry.decide(&env, &version, &policy(), t(at + 1)).unwrap();
+        registry
+            .decide(&env, &version, &policy(), t(at + 1))
+            .unwrap();
         let AnyModel::Approved(m) = registry.take(&env, &version).unwrap() else {
             panic!("approved")
         };
-        registry.deploy(m, Receipt::new("r"), "ci", t(at + 2)).unwrap();
+        registry
+            .deploy(m, Receipt::new("r"), "ci", t(at + 2))
+            .unwrap();
     }
     registry
 }

@@ -24,7 +24,8 @@ def human(ns):
 
 print("| operation | 1k | 10k | 100k | per 10× | baseline per 10× | ratio to baseline at 1k, 10k, 100k |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
-for group in ("record", "restore", "validate", "poll"):
+for group in ("record", "restore", "validate", "poll", "registry_deploy", "registry_restore",
+              "registry_history"):
     times = [mean(f"{group}/modelgate", str(n)) for n in (1000, 10000, 100000)]
     base = [mean(f"{group}/baseline", str(n)) for n in (1000, 10000, 100000)]
     if None in times or None in base:

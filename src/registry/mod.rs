@@ -278,7 +278,9 @@ impl Registry {
             // Taken out and put back continued: the events the registry checked need no check.
             None => match self.taken.get(&k) {
                 Some((n, head))
-                    if n.checked_sub(1).and_then(|i| history.get(i)).map(Event::hash)
+                    if n.checked_sub(1)
+                        .and_then(|i| history.get(i))
+                        .map(Event::hash)
                         == Some(*head) =>
                 {
                     history.get(*n..).unwrap_or_default()
