@@ -57,7 +57,10 @@ fn attest_w1(c: &mut Criterion) {
     let signature = bare.sign(&pae);
     let verifying = bare.verifying_key();
     let keys = [signer.public_key()];
-    let expected = Expected::digest(digest.parse().unwrap());
+    let expected = Expected::deploying(
+        digest.parse().unwrap(),
+        modelgate::Timestamp::from_unix_secs(10_000),
+    );
     assert!(attest::verify(envelope.as_bytes(), &keys, &expected).is_ok());
 
     let mut g = c.benchmark_group("attest");

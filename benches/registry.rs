@@ -120,7 +120,7 @@ fn restore(c: &mut Criterion) {
                     .members()
                     .iter()
                     .map(|m: &StoredModel| m.clone().restore_trusting_decisions(&key()).unwrap())
-                    .count()
+                    .collect::<Vec<_>>()
             })
         });
         g.bench_with_input(BenchmarkId::new("modelgate", n), &json, |b, json| {

@@ -14,6 +14,9 @@ use modelgate::attest::{self, Ed25519PublicKey, Ed25519Signer, Expected, VerifyE
 use modelgate::{DecisionContext, MetricGate, Metrics, Model, PolicyExt, Quorum, Review};
 use modelgate::{Timestamp, TrainingOutcome};
 
+/// When the gate deploys: a minute after the approval.
+const DEPLOY_AT: u64 = 1_360;
+
 fn main() -> Result<(), Box<dyn Error>> {
     let dir = std::env::args_os()
         .nth(1)
@@ -46,7 +49,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let key = Ed25519PublicKey::parse(&std::fs::read_to_string(dir.join("signer.pub.pem"))?)?;
     let keys = [key];
     let envelope = std::fs::read(&envelope_file)?;
-    let expected = Expected::digest(digest.parse()?).environment("default");
+    // It deploys now (here, a minute after the approval); a lapsed approval would be refused.
+    let expected = Expected::deploying(digest.parse()?, t(DEPLOY_AT)).environment("default");
     let approval = attest::verify(&envelope, &keys, &expected)?;
     let reviewers: Vec<&str> = approval.approvals().iter().map(|a| a.reviewer()).collect();
     println!(
@@ -72,7 +76,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let refused = attest::verify(
         tampered.to_json().as_bytes(),
         &keys,
-        &Expected::digest(other.parse()?),
+        &Expected::deploying(other.parse()?, t(DEPLOY_AT)),
     );
     match refused {
         Err(e @ VerifyError::BadSignature { .. }) => {
@@ -82,7 +86,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // The genuine envelope, presented for another artifact.
-    match attest::verify(forged.as_bytes(), &keys, &Expected::digest(other.parse()?)) {
+    match attest::verify(
+        forged.as_bytes(),
+        &keys,
+        &Expected::deploying(other.parse()?, t(DEPLOY_AT)),
+    ) {
         Err(e @ VerifyError::WrongDigest { .. }) => {
             println!("deploy gate: another artifact refused: {e}")
         }

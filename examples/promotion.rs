@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // Version 2 goes wrong in production: back to version 1, then retire version 2 for cause.
-    registry.rollback(
+    registry.roll_back(
         &production,
         &production_policy(),
         "error rate doubled after release",
@@ -108,7 +108,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     show(&registry, "v2 retired from production, for cause");
     // A second rollback would go to version 2: retired for cause, it is refused.
-    match registry.rollback(&production, &production_policy(), "again", "oncall", t(202)) {
+    match registry.roll_back(&production, &production_policy(), "again", "oncall", t(202)) {
         Err(refused) => println!("a second rollback is refused: {refused}"),
         Ok(()) => return Err("a rollback to a version retired for cause went through".into()),
     }

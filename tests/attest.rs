@@ -93,8 +93,9 @@ fn envelope_a() -> String {
         .to_json()
 }
 
+/// The gate's expectation: `digest`, deployed a little after the test models were approved.
 fn expect(digest: &str) -> Expected {
-    Expected::digest(digest.parse().unwrap())
+    Expected::deploying(digest.parse().unwrap(), t(1_764_000_300))
 }
 
 fn verify(json: &str, digest: &str) -> Result<VerifiedApproval, VerifyError> {
@@ -363,14 +364,12 @@ fn an_approval_says_its_environment_and_a_staging_gate_refuses_it() {
         .attest(&signer())
         .unwrap()
         .to_json();
-    let approval = attest::verify(json.as_bytes(), &trusted(), &expect(&a())).unwrap();
+    // Deployed within the day the approval is valid.
+    let gate = Expected::deploying(a().parse().unwrap(), t(2_000));
+    let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
     assert_eq!(approval.environment(), "production");
-    let refused = attest::verify(
-        json.as_bytes(),
-        &trusted(),
-        &expect(&a()).environment("staging"),
-    )
-    .unwrap_err();
+    let refused =
+        attest::verify(json.as_bytes(), &trusted(), &gate.environment("staging")).unwrap_err();
     assert!(matches!(refused, VerifyError::WrongEnvironment { .. }));
 }
 
@@ -378,20 +377,22 @@ fn an_approval_says_its_environment_and_a_staging_gate_refuses_it() {
 fn an_approval_that_lapsed_undeployed_is_refused_at_the_gate() {
     let model = approved_in_production();
     let json = model.attest(&signer()).unwrap().to_json();
-    let gate = |at| attest::verify(json.as_bytes(), &trusted(), &expect(&a()).at(t(at)));
+    let gate = |at| {
+        let expected = Expected::deploying(a().parse().unwrap(), t(at));
+        attest::verify(json.as_bytes(), &trusted(), &expected)
+    };
     let approval = gate(1_001 + 86_400).unwrap();
     assert_eq!(approval.valid_until(), Some(t(1_001 + 86_400)));
     let lapsed = gate(1_002 + 86_400).unwrap_err();
     assert!(matches!(lapsed, VerifyError::Lapsed { .. }));
     insta::assert_snapshot!("lapsed", lapsed);
-    // Without an expected time the gate cannot tell, and says when it lapses.
-    assert!(attest::verify(json.as_bytes(), &trusted(), &expect(&a())).is_ok());
     // A deployment's attestation does not lapse: it was deployed within the window.
     let deployed = model
         .mark_deployed(Receipt::new("prod/7"), "ci", t(2_000))
         .unwrap();
     let json = deployed.attest(&signer()).unwrap().to_json();
-    assert!(attest::verify(json.as_bytes(), &trusted(), &expect(&a()).at(t(10_000_000))).is_ok());
+    let long_after = Expected::deploying(a().parse().unwrap(), t(10_000_000));
+    assert!(attest::verify(json.as_bytes(), &trusted(), &long_after).is_ok());
 }
 
 #[test]

@@ -170,7 +170,7 @@ fn a_version_goes_from_staging_to_production_and_is_rolled_back_and_retired() {
 
     // v3 goes wrong in production: roll back to v1, whose approval is checked again.
     registry
-        .rollback(
+        .roll_back(
             &production(),
             &production_policy(),
             "error rate doubled",
@@ -192,7 +192,7 @@ fn a_version_goes_from_staging_to_production_and_is_rolled_back_and_retired() {
 
     // Rolling back again would go to v3: retired for cause, it is refused.
     let error = registry
-        .rollback(
+        .roll_back(
             &production(),
             &production_policy(),
             "again",
@@ -254,13 +254,52 @@ fn tenure(t: &Tenure) -> String {
 }
 
 #[test]
+fn a_version_promoted_too_early_is_retrained_and_promoted_again_keeping_its_trail() {
+    let mut registry = Registry::new("churn").unwrap();
+    ship_to_staging(&mut registry, "1", 0.95, 0);
+    let verdict = promote(&mut registry, "1", 0.01, 10 * HOUR);
+    assert!(verdict.starts_with("reject"), "{verdict}");
+    // Once soaked: the rejected member is retrained and promoted into again.
+    let AnyModel::Rejected(rejected) = registry.take(&production(), "1").unwrap() else {
+        panic!("rejected")
+    };
+    let retraining = rejected.retrain("alice", t(60 * HOUR)).unwrap();
+    let in_staging = registry.current(&staging()).unwrap();
+    let online = Metrics::new([("error_rate", 0.01)]).unwrap();
+    let again = in_staging
+        .promote(retraining, online, "alice", t(60 * HOUR + 1))
+        .unwrap();
+    assert_eq!(again.stage().submission().attempt(), 2);
+    registry.put(again).unwrap();
+    let verdict = registry
+        .decide(&production(), "1", &production_policy(), t(60 * HOUR + 2))
+        .unwrap();
+    assert!(verdict.is_approved(), "{verdict}");
+    deploy(&mut registry, &production(), "1", 60 * HOUR + 3);
+    let lines: Vec<String> = registry
+        .get(&production(), "1")
+        .unwrap()
+        .history()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    insta::assert_snapshot!("promoted_twice_audit", lines.join("\n"));
+    let restored = registry
+        .sealed_by(&key())
+        .unwrap()
+        .restore(&key(), &book())
+        .unwrap();
+    assert!(restored == registry);
+}
+
+#[test]
 fn a_rollback_re_checks_the_earlier_approval_against_the_policy_now() {
     let mut registry = Registry::new("churn").unwrap();
     ship_to_staging(&mut registry, "1", 0.91, 0);
     ship_to_staging(&mut registry, "2", 0.95, 10);
     let stricter = MetricGate::at_least("accuracy", 0.93);
     let error = registry
-        .rollback(&staging(), &stricter, "latency", "oncall", t(20))
+        .roll_back(&staging(), &stricter, "latency", "oncall", t(20))
         .unwrap_err();
     insta::assert_snapshot!("rollback_not_upheld", error);
     // Nothing changed.

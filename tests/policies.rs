@@ -432,9 +432,15 @@ fn lint_messages() {
         NoRegression::higher_is_better("auc").relative(-0.1),
         any::<Quorum>([]),
         Quorum::new(0),
-        Quorum::new(1)
-            .eligible_ids(["Bob", "bob", "carol"])
-            .eligible_roles(["Bob", "bob", "carol"]),
+        (
+            Quorum::new(1)
+                .eligible_ids(["Bob", "bob", "carol"])
+                .eligible_roles(["Bob", "bob", "carol"]),
+            // Names no reviewer can hold: ids and roles are checked when they enter.
+            Quorum::new(2).eligible_roles(["ml-reviewers "]),
+            RequiredRole::new("team_lead\u{200b}"),
+            Veto::new().eligible_ids(["\u{430}lice"]),
+        ),
     )
         .lints();
     let lines: Vec<String> = lints.iter().map(ToString::to_string).collect();

@@ -300,7 +300,7 @@ fn every_registry_refusal_names_what_was_expected() {
     out.push(registry.take(&staging(), "9").unwrap_err().to_string());
     out.push(
         registry
-            .rollback(&staging(), &policy(), "r", "ops", t(1))
+            .roll_back(&staging(), &policy(), "r", "ops", t(1))
             .unwrap_err()
             .to_string(),
     );
@@ -308,7 +308,7 @@ fn every_registry_refusal_names_what_was_expected() {
     out.push(registry.take(&staging(), "1").unwrap_err().to_string());
     out.push(
         registry
-            .rollback(&staging(), &policy(), "r", "ops", t(10))
+            .roll_back(&staging(), &policy(), "r", "ops", t(10))
             .unwrap_err()
             .to_string(),
     );
@@ -344,4 +344,22 @@ fn every_registry_refusal_names_what_was_expected() {
         .unwrap_err();
     out.push(no_policy.to_string());
     insta::assert_snapshot!("refusals", out.join("\n"));
+}
+
+#[test]
+fn a_registry_rebuilds_from_members_stored_one_by_one() {
+    let (_, after) = two_moments();
+    // In any order, each member sealed on its own (as a store keeps them).
+    let mut members: Vec<StoredModel> = after.members().to_vec();
+    members.reverse();
+    let registry = Registry::restore_members("churn", members.clone(), &key(), &book()).unwrap();
+    assert!(registry == restore(after.clone()).unwrap());
+    // A version stored twice, or a member of another model, is refused; the members come back.
+    let mut twice = members.clone();
+    twice.push(members[0].clone());
+    let refused = Registry::restore_members("churn", twice, &key(), &book()).unwrap_err();
+    assert!(matches!(refused.error(), RegistryError::Inconsistent(_)));
+    assert_eq!(refused.into_input().len(), 3);
+    let error = Registry::restore_members("fraud", members, &key(), &book()).unwrap_err();
+    assert!(matches!(error.error(), RegistryError::OtherModel { .. }));
 }

@@ -508,7 +508,7 @@ fn apply_move(
             }
         }
         Move::Rollback { env, strict } => {
-            let result = registry.rollback(
+            let result = registry.roll_back(
                 &environment(env),
                 &*policy(env, strict),
                 "regression",

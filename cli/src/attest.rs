@@ -31,7 +31,7 @@ pub fn verify(
         .iter()
         .map(|f| keys::public_key(f, key_id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut expected = Expected::digest(digest.clone()).at(at);
+    let mut expected = Expected::deploying(digest.clone(), at);
     if let Some(env) = environment {
         expected = expected.environment(env);
     }

@@ -16,16 +16,17 @@
 //! let signer = Ed25519Signer::from_seed([42; 32]); // in production: behind a KMS (`Signer`)
 //! let envelope = model.attest(&signer)?.to_json();
 //!
-//! // The deploy gate holds the public key and the digest of the artifact it is about to ship.
+//! // The deploy gate holds the public key, the digest of the artifact it is about to ship, and
+//! // the time (an approval whose environment's window has passed is refused).
 //! let keys = [signer.public_key()];
-//! let expected = Expected::digest(digest.parse()?).environment("default");
+//! let expected = Expected::deploying(digest.parse()?, t(130)).environment("default");
 //! let approval = attest::verify(envelope.as_bytes(), &keys, &expected)?;
 //! assert_eq!(approval.approvals()[0].reviewer(), "bob");
 //! assert_eq!(approval.head(), model.head());
 //!
 //! // Another artifact is refused.
 //! let other = "sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9";
-//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::digest(other.parse()?));
+//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::deploying(other.parse()?, t(130)));
 //! assert!(matches!(err, Err(VerifyError::WrongDigest { .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

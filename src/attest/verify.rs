@@ -11,31 +11,25 @@ use crate::model::Status;
 use crate::policy::{Finding, VerdictKind};
 use crate::value::{Metrics, Timestamp};
 
-/// What the deploy gate expects of an attestation: the artifact it is about to deploy, and
-/// optionally the environment.
+/// What the deploy gate expects of an attestation: the artifact it is about to deploy and when
+/// (an approval not yet deployed whose environment's window has passed by then is refused with
+/// [`VerifyError::Lapsed`]), and optionally the environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
     digest: ArtifactDigest,
     environment: Option<String>,
-    at: Option<Timestamp>,
+    at: Timestamp,
 }
 
 impl Expected {
-    /// An approval of the artifact `digest`, for any environment.
-    pub fn digest(digest: ArtifactDigest) -> Self {
+    /// An approval of the artifact `digest`, to be deployed at `at` (the gate's clock: the
+    /// library never reads one), for any environment.
+    pub fn deploying(digest: ArtifactDigest, at: Timestamp) -> Self {
         Self {
             digest,
             environment: None,
-            at: None,
+            at,
         }
-    }
-
-    /// The same, deploying at `at`: an approval not yet deployed whose environment's window
-    /// has passed by then is refused ([`VerifyError::Lapsed`]).
-    #[must_use]
-    pub fn at(mut self, at: Timestamp) -> Self {
-        self.at = Some(at);
-        self
     }
 
     /// The same, for the environment `environment` only.
@@ -192,7 +186,7 @@ impl VerifiedApproval {
 ///
 /// // At deploy time, with the public key only:
 /// let keys = [signer.public_key()];
-/// let approval = attest::verify(json.as_bytes(), &keys, &Expected::digest(digest.parse()?))?;
+/// let approval = attest::verify(json.as_bytes(), &keys, &Expected::deploying(digest.parse()?, t(60)))?;
 /// assert_eq!(approval.name(), "churn");
 /// assert_eq!(approval.policy(), "accuracy at least 0.9");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -204,7 +198,7 @@ impl VerifiedApproval {
 /// of the checks): not a JSON envelope, not base64, another payload type, two signatures of one
 /// key, no signature by a trusted key, a trusted key's signature that does not verify, not an
 /// in-toto Statement v1, another predicate type or an unknown version, an invalid predicate or
-/// subject, another artifact, another environment, an approval lapsed by the expected time.
+/// subject, another artifact, another environment, an approval lapsed by the deployment time.
 pub fn verify<V: Verifier>(
     envelope: &[u8],
     keys: &[V],
@@ -288,13 +282,13 @@ fn read(
             found: predicate.environment,
         });
     }
-    if let (Some(at), Some(valid_until), None) = (
-        expected.at,
-        predicate.decision.valid_until,
-        &predicate.deployment,
-    ) && at > valid_until
+    if let (Some(valid_until), None) = (predicate.decision.valid_until, &predicate.deployment)
+        && expected.at > valid_until
     {
-        return Err(VerifyError::Lapsed { valid_until, at });
+        return Err(VerifyError::Lapsed {
+            valid_until,
+            at: expected.at,
+        });
     }
     Ok(VerifiedApproval {
         digest: expected.digest.clone(),

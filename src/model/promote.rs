@@ -1,7 +1,8 @@
 //! Promoting a version deployed in one environment to the next, with evidence from the first.
 
 use super::Model;
-use super::stage::{Deployed, Submitted, Untrained};
+use super::stage::{Deployed, Submitted};
+use super::submit::Trainable;
 use super::submit::{self, SubmitError};
 use crate::event::{EventKind, Head};
 use crate::value::text::esc;
@@ -45,7 +46,9 @@ pub enum PromoteError {
 
 impl Model<Deployed> {
     /// Submits this deployed version to the next environment: `to` is a new model of the same
-    /// name and version in that environment (see [`Model::in_environment`]). The submission is
+    /// name and version in that environment (see [`Model::in_environment`]), or the one promoted
+    /// before and rejected there (a soak too short, say), retrained: promoting into it again
+    /// keeps its trail, the first promotion and its rejection included. The submission is
     /// this version's artifact and metrics, with the evidence of this deployment: where, since
     /// when (and the hash of its `deployed` event), and the `online` metrics the host observed
     /// here, at `at`. Policies of the next environment read it through
@@ -54,8 +57,8 @@ impl Model<Deployed> {
     /// # Errors
     ///
     /// [`PromoteError`] for another model or version, the same environment, an invalid submitter,
-    /// a time earlier than `to`'s last event or than this deployment's; `to` and the online metrics come back inside the
-    /// [`Refused`].
+    /// a time earlier than `to`'s last event or than this deployment's; `to` and the online
+    /// metrics come back inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -85,13 +88,13 @@ impl Model<Deployed> {
     /// # }
     /// ```
     #[allow(clippy::result_large_err, clippy::type_complexity)] // hands back the target and the metrics
-    pub fn promote(
+    pub fn promote<S: Trainable>(
         &self,
-        to: Model<Untrained>,
+        to: Model<S>,
         online: Metrics,
         submitter: &str,
         at: Timestamp,
-    ) -> Result<Model<Submitted>, Refused<(Model<Untrained>, Metrics), PromoteError>> {
+    ) -> Result<Model<Submitted>, Refused<(Model<S>, Metrics), PromoteError>> {
         if to.name() != self.name() || to.version() != self.version() {
             let error = PromoteError::OtherModel {
                 from_name: self.name().to_owned(),

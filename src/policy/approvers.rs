@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::message::{Message, Note, human};
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::name::Name;
+use crate::value::text::{self, esc};
 use crate::value::{Review, Vote};
 
 /// Who may cast a vote that counts: reviewers by id or by role. With neither, anyone (but the
@@ -117,6 +118,25 @@ impl Eligibility {
             }
         }
         twins
+    }
+
+    /// Lints for names (ids and roles) no reviewer can hold: ids and roles are checked when
+    /// they enter (a review with `"bob "` or `"team_lead\u{200b}"` is refused), so an eligible
+    /// name that fails the same check can never match, and the rule silently never counts it.
+    fn unmatchable(&self, rule: &str, lints: &mut Vec<Lint>) {
+        for (what, name) in self
+            .ids
+            .iter()
+            .map(|n| ("id", n))
+            .chain(self.roles.iter().map(|n| ("role", n)))
+        {
+            if let Err(e) = text::check(what, name) {
+                lints.push(Lint::new(
+                    rule,
+                    format!("no reviewer can match the {what} `{}`: {e}", esc(name)),
+                ));
+            }
+        }
     }
 
     /// How many distinct ids are eligible, if only ids are (roles admit an open set).
@@ -259,6 +279,7 @@ impl Policy for Quorum {
                 "approves without any approval: a quorum of 0 is always met",
             ));
         }
+        self.eligible.unmatchable(&self.name(), lints);
         for (a, b) in self.eligible.case_twins() {
             let message = format!(
                 "`{a}` and `{b}` differ only by case; ids and roles are compared exactly, so they \
@@ -340,6 +361,18 @@ impl Policy for RequiredRole {
     fn name(&self) -> String {
         format!("an approval from role {}", self.role)
     }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        if let Err(e) = text::check("role", self.role.as_str()) {
+            lints.push(Lint::new(
+                self.name(),
+                format!(
+                    "no reviewer can hold the role `{}`: {e}",
+                    esc(self.role.as_str())
+                ),
+            ));
+        }
+    }
 }
 
 /// Rejects when any eligible reviewer (not the submitter) rejects; approves otherwise.
@@ -403,6 +436,10 @@ impl Policy for Veto {
 
     fn name(&self) -> String {
         format!("no veto{}", self.eligible.describe())
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        self.eligible.unmatchable(&self.name(), lints);
     }
 }
 

@@ -13,8 +13,9 @@ use crate::value::name::Name;
 /// Approves a promoted version that had been deployed in its previous environment for at least
 /// `duration` when it was promoted ("soaked in staging for 48 h"): from the evidence's
 /// `deployed_at` to its `observed_at`, which a [`Registry`](crate::Registry) checks against the
-/// previous environment's trail. Rejects a shorter soak (the evidence never grows: promote
-/// again once soaked) and a submission that brings no evidence (fails closed).
+/// previous environment's trail. Rejects a shorter soak (the evidence never grows: once soaked,
+/// retrain the rejected model and promote into it again, which keeps its trail) and a
+/// submission that brings no evidence (fails closed).
 ///
 /// ```
 /// use std::time::Duration;
@@ -67,8 +68,8 @@ impl Policy for Soak {
                     )
                 } else {
                     format!(
-                        "deployed in {} for {} when promoted, short of {required}; promote it \
-                         again once it has soaked",
+                        "deployed in {} for {} when promoted, short of {required}; once it has \
+                         soaked, retrain this model and promote into it again",
                         p.from(),
                         elapsed(ran)
                     )

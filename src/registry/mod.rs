@@ -30,10 +30,14 @@ pub use stored::{PolicyBook, StoredRegistry};
 ///   environment sees ([`decision_context`](Self::decision_context)), without the host passing
 ///   them.
 ///
-/// So the moves that change an environment's deployment — [`deploy`](Self::deploy),
-/// [`rollback`](Self::rollback), [`retire`](Self::retire) — go through the registry; everything
-/// before (submit, votes, decide, revoke, reopen, promote) the host does on the model itself,
-/// taking it out with [`take`](Self::take) and putting it back with [`put`](Self::put).
+/// So decisions and the moves that change an environment's deployment go through the registry:
+/// [`decide`](Self::decide) (with the environment's champion), [`deploy`](Self::deploy),
+/// [`roll_back`](Self::roll_back), [`retire`](Self::retire). The rest (submit, votes, revoke,
+/// reopen, retrain, promote) the host does on the model itself: a new model goes in with
+/// [`put`](Self::put); a member comes out with [`take`](Self::take) and goes back, continued,
+/// with `put` (or `deploy`). A model decided outside the registry must have been decided with
+/// [`decision_context`](Self::decision_context), or `put` refuses it
+/// ([`RegistryError::OtherChampion`]): the champion a decision saw is part of its evidence.
 ///
 /// ```
 /// # use modelgate::*;
@@ -50,7 +54,7 @@ pub use stored::{PolicyBook, StoredRegistry};
 /// let default = Default::default();
 /// assert_eq!(registry.current(&default).map(|m| m.version()), Some("2"));
 /// assert_eq!(registry.champion(&default).and_then(|m| m.get("accuracy")), Some(0.93));
-/// registry.rollback(&default, &policy, "latency regression", "oncall", t(300))?;
+/// registry.roll_back(&default, &policy, "latency regression", "oncall", t(300))?;
 /// assert_eq!(registry.current(&default).map(|m| m.version()), Some("1"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -635,7 +639,7 @@ impl Registry {
     /// [`RegistryError::RetiredTarget`] (the earlier version was retired: never rolled back to);
     /// [`RegistryError::Refused`] (its approval is not upheld, a time, an actor). Nothing
     /// changed.
-    pub fn rollback<P: Policy + ?Sized>(
+    pub fn roll_back<P: Policy + ?Sized>(
         &mut self,
         environment: &Environment,
         policy: &P,

@@ -191,13 +191,64 @@ impl StoredRegistry {
         verifier
             .verify(&self.index(), seal)
             .map_err(RegistryError::Seal)?;
+        assemble(&self.name, self.members.iter(), verifier, book)
+    }
+}
+
+impl Registry {
+    /// Rebuilds the registry `name` from its members stored one by one, in any order (a store
+    /// that keeps each model's trail in its own rows, such as `modelgate-store`): every member
+    /// restored with `verifier` and its environment's policy in `book`, then the same checks
+    /// across members as [`StoredRegistry::restore`].
+    ///
+    /// Without the sealed index of a [`StoredRegistry`], nothing binds the members to one
+    /// moment: a member put back to an older sealed copy of itself is refused only if the books
+    /// then disagree (two current deployments, a replacement that is not a member …). Keep each
+    /// member's latest head where a writer cannot roll it back (a store does, with
+    /// compare-and-swap on the head), or store the registry whole.
+    ///
+    /// # Errors
+    ///
+    /// As [`StoredRegistry::restore`], without the index's; a version stored twice in an
+    /// environment is [`RegistryError::Inconsistent`]. The members come back inside the
+    /// [`Refused`].
+    #[allow(clippy::result_large_err)] // hands back the members
+    pub fn restore_members<V: SealVerifier + ?Sized>(
+        name: &str,
+        members: Vec<StoredModel>,
+        verifier: &V,
+        book: &PolicyBook,
+    ) -> Result<Registry, Refused<Vec<StoredModel>, RegistryError>> {
+        let mut ordered: Vec<&StoredModel> = members.iter().collect();
+        ordered.sort_by(|a, b| {
+            (a.environment().name(), a.version()).cmp(&(b.environment().name(), b.version()))
+        });
+        let checked = crate::value::text::check("name", name)
+            .map_err(|e| RegistryError::Inconsistent(e.to_string()))
+            .and_then(|()| assemble(name, ordered.into_iter(), verifier, book));
+        match checked {
+            Ok(registry) => Ok(registry),
+            Err(e) => Err(Refused::new(members, e)),
+        }
+    }
+}
+
+/// The registry `name` of `stored` members, in order of environment and version: each restored
+/// under its environment's policy, then the checks across members.
+fn assemble<'a, V: SealVerifier + ?Sized>(
+    name: &str,
+    stored: impl Iterator<Item = &'a StoredModel>,
+    verifier: &V,
+    book: &PolicyBook,
+) -> Result<Registry, RegistryError> {
+    {
         let mut members = BTreeMap::new();
-        for stored in &self.members {
+        for stored in stored {
             let (version, environment) = (stored.version(), stored.environment().name());
-            if stored.name() != self.name {
+            if stored.name() != name {
                 return Err(RegistryError::OtherModel {
                     model: stored.name().to_owned(),
-                    registry: self.name.clone(),
+                    registry: name.to_owned(),
                 });
             }
             let policy = book
@@ -223,7 +274,7 @@ impl StoredRegistry {
             members.insert(k, model);
         }
         check_invariants(&members)?;
-        let registry = Registry::from_members(self.name.clone(), members);
+        let registry = Registry::from_members(name.to_owned(), members);
         check_champions(&registry)?;
         Ok(registry)
     }
