@@ -391,7 +391,7 @@ fn a_lapsed_approval_is_refused_at_deploy_and_reopened_for_a_fresh_decision() {
 }
 
 #[test]
-fn an_approval_that_has_not_lapsed_is_not_reopened() {
+fn an_approval_is_reopened_before_it_lapses_too() {
     let approved = Model::new("churn", "1")
         .unwrap()
         .in_environment(production())
@@ -401,15 +401,19 @@ fn an_approval_that_has_not_lapsed_is_not_reopened() {
         .unwrap()
         .approved()
         .unwrap();
-    let refused = approved.reopen("alice", t(2)).unwrap_err();
-    insta::assert_snapshot!("not_lapsed", refused.error());
-    assert_eq!(refused.into_input().status(), Status::Approved);
+    // Stale (a new champion arrived) or lapsed: only the policy approves again.
+    let reopened = approved.reopen("alice", t(2)).unwrap();
+    assert_eq!(reopened.status(), Status::Submitted);
+    assert_eq!(reopened.stage().votes().len(), 0);
+    let refused = reopened
+        .decide(
+            &MetricGate::at_least("accuracy", 0.99),
+            &modelgate::DecisionContext::at(t(3)),
+        )
+        .unwrap();
+    assert!(!refused.verdict().is_approved());
 }
 
-/// Deploying an approval for staging to production is impossible by construction: a model is
-/// for one environment for its whole life (its header is in every hash of its trail), every
-/// deploy goes to the model's own environment, and a pipeline runs models of its environment
-/// only.
 #[test]
 fn a_staging_approval_never_deploys_to_production() {
     let spec: PipelineSpec = serde_json::from_str(

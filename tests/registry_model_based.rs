@@ -203,6 +203,7 @@ struct Coverage {
     rolled_back: usize,
     rollback_not_upheld: usize,
     rollback_to_retired: usize,
+    stale: usize,
     retired_current: usize,
     restored: usize,
 }
@@ -446,7 +447,21 @@ fn apply_move(
             };
             let result = registry.deploy(model, Receipt::new(format!("{env}/{v}")), "ci", t(now));
             let lapsed = env == PRODUCTION && now > approved_at + WINDOW;
-            if lapsed {
+            // Approved before the current deployment began: it never saw that champion.
+            let stale = world.tenures[env]
+                .iter()
+                .find(|x| x.2.is_none())
+                .is_some_and(|x| approved_at < x.1);
+            if stale {
+                let (model, error) = result.unwrap_err().into_parts();
+                prop_assert!(
+                    matches!(error, RegistryError::StaleApproval { .. }),
+                    "{error}"
+                );
+                registry.put(model).unwrap();
+                unchanged(registry)?;
+                seen.stale += 1;
+            } else if lapsed {
                 let (model, error) = result.unwrap_err().into_parts();
                 prop_assert!(error.to_string().contains("lapsed"), "{error}");
                 registry.put(model).unwrap();
@@ -484,28 +499,19 @@ fn apply_move(
             seen.revoked += 1;
         }
         Move::Reopen { env, v } => {
-            let Some(Naive::Approved(approved_at)) = world.members.get(&(env, v)).map(|m| m.state)
-            else {
+            let Some(Naive::Approved(_)) = world.members.get(&(env, v)).map(|m| m.state) else {
                 return Ok(());
             };
             let AnyModel::Approved(model) = registry.take(&environment(env), VERSIONS[v]).unwrap()
             else {
                 panic!("the naive model says approved");
             };
-            let lapsed = env == PRODUCTION && now > approved_at + WINDOW;
-            match model.reopen("alice", t(now)) {
-                Ok(reopened) => {
-                    prop_assert!(lapsed);
-                    registry.put(reopened).unwrap();
-                    world.members.get_mut(&(env, v)).unwrap().state = Naive::Submitted;
-                    seen.reopened += 1;
-                }
-                Err(refused) => {
-                    prop_assert!(!lapsed);
-                    registry.put(refused.into_input()).unwrap();
-                    unchanged(registry)?;
-                }
-            }
+            // Lapsed or stale, an approval is put back under review for a fresh decision.
+            registry
+                .put(model.reopen("alice", t(now)).unwrap())
+                .unwrap();
+            world.members.get_mut(&(env, v)).unwrap().state = Naive::Submitted;
+            seen.reopened += 1;
         }
         Move::Rollback { env, strict } => {
             let result = registry.roll_back(
@@ -708,6 +714,7 @@ fn the_sequences_reach_every_outcome() {
         seen.rolled_back,
         seen.rollback_not_upheld,
         seen.rollback_to_retired,
+        seen.stale,
         seen.retired_current,
         seen.restored,
     ];

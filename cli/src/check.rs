@@ -139,7 +139,7 @@ fn syntax(text: &str, line: usize, column: usize, message: String) -> Problem {
         step: None,
         path: None,
         pos,
-        message: format!("syntax: {message}"),
+        message: format!("syntax: {}", esc(&message)),
     }
 }
 
@@ -190,6 +190,21 @@ fn to_json(report: &Report) -> Value {
     json!({"file": report.file, "ok": report.is_ok(), "steps": report.steps, "problems": problems})
 }
 
+/// The file's text as the snippet shows it: control and invisible characters (an escape
+/// sequence, a bidi override) replaced by `?`, one per byte, so that no file can drive the
+/// terminal or forge a line and every byte offset still points where it did.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|ch| {
+            if (ch.is_control() && ch != '\n' && ch != '\t') || crate::text::invisible(ch) {
+                "?".repeat(ch.len_utf8())
+            } else {
+                ch.to_string()
+            }
+        })
+        .collect()
+}
+
 /// One problem as a diagnostic with the source snippet: `file:line:column`, the message, the
 /// lines around it with the place underlined, and the step and path.
 fn render(report: &Report, problem: &Problem) -> String {
@@ -210,7 +225,7 @@ fn render(report: &Report, problem: &Problem) -> String {
         diagnostic = diagnostic.with_help(label);
     }
     let report_ = miette::Report::new(diagnostic)
-        .with_source_code(NamedSource::new(esc(&report.file), report.text.clone()));
+        .with_source_code(NamedSource::new(esc(&report.file), shown(&report.text)));
     let mut out = String::new();
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)

@@ -14,7 +14,7 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-fn invisible(ch: char) -> bool {
+pub(crate) fn invisible(ch: char) -> bool {
     matches!(ch,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
         | '\u{180B}'..='\u{180F}'

@@ -177,16 +177,9 @@ fn apply(model: AnyModel, op: &Op, now: Timestamp, decided_by: &mut Option<u8>) 
         (AnyModel::Approved(m), Op::Revoke) => m
             .revoke("found a leak", "security", now)
             .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Rejected),
-        (AnyModel::Approved(m), Op::Reopen) => {
-            let lapsed = m.lapses_at().is_some_and(|end| now > end);
-            match m.reopen("alice", now) {
-                Ok(m) => {
-                    assert!(lapsed, "reopened only once lapsed");
-                    AnyModel::Submitted(m)
-                }
-                Err(e) => AnyModel::Approved(e.into_input()),
-            }
-        }
+        (AnyModel::Approved(m), Op::Reopen) => m
+            .reopen("alice", now)
+            .map_or_else(|e| AnyModel::Approved(e.into_input()), AnyModel::Submitted),
         (AnyModel::Deployed(m), Op::Supersede) => m
             .supersede("2", "deployer", now)
             .map_or_else(|e| AnyModel::Deployed(e.into_input()), AnyModel::Superseded),

@@ -120,12 +120,17 @@
 //! verifies; a trusted key's signature that does not verify is reported), then the statement
 //! (read from the verified bytes only), its `_type`, the predicate type and version, the
 //! predicate, the subject, the expected digest, the expected environment and, given the
-//! deployment time ([`Expected::at`]), that an approval not yet deployed has not lapsed.
+//! deployment time ([`Expected::deploying`]), that an approval not yet deployed has not lapsed.
 //!
 //! An attestation cannot be withdrawn once signed: an approval revoked later
 //! ([`Model::revoke`](crate::Model::revoke)) still verifies. Give environments an approval
-//! window, so that a signed approval is good for that long at most, and gate with
-//! [`Expected::at`].
+//! window, so that a signed approval of a model not yet deployed is good for that long at most
+//! (the gate refuses it after `valid_until`). A deployed model's attestation records a
+//! deployment that happened and does not lapse: it says nothing of a later rollback or
+//! retirement. A gate that ships a new deployment should accept only
+//! [`Status::Approved`](crate::Status::Approved) attestations
+//! ([`VerifiedApproval::status`]), and one that re-deploys must ask the
+//! [`Registry`](crate::Registry) whether the version is still current.
 
 mod digest;
 mod dsse;

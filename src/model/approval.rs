@@ -88,14 +88,16 @@ impl Model<Approved> {
         trail.advance(at, event, stage)
     }
 
-    /// Puts a lapsed approval back under review, by `by`, at `at`: the same submission, no votes
-    /// counted yet, for a fresh decision.
+    /// Puts the approval back under review, by `by`, at `at`: the same submission, no votes
+    /// counted yet, for a fresh decision by the policy. For an approval that lapsed undeployed,
+    /// or that is stale: decided before the environment's current deployment began, so without
+    /// that champion ([`RegistryError::StaleApproval`](crate::registry::RegistryError)). The
+    /// trail keeps the first decision; only the policy can approve again.
     ///
     /// # Errors
     ///
-    /// [`ActionError::NotLapsed`] if the approval has not lapsed by `at` (deploy it, or revoke
-    /// it); an invalid actor id; a time earlier than the last event. The model comes back
-    /// unchanged inside the [`Refused`].
+    /// [`ActionError`] for an invalid actor id or a time earlier than the last event; the model
+    /// comes back unchanged inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -131,10 +133,6 @@ impl Model<Approved> {
         }
         if let Err(e) = self.trail.check_time(at) {
             return Err(Refused::new(self, e.into()));
-        }
-        if self.check_not_lapsed(at).is_ok() {
-            let lapses_at = self.lapses_at();
-            return Err(Refused::new(self, ActionError::NotLapsed { lapses_at, at }));
         }
         let event = EventKind::Reopened { by: by.to_owned() };
         let Model { trail, stage } = self;

@@ -46,14 +46,6 @@ pub enum ActionError {
         /// The time of the refused action.
         at: Timestamp,
     },
-    /// Reopening an approval that has not lapsed.
-    #[error("the approval has not lapsed at `{at}`; deploy it, or revoke it")]
-    NotLapsed {
-        /// When it lapses, if it does.
-        lapses_at: Option<Timestamp>,
-        /// The time of the refused action.
-        at: Timestamp,
-    },
     /// Reinstating a deployment whose approval the environment's policy does not uphold now.
     #[error("the approval is not upheld by policy `{}`: {}", esc(.policy), esc(.verdict))]
     NotUpheld {

@@ -104,7 +104,7 @@ impl Model<Deployed> {
             };
             return Err(Refused::new((to, online), error));
         }
-        if to.environment() == self.environment() {
+        if to.environment().name() == self.environment().name() {
             let error = PromoteError::SameEnvironment {
                 environment: self.environment().name().to_owned(),
             };

@@ -103,7 +103,10 @@ impl<'de> Visitor<'de> for RawVisitor {
         let mut seen = HashSet::new();
         while let Some((key, value)) = map.next_entry::<String, Raw>()? {
             if !seen.insert(key.clone()) {
-                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{}`",
+                    crate::value::text::esc(&key)
+                )));
             }
             entries.push((key, value));
         }

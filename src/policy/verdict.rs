@@ -66,7 +66,7 @@ impl fmt::Display for FindingValue {
             Self::Number(n) => write!(f, "{n}"),
             Self::Count(n) => write!(f, "{n}"),
             Self::Missing => f.write_str("missing"),
-            Self::Text(t) => f.write_str(t),
+            Self::Text(t) => write!(f, "{}", crate::value::text::esc(t)),
         }
     }
 }

@@ -119,6 +119,54 @@ pub enum RegistryError {
         /// Its status.
         status: crate::model::Status,
     },
+    /// Only a deployed or superseded version is retired.
+    #[error(
+        "version `{}` in `{}` is {status}: only a deployed or superseded version is retired",
+        esc(.version),
+        esc(.environment)
+    )]
+    NotInService {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// Its status.
+        status: crate::model::Status,
+    },
+    /// A move at a time before the environment's clock: the latest time the registry has seen
+    /// there. The registry's books read in time order, so no move is dated before another.
+    #[error(
+        "version `{}` in `{}`: `{at}` is before the environment's latest move at `{clock}`",
+        esc(.version),
+        esc(.environment)
+    )]
+    BeforeClock {
+        /// The version moved.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// The time of the move.
+        at: crate::value::Timestamp,
+        /// The environment's clock.
+        clock: crate::value::Timestamp,
+    },
+    /// The approval was decided before the environment's current deployment began, so it never
+    /// saw that deployment as its champion: reopen the model and decide again.
+    #[error(
+        "version `{}` in `{}` was approved at `{decided_at}`, before the current deployment began at `{since}`; reopen it and decide again with the current champion",
+        esc(.version),
+        esc(.environment)
+    )]
+    StaleApproval {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// When it was approved.
+        decided_at: crate::value::Timestamp,
+        /// When the current deployment began.
+        since: crate::value::Timestamp,
+    },
     /// The environment has no current deployment to roll back from.
     #[error("`{}` has no current deployment", esc(.environment))]
     NothingDeployed {

@@ -28,7 +28,11 @@ pub use stored::{PolicyBook, StoredRegistry};
 ///   (`superseded`, by the new version);
 /// - the current deployment's metrics are the champion that the next decision in that
 ///   environment sees ([`decision_context`](Self::decision_context)), without the host passing
-///   them.
+///   them; an approval decided before the current deployment began never replaces it
+///   ([`RegistryError::StaleApproval`]);
+/// - the books read in time order: every move in an environment is at or after the latest the
+///   registry has seen there, its clock ([`RegistryError::BeforeClock`]); a promotion's
+///   observation of its source environment advances that environment's clock.
 ///
 /// So decisions and the moves that change an environment's deployment go through the registry:
 /// [`decide`](Self::decide) (with the environment's champion), [`deploy`](Self::deploy),
@@ -70,6 +74,10 @@ pub struct Registry {
     /// Members taken out, by how many of their events the registry had checked and the last
     /// one's hash: put back continued, only the events after those are checked again.
     taken: BTreeMap<(String, String), (usize, Head)>,
+    /// Each environment's clock: the latest time the registry has seen there (an event of a
+    /// member, or a promotion's observation of a deployment there). Every move in an
+    /// environment happens at or after it, so the registry's books read in time order.
+    clock: BTreeMap<String, Timestamp>,
 }
 
 /// Two registries are equal when they hold the same name and members (what is stored).
@@ -208,6 +216,7 @@ impl Registry {
             members: BTreeMap::new(),
             current: BTreeMap::new(),
             taken: BTreeMap::new(),
+            clock: BTreeMap::new(),
         })
     }
 
@@ -233,8 +242,12 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`RegistryError::OtherModel`], [`RegistryError::NotAContinuation`],
-    /// [`RegistryError::MovedOutside`]; the model comes back inside the [`Refused`].
+    /// [`RegistryError::OtherModel`], [`RegistryError::OtherSettings`],
+    /// [`RegistryError::NotAContinuation`], [`RegistryError::MovedOutside`];
+    /// [`RegistryError::BeforeClock`] for events dated before the environment's latest move;
+    /// [`RegistryError::OtherChampion`] for a decision that did not see the environment's
+    /// champion; [`RegistryError::UnknownDeployment`] for promotion evidence the registry does
+    /// not hold. The model comes back inside the [`Refused`].
     #[allow(clippy::result_large_err)] // hands back the model
     pub fn put(
         &mut self,
@@ -313,6 +326,9 @@ impl Registry {
                 environment,
                 action,
             });
+        }
+        if let Some(first) = new_events.first() {
+            self.check_clock(&environment, &version, first.at())?;
         }
         // The environment's deployments, read from the trails only if a decision needs them.
         let mut tenures: Option<Vec<Tenure>> = None;
@@ -395,6 +411,22 @@ impl Registry {
         }
     }
 
+    /// When the environment's current deployment began (its `deployed` or `reinstated` event).
+    fn current_since(&self, environment: &Environment) -> Option<Timestamp> {
+        let current = self.current(environment)?;
+        current
+            .history()
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.kind(),
+                    EventKind::Deployed { .. } | EventKind::Reinstated { .. }
+                )
+            })
+            .map(Event::at)
+    }
+
     /// The champion of the environment: its current deployment's metrics.
     pub fn champion(&self, environment: &Environment) -> Option<&Metrics> {
         self.champion_in(environment.name())
@@ -447,8 +479,8 @@ impl Registry {
     /// # Errors
     ///
     /// [`RegistryError::NoSuchVersion`]; [`RegistryError::NotSubmitted`] for a member that is
-    /// not awaiting a decision; [`RegistryError::Refused`] for a time earlier than the member's
-    /// last event. Nothing changed.
+    /// not awaiting a decision; [`RegistryError::BeforeClock`] for a time before the
+    /// environment's latest move. Nothing changed.
     pub fn decide<P: Policy + ?Sized>(
         &mut self,
         environment: &Environment,
@@ -457,6 +489,9 @@ impl Registry {
         at: Timestamp,
     ) -> Result<Verdict, RegistryError> {
         let k = (environment.name().to_owned(), version.to_owned());
+        if self.members.contains_key(&k) {
+            self.check_clock(environment.name(), version, at)?;
+        }
         let ctx = self.decision_context(environment, at);
         let model = match self.take_member(&k) {
             Some(AnyModel::Submitted(m)) => m,
@@ -573,10 +608,12 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`RegistryError::OtherModel`], [`RegistryError::NotAContinuation`] (the registry holds
-    /// another trail of this version and environment); [`RegistryError::Refused`] if the model
-    /// or the current deployment refuses (a lapsed approval, a time earlier than a last event,
-    /// an invalid actor). The model comes back inside the [`Refused`], and nothing changed.
+    /// As [`put`](Self::put) for the model's trail; [`RegistryError::BeforeClock`] for a time
+    /// before the environment's latest move; [`RegistryError::StaleApproval`] for an approval
+    /// decided before the current deployment began (reopen it and decide again);
+    /// [`RegistryError::Refused`] if the model or the current deployment refuses (a lapsed
+    /// approval, an invalid actor). The model comes back inside the [`Refused`], and nothing
+    /// changed.
     #[allow(clippy::result_large_err)] // hands back the model
     pub fn deploy(
         &mut self,
@@ -596,6 +633,22 @@ impl Registry {
         }
         let environment = model.environment().clone();
         let version = model.version().to_owned();
+        if let Err(e) = self.check_clock(environment.name(), &version, at) {
+            return Err(Refused::new(model, e));
+        }
+        // An approval decided before the current deployment began never saw it as champion.
+        let decided_at = model.stage().decision().decided_at();
+        if let Some(since) = self.current_since(&environment)
+            && decided_at < since
+        {
+            let error = RegistryError::StaleApproval {
+                version,
+                environment: environment.name().to_owned(),
+                decided_at,
+                since,
+            };
+            return Err(Refused::new(model, error));
+        }
         // Check the current deployment first, so that nothing changes if it refuses.
         if let Some(current) = self.current(&environment)
             && let Err(error) = current.check_move(by, at)
@@ -637,8 +690,8 @@ impl Registry {
     ///
     /// [`RegistryError::NothingDeployed`], [`RegistryError::NoEarlierDeployment`],
     /// [`RegistryError::RetiredTarget`] (the earlier version was retired: never rolled back to);
-    /// [`RegistryError::Refused`] (its approval is not upheld, a time, an actor). Nothing
-    /// changed.
+    /// [`RegistryError::BeforeClock`]; [`RegistryError::Refused`] (its approval is not upheld,
+    /// an actor). Nothing changed.
     pub fn roll_back<P: Policy + ?Sized>(
         &mut self,
         environment: &Environment,
@@ -654,6 +707,7 @@ impl Registry {
                 environment: env.clone(),
             })?;
         let current_version = current.version().to_owned();
+        self.check_clock(&env, &current_version, at)?;
         current
             .check_move(by, at)
             .map_err(|error| RegistryError::Refused {
@@ -720,8 +774,9 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`RegistryError::NoSuchVersion`]; [`RegistryError::Refused`] for a member that is not in
-    /// service, a time, an actor. Nothing changed.
+    /// [`RegistryError::NoSuchVersion`]; [`RegistryError::NotInService`] for a member never
+    /// deployed or already retired; [`RegistryError::BeforeClock`]; [`RegistryError::Refused`]
+    /// for an invalid actor. Nothing changed.
     pub fn retire(
         &mut self,
         environment: &Environment,
@@ -737,9 +792,11 @@ impl Registry {
             environment: environment.name().to_owned(),
             error,
         };
+        if self.members.contains_key(&k) {
+            self.check_clock(environment.name(), version, at)?;
+        }
         let model = self
-            .members
-            .remove(&k)
+            .take_member(&k)
             .ok_or_else(|| RegistryError::NoSuchVersion {
                 version: version.to_owned(),
                 environment: environment.name().to_owned(),
@@ -763,7 +820,7 @@ impl Registry {
                 let status = other.status();
                 (
                     other,
-                    Err(RegistryError::InService {
+                    Err(RegistryError::NotInService {
                         version: version.to_owned(),
                         environment: environment.name().to_owned(),
                         status,
@@ -794,10 +851,47 @@ impl Registry {
         self.put_member(model);
     }
 
+    /// Advances the clocks for `events` of a member of `environment`: its own, and that of
+    /// every environment a promotion among them observed.
+    fn observe(&mut self, environment: &str, events: &[Event]) {
+        let mut advance = |env: &str, at: Timestamp| {
+            let clock = self.clock.entry(env.to_owned()).or_insert(at);
+            *clock = (*clock).max(at);
+        };
+        for event in events {
+            advance(environment, event.at());
+            if let EventKind::Submitted {
+                promotion: Some(p), ..
+            } = event.kind()
+            {
+                advance(p.from(), p.observed_at());
+            }
+        }
+    }
+
+    /// Refuses a move in `environment` at `at`, before the environment's clock.
+    fn check_clock(
+        &self,
+        environment: &str,
+        version: &str,
+        at: Timestamp,
+    ) -> Result<(), RegistryError> {
+        match self.clock.get(environment) {
+            Some(clock) if at < *clock => Err(RegistryError::BeforeClock {
+                version: version.to_owned(),
+                environment: environment.to_owned(),
+                at,
+                clock: *clock,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Puts `model` in under its key, keeping the index of current deployments in step.
     fn put_member(&mut self, model: AnyModel) {
         let (environment, version) = key(&model);
         self.taken.remove(&(environment.clone(), version.clone()));
+        self.observe(&environment, model.history());
         if model.status() == Status::Deployed {
             self.current.insert(environment.clone(), version.clone());
         } else if self.current.get(&environment) == Some(&version) {
@@ -824,12 +918,18 @@ impl Registry {
             .filter(|(_, m)| m.status() == Status::Deployed)
             .map(|((environment, version), _)| (environment.clone(), version.clone()))
             .collect();
-        Self {
+        let mut registry = Self {
             name,
-            members,
+            members: BTreeMap::new(),
             current,
             taken: BTreeMap::new(),
+            clock: BTreeMap::new(),
+        };
+        for model in members.values() {
+            registry.observe(model.environment().name(), model.history());
         }
+        registry.members = members;
+        registry
     }
 }
 

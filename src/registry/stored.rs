@@ -276,8 +276,54 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
         check_invariants(&members)?;
         let registry = Registry::from_members(name.to_owned(), members);
         check_champions(&registry)?;
+        check_fresh_approvals(&registry)?;
         Ok(registry)
     }
+}
+
+/// Every deployment that superseded another was approved after that one began (so its decision
+/// saw it as champion).
+fn check_fresh_approvals(registry: &Registry) -> Result<(), RegistryError> {
+    let environments: std::collections::BTreeSet<&str> = registry
+        .members
+        .keys()
+        .map(|(env, _)| env.as_str())
+        .collect();
+    for environment in environments {
+        for tenure in registry.history_in(environment) {
+            let Some((at, super::Ended::Superseded { by })) = &tenure.until else {
+                continue;
+            };
+            let Some(successor) = registry.members.get(&(environment.to_owned(), by.clone()))
+            else {
+                continue;
+            };
+            let history = successor.history();
+            let deployed = history
+                .iter()
+                .position(|e| e.at() == *at && matches!(e.kind(), EventKind::Deployed { .. }));
+            let decided_at = deployed
+                .and_then(|i| history.get(..i))
+                .and_then(|before| {
+                    before
+                        .iter()
+                        .rev()
+                        .find(|e| matches!(e.kind(), EventKind::Decided { .. }))
+                })
+                .map(crate::event::Event::at);
+            if let Some(decided_at) = decided_at
+                && decided_at < tenure.from
+            {
+                return Err(RegistryError::StaleApproval {
+                    version: by.clone(),
+                    environment: environment.to_owned(),
+                    decided_at,
+                    since: tenure.from,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every decision was made with the champion of its environment at the time.

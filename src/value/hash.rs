@@ -38,7 +38,7 @@ pub struct Fingerprint([u8; 32]);
 
 /// A 64-digit hex text that is not a hash.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("expected 64 lowercase hex digits, found `{0}`")]
+#[error("expected 64 lowercase hex digits, found `{}`", super::text::esc(.0))]
 pub struct ParseHashError(String);
 
 macro_rules! hash_type {
