@@ -24,6 +24,7 @@ mod schema;
 mod store;
 mod trail;
 mod vote;
+mod write;
 
 pub use error::{
     AppendError, ApproversError, CreateError, DatabaseError, LoadError, OpenError, QueryError,
