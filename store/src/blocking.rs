@@ -6,12 +6,16 @@ use std::sync::Arc;
 
 use modelgate::{AnyModel, Event, Head, Pipeline, Policy, Review, Run, Status, StoredModel};
 
+use modelgate::Registry;
+use modelgate::registry::PolicyBook;
+
 use crate::error::{
-    AppendError, ApproversError, CreateError, DatabaseError, LoadError, OpenError, QueryError,
-    VoteError,
+    AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
+    OpenError, QueryError, SaveRegistryError, VoteError,
 };
 use crate::{
-    Awaiting, Backend, Keys, Loaded, ModelKey, Options, Retry, Summary, Trail, Voted, Written,
+    Awaiting, Backend, Keys, Loaded, ModelKey, Options, Retry, SavedRegistry, Summary, Trail,
+    Voted, Written,
 };
 
 /// A [`Store`](crate::Store) for a synchronous host: each method blocks until the
@@ -217,6 +221,37 @@ impl Store {
     ) -> Result<Voted, VoteError> {
         self.runtime
             .block_on(self.inner.record_run_vote(key, pipeline, review, retry))
+    }
+
+    /// See [`crate::Store::members`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::members`].
+    pub fn members(&self, name: &str) -> Result<Vec<Loaded<StoredModel>>, LoadRegistryError> {
+        self.runtime.block_on(self.inner.members(name))
+    }
+
+    /// See [`crate::Store::load_registry`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::load_registry`].
+    pub fn load_registry(
+        &self,
+        name: &str,
+        book: &PolicyBook,
+    ) -> Result<Registry, LoadRegistryError> {
+        self.runtime.block_on(self.inner.load_registry(name, book))
+    }
+
+    /// See [`crate::Store::save_registry`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::save_registry`].
+    pub fn save_registry(&self, registry: &Registry) -> Result<SavedRegistry, SaveRegistryError> {
+        self.runtime.block_on(self.inner.save_registry(registry))
     }
 
     /// See [`crate::Store::awaiting_approval`].

@@ -8,6 +8,9 @@
 //!   [`Loaded`] with the head to append after), query ([`Store::awaiting_approval`],
 //!   [`Store::current_deployments`], [`Store::by_status`], [`Store::unfinished_runs`],
 //!   [`Store::audit_trail`]).
+//! - Registries: [`Store::save_registry`] (every member of a [`modelgate::Registry`] in one
+//!   transaction, compare-and-swap on each head), [`Store::load_registry`] (every member in one
+//!   snapshot, restored with the books checked across members), [`Store::members`].
 //! - [`ModelKey`]: what a stored model is found by: its name, version and environment
 //!   ([`ModelKey::new`] in the default environment, [`ModelKey::in_environment`],
 //!   [`ModelKey::of`] a model).
@@ -20,19 +23,22 @@ mod key;
 mod load;
 mod options;
 mod query;
+mod registry;
 mod schema;
 mod store;
 mod trail;
 mod vote;
+mod write;
 
 pub use error::{
-    AppendError, ApproversError, CreateError, DatabaseError, LoadError, OpenError, QueryError,
-    VoteError,
+    AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
+    OpenError, QueryError, SaveRegistryError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
 pub use load::Loaded;
 pub use modelgate::value::DEFAULT_ENVIRONMENT;
 pub use query::{Awaiting, Summary};
+pub use registry::SavedRegistry;
 pub use schema::SCHEMA_VERSION;
 pub use store::{Backend, Keys, Options, Store, Written};
 pub use trail::Trail;

@@ -23,21 +23,22 @@ pub struct Loaded<T> {
 }
 
 /// The models row and the event rows of one model, read in one snapshot.
-struct Rows {
-    head: String,
-    revision: i64,
-    seal: String,
+pub(crate) struct Rows {
+    pub(crate) head: String,
+    pub(crate) revision: i64,
+    pub(crate) seal: String,
     /// The environment's approval window, in milliseconds (its name is the key's).
-    approval_validity_ms: Option<i64>,
-    events: Vec<EventRow>,
+    pub(crate) approval_validity_ms: Option<i64>,
+    pub(crate) events: Vec<EventRow>,
 }
 
-struct EventRow {
-    seq: i64,
-    at: i64,
-    prev: String,
-    hash: String,
-    event: String,
+/// One stored event's columns, as a load reads them.
+pub(crate) struct EventRow {
+    pub(crate) seq: i64,
+    pub(crate) at: i64,
+    pub(crate) prev: String,
+    pub(crate) hash: String,
+    pub(crate) event: String,
 }
 
 impl Store {
@@ -174,15 +175,23 @@ impl Store {
         check_rows(key, rows)
     }
 
-    async fn read_rows(&self, key: &ModelKey) -> Result<Option<Rows>, sqlx::Error> {
-        // One snapshot for both reads, or a writer committing in between would make a sound
-        // model look torn. SQLite (WAL): a read transaction sees one snapshot from its first
-        // read. PostgreSQL: repeatable read.
+    /// Starts a read transaction that sees one snapshot: several reads in it are never torn
+    /// by a writer committing in between. SQLite (WAL): a read transaction sees one snapshot
+    /// from its first read. PostgreSQL: repeatable read.
+    pub(crate) async fn begin_read(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         let begin = match self.backend {
             Backend::Sqlite => "BEGIN",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         };
-        let mut tx = self.pool.begin_with(begin).await?;
+        self.pool.begin_with(begin).await
+    }
+
+    async fn read_rows(&self, key: &ModelKey) -> Result<Option<Rows>, sqlx::Error> {
+        // One snapshot for both reads, or a writer committing in between would make a sound
+        // model look torn.
+        let mut tx = self.begin_read().await?;
         let row = sqlx::query(
             "SELECT head, revision, seal, approval_validity_ms FROM modelgate_models
              WHERE name = $1 AND version = $2 AND environment = $3",
@@ -232,7 +241,10 @@ impl Store {
 }
 
 /// Checks the rows against the models row and builds the stored record.
-fn check_rows(key: &ModelKey, rows: Rows) -> Result<(StoredModel, Head, u64), LoadError> {
+pub(crate) fn check_rows(
+    key: &ModelKey,
+    rows: Rows,
+) -> Result<(StoredModel, Head, u64), LoadError> {
     let revision = u64::try_from(rows.revision).unwrap_or(0);
     for (expected, row) in (1i64..).zip(&rows.events) {
         if row.seq != expected {

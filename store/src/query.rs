@@ -11,6 +11,7 @@ use crate::ModelKey;
 use crate::error::{DatabaseError, QueryError};
 use crate::key::EnvironmentName;
 use crate::store::Store;
+use crate::trail::{KIND_MEMBER, KIND_RUN};
 
 /// One model as the models row indexes it (not verified: [`Store::load`] verifies).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,9 @@ pub struct Summary {
     pub deployed_at: Option<Timestamp>,
     /// Whether it is a run (its first event is `run started`).
     pub is_run: bool,
+    /// Whether it is a registry member (written by
+    /// [`Store::save_registry`](crate::Store::save_registry)).
+    pub is_member: bool,
 }
 
 /// Which models [`Store::awaiting_approval`] lists.
@@ -191,7 +195,7 @@ impl Store {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
         let finished = sql.param("run finished");
         sql.text.push_str(&format!(
-            "m.kind = 'run' AND (m.last_action IS NULL OR m.last_action <> {finished})"
+            "m.kind = '{KIND_RUN}' AND (m.last_action IS NULL OR m.last_action <> {finished})"
         ));
         sql.text.push_str(OLDEST_FIRST);
         self.summaries(sql).await
@@ -255,7 +259,8 @@ fn summary(row: &AnyRow) -> Result<Summary, QueryError> {
             .map_err(|_| unreadable("revision", &revision.to_string()))?,
         updated_at: time(updated_at),
         deployed_at: time(deployed_at),
-        is_run: kind == "run",
+        is_run: kind == KIND_RUN,
+        is_member: kind == KIND_MEMBER,
         key,
     })
 }

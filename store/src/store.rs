@@ -2,14 +2,13 @@
 
 use std::fmt;
 
-use modelgate::trail::Seal;
 use modelgate::{Environment, Event, Head};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
 use crate::error::{AppendError, ApproversError, CreateError, DatabaseError, OpenError};
-use crate::trail::{EventRow, ModelColumns, Trail};
-use crate::{ModelKey, schema};
+use crate::trail::{ModelColumns, Trail};
+use crate::{ModelKey, schema, write};
 
 pub use crate::options::{Backend, Keys, Options};
 
@@ -234,23 +233,20 @@ impl Store {
             key: key.clone(),
             error,
         })?;
-        let seal = seal_json(&seal);
-        let rows = event_rows(model.history()).map_err(|(seq, error)| CreateError::Encode {
-            key: key.clone(),
-            seq,
-            error,
-        })?;
+        let seal = write::seal_json(&seal);
+        let rows =
+            write::event_rows(model.history()).map_err(|(seq, error)| CreateError::Encode {
+                key: key.clone(),
+                seq,
+                error,
+            })?;
         let columns = ModelColumns::of(model, model.history());
-        let approval_validity_ms = columns
-            .approval_validity_ms
-            .map(|ms| {
-                i64::try_from(ms).map_err(|_| CreateError::OutOfRange {
-                    key: key.clone(),
-                    field: "approval_validity_ms",
-                    value: ms,
-                })
-            })
-            .transpose()?;
+        let approval_validity_ms =
+            write::approval_validity_ms(&columns).map_err(|value| CreateError::OutOfRange {
+                key: key.clone(),
+                field: "approval_validity_ms",
+                value,
+            })?;
         let approvers = model.approvers();
         let db = |key: &ModelKey| {
             let key = key.clone();
@@ -260,33 +256,20 @@ impl Store {
             }
         };
         let mut tx = self.begin_write().await.map_err(db(&key))?;
-        let inserted = sqlx::query(
-            "INSERT INTO modelgate_models (name, version, environment, approval_validity_ms,
-                revision, head, seal, status, kind, last_action, updated_at, submitted_seq,
-                deployed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (name, version, environment) DO NOTHING",
+        let inserted = write::insert_model_row(
+            &mut tx,
+            &key,
+            &columns,
+            approval_validity_ms,
+            &seal,
+            columns.kind,
         )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .bind(approval_validity_ms)
-        .bind(columns.revision)
-        .bind(&columns.head)
-        .bind(&seal)
-        .bind(&columns.status)
-        .bind(columns.kind)
-        .bind(columns.last_action)
-        .bind(columns.updated_at)
-        .bind(columns.submitted_seq)
-        .bind(columns.deployed_at)
-        .execute(&mut *tx)
         .await
         .map_err(db(&key))?;
-        if inserted.rows_affected() == 0 {
+        if !inserted {
             return Err(CreateError::Exists { key });
         }
-        insert_events(&mut tx, &key, &rows)
+        write::insert_events(&mut tx, &key, &rows)
             .await
             .map_err(db(&key))?;
         for approver in &approvers {
@@ -351,8 +334,8 @@ impl Store {
             key: key.clone(),
             error,
         })?;
-        let seal = seal_json(&seal);
-        let rows = event_rows(new).map_err(|(seq, error)| AppendError::Encode {
+        let seal = write::seal_json(&seal);
+        let rows = write::event_rows(new).map_err(|(seq, error)| AppendError::Encode {
             key: key.clone(),
             seq,
             error,
@@ -400,29 +383,12 @@ impl Store {
                 revision: u64::try_from(revision).unwrap_or(0),
             });
         }
-        insert_events(&mut tx, &key, &rows)
+        write::insert_events(&mut tx, &key, &rows)
             .await
             .map_err(db(&key))?;
-        sqlx::query(
-            "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
-                last_action = $5, updated_at = $6,
-                submitted_seq = COALESCE($7, submitted_seq), deployed_at = COALESCE($8, deployed_at)
-             WHERE name = $9 AND version = $10 AND environment = $11",
-        )
-        .bind(columns.revision)
-        .bind(&columns.head)
-        .bind(&seal)
-        .bind(&columns.status)
-        .bind(columns.last_action)
-        .bind(columns.updated_at)
-        .bind(columns.submitted_seq)
-        .bind(columns.deployed_at)
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .execute(&mut *tx)
-        .await
-        .map_err(db(&key))?;
+        write::update_model_row(&mut tx, &key, &columns, &seal)
+            .await
+            .map_err(db(&key))?;
         tx.commit().await.map_err(db(&key))?;
         Ok(Written {
             key,
@@ -517,63 +483,6 @@ fn new_events<'a>(
             expected,
         }),
     }
-}
-
-/// The rows of `events`, or the seq of the first that cannot be encoded.
-fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, (u64, String)> {
-    events
-        .iter()
-        .map(|e| EventRow::of(e).map_err(|error| (e.seq(), error)))
-        .collect()
-}
-
-/// How many rows one `INSERT` carries (10 parameters each; far below both databases' limits).
-const ROWS_PER_INSERT: usize = 100;
-
-async fn insert_events(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    key: &ModelKey,
-    rows: &[EventRow],
-) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO modelgate_events (name, version, environment, seq, at, prev, hash, action,
-                actor, event) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let p = i * 10;
-            if i > 0 {
-                sql.push(',');
-            }
-            let params: Vec<String> = (p + 1..=p + 10).map(|n| format!("${n}")).collect();
-            sql.push('(');
-            sql.push_str(&params.join(", "));
-            sql.push(')');
-        }
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = query
-                .bind(key.name())
-                .bind(key.version())
-                .bind(key.environment())
-                .bind(row.seq)
-                .bind(row.at)
-                .bind(&row.prev)
-                .bind(&row.hash)
-                .bind(row.action)
-                .bind(row.actor.as_deref())
-                .bind(&row.event);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// A seal as stored in the models row: its JSON (`{"key_id": …, "value": "<hex>"}`).
-fn seal_json(seal: &Seal) -> String {
-    let value: String = seal.value().iter().map(|b| format!("{b:02x}")).collect();
-    let key_id = serde_json::to_string(seal.key_id()).unwrap_or_else(|_| String::from("\"\""));
-    format!("{{\"key_id\":{key_id},\"value\":\"{value}\"}}")
 }
 
 /// The URL of the SQLite file at `path`, created if missing.

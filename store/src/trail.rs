@@ -135,6 +135,14 @@ impl<T: private::Sealed + ?Sized> private::Sealed for &T {
 }
 impl<T: Trail + ?Sized> Trail for &T {}
 
+/// The `kind` of a run's row.
+pub(crate) const KIND_RUN: &str = "run";
+/// The `kind` of a model's row, written by [`Store::create`](crate::Store::create).
+pub(crate) const KIND_MODEL: &str = "model";
+/// The `kind` of a registry member's row, written by
+/// [`Store::save_registry`](crate::Store::save_registry): the rows a registry is loaded from.
+pub(crate) const KIND_MEMBER: &str = "member";
+
 /// One event as a row: the event's own columns, and the index columns derived from it.
 pub(crate) struct EventRow {
     pub(crate) seq: i64,
@@ -232,7 +240,7 @@ impl ModelColumns {
                 .environment()
                 .approval_validity()
                 .map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
-            kind: if is_run { "run" } else { "model" },
+            kind: if is_run { KIND_RUN } else { KIND_MODEL },
             last_action: last.map(Event::action),
             updated_at: last.map(|e| to_i64(e.at().as_unix_millis())),
             submitted_seq,

@@ -8,6 +8,7 @@
 )]
 
 mod common;
+mod registry;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -24,6 +25,11 @@ use modelgate::{
 use modelgate_store::{
     AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
     Summary, VoteError,
+};
+use registry::{
+    registry_concurrent_saves_one_wins, registry_member_at_an_old_head_is_refused,
+    registry_rollback_and_retire_saved, registry_save_that_loses_is_refused_whole,
+    registry_saved_after_every_move,
 };
 
 fn key(name: &str, version: &str) -> ModelKey {
@@ -1555,6 +1561,11 @@ conformance!(
     environment_renamed_is_refused,
     promoted_model_stores_and_restores,
     life_after_deploy,
+    registry_saved_after_every_move,
+    registry_rollback_and_retire_saved,
+    registry_member_at_an_old_head_is_refused,
+    registry_save_that_loses_is_refused_whole,
+    registry_concurrent_saves_one_wins,
 );
 
 /// CI sets `MODELGATE_REQUIRE_PG=1`: then the PostgreSQL half must have been built.

@@ -4,11 +4,12 @@
 mod common;
 
 use modelgate::model::RecordError;
+use modelgate::registry::RegistryError;
 use modelgate::trail::SealError;
 use modelgate::{Head, RestoreError, RunError, Status};
 use modelgate_store::{
-    AppendError, ApproversError, CreateError, DatabaseError, LoadError, ModelKey, OpenError,
-    QueryError, Store, VoteError,
+    AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
+    ModelKey, OpenError, QueryError, SaveRegistryError, Store, VoteError,
 };
 
 fn key() -> ModelKey {
@@ -177,6 +178,72 @@ async fn every_error_message() {
         ApproversError::NotFound { key: key() }.to_string(),
         ApproversError::Database {
             key: key(),
+            error: db(),
+        }
+        .to_string(),
+        LoadRegistryError::NotFound {
+            name: "churn\n".into(),
+        }
+        .to_string(),
+        LoadRegistryError::Member {
+            error: LoadError::TrailTooLong {
+                key: key().in_environment("production"),
+                revision: 5,
+                found: 6,
+            },
+        }
+        .to_string(),
+        LoadRegistryError::Refused {
+            name: "churn".into(),
+            error: Box::new(RegistryError::Inconsistent(
+                "versions `1` and `2` are both the current deployment of `production`".into(),
+            )),
+        }
+        .to_string(),
+        LoadRegistryError::Database {
+            name: "churn".into(),
+            error: db(),
+        }
+        .to_string(),
+        SaveRegistryError::Conflict {
+            key: key().in_environment("production"),
+            head: head(2),
+            revision: 7,
+        }
+        .to_string(),
+        SaveRegistryError::Missing {
+            key: key().in_environment("staging"),
+        }
+        .to_string(),
+        SaveRegistryError::NotAMember {
+            key: key(),
+            kind: "run".into(),
+        }
+        .to_string(),
+        SaveRegistryError::BadStoredHead {
+            key: key(),
+            head: "zz\n".into(),
+        }
+        .to_string(),
+        SaveRegistryError::Seal {
+            key: key(),
+            error: SealError::Host("kms unavailable".into()),
+        }
+        .to_string(),
+        SaveRegistryError::Encode {
+            key: key(),
+            seq: 2,
+            error: "no".into(),
+        }
+        .to_string(),
+        SaveRegistryError::OutOfRange {
+            key: key().in_environment("production"),
+            field: "approval_validity_ms",
+            value: u64::MAX,
+        }
+        .to_string(),
+        SaveRegistryError::Database {
+            name: "churn".into(),
             error: db(),
         }
         .to_string(),
