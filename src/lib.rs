@@ -13,7 +13,7 @@
 //! - [`policy`]: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
 //!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
 //!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`Veto`], [`Fresh`],
-//!   [`when`]; on a promotion's evidence [`policy::Soak`] and [`policy::OnlineMetric`]; composition with tuples, [`all`], [`any`], [`not`], [`PolicyExt`],
+//!   [`when`]; on a promotion's evidence [`Soak`] and [`OnlineMetric`]; composition with tuples, [`all`], [`any`], [`not`], [`PolicyExt`],
 //!   [`from_fn`].
 //! - [`event`]: the audit trail's vocabulary ([`Event`], [`EventKind`]), hash-chained; a
 //!   trail's [`Head`].
@@ -56,8 +56,8 @@ pub use model::{
 };
 pub use pipeline::{Action, Artifact, Evaluator, Pipeline, PipelineSpec, Run, RunError, Trainer};
 pub use policy::{
-    Finding, Fresh, MetricGate, NoRegression, Policy, PolicyExt, Quorum, RequiredRole,
-    ReviewContext, Verdict, VerdictKind, Veto, all, any, from_fn, not, when,
+    Finding, Fresh, MetricGate, NoRegression, OnlineMetric, Policy, PolicyExt, Quorum,
+    RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto, all, any, from_fn, not, when,
 };
 pub use registry::Registry;
 #[cfg(feature = "hmac")]

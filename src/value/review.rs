@@ -332,8 +332,13 @@ impl<'a> IntoIterator for &'a CountedVotes {
 
 impl FromIterator<Review> for CountedVotes {
     fn from_iter<I: IntoIterator<Item = Review>>(reviews: I) -> Self {
-        let mut votes = Self::new();
-        reviews.into_iter().for_each(|r| votes.count(r));
+        let reviews = reviews.into_iter();
+        // One allocation for the usual case (every review by another reviewer).
+        let mut votes = Self {
+            reviews: Vec::with_capacity(reviews.size_hint().0),
+            index: None,
+        };
+        reviews.for_each(|r| votes.count(r));
         votes
     }
 }
