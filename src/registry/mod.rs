@@ -411,20 +411,9 @@ impl Registry {
         }
     }
 
-    /// When the environment's current deployment began (its `deployed` or `reinstated` event).
+    /// When the environment's current deployment began (deployed, or reinstated).
     fn current_since(&self, environment: &Environment) -> Option<Timestamp> {
-        let current = self.current(environment)?;
-        current
-            .history()
-            .iter()
-            .rev()
-            .find(|e| {
-                matches!(
-                    e.kind(),
-                    EventKind::Deployed { .. } | EventKind::Reinstated { .. }
-                )
-            })
-            .map(Event::at)
+        self.current(environment).map(|m| m.stage().deployed_at())
     }
 
     /// The champion of the environment: its current deployment's metrics.
