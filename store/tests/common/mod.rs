@@ -33,12 +33,22 @@ pub fn submitted(name: &str, version: &str) -> Model<Submitted> {
 
 /// A model of `environment` submitted at 10 s.
 pub fn submitted_in(name: &str, version: &str, environment: &Environment) -> Model<Submitted> {
+    submitted_at(name, version, environment, 10)
+}
+
+/// The same, submitted at `at` seconds (after a registry's latest move there, say).
+pub fn submitted_at(
+    name: &str,
+    version: &str,
+    environment: &Environment,
+    at: u64,
+) -> Model<Submitted> {
     let outcome =
         TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
     Model::new(name, version)
         .unwrap()
         .in_environment(environment.clone())
-        .submit(outcome, "alice", t(10))
+        .submit(outcome, "alice", t(at))
         .unwrap()
 }
 

@@ -15,7 +15,7 @@ use modelgate::{
 use modelgate_store::{LoadError, LoadRegistryError, ModelKey, SaveRegistryError, Store};
 use sqlx::Row;
 
-use crate::common::{Backend, TestDb, raw, submitted_in, t};
+use crate::common::{Backend, TestDb, raw, submitted_at, submitted_in, t};
 
 const HOUR: u64 = 3600;
 const NAME: &str = "churn";
@@ -288,7 +288,10 @@ pub async fn registry_saved_after_every_move(b: Backend) {
     assert!(!submitted[0].is_member && !submitted[0].is_run);
     // A registry with a member under the plain model's key is refused, and writes nothing.
     let mut clash = hosts.other.load_registry(NAME, &book()).await.unwrap();
-    clash.put(submitted_in(NAME, "9", &staging())).unwrap();
+    // (Submitted after the registry's latest move in staging: its clock refuses earlier ones.)
+    clash
+        .put(submitted_at(NAME, "9", &staging(), 10_000_000))
+        .unwrap();
     let err = hosts.live.save_registry(&clash).await.unwrap_err();
     assert!(
         matches!(err, SaveRegistryError::NotAMember { ref key, ref kind }
