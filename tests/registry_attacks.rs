@@ -330,6 +330,13 @@ fn every_registry_refusal_names_what_was_expected() {
             .unwrap_err()
             .to_string(),
     );
+    // A change of deployment at the instant of the latest move.
+    out.push(
+        registry
+            .retire(&staging(), "1", "r", false, "ops", t(2))
+            .unwrap_err()
+            .to_string(),
+    );
     let stored: Value = serde_json::to_value(registry.sealed_by(&key()).unwrap()).unwrap();
     let mut unknown = stored.clone();
     unknown["owner"] = json!("mallory");

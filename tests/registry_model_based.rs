@@ -80,16 +80,42 @@ fn t(secs: u64) -> Timestamp {
 /// deep); `wild` moves name any version in any environment (so that refusals are tested too).
 #[derive(Clone, Debug)]
 enum Op {
-    Submit { env: usize, v: usize, acc: usize },
+    Submit {
+        env: usize,
+        v: usize,
+        acc: usize,
+    },
     Promote,
-    Decide { pick: usize },
-    Deploy { pick: usize },
-    Revoke { pick: usize },
-    Reopen { pick: usize },
-    Rollback { env: usize, strict: bool },
-    Retire { pick: usize, for_cause: bool },
-    Wild { env: usize, v: usize, what: u8 },
-    Tick { secs: u64 },
+    Decide {
+        pick: usize,
+    },
+    Deploy {
+        pick: usize,
+    },
+    Revoke {
+        pick: usize,
+    },
+    Reopen {
+        pick: usize,
+    },
+    Rollback {
+        env: usize,
+        strict: bool,
+    },
+    Retire {
+        pick: usize,
+        for_cause: bool,
+    },
+    Wild {
+        env: usize,
+        v: usize,
+        what: u8,
+    },
+    Tick {
+        secs: u64,
+    },
+    /// The next move happens at the same instant as the last one.
+    Instant,
     StoreAndRestore,
 }
 
@@ -109,6 +135,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (pick, any::<bool>()).prop_map(|(pick, for_cause)| Op::Retire { pick, for_cause }),
         2 => (env, v, 0..3u8).prop_map(|(env, v, what)| Op::Wild { env, v, what }),
         3 => (1..60u64).prop_map(|secs| Op::Tick { secs }),
+        3 => Just(Op::Instant),
         1 => Just(Op::StoreAndRestore),
     ]
 }
@@ -141,6 +168,10 @@ type Deployment = (usize, u64, Option<(u64, Ended)>);
 struct World {
     members: BTreeMap<(usize, usize), Member>,
     tenures: [Vec<Deployment>; 2],
+    /// Each environment's clock: the time of its latest move.
+    clock: [Option<u64>; 2],
+    /// The next move happens at the same instant as the last.
+    hold: bool,
     now: u64,
 }
 
@@ -204,6 +235,7 @@ struct Coverage {
     rollback_not_upheld: usize,
     rollback_to_retired: usize,
     stale: usize,
+    same_instant: usize,
     retired_current: usize,
     restored: usize,
 }
@@ -293,6 +325,10 @@ fn apply(
             },
         }),
         Op::Tick { secs } => Some(Move::Tick { secs }),
+        Op::Instant => {
+            world.hold = true;
+            None
+        }
         Op::StoreAndRestore => Some(Move::StoreAndRestore),
     };
     match resolved {
@@ -307,8 +343,14 @@ fn apply_move(
     op: &Move,
     seen: &mut Coverage,
 ) -> Result<(), TestCaseError> {
-    world.now += 1;
+    if world.hold {
+        world.hold = false;
+    } else {
+        world.now += 1;
+    }
     let now = world.now;
+    // A change of deployment comes strictly after the environment's latest move.
+    let change_blocked = |world: &World, env: usize| world.clock[env] == Some(now);
     let before = snapshot(registry);
     let unchanged = |registry: &Registry| -> Result<(), TestCaseError> {
         prop_assert_eq!(
@@ -333,14 +375,19 @@ fn apply_move(
                 .unwrap();
             let result = registry.put(model);
             if world.members.contains_key(&(env, v)) {
-                let error = result.unwrap_err().into_error();
-                prop_assert!(
-                    matches!(error, RegistryError::NotAContinuation { .. }),
-                    "{error}"
-                );
+                // Another trail of the member's key is refused; the very same trail (submitted
+                // again at the same instant) changes nothing.
+                if let Err(refused) = result {
+                    let error = refused.into_error();
+                    prop_assert!(
+                        matches!(error, RegistryError::NotAContinuation { .. }),
+                        "{error}"
+                    );
+                }
                 unchanged(registry)?;
             } else {
                 prop_assert!(result.is_ok());
+                world.clock[env] = Some(now);
                 world.members.insert(
                     (env, v),
                     Member {
@@ -367,7 +414,8 @@ fn apply_move(
             let promoted = source.promote(target, online, "alice", t(now)).unwrap();
             let result = registry.put(promoted);
             if world.members.contains_key(&(PRODUCTION, v)) {
-                prop_assert!(result.is_err());
+                // Refused, or (promoted again at the same instant with the same evidence) the
+                // very trail the member has: nothing changes either way.
                 unchanged(registry)?;
             } else {
                 prop_assert!(result.is_ok(), "{:?}", result.err().map(|e| e.to_string()));
@@ -377,6 +425,9 @@ fn apply_move(
                     .map(|x| x.1)
                     .unwrap();
                 seen.promoted += 1;
+                // The production submission, and the observation of staging.
+                world.clock[PRODUCTION] = Some(now);
+                world.clock[STAGING] = Some(now);
                 let accuracy = world.members[&(STAGING, v)].accuracy;
                 world.members.insert(
                     (PRODUCTION, v),
@@ -403,6 +454,7 @@ fn apply_move(
                 Some(m) if m.state == Naive::Submitted => {
                     let approves = world.approves(env, &m, false);
                     prop_assert_eq!(result.unwrap().is_approved(), approves);
+                    world.clock[env] = Some(now);
                     world.members.get_mut(&(env, v)).unwrap().state = if approves {
                         Naive::Approved(now)
                     } else {
@@ -446,6 +498,16 @@ fn apply_move(
                 panic!("the naive model says approved");
             };
             let result = registry.deploy(model, Receipt::new(format!("{env}/{v}")), "ci", t(now));
+            if change_blocked(world, env) {
+                let (model, error) = result.unwrap_err().into_parts();
+                prop_assert!(
+                    matches!(error, RegistryError::BeforeClock { .. }),
+                    "{error}"
+                );
+                registry.put(model).unwrap();
+                seen.same_instant += 1;
+                return unchanged(registry);
+            }
             let lapsed = env == PRODUCTION && now > approved_at + WINDOW;
             // Approved before the current deployment began: it never saw that champion.
             let stale = world.tenures[env]
@@ -482,6 +544,7 @@ fn apply_move(
                 }
                 world.tenures[env].push((v, now, None));
                 world.members.get_mut(&(env, v)).unwrap().state = Naive::Deployed;
+                world.clock[env] = Some(now);
             }
         }
         Move::Revoke { env, v } => {
@@ -496,6 +559,7 @@ fn apply_move(
                 .put(model.revoke("drift found", "carol", t(now)).unwrap())
                 .unwrap();
             world.members.get_mut(&(env, v)).unwrap().state = Naive::Rejected;
+            world.clock[env] = Some(now);
             seen.revoked += 1;
         }
         Move::Reopen { env, v } => {
@@ -511,6 +575,7 @@ fn apply_move(
                 .put(model.reopen("alice", t(now)).unwrap())
                 .unwrap();
             world.members.get_mut(&(env, v)).unwrap().state = Naive::Submitted;
+            world.clock[env] = Some(now);
             seen.reopened += 1;
         }
         Move::Rollback { env, strict } => {
@@ -529,6 +594,14 @@ fn apply_move(
                 );
                 return unchanged(registry);
             };
+            if change_blocked(world, env) {
+                prop_assert!(
+                    matches!(result, Err(RegistryError::BeforeClock { .. })),
+                    "{:?}",
+                    result
+                );
+                return unchanged(registry);
+            }
             let target = world.tenures[env]
                 .iter()
                 .rev()
@@ -572,6 +645,7 @@ fn apply_move(
             world.members.get_mut(&(env, current)).unwrap().state = Naive::Superseded;
             world.members.get_mut(&(env, target)).unwrap().state = Naive::Deployed;
             world.tenures[env].push((target, now, None));
+            world.clock[env] = Some(now);
             seen.rolled_back += 1;
         }
         Move::Retire { env, v, for_cause } => {
@@ -592,13 +666,22 @@ fn apply_move(
                     );
                     unchanged(registry)?;
                 }
+                Some(Naive::Deployed) if change_blocked(world, env) => {
+                    prop_assert!(
+                        matches!(result, Err(RegistryError::BeforeClock { .. })),
+                        "{:?}",
+                        result
+                    );
+                    unchanged(registry)?;
+                }
                 Some(Naive::Deployed | Naive::Superseded) => {
-                    prop_assert!(result.is_ok());
+                    prop_assert!(result.is_ok(), "{:?}", result);
                     if world.current(env) == Some(v) {
                         world.close_current(env, Ended::Retired { for_cause });
                         seen.retired_current += 1;
                     }
                     world.members.get_mut(&(env, v)).unwrap().state = Naive::Retired;
+                    world.clock[env] = Some(now);
                 }
                 Some(_) => {
                     prop_assert!(result.is_err());
@@ -715,6 +798,7 @@ fn the_sequences_reach_every_outcome() {
         seen.rollback_not_upheld,
         seen.rollback_to_retired,
         seen.stale,
+        seen.same_instant,
         seen.retired_current,
         seen.restored,
     ];

@@ -133,12 +133,14 @@ pub enum RegistryError {
         /// Its status.
         status: crate::model::Status,
     },
-    /// A move at a time before the environment's clock: the latest time the registry has seen
-    /// there. The registry's books read in time order, so no move is dated before another.
+    /// A move at a time before the environment's clock (the latest time the registry has seen
+    /// there), or a change of deployment at it: the registry's books read in time order, so no
+    /// move is dated before another, and a change of deployment is alone at its instant.
     #[error(
-        "version `{}` in `{}`: `{at}` is before the environment's latest move at `{clock}`",
+        "version `{}` in `{}`: {}",
         esc(.version),
-        esc(.environment)
+        esc(.environment),
+        too_early(*.at, *.clock)
     )]
     BeforeClock {
         /// The version moved.
@@ -149,6 +151,9 @@ pub enum RegistryError {
         at: crate::value::Timestamp,
         /// The environment's clock.
         clock: crate::value::Timestamp,
+        /// Whether the move changes the environment's deployment (deploy, roll back, retire
+        /// the current one), which must come strictly after the clock.
+        change: bool,
     },
     /// The approval was decided before the environment's current deployment began, so it never
     /// saw that deployment as its champion: reopen the model and decide again.
@@ -230,4 +235,16 @@ pub enum RegistryError {
     /// The stored registry breaks an invariant no sequence of registry moves can break.
     #[error("the stored registry is inconsistent: {}", esc(.0))]
     Inconsistent(String),
+}
+
+/// Why a move at `at` is refused by an environment's `clock`.
+fn too_early(at: crate::value::Timestamp, clock: crate::value::Timestamp) -> String {
+    if at < clock {
+        format!("`{at}` is before the environment's latest move at `{clock}`")
+    } else {
+        format!(
+            "`{at}` is the instant of the environment's latest move; a change of deployment \
+             comes after every earlier move"
+        )
+    }
 }

@@ -31,8 +31,17 @@ pub use stored::{PolicyBook, StoredRegistry};
 ///   them; an approval decided before the current deployment began never replaces it
 ///   ([`RegistryError::StaleApproval`]);
 /// - the books read in time order: every move in an environment is at or after the latest the
-///   registry has seen there, its clock ([`RegistryError::BeforeClock`]); a promotion's
-///   observation of its source environment advances that environment's clock.
+///   registry has seen there, its clock, and a change of deployment (deploy, roll back, retire
+///   the current one) strictly after it, alone at its instant ([`RegistryError::BeforeClock`]);
+///   a promotion's observation of its source environment is a move there.
+///
+/// # Time
+///
+/// The registry trusts the hosts' clock, as every model's trail does: a time that runs
+/// backwards is refused, never repaired. So a move dated far in the future (a host whose clock
+/// is wrong, a promotion observed "in 2286") holds its environment until then: later moves at
+/// real times are refused, naming the clock. Pass one trusted clock to every host that moves a
+/// registry. A stored registry rebuilds its clocks from the trails.
 ///
 /// So decisions and the moves that change an environment's deployment go through the registry:
 /// [`decide`](Self::decide) (with the environment's champion), [`deploy`](Self::deploy),
@@ -429,8 +438,8 @@ impl Registry {
     }
 
     /// Whether `recorded` was the champion of `environment` at `at`, by its deployments'
-    /// `tenures`: the metrics of a version deployed there then, or none if none was (at a
-    /// deployment's first or last instant, either side counts).
+    /// `tenures`: the metrics of the version deployed there then, or none if none was (at the
+    /// instant one deployment replaces another, the new one is current).
     pub(crate) fn was_champion(
         &self,
         environment: &str,
@@ -438,26 +447,20 @@ impl Registry {
         recorded: Option<&Metrics>,
         at: Timestamp,
     ) -> bool {
-        // Deployments in one environment do not overlap and are sorted by start: those that
-        // cover `at` are the last ones starting at or before it, found by bisection.
+        // Deployments in one environment do not overlap, each is alone at its start, and they
+        // are sorted by start: the one current at `at` is the last starting at or before it, if
+        // it had not ended by then (a deployment ending at `at` is over at `at`).
         let starts = tenures.partition_point(|t| t.from <= at);
-        let covering = tenures
-            .get(..starts)
-            .unwrap_or_default()
-            .iter()
-            .rev()
-            .take_while(|t| t.until.as_ref().is_none_or(|(u, _)| at <= *u));
-        match recorded {
-            None => !covering
-                .clone()
-                .any(|t| t.from < at && t.until.as_ref().is_none_or(|(u, _)| at < *u)),
-            Some(recorded) => covering.into_iter().any(|t| {
-                self.members
-                    .get(&(environment.to_owned(), t.version.clone()))
-                    .and_then(deployed_metrics)
-                    == Some(recorded)
-            }),
-        }
+        let current = starts
+            .checked_sub(1)
+            .and_then(|i| tenures.get(i))
+            .filter(|t| t.until.as_ref().is_none_or(|(until, _)| at < *until));
+        let metrics = current.and_then(|t| {
+            self.members
+                .get(&(environment.to_owned(), t.version.clone()))
+                .and_then(deployed_metrics)
+        });
+        recorded == metrics
     }
 
     /// Decides the submitted member of `version` in `environment` with `policy` at `at`, with
@@ -622,7 +625,7 @@ impl Registry {
         }
         let environment = model.environment().clone();
         let version = model.version().to_owned();
-        if let Err(e) = self.check_clock(environment.name(), &version, at) {
+        if let Err(e) = self.check_clock_strictly(environment.name(), &version, at) {
             return Err(Refused::new(model, e));
         }
         // An approval decided before the current deployment began never saw it as champion.
@@ -696,7 +699,7 @@ impl Registry {
                 environment: env.clone(),
             })?;
         let current_version = current.version().to_owned();
-        self.check_clock(&env, &current_version, at)?;
+        self.check_clock_strictly(&env, &current_version, at)?;
         current
             .check_move(by, at)
             .map_err(|error| RegistryError::Refused {
@@ -782,7 +785,11 @@ impl Registry {
             error,
         };
         if self.members.contains_key(&k) {
-            self.check_clock(environment.name(), version, at)?;
+            if self.current.get(environment.name()) == Some(&k.1) {
+                self.check_clock_strictly(environment.name(), version, at)?;
+            } else {
+                self.check_clock(environment.name(), version, at)?;
+            }
         }
         let model = self
             .take_member(&k)
@@ -865,13 +872,39 @@ impl Registry {
         version: &str,
         at: Timestamp,
     ) -> Result<(), RegistryError> {
+        self.clock_allows(environment, version, at, false)
+    }
+
+    /// Refuses a change of the environment's deployment (deploy, roll back, retire the
+    /// current one) at `at`, at or before the environment's clock: such a change is alone at
+    /// its instant, so every other move at the same time is after it, and what a decision saw
+    /// at any instant is one deployment, never a choice between two.
+    fn check_clock_strictly(
+        &self,
+        environment: &str,
+        version: &str,
+        at: Timestamp,
+    ) -> Result<(), RegistryError> {
+        self.clock_allows(environment, version, at, true)
+    }
+
+    fn clock_allows(
+        &self,
+        environment: &str,
+        version: &str,
+        at: Timestamp,
+        strictly: bool,
+    ) -> Result<(), RegistryError> {
         match self.clock.get(environment) {
-            Some(clock) if at < *clock => Err(RegistryError::BeforeClock {
-                version: version.to_owned(),
-                environment: environment.to_owned(),
-                at,
-                clock: *clock,
-            }),
+            Some(clock) if at < *clock || (strictly && at == *clock) => {
+                Err(RegistryError::BeforeClock {
+                    version: version.to_owned(),
+                    environment: environment.to_owned(),
+                    at,
+                    clock: *clock,
+                    change: strictly,
+                })
+            }
             _ => Ok(()),
         }
     }

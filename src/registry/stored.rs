@@ -275,10 +275,83 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
         }
         check_invariants(&members)?;
         let registry = Registry::from_members(name.to_owned(), members);
+        check_tenures(&registry)?;
         check_champions(&registry)?;
         check_fresh_approvals(&registry)?;
         Ok(registry)
     }
+}
+
+/// Each environment's deployments, read from the members' trails, follow one another as the
+/// registry's moves make them: one at a time, each starting at its own instant; one superseded
+/// or rolled back from is followed at that instant by the version its trail names (a rollback's
+/// by one deployed there before); one retired is followed, if at all, later.
+fn check_tenures(registry: &Registry) -> Result<(), RegistryError> {
+    let environments: std::collections::BTreeSet<&str> = registry
+        .members
+        .keys()
+        .map(|(env, _)| env.as_str())
+        .collect();
+    for environment in environments {
+        let tenures = registry.history_in(environment);
+        let broken = |what: String| {
+            Err(RegistryError::Inconsistent(format!(
+                "the deployments of `{}` do not follow one another: {what}",
+                crate::value::text::esc(environment)
+            )))
+        };
+        for (i, tenure) in tenures.iter().enumerate() {
+            let next = tenures.get(i + 1);
+            let version = crate::value::text::esc(&tenure.version);
+            match (&tenure.until, next) {
+                (None, Some(next)) => {
+                    return broken(format!(
+                        "version `{version}` is still current when version `{}` is deployed",
+                        crate::value::text::esc(&next.version)
+                    ));
+                }
+                (Some((at, super::Ended::Superseded { by: to })), next)
+                | (Some((at, super::Ended::RolledBack { to })), next) => {
+                    let follows = next.is_some_and(|n| n.from == *at && n.version == *to);
+                    if !follows {
+                        return broken(format!(
+                            "version `{version}` was replaced by version `{}` at {at}, which was not deployed then",
+                            crate::value::text::esc(to)
+                        ));
+                    }
+                    if matches!(tenure.until, Some((_, super::Ended::RolledBack { .. })))
+                        && !tenures
+                            .get(..i)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|t| t.version == *to)
+                    {
+                        return broken(format!(
+                            "version `{version}` was rolled back to version `{}`, never deployed before",
+                            crate::value::text::esc(to)
+                        ));
+                    }
+                }
+                (Some((at, super::Ended::Retired { .. })), Some(next)) if next.from <= *at => {
+                    return broken(format!(
+                        "version `{}` is deployed at {} while version `{version}` is current",
+                        crate::value::text::esc(&next.version),
+                        next.from
+                    ));
+                }
+                _ => {}
+            }
+            if let Some(next) = next
+                && next.from <= tenure.from
+            {
+                return broken(format!(
+                    "versions `{version}` and `{}` are deployed at the same instant",
+                    crate::value::text::esc(&next.version)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every deployment that superseded another was approved after that one began (so its decision
