@@ -17,6 +17,7 @@ pub(crate) enum Name {
 }
 
 impl Name {
+    #[inline]
     pub(crate) fn new(text: &str) -> Self {
         let source = text.as_bytes();
         match u8::try_from(source.len()) {

@@ -53,8 +53,8 @@ pub struct Review {
     vote: Vote,
     digest: Name,
     at: Timestamp,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    comment: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    comment: Box<str>,
 }
 
 impl Review {
@@ -71,7 +71,7 @@ impl Review {
             vote,
             digest: Name::new(digest.as_ref()),
             at,
-            comment: String::new(),
+            comment: Box::default(),
         }
     }
 
@@ -87,6 +87,7 @@ impl Review {
 
     /// The same review with one more role, as the host authenticated it.
     #[must_use]
+    #[inline]
     pub fn with_role(mut self, role: impl AsRef<str>) -> Self {
         self.roles.push(Name::new(role.as_ref()));
         self
@@ -95,7 +96,7 @@ impl Review {
     /// The same review with a comment.
     #[must_use]
     pub fn with_comment(mut self, comment: impl Into<String>) -> Self {
-        self.comment = comment.into();
+        self.comment = comment.into().into_boxed_str();
         self
     }
 
@@ -151,15 +152,19 @@ impl Review {
 #[serde(from = "Vec<Name>", into = "Vec<Name>")]
 struct Roles {
     first: Option<Name>,
-    rest: Vec<Name>,
+    // Boxed rather than a `Vec`: a second role is rare, and a smaller review moves faster.
+    rest: Box<[Name]>,
 }
 
 impl Roles {
+    #[inline]
     fn push(&mut self, role: Name) {
         if self.first.is_none() {
             self.first = Some(role);
         } else {
-            self.rest.push(role);
+            let mut rest = std::mem::take(&mut self.rest).into_vec();
+            rest.push(role);
+            self.rest = rest.into_boxed_slice();
         }
     }
 
@@ -198,10 +203,15 @@ impl<'a> Iterator for RolesIter<'a> {
 impl ExactSizeIterator for RolesIter<'_> {}
 
 impl From<Vec<Name>> for Roles {
-    fn from(roles: Vec<Name>) -> Self {
-        let mut out = Roles::default();
-        roles.into_iter().for_each(|r| out.push(r));
-        out
+    fn from(mut roles: Vec<Name>) -> Self {
+        if roles.is_empty() {
+            return Roles::default();
+        }
+        let first = roles.remove(0);
+        Roles {
+            first: Some(first),
+            rest: roles.into_boxed_slice(),
+        }
     }
 }
 
@@ -273,6 +283,7 @@ impl CountedVotes {
     }
 
     /// Counts `review` as its reviewer's latest vote, replacing their earlier one.
+    #[inline]
     pub fn count(&mut self, review: Review) {
         if let Some(i) = self.position_of(&review.reviewer) {
             if let Some(slot) = self.reviews.get_mut(i) {
