@@ -9,6 +9,7 @@ mod attest;
 mod check;
 mod keys;
 mod positions;
+mod registry;
 mod stored;
 mod text;
 
@@ -21,7 +22,7 @@ use modelgate::attest::ArtifactDigest;
 use crate::text::esc;
 
 /// Gate machine-learning models on their way to production: check pipeline specs, show and
-/// verify stored models, verify signed approvals at deploy time.
+/// verify stored models and registries, verify signed approvals at deploy time.
 ///
 /// Exit codes: 0 ok; 1 problems found or verification refused; 2 usage or I/O error.
 #[derive(Parser)]
@@ -67,6 +68,38 @@ enum Command {
     Attest {
         #[command(subcommand)]
         command: AttestCommand,
+    },
+    /// Stored registries: the versions of one model across its environments.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Show a stored registry: its index, seal, and every member's environment, version,
+    /// status and head (decisions as recorded; seals checked only with `--key`).
+    Show {
+        /// The stored registry (JSON).
+        stored: PathBuf,
+        /// Seal key files (JSON); with one, the index's and every member's seal are verified.
+        #[arg(long = "key")]
+        keys: Vec<PathBuf>,
+    },
+    /// Verify a stored registry: the index's seal, every member's chain, seal and replay, every
+    /// decision decided again by the policy of its environment's spec, and the books across
+    /// members (one current deployment per environment, champions, promotions).
+    Verify {
+        /// The stored registry (JSON).
+        stored: PathBuf,
+        /// Seal key files (JSON), as for `verify`.
+        #[arg(long = "key", required = true)]
+        keys: Vec<PathBuf>,
+        /// A pipeline spec per environment (the environment it names; `default` if none):
+        /// its policy decides again every decision in that environment.
+        #[arg(long = "spec", required = true)]
+        specs: Vec<PathBuf>,
     },
 }
 
@@ -156,6 +189,28 @@ pub enum CliError {
         /// The problems, as the validator writes them (host text escaped).
         errors: modelgate::pipeline::SpecErrors,
     },
+    /// Two specs given to `registry verify` are for one environment.
+    #[error(
+        "`{}` and `{}` are both specs for the environment `{}`: pass one spec per environment",
+        esc(.first), esc(.second), esc(.environment)
+    )]
+    SpecTwice {
+        /// The environment.
+        environment: String,
+        /// The first spec for it.
+        first: String,
+        /// The second.
+        second: String,
+    },
+    /// A registry given to `registry verify` has members in an environment no spec is for.
+    #[error(
+        "the registry has members in `{}`, and no --spec is for it: pass one whose `environment:` is `{}`",
+        esc(.environment), esc(.environment)
+    )]
+    NoSpec {
+        /// The environment.
+        environment: String,
+    },
     /// A key file is not a key.
     #[error("key file `{}`: {}", esc(.file), esc(.why))]
     Key {
@@ -220,6 +275,17 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             at.map_or_else(now, modelgate::Timestamp::from_unix_secs),
             format,
         ),
+        Command::Registry {
+            command: RegistryCommand::Show { stored, keys },
+        } => registry::show(&stored, &keys, format),
+        Command::Registry {
+            command:
+                RegistryCommand::Verify {
+                    stored,
+                    keys,
+                    specs,
+                },
+        } => registry::verify(&stored, &keys, &specs, format),
     }
 }
 

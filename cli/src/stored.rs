@@ -104,7 +104,7 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
 
 /// A seal verifier for `show` without keys: it accepts every seal, so that the trail can be
 /// replayed for display; `show` says that the seal was not checked.
-struct AsStored;
+pub(crate) struct AsStored;
 
 impl SealVerifier for AsStored {
     fn verify(
@@ -124,7 +124,7 @@ pub enum Decisions<'a> {
     AsRecorded,
 }
 
-fn pipeline(file: &Path) -> Result<Pipeline, CliError> {
+pub(crate) fn pipeline(file: &Path) -> Result<Pipeline, CliError> {
     let text = read(file)?;
     let bad = |why: String| CliError::Parse {
         file: file.display().to_string(),

@@ -600,3 +600,192 @@ fn attest_verify() {
         ])
     );
 }
+
+const STAGING_SPEC: &str = "environment: staging
+steps:
+  - name: evaluate
+    type: test
+    inputs:
+      gates: [{ metric: accuracy, at_least: 0.80 }]
+  - name: approve
+    type: approval
+    inputs: { approvers: ['bob'] }
+  - name: deploy
+    type: deploy
+";
+
+const PRODUCTION_SPEC: &str = "environment: production
+steps:
+  - name: approve
+    type: approval
+    inputs: { approvers: ['bob'] }
+  - name: deploy
+    type: deploy
+";
+
+/// Production as a stricter host would have it: the recorded approvals are not upheld.
+const STRICT_PRODUCTION_SPEC: &str = "environment: production
+steps:
+  - name: evaluate
+    type: test
+    inputs:
+      gates: [{ metric: accuracy, at_least: 0.99 }]
+  - name: approve
+    type: approval
+    inputs: { approvers: ['bob'] }
+  - name: deploy
+    type: deploy
+";
+
+/// A stored registry of `churn`: versions 1 and 2 deployed to staging in turn (2 supersedes 1),
+/// version 1 deployed to production; sealed with the CI key. Also its specs, and copies with a
+/// member left out and with a member's trail tampered with.
+fn registry_fixtures(test: &str) -> PathBuf {
+    use modelgate::{Environment, Registry};
+
+    let dir = fixtures(test);
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    write("staging.yaml", STAGING_SPEC);
+    write("production.yaml", PRODUCTION_SPEC);
+    write("strict-production.yaml", STRICT_PRODUCTION_SPEC);
+    write("staging-again.yaml", STAGING_SPEC);
+
+    let t = Timestamp::from_unix_secs;
+    let policy_of = |spec: &str| {
+        serde_saphyr::from_str::<PipelineSpec>(spec)
+            .unwrap()
+            .validate()
+            .unwrap()
+            .policy()
+    };
+    let mut registry = Registry::new("churn").unwrap();
+    let ship = |registry: &mut Registry, env: &str, spec: &str, version: &str, at: u64| {
+        let environment = Environment::new(env).unwrap();
+        let outcome =
+            TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.94)]).unwrap()).unwrap();
+        let mut model = Model::new("churn", version)
+            .unwrap()
+            .in_environment(environment.clone())
+            .submit(outcome, "alice", t(at))
+            .unwrap();
+        model
+            .record(Review::approve("bob", DIGEST, t(at + 1)))
+            .unwrap();
+        registry.put(model).unwrap();
+        let verdict = registry
+            .decide(&environment, version, &policy_of(spec), t(at + 2))
+            .unwrap();
+        assert!(verdict.is_approved(), "{verdict}");
+        let Ok(modelgate::AnyModel::Approved(approved)) = registry.take(&environment, version)
+        else {
+            panic!("approved")
+        };
+        registry
+            .deploy(
+                approved,
+                Receipt::new(format!("{env}/churn@{version}")),
+                "ci",
+                t(at + 3),
+            )
+            .unwrap();
+    };
+    ship(&mut registry, "staging", STAGING_SPEC, "1", 100);
+    ship(&mut registry, "production", PRODUCTION_SPEC, "1", 200);
+    ship(&mut registry, "staging", STAGING_SPEC, "2", 300);
+
+    let key = HmacSealer::new("ci-key", SECRET);
+    let stored = registry.sealed_by(&key).unwrap();
+    let json = serde_json::to_string_pretty(&stored).unwrap();
+    write("registry.json", &json);
+    write("tampered-registry.json", &json.replacen("0.94", "0.99", 1));
+    let mut dropped: serde_json::Value = serde_json::from_str(&json).unwrap();
+    dropped["members"].as_array_mut().unwrap().remove(0);
+    write("dropped-registry.json", &dropped.to_string());
+    dir
+}
+
+#[test]
+fn registry() {
+    let dir = registry_fixtures("registry");
+    insta::assert_snapshot!(
+        "registry_show",
+        run(&dir, &["registry", "show", "registry.json"])
+    );
+    insta::assert_snapshot!(
+        "registry_show_with_key_json",
+        run(
+            &dir,
+            &[
+                "--format",
+                "json",
+                "registry",
+                "show",
+                "registry.json",
+                "--key",
+                "key.json"
+            ]
+        )
+    );
+    let verify = |file: &str, key: &str, specs: &[&str]| {
+        let mut args = vec!["registry", "verify", file, "--key", key];
+        for spec in specs {
+            args.extend(["--spec", spec]);
+        }
+        (code(&dir, &args), run(&dir, &args))
+    };
+    let both = ["staging.yaml", "production.yaml"];
+    let (status, out) = verify("registry.json", "key.json", &both);
+    assert_eq!(status, 0, "{out}");
+    insta::assert_snapshot!("registry_verify", out);
+
+    // The index binds the members: one left out is refused, and so is one tampered with.
+    let (status, out) = verify("dropped-registry.json", "key.json", &both);
+    assert_eq!(status, 1, "{out}");
+    insta::assert_snapshot!("registry_verify_dropped", out);
+    let (status, out) = verify("tampered-registry.json", "key.json", &both);
+    assert_eq!(status, 1, "{out}");
+    insta::assert_snapshot!("registry_verify_tampered", out);
+    assert_eq!(
+        code(&dir, &["registry", "show", "tampered-registry.json"]),
+        1
+    );
+    assert_eq!(
+        code(
+            &dir,
+            &[
+                "registry",
+                "show",
+                "registry.json",
+                "--key",
+                "other-key.json"
+            ]
+        ),
+        1
+    );
+    // Another key; a stricter production policy.
+    let (status, out) = verify("registry.json", "other-key.json", &both);
+    assert_eq!(status, 1, "{out}");
+    insta::assert_snapshot!("registry_verify_wrong_key", out);
+    let (status, out) = verify(
+        "registry.json",
+        "key.json",
+        &["staging.yaml", "strict-production.yaml"],
+    );
+    assert_eq!(status, 1, "{out}");
+    insta::assert_snapshot!("registry_verify_stricter_policy", out);
+    // Usage: an environment without a spec; two specs for one environment; a stored model is
+    // not a registry.
+    let (status, out) = verify("registry.json", "key.json", &["staging.yaml"]);
+    assert_eq!(status, 2, "{out}");
+    insta::assert_snapshot!("registry_verify_no_spec", out);
+    let (status, out) = verify(
+        "registry.json",
+        "key.json",
+        &["staging.yaml", "staging-again.yaml"],
+    );
+    assert_eq!(status, 2, "{out}");
+    insta::assert_snapshot!("registry_verify_two_specs", out);
+    let (status, out) = verify("approved.json", "key.json", &both);
+    assert_eq!(status, 2, "{out}");
+    insta::assert_snapshot!("registry_verify_not_a_registry", out);
+}

@@ -1,0 +1,248 @@
+//! `modelgate registry show` and `modelgate registry verify`: a stored registry, as JSON.
+
+use std::path::{Path, PathBuf};
+
+use modelgate::registry::{PolicyBook, StoredRegistry};
+use modelgate::{AnyModel, Registry, SealVerifier, StoredModel};
+use serde_json::{Value, json};
+
+use crate::stored::{AsStored, pipeline};
+use crate::text::esc;
+use crate::{CliError, Format, keys, read};
+
+fn load(file: &Path) -> Result<StoredRegistry, CliError> {
+    let text = read(file)?;
+    serde_json::from_str(&text).map_err(|e| CliError::Parse {
+        file: file.display().to_string(),
+        why: e.to_string(),
+    })
+}
+
+fn seal_keys(files: &[PathBuf]) -> Result<Vec<Box<dyn SealVerifier>>, CliError> {
+    files.iter().map(|f| keys::seal_key(f)).collect()
+}
+
+/// One member as `show` reports it: replayed with its decisions as recorded.
+struct Member<'a> {
+    stored: &'a StoredModel,
+    status: String,
+    error: Option<String>,
+}
+
+fn member<'a, V: SealVerifier + ?Sized>(stored: &'a StoredModel, keys: &V) -> Member<'a> {
+    match stored.clone().restore_trusting_decisions(keys) {
+        Ok(model) => Member {
+            stored,
+            status: model.status().to_string(),
+            error: None,
+        },
+        Err(refused) => Member {
+            stored,
+            status: String::from("unknown"),
+            error: Some(refused.error().to_string()),
+        },
+    }
+}
+
+/// `registry show`: the index, its seal, and every member's environment, version, status and
+/// head. Each member is replayed with its decisions as recorded; seals (the index's and every
+/// member's) are checked only with `--key`. Not a verification: the checks across members are
+/// `registry verify`'s.
+///
+/// # Errors
+///
+/// [`CliError`] if the record or a key file cannot be read.
+pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
+    let stored = load(file)?;
+    let keys = seal_keys(key_files)?;
+    let index_seal = match (stored.seal(), keys.is_empty()) {
+        (None, _) => Err(String::from("the index is not sealed")),
+        (Some(_), true) => Ok(false),
+        (Some(seal), false) => keys
+            .verify(&stored.index(), seal)
+            .map(|()| true)
+            .map_err(|e| format!("the index's seal: {e}")),
+    };
+    let members: Vec<Member<'_>> = stored
+        .members()
+        .iter()
+        .map(|m| {
+            if keys.is_empty() {
+                member(m, &AsStored)
+            } else {
+                member(m, &keys)
+            }
+        })
+        .collect();
+    let mut problems: Vec<String> = index_seal.clone().err().into_iter().collect();
+    problems.extend(members.iter().filter_map(|m| {
+        m.error.as_ref().map(|e| {
+            format!(
+                "{} in {} does not replay: {e}",
+                esc(m.stored.version()),
+                esc(m.stored.environment().name())
+            )
+        })
+    }));
+    match format {
+        Format::Json => {
+            let rows: Vec<Value> = members
+                .iter()
+                .map(|m| {
+                    json!({"environment": m.stored.environment().name(),
+                           "version": m.stored.version(), "status": m.status,
+                           "head": m.stored.head().to_string(),
+                           "revision": m.stored.revision(), "error": m.error})
+                })
+                .collect();
+            println!(
+                "{}",
+                crate::pretty(&json!({
+                    "ok": problems.is_empty(), "name": stored.name(),
+                    "index": stored.index().to_string(),
+                    "seal": stored.seal().map(|s| s.key_id()),
+                    "seal_checked": index_seal == Ok(true),
+                    "members": rows, "problems": problems,
+                }))
+            );
+        }
+        Format::Human => {
+            let seal = match (stored.seal(), &index_seal) {
+                (Some(seal), Ok(true)) => format!("by key `{}`, verified", esc(seal.key_id())),
+                (Some(seal), Ok(false)) => {
+                    format!("by key `{}`, not checked (pass --key)", esc(seal.key_id()))
+                }
+                (Some(seal), Err(_)) => format!("by key `{}`, refused", esc(seal.key_id())),
+                (None, _) => String::from("none"),
+            };
+            println!("registry: {}", esc(stored.name()));
+            println!(
+                "index:    {} ({} members)",
+                stored.index(),
+                stored.members().len()
+            );
+            println!("seal:     {seal}\n");
+            println!(
+                "{:<16}  {:<16}  {:<11}  {:>6}  head",
+                "environment", "version", "status", "events"
+            );
+            for m in &members {
+                println!(
+                    "{:<16}  {:<16}  {:<11}  {:>6}  {}",
+                    esc(m.stored.environment().name()),
+                    esc(m.stored.version()),
+                    m.status,
+                    m.stored.revision(),
+                    m.stored.head()
+                );
+            }
+            for problem in &problems {
+                eprintln!("error: {problem}");
+            }
+        }
+    }
+    Ok(u8::from(!problems.is_empty()))
+}
+
+/// The policy book of the specs: each spec's policy for the environment it names.
+fn book(specs: &[PathBuf]) -> Result<PolicyBook, CliError> {
+    let mut book = PolicyBook::new();
+    let mut seen: Vec<(String, &PathBuf)> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let pipeline = pipeline(spec)?;
+        let environment = pipeline.environment().name().to_owned();
+        if let Some((_, first)) = seen.iter().find(|(env, _)| *env == environment) {
+            return Err(CliError::SpecTwice {
+                environment,
+                first: first.display().to_string(),
+                second: spec.display().to_string(),
+            });
+        }
+        book = book.with(environment.clone(), pipeline.policy());
+        seen.push((environment, spec));
+    }
+    Ok(book)
+}
+
+/// Each environment's current version, in order of environment.
+fn current(registry: &Registry) -> Vec<(String, String)> {
+    registry
+        .members()
+        .filter(|m| matches!(m, AnyModel::Deployed(_)))
+        .map(|m| (m.environment().name().to_owned(), m.version().to_owned()))
+        .collect()
+}
+
+/// `registry verify`: the index's seal, every member (chain, seal, replay, every decision
+/// decided again by the policy of its environment's spec), and the checks across members; the
+/// exit code is 1 if the registry is refused.
+///
+/// # Errors
+///
+/// [`CliError`] if the record, a key file or a spec cannot be read, a spec is invalid, two
+/// specs are for one environment, or no spec is for an environment of a member.
+pub fn verify(
+    file: &Path,
+    key_files: &[PathBuf],
+    specs: &[PathBuf],
+    format: Format,
+) -> Result<u8, CliError> {
+    let stored = load(file)?;
+    let keys = seal_keys(key_files)?;
+    let book = book(specs)?;
+    if let Some(missing) = stored
+        .members()
+        .iter()
+        .map(|m| m.environment().name())
+        .find(|env| book.policy(env).is_none())
+    {
+        return Err(CliError::NoSpec {
+            environment: missing.to_owned(),
+        });
+    }
+    let (name, index, members) = (
+        stored.name().to_owned(),
+        stored.index(),
+        stored.members().len(),
+    );
+    let result = stored.restore(&keys, &book).map_err(|r| r.into_error());
+    let code = u8::from(result.is_err());
+    match format {
+        Format::Json => {
+            let (current, error) = match &result {
+                Ok(registry) => (
+                    current(registry)
+                        .into_iter()
+                        .map(|(env, version)| json!({"environment": env, "version": version}))
+                        .collect(),
+                    None,
+                ),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            println!(
+                "{}",
+                crate::pretty(&json!({
+                    "ok": result.is_ok(), "name": name, "index": index.to_string(),
+                    "members": members, "current": current, "error": error,
+                }))
+            );
+        }
+        Format::Human => match &result {
+            Ok(registry) => {
+                println!(
+                    "verified: registry {} ({members} members); index {index}",
+                    esc(&name)
+                );
+                for (env, version) in current(registry) {
+                    println!("current in {}: {}", esc(&env), esc(&version));
+                }
+                println!(
+                    "checked: index seal; every member's chain, seal and replay, its decisions \
+                     by its environment's spec; the books across members"
+                );
+            }
+            Err(e) => eprintln!("refused: registry {}: {e}", esc(&name)),
+        },
+    }
+    Ok(code)
+}
