@@ -6,21 +6,9 @@ use modelgate::registry::{PolicyBook, StoredRegistry};
 use modelgate::{AnyModel, Registry, SealVerifier, StoredModel};
 use serde_json::{Value, json};
 
-use crate::stored::{AsStored, pipeline};
+use crate::stored::{AsStored, load, pipeline, seal_keys};
 use crate::text::esc;
-use crate::{CliError, Format, keys, read};
-
-fn load(file: &Path) -> Result<StoredRegistry, CliError> {
-    let text = read(file)?;
-    serde_json::from_str(&text).map_err(|e| CliError::Parse {
-        file: file.display().to_string(),
-        why: e.to_string(),
-    })
-}
-
-fn seal_keys(files: &[PathBuf]) -> Result<Vec<Box<dyn SealVerifier>>, CliError> {
-    files.iter().map(|f| keys::seal_key(f)).collect()
-}
+use crate::{CliError, Format};
 
 /// One member as `show` reports it: replayed with its decisions as recorded.
 struct Member<'a> {
@@ -53,7 +41,7 @@ fn member<'a, V: SealVerifier + ?Sized>(stored: &'a StoredModel, keys: &V) -> Me
 ///
 /// [`CliError`] if the record or a key file cannot be read.
 pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
-    let stored = load(file)?;
+    let stored: StoredRegistry = load(file)?;
     let keys = seal_keys(key_files)?;
     let index_seal = match (stored.seal(), keys.is_empty()) {
         (None, _) => Err(String::from("the index is not sealed")),
@@ -187,7 +175,7 @@ pub fn verify(
     specs: &[PathBuf],
     format: Format,
 ) -> Result<u8, CliError> {
-    let stored = load(file)?;
+    let stored: StoredRegistry = load(file)?;
     let keys = seal_keys(key_files)?;
     let book = book(specs)?;
     if let Some(missing) = stored

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use crate::text::esc;
 use crate::{CliError, Format, keys, read};
 
-fn load(file: &Path) -> Result<StoredModel, CliError> {
+/// Reads a stored model, run or registry.
+pub(crate) fn load<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, CliError> {
     let text = read(file)?;
     serde_json::from_str(&text).map_err(|e| CliError::Parse {
         file: file.display().to_string(),
@@ -17,7 +18,7 @@ fn load(file: &Path) -> Result<StoredModel, CliError> {
     })
 }
 
-fn seal_keys(files: &[PathBuf]) -> Result<Vec<Box<dyn SealVerifier>>, CliError> {
+pub(crate) fn seal_keys(files: &[PathBuf]) -> Result<Vec<Box<dyn SealVerifier>>, CliError> {
     files.iter().map(|f| keys::seal_key(f)).collect()
 }
 
@@ -57,7 +58,7 @@ fn events_json(stored: &StoredModel) -> Vec<Value> {
 ///
 /// [`CliError`] if the record or a key file cannot be read.
 pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
-    let stored = load(file)?;
+    let stored: StoredModel = load(file)?;
     let keys = seal_keys(key_files)?;
     let seal = match (stored.seal(), keys.is_empty()) {
         (None, _) => String::from("none"),
@@ -156,7 +157,7 @@ pub fn verify(
     decisions: Decisions<'_>,
     format: Format,
 ) -> Result<u8, CliError> {
-    let stored = load(file)?;
+    let stored: StoredModel = load(file)?;
     let keys = seal_keys(key_files)?;
     let is_run = matches!(
         stored.events().first().map(|e| e.kind()),
