@@ -10,6 +10,10 @@
 //!   parsing the same JSON and restoring each member on its own.
 //! - `registry_history`: an environment's deployments from the trails; baseline: counting the
 //!   deployment events of every member by hand.
+//! - `registry_promotions`: restoring a stored registry whose staging member has n/2 votes and
+//!   whose production member was promoted from it n/6 times (promoted, rejected, retrained: 3
+//!   events each), so that every promotion's evidence is looked up in a long staging trail;
+//!   baseline: parsing the same JSON and restoring each member on its own.
 //!
 //! Run with `cargo bench --bench registry`; `python3 scripts/bench_table.py` prints the growth
 //! factors per 10× and the ratios.
@@ -160,5 +164,86 @@ fn history(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, deploy, restore, history);
+/// Promotes staging's current deployment into `target` at `at`.
+fn promote<S: modelgate::model::Trainable>(
+    registry: &Registry,
+    target: Model<S>,
+    at: u64,
+) -> Model<modelgate::Submitted> {
+    let online = Metrics::new([("error_rate", 0.01)]).unwrap();
+    let source = registry.current(&staging()).unwrap();
+    source.promote(target, online, "alice", t(at)).unwrap()
+}
+
+/// Staging's version 1 deployed; production's version 1 promoted from it `cycles` times, each
+/// rejected by production's stricter policy and retrained.
+fn promoted_again_and_again(votes: usize, cycles: usize) -> Registry {
+    let mut registry = Registry::new("bench").unwrap();
+    let staging_env = staging();
+    let mut in_staging = submitted(1);
+    for i in 0..votes {
+        let review = modelgate::Review::approve(format!("r{i}"), "sha256:1", t(10));
+        in_staging.record(review).unwrap();
+    }
+    registry.put(in_staging).unwrap();
+    registry
+        .decide(&staging_env, "1", &policy(), t(11))
+        .unwrap();
+    let AnyModel::Approved(m) = registry.take(&staging_env, "1").unwrap() else {
+        panic!("approved")
+    };
+    registry.deploy(m, Receipt::new("r"), "ci", t(12)).unwrap();
+    let production = Environment::new("production").unwrap();
+    let strict = MetricGate::at_least("accuracy", 0.99);
+    let first = Model::new("bench", "1")
+        .unwrap()
+        .in_environment(production.clone());
+    let mut target = promote(&registry, first, 20);
+    for c in 0..cycles {
+        let at = 20 + 10 * c as u64;
+        registry.put(target).unwrap();
+        registry
+            .decide(&production, "1", &strict, t(at + 1))
+            .unwrap();
+        let AnyModel::Rejected(m) = registry.take(&production, "1").unwrap() else {
+            panic!("rejected")
+        };
+        let retraining = m.retrain("ci", t(at + 2)).unwrap();
+        target = promote(&registry, retraining, at + 10);
+    }
+    registry.put(target).unwrap();
+    registry
+}
+
+fn promotions(c: &mut Criterion) {
+    let mut g = c.benchmark_group("registry_promotions");
+    g.sample_size(10);
+    let book = modelgate::registry::PolicyBook::new()
+        .with("staging", policy())
+        .with("production", MetricGate::at_least("accuracy", 0.99));
+    for n in SIZES {
+        let registry = promoted_again_and_again(n / 2, n / 6);
+        let json = serde_json::to_string(&registry.sealed_by(&key()).unwrap()).unwrap();
+        g.bench_with_input(BenchmarkId::new("baseline", n), &json, |b, json| {
+            b.iter(|| {
+                let stored: StoredRegistry = serde_json::from_str(black_box(json)).unwrap();
+                stored
+                    .members()
+                    .iter()
+                    .map(|m: &StoredModel| m.clone().restore_trusting_decisions(&key()).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("modelgate", n), &json, |b, json| {
+            b.iter_batched(
+                || serde_json::from_str::<StoredRegistry>(json).unwrap(),
+                |stored| stored.restore(&key(), &book).unwrap(),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, deploy, restore, history, promotions);
 criterion_main!(benches);

@@ -188,9 +188,18 @@ pub(crate) fn check_promotion(
     let source = members.get(&(promotion.from().to_owned(), version.to_owned()));
     let found = source.is_some_and(|s| {
         let events = s.history();
-        events.iter().enumerate().any(|(i, e)| {
-            e.hash() == promotion.deployment()
-                && e.at() == promotion.deployed_at()
+        // Events are in time order: only those at the deployment's time are looked at, so
+        // checking every promotion of a version costs a search, not a scan of its trail.
+        let from = events.partition_point(|e| e.at() < promotion.deployed_at());
+        let until = events.partition_point(|e| e.at() <= promotion.deployed_at());
+        (from..until).any(|i| {
+            let Some(e) = events.get(i) else { return false };
+            // The chain holds (a member is a live model or a restored one), so an event's hash
+            // is the next event's `prev`, or the head for the last one: nothing to hash.
+            let hash = events
+                .get(i + 1)
+                .map_or_else(|| s.head(), |next| *next.prev());
+            hash == promotion.deployment()
                 && matches!(
                     e.kind(),
                     EventKind::Deployed { .. } | EventKind::Reinstated { .. }

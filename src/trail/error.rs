@@ -157,6 +157,12 @@ pub enum ReplayError {
     /// An identifier the event carries is refused (a step name, …).
     #[error("{0}")]
     Identifier(TextError),
+    /// A promotion's evidence that [`Model::promote`](crate::Model::promote) cannot record.
+    #[error("the promotion's evidence is impossible: {why}")]
+    Promotion {
+        /// What is impossible about it.
+        why: &'static str,
+    },
     /// The stored run's model is for another environment than the pipeline.
     #[error(
         "the model is for environment `{}`, the pipeline for `{}`",

@@ -202,10 +202,12 @@ fn apply<P: Policy + ?Sized>(
                 promotion,
                 ..
             },
-        ) => m
-            .submit_with(outcome.clone(), promotion.clone(), submitter, at)
-            .map_err(|e| ReplayError::Submit(e.into_error()))?
-            .into(),
+        ) => {
+            check_promotion(m.environment().name(), promotion.as_ref(), at)?;
+            m.submit_with(outcome.clone(), promotion.clone(), submitter, at)
+                .map_err(|e| ReplayError::Submit(e.into_error()))?
+                .into()
+        }
         (
             AnyModel::Retraining(m),
             EventKind::Submitted {
@@ -214,10 +216,12 @@ fn apply<P: Policy + ?Sized>(
                 promotion,
                 ..
             },
-        ) => m
-            .submit_with(outcome.clone(), promotion.clone(), submitter, at)
-            .map_err(|e| ReplayError::Submit(e.into_error()))?
-            .into(),
+        ) => {
+            check_promotion(m.environment().name(), promotion.as_ref(), at)?;
+            m.submit_with(outcome.clone(), promotion.clone(), submitter, at)
+                .map_err(|e| ReplayError::Submit(e.into_error()))?
+                .into()
+        }
         (AnyModel::Submitted(mut m), EventKind::Voted { review }) => {
             m.record(review.clone())
                 .map_err(|e| ReplayError::Vote(e.into_error()))?;
@@ -623,4 +627,31 @@ pub(crate) fn first_difference(a: &Event, b: &Event) -> Option<&'static str> {
         ) => first(&[("outcome", o1 == o2), ("attempts", a1 == a2)]),
         _ => Some("event"),
     }
+}
+
+/// The evidence of a promotion, as [`Model::promote`](crate::Model::promote) records it: from
+/// another environment, observed when the version is submitted (`at`), at or after the
+/// deployment it observes began.
+fn check_promotion(
+    environment: &str,
+    promotion: Option<&crate::value::Promotion>,
+    at: crate::Timestamp,
+) -> Result<(), ReplayError> {
+    let Some(p) = promotion else { return Ok(()) };
+    if p.from() == environment {
+        return Err(ReplayError::Promotion {
+            why: "it comes from the model's own environment",
+        });
+    }
+    if p.observed_at() != at {
+        return Err(ReplayError::Promotion {
+            why: "it is observed at another time than the submission it comes with",
+        });
+    }
+    if p.deployed_at() > p.observed_at() {
+        return Err(ReplayError::Promotion {
+            why: "it is observed before the deployment it observes began",
+        });
+    }
+    Ok(())
 }
