@@ -149,6 +149,18 @@ fn an_unsealed_registry_is_refused() {
 }
 
 #[test]
+fn another_format_version_is_refused_by_name() {
+    let (_, after) = two_moments();
+    let mut json = serde_json::to_value(&after).unwrap();
+    json["format_version"] = 3.into();
+    let other: StoredRegistry = serde_json::from_value(json).unwrap();
+    assert_eq!(other.format_version(), 3);
+    let error = restore(other).unwrap_err();
+    assert_eq!(error, RegistryError::Format { found: 3 });
+    insta::assert_snapshot!(error.to_string());
+}
+
+#[test]
 fn a_consistent_forgery_without_the_key_is_refused() {
     let (_, after) = two_moments();
     // v1 was rejected in truth? Make its accuracy 0.99 everywhere, rechain every hash, seal the

@@ -190,13 +190,14 @@ fn to_json(report: &Report) -> Value {
     json!({"file": report.file, "ok": report.is_ok(), "steps": report.steps, "problems": problems})
 }
 
-/// The file's text as the snippet shows it: control and invisible characters (an escape
-/// sequence, a bidi override) replaced by `?`, one per byte, so that no file can drive the
-/// terminal or forge a line and every byte offset still points where it did.
+/// The file's text as the snippet shows it: what the library escapes in host text (control,
+/// invisible, bidi characters, line separators), but the file's own newlines and tabs, replaced
+/// by `?`, one per byte, so that no file can drive the terminal or forge a line and every byte
+/// offset still points where it did.
 fn shown(text: &str) -> String {
     text.chars()
         .map(|ch| {
-            if (ch.is_control() && ch != '\n' && ch != '\t') || crate::text::invisible(ch) {
+            if ch != '\n' && ch != '\t' && crate::text::is_escaped(ch) {
                 "?".repeat(ch.len_utf8())
             } else {
                 ch.to_string()

@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use modelgate::event::FORMAT_VERSION;
 use modelgate::registry::{PolicyBook, StoredRegistry};
-use modelgate::{AnyModel, Registry, SealVerifier, StoredModel};
+use modelgate::{AnyModel, EventKind, Pipeline, Registry, Run, SealVerifier, StoredModel};
 use serde_json::{Value, json};
 
-use crate::stored::{AsStored, load, pipeline, seal_keys};
+use crate::stored::{AsStored, load, other_environment, pipeline, seal_keys};
 use crate::text::esc;
 use crate::{CliError, Format};
 
@@ -63,6 +64,15 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
         })
         .collect();
     let mut problems: Vec<String> = index_seal.clone().err().into_iter().collect();
+    if stored.format_version() != FORMAT_VERSION {
+        problems.insert(
+            0,
+            format!(
+                "format version {}; this modelgate reads format {FORMAT_VERSION}",
+                stored.format_version()
+            ),
+        );
+    }
     problems.extend(members.iter().filter_map(|m| {
         m.error.as_ref().map(|e| {
             format!(
@@ -96,10 +106,14 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
         }
         Format::Human => {
             let seal = match (stored.seal(), &index_seal) {
-                (Some(seal), Ok(true)) => format!("by key `{}`, verified", esc(seal.key_id())),
-                (Some(seal), Ok(false)) => {
-                    format!("by key `{}`, not checked (pass --key)", esc(seal.key_id()))
-                }
+                (Some(seal), Ok(true)) => format!(
+                    "by key `{}`, verified (and every member's seal)",
+                    esc(seal.key_id())
+                ),
+                (Some(seal), Ok(false)) => format!(
+                    "by key `{}`, not checked, nor are the members' seals (pass --key)",
+                    esc(seal.key_id())
+                ),
                 (Some(seal), Err(_)) => format!("by key `{}`, refused", esc(seal.key_id())),
                 (None, _) => String::from("none"),
             };
@@ -132,24 +146,67 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
     Ok(u8::from(!problems.is_empty()))
 }
 
-/// The policy book of the specs: each spec's policy for the environment it names.
-fn book(specs: &[PathBuf]) -> Result<PolicyBook, CliError> {
+/// The pipelines of the specs, one per environment, and their policies as a book.
+fn pipelines(specs: &[PathBuf]) -> Result<(Vec<(Pipeline, &PathBuf)>, PolicyBook), CliError> {
     let mut book = PolicyBook::new();
-    let mut seen: Vec<(String, &PathBuf)> = Vec::with_capacity(specs.len());
+    let mut pipelines: Vec<(Pipeline, &PathBuf)> = Vec::with_capacity(specs.len());
     for spec in specs {
         let pipeline = pipeline(spec)?;
         let environment = pipeline.environment().name().to_owned();
-        if let Some((_, first)) = seen.iter().find(|(env, _)| *env == environment) {
+        if let Some((_, first)) = pipelines
+            .iter()
+            .find(|(p, _)| p.environment().name() == environment)
+        {
             return Err(CliError::SpecTwice {
                 environment,
                 first: first.display().to_string(),
                 second: spec.display().to_string(),
             });
         }
-        book = book.with(environment.clone(), pipeline.policy());
-        seen.push((environment, spec));
+        book = book.with(environment, pipeline.policy());
+        pipelines.push((pipeline, spec));
     }
-    Ok(book)
+    Ok((pipelines, book))
+}
+
+/// What a member must be beyond what a registry's restore checks: for the environment its spec
+/// describes (the name and the approval window), and, for a run, a run of that spec's pipeline
+/// (its rules and fingerprint, as `verify --spec` checks a run).
+fn check_against_specs<V: SealVerifier + ?Sized>(
+    member: &StoredModel,
+    pipelines: &[(Pipeline, &PathBuf)],
+    keys: &V,
+) -> Result<(), String> {
+    let name = member.environment().name();
+    let Some((pipeline, spec)) = pipelines
+        .iter()
+        .find(|(p, _)| p.environment().name() == name)
+    else {
+        return Ok(()); // the book has no policy for it: the caller reports that first
+    };
+    let about = || format!("version `{}` in `{}`", esc(member.version()), esc(name));
+    if let Some(problem) = other_environment(member.environment(), pipeline.environment()) {
+        return Err(format!(
+            "{}: {problem} (`{}`)",
+            about(),
+            esc(&spec.display().to_string())
+        ));
+    }
+    let is_run = matches!(
+        member.events().first().map(|e| e.kind()),
+        Some(EventKind::RunStarted { .. })
+    );
+    if is_run {
+        if let Err(refused) = Run::restore(member.clone(), pipeline.clone(), keys) {
+            return Err(format!(
+                "{} is not a run of `{}`: {}",
+                about(),
+                esc(&spec.display().to_string()),
+                refused.error()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Each environment's current version, in order of environment.
@@ -161,9 +218,10 @@ fn current(registry: &Registry) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `registry verify`: the index's seal, every member (chain, seal, replay, every decision
-/// decided again by the policy of its environment's spec), and the checks across members; the
-/// exit code is 1 if the registry is refused.
+/// `registry verify`: every member for the environment its spec describes (name and approval
+/// window) and, for a run, a run of that spec's pipeline; the index's seal, every member (chain,
+/// seal, replay, every decision decided again by the policy of its environment's spec), and the
+/// checks across members; the exit code is 1 if the registry is refused.
 ///
 /// # Errors
 ///
@@ -177,7 +235,7 @@ pub fn verify(
 ) -> Result<u8, CliError> {
     let stored: StoredRegistry = load(file)?;
     let keys = seal_keys(key_files)?;
-    let book = book(specs)?;
+    let (pipelines, book) = pipelines(specs)?;
     if let Some(missing) = stored
         .members()
         .iter()
@@ -193,7 +251,16 @@ pub fn verify(
         stored.index(),
         stored.members().len(),
     );
-    let result = stored.restore(&keys, &book).map_err(|r| r.into_error());
+    let against_specs = stored
+        .members()
+        .iter()
+        .try_for_each(|m| check_against_specs(m, &pipelines, &keys));
+    let result = match against_specs {
+        Err(e) => Err(e),
+        Ok(()) => stored
+            .restore(&keys, &book)
+            .map_err(|r| r.into_error().to_string()),
+    };
     let code = u8::from(result.is_err());
     match format {
         Format::Json => {

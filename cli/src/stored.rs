@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use modelgate::{AnyModel, Pipeline, PipelineSpec, Run, SealVerifier, StoredModel};
-use modelgate::{EventKind, RestoreError};
+use modelgate::EventKind;
+use modelgate::{AnyModel, Environment, Pipeline, PipelineSpec, Run, SealVerifier, StoredModel};
 use serde_json::{Value, json};
 
 use crate::text::esc;
@@ -117,6 +117,36 @@ impl SealVerifier for AsStored {
     }
 }
 
+/// How a stored model's environment differs from the one a spec describes, if it does: its
+/// name, or its approval window.
+pub(crate) fn other_environment(model: &Environment, spec: &Environment) -> Option<String> {
+    let window = |e: &Environment| {
+        e.approval_validity().map_or_else(
+            || String::from("no approval window"),
+            |d| match d.as_secs() {
+                s if s % 3600 == 0 => format!("an approval window of {} h", s / 3600),
+                s => format!("an approval window of {s} s"),
+            },
+        )
+    };
+    if model.name() != spec.name() {
+        Some(format!(
+            "the model is for environment `{}`, the spec for `{}`",
+            esc(model.name()),
+            esc(spec.name())
+        ))
+    } else if model != spec {
+        Some(format!(
+            "the model's environment `{}` has {}, the spec's has {}",
+            esc(model.name()),
+            window(model),
+            window(spec)
+        ))
+    } else {
+        None
+    }
+}
+
 /// How `verify` decides the recorded decisions again.
 pub enum Decisions<'a> {
     /// With the policy of the pipeline in this spec file (and, for a run, its rules).
@@ -163,24 +193,28 @@ pub fn verify(
         stored.events().first().map(|e| e.kind()),
         Some(EventKind::RunStarted { .. })
     );
-    let (checked, result): (&str, Result<AnyModel, RestoreError>) = match decisions {
+    let (checked, result): (&str, Result<AnyModel, String>) = match decisions {
         Decisions::Spec(spec) => {
             let pipeline = pipeline(spec)?;
             if is_run {
                 let restored = Run::restore(stored.clone(), pipeline, &keys);
                 (
                     "chain, seal, replay through the pipeline's rules, decisions by its policy",
-                    restored.map(Run::into_model).map_err(|r| r.into_error()),
+                    restored
+                        .map(Run::into_model)
+                        .map_err(|r| r.into_error().to_string()),
                 )
             } else {
                 let policy = pipeline.policy();
-                (
-                    "chain, seal, replay, decisions by the spec's policy",
-                    stored
-                        .clone()
-                        .restore(&keys, &policy)
-                        .map_err(|r| r.into_error()),
-                )
+                let checked =
+                    "the environment, chain, seal, replay, decisions by the spec's policy";
+                match other_environment(stored.environment(), pipeline.environment()) {
+                    None => {
+                        let restored = stored.clone().restore(&keys, &policy);
+                        (checked, restored.map_err(|r| r.into_error().to_string()))
+                    }
+                    Some(problem) => (checked, Err(problem)),
+                }
             }
         }
         Decisions::AsRecorded => (
@@ -188,7 +222,7 @@ pub fn verify(
             stored
                 .clone()
                 .restore_trusting_decisions(&keys)
-                .map_err(|r| r.into_error()),
+                .map_err(|r| r.into_error().to_string()),
         ),
     };
     let code = u8::from(result.is_err());
@@ -196,7 +230,7 @@ pub fn verify(
         Format::Json => {
             let (status, error) = match &result {
                 Ok(model) => (Some(model.status().to_string()), None),
-                Err(e) => (None, Some(e.to_string())),
+                Err(e) => (None, Some(e.clone())),
             };
             let out = json!({
                 "ok": result.is_ok(), "name": stored.name(), "version": stored.version(),

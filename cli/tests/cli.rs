@@ -353,6 +353,18 @@ fn verify() {
             ]
         )
     );
+    // A spec for another environment than the model's: refused, whatever its policy says.
+    std::fs::write(dir.join("staging.yaml"), STAGING_SPEC).unwrap();
+    let args = [
+        "verify",
+        "approved.json",
+        "--key",
+        "key.json",
+        "--spec",
+        "staging.yaml",
+    ];
+    assert_eq!(code(&dir, &args), 1);
+    insta::assert_snapshot!("verify_model_for_another_environment", run(&dir, &args));
     // The hand-made model was decided by a policy in code, not by this spec's: refused.
     insta::assert_snapshot!(
         "verify_model_with_another_policy",
@@ -649,6 +661,17 @@ fn registry_fixtures(test: &str) -> PathBuf {
     write("production.yaml", PRODUCTION_SPEC);
     write("strict-production.yaml", STRICT_PRODUCTION_SPEC);
     write("staging-again.yaml", STAGING_SPEC);
+    write(
+        "production-7d.yaml",
+        &PRODUCTION_SPEC.replace(
+            "environment: production",
+            "environment: { name: production, approval_validity_hours: 168 }",
+        ),
+    );
+    write(
+        "staging-no-test.yaml",
+        &PRODUCTION_SPEC.replace("environment: production", "environment: staging"),
+    );
 
     let t = Timestamp::from_unix_secs;
     let policy_of = |spec: &str| {
@@ -697,11 +720,41 @@ fn registry_fixtures(test: &str) -> PathBuf {
     let stored = registry.sealed_by(&key).unwrap();
     let json = serde_json::to_string_pretty(&stored).unwrap();
     write("registry.json", &json);
+    write("run-registry.json", &run_registry(&key));
     write("tampered-registry.json", &json.replacen("0.94", "0.99", 1));
     let mut dropped: serde_json::Value = serde_json::from_str(&json).unwrap();
     dropped["members"].as_array_mut().unwrap().remove(0);
     write("dropped-registry.json", &dropped.to_string());
     dir
+}
+
+/// A stored registry whose one member is a run of the staging spec that deployed itself.
+fn run_registry(key: &HmacSealer) -> String {
+    use modelgate::{Environment, Sealer};
+    let t = Timestamp::from_unix_secs;
+    let spec: PipelineSpec = serde_saphyr::from_str(STAGING_SPEC).unwrap();
+    let staging = Environment::new("staging").unwrap();
+    let model = Model::new("churn", "7").unwrap().in_environment(staging);
+    let mut run = Run::start(spec.validate().unwrap(), model, "alice", t(1)).unwrap();
+    let metrics = || Metrics::new([("accuracy", 0.94)]).unwrap();
+    run.poll(t(2)).unwrap();
+    run.handle_artifact(Artifact::new(DIGEST, metrics()).unwrap(), t(3))
+        .unwrap();
+    run.poll(t(4)).unwrap();
+    run.handle_evaluated("evaluate", metrics(), t(5)).unwrap();
+    run.poll(t(6)).unwrap();
+    run.record_vote(Review::approve("bob", DIGEST, t(7)))
+        .unwrap();
+    run.poll(t(8)).unwrap();
+    run.handle_deployed(Receipt::new("staging/churn@7"), t(9))
+        .unwrap();
+    let member = StoredModel::from(&run.into_model()).sealed_by(key).unwrap();
+    let stored: modelgate::registry::StoredRegistry = serde_json::from_value(
+        serde_json::json!({"format_version": 2, "name": "churn", "members": [member]}),
+    )
+    .unwrap();
+    let seal = key.seal(&stored.index()).unwrap();
+    serde_json::to_string_pretty(&stored.with_seal(seal)).unwrap()
 }
 
 #[test]
@@ -773,6 +826,20 @@ fn registry() {
     );
     assert_eq!(status, 1, "{out}");
     insta::assert_snapshot!("registry_verify_stricter_policy", out);
+    // A spec that describes production with an approval window its members do not have.
+    let (status, out) = verify(
+        "registry.json",
+        "key.json",
+        &["staging.yaml", "production-7d.yaml"],
+    );
+    assert_eq!(status, 1, "{out}");
+    insta::assert_snapshot!("registry_verify_other_window", out);
+    // A run member is checked as a run of its environment's pipeline, as `verify` checks one.
+    let (status, out) = verify("run-registry.json", "key.json", &["staging.yaml"]);
+    assert_eq!(status, 0, "{out}");
+    let (status, out) = verify("run-registry.json", "key.json", &["staging-no-test.yaml"]);
+    assert_eq!(status, 1, "{out}");
+    insta::assert_snapshot!("registry_verify_run_of_another_pipeline", out);
     // Usage: an environment without a spec; two specs for one environment; a stored model is
     // not a registry.
     let (status, out) = verify("registry.json", "key.json", &["staging.yaml"]);

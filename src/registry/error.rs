@@ -8,6 +8,15 @@ use crate::value::text::esc;
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
+    /// The stored registry is of another format version than this crate reads.
+    #[error(
+        "the stored registry's format version is {found}; this version of modelgate reads format {}",
+        crate::event::FORMAT_VERSION
+    )]
+    Format {
+        /// The format version found.
+        found: u32,
+    },
     /// The model is of another name than the registry's.
     #[error("model `{}` does not belong in the registry of `{}`", esc(.model), esc(.registry))]
     OtherModel {

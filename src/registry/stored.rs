@@ -9,7 +9,7 @@ use super::{Registry, RegistryError, check_promotion, key};
 use crate::event::{EventKind, FORMAT_VERSION, Head};
 use crate::model::AnyModel;
 use crate::policy::Policy;
-use crate::trail::{RestoreError, Seal, SealError, SealVerifier, Sealer, StoredModel};
+use crate::trail::{Seal, SealError, SealVerifier, Sealer, StoredModel};
 use crate::value::Refused;
 
 /// The policy of each environment, by name: what restoring a registry decides every member's
@@ -110,6 +110,11 @@ impl Registry {
 }
 
 impl StoredRegistry {
+    /// The stored format's version (a restore reads [`FORMAT_VERSION`] only).
+    pub fn format_version(&self) -> u32 {
+        self.format_version
+    }
+
     /// The registry's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -154,8 +159,9 @@ impl StoredRegistry {
     ///
     /// # Errors
     ///
+    /// [`RegistryError::Format`] for another stored format;
     /// [`RegistryError::Unsealed`], [`RegistryError::Seal`] for the index;
-    /// [`RegistryError::Member`] naming the member and its [`RestoreError`];
+    /// [`RegistryError::Member`] naming the member and its [`RestoreError`](crate::RestoreError);
     /// [`RegistryError::NoPolicy`]; [`RegistryError::OtherChampion`],
     /// [`RegistryError::UnknownDeployment`], [`RegistryError::Inconsistent`]. The stored
     /// registry comes back inside the [`Refused`].
@@ -177,12 +183,8 @@ impl StoredRegistry {
         book: &PolicyBook,
     ) -> Result<Registry, RegistryError> {
         if self.format_version != FORMAT_VERSION {
-            return Err(RegistryError::Member {
-                version: String::new(),
-                environment: String::new(),
-                error: Box::new(RestoreError::Format {
-                    found: self.format_version,
-                }),
+            return Err(RegistryError::Format {
+                found: self.format_version,
             });
         }
         crate::value::text::check("name", &self.name)

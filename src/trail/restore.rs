@@ -635,7 +635,7 @@ pub(crate) fn first_difference(a: &Event, b: &Event) -> Option<&'static str> {
 fn check_promotion(
     environment: &str,
     promotion: Option<&crate::value::Promotion>,
-    at: crate::Timestamp,
+    at: crate::value::Timestamp,
 ) -> Result<(), ReplayError> {
     let Some(p) = promotion else { return Ok(()) };
     if p.from() == environment {

@@ -19,5 +19,5 @@ pub use promotion::Promotion;
 pub use receipt::Receipt;
 pub use refused::Refused;
 pub use review::{CountedVotes, Review, Vote};
-pub use text::{TextError, TextProblem};
+pub use text::{TextError, TextProblem, escaped};
 pub use time::{TimeWentBackwards, Timestamp};

@@ -102,12 +102,31 @@ struct Shown(String);
 
 impl fmt::Display for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// At most this many characters are shown, escapes included.
+        const WIDTH: usize = 40;
         if self.0.is_empty() {
             return Ok(());
         }
-        let mut escaped = self.0.chars().flat_map(char::escape_debug);
-        let shown: String = escaped.by_ref().take(40).collect();
-        let more = if escaped.next().is_some() { "…" } else { "" };
+        let (mut shown, mut width, mut more) = (String::new(), 0, false);
+        for ch in self.0.chars() {
+            // Whole escapes only: a shortened value never ends inside one.
+            // Rust's escapes (`\n`, `\u{200b}`), and the characters host text escapes that
+            // Rust prints as they are.
+            let debug: String = ch.escape_debug().collect();
+            let piece: String = if debug.len() == ch.len_utf8() && escaped_in_text(ch) {
+                ch.escape_unicode().collect()
+            } else {
+                debug
+            };
+            let n = piece.chars().count();
+            if width + n > WIDTH {
+                more = true;
+                break;
+            }
+            shown.push_str(&piece);
+            width += n;
+        }
+        let more = if more { "…" } else { "" };
         write!(f, "`{shown}{more}` ")
     }
 }
@@ -238,10 +257,28 @@ pub(crate) fn esc(text: &str) -> Escaped<'_> {
 /// start a new line or reorder an audit line.
 pub(crate) struct Escaped<'a>(pub(crate) &'a str);
 
+/// Whether `ch` is escaped when host text is shown.
+fn escaped_in_text(ch: char) -> bool {
+    ch.is_control() || !allowed_in_text(ch) || (ch.is_whitespace() && ch != ' ')
+}
+
+/// Host text for display as every message of this crate shows it: control, invisible, format
+/// and bidi characters, and whitespace other than the ASCII space, written as `\u{…}`, so that
+/// no value can start a new line, hide itself or reorder a line. For hosts and tools that print
+/// what they read from a trail (the `modelgate` CLI does).
+///
+/// ```
+/// use modelgate::value::escaped;
+/// assert_eq!(escaped("ok\n#2 \u{202e}x é").to_string(), "ok\\u{a}#2 \\u{202e}x é");
+/// ```
+pub fn escaped(text: &str) -> impl fmt::Display + '_ {
+    Escaped(text)
+}
+
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for ch in self.0.chars() {
-            if ch.is_control() || !allowed_in_text(ch) || (ch.is_whitespace() && ch != ' ') {
+            if escaped_in_text(ch) {
                 write!(f, "{}", ch.escape_unicode())?;
             } else {
                 fmt::Write::write_char(f, ch)?;
@@ -257,6 +294,24 @@ mod tests {
 
     fn problem_of(s: &str) -> Option<TextProblem> {
         check("id", s).err().map(|e| e.problem)
+    }
+
+    #[test]
+    fn a_shortened_value_never_ends_inside_an_escape() {
+        for lead in 0..12 {
+            let value = format!("{}{}", "a".repeat(lead), "\u{2028}".repeat(20));
+            let shown = Shown(value).to_string();
+            let inner = shown
+                .trim_end_matches(' ')
+                .trim_matches('`')
+                .trim_end_matches('…');
+            assert!(inner.ends_with('}') || inner.ends_with('a'), "{shown}");
+            assert!(inner.chars().count() <= 40, "{shown}");
+        }
+        assert_eq!(
+            Shown(String::from("al\u{1bca0}ice")).to_string(),
+            "`al\\u{1bca0}ice` "
+        );
     }
 
     #[test]
