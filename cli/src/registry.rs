@@ -146,10 +146,13 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
     Ok(u8::from(!problems.is_empty()))
 }
 
+/// A spec's pipeline, with the spec's file.
+type Spec<'a> = (Pipeline, &'a PathBuf);
+
 /// The pipelines of the specs, one per environment, and their policies as a book.
-fn pipelines(specs: &[PathBuf]) -> Result<(Vec<(Pipeline, &PathBuf)>, PolicyBook), CliError> {
+fn pipelines(specs: &[PathBuf]) -> Result<(Vec<Spec<'_>>, PolicyBook), CliError> {
     let mut book = PolicyBook::new();
-    let mut pipelines: Vec<(Pipeline, &PathBuf)> = Vec::with_capacity(specs.len());
+    let mut pipelines: Vec<Spec<'_>> = Vec::with_capacity(specs.len());
     for spec in specs {
         let pipeline = pipeline(spec)?;
         let environment = pipeline.environment().name().to_owned();
@@ -174,7 +177,7 @@ fn pipelines(specs: &[PathBuf]) -> Result<(Vec<(Pipeline, &PathBuf)>, PolicyBook
 /// (its rules and fingerprint, as `verify --spec` checks a run).
 fn check_against_specs<V: SealVerifier + ?Sized>(
     member: &StoredModel,
-    pipelines: &[(Pipeline, &PathBuf)],
+    pipelines: &[Spec<'_>],
     keys: &V,
 ) -> Result<(), String> {
     let name = member.environment().name();
@@ -196,15 +199,13 @@ fn check_against_specs<V: SealVerifier + ?Sized>(
         member.events().first().map(|e| e.kind()),
         Some(EventKind::RunStarted { .. })
     );
-    if is_run {
-        if let Err(refused) = Run::restore(member.clone(), pipeline.clone(), keys) {
-            return Err(format!(
-                "{} is not a run of `{}`: {}",
-                about(),
-                esc(&spec.display().to_string()),
-                refused.error()
-            ));
-        }
+    if is_run && let Err(refused) = Run::restore(member.clone(), pipeline.clone(), keys) {
+        return Err(format!(
+            "{} is not a run of `{}`: {}",
+            about(),
+            esc(&spec.display().to_string()),
+            refused.error()
+        ));
     }
     Ok(())
 }
