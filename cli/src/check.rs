@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
-use modelgate::PipelineSpec;
+use modelgate::{PipelineSpec, Policy as _};
 use serde_json::{Value, json};
 
 use crate::positions::{Pos, Positions};
@@ -23,6 +23,9 @@ pub struct Report {
     file: String,
     text: String,
     steps: usize,
+    /// The valid pipeline's environment and policy name: what `verify` and `registry verify`
+    /// decide recorded decisions again with, and what a decision made in code must be named.
+    pipeline: Option<(String, String)>,
     problems: Vec<Problem>,
 }
 
@@ -69,6 +72,7 @@ pub fn check(file: &Path) -> Result<Report, CliError> {
                 file: name,
                 text,
                 steps: 0,
+                pipeline: None,
                 problems: vec![problem],
             });
         }
@@ -79,6 +83,10 @@ pub fn check(file: &Path) -> Result<Report, CliError> {
                 file: name,
                 text,
                 steps: pipeline.steps().len(),
+                pipeline: Some((
+                    pipeline.environment().name().to_owned(),
+                    pipeline.policy().name(),
+                )),
                 problems: Vec::new(),
             });
         }
@@ -103,6 +111,7 @@ pub fn check(file: &Path) -> Result<Report, CliError> {
         file: name,
         text,
         steps: 0,
+        pipeline: None,
         problems,
     })
 }
@@ -156,6 +165,10 @@ pub fn print(reports: &[Report], format: Format) -> u8 {
                 if report.is_ok() {
                     let s = if report.steps == 1 { "" } else { "s" };
                     println!("ok: {} ({} step{s})", esc(&report.file), report.steps);
+                    if let Some((environment, policy)) = &report.pipeline {
+                        println!("  environment: {}", esc(environment));
+                        println!("  policy: {}", esc(policy));
+                    }
                     continue;
                 }
                 for problem in &report.problems {
@@ -187,7 +200,9 @@ fn to_json(report: &Report) -> Value {
             })
         })
         .collect();
-    json!({"file": report.file, "ok": report.is_ok(), "steps": report.steps, "problems": problems})
+    let (environment, policy) = report.pipeline.clone().unzip();
+    json!({"file": report.file, "ok": report.is_ok(), "steps": report.steps,
+           "environment": environment, "policy": policy, "problems": problems})
 }
 
 /// The file's text as the snippet shows it: what the library escapes in host text (control,

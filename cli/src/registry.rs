@@ -76,7 +76,7 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
     problems.extend(members.iter().filter_map(|m| {
         m.error.as_ref().map(|e| {
             format!(
-                "{} in {} does not replay: {e}",
+                "version `{}` in `{}` is refused: {e}",
                 esc(m.stored.version()),
                 esc(m.stored.environment().name())
             )
@@ -106,8 +106,12 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
         }
         Format::Human => {
             let seal = match (stored.seal(), &index_seal) {
-                (Some(seal), Ok(true)) => format!(
+                (Some(seal), Ok(true)) if problems.is_empty() => format!(
                     "by key `{}`, verified (and every member's seal)",
+                    esc(seal.key_id())
+                ),
+                (Some(seal), Ok(true)) => format!(
+                    "by key `{}`: the index verified, but not every member (below)",
                     esc(seal.key_id())
                 ),
                 (Some(seal), Ok(false)) => format!(
@@ -252,16 +256,18 @@ pub fn verify(
         stored.index(),
         stored.members().len(),
     );
-    let against_specs = stored
-        .members()
-        .iter()
-        .try_for_each(|m| check_against_specs(m, &pipelines, &keys));
-    let result = match against_specs {
-        Err(e) => Err(e),
-        Ok(()) => stored
-            .restore(&keys, &book)
-            .map_err(|r| r.into_error().to_string()),
-    };
+    // The records and the books first (a changed header is a broken chain, not another
+    // environment), then what the specs say beyond their policies.
+    let members_stored = stored.members().to_vec();
+    let result = stored
+        .restore(&keys, &book)
+        .map_err(|r| r.into_error().to_string())
+        .and_then(|registry| {
+            members_stored
+                .iter()
+                .try_for_each(|m| check_against_specs(m, &pipelines, &keys))
+                .map(|()| registry)
+        });
     let code = u8::from(result.is_err());
     match format {
         Format::Json => {

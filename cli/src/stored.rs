@@ -60,11 +60,6 @@ fn events_json(stored: &StoredModel) -> Vec<Value> {
 pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
     let stored: StoredModel = load(file)?;
     let keys = seal_keys(key_files)?;
-    let seal = match (stored.seal(), keys.is_empty()) {
-        (None, _) => String::from("none"),
-        (Some(seal), true) => format!("by key `{}`, not checked (pass --key)", esc(seal.key_id())),
-        (Some(seal), false) => format!("by key `{}`, verified", esc(seal.key_id())),
-    };
     let replayed = if keys.is_empty() {
         stored.clone().restore_trusting_decisions(&AsStored)
     } else {
@@ -73,6 +68,17 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
     let (status, problem) = match &replayed {
         Ok(model) => (model.status().to_string(), None),
         Err(refused) => (String::from("unknown"), Some(refused.error().to_string())),
+    };
+    let seal = match (stored.seal(), keys.is_empty(), &problem) {
+        (None, ..) => String::from("none"),
+        (Some(seal), true, _) => {
+            format!("by key `{}`, not checked (pass --key)", esc(seal.key_id()))
+        }
+        (Some(seal), false, None) => format!("by key `{}`, verified", esc(seal.key_id())),
+        (Some(seal), false, Some(_)) => format!(
+            "by key `{}`, not verified: the record is refused (below)",
+            esc(seal.key_id())
+        ),
     };
     match format {
         Format::Json => println!(
@@ -208,13 +214,20 @@ pub fn verify(
                 let policy = pipeline.policy();
                 let checked =
                     "the environment, chain, seal, replay, decisions by the spec's policy";
-                match other_environment(stored.environment(), pipeline.environment()) {
-                    None => {
+                // The record first (a changed header is a broken chain, not another
+                // environment), then the environment, then the replay under the spec's policy.
+                let result = stored
+                    .verify(&keys)
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| {
+                        other_environment(stored.environment(), pipeline.environment())
+                            .map_or(Ok(()), Err)
+                    })
+                    .and_then(|()| {
                         let restored = stored.clone().restore(&keys, &policy);
-                        (checked, restored.map_err(|r| r.into_error().to_string()))
-                    }
-                    Some(problem) => (checked, Err(problem)),
-                }
+                        restored.map_err(|r| r.into_error().to_string())
+                    });
+                (checked, result)
             }
         }
         Decisions::AsRecorded => (

@@ -668,9 +668,10 @@ fn registry_fixtures(test: &str) -> PathBuf {
             "environment: { name: production, approval_validity_hours: 168 }",
         ),
     );
+    // The staging policy, in a pipeline that trains first: another pipeline, the same policy.
     write(
-        "staging-no-test.yaml",
-        &PRODUCTION_SPEC.replace("environment: production", "environment: staging"),
+        "staging-trains.yaml",
+        &STAGING_SPEC.replace("steps:\n", "steps:\n  - name: train\n    type: training\n"),
     );
 
     let t = Timestamp::from_unix_secs;
@@ -837,7 +838,7 @@ fn registry() {
     // A run member is checked as a run of its environment's pipeline, as `verify` checks one.
     let (status, out) = verify("run-registry.json", "key.json", &["staging.yaml"]);
     assert_eq!(status, 0, "{out}");
-    let (status, out) = verify("run-registry.json", "key.json", &["staging-no-test.yaml"]);
+    let (status, out) = verify("run-registry.json", "key.json", &["staging-trains.yaml"]);
     assert_eq!(status, 1, "{out}");
     insta::assert_snapshot!("registry_verify_run_of_another_pipeline", out);
     // Usage: an environment without a spec; two specs for one environment; a stored model is

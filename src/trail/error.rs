@@ -36,7 +36,7 @@ pub enum RestoreError {
     /// An event does not follow the one before it: an event was changed, removed, inserted or
     /// moved.
     #[error(
-        "event {seq}: the chain is broken: it follows `{found}`, but the trail before it ends at `{expected}`"
+        "event {seq}: the chain is broken: it follows `{found}`, but the trail before it ends at `{expected}` (an earlier event or the header was changed, or an event removed, inserted or moved)"
     )]
     Chain {
         /// The event's sequence number.
@@ -124,6 +124,20 @@ pub enum ReplayError {
     Differs {
         /// The field.
         field: &'static str,
+    },
+    /// The decision was made by a policy of another name than the caller's: a decision is decided
+    /// again by the policy that made it (its name is part of the recorded event), even where
+    /// another policy would reach the same verdict.
+    #[error(
+        "the trail records a decision by policy `{}`, and the policy given is `{}`: pass the policy that made it (same rules, same order, same name), or restore trusting the recorded decisions",
+        esc(.recorded),
+        esc(.policy)
+    )]
+    OtherPolicy {
+        /// The recorded policy's name.
+        recorded: String,
+        /// The caller's policy's name.
+        policy: String,
     },
     /// The caller's policy does not decide as the trail records.
     #[error(

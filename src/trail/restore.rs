@@ -180,6 +180,18 @@ pub(crate) fn compare(stored: &Event, live: Option<&Event>) -> Result<(), Replay
         Some("event") => Err(ReplayError::Diverges {
             derived: live.action(),
         }),
+        Some("policy") => match (stored.kind(), live.kind()) {
+            (
+                EventKind::Decided {
+                    policy: recorded, ..
+                },
+                EventKind::Decided { policy, .. },
+            ) => Err(ReplayError::OtherPolicy {
+                recorded: recorded.clone(),
+                policy: policy.clone(),
+            }),
+            _ => Err(ReplayError::Differs { field: "policy" }),
+        },
         Some(field) => Err(ReplayError::Differs { field }),
     }
 }

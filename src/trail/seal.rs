@@ -110,7 +110,10 @@ pub enum SealError {
     },
     /// The seal is not this key's seal over this head: the trail was changed, truncated or
     /// extended after sealing, or the seal was made with another key of the same id.
-    #[error("the seal by key `{}` does not match the trail's head `{head}`", esc(.key_id))]
+    #[error(
+        "the seal by key `{}` does not match the head `{head}`: the record changed after it was sealed, or the key given for that id is not the one that sealed it",
+        esc(.key_id)
+    )]
     Mismatch {
         /// The key id the seal names.
         key_id: String,
