@@ -531,3 +531,118 @@ fn promotion_refusals_hand_back_the_target_and_the_metrics() {
     ));
     insta::assert_snapshot!("promotion_refusals", out.join("\n"));
 }
+
+/// Production's spec with the promotion rules: accuracy, a 48 h soak in staging, the online
+/// error rate there, and bob's approval.
+const PRODUCTION_WITH_RULES: &str = r#"{"environment": {"name": "production", "approval_validity_hours": 720},
+    "steps": [
+        {"name": "evaluate", "type": "test", "inputs": {"gates": [{"metric": "accuracy", "at_least": 0.92}]}},
+        {"name": "approve", "type": "approval", "inputs": {
+            "approvers": ["bob"], "soak_hours": 48,
+            "online": [{"metric": "error_rate", "at_most": 0.02}]}},
+        {"name": "deploy", "type": "deploy"}
+    ]}"#;
+
+#[test]
+fn a_spec_states_the_promotion_rules_and_a_registry_decided_by_it_restores_under_it() {
+    use modelgate::policy::{Quorum, Veto, all};
+    let pipeline = serde_json::from_str::<PipelineSpec>(PRODUCTION_WITH_RULES)
+        .unwrap()
+        .validate()
+        .unwrap();
+    let approval = pipeline
+        .steps()
+        .iter()
+        .find_map(|s| match s.kind() {
+            modelgate::pipeline::StepKind::Approval(a) => Some(a),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(approval.soak_hours(), Some(48));
+    assert_eq!(approval.online().len(), 1);
+    // The same policy as written in code, by name.
+    let bob = ["bob"];
+    let in_code = (
+        all(vec![MetricGate::at_least("accuracy", 0.92)]),
+        Soak::at_least(Duration::from_secs(48 * HOUR)),
+        all(vec![OnlineMetric::at_most("error_rate", 0.02)]),
+        Veto::new().eligible_ids(bob).eligible_roles(bob),
+        Quorum::new(1).eligible_ids(bob).eligible_roles(bob),
+    );
+    assert_eq!(pipeline.policy().name(), in_code.name());
+
+    // v1 soaks 72 h in staging and is promoted; v2 only 10 h: the spec's soak rule rejects it.
+    let mut registry = Registry::new("churn").unwrap();
+    let mut decide_in_production = |registry: &mut Registry, version: &str, at: u64| {
+        let in_staging = registry.current(&staging()).unwrap();
+        let target = Model::new("churn", version)
+            .unwrap()
+            .in_environment(production());
+        let online = Metrics::new([("error_rate", 0.01)]).unwrap();
+        let mut promoted = in_staging.promote(target, online, "alice", t(at)).unwrap();
+        promoted
+            .record(modelgate::Review::approve(
+                "bob",
+                format!("sha256:{version}"),
+                t(at + 1),
+            ))
+            .unwrap();
+        registry.put(promoted).unwrap();
+        registry
+            .decide(&production(), version, &pipeline.policy(), t(at + 2))
+            .unwrap()
+    };
+    ship_to_staging(&mut registry, "1", 0.95, 0);
+    let verdict = decide_in_production(&mut registry, "1", 72 * HOUR);
+    assert!(verdict.is_approved(), "{verdict}");
+    deploy(&mut registry, &production(), "1", 72 * HOUR + 3);
+    ship_to_staging(&mut registry, "2", 0.96, 100 * HOUR);
+    let verdict = decide_in_production(&mut registry, "2", 110 * HOUR);
+    assert!(!verdict.is_approved(), "{verdict}");
+    assert!(verdict.to_string().contains("soak"), "{verdict}");
+
+    // Stored, and restored with each environment's policy from its spec.
+    let stored = registry.sealed_by(&key()).unwrap();
+    let book = PolicyBook::new()
+        .with("staging", staging_policy())
+        .with("production", pipeline.policy());
+    assert!(stored.restore(&key(), &book).is_ok());
+}
+
+#[test]
+fn the_promotion_rules_of_a_spec_are_checked() {
+    let with = |inputs: &str| {
+        let json = format!(
+            r#"{{"steps": [{{"name": "approve", "type": "approval", "inputs": {{"approvers": ["bob"], {inputs}}}}}]}}"#
+        );
+        serde_json::from_str::<PipelineSpec>(&json)
+            .unwrap()
+            .validate()
+            .map(|p| p.fingerprint().to_string())
+            .map_err(|e| e.to_string())
+    };
+    let out = [
+        r#""soak_hours": 0"#,
+        r#""soak_hours": "48h""#,
+        r#""soak_hours": 100000000"#,
+        r#""online": {"metric": "error_rate", "at_most": 0.02}"#,
+        r#""online": [{"metric": "error_rate", "most": 0.02}]"#,
+    ]
+    .iter()
+    .map(|inputs| with(inputs).unwrap_err())
+    .collect::<Vec<_>>()
+    .join("\n");
+    insta::assert_snapshot!(out);
+    // Each rule is in the fingerprint: a run started under one spec does not restore under the
+    // other.
+    let plain = with(r#""veto": true"#).unwrap();
+    let soaked = with(r#""soak_hours": 48"#).unwrap();
+    let longer = with(r#""soak_hours": 72"#).unwrap();
+    let online = with(r#""online": [{"metric": "error_rate", "at_most": 0.02}]"#).unwrap();
+    let all = [&plain, &soaked, &longer, &online];
+    for (i, a) in all.iter().enumerate() {
+        for b in all.iter().skip(i + 1) {
+            assert_ne!(a, b);
+        }
+    }
+}

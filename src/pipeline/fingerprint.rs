@@ -7,7 +7,8 @@
 //!   1 training   (nothing)
 //!   2 test       list<gate>
 //!   3 approval   list<text> approvers, u64 required, u8 veto (0 | 1), option<gate> auto_approve,
-//!                list<gate> gates, u8 on_reject (0 fail_pipeline | 1 retrain, then u32 max_attempts)
+//!                list<gate> gates, option<u64> soak_hours, list<gate> online,
+//!                u8 on_reject (0 fail_pipeline | 1 retrain, then u32 max_attempts)
 //!   4 deploy     (nothing)
 //! gate     = text metric, u8 op (0 at_least, 1 at_most, 2 above, 3 below), f64 threshold
 //! ```
@@ -45,6 +46,8 @@ fn encode(out: &mut dyn Sink, pipeline: &Pipeline) {
                 canonical::u8(out, u8::from(a.veto));
                 canonical::option(out, a.auto_approve.as_ref(), gate);
                 canonical::list(out, &a.gates, gate);
+                canonical::option(out, a.soak_hours.as_ref(), |out, h| canonical::u64(out, *h));
+                canonical::list(out, &a.online, gate);
                 match a.on_reject {
                     OnReject::FailPipeline => canonical::u8(out, 0),
                     OnReject::Retrain { max_attempts } => {

@@ -11,9 +11,11 @@ mod spec_error;
 mod spec_order;
 mod state;
 
+use std::time::Duration;
+
 use crate::policy::{
-    All, Lint, MetricGate, Policy, Quorum, ReviewContext, Verdict, VerdictKind, Veto, all, any,
-    when,
+    All, Lint, MetricGate, OnlineMetric, Policy, Quorum, ReviewContext, Soak, Verdict, VerdictKind,
+    Veto, all, any, when,
 };
 use crate::value::Environment;
 
@@ -72,6 +74,8 @@ pub struct Approval {
     veto: bool,
     auto_approve: Option<MetricGate>,
     gates: Vec<MetricGate>,
+    soak_hours: Option<u64>,
+    online: Vec<MetricGate>,
     on_reject: OnReject,
 }
 
@@ -123,6 +127,18 @@ impl Approval {
     /// Metric gates checked at approval.
     pub fn gates(&self) -> &[MetricGate] {
         &self.gates
+    }
+
+    /// The promotion rule on time: hours the version must have been deployed in the previous
+    /// environment ([`Soak`]).
+    pub fn soak_hours(&self) -> Option<u64> {
+        self.soak_hours
+    }
+
+    /// The promotion rules on metrics observed online in the previous environment
+    /// ([`OnlineMetric`]), as gates on the online metrics.
+    pub fn online(&self) -> &[MetricGate] {
+        &self.online
     }
 
     /// What happens on rejection.
@@ -198,7 +214,9 @@ impl Pipeline {
     }
 
     /// The approval policy the pipeline stands for: every gate of the test and approval steps;
-    /// then, if approvers are named, a veto by any of them (an approver's reject rejects;
+    /// then the promotion rules, if the approval step names them (`soak_hours` as
+    /// [`Soak::at_least`], `online` as `all` of [`OnlineMetric`]s); then, if approvers are
+    /// named, a veto by any of them (an approver's reject rejects;
     /// `veto: false` leaves it out) and a quorum of them (a name matches a reviewer id or a
     /// role), approved automatically when `auto_approve` holds. With `auto_approve` and no
     /// approvers, it rejects when the condition does not hold.
@@ -237,6 +255,21 @@ impl Pipeline {
                     .unwrap_or_default(),
             );
         let mut parts: Vec<Box<dyn Policy + Send + Sync>> = vec![Box::new(all(gates))];
+        // The promotion rules, when the approval step names them (both fail closed without a
+        // promotion's evidence).
+        if let Some((_, a)) = self.approval() {
+            if let Some(hours) = a.soak_hours {
+                let soak = Duration::from_secs(hours.saturating_mul(3600));
+                parts.push(Box::new(Soak::at_least(soak)));
+            }
+            if !a.online.is_empty() {
+                let online = a
+                    .online
+                    .iter()
+                    .map(|g| OnlineMetric::new(g.metric(), g.comparison(), g.threshold()));
+                parts.push(Box::new(all(online.collect::<Vec<_>>())));
+            }
+        }
         match self.approval() {
             None => parts.push(Box::new(any(Vec::<Quorum>::new()))),
             Some((_, a)) if a.approvers.is_empty() => {

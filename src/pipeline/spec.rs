@@ -30,6 +30,8 @@ use crate::value::{Environment, text};
 ///       veto: true                          # an approver's reject rejects; default true
 ///       auto_approve: { metric: accuracy, above: 0.90 }
 ///       gates: [{ metric: latency_p99_ms, at_most: 50 }]
+///       soak_hours: 48                      # promotion: deployed in the previous environment
+///       online: [{ metric: error_rate, at_most: 0.02 }]  # promotion: metrics observed there
 ///       max_attempts: 3                     # with on_reject: retrain; default 3
 ///     on_reject: retrain                    # or fail_pipeline (the default)
 ///   - name: deploy
@@ -70,10 +72,14 @@ const APPROVAL_KEYS: &[&str] = &[
     "veto",
     "auto_approve",
     "gates",
+    "soak_hours",
+    "online",
     "max_attempts",
 ];
 const CONDITION_KEYS: &[&str] = &["metric", "at_least", "at_most", "above", "below"];
 const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// The longest soak a spec can ask for: ten years, in hours.
+const MAX_SOAK_HOURS: u32 = 10 * 366 * 24;
 
 impl PipelineSpec {
     /// A spec from a document already read (for the `proptest` strategies).
@@ -371,7 +377,7 @@ impl Validator {
                 "test" => {
                     self.keys(&inputs_at, inputs, TEST_KEYS);
                     self.not_applicable(&at, on_reject, "on_reject", "approval steps");
-                    let gates = self.gates(&inputs_at, get(inputs, "gates"));
+                    let gates = self.gates(&inputs_at.key("gates"), get(inputs, "gates"));
                     Some(StepKind::Test { gates })
                 }
                 "approval" => self
@@ -488,7 +494,16 @@ impl Validator {
         if get(inputs, "approvers").is_none() && matches!(auto_approve, Some(None)) {
             self.push(&inputs_at, SpecProblem::NoApprovers);
         }
-        let gates = self.gates(&inputs_at, get(inputs, "gates"));
+        let gates = self.gates(&inputs_at.key("gates"), get(inputs, "gates"));
+        // The promotion rules: evidence a version brings from the environment before this one.
+        let soak_hours = match get(inputs, "soak_hours") {
+            None | Some(Raw::Null) => Some(None),
+            Some(raw) => self
+                .positive(&inputs_at.key("soak_hours"), raw, MAX_SOAK_HOURS.into())
+                .and_then(|h| u64::try_from(h).ok())
+                .map(Some),
+        };
+        let online = self.gates(&inputs_at.key("online"), get(inputs, "online"));
         let max_attempts = get(inputs, "max_attempts");
         let choice = match on_reject {
             None | Some(Raw::Null) => Ok("fail_pipeline"),
@@ -535,6 +550,8 @@ impl Validator {
             veto: veto?,
             auto_approve: auto_approve?,
             gates,
+            soak_hours: soak_hours?,
+            online,
             on_reject: on_reject?,
         })
     }
@@ -601,8 +618,8 @@ impl Validator {
         }
     }
 
-    fn gates(&mut self, inputs_at: &At<'_>, raw: Option<&Raw>) -> Vec<MetricGate> {
-        let at = inputs_at.key("gates");
+    /// A list of metric conditions at `at` (`gates`, `online`).
+    fn gates(&mut self, at: &At<'_>, raw: Option<&Raw>) -> Vec<MetricGate> {
         match raw {
             None | Some(Raw::Null) => Vec::new(),
             Some(Raw::List(items)) => items
@@ -611,7 +628,7 @@ impl Validator {
                 .filter_map(|(i, item)| self.condition(&at.index(i), item))
                 .collect(),
             Some(other) => {
-                self.wrong(&at, "a list of metric conditions", other);
+                self.wrong(at, "a list of metric conditions", other);
                 Vec::new()
             }
         }
