@@ -573,7 +573,7 @@ fn a_spec_states_the_promotion_rules_and_a_registry_decided_by_it_restores_under
 
     // v1 soaks 72 h in staging and is promoted; v2 only 10 h: the spec's soak rule rejects it.
     let mut registry = Registry::new("churn").unwrap();
-    let mut decide_in_production = |registry: &mut Registry, version: &str, at: u64| {
+    let decide_in_production = |registry: &mut Registry, version: &str, at: u64| {
         let in_staging = registry.current(&staging()).unwrap();
         let target = Model::new("churn", version)
             .unwrap()
