@@ -110,30 +110,41 @@ fn deploy(c: &mut Criterion) {
     g.finish();
 }
 
+/// Restoring `registry` stored (the index seal, every member under `book`, the books across
+/// members), beside the baseline: parsing the same JSON and restoring each member on its own.
+fn restore_beside_baseline(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    registry: &Registry,
+    book: &modelgate::registry::PolicyBook,
+) {
+    let json = serde_json::to_string(&registry.sealed_by(&key()).unwrap()).unwrap();
+    g.bench_with_input(BenchmarkId::new("baseline", n), &json, |b, json| {
+        b.iter(|| {
+            let stored: StoredRegistry = serde_json::from_str(black_box(json)).unwrap();
+            stored
+                .members()
+                .iter()
+                .map(|m: &StoredModel| m.clone().restore_trusting_decisions(&key()).unwrap())
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_with_input(BenchmarkId::new("modelgate", n), &json, |b, json| {
+        b.iter_batched(
+            || serde_json::from_str::<StoredRegistry>(json).unwrap(),
+            |stored| stored.restore(&key(), book).unwrap(),
+            BatchSize::LargeInput,
+        )
+    });
+}
+
 fn restore(c: &mut Criterion) {
     let mut g = c.benchmark_group("registry_restore");
     g.sample_size(10);
     let book = modelgate::registry::PolicyBook::new().with("staging", policy());
     for n in SIZES {
         let registry = through_registry(n / 4);
-        let json = serde_json::to_string(&registry.sealed_by(&key()).unwrap()).unwrap();
-        g.bench_with_input(BenchmarkId::new("baseline", n), &json, |b, json| {
-            b.iter(|| {
-                let stored: StoredRegistry = serde_json::from_str(black_box(json)).unwrap();
-                stored
-                    .members()
-                    .iter()
-                    .map(|m: &StoredModel| m.clone().restore_trusting_decisions(&key()).unwrap())
-                    .collect::<Vec<_>>()
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("modelgate", n), &json, |b, json| {
-            b.iter_batched(
-                || serde_json::from_str::<StoredRegistry>(json).unwrap(),
-                |stored| stored.restore(&key(), &book).unwrap(),
-                BatchSize::LargeInput,
-            )
-        });
+        restore_beside_baseline(&mut g, n, &registry, &book);
     }
     g.finish();
 }
@@ -223,24 +234,7 @@ fn promotions(c: &mut Criterion) {
         .with("production", MetricGate::at_least("accuracy", 0.99));
     for n in SIZES {
         let registry = promoted_again_and_again(n / 2, n / 6);
-        let json = serde_json::to_string(&registry.sealed_by(&key()).unwrap()).unwrap();
-        g.bench_with_input(BenchmarkId::new("baseline", n), &json, |b, json| {
-            b.iter(|| {
-                let stored: StoredRegistry = serde_json::from_str(black_box(json)).unwrap();
-                stored
-                    .members()
-                    .iter()
-                    .map(|m: &StoredModel| m.clone().restore_trusting_decisions(&key()).unwrap())
-                    .collect::<Vec<_>>()
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("modelgate", n), &json, |b, json| {
-            b.iter_batched(
-                || serde_json::from_str::<StoredRegistry>(json).unwrap(),
-                |stored| stored.restore(&key(), &book).unwrap(),
-                BatchSize::LargeInput,
-            )
-        });
+        restore_beside_baseline(&mut g, n, &registry, &book);
     }
     g.finish();
 }
