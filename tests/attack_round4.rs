@@ -1,5 +1,6 @@
-//! Attacks from the fourth review (of the CLI's `registry verify`), kept as tests: promotion
-//! evidence that `Model::promote` cannot record — observed before the deployment it observes
+//! Attacks from the fourth and fifth reviews (of the CLI's `registry verify`, and of the
+//! promotion rules in specs), kept as tests: promotion evidence that `Model::promote` cannot
+//! record — observed before the deployment it observes
 //! began, at another time than its submission (in the past, in the far future), from the
 //! model's own environment — forged consistently and sealed with the host's own key (an
 //! insider, or a bug in a host that builds trails itself). A restore refuses each, naming the
@@ -14,9 +15,13 @@
 
 mod common;
 
-use common::{key, promoted};
+use common::{key, promoted, rechain};
+use modelgate::registry::{PolicyBook, RegistryError, StoredRegistry};
 use modelgate::trail::ReplayError;
-use modelgate::{RestoreError, StoredModel};
+use modelgate::{
+    AnyModel, Environment, MetricGate, Metrics, Model, Policy, Receipt, Registry, RestoreError,
+    Review, Sealer, StoredModel, Timestamp, TrainingOutcome,
+};
 
 /// The promoted model's stored form with its promotion's evidence edited by `edit`, the chain
 /// recomputed and sealed again with the host's key: a consistent forgery.
@@ -79,4 +84,96 @@ fn promotion_observed_at_another_time_than_its_submission_is_refused() {
 fn promotion_from_the_models_own_environment_is_refused() {
     let error = refused(with_evidence(|p| p["from"] = "production".into()));
     assert_impossible(&error, "own environment");
+}
+
+fn t(secs: u64) -> Timestamp {
+    Timestamp::from_unix_secs(secs)
+}
+
+fn env(name: &str) -> Environment {
+    Environment::new(name).unwrap()
+}
+
+/// Staging's v1 (accuracy 0.95) deployed at 2 s, promoted to production at 72 h with a good
+/// online error rate, approved there by bob under `production` (which reads the soak and the
+/// online metric), the registry stored and sealed.
+fn promoted_registry(production: &dyn Policy) -> StoredRegistry {
+    let mut registry = Registry::new("churn").unwrap();
+    let outcome = TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)]).unwrap());
+    let model = Model::new("churn", "1")
+        .unwrap()
+        .in_environment(env("staging"))
+        .submit(outcome.unwrap(), "alice", t(0))
+        .unwrap();
+    registry.put(model).unwrap();
+    let staging_policy = MetricGate::at_least("accuracy", 0.9);
+    registry
+        .decide(&env("staging"), "1", &staging_policy, t(1))
+        .unwrap();
+    let Ok(AnyModel::Approved(m)) = registry.take(&env("staging"), "1") else {
+        panic!("approved")
+    };
+    registry.deploy(m, Receipt::new("s/1"), "ci", t(2)).unwrap();
+    let at = 72 * 3600;
+    let target = Model::new("churn", "1")
+        .unwrap()
+        .in_environment(env("production"));
+    let online = Metrics::new([("error_rate", 0.01)]).unwrap();
+    let in_staging = registry.current(&env("staging")).unwrap();
+    let mut promoted = in_staging.promote(target, online, "alice", t(at)).unwrap();
+    promoted
+        .record(Review::approve("bob", "sha256:1", t(at + 1)))
+        .unwrap();
+    registry.put(promoted).unwrap();
+    let verdict = registry
+        .decide(&env("production"), "1", production, t(at + 2))
+        .unwrap();
+    assert!(verdict.is_approved(), "{verdict}");
+    registry.sealed_by(&key()).unwrap()
+}
+
+/// Every member re-chained and sealed again with the host's key, and the index too.
+fn resealed(mut json: serde_json::Value) -> StoredRegistry {
+    for member in json["members"].as_array_mut().unwrap() {
+        member.as_object_mut().unwrap().remove("seal");
+        let sealed = rechain(member.clone()).sealed_by(&key()).unwrap();
+        *member = serde_json::to_value(&sealed).unwrap();
+    }
+    json.as_object_mut().unwrap().remove("seal");
+    let stored: StoredRegistry = serde_json::from_value(json).unwrap();
+    let seal = key().seal(&stored.index()).unwrap();
+    stored.with_seal(seal)
+}
+
+#[test]
+fn staging_evidence_for_another_artifact_is_refused() {
+    use modelgate::policy::{OnlineMetric, Soak};
+    let production = (
+        MetricGate::at_least("accuracy", 0.92),
+        Soak::at_least(std::time::Duration::from_secs(48 * 3600)),
+        OnlineMetric::at_most("error_rate", 0.02),
+    );
+    let book = PolicyBook::new()
+        .with("staging", MetricGate::at_least("accuracy", 0.9))
+        .with("production", production.clone());
+    let stored = promoted_registry(&production);
+    assert!(stored.clone().restore(&key(), &book).is_ok());
+    // Production's member (sorted first) submits another artifact, or other offline metrics,
+    // under the evidence of staging's deployment of `sha256:1` at accuracy 0.95.
+    for (from, to) in [("sha256:1", "sha256:never-in-staging"), ("0.95", "0.97")] {
+        let mut json = serde_json::to_value(&stored).unwrap();
+        assert_eq!(json["members"][0]["environment"]["name"], "production");
+        let member = serde_json::to_string(&json["members"][0])
+            .unwrap()
+            .replace(from, to);
+        json["members"][0] = serde_json::from_str(&member).unwrap();
+        let error = resealed(json)
+            .restore(&key(), &book)
+            .unwrap_err()
+            .into_error();
+        assert!(
+            matches!(error, RegistryError::UnknownDeployment { .. }),
+            "{from} → {to}: {error}"
+        );
+    }
 }

@@ -102,9 +102,10 @@ pub enum RegistryError {
         seq: u64,
     },
     /// The promotion's evidence is not a deployment in the trail of the version in the
-    /// environment it came from, current when the evidence was observed.
+    /// environment it came from, of the artifact submitted (digest and offline metrics), current
+    /// when the evidence was observed.
     #[error(
-        "version `{}` was promoted from `{}` with evidence of a deployment its trail there does not hold, or that had ended when the evidence was observed",
+        "version `{}` was promoted from `{}` with evidence of a deployment its trail there does not hold, of another artifact, or that had ended when the evidence was observed",
         esc(.version),
         esc(.from)
     )]

@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::policy::{Policy, Verdict};
 use crate::value::text::{self, TextError, esc};
-use crate::value::{Environment, Metrics, Promotion, Receipt, Refused, Timestamp};
+use crate::value::{Environment, Metrics, Promotion, Receipt, Refused, Timestamp, TrainingOutcome};
 
 pub use error::RegistryError;
 pub use stored::{PolicyBook, StoredRegistry};
@@ -137,6 +137,17 @@ fn ended_deployment(kind: &EventKind) -> bool {
     )
 }
 
+/// The outcome (artifact and offline metrics) of a member that was deployed: one submission
+/// per deployed member, since a deployed model is never submitted again.
+fn deployed_outcome(model: &AnyModel) -> Option<&TrainingOutcome> {
+    match model {
+        AnyModel::Deployed(m) => Some(m.stage().submission().outcome()),
+        AnyModel::Superseded(m) => Some(m.stage().deployed().submission().outcome()),
+        AnyModel::Retired(m) => Some(m.stage().deployed().submission().outcome()),
+        _ => None,
+    }
+}
+
 /// The metrics of a member that was deployed.
 fn deployed_metrics(model: &AnyModel) -> Option<&Metrics> {
     match model {
@@ -179,27 +190,34 @@ fn moved_outside(events: &[Event]) -> Option<&'static str> {
 }
 
 /// The evidence of a promotion of `version` must be a deployment in the trail of the member of
-/// that version in the environment it came from.
+/// that version in the environment it came from, of the artifact submitted (`outcome`).
 pub(crate) fn check_promotion(
     members: &BTreeMap<(String, String), AnyModel>,
     version: &str,
+    outcome: &TrainingOutcome,
     promotion: &Promotion,
 ) -> Result<(), RegistryError> {
     let source = members.get(&(promotion.from().to_owned(), version.to_owned()));
-    let found = source.is_some_and(|s| {
-        let events = s.history();
-        // Events are in time order: only those at the deployment's time are looked at, so
-        // checking every promotion of a version costs a search, not a scan of its trail.
-        let from = events.partition_point(|e| e.at() < promotion.deployed_at());
-        let until = events.partition_point(|e| e.at() <= promotion.deployed_at());
-        (from..until).any(|i| {
-            let Some(e) = events.get(i) else { return false };
-            // The chain holds (a member is a live model or a restored one), so an event's hash
-            // is the next event's `prev`, or the head for the last one: nothing to hash.
-            let hash = events
-                .get(i + 1)
-                .map_or_else(|| s.head(), |next| *next.prev());
-            hash == promotion.deployment()
+    // What is promoted is the artifact deployed there, as `promote` copies it: the same digest
+    // and offline metrics, or the evidence vouches for another artifact.
+    let same_artifact = source
+        .and_then(deployed_outcome)
+        .is_some_and(|deployed| deployed == outcome);
+    let found = same_artifact
+        && source.is_some_and(|s| {
+            let events = s.history();
+            // Events are in time order: only those at the deployment's time are looked at, so
+            // checking every promotion of a version costs a search, not a scan of its trail.
+            let from = events.partition_point(|e| e.at() < promotion.deployed_at());
+            let until = events.partition_point(|e| e.at() <= promotion.deployed_at());
+            (from..until).any(|i| {
+                let Some(e) = events.get(i) else { return false };
+                // The chain holds (a member is a live model or a restored one), so an event's hash
+                // is the next event's `prev`, or the head for the last one: nothing to hash.
+                let hash = events
+                    .get(i + 1)
+                    .map_or_else(|| s.head(), |next| *next.prev());
+                hash == promotion.deployment()
                 && matches!(
                     e.kind(),
                     EventKind::Deployed { .. } | EventKind::Reinstated { .. }
@@ -208,8 +226,8 @@ pub(crate) fn check_promotion(
                 && events.get(i + 1..).unwrap_or_default().iter().find(|later| {
                     ended_deployment(later.kind())
                 }).is_none_or(|end| end.at() >= promotion.observed_at())
-        })
-    });
+            })
+        });
     if found {
         Ok(())
     } else {
@@ -368,10 +386,11 @@ impl Registry {
                     });
                 }
                 EventKind::Submitted {
+                    outcome,
                     promotion: Some(promotion),
                     ..
                 } => {
-                    check_promotion(&self.members, &version, promotion)?;
+                    check_promotion(&self.members, &version, outcome, promotion)?;
                 }
                 _ => {}
             }

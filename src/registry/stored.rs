@@ -459,10 +459,12 @@ fn check_invariants(members: &BTreeMap<(String, String), AnyModel>) -> Result<()
         }
         for event in model.history() {
             if let EventKind::Submitted {
-                promotion: Some(p), ..
+                outcome,
+                promotion: Some(p),
+                ..
             } = event.kind()
             {
-                check_promotion(members, version, p)?;
+                check_promotion(members, version, outcome, p)?;
             }
         }
     }
