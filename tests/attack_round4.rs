@@ -177,3 +177,35 @@ fn staging_evidence_for_another_artifact_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_metric_name_cannot_make_one_policy_read_as_another() {
+    let spec = |gate_metric: &str, rules: &str| {
+        let json = format!(
+            r#"{{"environment": "production", "steps": [
+                {{"name": "evaluate", "type": "test", "inputs": {{"gates": [{{"metric": {gate_metric:?}, "at_least": 0.92}}]}}}},
+                {{"name": "approve", "type": "approval", "inputs": {{"approvers": ["bob"] {rules}}}}}
+            ]}}"#
+        );
+        serde_json::from_str::<modelgate::PipelineSpec>(&json)
+            .unwrap()
+            .validate()
+            .unwrap()
+            .policy()
+            .name()
+    };
+    let with_rules = spec(
+        "accuracy",
+        r#", "soak_hours": 48, "online": [{"metric": "error_rate", "at_least": 0.92}]"#,
+    );
+    // The fifth review's spoof: the soak and the online rule written into a metric's name.
+    let spoof = spec(
+        "accuracy at least 0.92), soaked at least 2d, all(online error_rate",
+        "",
+    );
+    assert_ne!(with_rules, spoof);
+    assert!(
+        spoof.contains("\"accuracy at least 0.92), soaked"),
+        "{spoof}"
+    );
+}

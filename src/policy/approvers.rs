@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::message::{Message, Note, human};
+use super::token::token;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::name::Name;
 use crate::value::text::{self, esc};
@@ -145,8 +146,8 @@ impl Eligibility {
     }
 
     fn describe(&self) -> String {
-        let ids = self.ids.iter().cloned();
-        let roles = self.roles.iter().map(|r| format!("role {r}"));
+        let ids = self.ids.iter().map(|id| token(id).into_owned());
+        let roles = self.roles.iter().map(|r| format!("role {}", token(r)));
         let from: Vec<String> = ids.chain(roles).collect();
         if from.is_empty() {
             String::new()
@@ -359,7 +360,7 @@ impl Policy for RequiredRole {
     }
 
     fn name(&self) -> String {
-        format!("an approval from role {}", self.role)
+        format!("an approval from role {}", token(self.role.as_str()))
     }
 
     fn lint(&self, lints: &mut Vec<Lint>) {

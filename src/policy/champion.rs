@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::decimal;
 use super::message::Message;
+use super::token::token;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::name::Name;
 
@@ -175,7 +176,7 @@ impl Policy for NoRegression {
         };
         format!(
             "{} no worse than the champion's by more than {by}",
-            self.metric
+            token(self.metric.as_str())
         )
     }
 

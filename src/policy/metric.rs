@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::decimal;
 use super::message::Message;
+use super::token::token;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::name::Name;
 
@@ -247,7 +248,12 @@ impl Policy for MetricGate {
     }
 
     fn name(&self) -> String {
-        format!("{} {} {}", self.metric, self.op, self.threshold)
+        format!(
+            "{} {} {}",
+            token(self.metric.as_str()),
+            self.op,
+            self.threshold
+        )
     }
 
     fn lint(&self, lints: &mut Vec<Lint>) {

@@ -10,6 +10,7 @@ mod lint;
 mod message;
 mod metric;
 mod promotion;
+mod token;
 mod verdict;
 
 use std::rc::Rc;
@@ -56,7 +57,12 @@ pub trait Policy {
         self.evaluate(ctx).kind()
     }
 
-    /// A short human-readable name, kept in the decision record.
+    /// A short human-readable name, kept in the decision record. A restore decides a recorded
+    /// decision again only with a policy of the same name (see
+    /// [`ReplayError::OtherPolicy`](crate::trail::ReplayError::OtherPolicy)), so two different
+    /// policies must not share one: the built-ins write a metric name, id or role bare when it
+    /// is one plain word and quoted otherwise (`"team lead"`), so that no name can pass for a
+    /// policy's structure.
     fn name(&self) -> String {
         String::from("custom policy")
     }
