@@ -1,21 +1,27 @@
 //! The versions of one model across its environments: per environment, the current deployment
 //! and the history of deployments; stored as its members' trails and restored by checking each.
 
+mod clock;
 mod error;
+mod evidence;
+mod moves;
 mod stored;
+mod tenure;
 
 use std::collections::BTreeMap;
 
 use crate::event::{Event, EventKind, Head};
-use crate::model::{
-    ActionError, AnyModel, Approved, Decided, DecisionContext, Deployed, Model, Status, Superseded,
-};
+use crate::model::{AnyModel, Decided, DecisionContext, Deployed, Model, Status};
 use crate::policy::{Policy, Verdict};
-use crate::value::text::{self, TextError, esc};
-use crate::value::{Environment, Metrics, Promotion, Receipt, Refused, Timestamp, TrainingOutcome};
+use crate::value::text::{self, TextError};
+use crate::value::{Environment, Metrics, Refused, Timestamp};
 
 pub use error::RegistryError;
 pub use stored::{PolicyBook, StoredRegistry};
+pub use tenure::{Ended, Tenure};
+
+pub(crate) use evidence::check_promotion;
+use evidence::deployed_metrics;
 
 /// The versions of one model: every member is a model of the registry's name, one per version
 /// and environment. Sans I/O: a value the host keeps and stores (see [`StoredRegistry`]).
@@ -96,80 +102,6 @@ impl PartialEq for Registry {
     }
 }
 
-/// One deployment of a version in an environment, from its trail: when it started, and how it
-/// ended, if it did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tenure {
-    /// The version deployed.
-    pub version: String,
-    /// When it became the environment's current deployment.
-    pub from: Timestamp,
-    /// When and how it stopped being it; `None` while it is.
-    pub until: Option<(Timestamp, Ended)>,
-}
-
-/// How a deployment ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Ended {
-    /// The next version was deployed.
-    Superseded {
-        /// That version.
-        by: String,
-    },
-    /// The environment went back to an earlier version.
-    RolledBack {
-        /// That version.
-        to: String,
-    },
-    /// It was retired.
-    Retired {
-        /// Whether for cause.
-        for_cause: bool,
-    },
-}
-
-/// Whether the event ends a deployment.
-fn ended_deployment(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::Superseded { .. } | EventKind::RolledBack { .. } | EventKind::Retired { .. }
-    )
-}
-
-/// The outcome (artifact and offline metrics) of a member that was deployed: one submission
-/// per deployed member, since a deployed model is never submitted again.
-fn deployed_outcome(model: &AnyModel) -> Option<&TrainingOutcome> {
-    match model {
-        AnyModel::Deployed(m) => Some(m.stage().submission().outcome()),
-        AnyModel::Superseded(m) => Some(m.stage().deployed().submission().outcome()),
-        AnyModel::Retired(m) => Some(m.stage().deployed().submission().outcome()),
-        _ => None,
-    }
-}
-
-/// The metrics of a member that was deployed.
-fn deployed_metrics(model: &AnyModel) -> Option<&Metrics> {
-    match model {
-        AnyModel::Deployed(m) => Some(m.stage().submission().metrics()),
-        AnyModel::Superseded(m) => Some(m.stage().deployed().submission().metrics()),
-        AnyModel::Retired(m) => Some(m.stage().deployed().submission().metrics()),
-        _ => None,
-    }
-}
-
-impl std::fmt::Display for Ended {
-    /// `superseded by 5`, `rolled back to 3`, `retired`, `retired for cause`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Superseded { by } => write!(f, "superseded by {}", esc(by)),
-            Self::RolledBack { to } => write!(f, "rolled back to {}", esc(to)),
-            Self::Retired { for_cause: false } => f.write_str("retired"),
-            Self::Retired { for_cause: true } => f.write_str("retired for cause"),
-        }
-    }
-}
-
 fn key(model: &AnyModel) -> (String, String) {
     (
         model.environment().name().to_owned(),
@@ -187,55 +119,6 @@ fn moved_outside(events: &[Event]) -> Option<&'static str> {
         | EventKind::Retired { .. } => Some(e.action()),
         _ => None,
     })
-}
-
-/// The evidence of a promotion of `version` must be a deployment in the trail of the member of
-/// that version in the environment it came from, of the artifact submitted (`outcome`).
-pub(crate) fn check_promotion(
-    members: &BTreeMap<(String, String), AnyModel>,
-    version: &str,
-    outcome: &TrainingOutcome,
-    promotion: &Promotion,
-) -> Result<(), RegistryError> {
-    let source = members.get(&(promotion.from().to_owned(), version.to_owned()));
-    // What is promoted is the artifact deployed there, as `promote` copies it: the same digest
-    // and offline metrics, or the evidence vouches for another artifact.
-    let same_artifact = source
-        .and_then(deployed_outcome)
-        .is_some_and(|deployed| deployed == outcome);
-    let found = same_artifact
-        && source.is_some_and(|s| {
-            let events = s.history();
-            // Events are in time order: only those at the deployment's time are looked at, so
-            // checking every promotion of a version costs a search, not a scan of its trail.
-            let from = events.partition_point(|e| e.at() < promotion.deployed_at());
-            let until = events.partition_point(|e| e.at() <= promotion.deployed_at());
-            (from..until).any(|i| {
-                let Some(e) = events.get(i) else { return false };
-                // The chain holds (a member is a live model or a restored one), so an event's hash
-                // is the next event's `prev`, or the head for the last one: nothing to hash.
-                let hash = events
-                    .get(i + 1)
-                    .map_or_else(|| s.head(), |next| *next.prev());
-                hash == promotion.deployment()
-                && matches!(
-                    e.kind(),
-                    EventKind::Deployed { .. } | EventKind::Reinstated { .. }
-                )
-                // … and still deployed when the evidence was observed.
-                && events.get(i + 1..).unwrap_or_default().iter().find(|later| {
-                    ended_deployment(later.kind())
-                }).is_none_or(|end| end.at() >= promotion.observed_at())
-            })
-        });
-    if found {
-        Ok(())
-    } else {
-        Err(RegistryError::UnknownDeployment {
-            version: version.to_owned(),
-            from: promotion.from().to_owned(),
-        })
-    }
 }
 
 impl Registry {
@@ -465,32 +348,6 @@ impl Registry {
             .and_then(deployed_metrics)
     }
 
-    /// Whether `recorded` was the champion of `environment` at `at`, by its deployments'
-    /// `tenures`: the metrics of the version deployed there then, or none if none was (at the
-    /// instant one deployment replaces another, the new one is current).
-    pub(crate) fn was_champion(
-        &self,
-        environment: &str,
-        tenures: &[Tenure],
-        recorded: Option<&Metrics>,
-        at: Timestamp,
-    ) -> bool {
-        // Deployments in one environment do not overlap, each is alone at its start, and they
-        // are sorted by start: the one current at `at` is the last starting at or before it, if
-        // it had not ended by then (a deployment ending at `at` is over at `at`).
-        let starts = tenures.partition_point(|t| t.from <= at);
-        let current = starts
-            .checked_sub(1)
-            .and_then(|i| tenures.get(i))
-            .filter(|t| t.until.as_ref().is_none_or(|(until, _)| at < *until));
-        let metrics = current.and_then(|t| {
-            self.members
-                .get(&(environment.to_owned(), t.version.clone()))
-                .and_then(deployed_metrics)
-        });
-        recorded == metrics
-    }
-
     /// Decides the submitted member of `version` in `environment` with `policy` at `at`, with
     /// the environment's champion in the context (see [`decision_context`](Self::decision_context)):
     /// the member becomes approved or rejected, or stays submitted while the policy is pending.
@@ -570,371 +427,8 @@ impl Registry {
             .map(|(_, m)| m)
     }
 
-    /// The environment's deployments in the order they began, each from its trail.
-    pub fn history(&self, environment: &Environment) -> Vec<Tenure> {
-        self.history_in(environment.name())
-    }
-
-    pub(crate) fn history_in(&self, environment: &str) -> Vec<Tenure> {
-        let mut out = Vec::new();
-        for model in self.in_environment(environment) {
-            let mut open: Option<Timestamp> = None;
-            for e in model.history() {
-                let ended = match e.kind() {
-                    EventKind::Deployed { .. } | EventKind::Reinstated { .. } => {
-                        open = Some(e.at());
-                        None
-                    }
-                    EventKind::Superseded { by_version, .. } => Some(Ended::Superseded {
-                        by: by_version.clone(),
-                    }),
-                    EventKind::RolledBack { to_version, .. } => Some(Ended::RolledBack {
-                        to: to_version.clone(),
-                    }),
-                    EventKind::Retired { for_cause, .. } => Some(Ended::Retired {
-                        for_cause: *for_cause,
-                    }),
-                    _ => None,
-                };
-                if let Some(how) = ended
-                    && let Some(from) = open.take()
-                {
-                    out.push(Tenure {
-                        version: model.version().to_owned(),
-                        from,
-                        until: Some((e.at(), how)),
-                    });
-                }
-            }
-            if let Some(from) = open {
-                out.push(Tenure {
-                    version: model.version().to_owned(),
-                    from,
-                    until: None,
-                });
-            }
-        }
-        out.sort_by(|a, b| {
-            a.from
-                .cmp(&b.from)
-                .then(a.until.is_some().cmp(&b.until.is_some()).reverse())
-        });
-        out
-    }
-
-    /// Deploys the approved `model` in its environment with the host's `receipt`, by `by`, at
-    /// `at`: it becomes the environment's current deployment, and the previous one is
-    /// superseded (its trail records it).
-    ///
-    /// # Errors
-    ///
-    /// As [`put`](Self::put) for the model's trail; [`RegistryError::BeforeClock`] for a time
-    /// before the environment's latest move; [`RegistryError::StaleApproval`] for an approval
-    /// decided before the current deployment began (reopen it and decide again);
-    /// [`RegistryError::Refused`] if the model or the current deployment refuses (a lapsed
-    /// approval, an invalid actor). The model comes back inside the [`Refused`], and nothing
-    /// changed.
-    #[allow(clippy::result_large_err)] // hands back the model
-    pub fn deploy(
-        &mut self,
-        model: Model<Approved>,
-        receipt: Receipt,
-        by: &str,
-        at: Timestamp,
-    ) -> Result<(), Refused<Model<Approved>, RegistryError>> {
-        let checked = self.check_put(
-            model.name(),
-            model.environment(),
-            model.version(),
-            model.history(),
-        );
-        if let Err(e) = checked {
-            return Err(Refused::new(model, e));
-        }
-        let environment = model.environment().clone();
-        let version = model.version().to_owned();
-        if let Err(e) = self.check_clock_strictly(environment.name(), &version, at) {
-            return Err(Refused::new(model, e));
-        }
-        // An approval decided before the current deployment began never saw it as champion.
-        let decided_at = model.stage().decision().decided_at();
-        if let Some(since) = self.current_since(&environment)
-            && decided_at < since
-        {
-            let error = RegistryError::StaleApproval {
-                version,
-                environment: environment.name().to_owned(),
-                decided_at,
-                since,
-            };
-            return Err(Refused::new(model, error));
-        }
-        // Check the current deployment first, so that nothing changes if it refuses.
-        if let Some(current) = self.current(&environment)
-            && let Err(error) = current.check_move(by, at)
-        {
-            let error = RegistryError::Refused {
-                version: current.version().to_owned(),
-                environment: environment.name().to_owned(),
-                error,
-            };
-            return Err(Refused::new(model, error));
-        }
-        let deployed = match model.mark_deployed(receipt, by, at) {
-            Ok(deployed) => deployed,
-            Err(refused) => {
-                let ((model, _receipt), error) = refused.into_parts();
-                let error = RegistryError::Refused {
-                    version,
-                    environment: environment.name().to_owned(),
-                    error,
-                };
-                return Err(Refused::new(model, error));
-            }
-        };
-        if let Some(previous) = self.take_current(&environment) {
-            self.insert(match previous.supersede(&version, by, at) {
-                Ok(m) => AnyModel::Superseded(m),
-                Err(refused) => AnyModel::Deployed(refused.into_input()),
-            });
-        }
-        self.insert(AnyModel::Deployed(deployed));
-        Ok(())
-    }
-
-    /// Rolls `environment` back from its current deployment to the one before it, for
-    /// `reason`, by `by`, at `at`. The earlier version's approval is checked again by `policy`
-    /// (the environment's policy now); both trails record the rollback.
-    ///
-    /// # Errors
-    ///
-    /// [`RegistryError::NothingDeployed`], [`RegistryError::NoEarlierDeployment`],
-    /// [`RegistryError::RetiredTarget`] (the earlier version was retired: never rolled back to);
-    /// [`RegistryError::BeforeClock`]; [`RegistryError::Refused`] (its approval is not upheld,
-    /// an actor). Nothing changed.
-    pub fn roll_back<P: Policy + ?Sized>(
-        &mut self,
-        environment: &Environment,
-        policy: &P,
-        reason: &str,
-        by: &str,
-        at: Timestamp,
-    ) -> Result<(), RegistryError> {
-        let env = environment.name().to_owned();
-        let current = self
-            .current(environment)
-            .ok_or_else(|| RegistryError::NothingDeployed {
-                environment: env.clone(),
-            })?;
-        let current_version = current.version().to_owned();
-        self.check_clock_strictly(&env, &current_version, at)?;
-        current
-            .check_move(by, at)
-            .map_err(|error| RegistryError::Refused {
-                version: current_version.clone(),
-                environment: env.clone(),
-                error,
-            })?;
-        let history = self.history(environment);
-        let earlier = history
-            .iter()
-            .rev()
-            .find(|t| t.until.is_some() && t.version != current_version)
-            .ok_or_else(|| RegistryError::NoEarlierDeployment {
-                environment: env.clone(),
-            })?;
-        let target_key = (env.clone(), earlier.version.clone());
-        let target = match self.take_member(&target_key) {
-            Some(AnyModel::Superseded(m)) => m,
-            Some(AnyModel::Retired(m)) => {
-                let error = RegistryError::RetiredTarget {
-                    version: earlier.version.clone(),
-                    for_cause: m.stage().for_cause(),
-                    reason: m.stage().reason().to_owned(),
-                };
-                self.put_member(AnyModel::Retired(m));
-                return Err(error);
-            }
-            Some(other) => {
-                self.put_member(other);
-                return Err(RegistryError::NoEarlierDeployment { environment: env });
-            }
-            None => return Err(RegistryError::NoEarlierDeployment { environment: env }),
-        };
-        let reinstated =
-            match target.reinstate(policy, Some(&current_version), reason.to_owned(), by, at) {
-                Ok(m) => m,
-                Err(refused) => {
-                    let (target, error) = refused.into_parts();
-                    let version = target.version().to_owned();
-                    self.insert(AnyModel::Superseded(target));
-                    return Err(RegistryError::Refused {
-                        version,
-                        environment: env,
-                        error,
-                    });
-                }
-            };
-        let to_version = reinstated.version().to_owned();
-        if let Some(current) = self.take_current(environment) {
-            self.insert(
-                match current.roll_back(&to_version, reason.to_owned(), by, at) {
-                    Ok(m) => AnyModel::Superseded(m),
-                    Err(refused) => AnyModel::Deployed(refused.into_input()),
-                },
-            );
-        }
-        self.insert(AnyModel::Deployed(reinstated));
-        Ok(())
-    }
-
-    /// Retires the member of `version` in `environment` (deployed or superseded) for good, for
-    /// `reason`, by `by`, at `at`; `for_cause` if it was at fault, so that it is never rolled
-    /// back to. A retired current deployment leaves its environment without one.
-    ///
-    /// # Errors
-    ///
-    /// [`RegistryError::NoSuchVersion`]; [`RegistryError::NotInService`] for a member never
-    /// deployed or already retired; [`RegistryError::BeforeClock`]; [`RegistryError::Refused`]
-    /// for an invalid actor. Nothing changed.
-    pub fn retire(
-        &mut self,
-        environment: &Environment,
-        version: &str,
-        reason: &str,
-        for_cause: bool,
-        by: &str,
-        at: Timestamp,
-    ) -> Result<(), RegistryError> {
-        let k = (environment.name().to_owned(), version.to_owned());
-        let refused = |error| RegistryError::Refused {
-            version: version.to_owned(),
-            environment: environment.name().to_owned(),
-            error,
-        };
-        if self.members.contains_key(&k) {
-            if self.current.get(environment.name()) == Some(&k.1) {
-                self.check_clock_strictly(environment.name(), version, at)?;
-            } else {
-                self.check_clock(environment.name(), version, at)?;
-            }
-        }
-        let model = self
-            .take_member(&k)
-            .ok_or_else(|| RegistryError::NoSuchVersion {
-                version: version.to_owned(),
-                environment: environment.name().to_owned(),
-            })?;
-        let (back, result) = match model {
-            AnyModel::Deployed(m) => match m.retire(reason.to_owned(), for_cause, by, at) {
-                Ok(m) => (AnyModel::Retired(m), Ok(())),
-                Err(e) => {
-                    let (m, error) = e.into_parts();
-                    (AnyModel::Deployed(m), Err(refused(error)))
-                }
-            },
-            AnyModel::Superseded(m) => match m.retire(reason.to_owned(), for_cause, by, at) {
-                Ok(m) => (AnyModel::Retired(m), Ok(())),
-                Err(e) => {
-                    let (m, error) = e.into_parts();
-                    (AnyModel::Superseded(m), Err(refused(error)))
-                }
-            },
-            other => {
-                let status = other.status();
-                (
-                    other,
-                    Err(RegistryError::NotInService {
-                        version: version.to_owned(),
-                        environment: environment.name().to_owned(),
-                        status,
-                    }),
-                )
-            }
-        };
-        self.put_member(back);
-        result
-    }
-
-    fn take_current(&mut self, environment: &Environment) -> Option<Model<Deployed>> {
-        let k = (
-            environment.name().to_owned(),
-            self.current.get(environment.name())?.clone(),
-        );
-        match self.take_member(&k) {
-            Some(AnyModel::Deployed(m)) => Some(m),
-            Some(other) => {
-                self.put_member(other);
-                None
-            }
-            None => None,
-        }
-    }
-
     fn insert(&mut self, model: AnyModel) {
         self.put_member(model);
-    }
-
-    /// Advances the clocks for `events` of a member of `environment`: its own, and that of
-    /// every environment a promotion among them observed.
-    fn observe(&mut self, environment: &str, events: &[Event]) {
-        let mut advance = |env: &str, at: Timestamp| {
-            let clock = self.clock.entry(env.to_owned()).or_insert(at);
-            *clock = (*clock).max(at);
-        };
-        for event in events {
-            advance(environment, event.at());
-            if let EventKind::Submitted {
-                promotion: Some(p), ..
-            } = event.kind()
-            {
-                advance(p.from(), p.observed_at());
-            }
-        }
-    }
-
-    /// Refuses a move in `environment` at `at`, before the environment's clock.
-    fn check_clock(
-        &self,
-        environment: &str,
-        version: &str,
-        at: Timestamp,
-    ) -> Result<(), RegistryError> {
-        self.clock_allows(environment, version, at, false)
-    }
-
-    /// Refuses a change of the environment's deployment (deploy, roll back, retire the
-    /// current one) at `at`, at or before the environment's clock: such a change is alone at
-    /// its instant, so every other move at the same time is after it, and what a decision saw
-    /// at any instant is one deployment, never a choice between two.
-    fn check_clock_strictly(
-        &self,
-        environment: &str,
-        version: &str,
-        at: Timestamp,
-    ) -> Result<(), RegistryError> {
-        self.clock_allows(environment, version, at, true)
-    }
-
-    fn clock_allows(
-        &self,
-        environment: &str,
-        version: &str,
-        at: Timestamp,
-        strictly: bool,
-    ) -> Result<(), RegistryError> {
-        match self.clock.get(environment) {
-            Some(clock) if at < *clock || (strictly && at == *clock) => {
-                Err(RegistryError::BeforeClock {
-                    version: version.to_owned(),
-                    environment: environment.to_owned(),
-                    at,
-                    clock: *clock,
-                    change: strictly,
-                })
-            }
-            _ => Ok(()),
-        }
     }
 
     /// Puts `model` in under its key, keeping the index of current deployments in step.
@@ -980,21 +474,5 @@ impl Registry {
         }
         registry.members = members;
         registry
-    }
-}
-
-impl Model<Deployed> {
-    /// The checks any move of a deployment makes: the actor and the time.
-    pub(crate) fn check_move(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
-        crate::model::check_actor(by).map_err(ActionError::Actor)?;
-        self.trail.check_time(at)?;
-        Ok(())
-    }
-}
-
-impl Model<Superseded> {
-    /// The version that replaced it (for the registry's consistency check).
-    pub(crate) fn replaced_by(&self) -> &str {
-        self.stage.by_version()
     }
 }
