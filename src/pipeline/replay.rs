@@ -7,7 +7,8 @@ use super::state::State;
 use crate::event::{Event, EventKind, Head};
 use crate::model::{Model, SubmitError};
 use crate::policy::Policy;
-use crate::trail::restore::{check_head, compare, verify};
+use crate::trail::compare::{check_head, compare};
+use crate::trail::restore::verify;
 use crate::trail::{ReplayError, RestoreError, SealVerifier, StoredModel};
 use crate::value::Refused;
 

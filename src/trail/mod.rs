@@ -2,6 +2,7 @@
 //! restoring it verifies the chain and the seal and replays the events through the live
 //! transitions.
 
+pub(crate) mod compare;
 #[cfg(feature = "ed25519")]
 mod ed25519;
 mod error;
