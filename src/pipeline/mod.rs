@@ -7,6 +7,7 @@ pub(crate) mod raw;
 mod replay;
 mod run;
 mod spec;
+mod spec_approval;
 mod spec_error;
 mod spec_order;
 mod state;

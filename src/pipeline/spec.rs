@@ -1,13 +1,12 @@
 //! The declarative pipeline spec and its validation into a runnable [`Pipeline`].
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::raw::Raw;
 use super::spec_error::{SpecError, SpecErrors, SpecProblem};
-use super::{Approval, OnReject, Pipeline, Step, StepKind};
+use super::{Pipeline, Step, StepKind};
 use crate::policy::{Comparison, MetricGate};
 use crate::value::{Environment, text};
 
@@ -66,20 +65,7 @@ const TOP_KEYS: &[&str] = &["environment", "steps"];
 const ENVIRONMENT_KEYS: &[&str] = &["name", "approval_validity_hours"];
 const STEP_KEYS: &[&str] = &["name", "type", "inputs", "on_reject"];
 const TEST_KEYS: &[&str] = &["gates"];
-const APPROVAL_KEYS: &[&str] = &[
-    "approvers",
-    "required",
-    "veto",
-    "auto_approve",
-    "gates",
-    "soak_hours",
-    "online",
-    "max_attempts",
-];
 const CONDITION_KEYS: &[&str] = &["metric", "at_least", "at_most", "above", "below"];
-const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// The longest soak a spec can ask for: ten years, in hours.
-const MAX_SOAK_HOURS: u32 = 10 * 366 * 24;
 
 impl PipelineSpec {
     /// A spec from a document already read (for the `proptest` strategies).
@@ -196,7 +182,7 @@ impl<'a> At<'a> {
     }
 }
 
-fn get<'r>(entries: &'r [(String, Raw)], key: &str) -> Option<&'r Raw> {
+pub(super) fn get<'r>(entries: &'r [(String, Raw)], key: &str) -> Option<&'r Raw> {
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
@@ -209,6 +195,11 @@ fn allowed(keys: &[&str]) -> String {
 }
 
 impl Validator {
+    /// How many problems were found so far.
+    pub(super) fn problems(&self) -> usize {
+        self.errors.len()
+    }
+
     pub(super) fn push(&mut self, at: &At<'_>, problem: SpecProblem) {
         self.errors.push(SpecError::new(
             at.step.map(str::to_owned),
@@ -217,7 +208,7 @@ impl Validator {
         ));
     }
 
-    fn wrong(&mut self, at: &At<'_>, expected: &'static str, found: &Raw) {
+    pub(super) fn wrong(&mut self, at: &At<'_>, expected: &'static str, found: &Raw) {
         self.push(
             at,
             SpecProblem::WrongType {
@@ -238,7 +229,7 @@ impl Validator {
     }
 
     /// Reports the keys of `entries` that are not among `keys`.
-    fn keys(&mut self, at: &At<'_>, entries: &[(String, Raw)], keys: &[&str]) {
+    pub(super) fn keys(&mut self, at: &At<'_>, entries: &[(String, Raw)], keys: &[&str]) {
         for (key, _) in entries {
             if !keys.contains(&key.as_str()) {
                 self.push(
@@ -417,7 +408,7 @@ impl Validator {
     }
 
     /// The required text under `key` of `entries`, checked like any name; `None` if reported.
-    fn text<'r>(
+    pub(super) fn text<'r>(
         &mut self,
         at: &At<'_>,
         entries: &'r [(String, Raw)],
@@ -442,7 +433,7 @@ impl Validator {
         }
     }
 
-    fn not_applicable(
+    pub(super) fn not_applicable(
         &mut self,
         at: &At<'_>,
         value: Option<&Raw>,
@@ -454,153 +445,8 @@ impl Validator {
         }
     }
 
-    fn approval(
-        &mut self,
-        at: &At<'_>,
-        inputs: &[(String, Raw)],
-        on_reject: Option<&Raw>,
-    ) -> Option<Approval> {
-        let inputs_at = at.key("inputs");
-        self.keys(&inputs_at, inputs, APPROVAL_KEYS);
-        let approvers = self.approvers(&inputs_at.key("approvers"), get(inputs, "approvers"));
-        let auto_approve = match get(inputs, "auto_approve") {
-            None | Some(Raw::Null) => Some(None),
-            Some(raw) => self
-                .condition(&inputs_at.key("auto_approve"), raw)
-                .map(Some),
-        };
-        let required = match get(inputs, "required") {
-            None => Some(1),
-            Some(raw) => self.positive(&inputs_at.key("required"), raw, u32::MAX.into()),
-        };
-        let veto = match get(inputs, "veto") {
-            None => Some(true),
-            Some(Raw::Bool(b)) => Some(*b),
-            Some(other) => {
-                self.wrong(&inputs_at.key("veto"), "`true` or `false`", other);
-                None
-            }
-        };
-        if let (Some(required), Some(list)) = (required, &approvers) {
-            let explicit = get(inputs, "required").is_some();
-            if required > list.len() as i128 && (explicit || !list.is_empty()) {
-                let problem = SpecProblem::RequiredTooLarge {
-                    required,
-                    approvers: list.len(),
-                };
-                self.push(&inputs_at.key("required"), problem);
-            }
-        }
-        if get(inputs, "approvers").is_none() && matches!(auto_approve, Some(None)) {
-            self.push(&inputs_at, SpecProblem::NoApprovers);
-        }
-        let gates = self.gates(&inputs_at.key("gates"), get(inputs, "gates"));
-        // The promotion rules: evidence a version brings from the environment before this one.
-        let soak_hours = match get(inputs, "soak_hours") {
-            None | Some(Raw::Null) => Some(None),
-            Some(raw) => self
-                .positive(&inputs_at.key("soak_hours"), raw, MAX_SOAK_HOURS.into())
-                .and_then(|h| u64::try_from(h).ok())
-                .map(Some),
-        };
-        let online = self.gates(&inputs_at.key("online"), get(inputs, "online"));
-        let max_attempts = get(inputs, "max_attempts");
-        let choice = match on_reject {
-            None | Some(Raw::Null) => Ok("fail_pipeline"),
-            Some(Raw::Str(s)) => Ok(s.as_str()),
-            Some(other) => Err(other),
-        };
-        let on_reject = match choice {
-            Ok("fail_pipeline") => {
-                self.not_applicable(
-                    &inputs_at,
-                    max_attempts,
-                    "max_attempts",
-                    "`on_reject: retrain`",
-                );
-                Some(OnReject::FailPipeline)
-            }
-            Ok("retrain") => match max_attempts {
-                None => Some(OnReject::Retrain {
-                    max_attempts: DEFAULT_MAX_ATTEMPTS,
-                }),
-                Some(raw) => self
-                    .positive(&inputs_at.key("max_attempts"), raw, u32::MAX.into())
-                    .and_then(|n| u32::try_from(n).ok())
-                    .map(|max_attempts| OnReject::Retrain { max_attempts }),
-            },
-            Ok(found) => {
-                self.push(
-                    &at.key("on_reject"),
-                    SpecProblem::UnknownOnReject {
-                        found: found.to_owned(),
-                    },
-                );
-                None
-            }
-            Err(other) => {
-                self.wrong(&at.key("on_reject"), "`retrain` or `fail_pipeline`", other);
-                None
-            }
-        };
-        let required = usize::try_from(required?).ok()?;
-        Some(Approval {
-            approvers: approvers?,
-            required,
-            veto: veto?,
-            auto_approve: auto_approve?,
-            gates,
-            soak_hours: soak_hours?,
-            online,
-            on_reject: on_reject?,
-        })
-    }
-
-    fn approvers(&mut self, at: &At<'_>, raw: Option<&Raw>) -> Option<Vec<String>> {
-        let items = match raw {
-            None => return Some(Vec::new()),
-            Some(Raw::List(items)) if items.is_empty() => {
-                self.push(at, SpecProblem::EmptyApprovers);
-                return None;
-            }
-            Some(Raw::List(items)) => items,
-            Some(Raw::Str(single)) => {
-                self.push(
-                    at,
-                    SpecProblem::ApproversNotAList {
-                        single: single.clone(),
-                    },
-                );
-                return None;
-            }
-            Some(other) => {
-                self.wrong(at, "a list of user ids or roles", other);
-                return None;
-            }
-        };
-        let before = self.errors.len();
-        let mut names: Vec<String> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
-        for (i, item) in items.iter().enumerate() {
-            match item {
-                Raw::Str(name) => match text::check("approver", name) {
-                    Ok(()) if !seen.insert(name.as_str()) => {
-                        self.push(
-                            &at.index(i),
-                            SpecProblem::DuplicateApprover { name: name.clone() },
-                        );
-                    }
-                    Ok(()) => names.push(name.clone()),
-                    Err(e) => self.push(&at.index(i), SpecProblem::Text(e)),
-                },
-                other => self.wrong(&at.index(i), "a user id or role", other),
-            }
-        }
-        (self.errors.len() == before).then_some(names)
-    }
-
     /// A whole number from 1 to `max`.
-    fn positive(&mut self, at: &At<'_>, raw: &Raw, max: i128) -> Option<i128> {
+    pub(super) fn positive(&mut self, at: &At<'_>, raw: &Raw, max: i128) -> Option<i128> {
         match raw {
             Raw::Int(n) if (1..=max).contains(n) => Some(*n),
             Raw::Int(n) if *n >= 1 => {
@@ -619,7 +465,7 @@ impl Validator {
     }
 
     /// A list of metric conditions at `at` (`gates`, `online`).
-    fn gates(&mut self, at: &At<'_>, raw: Option<&Raw>) -> Vec<MetricGate> {
+    pub(super) fn gates(&mut self, at: &At<'_>, raw: Option<&Raw>) -> Vec<MetricGate> {
         match raw {
             None | Some(Raw::Null) => Vec::new(),
             Some(Raw::List(items)) => items
@@ -635,7 +481,7 @@ impl Validator {
     }
 
     /// `{metric: accuracy, above: 0.9}` and the like.
-    fn condition(&mut self, at: &At<'_>, raw: &Raw) -> Option<MetricGate> {
+    pub(super) fn condition(&mut self, at: &At<'_>, raw: &Raw) -> Option<MetricGate> {
         let entries = self.map(at, raw, CONDITION_KEYS)?;
         let metric = self.text(at, entries, "metric").map(str::to_owned);
         let ops = [

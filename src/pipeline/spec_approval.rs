@@ -1,0 +1,173 @@
+//! The approval step of a spec: who approves and how many, the veto, automatic approval, the
+//! gates and promotion rules checked at approval, and what a rejection does.
+
+use std::collections::HashSet;
+
+use super::raw::Raw;
+use super::spec::{At, Validator, get};
+use super::spec_error::SpecProblem;
+use super::{Approval, OnReject};
+use crate::value::text;
+
+const APPROVAL_KEYS: &[&str] = &[
+    "approvers",
+    "required",
+    "veto",
+    "auto_approve",
+    "gates",
+    "soak_hours",
+    "online",
+    "max_attempts",
+];
+
+const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// The longest soak a spec can ask for: ten years, in hours.
+const MAX_SOAK_HOURS: u32 = 10 * 366 * 24;
+
+impl Validator {
+    pub(super) fn approval(
+        &mut self,
+        at: &At<'_>,
+        inputs: &[(String, Raw)],
+        on_reject: Option<&Raw>,
+    ) -> Option<Approval> {
+        let inputs_at = at.key("inputs");
+        self.keys(&inputs_at, inputs, APPROVAL_KEYS);
+        let approvers = self.approvers(&inputs_at.key("approvers"), get(inputs, "approvers"));
+        let auto_approve = match get(inputs, "auto_approve") {
+            None | Some(Raw::Null) => Some(None),
+            Some(raw) => self
+                .condition(&inputs_at.key("auto_approve"), raw)
+                .map(Some),
+        };
+        let required = match get(inputs, "required") {
+            None => Some(1),
+            Some(raw) => self.positive(&inputs_at.key("required"), raw, u32::MAX.into()),
+        };
+        let veto = match get(inputs, "veto") {
+            None => Some(true),
+            Some(Raw::Bool(b)) => Some(*b),
+            Some(other) => {
+                self.wrong(&inputs_at.key("veto"), "`true` or `false`", other);
+                None
+            }
+        };
+        if let (Some(required), Some(list)) = (required, &approvers) {
+            let explicit = get(inputs, "required").is_some();
+            if required > list.len() as i128 && (explicit || !list.is_empty()) {
+                let problem = SpecProblem::RequiredTooLarge {
+                    required,
+                    approvers: list.len(),
+                };
+                self.push(&inputs_at.key("required"), problem);
+            }
+        }
+        if get(inputs, "approvers").is_none() && matches!(auto_approve, Some(None)) {
+            self.push(&inputs_at, SpecProblem::NoApprovers);
+        }
+        let gates = self.gates(&inputs_at.key("gates"), get(inputs, "gates"));
+        // The promotion rules: evidence a version brings from the environment before this one.
+        let soak_hours = match get(inputs, "soak_hours") {
+            None | Some(Raw::Null) => Some(None),
+            Some(raw) => self
+                .positive(&inputs_at.key("soak_hours"), raw, MAX_SOAK_HOURS.into())
+                .and_then(|h| u64::try_from(h).ok())
+                .map(Some),
+        };
+        let online = self.gates(&inputs_at.key("online"), get(inputs, "online"));
+        let max_attempts = get(inputs, "max_attempts");
+        let choice = match on_reject {
+            None | Some(Raw::Null) => Ok("fail_pipeline"),
+            Some(Raw::Str(s)) => Ok(s.as_str()),
+            Some(other) => Err(other),
+        };
+        let on_reject = match choice {
+            Ok("fail_pipeline") => {
+                self.not_applicable(
+                    &inputs_at,
+                    max_attempts,
+                    "max_attempts",
+                    "`on_reject: retrain`",
+                );
+                Some(OnReject::FailPipeline)
+            }
+            Ok("retrain") => match max_attempts {
+                None => Some(OnReject::Retrain {
+                    max_attempts: DEFAULT_MAX_ATTEMPTS,
+                }),
+                Some(raw) => self
+                    .positive(&inputs_at.key("max_attempts"), raw, u32::MAX.into())
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(|max_attempts| OnReject::Retrain { max_attempts }),
+            },
+            Ok(found) => {
+                self.push(
+                    &at.key("on_reject"),
+                    SpecProblem::UnknownOnReject {
+                        found: found.to_owned(),
+                    },
+                );
+                None
+            }
+            Err(other) => {
+                self.wrong(&at.key("on_reject"), "`retrain` or `fail_pipeline`", other);
+                None
+            }
+        };
+        let required = usize::try_from(required?).ok()?;
+        Some(Approval {
+            approvers: approvers?,
+            required,
+            veto: veto?,
+            auto_approve: auto_approve?,
+            gates,
+            soak_hours: soak_hours?,
+            online,
+            on_reject: on_reject?,
+        })
+    }
+
+    fn approvers(&mut self, at: &At<'_>, raw: Option<&Raw>) -> Option<Vec<String>> {
+        let items = match raw {
+            None => return Some(Vec::new()),
+            Some(Raw::List(items)) if items.is_empty() => {
+                self.push(at, SpecProblem::EmptyApprovers);
+                return None;
+            }
+            Some(Raw::List(items)) => items,
+            Some(Raw::Str(single)) => {
+                self.push(
+                    at,
+                    SpecProblem::ApproversNotAList {
+                        single: single.clone(),
+                    },
+                );
+                return None;
+            }
+            Some(other) => {
+                self.wrong(at, "a list of user ids or roles", other);
+                return None;
+            }
+        };
+        let before = self.problems();
+        let mut names: Vec<String> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Raw::Str(name) => match text::check("approver", name) {
+                    Ok(()) if !seen.insert(name.as_str()) => {
+                        self.push(
+                            &at.index(i),
+                            SpecProblem::DuplicateApprover { name: name.clone() },
+                        );
+                    }
+                    Ok(()) => names.push(name.clone()),
+                    Err(e) => self.push(&at.index(i), SpecProblem::Text(e)),
+                },
+                other => self.wrong(&at.index(i), "a user id or role", other),
+            }
+        }
+        (self.problems() == before).then_some(names)
+    }
+}
