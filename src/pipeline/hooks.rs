@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::run::{Action, Artifact, Run, RunError};
+use super::{Action, Artifact, Run, RunError};
 use crate::model::Deployer;
 use crate::policy::Finding;
 use crate::value::{Digest, Metrics, Timestamp};

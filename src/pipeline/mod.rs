@@ -1,11 +1,13 @@
 //! Declarative pipelines: the spec users write, the validated [`Pipeline`], and a sans-I/O
 //! [`Run`] that drives a model through it.
 
+mod action;
 mod fingerprint;
 mod hooks;
 pub(crate) mod raw;
 mod replay;
 mod run;
+mod run_error;
 mod spec;
 mod spec_approval;
 mod spec_error;
@@ -20,8 +22,10 @@ use crate::policy::{
 };
 use crate::value::Environment;
 
+pub use action::{Action, Artifact};
 pub use hooks::{DriveError, Evaluator, HookError, Trainer};
-pub use run::{Action, Artifact, Run, RunError};
+pub use run::Run;
+pub use run_error::RunError;
 pub use spec::PipelineSpec;
 pub use spec_error::{SpecError, SpecErrors, SpecProblem};
 pub use state::Finished;

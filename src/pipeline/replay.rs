@@ -2,8 +2,8 @@
 //! host passes. The run's phase is derived, never stored.
 
 use super::Pipeline;
-use super::run::{Artifact, Run, RunError};
 use super::state::State;
+use super::{Artifact, Run, RunError};
 use crate::event::{Event, EventKind, Head};
 use crate::model::{Model, SubmitError};
 use crate::policy::Policy;
