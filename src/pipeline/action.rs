@@ -5,16 +5,14 @@ use std::fmt;
 
 use crate::event::RunOutcome;
 use crate::policy::{Finding, Verdict};
-use crate::value::{Digest, Metrics, OutcomeError};
+use crate::value::{Digest, Metrics, OutcomeError, TrainingOutcome};
 
 /// The artifact to review: its digest, the metrics known when it was trained, notes. Trained by
 /// the pipeline's training step, or trained elsewhere and handed in when the pipeline has none.
+///
+/// A [`TrainingOutcome`] by another name: what the host hands in when the run asks for it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Artifact {
-    pub(super) digest: Digest,
-    pub(super) metrics: Metrics,
-    pub(super) notes: String,
-}
+pub struct Artifact(TrainingOutcome);
 
 impl Artifact {
     /// The artifact with this digest and training-time metrics (evaluation adds more).
@@ -23,31 +21,27 @@ impl Artifact {
     ///
     /// [`OutcomeError::Digest`] if the digest is not a valid identifier.
     pub fn new(digest: impl AsRef<str>, metrics: Metrics) -> Result<Self, OutcomeError> {
-        Ok(Self {
-            digest: Digest::new(digest)?,
-            metrics,
-            notes: String::new(),
-        })
+        TrainingOutcome::new(digest, metrics).map(Self)
     }
 
     pub(crate) fn from_parts(digest: Digest, metrics: Metrics, notes: String) -> Self {
-        Self {
-            digest,
-            metrics,
-            notes,
-        }
+        Self(TrainingOutcome::from_parts(digest, metrics, notes))
     }
 
     /// The same, with notes.
     #[must_use]
-    pub fn with_notes(mut self, notes: impl Into<String>) -> Self {
-        self.notes = notes.into();
-        self
+    pub fn with_notes(self, notes: impl Into<String>) -> Self {
+        Self(self.0.with_notes(notes))
     }
 
     /// The artifact's digest.
     pub fn digest(&self) -> &Digest {
-        &self.digest
+        self.0.digest()
+    }
+
+    /// Its digest, metrics and notes.
+    pub(super) fn into_parts(self) -> (Digest, Metrics, String) {
+        self.0.into_parts()
     }
 }
 

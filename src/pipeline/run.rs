@@ -252,11 +252,7 @@ impl Run {
         if let Err(e) = training.trail().check_time(now) {
             return Err(Refused::new(artifact, e.into()));
         }
-        let Artifact {
-            digest,
-            metrics,
-            notes,
-        } = artifact;
+        let (digest, metrics, notes) = artifact.into_parts();
         let event = EventKind::Artifact {
             digest: digest.clone(),
             metrics: metrics.clone(),

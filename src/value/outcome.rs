@@ -279,6 +279,11 @@ impl TrainingOutcome {
         }
     }
 
+    /// Its digest, metrics and notes.
+    pub(crate) fn into_parts(self) -> (Digest, Metrics, String) {
+        (self.digest, self.metrics, self.notes)
+    }
+
     /// The same outcome with free-form notes (hyperparameters, data snapshot, …).
     #[must_use]
     pub fn with_notes(mut self, notes: impl Into<String>) -> Self {
