@@ -177,12 +177,7 @@ fn apply<P: Policy + ?Sized>(
                 promotion,
                 ..
             },
-        ) => {
-            check_promotion(m.environment().name(), promotion.as_ref(), at)?;
-            m.submit_with(outcome.clone(), promotion.clone(), submitter, at)
-                .map_err(|e| ReplayError::Submit(e.into_error()))?
-                .into()
-        }
+        ) => submit(m, outcome, submitter, promotion.as_ref(), at)?,
         (
             AnyModel::Retraining(m),
             EventKind::Submitted {
@@ -191,12 +186,7 @@ fn apply<P: Policy + ?Sized>(
                 promotion,
                 ..
             },
-        ) => {
-            check_promotion(m.environment().name(), promotion.as_ref(), at)?;
-            m.submit_with(outcome.clone(), promotion.clone(), submitter, at)
-                .map_err(|e| ReplayError::Submit(e.into_error()))?
-                .into()
-        }
+        ) => submit(m, outcome, submitter, promotion.as_ref(), at)?,
         (AnyModel::Submitted(mut m), EventKind::Voted { review }) => {
             m.record(review.clone())
                 .map_err(|e| ReplayError::Vote(e.into_error()))?;
@@ -413,6 +403,21 @@ impl Policy for AsRecorded<'_> {
     fn name(&self) -> String {
         self.policy.to_owned()
     }
+}
+
+/// Replays a submission (of a new model or one retraining), with its promotion's evidence.
+fn submit<S: crate::model::Trainable>(
+    model: crate::model::Model<S>,
+    outcome: &crate::value::TrainingOutcome,
+    submitter: &str,
+    promotion: Option<&crate::value::Promotion>,
+    at: crate::value::Timestamp,
+) -> Result<AnyModel, ReplayError> {
+    check_promotion(model.environment().name(), promotion, at)?;
+    let submitted = model
+        .submit_with(outcome.clone(), promotion.cloned(), submitter, at)
+        .map_err(|e| ReplayError::Submit(e.into_error()))?;
+    Ok(submitted.into())
 }
 
 /// The evidence of a promotion, as [`Model::promote`](crate::Model::promote) records it: from
