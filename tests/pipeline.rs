@@ -11,7 +11,7 @@ use std::fmt;
 
 use modelgate::event::RunOutcome;
 use modelgate::pipeline::{DriveError, Finished};
-use modelgate::trail::ReplayError;
+use modelgate::trail::{PipelineRule, ReplayError};
 use modelgate::{
     Action, Approved, Artifact, Deployer, Evaluator, HmacSealer, Metrics, Model, Pipeline,
     PipelineSpec, Receipt, RestoreError, Review, Run, RunError, Status, StoredModel, Timestamp,
@@ -548,16 +548,22 @@ fn a_failed_run_cannot_be_continued_with_a_retraining() {
             serde_json::json!({"digest": "sha256:a2", "metrics": {}, "by": "mlbot"}),
         ));
     });
+    let error = restore_error(forged, seed("fail_pipeline"));
     assert_eq!(
-        restore_error(forged, seed("fail_pipeline")),
+        error,
         RestoreError::Replay {
             seq: 6,
             action: "retraining",
             error: ReplayError::Diverges {
-                derived: "run finished"
+                derived: "run finished",
+                rule: Some(PipelineRule::FailPipeline {
+                    step: "approve_model".into()
+                }),
             }
         }
     );
+    // The refusal names the pipeline's rule, not only the event it records.
+    insta::assert_snapshot!(error.to_string(), @"event 6 (`retraining`): the pipeline records `run finished` here: step `approve_model` says `on_reject: fail_pipeline`, so a rejection ends the run");
 }
 
 #[test]
@@ -574,13 +580,56 @@ fn a_run_cannot_retrain_past_max_attempts() {
         events.pop();
         events.push(event("retraining", serde_json::json!({"by": "mlbot"})));
     });
+    let error = restore_error(forged, pipeline());
     assert!(matches!(
-        restore_error(forged, pipeline()),
+        &error,
         RestoreError::Replay {
-            error: ReplayError::Diverges { .. },
+            error: ReplayError::Diverges {
+                rule: Some(PipelineRule::Retrain {
+                    max_attempts: 1,
+                    attempt: 1,
+                    ..
+                }),
+                ..
+            },
             ..
         }
     ));
+    insta::assert_snapshot!(error.to_string(), @"event 6 (`retraining`): the pipeline records `run finished` here: step `approve_model` says `on_reject: retrain` with `max_attempts: 1`, and this was attempt 1");
+}
+
+#[test]
+fn a_run_without_a_deploy_step_cannot_be_continued_with_a_deployment() {
+    let text = include_str!("../examples/pipeline.yaml")
+        .replace("  - name: deploy\n    type: deploy\n", "");
+    let pipeline = || yaml(&text).validate().unwrap();
+    let mut s = Script::new(pipeline());
+    s.expect_train("sha256:a1");
+    s.expect_evaluate(0.95);
+    s.poll();
+    assert!(matches!(s.run.finished(), Some(Finished::Approved(_))));
+    let forged = forged_run(&s.run, |json| {
+        let events = json["events"].as_array_mut().unwrap();
+        events.pop(); // run finished
+        events.push(event(
+            "deployed",
+            serde_json::json!({"receipt": "prod/churn", "by": "mlbot"}),
+        ));
+    });
+    let error = restore_error(forged, pipeline());
+    assert!(
+        matches!(
+            &error,
+            RestoreError::Replay {
+                error: ReplayError::Diverges {
+                    rule: Some(PipelineRule::NoDeployStep),
+                    ..
+                },
+                ..
+            }
+        ),
+        "{error}"
+    );
 }
 
 #[test]

@@ -3,13 +3,13 @@
 
 use super::Pipeline;
 use super::state::State;
-use super::{Artifact, Run, RunError};
-use crate::event::{Event, EventKind, Head};
+use super::{Artifact, OnReject, Run, RunError};
+use crate::event::{Event, EventKind, Head, RunOutcome};
 use crate::model::{Model, SubmitError};
 use crate::policy::Policy;
 use crate::trail::compare::{check_head, compare};
 use crate::trail::restore::verify;
-use crate::trail::{ReplayError, RestoreError, SealVerifier, StoredModel};
+use crate::trail::{PipelineRule, ReplayError, RestoreError, SealVerifier, StoredModel};
 use crate::value::Refused;
 
 impl Run {
@@ -154,7 +154,54 @@ fn step(run: &mut Run, index: usize, event: &Event) -> Result<(), RestoreError> 
             },
         ));
     }
-    compare(event, run.history().get(index)).map_err(|e| fail(event, e))
+    compare(event, run.history().get(index))
+        .map_err(|e| fail(event, with_rule(run, run.history().get(index), e)))
+}
+
+/// The attempts the run has submitted so far.
+fn attempts(run: &Run) -> u32 {
+    let submitted = run
+        .history()
+        .iter()
+        .filter(|e| matches!(e.kind(), EventKind::Submitted { .. }))
+        .count();
+    u32::try_from(submitted).unwrap_or(u32::MAX)
+}
+
+/// A divergence after a decision, with the pipeline's rule that recorded the `live` event.
+fn with_rule(run: &Run, live: Option<&Event>, error: ReplayError) -> ReplayError {
+    let ReplayError::Diverges {
+        derived,
+        rule: None,
+    } = error
+    else {
+        return error;
+    };
+    let step = || run.pipeline().approval();
+    let rule = match live.map(Event::kind) {
+        Some(EventKind::RunFinished {
+            outcome: RunOutcome::Approved,
+            ..
+        }) => Some(PipelineRule::NoDeployStep),
+        Some(
+            EventKind::RunFinished {
+                outcome: RunOutcome::Failed,
+                ..
+            }
+            | EventKind::Retraining { .. },
+        ) => step().map(|(step, approval)| match approval.on_reject() {
+            OnReject::FailPipeline => PipelineRule::FailPipeline {
+                step: step.to_owned(),
+            },
+            OnReject::Retrain { max_attempts } => PipelineRule::Retrain {
+                step: step.to_owned(),
+                max_attempts,
+                attempt: attempts(run),
+            },
+        }),
+        _ => None,
+    };
+    ReplayError::Diverges { derived, rule }
 }
 
 /// The call that recorded `event`.

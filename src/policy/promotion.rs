@@ -22,7 +22,7 @@ use crate::value::name::Name;
 /// use modelgate::Policy;
 /// use modelgate::policy::Soak;
 /// let soak = Soak::at_least(Duration::from_secs(48 * 3600));
-/// assert_eq!(soak.name(), "soaked at least 2d");
+/// assert_eq!(soak.name(), "soaked at least 48h");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Soak {
@@ -36,21 +36,39 @@ impl Soak {
     }
 }
 
-/// A duration as elapsed time reads: `2d 3h`, `5h 12m`, `7m`, `40s`.
-fn elapsed(d: Duration) -> String {
+/// A soak in the unit pipelines write it in, hours (`soak_hours: 48` reads `48h`, never
+/// `2d`), exact to the millisecond: `48h`, `50h 12m`, `1h 0m 30s`, `7m`, `1500ms`.
+fn hours(d: Duration) -> String {
     let s = d.as_secs();
-    match (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (days, h, _) => format!("{days}d {h}h"),
+    let (h, m, sec, ms) = (s / 3_600, s % 3_600 / 60, s % 60, d.subsec_millis());
+    if h == 0 {
+        return human(d);
+    }
+    let mut out = format!("{h}h");
+    if (m, sec, ms) != (0, 0, 0) {
+        out.push_str(&format!(" {m}m"));
+    }
+    if (sec, ms) != (0, 0) {
+        out.push_str(&format!(" {sec}s"));
+    }
+    if ms != 0 {
+        out.push_str(&format!(" {ms}ms"));
+    }
+    out
+}
+
+/// How long a version ran, in hours and whole minutes (`71h 59m`); under a minute, exact.
+fn observed_hours(d: Duration) -> String {
+    match d.as_secs() {
+        s if s >= 60 => hours(Duration::from_secs(s - s % 60)),
+        _ => hours(d),
     }
 }
 
 impl Policy for Soak {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let kind = self.judge(ctx);
-        let required = human(self.duration);
+        let required = hours(self.duration);
         let (message, observed) = match ctx.promotion() {
             None => (
                 format!(
@@ -64,17 +82,17 @@ impl Policy for Soak {
                     format!(
                         "deployed in {} for {} when promoted, at least {required}",
                         p.from(),
-                        elapsed(ran)
+                        observed_hours(ran)
                     )
                 } else {
                     format!(
                         "deployed in {} for {} when promoted, short of {required}; once it has \
                          soaked, retrain this model and promote into it again",
                         p.from(),
-                        elapsed(ran)
+                        observed_hours(ran)
                     )
                 };
-                (message, FindingValue::Text(elapsed(ran)))
+                (message, FindingValue::Text(observed_hours(ran)))
             }
         };
         let finding = Finding::built(kind, "soak", Name::new("soak"), Message::Text(message))
@@ -94,7 +112,7 @@ impl Policy for Soak {
     }
 
     fn name(&self) -> String {
-        format!("soaked at least {}", human(self.duration))
+        format!("soaked at least {}", hours(self.duration))
     }
 }
 
@@ -167,5 +185,29 @@ impl Policy for OnlineMetric {
 
     fn lint(&self, lints: &mut Vec<Lint>) {
         self.0.lint(lints);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_soak_speaks_in_hours_as_pipelines_write_it_exact_to_the_millisecond() {
+        let h = |s: u64| hours(Duration::from_secs(s));
+        assert_eq!(h(48 * 3600), "48h");
+        assert_eq!(h(7 * 24 * 3600), "168h");
+        assert_eq!(h(50 * 3600 + 12 * 60), "50h 12m");
+        assert_eq!(h(3600 + 30), "1h 0m 30s");
+        assert_eq!(hours(Duration::from_millis(3_600_001)), "1h 0m 0s 1ms");
+        assert_eq!(h(7 * 60), "7m");
+        assert_eq!(h(0), "0s");
+        // Two soaks that differ are never named alike.
+        assert_ne!(h(48 * 3600), h(48 * 3600 + 1));
+        assert_eq!(
+            observed_hours(Duration::from_secs(72 * 3600 - 2)),
+            "71h 59m"
+        );
+        assert_eq!(observed_hours(Duration::from_secs(40)), "40s");
     }
 }

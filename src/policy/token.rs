@@ -3,7 +3,7 @@
 //! A policy's name is recorded with every decision and compared on restore, so two different
 //! policies must never share one. Names are joined with spaces, `or`, commas and parentheses; a
 //! host name that holds any of those could pass for structure (a metric named `accuracy at
-//! least 0.9), soaked at least 2d, all(online error_rate` would make a policy without a soak
+//! least 0.9), soaked at least 48h, all(online error_rate` would make a policy without a soak
 //! read like one with it). So a host name is written bare only when it is one plain word, and
 //! quoted otherwise.
 

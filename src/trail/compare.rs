@@ -25,6 +25,7 @@ pub(crate) fn compare(stored: &Event, live: Option<&Event>) -> Result<(), Replay
         None => Ok(()),
         Some("event") => Err(ReplayError::Diverges {
             derived: live.action(),
+            rule: None,
         }),
         Some("policy") => match (stored.kind(), live.kind()) {
             (

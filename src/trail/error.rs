@@ -102,10 +102,13 @@ pub enum ReplayError {
     },
     /// The pipeline records another event here (a retraining after `fail_pipeline`, an attempt
     /// past `max_attempts`, a skipped test step, a run that continues after it finished …).
-    #[error("the pipeline records `{derived}` here")]
+    #[error("the pipeline records `{derived}` here{}", .rule.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
     Diverges {
         /// What the pipeline records.
         derived: &'static str,
+        /// The pipeline's rule that records it, where one does (`on_reject`, `max_attempts`,
+        /// a pipeline without a deploy step).
+        rule: Option<PipelineRule>,
     },
     /// An evaluation of another step than the next test step.
     #[error(
@@ -189,4 +192,34 @@ pub enum ReplayError {
         /// The pipeline's environment.
         pipeline: String,
     },
+}
+
+/// The rule of a pipeline that decides what a run records after a decision, as a refused
+/// restore names it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineRule {
+    /// `on_reject: fail_pipeline`: a rejection ends the run as failed.
+    #[error("step `{}` says `on_reject: fail_pipeline`, so a rejection ends the run", esc(.step))]
+    FailPipeline {
+        /// The approval step.
+        step: String,
+    },
+    /// `on_reject: retrain` with `max_attempts`: a rejection retrains until the attempts run
+    /// out, then ends the run as failed.
+    #[error(
+        "step `{}` says `on_reject: retrain` with `max_attempts: {max_attempts}`, and this was attempt {attempt}",
+        esc(.step)
+    )]
+    Retrain {
+        /// The approval step.
+        step: String,
+        /// The attempts the step allows, the first included.
+        max_attempts: u32,
+        /// The attempt that was rejected.
+        attempt: u32,
+    },
+    /// The pipeline has no deploy step: an approval ends the run.
+    #[error("the pipeline has no deploy step, so an approval ends the run")]
+    NoDeployStep,
 }

@@ -14,7 +14,7 @@ mod stored;
 
 #[cfg(feature = "ed25519")]
 pub use ed25519::{Ed25519Sealer, Ed25519Verifier, InvalidPublicKey};
-pub use error::{ReplayError, RestoreError};
+pub use error::{PipelineRule, ReplayError, RestoreError};
 #[cfg(feature = "hmac")]
 pub use hmac::HmacSealer;
 pub use seal::{Seal, SealError, SealVerifier, Sealer};
