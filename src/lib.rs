@@ -37,6 +37,7 @@
 //!   stage, and a law checker for your own policies.
 
 pub mod event;
+pub mod log;
 pub mod model;
 pub mod pipeline;
 pub mod policy;

@@ -44,6 +44,9 @@
 //!            environment, then version (bytes)
 //!
 //! seal message = text "modelgate.seal", then the head's 32 bytes (a trail's or a registry's)
+//!
+//! log leaf = text "modelgate.log.leaf", u32 format_version (2), text name, text version,
+//!            text environment, hash head, u64 revision (the trail's events), u64 at (ms)
 //! ```
 
 use super::{Event, EventKind, RunOutcome};
@@ -140,6 +143,24 @@ pub(crate) fn encode_registry(out: &mut dyn Sink, name: &str, members: &[(&str, 
         text(out, version);
         out.put(head.as_bytes());
     });
+}
+
+/// A leaf of the log of heads: which trail, at which head and revision, since when.
+pub(crate) fn encode_log_leaf(
+    out: &mut dyn Sink,
+    (name, version, environment): (&str, &str, &str),
+    head: Head,
+    revision: u64,
+    at_ms: u64,
+) {
+    label(out, "modelgate.log.leaf");
+    u32(out, FORMAT_VERSION);
+    text(out, name);
+    text(out, version);
+    text(out, environment);
+    out.put(head.as_bytes());
+    u64(out, revision);
+    u64(out, at_ms);
 }
 
 /// An environment: its name, then its approval window in milliseconds if it has one.

@@ -36,6 +36,12 @@ pub struct Head([u8; 32]);
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 32]);
 
+/// A node of an append-only log's Merkle tree (RFC 9162 hashing), its root included: the
+/// SHA-256 of `0x00` and a leaf's bytes for a leaf, of `0x01` and two child hashes for an inner
+/// node. How it is computed is the log's ([`crate::log`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TreeHash([u8; 32]);
+
 /// A 64-digit hex text that is not a hash.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("expected 64 lowercase hex digits, found `{}`", super::text::esc(.0))]
@@ -96,3 +102,4 @@ macro_rules! hash_type {
 
 hash_type!(Head);
 hash_type!(Fingerprint);
+hash_type!(TreeHash);
