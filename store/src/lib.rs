@@ -19,6 +19,7 @@
 
 pub mod blocking;
 pub mod error;
+mod index;
 mod key;
 mod load;
 mod options;
@@ -32,7 +33,7 @@ mod write;
 
 pub use error::{
     AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
-    OpenError, QueryError, SaveRegistryError, VoteError,
+    MembershipError, OpenError, QueryError, SaveRegistryError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
 pub use load::Loaded;

@@ -7,7 +7,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
 use crate::error::{AppendError, ApproversError, CreateError, DatabaseError, OpenError};
-use crate::trail::{ModelColumns, Trail};
+use crate::trail::{KIND_MEMBER, ModelColumns, Trail};
 use crate::{ModelKey, schema, write};
 
 pub use crate::options::{Backend, Keys, Options};
@@ -351,11 +351,11 @@ impl Store {
         let mut tx = self.begin_write().await.map_err(db(&key))?;
         let lock = match self.backend {
             Backend::Sqlite => {
-                "SELECT head, revision FROM modelgate_models
+                "SELECT head, revision, kind FROM modelgate_models
                  WHERE name = $1 AND version = $2 AND environment = $3"
             }
             Backend::Postgres => {
-                "SELECT head, revision FROM modelgate_models
+                "SELECT head, revision, kind FROM modelgate_models
                  WHERE name = $1 AND version = $2 AND environment = $3 FOR UPDATE"
             }
         };
@@ -371,6 +371,7 @@ impl Store {
         };
         let stored: String = row.try_get(0).map_err(db(&key))?;
         let revision: i64 = row.try_get(1).map_err(db(&key))?;
+        let kind: String = row.try_get(2).map_err(db(&key))?;
         let stored_head: Head = stored.parse().map_err(|_| AppendError::BadStoredHead {
             key: key.clone(),
             head: stored.clone(),
@@ -382,6 +383,10 @@ impl Store {
                 head: stored_head,
                 revision: u64::try_from(revision).unwrap_or(0),
             });
+        }
+        if kind == KIND_MEMBER {
+            // A registry member: its registry's sealed index moves with it.
+            self.move_member_in_index(&mut tx, &key, head).await?;
         }
         write::insert_events(&mut tx, &key, &rows)
             .await
