@@ -17,6 +17,7 @@
 //! - [`blocking::Store`]: the same for synchronous hosts.
 //! - [`error`]: one error enum per operation.
 
+mod approvers;
 pub mod blocking;
 pub mod error;
 mod index;

@@ -6,7 +6,7 @@ use modelgate::{Environment, Event, Head};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
-use crate::error::{AppendError, ApproversError, CreateError, DatabaseError, OpenError};
+use crate::error::{AppendError, CreateError, DatabaseError, OpenError};
 use crate::trail::{KIND_MEMBER, ModelColumns, Trail};
 use crate::{ModelKey, schema, write};
 
@@ -247,7 +247,17 @@ impl Store {
                 field: "approval_validity_ms",
                 value,
             })?;
-        let approvers = model.approvers();
+        let approvers: std::collections::BTreeSet<String> = model.approvers().into_iter().collect();
+        let approvers_seal = if approvers.is_empty() {
+            None
+        } else {
+            let head = crate::approvers::approvers_head(&key, &approvers);
+            let seal = self.keys.seal(&head).map_err(|error| CreateError::Seal {
+                key: key.clone(),
+                error,
+            })?;
+            Some(write::seal_json(&seal))
+        };
         let db = |key: &ModelKey| {
             let key = key.clone();
             move |e| CreateError::Database {
@@ -272,19 +282,10 @@ impl Store {
         write::insert_events(&mut tx, &key, &rows)
             .await
             .map_err(db(&key))?;
-        for approver in &approvers {
-            sqlx::query(
-                "INSERT INTO modelgate_approvers (name, version, environment, approver)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(key.name())
-            .bind(key.version())
-            .bind(key.environment())
-            .bind(approver)
-            .execute(&mut *tx)
-            .await
-            .map_err(db(&key))?;
+        if let Some(seal) = &approvers_seal {
+            crate::approvers::write_approvers(&mut tx, &key, &approvers, Some(seal))
+                .await
+                .map_err(db(&key))?;
         }
         tx.commit().await.map_err(db(&key))?;
         Ok(Written {
@@ -400,65 +401,6 @@ impl Store {
             head,
             revision: u64::try_from(columns.revision).unwrap_or(0),
         })
-    }
-
-    /// Replaces the ids and roles that may approve the model, for
-    /// [`awaiting_approval`](Self::awaiting_approval). They are an index for queries, not
-    /// evidence: the policy alone decides who counts.
-    ///
-    /// # Errors
-    ///
-    /// [`ApproversError::NotFound`]; [`ApproversError::Database`].
-    pub async fn set_approvers<I, S>(
-        &self,
-        key: &ModelKey,
-        approvers: I,
-    ) -> Result<(), ApproversError>
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        let db = |e| ApproversError::Database {
-            key: key.clone(),
-            error: DatabaseError(e),
-        };
-        let mut tx = self.begin_write().await.map_err(db)?;
-        let exists = sqlx::query(
-            "SELECT 1 FROM modelgate_models WHERE name = $1 AND version = $2 AND environment = $3",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        if exists.is_none() {
-            return Err(ApproversError::NotFound { key: key.clone() });
-        }
-        sqlx::query(
-            "DELETE FROM modelgate_approvers WHERE name = $1 AND version = $2 AND environment = $3",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        for approver in approvers {
-            sqlx::query(
-                "INSERT INTO modelgate_approvers (name, version, environment, approver)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(key.name())
-            .bind(key.version())
-            .bind(key.environment())
-            .bind(approver.as_ref())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)
     }
 }
 
