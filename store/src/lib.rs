@@ -10,7 +10,9 @@
 //!   [`Store::audit_trail`]).
 //! - Registries: [`Store::save_registry`] (every member of a [`modelgate::Registry`] in one
 //!   transaction, compare-and-swap on each head), [`Store::load_registry`] (every member in one
-//!   snapshot, restored with the books checked across members), [`Store::members`].
+//!   snapshot, its membership checked against the registry's sealed index, restored with the
+//!   books checked across members), [`Store::members`]; [`MembershipError`] when the stored
+//!   members are not those the index holds.
 //! - [`ModelKey`]: what a stored model is found by: its name, version and environment
 //!   ([`ModelKey::new`] in the default environment, [`ModelKey::in_environment`],
 //!   [`ModelKey::of`] a model).

@@ -212,6 +212,11 @@ impl Store {
     ///   through (the registry was loaded from, or saved to, that state); the events after it
     ///   are appended and the new head sealed; none after it: unchanged, nothing written.
     ///
+    /// With the members, the registry's sealed index (every member's environment, version and
+    /// head, sealed over [`Head::of_registry`]) is written, compare-and-swap on the one read
+    /// under the lock, after the stored rows are checked against it. A registry stored without
+    /// an index (before schema version 2) gets one.
+    ///
     /// Every stored member of the name must be in the registry. Either every member is written
     /// or none is: the books are never half-written. SQLite takes the write lock for the whole
     /// save (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory lock on the
@@ -234,7 +239,10 @@ impl Store {
     /// member's key holds a run or a model stored one by one;
     /// [`SaveRegistryError::BadStoredHead`]; [`SaveRegistryError::OutOfRange`],
     /// [`SaveRegistryError::Encode`] for what the database cannot hold;
-    /// [`SaveRegistryError::Seal`] if the sealer fails; [`SaveRegistryError::Database`].
+    /// [`SaveRegistryError::Seal`] if the sealer fails; [`SaveRegistryError::Membership`] if
+    /// the stored rows are not as the registry's sealed index holds (changed without the key:
+    /// nothing is written over them); [`SaveRegistryError::IndexSeal`] if the sealer fails on
+    /// the index; [`SaveRegistryError::Database`].
     pub async fn save_registry(
         &self,
         registry: &Registry,

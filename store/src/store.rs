@@ -300,7 +300,9 @@ impl Store {
     /// compare-and-swap on the head: in one transaction, the stored head is read (and
     /// locked), compared with `expected`, the new events are inserted, and the head, the
     /// index columns and the host's seal over the new head are updated. Either all of it is
-    /// written or nothing.
+    /// written or nothing. A registry member's registry index moves with it, resealed in the
+    /// same transaction (after it is checked against the rows; the sealer is called with the
+    /// row locked).
     ///
     /// ```no_run
     /// # async fn f(store: modelgate_store::Store, key: modelgate_store::ModelKey,
@@ -321,7 +323,9 @@ impl Store {
     /// does not pass through `expected` (a head of another model, or of the same name and
     /// version in another environment); [`AppendError::NothingToAppend`] if it ends there;
     /// [`AppendError::Encode`] for an event that cannot be stored; [`AppendError::Seal`] if
-    /// the sealer fails; [`AppendError::Database`].
+    /// the sealer fails; [`AppendError::Membership`] if the model is a registry member and its
+    /// registry's rows are not as its sealed index holds (nothing is written, nothing sealed
+    /// over them); [`AppendError::Database`].
     pub async fn append(
         &self,
         expected: Head,
