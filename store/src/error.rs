@@ -7,6 +7,10 @@ use modelgate::{Head, RestoreError, RunError, Status};
 
 use crate::ModelKey;
 
+mod membership;
+
+pub use membership::MembershipError;
+
 /// The database failed (connection, I/O, a constraint the store did not expect …). The
 /// operation had no effect: every write is one transaction.
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +173,15 @@ pub enum AppendError {
         seq: u64,
         /// Why.
         error: String,
+    },
+    /// The model is a registry member, and its registry's members as stored disagree with the
+    /// sealed index (the rows were changed without the key): nothing is written over them.
+    #[error("model `{key}`: {error}")]
+    Membership {
+        /// The model's key.
+        key: ModelKey,
+        /// How the members disagree with the index.
+        error: MembershipError,
     },
     /// The database failed.
     #[error("model `{key}`: {error}")]
@@ -344,6 +357,23 @@ pub enum QueryError {
         /// The stored text.
         value: String,
     },
+    /// A model's approvers rows are stored without a seal (set by hand, or before schema
+    /// version 2): a reviewer's queue does not route by them. Set them again with
+    /// [`Store::set_approvers`](crate::Store::set_approvers).
+    #[error("model `{key}`: its approvers are stored without a seal; set them again")]
+    UnsealedApprovers {
+        /// The model's key.
+        key: ModelKey,
+    },
+    /// A model's approvers rows are not the set the host sealed: rows were added, deleted or
+    /// edited, or copied from another model, without the key.
+    #[error("model `{key}`: the stored approvers do not verify: {error}")]
+    ForgedApprovers {
+        /// The model's key.
+        key: ModelKey,
+        /// The verifier's error.
+        error: SealError,
+    },
     /// The database failed.
     #[error(transparent)]
     Database(#[from] DatabaseError),
@@ -358,6 +388,14 @@ pub enum ApproversError {
     NotFound {
         /// The model's key.
         key: ModelKey,
+    },
+    /// The host's sealer failed.
+    #[error("model `{key}`: {error}")]
+    Seal {
+        /// The model's key.
+        key: ModelKey,
+        /// The sealer's error.
+        error: SealError,
     },
     /// The database failed.
     #[error("model `{key}`: {error}")]
@@ -389,6 +427,19 @@ pub enum LoadRegistryError {
         /// Why, naming the member.
         error: LoadError,
     },
+    /// Members of the registry are stored, but no sealed index of them: the index row was
+    /// deleted, or the registry was saved before schema version 2 (rebuild it from
+    /// [`Store::members`](crate::Store::members) and save it once, which writes the index).
+    #[error("registry `{}`: members are stored but no sealed index of them", .name.escape_debug())]
+    Unindexed {
+        /// The registry's name.
+        name: String,
+    },
+    /// The stored members are not those the sealed index holds (the error names the member):
+    /// one deleted, re-kinded, added, or put back to an older sealed copy of itself; or the
+    /// index does not verify.
+    #[error(transparent)]
+    Membership(MembershipError),
     /// The members do not restore as a registry ([`modelgate::Registry::restore_members`]):
     /// a member does not replay under its environment's policy, the book has no policy for an
     /// environment, or the books disagree across members (two current deployments in one
@@ -493,6 +544,18 @@ pub enum SaveRegistryError {
         /// Its value.
         value: u64,
     },
+    /// The stored members are not those the sealed index holds (the error names the member):
+    /// the rows were changed without the key. Nothing is written over them.
+    #[error(transparent)]
+    Membership(MembershipError),
+    /// The host's sealer failed to seal the registry's index.
+    #[error("registry `{}`: {error}", .name.escape_debug())]
+    IndexSeal {
+        /// The registry's name.
+        name: String,
+        /// The sealer's error.
+        error: SealError,
+    },
     /// The database failed.
     #[error("registry `{}`: {error}", .name.escape_debug())]
     Database {
@@ -514,7 +577,8 @@ impl SaveRegistryError {
             | Self::Seal { key, .. }
             | Self::Encode { key, .. }
             | Self::OutOfRange { key, .. } => Some(key),
-            Self::Database { .. } => None,
+            Self::Membership(error) => error.key(),
+            Self::IndexSeal { .. } | Self::Database { .. } => None,
         }
     }
 }

@@ -10,15 +10,19 @@
 //!   [`Store::audit_trail`]).
 //! - Registries: [`Store::save_registry`] (every member of a [`modelgate::Registry`] in one
 //!   transaction, compare-and-swap on each head), [`Store::load_registry`] (every member in one
-//!   snapshot, restored with the books checked across members), [`Store::members`].
+//!   snapshot, its membership checked against the registry's sealed index, restored with the
+//!   books checked across members), [`Store::members`]; [`MembershipError`] when the stored
+//!   members are not those the index holds.
 //! - [`ModelKey`]: what a stored model is found by: its name, version and environment
 //!   ([`ModelKey::new`] in the default environment, [`ModelKey::in_environment`],
 //!   [`ModelKey::of`] a model).
 //! - [`blocking::Store`]: the same for synchronous hosts.
 //! - [`error`]: one error enum per operation.
 
+mod approvers;
 pub mod blocking;
 pub mod error;
+mod index;
 mod key;
 mod load;
 mod options;
@@ -32,7 +36,7 @@ mod write;
 
 pub use error::{
     AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
-    OpenError, QueryError, SaveRegistryError, VoteError,
+    MembershipError, OpenError, QueryError, SaveRegistryError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
 pub use load::Loaded;

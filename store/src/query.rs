@@ -110,9 +110,18 @@ impl Store {
     /// Submitted models waiting for a decision (each environment's separately), oldest change
     /// first; narrowed by `filter` to an environment and to a reviewer's queue.
     ///
+    /// A reviewer's queue routes by the approvers the host sealed
+    /// ([`set_approvers`](Self::set_approvers), or a run's pipeline at
+    /// [`create`](Self::create)): each model whose approvers rows name the reviewer is listed
+    /// only after their seal is verified over all its approvers rows, so a row inserted, edited
+    /// or copied from another model without the key is refused, not routed. A row deleted
+    /// can still hide a model from a queue (routing, not evidence: the policy decides).
+    ///
     /// # Errors
     ///
-    /// [`QueryError`] if the database fails or a row does not hold what its columns should.
+    /// [`QueryError`] if the database fails or a row does not hold what its columns should;
+    /// for a reviewer's queue, [`QueryError::ForgedApprovers`] naming a model whose approvers
+    /// do not verify, [`QueryError::UnsealedApprovers`] naming one stored without a seal.
     pub async fn awaiting_approval(&self, filter: &Awaiting) -> Result<Vec<Summary>, QueryError> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
         let status = sql.param(Status::Submitted.to_string());
@@ -139,7 +148,22 @@ impl Store {
             ));
         }
         sql.text.push_str(OLDEST_FIRST);
-        self.summaries(sql).await
+        let candidates = self.summaries(sql).await?;
+        let Some((reviewer, roles)) = &filter.reviewer else {
+            return Ok(candidates);
+        };
+        // The rows named the reviewer; the routing is what the host sealed.
+        let mut queue = Vec::with_capacity(candidates.len());
+        for summary in candidates {
+            let approvers = self.verified_approvers(&summary.key).await?;
+            if std::iter::once(reviewer)
+                .chain(roles)
+                .any(|who| approvers.contains(who))
+            {
+                queue.push(summary);
+            }
+        }
+        Ok(queue)
     }
 
     /// The current deployment of each model name in each environment (of `name` only, if

@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 
 use modelgate::registry::PolicyBook;
 use modelgate::{AnyModel, Event, Head, Registry, StoredModel};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
-use crate::error::{DatabaseError, LoadError, LoadRegistryError, SaveRegistryError};
+use crate::error::{
+    DatabaseError, LoadError, LoadRegistryError, MembershipError, SaveRegistryError,
+};
+use crate::index::{Slot, StoredRow, index_head, read_index, stored_rows, write_index};
 use crate::load::{EventRow, Loaded, Rows, check_rows};
 use crate::store::{Backend, Store, Written};
 use crate::trail::{KIND_MEMBER, ModelColumns};
@@ -26,16 +29,13 @@ pub struct SavedRegistry {
     pub appended: Vec<ModelKey>,
 }
 
-/// A models row of the registry's name, as a save reads it.
-struct StoredRow {
-    head: String,
-    revision: i64,
-    kind: String,
-}
-
-/// `(environment, version)`: how members are ordered, in the core and here (byte order, not
-/// the database's collation).
-type Slot = (String, String);
+/// What a load of a registry reads in one snapshot: each member's rows, every models row of
+/// its name (any kind), and its index row.
+type MemberRows = (
+    Vec<(ModelKey, Rows)>,
+    BTreeMap<Slot, StoredRow>,
+    Option<crate::index::IndexRow>,
+);
 
 /// The class of PostgreSQL's advisory locks that serialize saves of one registry (the object
 /// is a hash of its name; two-key locks do not overlap one-key ones, such as the migration's).
@@ -50,34 +50,6 @@ fn lock_object(name: &str) -> i32 {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     i32::from_ne_bytes(hash.to_ne_bytes())
-}
-
-/// The models rows of `name` (every kind), by environment and version; locked with
-/// `FOR UPDATE` if `lock` (PostgreSQL).
-async fn stored_rows(
-    conn: &mut AnyConnection,
-    name: &str,
-    lock: bool,
-) -> Result<BTreeMap<Slot, StoredRow>, sqlx::Error> {
-    let sql = if lock {
-        "SELECT environment, version, head, revision, kind FROM modelgate_models
-         WHERE name = $1 FOR UPDATE"
-    } else {
-        "SELECT environment, version, head, revision, kind FROM modelgate_models
-         WHERE name = $1"
-    };
-    let mut out = BTreeMap::new();
-    for row in sqlx::query(sql).bind(name).fetch_all(conn).await? {
-        out.insert(
-            (row.try_get(0)?, row.try_get(1)?),
-            StoredRow {
-                head: row.try_get(2)?,
-                revision: row.try_get(3)?,
-                kind: row.try_get(4)?,
-            },
-        );
-    }
-    Ok(out)
 }
 
 /// What saving a member over what is stored of its key writes.
@@ -145,13 +117,19 @@ impl Store {
     /// snapshot, so a save committing meanwhile is seen whole or not at all. No member: an
     /// empty list.
     ///
+    /// If the registry has a sealed index, the members are checked against it as by
+    /// [`load_registry`](Self::load_registry). If it has none (saved before schema version
+    /// 2), they are listed without it: rebuild the registry from them with
+    /// [`Registry::restore_members`] and save it once, which writes the index.
+    ///
     /// # Errors
     ///
-    /// [`LoadRegistryError::Member`] with the [`LoadError`] of the first member that does not
-    /// verify; [`LoadRegistryError::Database`].
+    /// [`LoadRegistryError::Membership`] naming a member that is not as the sealed index
+    /// holds (or an index that does not verify); [`LoadRegistryError::Member`] with the
+    /// [`LoadError`] of the first member that does not verify; [`LoadRegistryError::Database`].
     pub async fn members(&self, name: &str) -> Result<Vec<Loaded<StoredModel>>, LoadRegistryError> {
         let mut out = Vec::new();
-        for (key, rows) in self.read_members(name).await? {
+        for (key, rows) in self.read_members(name, true).await? {
             let (stored, head, revision) =
                 check_rows(&key, rows).map_err(|error| LoadRegistryError::Member { error })?;
             stored
@@ -180,15 +158,23 @@ impl Store {
     /// champion at the time, every promotion's evidence a deployment of the version where it
     /// came from).
     ///
-    /// Each member's head is compare-and-swapped on every write, and its rows are checked
-    /// against it; what no load can see is a member's rows (models row and events) put back
-    /// *together* to an older state the host sealed, unless the books then disagree. See
-    /// [`Registry::restore_members`].
+    /// Before any member, the membership: the registry's sealed index (every member's
+    /// environment, version and head, sealed by the host over the core's
+    /// [`Head::of_registry`], as a [`StoredRegistry`](modelgate::registry::StoredRegistry)
+    /// seals its index) is verified with the host's key, and the stored members must be
+    /// exactly those it holds, each at the head it holds. So a member deleted, re-kinded,
+    /// renamed, added, or put back to an older sealed copy of itself (models row and events
+    /// together) is refused, naming it. What no load can see is the *whole* registry put back
+    /// to an older state the host sealed (index and every member together): keep the latest
+    /// index elsewhere if that matters.
     ///
     /// # Errors
     ///
     /// [`LoadRegistryError::NotFound`] if no member of `name` is stored;
-    /// [`LoadRegistryError::Member`] naming a member whose rows do not check;
+    /// [`LoadRegistryError::Unindexed`] if members are stored but no index;
+    /// [`LoadRegistryError::Membership`] naming a member that is missing, stored as another
+    /// kind, not in the index, or at another head than the index holds (or an index that does
+    /// not verify); [`LoadRegistryError::Member`] naming a member whose rows do not check;
     /// [`LoadRegistryError::Refused`] with the core's
     /// [`RegistryError`](modelgate::registry::RegistryError) (a member that does not restore,
     /// named in it, an environment without a policy in `book`, books that disagree);
@@ -199,7 +185,7 @@ impl Store {
         book: &PolicyBook,
     ) -> Result<Registry, LoadRegistryError> {
         let mut members = Vec::new();
-        for (key, rows) in self.read_members(name).await? {
+        for (key, rows) in self.read_members(name, false).await? {
             let (stored, _, _) =
                 check_rows(&key, rows).map_err(|error| LoadRegistryError::Member { error })?;
             members.push(stored);
@@ -226,6 +212,11 @@ impl Store {
     ///   through (the registry was loaded from, or saved to, that state); the events after it
     ///   are appended and the new head sealed; none after it: unchanged, nothing written.
     ///
+    /// With the members, the registry's sealed index (every member's environment, version and
+    /// head, sealed over [`Head::of_registry`]) is written, compare-and-swap on the one read
+    /// under the lock, after the stored rows are checked against it. A registry stored without
+    /// an index (before schema version 2) gets one.
+    ///
     /// Every stored member of the name must be in the registry. Either every member is written
     /// or none is: the books are never half-written. SQLite takes the write lock for the whole
     /// save (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory lock on the
@@ -248,7 +239,10 @@ impl Store {
     /// member's key holds a run or a model stored one by one;
     /// [`SaveRegistryError::BadStoredHead`]; [`SaveRegistryError::OutOfRange`],
     /// [`SaveRegistryError::Encode`] for what the database cannot hold;
-    /// [`SaveRegistryError::Seal`] if the sealer fails; [`SaveRegistryError::Database`].
+    /// [`SaveRegistryError::Seal`] if the sealer fails; [`SaveRegistryError::Membership`] if
+    /// the stored rows are not as the registry's sealed index holds (changed without the key:
+    /// nothing is written over them); [`SaveRegistryError::IndexSeal`] if the sealer fails on
+    /// the index; [`SaveRegistryError::Database`].
     pub async fn save_registry(
         &self,
         registry: &Registry,
@@ -275,6 +269,23 @@ impl Store {
             }
         }
         drop(before);
+        // The index the save leaves, sealed before the lock too: every member at its head.
+        let mut entries: Vec<(String, String, Head)> = members
+            .iter()
+            .map(|(key, member)| {
+                let (environment, version) = slot(key);
+                (environment, version, member.head())
+            })
+            .collect();
+        entries.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let index_seal = self
+            .keys
+            .seal(&index_head(name, &entries))
+            .map(|seal| write::seal_json(&seal))
+            .map_err(|error| SaveRegistryError::IndexSeal {
+                name: name.to_owned(),
+                error,
+            })?;
 
         let mut tx = self.begin_write().await.map_err(db)?;
         if self.backend == Backend::Postgres {
@@ -288,6 +299,23 @@ impl Store {
         let stored = stored_rows(&mut tx, name, self.backend == Backend::Postgres)
             .await
             .map_err(db)?;
+        // The rows must be as the sealed index holds them (none yet: a registry saved before
+        // schema version 2, or a new one); nothing is written over rows changed without the key.
+        let previous = match read_index(&mut tx, name, self.backend == Backend::Postgres)
+            .await
+            .map_err(db)?
+        {
+            Some(row) => {
+                let index = row
+                    .verify(name, self.keys.verifier())
+                    .map_err(SaveRegistryError::Membership)?;
+                index
+                    .check(name, &stored)
+                    .map_err(SaveRegistryError::Membership)?;
+                Some(index)
+            }
+            None => None,
+        };
         // Every check before any write: each member's compare-and-swap, then the stored
         // members the registry does not hold, then what each write needs.
         let mut plan = Vec::with_capacity(members.len());
@@ -368,6 +396,25 @@ impl Store {
                 .await
                 .map_err(db)?;
         }
+        if previous
+            .as_ref()
+            .is_none_or(|index| index.entries != entries)
+        {
+            let written = write_index(
+                &mut tx,
+                name,
+                previous.map(|index| index.revision),
+                &entries,
+                &index_seal,
+            )
+            .await
+            .map_err(db)?;
+            if !written {
+                return Err(SaveRegistryError::Membership(MembershipError::Moved {
+                    name: name.to_owned(),
+                }));
+            }
+        }
         tx.commit().await.map_err(db)?;
         Ok(saved)
     }
@@ -408,17 +455,42 @@ impl Store {
     }
 
     /// The rows of every member of `name`, read in one snapshot, by environment and version.
-    async fn read_members(&self, name: &str) -> Result<Vec<(ModelKey, Rows)>, LoadRegistryError> {
-        self.read_member_rows(name)
-            .await
-            .map_err(|error| LoadRegistryError::Database {
-                name: name.to_owned(),
-                error: DatabaseError(error),
-            })
+    /// The members are checked against the registry's sealed index, read in the same
+    /// snapshot: [`LoadRegistryError::Unindexed`] if members are stored without one, unless
+    /// `unindexed` allows it.
+    async fn read_members(
+        &self,
+        name: &str,
+        unindexed: bool,
+    ) -> Result<Vec<(ModelKey, Rows)>, LoadRegistryError> {
+        let (members, rows, index) =
+            self.read_member_rows(name)
+                .await
+                .map_err(|error| LoadRegistryError::Database {
+                    name: name.to_owned(),
+                    error: DatabaseError(error),
+                })?;
+        match index {
+            Some(index) => index
+                .verify(name, self.keys.verifier())
+                .and_then(|index| index.check(name, &rows))
+                .map_err(LoadRegistryError::Membership)?,
+            None if !members.is_empty() && !unindexed => {
+                return Err(LoadRegistryError::Unindexed {
+                    name: name.to_owned(),
+                });
+            }
+            None => {}
+        }
+        Ok(members)
     }
 
-    async fn read_member_rows(&self, name: &str) -> Result<Vec<(ModelKey, Rows)>, sqlx::Error> {
+    /// The member rows of `name`, every models row of its name and its index row, in one
+    /// snapshot.
+    async fn read_member_rows(&self, name: &str) -> Result<MemberRows, sqlx::Error> {
         let mut tx = self.begin_read().await?;
+        let index = read_index(&mut tx, name, false).await?;
+        let all = stored_rows(&mut tx, name, false).await?;
         let mut members: BTreeMap<Slot, Rows> = BTreeMap::new();
         for row in sqlx::query(
             "SELECT environment, version, head, revision, seal, approval_validity_ms
@@ -465,13 +537,14 @@ impl Store {
             }
         }
         tx.rollback().await?;
-        Ok(members
+        let members = members
             .into_iter()
             .map(|((environment, version), rows)| {
                 let key = ModelKey::new(name, version).in_environment(environment.as_str());
                 (key, rows)
             })
-            .collect())
+            .collect();
+        Ok((members, all, index))
     }
 }
 

@@ -6,7 +6,10 @@ use crate::error::{DatabaseError, OpenError};
 use crate::store::Backend;
 
 /// The migrations, in order: schema version `i + 1` is reached by running `MIGRATIONS[i]`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_sealed_membership.sql"),
+];
 
 /// The newest schema version this crate knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -102,6 +105,13 @@ mod tests {
     fn the_first_migration_has_each_statement() {
         let statements = super::statements(super::MIGRATIONS[0]);
         assert_eq!(statements.len(), 6);
+        assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
+    }
+
+    #[test]
+    fn the_second_migration_has_each_statement() {
+        let statements = super::statements(super::MIGRATIONS[1]);
+        assert_eq!(statements.len(), 2);
         assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
     }
 }

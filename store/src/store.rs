@@ -6,8 +6,8 @@ use modelgate::{Environment, Event, Head};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
-use crate::error::{AppendError, ApproversError, CreateError, DatabaseError, OpenError};
-use crate::trail::{ModelColumns, Trail};
+use crate::error::{AppendError, CreateError, DatabaseError, OpenError};
+use crate::trail::{KIND_MEMBER, ModelColumns, Trail};
 use crate::{ModelKey, schema, write};
 
 pub use crate::options::{Backend, Keys, Options};
@@ -247,7 +247,17 @@ impl Store {
                 field: "approval_validity_ms",
                 value,
             })?;
-        let approvers = model.approvers();
+        let approvers: std::collections::BTreeSet<String> = model.approvers().into_iter().collect();
+        let approvers_seal = if approvers.is_empty() {
+            None
+        } else {
+            let head = crate::approvers::approvers_head(&key, &approvers);
+            let seal = self.keys.seal(&head).map_err(|error| CreateError::Seal {
+                key: key.clone(),
+                error,
+            })?;
+            Some(write::seal_json(&seal))
+        };
         let db = |key: &ModelKey| {
             let key = key.clone();
             move |e| CreateError::Database {
@@ -272,19 +282,10 @@ impl Store {
         write::insert_events(&mut tx, &key, &rows)
             .await
             .map_err(db(&key))?;
-        for approver in &approvers {
-            sqlx::query(
-                "INSERT INTO modelgate_approvers (name, version, environment, approver)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(key.name())
-            .bind(key.version())
-            .bind(key.environment())
-            .bind(approver)
-            .execute(&mut *tx)
-            .await
-            .map_err(db(&key))?;
+        if let Some(seal) = &approvers_seal {
+            crate::approvers::write_approvers(&mut tx, &key, &approvers, Some(seal))
+                .await
+                .map_err(db(&key))?;
         }
         tx.commit().await.map_err(db(&key))?;
         Ok(Written {
@@ -299,7 +300,9 @@ impl Store {
     /// compare-and-swap on the head: in one transaction, the stored head is read (and
     /// locked), compared with `expected`, the new events are inserted, and the head, the
     /// index columns and the host's seal over the new head are updated. Either all of it is
-    /// written or nothing.
+    /// written or nothing. A registry member's registry index moves with it, resealed in the
+    /// same transaction (after it is checked against the rows; the sealer is called with the
+    /// row locked).
     ///
     /// ```no_run
     /// # async fn f(store: modelgate_store::Store, key: modelgate_store::ModelKey,
@@ -320,7 +323,9 @@ impl Store {
     /// does not pass through `expected` (a head of another model, or of the same name and
     /// version in another environment); [`AppendError::NothingToAppend`] if it ends there;
     /// [`AppendError::Encode`] for an event that cannot be stored; [`AppendError::Seal`] if
-    /// the sealer fails; [`AppendError::Database`].
+    /// the sealer fails; [`AppendError::Membership`] if the model is a registry member and its
+    /// registry's rows are not as its sealed index holds (nothing is written, nothing sealed
+    /// over them); [`AppendError::Database`].
     pub async fn append(
         &self,
         expected: Head,
@@ -351,11 +356,11 @@ impl Store {
         let mut tx = self.begin_write().await.map_err(db(&key))?;
         let lock = match self.backend {
             Backend::Sqlite => {
-                "SELECT head, revision FROM modelgate_models
+                "SELECT head, revision, kind FROM modelgate_models
                  WHERE name = $1 AND version = $2 AND environment = $3"
             }
             Backend::Postgres => {
-                "SELECT head, revision FROM modelgate_models
+                "SELECT head, revision, kind FROM modelgate_models
                  WHERE name = $1 AND version = $2 AND environment = $3 FOR UPDATE"
             }
         };
@@ -371,6 +376,7 @@ impl Store {
         };
         let stored: String = row.try_get(0).map_err(db(&key))?;
         let revision: i64 = row.try_get(1).map_err(db(&key))?;
+        let kind: String = row.try_get(2).map_err(db(&key))?;
         let stored_head: Head = stored.parse().map_err(|_| AppendError::BadStoredHead {
             key: key.clone(),
             head: stored.clone(),
@@ -382,6 +388,10 @@ impl Store {
                 head: stored_head,
                 revision: u64::try_from(revision).unwrap_or(0),
             });
+        }
+        if kind == KIND_MEMBER {
+            // A registry member: its registry's sealed index moves with it.
+            self.move_member_in_index(&mut tx, &key, head).await?;
         }
         write::insert_events(&mut tx, &key, &rows)
             .await
@@ -395,65 +405,6 @@ impl Store {
             head,
             revision: u64::try_from(columns.revision).unwrap_or(0),
         })
-    }
-
-    /// Replaces the ids and roles that may approve the model, for
-    /// [`awaiting_approval`](Self::awaiting_approval). They are an index for queries, not
-    /// evidence: the policy alone decides who counts.
-    ///
-    /// # Errors
-    ///
-    /// [`ApproversError::NotFound`]; [`ApproversError::Database`].
-    pub async fn set_approvers<I, S>(
-        &self,
-        key: &ModelKey,
-        approvers: I,
-    ) -> Result<(), ApproversError>
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        let db = |e| ApproversError::Database {
-            key: key.clone(),
-            error: DatabaseError(e),
-        };
-        let mut tx = self.begin_write().await.map_err(db)?;
-        let exists = sqlx::query(
-            "SELECT 1 FROM modelgate_models WHERE name = $1 AND version = $2 AND environment = $3",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        if exists.is_none() {
-            return Err(ApproversError::NotFound { key: key.clone() });
-        }
-        sqlx::query(
-            "DELETE FROM modelgate_approvers WHERE name = $1 AND version = $2 AND environment = $3",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        for approver in approvers {
-            sqlx::query(
-                "INSERT INTO modelgate_approvers (name, version, environment, approver)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(key.name())
-            .bind(key.version())
-            .bind(key.environment())
-            .bind(approver.as_ref())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)
     }
 }
 

@@ -407,13 +407,13 @@ async fn newer_schema_is_refused(b: Backend) {
             err,
             OpenError::NewerSchema {
                 found: 999,
-                supported: 1
+                supported: modelgate_store::SCHEMA_VERSION
             }
         ),
         "{err}"
     );
     // Opening again at the same version is a no-op.
-    raw(&store, "UPDATE modelgate_schema SET version = 1").await;
+    raw(&store, "UPDATE modelgate_schema SET version = 2").await;
     Store::open(&db.url, keys()).await.unwrap().close().await;
     store.close().await;
     db.drop_db().await;
@@ -1265,7 +1265,9 @@ async fn environment_renamed_is_refused(b: Backend) {
     let (store, _) = four_events_in(&db, &staging()).await;
     raw(
         &store,
-        "INSERT INTO modelgate_models SELECT name, version, 'production', approval_validity_ms,
+        "INSERT INTO modelgate_models (name, version, environment, approval_validity_ms,
+            revision, head, seal, status, kind, last_action, updated_at, submitted_seq, deployed_at)
+         SELECT name, version, 'production', approval_validity_ms,
             revision, head, seal, status, kind, last_action, updated_at, submitted_seq, deployed_at
          FROM modelgate_models WHERE name = 'victim'",
     )

@@ -9,7 +9,7 @@ use modelgate::trail::SealError;
 use modelgate::{Head, RestoreError, RunError, Status};
 use modelgate_store::{
     AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
-    ModelKey, OpenError, QueryError, SaveRegistryError, Store, VoteError,
+    MembershipError, ModelKey, OpenError, QueryError, SaveRegistryError, Store, VoteError,
 };
 
 fn key() -> ModelKey {
@@ -245,6 +245,68 @@ async fn every_error_message() {
         SaveRegistryError::Database {
             name: "churn".into(),
             error: db(),
+        }
+        .to_string(),
+        AppendError::Membership {
+            key: key().in_environment("production"),
+            error: MembershipError::Missing {
+                key: ModelKey::new("churn", "2").in_environment("production"),
+            },
+        }
+        .to_string(),
+        LoadRegistryError::Unindexed {
+            name: "churn\n".into(),
+        }
+        .to_string(),
+        LoadRegistryError::Membership(MembershipError::Missing {
+            key: key().in_environment("production"),
+        })
+        .to_string(),
+        MembershipError::Rekinded {
+            key: key(),
+            kind: "model\n".into(),
+        }
+        .to_string(),
+        MembershipError::Extra { key: key() }.to_string(),
+        MembershipError::Stale {
+            key: key(),
+            head: "zz\n".into(),
+            indexed: head(3),
+        }
+        .to_string(),
+        MembershipError::Seal {
+            name: "churn".into(),
+            error: SealError::UnknownKey {
+                key_id: "attacker".into(),
+            },
+        }
+        .to_string(),
+        MembershipError::Unreadable {
+            name: "churn".into(),
+            error: "expected `,`\n".into(),
+        }
+        .to_string(),
+        MembershipError::Moved {
+            name: "churn".into(),
+        }
+        .to_string(),
+        SaveRegistryError::Membership(MembershipError::Extra { key: key() }).to_string(),
+        SaveRegistryError::IndexSeal {
+            name: "churn".into(),
+            error: SealError::Host("kms unavailable".into()),
+        }
+        .to_string(),
+        ApproversError::Seal {
+            key: key(),
+            error: SealError::Host("kms unavailable".into()),
+        }
+        .to_string(),
+        QueryError::UnsealedApprovers { key: key() }.to_string(),
+        QueryError::ForgedApprovers {
+            key: key(),
+            error: SealError::UnknownKey {
+                key_id: "attacker".into(),
+            },
         }
         .to_string(),
         ModelKey::new("a\u{202e}b", "1\n").to_string(),

@@ -12,7 +12,9 @@ use modelgate::{
     AnyModel, Environment, MetricGate, Metrics, Model, Policy, PolicyExt, Receipt, Registry,
     RestoreError, Run, Status, TrainingOutcome,
 };
-use modelgate_store::{LoadError, LoadRegistryError, ModelKey, SaveRegistryError, Store};
+use modelgate_store::{
+    LoadError, LoadRegistryError, MembershipError, ModelKey, SaveRegistryError, Store,
+};
 use sqlx::Row;
 
 use crate::common::{Backend, TestDb, raw, submitted_at, submitted_in, t};
@@ -219,6 +221,16 @@ async fn all_rows(store: &Store) -> Vec<String> {
         let hash: String = row.get(3);
         out.push(format!("{environment} {version} {seq} {hash}"));
     }
+    for row in
+        sqlx::query("SELECT revision, members, seal FROM modelgate_registries WHERE name = $1")
+            .bind(NAME)
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+    {
+        let (revision, members, seal): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
+        out.push(format!("index {revision} {members} {seal}"));
+    }
     out
 }
 
@@ -385,10 +397,10 @@ pub async fn registry_rollback_and_retire_saved(b: Backend) {
     db.drop_db().await;
 }
 
-/// A member's row put back to an older state the host sealed: with its later events left, the
-/// member's own rows refuse it (and a save over it fails whole); with them deleted too (a
-/// consistent older trail), the books disagree across members and the registry refuses it.
-/// Nothing is repaired.
+/// A member's row put back to an older state the host sealed: with its later events left, or
+/// with them deleted too (a consistent older trail that verifies alone), the registry's sealed
+/// index refuses it, naming the member, on load, on `members` and on a save (which writes
+/// nothing). A member whose own seal does not verify is named by the core. Nothing is repaired.
 pub async fn registry_member_at_an_old_head_is_refused(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
@@ -411,77 +423,21 @@ pub async fn registry_member_at_an_old_head_is_refused(b: Backend) {
     assert_eq!(status, "deployed");
     release_in_staging(&hosts, &mut registry, "2", 100).await;
     promote_to_production(&hosts, &mut registry, "2", 100).await;
-    // … and puts it back once 2 superseded it: a head and seal the host really made.
+
+    // A member whose seal does not verify (another member's, at the indexed head) is named.
+    let production_1 = "WHERE name = 'churn' AND version = '1' AND environment = 'production'";
+    let own: String = sqlx::query(&format!("SELECT seal FROM modelgate_models {production_1}"))
+        .fetch_one(hosts.live.pool())
+        .await
+        .unwrap()
+        .get(0);
     raw(
         &hosts.live,
         &format!(
-            "UPDATE modelgate_models SET head = '{head}', revision = {revision}, seal = '{seal}',
-                status = '{status}' {row}"
+            "UPDATE modelgate_models SET seal = (SELECT seal FROM modelgate_models
+                 WHERE name = 'churn' AND version = '2' AND environment = 'production')
+             {production_1}"
         ),
-    )
-    .await;
-    let before = all_rows(&hosts.live).await;
-    let err = hosts.other.load_registry(NAME, &book()).await.unwrap_err();
-    assert!(
-        matches!(err, LoadRegistryError::Member { error: LoadError::TrailTooLong { ref key, .. } }
-            if *key == victim),
-        "{err}"
-    );
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "registry `churn`: model `churn@1 in staging`: the stored trail has {} events, but the model is at revision {revision}: its head was rolled back",
-            revision + 1
-        )
-    );
-    let err = hosts.other.members(NAME).await.unwrap_err();
-    assert!(matches!(err, LoadRegistryError::Member { .. }), "{err}");
-    // A save that moves production (written first) and passes staging 1's old head appends
-    // after it, where the events are: the database refuses, and nothing is written at all.
-    let mut moved = registry;
-    moved
-        .roll_back(
-            &production(),
-            &production_policy(),
-            "latency",
-            "oncall",
-            t(300 * HOUR),
-        )
-        .unwrap();
-    let err = hosts.live.save_registry(&moved).await.unwrap_err();
-    assert!(matches!(err, SaveRegistryError::Database { .. }), "{err}");
-    assert_eq!(
-        all_rows(&hosts.live).await,
-        before,
-        "nothing is written or repaired"
-    );
-    // The events after the old head deleted too: the member verifies on its own …
-    raw(
-        &hosts.live,
-        &format!("DELETE FROM modelgate_events {row} AND seq > {revision}"),
-    )
-    .await;
-    let members = hosts.other.members(NAME).await.unwrap();
-    assert_eq!(members.len(), 4, "each member verifies alone");
-    // … but two versions are now staging's current deployment.
-    let before = all_rows(&hosts.live).await;
-    let err = hosts.other.load_registry(NAME, &book()).await.unwrap_err();
-    assert!(
-        matches!(err, LoadRegistryError::Refused { ref error, .. }
-            if matches!(**error, RegistryError::Inconsistent(_))),
-        "{err}"
-    );
-    assert_eq!(
-        err.to_string(),
-        "registry `churn`: the stored registry is inconsistent: versions `1` and `2` are both the current deployment of `staging`"
-    );
-    assert_eq!(all_rows(&hosts.live).await, before, "nothing is repaired");
-    // A member whose seal does not verify is named.
-    raw(
-        &hosts.live,
-        "UPDATE modelgate_models SET seal = (SELECT seal FROM modelgate_models
-             WHERE name = 'churn' AND version = '2' AND environment = 'production')
-         WHERE name = 'churn' AND version = '1' AND environment = 'production'",
     )
     .await;
     let err = hosts.other.load_registry(NAME, &book()).await.unwrap_err();
@@ -497,6 +453,73 @@ pub async fn registry_member_at_an_old_head_is_refused(b: Backend) {
             if *key == member_key("1", &production())),
         "{err}"
     );
+    raw(
+        &hosts.live,
+        &format!("UPDATE modelgate_models SET seal = '{own}' {production_1}"),
+    )
+    .await;
+    assert!(hosts.other.load_registry(NAME, &book()).await.is_ok());
+
+    // … and puts staging 1 back once 2 superseded it: a head and seal the host really made.
+    raw(
+        &hosts.live,
+        &format!(
+            "UPDATE modelgate_models SET head = '{head}', revision = {revision}, seal = '{seal}',
+                status = '{status}' {row}"
+        ),
+    )
+    .await;
+    let before = all_rows(&hosts.live).await;
+    let stale = |err: &LoadRegistryError| {
+        matches!(err, LoadRegistryError::Membership(MembershipError::Stale { key, .. })
+            if *key == victim)
+    };
+    let err = hosts.other.load_registry(NAME, &book()).await.unwrap_err();
+    assert!(stale(&err), "{err}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "member `churn@1 in staging` is stored at head `{head}`, not at head `"
+        )),
+        "{err}"
+    );
+    let err = hosts.other.members(NAME).await.unwrap_err();
+    assert!(stale(&err), "{err}");
+    // A save that moves production and passes staging 1's old head: refused before any
+    // write, naming the member.
+    let mut moved = registry;
+    moved
+        .roll_back(
+            &production(),
+            &production_policy(),
+            "latency",
+            "oncall",
+            t(300 * HOUR),
+        )
+        .unwrap();
+    let err = hosts.live.save_registry(&moved).await.unwrap_err();
+    assert!(
+        matches!(err, SaveRegistryError::Membership(MembershipError::Stale { ref key, .. })
+            if *key == victim),
+        "{err}"
+    );
+    assert_eq!(
+        all_rows(&hosts.live).await,
+        before,
+        "nothing is written or repaired"
+    );
+    // The events after the old head deleted too: the member verifies on its own, but not
+    // against the index.
+    raw(
+        &hosts.live,
+        &format!("DELETE FROM modelgate_events {row} AND seq > {revision}"),
+    )
+    .await;
+    let before = all_rows(&hosts.live).await;
+    let err = hosts.other.members(NAME).await.unwrap_err();
+    assert!(stale(&err), "{err}");
+    let err = hosts.other.load_registry(NAME, &book()).await.unwrap_err();
+    assert!(stale(&err), "{err}");
+    assert_eq!(all_rows(&hosts.live).await, before, "nothing is repaired");
     hosts.close().await;
     db.drop_db().await;
 }
