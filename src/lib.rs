@@ -61,7 +61,7 @@ pub use policy::{
 };
 pub use registry::Registry;
 #[cfg(feature = "hmac")]
-pub use trail::HmacSealer;
+pub use trail::{HmacSealer, ShortHmacSecret};
 #[cfg(feature = "ed25519")]
 pub use trail::{Ed25519Sealer, Ed25519Verifier};
 pub use trail::{RestoreError, SealVerifier, Sealer, StoredModel};
