@@ -16,10 +16,14 @@ fn a_secret_shorter_than_32_bytes_is_refused_naming_its_length() {
     assert_eq!(err.len(), 7);
     let empty = HmacSealer::from_slice("db", b"").unwrap_err();
     assert!(empty.is_empty());
-    let text = [err, empty, HmacSealer::from_slice("db", &[7; 31]).unwrap_err()]
-        .iter()
-        .map(|e| format!("{e}\n"))
-        .collect::<String>();
+    let text = [
+        err,
+        empty,
+        HmacSealer::from_slice("db", &[7; 31]).unwrap_err(),
+    ]
+    .iter()
+    .map(|e| format!("{e}\n"))
+    .collect::<String>();
     insta::assert_snapshot!("short_hmac_secret", text);
 }
 

@@ -31,7 +31,11 @@ fn fixtures(dir: &Path, secret: &[u8]) {
     let stored = StoredModel::from(&model)
         .sealed_by(&HmacSealer::new("db", [7; 32]))
         .unwrap();
-    std::fs::write(dir.join("model.json"), serde_json::to_string(&stored).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("model.json"),
+        serde_json::to_string(&stored).unwrap(),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("key.json"),
         format!(r#"{{"key_id": "db", "hmac_sha256": "{}"}}"#, hex(secret)),
