@@ -59,6 +59,7 @@ fn attest_w1(c: &mut Criterion) {
     let keys = [signer.public_key()];
     let expected = Expected::deploying(
         digest.parse().unwrap(),
+        "default",
         modelgate::Timestamp::from_unix_secs(10_000),
     );
     assert!(attest::verify(envelope.as_bytes(), &keys, &expected).is_ok());

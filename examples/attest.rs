@@ -49,8 +49,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let key = Ed25519PublicKey::parse(&std::fs::read_to_string(dir.join("signer.pub.pem"))?)?;
     let keys = [key];
     let envelope = std::fs::read(&envelope_file)?;
-    // It deploys now (here, a minute after the approval); a lapsed approval would be refused.
-    let expected = Expected::deploying(digest.parse()?, t(DEPLOY_AT)).environment("default");
+    // It deploys to `default` now (here, a minute after the approval); an approval for another
+    // environment, a lapsed one or a deployed model's attestation would be refused.
+    let expected = Expected::deploying(digest.parse()?, "default", t(DEPLOY_AT));
     let approval = attest::verify(&envelope, &keys, &expected)?;
     let reviewers: Vec<&str> = approval.approvals().iter().map(|a| a.reviewer()).collect();
     println!(
@@ -76,7 +77,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let refused = attest::verify(
         tampered.to_json().as_bytes(),
         &keys,
-        &Expected::deploying(other.parse()?, t(DEPLOY_AT)),
+        &Expected::deploying(other.parse()?, "default", t(DEPLOY_AT)),
     );
     match refused {
         Err(e @ VerifyError::BadSignature { .. }) => {
@@ -89,7 +90,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     match attest::verify(
         forged.as_bytes(),
         &keys,
-        &Expected::deploying(other.parse()?, t(DEPLOY_AT)),
+        &Expected::deploying(other.parse()?, "default", t(DEPLOY_AT)),
     ) {
         Err(e @ VerifyError::WrongDigest { .. }) => {
             println!("deploy gate: another artifact refused: {e}")

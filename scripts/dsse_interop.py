@@ -9,10 +9,11 @@ Run with the Python of a virtualenv that has `securesystemslib[crypto]` (CI: see
 
 1. Rust signs: `cargo run --example attest` writes an approval's envelope and its public key;
    securesystemslib verifies the envelope (and refuses it with the payload changed).
-2. Python signs: securesystemslib signs the same in-toto statement with a fresh Ed25519 key (key
-   id: the hex SHA-256 of the raw public key, modelgate's convention); the modelgate CLI's deploy
-   gate (`modelgate attest verify`) verifies it, and refuses it with the payload changed or for
-   another artifact.
+2. Python signs: securesystemslib signs the same in-toto statement with a fresh Ed25519 key under
+   securesystemslib's own key id (the SHA-256 of its JSON key record, not modelgate's); the
+   modelgate CLI's deploy gate (`modelgate attest verify`), given only the public key file,
+   verifies it (signatures are matched by key, not by key id), and refuses it with the payload
+   changed, for another artifact, another environment, or with another key.
 
 Prints one line per check and `dsse interop: N passed, 0 failed`; exits 1 on any failure."""
 import base64
@@ -54,7 +55,13 @@ def raw(public_key):
 
 
 def sslib_key(public_key):
+    """The key under modelgate's key id: the hex SHA-256 of the raw public key."""
     return SSlibKey.from_crypto(public_key, keyid=hashlib.sha256(raw(public_key)).hexdigest())
+
+
+def sslib_own_key(public_key):
+    """The key under securesystemslib's own key id (it computes one when none is given)."""
+    return SSlibKey.from_crypto(public_key)
 
 
 # 1. Rust signs, securesystemslib verifies.
@@ -78,7 +85,7 @@ except VerificationError as e:
 statement = json.loads(envelope.payload)
 check("the payload is an in-toto Statement v1 of the approval predicate",
       statement["_type"] == "https://in-toto.io/Statement/v1"
-      and statement["predicateType"] == "https://modelgate.dev/attestation/approval/v1"
+      and statement["predicateType"] == "https://modelgate.dev/attestation/approval/v2"
       and statement["subject"][0]["digest"]["sha256"] == digest.removeprefix("sha256:"),
       json.dumps(statement)[:200])
 tampered = Envelope.from_dict(copy.deepcopy(envelope_json))
@@ -91,10 +98,15 @@ except VerificationError:
 
 # 2. securesystemslib signs, modelgate's deploy gate verifies.
 private = Ed25519PrivateKey.generate()
-signer = CryptoSigner(private, sslib_key(private.public_key()))
+own_key = sslib_own_key(private.public_key())
+check("securesystemslib's own key id is not modelgate's (the gate must not need it)",
+      own_key.keyid != hashlib.sha256(raw(private.public_key())).hexdigest(), own_key.keyid)
+signer = CryptoSigner(private, own_key)
 python_envelope = Envelope(payload=envelope.payload, payload_type="application/vnd.in-toto+json",
                            signatures={})
 python_envelope.sign(signer)
+check("securesystemslib's envelope names its own key id",
+      list(python_envelope.signatures) == [own_key.keyid], str(list(python_envelope.signatures)))
 (out / "python.dsse.json").write_text(json.dumps(python_envelope.to_dict()))
 (out / "python.pub.pem").write_bytes(private.public_key().public_bytes(
     serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
@@ -106,18 +118,31 @@ build = cargo("build", "-q", "-p", "modelgate-cli")
 check("cargo build -p modelgate-cli", build.returncode == 0, build.stderr)
 
 
-def gate(envelope_file, expected_digest):
+def gate(envelope_file, expected_digest, environment="default", key="python.pub.pem"):
+    # Only the public key file: no --key-id.
     return cargo("run", "-q", "-p", "modelgate-cli", "--", "attest", "verify",
-                 str(out / envelope_file), "--key", str(out / "python.pub.pem"),
-                 "--digest", expected_digest)
+                 str(out / envelope_file), "--key", str(out / key),
+                 "--digest", expected_digest, "--environment", environment)
 
 
 result = gate("python.dsse.json", digest)
-check("modelgate verifies securesystemslib's envelope (exit 0)", result.returncode == 0,
+check("modelgate verifies securesystemslib's envelope with securesystemslib's own key id, "
+      "given only the public key file (exit 0)", result.returncode == 0,
+      result.stdout + result.stderr)
+result = gate("python.dsse.json", digest, environment="production")
+check("modelgate refuses securesystemslib's envelope for another environment (exit 1)",
+      result.returncode == 1 and "is for environment" in result.stderr,
+      result.stdout + result.stderr)
+result = gate("python.dsse.json", digest, key="signer.pub.pem")
+check("modelgate refuses securesystemslib's envelope with another trusted key (exit 1)",
+      result.returncode == 1 and "no signature is by a trusted key" in result.stderr,
       result.stdout + result.stderr)
 result = gate("python-tampered.dsse.json", digest)
+# The tampered envelope names securesystemslib's key id, which no trusted key has: no trusted key
+# verifies its signature, so it is refused as unsigned by a trusted key.
 check("modelgate refuses securesystemslib's envelope with the payload changed (exit 1)",
-      result.returncode == 1 and "does not verify" in result.stderr, result.stdout + result.stderr)
+      result.returncode == 1 and "no signature is by a trusted key" in result.stderr,
+      result.stdout + result.stderr)
 other = "sha256:" + hashlib.sha256(b"another artifact").hexdigest()
 result = gate("python.dsse.json", other)
 check("modelgate refuses securesystemslib's envelope for another artifact (exit 1)",

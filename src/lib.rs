@@ -61,10 +61,10 @@ pub use policy::{
     RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto, all, any, from_fn, not, when,
 };
 pub use registry::Registry;
-#[cfg(feature = "hmac")]
-pub use trail::HmacSealer;
 #[cfg(feature = "ed25519")]
 pub use trail::{Ed25519Sealer, Ed25519Verifier};
+#[cfg(feature = "hmac")]
+pub use trail::{HmacSealer, ShortHmacSecret};
 pub use trail::{RestoreError, SealVerifier, Sealer, StoredModel};
 pub use value::{
     Digest, Environment, Metrics, Receipt, Refused, Review, Timestamp, TrainingOutcome, Vote,

@@ -316,17 +316,16 @@ fn f3c_soak_faked_live_then_stored_registry_bricked() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// F4 (feature `attest`). A *deployed* model's attestation never lapses, whatever the
-// environment's approval window: `Expected::at` is ignored once the predicate carries a
-// deployment. The module docs say "give environments an approval window, so that a signed
-// approval is good for that long at most, and gate with `Expected::at`". A version deployed in
-// production and then retired for cause still passes the production gate a year later.
-// (tests/attest.rs pins "a deployment's attestation does not lapse" as intended: this is the
-// gap between that choice and the module docs, not an unnoticed bug.)
+// F4 (feature `attest`). A *deployed* model's attestation never lapsed, whatever the
+// environment's approval window: `Expected::at` was ignored once the predicate carried a
+// deployment. A version deployed in production and then retired for cause still passed the
+// production gate a year later. Fixed: the default gate refuses a deployed model's attestation,
+// and a gate re-verifying a running deployment accepts it only within the validity its signer
+// set (`deployment.valid_until`).
 // ---------------------------------------------------------------------------------------------
 #[cfg(feature = "attest")]
 #[test]
-fn f4_deployed_attestation_passes_the_gate_forever_even_after_retire_for_cause() {
+fn f4_a_deployed_attestation_no_longer_passes_the_gate_a_year_after_retire_for_cause() {
     use modelgate::attest::{self, Ed25519Signer, Expected};
     let day = 86_400;
     let production = Environment::new("production")
@@ -350,18 +349,27 @@ fn f4_deployed_attestation_passes_the_gate_forever_even_after_retire_for_cause()
         .mark_deployed(Receipt::new("prod/1"), "ci", t(2))
         .unwrap();
     let signer = Ed25519Signer::from_seed([9; 32]);
-    let envelope = model.attest(&signer).unwrap().to_json();
+    let envelope = model
+        .attest(&signer, Duration::from_secs(day))
+        .unwrap()
+        .to_json();
     let retired = model.retire("leaks PII", true, "security", t(3)).unwrap();
     assert!(retired.stage().for_cause());
 
     let a_year_later = t(365 * day);
-    let expected =
-        Expected::deploying(digest.parse().unwrap(), a_year_later).environment("production");
-    let verified = attest::verify(envelope.as_bytes(), &[signer.public_key()], &expected);
-    // Resolved as documented (module `attest`): a deployment's attestation records a deployment
-    // that happened and does not lapse; it says it is one, so a gate shipping a new deployment
-    // accepts only approvals, and one re-deploying asks the registry.
-    assert_eq!(verified.unwrap().status(), Status::Deployed);
+    let expected = Expected::deploying(digest.parse().unwrap(), "production", a_year_later);
+    let keys = [signer.public_key()];
+    let refused = attest::verify(envelope.as_bytes(), &keys, &expected).unwrap_err();
+    assert!(
+        matches!(refused, attest::VerifyError::Deployed { .. }),
+        "{refused}"
+    );
+    let running = expected.accepting_running_deployment();
+    let refused = attest::verify(envelope.as_bytes(), &keys, &running).unwrap_err();
+    assert!(
+        matches!(refused, attest::VerifyError::DeploymentExpired { .. }),
+        "{refused}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,14 +478,18 @@ mod refused_attest {
     }
 
     fn exp() -> Expected {
-        Expected::deploying(D.parse().unwrap(), t(0))
+        exp_in("production")
+    }
+
+    fn exp_in(env: &str) -> Expected {
+        Expected::deploying(D.parse().unwrap(), env, t(0))
     }
 
     #[test]
     fn baseline_accepted() {
         verify(
             &signed(PAYLOAD_TYPE, &statement_json("production")),
-            &exp().environment("production"),
+            &exp_in("production"),
         )
         .unwrap();
     }
@@ -533,7 +545,9 @@ mod refused_attest {
         assert!(verify(&signed(PAYLOAD_TYPE, &two.to_string()), &exp()).is_err());
         // Predicate v2 / v1 with a suffix.
         for pt in [
-            "https://modelgate.dev/attestation/approval/v2",
+            "https://modelgate.dev/attestation/approval/v3",
+            "https://modelgate.dev/attestation/approval/v1",
+            "https://modelgate.dev/attestation/approval/v2/",
             "https://modelgate.dev/attestation/approval/v1/",
             "https://modelgate.dev/attestation/approval/V1",
         ] {
@@ -579,7 +593,7 @@ mod refused_attest {
             "staging\u{200b}",
             "ѕtaging",
         ] {
-            assert!(verify(&json, &exp().environment(env)).is_err(), "{env:?}");
+            assert!(verify(&json, &exp_in(env)).is_err(), "{env:?}");
         }
     }
 
@@ -602,7 +616,7 @@ mod refused_attest {
             .approved()
             .unwrap();
         let json = m.attest(&signer()).unwrap().to_json();
-        let at = |s| Expected::deploying(D.parse().unwrap(), t(s));
+        let at = |s| Expected::deploying(D.parse().unwrap(), "production", t(s));
         assert!(verify(&json, &at(61)).is_ok());
         assert!(verify(&json, &at(62)).is_err());
     }

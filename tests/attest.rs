@@ -95,8 +95,11 @@ fn envelope_a() -> String {
 
 /// The gate's expectation: `digest`, deployed a little after the test models were approved.
 fn expect(digest: &str) -> Expected {
-    Expected::deploying(digest.parse().unwrap(), t(1_764_000_300))
+    Expected::deploying(digest.parse().unwrap(), "default", t(1_764_000_300))
 }
+
+/// The validity the tests give deployment attestations: an hour after the deployment.
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3_600);
 
 fn verify(json: &str, digest: &str) -> Result<VerifiedApproval, VerifyError> {
     attest::verify(json.as_bytes(), &trusted(), &expect(digest))
@@ -204,7 +207,7 @@ fn statement_of_an_approved_model() {
 
 #[test]
 fn statement_of_a_deployed_model() {
-    let statement = deployed().attestation().unwrap();
+    let statement = deployed().attestation(HOUR).unwrap();
     insta::assert_snapshot!("statement_deployed", pretty(statement.to_json()));
 }
 
@@ -313,9 +316,11 @@ fn an_approval_verifies_and_says_everything() {
 }
 
 #[test]
-fn a_deployment_verifies_with_its_receipt() {
+fn a_running_deployment_verifies_with_its_receipt_when_the_gate_says_so() {
     let model = deployed();
-    let approval = verify(&model.attest(&signer()).unwrap().to_json(), &a()).unwrap();
+    let json = model.attest(&signer(), HOUR).unwrap().to_json();
+    let gate = expect(&a()).accepting_running_deployment();
+    let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
     assert_eq!(approval.status(), Status::Deployed);
     let deployment = approval.deployment().unwrap();
     assert_eq!(deployment.receipt(), "prod/fraud-detector@2026.11");
@@ -324,18 +329,28 @@ fn a_deployment_verifies_with_its_receipt() {
         deployment.at(),
         Timestamp::from_unix_millis(1_764_000_300_250)
     );
+    assert_eq!(
+        deployment.valid_until(),
+        Timestamp::from_unix_millis(1_764_003_900_250)
+    );
     assert_eq!(approval.head(), model.head());
+    // Without saying so, the gate refuses it: a deployment is not an approval to deploy.
+    let err = verify(&json, &a()).unwrap_err();
+    assert!(matches!(err, VerifyError::Deployed { .. }), "{err}");
 }
 
 #[test]
-fn the_expected_environment_is_checked() {
+fn the_expected_environment_is_required_and_compared_exactly() {
     let json = envelope_a();
-    let ok = attest::verify(
-        json.as_bytes(),
-        &trusted(),
-        &expect(&a()).environment("default"),
-    );
-    assert!(ok.is_ok());
+    assert!(verify(&json, &a()).is_ok());
+    for other in ["production", "Default", "default ", ""] {
+        let gate = Expected::deploying(a().parse().unwrap(), other, t(1_764_000_300));
+        let err = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap_err();
+        assert!(
+            matches!(err, VerifyError::WrongEnvironment { .. }),
+            "{other}"
+        );
+    }
 }
 
 /// A model approved in `production`, whose approvals are valid for one day.
@@ -365,11 +380,11 @@ fn an_approval_says_its_environment_and_a_staging_gate_refuses_it() {
         .unwrap()
         .to_json();
     // Deployed within the day the approval is valid.
-    let gate = Expected::deploying(a().parse().unwrap(), t(2_000));
+    let gate = Expected::deploying(a().parse().unwrap(), "production", t(2_000));
     let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
     assert_eq!(approval.environment(), "production");
-    let refused =
-        attest::verify(json.as_bytes(), &trusted(), &gate.environment("staging")).unwrap_err();
+    let staging = Expected::deploying(a().parse().unwrap(), "staging", t(2_000));
+    let refused = attest::verify(json.as_bytes(), &trusted(), &staging).unwrap_err();
     assert!(matches!(refused, VerifyError::WrongEnvironment { .. }));
 }
 
@@ -378,7 +393,7 @@ fn an_approval_that_lapsed_undeployed_is_refused_at_the_gate() {
     let model = approved_in_production();
     let json = model.attest(&signer()).unwrap().to_json();
     let gate = |at| {
-        let expected = Expected::deploying(a().parse().unwrap(), t(at));
+        let expected = Expected::deploying(a().parse().unwrap(), "production", t(at));
         attest::verify(json.as_bytes(), &trusted(), &expected)
     };
     let approval = gate(1_001 + 86_400).unwrap();
@@ -386,25 +401,56 @@ fn an_approval_that_lapsed_undeployed_is_refused_at_the_gate() {
     let lapsed = gate(1_002 + 86_400).unwrap_err();
     assert!(matches!(lapsed, VerifyError::Lapsed { .. }));
     insta::assert_snapshot!("lapsed", lapsed);
-    // A deployment's attestation does not lapse: it was deployed within the window.
+    // A deployment's attestation does not pass a gate that ships a new deployment, and passes
+    // a gate re-verifying the running deployment only within the validity its signer gave.
     let deployed = model
         .mark_deployed(Receipt::new("prod/7"), "ci", t(2_000))
         .unwrap();
-    let json = deployed.attest(&signer()).unwrap().to_json();
-    let long_after = Expected::deploying(a().parse().unwrap(), t(10_000_000));
-    assert!(attest::verify(json.as_bytes(), &trusted(), &long_after).is_ok());
+    let json = deployed.attest(&signer(), HOUR).unwrap().to_json();
+    let at = |secs| Expected::deploying(a().parse().unwrap(), "production", t(secs));
+    let err = attest::verify(json.as_bytes(), &trusted(), &at(2_001)).unwrap_err();
+    assert!(matches!(err, VerifyError::Deployed { .. }), "{err}");
+    let running = |secs| at(secs).accepting_running_deployment();
+    assert!(attest::verify(json.as_bytes(), &trusted(), &running(2_000 + 3_600)).is_ok());
+    let err = attest::verify(json.as_bytes(), &trusted(), &running(2_001 + 3_600)).unwrap_err();
+    assert!(
+        matches!(err, VerifyError::DeploymentExpired { .. }),
+        "{err}"
+    );
+    let err = attest::verify(json.as_bytes(), &trusted(), &running(10_000_000)).unwrap_err();
+    assert!(
+        matches!(err, VerifyError::DeploymentExpired { .. }),
+        "{err}"
+    );
 }
 
 #[test]
-fn host_named_keys_verify_under_their_name() {
-    let signer = signer().with_key_id("release-2026");
-    let json = approved("m", &a()).attest(&signer).unwrap().to_json();
-    let keys = [signer.public_key()];
+fn signatures_are_matched_by_key_whatever_key_id_they_name() {
+    let named = signer().with_key_id("release-2026");
+    let json = approved("m", &a()).attest(&named).unwrap().to_json();
+    let keys = [named.public_key()];
     let approval = attest::verify(json.as_bytes(), &keys, &expect(&a())).unwrap();
     assert_eq!(approval.signed_by(), ["release-2026"]);
-    // The same key under its default id is another key id: not trusted.
-    let err = attest::verify(json.as_bytes(), &trusted(), &expect(&a())).unwrap_err();
-    assert!(matches!(err, VerifyError::Untrusted { .. }), "{err}");
+    // The bare public key (its default id) verifies it too: the key id is only a hint.
+    let approval = attest::verify(json.as_bytes(), &trusted(), &expect(&a())).unwrap();
+    assert_eq!(approval.signed_by(), [attest::Verifier::key_id(&signer())]);
+    // Whatever the signature names, even nothing or another trusted key's id.
+    for named in [
+        "",
+        "some-other-tool-id",
+        attest::Verifier::key_id(&intruder()),
+    ] {
+        let json = field(&envelope_a(), |e| {
+            e["signatures"][0]["keyid"] = json!(named)
+        });
+        let keys = [intruder().public_key(), signer().public_key()];
+        let approval = attest::verify(json.as_bytes(), &keys, &expect(&a())).unwrap();
+        assert_eq!(
+            approval.signed_by(),
+            [attest::Verifier::key_id(&signer())],
+            "{named}"
+        );
+    }
 }
 
 #[test]
@@ -581,9 +627,22 @@ fn refusals() -> Vec<(&'static str, VerifyError)> {
         (
             "predicate version unknown",
             err(&resigned(|s| {
-                s["predicateType"] = json!("https://modelgate.dev/attestation/approval/v2")
+                s["predicateType"] = json!("https://modelgate.dev/attestation/approval/v3")
             })),
         ),
+        (
+            "predicate version 1, whose deployments never expire",
+            err(&resigned(|s| {
+                s["predicateType"] = json!("https://modelgate.dev/attestation/approval/v1")
+            })),
+        ),
+        ("more signatures than a verifier tries", {
+            let mut many = Envelope::from_json(env.as_bytes()).unwrap();
+            for i in 0..attest::MAX_SIGNATURES {
+                many.push_signature(Signature::new(format!("k{i}"), vec![0; 64]));
+            }
+            err(&many.to_json())
+        }),
         ("statement with a key given twice", {
             let text = String::from_utf8(payload.clone()).unwrap().replacen(
                 "\"predicateType\"",
@@ -661,7 +720,25 @@ fn refusals() -> Vec<(&'static str, VerifyError)> {
             attest::verify(
                 env.as_bytes(),
                 &trusted(),
-                &expect(&a()).environment("production"),
+                &Expected::deploying(a().parse().unwrap(), "production", t(1_764_000_300)),
+            )
+            .unwrap_err(),
+        ),
+        (
+            "a deployed model's attestation at a gate shipping a new deployment",
+            err(&deployed().attest(&signer(), HOUR).unwrap().to_json()),
+        ),
+        (
+            "a running deployment's attestation past its validity",
+            attest::verify(
+                deployed()
+                    .attest(&signer(), HOUR)
+                    .unwrap()
+                    .to_json()
+                    .as_bytes(),
+                &trusted(),
+                &Expected::deploying(a().parse().unwrap(), "default", t(1_764_003_901))
+                    .accepting_running_deployment(),
             )
             .unwrap_err(),
         ),
@@ -730,6 +807,12 @@ fn every_refusal_has_its_own_typed_error() {
         ("predicate version unknown", |e| {
             matches!(e, E::PredicateVersion { .. })
         }),
+        ("predicate version 1, whose deployments never expire", |e| {
+            matches!(e, E::PredicateOutdated { .. })
+        }),
+        ("more signatures than a verifier tries", |e| {
+            matches!(e, E::TooManySignatures { .. })
+        }),
         ("statement with a key given twice", |e| {
             matches!(e, E::Statement(_))
         }),
@@ -761,6 +844,14 @@ fn every_refusal_has_its_own_typed_error() {
         ("another environment", |e| {
             matches!(e, E::WrongEnvironment { .. })
         }),
+        (
+            "a deployed model's attestation at a gate shipping a new deployment",
+            |e| matches!(e, E::Deployed { .. }),
+        ),
+        (
+            "a running deployment's attestation past its validity",
+            |e| matches!(e, E::DeploymentExpired { .. }),
+        ),
     ];
     let refusals = refusals();
     assert_eq!(refusals.len(), expected.len());

@@ -2,14 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use modelgate::attest::{self, ApprovedBy, ArtifactDigest, Expected};
+use modelgate::attest::{self, ApprovedBy, Expected};
 use serde_json::json;
 
 use crate::text::esc;
 use crate::{CliError, Format, keys};
 
-/// Verifies the envelope in `file` against the public keys in `key_files`, for the artifact
-/// `digest` (and `environment`), deploying at `at`; the exit code is 1 if it is refused.
+/// Verifies the envelope in `file` against the public keys in `key_files`, as `expected` says
+/// (the artifact, the environment, the time, whether a running deployment passes); the exit
+/// code is 1 if it is refused.
 ///
 /// # Errors
 ///
@@ -18,9 +19,7 @@ pub fn verify(
     file: &Path,
     key_files: &[PathBuf],
     key_id: Option<&str>,
-    digest: &ArtifactDigest,
-    environment: Option<&str>,
-    at: modelgate::Timestamp,
+    expected: &Expected,
     format: Format,
 ) -> Result<u8, CliError> {
     let envelope = std::fs::read(file).map_err(|e| CliError::Io {
@@ -31,11 +30,7 @@ pub fn verify(
         .iter()
         .map(|f| keys::public_key(f, key_id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut expected = Expected::deploying(digest.clone(), at);
-    if let Some(env) = environment {
-        expected = expected.environment(env);
-    }
-    let result = attest::verify(&envelope, &keys, &expected);
+    let result = attest::verify(&envelope, &keys, expected);
     match (format, &result) {
         (Format::Json, Ok(a)) => {
             let approvals: Vec<_> = a
@@ -55,14 +50,16 @@ pub fn verify(
                     "status": a.status().to_string(), "policy": a.policy(),
                     "decided_at": a.decided_at().to_string(), "automatic_rule": automatic,
                     "approvals": approvals, "head": a.head().to_string(),
-                    "receipt": a.deployment().map(|d| d.receipt()), "signed_by": a.signed_by(),
+                    "receipt": a.deployment().map(|d| d.receipt()),
+                    "deployment_valid_until": a.deployment().map(|d| d.valid_until().to_string()),
+                    "signed_by": a.signed_by(),
                 }))
             );
         }
         (Format::Json, Err(e)) => println!(
             "{}",
             crate::pretty(
-                &json!({"ok": false, "digest": digest.to_string(), "error": e.to_string()})
+                &json!({"ok": false, "digest": expected.digest().to_string(), "error": e.to_string()})
             )
         ),
         (Format::Human, Ok(a)) => {
@@ -87,11 +84,20 @@ pub fn verify(
             println!("head:     {}", a.head());
             if let Some(d) = a.deployment() {
                 println!("receipt:  {}", esc(d.receipt()));
+                println!("valid until {} (a running deployment)", d.valid_until());
             }
             let signers: Vec<String> = a.signed_by().iter().map(|k| esc(k)).collect();
             println!("signed by key {}", signers.join(", "));
         }
-        (Format::Human, Err(e)) => eprintln!("refused: {e}"),
+        (Format::Human, Err(e)) => {
+            eprintln!("refused: {e}");
+            if matches!(e, attest::VerifyError::Deployed { .. }) {
+                eprintln!(
+                    "hint: to re-verify a deployment that is running (not to ship a new one), \
+                     pass --accept-running-deployment"
+                );
+            }
+        }
     }
     Ok(u8::from(result.is_err()))
 }

@@ -3,7 +3,7 @@
 //! A seal key file (for `modelgate verify`) is JSON naming the key and its material, one of:
 //!
 //! ```json
-//! {"key_id": "host-key-2026", "hmac_sha256": "<the shared secret in hex>"}
+//! {"key_id": "host-key-2026", "hmac_sha256": "<the shared secret, at least 32 bytes, in hex>"}
 //! {"key_id": "release-2026", "ed25519_public_key": "<the 32-byte public key in 64 hex digits>"}
 //! ```
 //!
@@ -55,7 +55,12 @@ pub fn seal_key(file: &Path) -> Result<Box<dyn SealVerifier>, CliError> {
     match (form.hmac_sha256, form.ed25519_public_key) {
         (Some(secret), None) => {
             let secret = hex(&secret).ok_or_else(|| bad("`hmac_sha256` must be hex digits"))?;
-            Ok(Box::new(HmacSealer::new(form.key_id, secret)))
+            let key = HmacSealer::from_slice(form.key_id, &secret).map_err(|e| {
+                bad(&format!(
+                    "`hmac_sha256` is too short: {e} (64 hex digits or more)"
+                ))
+            })?;
+            Ok(Box::new(key))
         }
         (None, Some(public)) => {
             let bytes: [u8; 32] = hex(&public)

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use modelgate::attest::ArtifactDigest;
+use modelgate::attest::{ArtifactDigest, Expected};
 
 use crate::text::esc;
 
@@ -123,26 +123,35 @@ struct VerifyArgs {
 
 #[derive(Subcommand)]
 enum AttestCommand {
-    /// The deploy gate: verify a DSSE envelope against trusted public keys and the digest of the
-    /// artifact about to be deployed.
+    /// The deploy gate: verify a DSSE envelope against trusted public keys, the digest of the
+    /// artifact about to be deployed and the environment it is deployed to. Strict by default:
+    /// only an approval not yet deployed, not lapsed, passes.
     Verify {
         /// The envelope (JSON).
         envelope: PathBuf,
         /// Ed25519 public key files (PEM `PUBLIC KEY` or 64 hex digits).
         #[arg(long = "key", required = true)]
         keys: Vec<PathBuf>,
-        /// The key id the signatures name, if the signer named its key (default: the hex
-        /// SHA-256 of the public key).
+        /// A name for the key, shown as the signer (default: the hex SHA-256 of the public
+        /// key). Signatures are matched by key, whatever key id they name.
         #[arg(long)]
         key_id: Option<String>,
         /// The artifact's digest, `sha256:<64 hex>` (or sha384, sha512).
         #[arg(long, value_parser = parse_digest)]
         digest: ArtifactDigest,
-        /// The environment the approval must be for.
+        /// The environment the approval must be for (required: an approval for staging never
+        /// passes a production gate).
+        #[arg(long, required = true)]
+        environment: String,
+        /// Also accept the attestation of a model already deployed, for re-verifying a running
+        /// deployment (e.g. on restart), and only within the validity its signer gave it.
+        /// Without it, a deployed model's attestation is refused: it is not an approval to
+        /// deploy.
         #[arg(long)]
-        environment: Option<String>,
-        /// The deployment time, in seconds since the Unix epoch (default: now): an approval not
-        /// yet deployed whose environment's window has passed by then is refused.
+        accept_running_deployment: bool,
+        /// The deployment time, in seconds since the Unix epoch (default: now): an approval whose
+        /// environment's window has passed by then is refused, and so is a running
+        /// deployment's attestation past its validity.
         #[arg(long, value_name = "UNIX_SECONDS")]
         at: Option<u64>,
     },
@@ -264,17 +273,17 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     key_id,
                     digest,
                     environment,
+                    accept_running_deployment,
                     at,
                 },
-        } => attest::verify(
-            &envelope,
-            &keys,
-            key_id.as_deref(),
-            &digest,
-            environment.as_deref(),
-            at.map_or_else(now, modelgate::Timestamp::from_unix_secs),
-            format,
-        ),
+        } => {
+            let at = at.map_or_else(now, modelgate::Timestamp::from_unix_secs);
+            let mut expected = Expected::deploying(digest, environment, at);
+            if accept_running_deployment {
+                expected = expected.accepting_running_deployment();
+            }
+            attest::verify(&envelope, &keys, key_id.as_deref(), &expected, format)
+        }
         Command::Registry {
             command: RegistryCommand::Show { stored, keys },
         } => registry::show(&stored, &keys, format),

@@ -473,9 +473,13 @@ fn verify() {
 #[test]
 fn attest_verify() {
     let dir = fixtures("attest");
+    // The environment is required (cli/tests/deploy_gate.rs): `default` unless a test names one.
     let gate = |extra: &[&str]| {
         let mut args = vec!["attest", "verify"];
         args.extend_from_slice(extra);
+        if !extra.contains(&"--environment") {
+            args.extend_from_slice(&["--environment", "default"]);
+        }
         run(&dir, &args)
     };
     assert_eq!(
@@ -488,7 +492,9 @@ fn attest_verify() {
                 "--key",
                 "signer.pub.pem",
                 "--digest",
-                DIGEST
+                DIGEST,
+                "--environment",
+                "default"
             ]
         ),
         0
@@ -518,7 +524,9 @@ fn attest_verify() {
                 "--key",
                 "signer.pub.hex",
                 "--digest",
-                DIGEST
+                DIGEST,
+                "--environment",
+                "default"
             ]
         )
     );
@@ -577,7 +585,9 @@ fn attest_verify() {
                 "--key",
                 "signer.pub.pem",
                 "--digest",
-                OTHER
+                OTHER,
+                "--environment",
+                "default"
             ]
         )
     );

@@ -8,6 +8,7 @@ use ed25519_dalek::{Signature as DalekSignature, Signer as _, SigningKey, Verify
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
+use super::MAX_SIGNATURES;
 use super::error::{KeyError, SignError, VerifyError};
 
 /// DSSE's pre-authentication encoding, the bytes that are signed:
@@ -436,9 +437,19 @@ impl Envelope {
         })
     }
 
-    /// The key ids of the trusted keys whose signatures verify; in the order of `keys`, each
+    /// The key ids of the trusted keys that verify a signature; in the order of `keys`, each
     /// once.
+    ///
+    /// Every trusted key is tried on every signature (at most [`MAX_SIGNATURES`] of them),
+    /// whatever `keyid` it names: the key id is a hint, and other DSSE tools compute theirs
+    /// their own way (securesystemslib: the SHA-256 of its JSON key record).
     pub(crate) fn check<V: Verifier>(&self, keys: &[V]) -> Result<Vec<String>, VerifyError> {
+        if self.signatures.len() > MAX_SIGNATURES {
+            return Err(VerifyError::TooManySignatures {
+                count: self.signatures.len(),
+                max: MAX_SIGNATURES,
+            });
+        }
         let mut seen: Vec<&str> = Vec::with_capacity(self.signatures.len());
         for s in &self.signatures {
             if seen.contains(&s.key_id.as_str()) {
@@ -452,12 +463,12 @@ impl Envelope {
         let mut verified: Vec<String> = Vec::new();
         let mut failed: Option<&str> = None;
         for key in keys {
-            for s in self.signatures.iter().filter(|s| s.key_id == key.key_id()) {
+            for s in &self.signatures {
                 if key.verify(&message, &s.sig) {
                     if !verified.iter().any(|k| k == key.key_id()) {
                         verified.push(key.key_id().to_owned());
                     }
-                } else {
+                } else if s.key_id == key.key_id() {
                     failed = failed.or(Some(key.key_id()));
                 }
             }

@@ -80,7 +80,8 @@ pub enum KeyError {
 /// The checks run in this order, so that nothing of the payload is read before a trusted key's
 /// signature over it verified: the envelope's JSON, its payload type, the base64 of its payload
 /// and signatures, the signatures, then the statement, its types, its predicate, and last what
-/// the caller expects (the artifact digest, the environment).
+/// the caller expects (the artifact digest, the environment, an approval not lapsed, or a
+/// running deployment within its validity).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
@@ -107,7 +108,16 @@ pub enum VerifyError {
         /// The key id.
         key_id: String,
     },
-    /// No signature names a trusted key.
+    /// The envelope has more signatures than a verifier tries (every trusted key is tried on
+    /// every signature, so their number is bounded).
+    #[error("the envelope has {count} signatures, more than the {max} a verifier tries")]
+    TooManySignatures {
+        /// The number of signatures.
+        count: usize,
+        /// The most a verifier tries.
+        max: usize,
+    },
+    /// No trusted key verifies a signature (and none names a trusted key).
     #[error(
         "no signature is by a trusted key (the envelope names {}; trusted: {})",
         list(.found),
@@ -119,8 +129,9 @@ pub enum VerifyError {
         /// The trusted key ids.
         trusted: Vec<String>,
     },
-    /// A signature names a trusted key but does not verify: it was made over another payload or
-    /// payload type, or by another key under that id.
+    /// A signature names a trusted key but does not verify, and no trusted key verifies any
+    /// signature: it was made over another payload or payload type, or by another key under
+    /// that id.
     #[error("the signature by trusted key `{}` does not verify over this payload", shown(.key_id))]
     BadSignature {
         /// The key id.
@@ -138,7 +149,7 @@ pub enum VerifyError {
     },
     /// The predicate is not a modelgate approval.
     #[error(
-        "predicate type `{}` is not `https://modelgate.dev/attestation/approval/v1`",
+        "predicate type `{}` is not `https://modelgate.dev/attestation/approval/v2`",
         shown(.found)
     )]
     PredicateType {
@@ -148,10 +159,21 @@ pub enum VerifyError {
     /// A modelgate approval of a version this verifier does not know.
     #[error(
         "predicate type `{}` is a version of the modelgate approval this verifier does not \
-         know; it reads `v1`",
+         know; it reads `v2`",
         shown(.found)
     )]
     PredicateVersion {
+        /// The `predicateType` found.
+        found: String,
+    },
+    /// A modelgate approval of version 1, whose deployments carry no validity: refused, so that
+    /// no signed deployment passes forever. Export the attestation again.
+    #[error(
+        "predicate type `{}` is version 1 of the modelgate approval, whose deployments never \
+         expire; it is no longer accepted: export the attestation again (`v2`)",
+        shown(.found)
+    )]
+    PredicateOutdated {
         /// The `predicateType` found.
         found: String,
     },
@@ -186,6 +208,28 @@ pub enum VerifyError {
         /// When it lapsed.
         valid_until: Timestamp,
         /// The expected deployment time.
+        at: Timestamp,
+    },
+    /// The attestation is of a deployed model, not an approval to deploy, and the gate did not
+    /// say it re-verifies a running deployment
+    /// ([`Expected::accepting_running_deployment`](super::Expected::accepting_running_deployment)).
+    #[error(
+        "the attestation records a deployment at {deployed_at}, not an approval to deploy; only \
+         a gate that re-verifies a running deployment accepts it, and says so"
+    )]
+    Deployed {
+        /// When the model was deployed.
+        deployed_at: Timestamp,
+    },
+    /// The attestation of a deployed model is past the validity its signer gave it.
+    #[error(
+        "the deployment attestation was valid until {valid_until}, before `{at}`; ask whether \
+         the version is still deployed and attest it again"
+    )]
+    DeploymentExpired {
+        /// Until when the signer vouched for the deployment.
+        valid_until: Timestamp,
+        /// The gate's time.
         at: Timestamp,
     },
 }

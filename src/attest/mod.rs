@@ -16,18 +16,33 @@
 //! let signer = Ed25519Signer::from_seed([42; 32]); // in production: behind a KMS (`Signer`)
 //! let envelope = model.attest(&signer)?.to_json();
 //!
-//! // The deploy gate holds the public key, the digest of the artifact it is about to ship, and
-//! // the time (an approval whose environment's window has passed is refused).
+//! // The deploy gate holds the public key, the digest of the artifact it is about to ship, the
+//! // environment it ships to, and the time (an approval whose environment's window has passed
+//! // is refused).
 //! let keys = [signer.public_key()];
-//! let expected = Expected::deploying(digest.parse()?, t(130)).environment("default");
+//! let expected = Expected::deploying(digest.parse()?, "default", t(130));
 //! let approval = attest::verify(envelope.as_bytes(), &keys, &expected)?;
 //! assert_eq!(approval.approvals()[0].reviewer(), "bob");
 //! assert_eq!(approval.head(), model.head());
 //!
-//! // Another artifact is refused.
+//! // Another artifact is refused, and so is another environment.
 //! let other = "sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9";
-//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::deploying(other.parse()?, t(130)));
+//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::deploying(other.parse()?, "default", t(130)));
 //! assert!(matches!(err, Err(VerifyError::WrongDigest { .. })));
+//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::deploying(digest.parse()?, "production", t(130)));
+//! assert!(matches!(err, Err(VerifyError::WrongEnvironment { .. })));
+//!
+//! // A deployed model's attestation is not an approval to deploy: the gate refuses it unless it
+//! // re-verifies a running deployment, and says so; then only within the validity the host gave.
+//! let deployed = model.mark_deployed(Receipt::new("prod/fraud-detector@2"), "deploy-bot", t(140))?;
+//! let envelope = deployed.attest(&signer, std::time::Duration::from_secs(3600))?.to_json();
+//! let err = attest::verify(envelope.as_bytes(), &keys, &expected);
+//! assert!(matches!(err, Err(VerifyError::Deployed { .. })));
+//! let restart = Expected::deploying(digest.parse()?, "default", t(600)).accepting_running_deployment();
+//! assert_eq!(attest::verify(envelope.as_bytes(), &keys, &restart)?.status(), Status::Deployed);
+//! let next_day = Expected::deploying(digest.parse()?, "default", t(86_400)).accepting_running_deployment();
+//! let err = attest::verify(envelope.as_bytes(), &keys, &next_day);
+//! assert!(matches!(err, Err(VerifyError::DeploymentExpired { .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -39,16 +54,20 @@
 //! Signatures are Ed25519 ([`Ed25519Signer`], checked strictly by [`Ed25519PublicKey`]) or
 //! whatever a host's [`Signer`] and [`Verifier`] (a KMS, an HSM) agree on.
 //!
-//! **Key ids.** The `keyid` of an Ed25519 key is, unless the host names its keys
-//! (`with_key_id("release-2026")` on both sides), the lowercase hex SHA-256 of its 32 raw
-//! public-key bytes, so a verifier holding only the public key knows it. A `keyid` is a hint and
-//! not signed (DSSE): a signature counts only if it names a trusted key *and* verifies with it.
+//! **Key ids.** The `keyid` modelgate writes for an Ed25519 key is, unless the host names its
+//! keys (`with_key_id("release-2026")`), the lowercase hex SHA-256 of its 32 raw public-key
+//! bytes. A `keyid` is a hint and not signed (DSSE), and other tools compute theirs their own way
+//! (securesystemslib: the SHA-256 of its JSON key record), so the verifier does not rely on it:
+//! **every trusted key is tried on every signature** (an envelope carries at most
+//! [`MAX_SIGNATURES`]), and a signature counts when a trusted key verifies it, whatever id it
+//! names. The bare public key is enough to verify an envelope signed by any DSSE tool.
 //!
 //! **Reading.** As DSSE asks: unknown envelope fields are ignored, an unset `keyid` is empty,
 //! base64 may be standard or URL-safe, padded or not (but canonical, without whitespace). Also:
 //! a key given twice in any JSON object is refused, and so is an envelope with two signatures
 //! naming one key (other implementations keep only one of them, so which one counted would
-//! depend on the reader). Signatures naming keys that are not trusted are ignored.
+//! depend on the reader), and one with more than [`MAX_SIGNATURES`] signatures. Signatures no
+//! trusted key verifies are ignored.
 //!
 //! # The statement
 //!
@@ -56,7 +75,7 @@
 //! {
 //!   "_type": "https://in-toto.io/Statement/v1",
 //!   "subject": [{"name": "fraud-detector@2", "digest": {"sha256": "2c26b4…"}}],
-//!   "predicateType": "https://modelgate.dev/attestation/approval/v1",
+//!   "predicateType": "https://modelgate.dev/attestation/approval/v2",
 //!   "predicate": { … }
 //! }
 //! ```
@@ -67,7 +86,7 @@
 //! attested ([`AttestError::Digest`]). Unknown statement fields are ignored (in-toto's parsing
 //! rules).
 //!
-//! # The predicate `https://modelgate.dev/attestation/approval/v1`
+//! # The predicate `https://modelgate.dev/attestation/approval/v2`
 //!
 //! ```json
 //! {
@@ -89,7 +108,7 @@
 //!     {"reviewer": "bob", "roles": ["team_lead"], "at": "1970-01-01T00:01:50Z"}]}},
 //!   "trail": {"head": "<64 hex>", "revision": 3},
 //!   "deployment": {"receipt": "prod/fraud-detector@2", "by": "deploy-bot",
-//!                  "at": "1970-01-01T00:02:10Z"}
+//!                  "at": "1970-01-01T00:02:20Z", "valid_until": "1970-01-01T01:02:20Z"}
 //! }
 //! ```
 //!
@@ -105,32 +124,42 @@
 //! | `decision.valid_until` | when the approval lapses undeployed (the decision time plus the environment's approval window), if the environment has a window |
 //! | `approval` | `{"automatic": {"rule": "…"}}` for an automatic approval, else `{"reviewed": {"approvals": […]}}`: the approvals that counted (the submitter's own excluded), with reviewer, roles and time |
 //! | `trail` | the head of the model's hash-chained trail and its number of events when attested: the stored trail with this head is the full evidence |
-//! | `deployment` | only for a deployed model: the host's receipt, who deployed it, when |
+//! | `deployment` | only for a deployed model: the host's receipt, who deployed it, when, and `valid_until`: the deployment time plus the validity the host gave when it attested ([`Model::attestation`](crate::Model) of a `Model<Deployed>`), after which a gate re-verifying the running deployment refuses it |
 //!
 //! Times are RFC 3339 in UTC (`2026-11-27T08:41:00Z`, with `.mmm` when they have
 //! milliseconds), read back only in that form. Metric values are JSON numbers. **Unknown
 //! predicate fields are refused** (the predicate opts out of in-toto's "ignore unknown fields"
-//! rule): a new field is a new version, `…/approval/v2`, which this version refuses with
+//! rule): a new field is a new version, which this version refuses with
 //! [`VerifyError::PredicateVersion`].
+//!
+//! **Versions.** `v2` added `deployment.valid_until` (required when there is a deployment).
+//! `v1` envelopes are refused with [`VerifyError::PredicateOutdated`], approvals included: a
+//! `v1` deployment would pass forever, and one verifier reads one version. Export them again.
 //!
 //! # Verifying
 //!
 //! [`verify`] checks, in this order, and refuses with a [`VerifyError`] variant for each: the
-//! envelope's JSON, the payload type, the base64, the signatures (at least one by a trusted key
-//! verifies; a trusted key's signature that does not verify is reported), then the statement
-//! (read from the verified bytes only), its `_type`, the predicate type and version, the
-//! predicate, the subject, the expected digest, the expected environment and, given the
-//! deployment time ([`Expected::deploying`]), that an approval not yet deployed has not lapsed.
+//! envelope's JSON, the payload type, the base64, the signatures (at least one verifies with a
+//! trusted key; a signature naming a trusted key that does not verify is reported), then the
+//! statement (read from the verified bytes only), its `_type`, the predicate type and version,
+//! the predicate, the subject, and what the gate expects ([`Expected`]): the artifact digest,
+//! the environment (required), and the status at the gate's time.
+//!
+//! **Strict by default.** The gate accepts an *approval* (of a model approved and not yet
+//! deployed) that has not lapsed: an environment with an approval window writes
+//! `decision.valid_until`, and the gate refuses the approval after it
+//! ([`VerifyError::Lapsed`]). The attestation of a *deployed* model is refused
+//! ([`VerifyError::Deployed`]): it records a deployment that happened, not a permission to
+//! deploy. A gate that re-verifies a deployment already running (a restart) says so with
+//! [`Expected::accepting_running_deployment`], and then accepts it only until the
+//! `deployment.valid_until` its signer set ([`VerifyError::DeploymentExpired`]). Options only
+//! loosen the gate.
 //!
 //! An attestation cannot be withdrawn once signed: an approval revoked later
-//! ([`Model::revoke`](crate::Model::revoke)) still verifies. Give environments an approval
-//! window, so that a signed approval of a model not yet deployed is good for that long at most
-//! (the gate refuses it after `valid_until`). A deployed model's attestation records a
-//! deployment that happened and does not lapse: it says nothing of a later rollback or
-//! retirement. A gate that ships a new deployment should accept only
-//! [`Status::Approved`](crate::Status::Approved) attestations
-//! ([`VerifiedApproval::status`]), and one that re-deploys must ask the
-//! [`Registry`](crate::Registry) whether the version is still current.
+//! ([`Model::revoke`](crate::Model::revoke)) still verifies until it lapses, and a deployment
+//! rolled back or retired still verifies, for a gate that accepts running deployments, until its
+//! validity ends. Give environments an approval window and deployments a short validity; a gate
+//! that must know the present asks the [`Registry`](crate::Registry).
 
 mod digest;
 mod dsse;
@@ -148,8 +177,15 @@ pub use verify::{Expected, VerifiedApproval, verify};
 /// The statement's `_type`: in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 
-/// The `predicateType` of an approval, version 1.
-pub const PREDICATE_TYPE: &str = "https://modelgate.dev/attestation/approval/v1";
+/// The `predicateType` of an approval, version 2 (the version this crate writes and reads).
+pub const PREDICATE_TYPE: &str = "https://modelgate.dev/attestation/approval/v2";
+
+/// Version 1, whose deployments carry no validity: refused with
+/// [`VerifyError::PredicateOutdated`].
+const PREDICATE_TYPE_V1: &str = "https://modelgate.dev/attestation/approval/v1";
+
+/// The most signatures an envelope may carry: every trusted key is tried on every signature.
+pub const MAX_SIGNATURES: usize = 16;
 
 /// What every version of the approval predicate's type starts with.
 const PREDICATE_PREFIX: &str = "https://modelgate.dev/attestation/approval/";

@@ -1,5 +1,7 @@
 //! The in-toto Statement v1 of an approved or deployed model, and the approval predicate.
 
+use std::time::Duration;
+
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -132,7 +134,7 @@ impl<'de> Deserialize<'de> for DigestSet {
     }
 }
 
-/// The approval predicate, `https://modelgate.dev/attestation/approval/v1`. Unknown fields
+/// The approval predicate, `https://modelgate.dev/attestation/approval/v2`. Unknown fields
 /// are refused: a new field is a new version.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -241,7 +243,8 @@ impl Approval {
     }
 }
 
-/// The host's deployment of an approved model: its receipt, who, when.
+/// The host's deployment of an approved model: its receipt, who, when, and until when the
+/// signer vouches for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deployment {
@@ -249,6 +252,8 @@ pub struct Deployment {
     by: String,
     #[serde(with = "rfc3339_field")]
     at: Timestamp,
+    #[serde(with = "rfc3339_field")]
+    valid_until: Timestamp,
 }
 
 impl Deployment {
@@ -265,6 +270,13 @@ impl Deployment {
     /// When.
     pub fn at(&self) -> Timestamp {
         self.at
+    }
+
+    /// Until when the attestation vouches for the deployment: the deployment time plus the
+    /// validity the host gave when it attested the deployed model. A gate re-verifying a
+    /// running deployment refuses it after that.
+    pub fn valid_until(&self) -> Timestamp {
+        self.valid_until
     }
 }
 
@@ -411,7 +423,7 @@ fn approvals(approved: &Approved) -> Result<Vec<Approval>, AttestError> {
 
 impl Model<Approved> {
     /// The approval as an in-toto Statement v1 (feature `attest`): the artifact as subject, the
-    /// predicate `https://modelgate.dev/attestation/approval/v1` (see [`attest`](crate::attest)).
+    /// predicate `https://modelgate.dev/attestation/approval/v2` (see [`attest`](crate::attest)).
     ///
     /// # Errors
     ///
@@ -442,18 +454,25 @@ impl Model<Approved> {
 
 impl Model<Deployed> {
     /// The approval and the deployment as an in-toto Statement v1 (feature `attest`): as for
-    /// an approved model, with the deployment's receipt.
+    /// an approved model, with the deployment's receipt, vouched for `valid_for` after the
+    /// deployment time (`deployment.valid_until`). A deploy gate refuses it unless it
+    /// re-verifies a running deployment
+    /// ([`Expected::accepting_running_deployment`](crate::attest::Expected::accepting_running_deployment)),
+    /// and then only until `valid_until`: choose a validity as short as the gate can re-attest,
+    /// since the attestation cannot be withdrawn after a rollback or a retirement.
     ///
     /// # Errors
     ///
     /// [`AttestError::Digest`] if the artifact digest is not `algorithm:hex` of a supported
-    /// algorithm; [`AttestError::Time`] for a time past the year 9999.
-    pub fn attestation(&self) -> Result<Statement, AttestError> {
+    /// algorithm; [`AttestError::Time`] for a time past the year 9999 (the validity's end
+    /// included).
+    pub fn attestation(&self, valid_for: Duration) -> Result<Statement, AttestError> {
         let stage = self.stage();
         let deployment = Deployment {
             receipt: stage.receipt().as_str().to_owned(),
             by: stage.deployed_by().to_owned(),
             at: time(stage.deployed_at())?.0,
+            valid_until: time(stage.deployed_at().saturating_add(valid_for))?.0,
         };
         let parts = Parts {
             submission: stage.submission(),
@@ -468,13 +487,18 @@ impl Model<Deployed> {
         statement(self, parts)
     }
 
-    /// The approval and the deployment as a signed attestation (feature `attest`).
+    /// The approval and the deployment, vouched for `valid_for` after the deployment, as a
+    /// signed attestation (feature `attest`); see [`attestation`](Self::attestation).
     ///
     /// # Errors
     ///
     /// [`AttestError`] as for [`attestation`](Self::attestation), or
     /// [`AttestError::Sign`] if the signer fails.
-    pub fn attest(&self, signer: &(impl Signer + ?Sized)) -> Result<Envelope, AttestError> {
-        Ok(self.attestation()?.sign(signer)?)
+    pub fn attest(
+        &self,
+        signer: &(impl Signer + ?Sized),
+        valid_for: Duration,
+    ) -> Result<Envelope, AttestError> {
+        Ok(self.attestation(valid_for)?.sign(signer)?)
     }
 }

@@ -5,43 +5,83 @@ use super::digest::ArtifactDigest;
 use super::dsse::{Envelope, Verifier};
 use super::error::{VerifyError, shown};
 use super::statement::{Approval, ApprovedBy, Deployment, Predicate, StatementIn, subject_name};
-use super::{PAYLOAD_TYPE, PREDICATE_PREFIX, PREDICATE_TYPE, STATEMENT_TYPE};
+use super::{PAYLOAD_TYPE, PREDICATE_PREFIX, PREDICATE_TYPE, PREDICATE_TYPE_V1, STATEMENT_TYPE};
 use crate::event::{Fingerprint, Head};
 use crate::model::Status;
 use crate::policy::{Finding, VerdictKind};
 use crate::value::{Metrics, Timestamp};
 
-/// What the deploy gate expects of an attestation: the artifact it is about to deploy and when
-/// (an approval not yet deployed whose environment's window has passed by then is refused with
-/// [`VerifyError::Lapsed`]), and optionally the environment.
+/// What the deploy gate expects of an attestation: the artifact it is about to deploy, the
+/// environment it deploys to, and when.
+///
+/// Strict by default: only an *approval* (an approved model's attestation) of that artifact
+/// for that environment passes, and only if it has not lapsed by then
+/// ([`VerifyError::Lapsed`]). An attestation of a deployed model is refused
+/// ([`VerifyError::Deployed`]) unless the gate re-verifies a running deployment and says so
+/// ([`accepting_running_deployment`](Self::accepting_running_deployment)). Options only
+/// loosen: none makes the gate stricter than this, none is needed for it to be strict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
     digest: ArtifactDigest,
-    environment: Option<String>,
+    environment: String,
     at: Timestamp,
+    running_deployment: bool,
 }
 
 impl Expected {
-    /// An approval of the artifact `digest`, to be deployed at `at` (the gate's clock: the
-    /// library never reads one), for any environment.
-    pub fn deploying(digest: ArtifactDigest, at: Timestamp) -> Self {
+    /// An approval of the artifact `digest` for the environment `environment` (compared
+    /// exactly), to be deployed at `at` (the gate's clock: the library never reads one).
+    pub fn deploying(
+        digest: ArtifactDigest,
+        environment: impl Into<String>,
+        at: Timestamp,
+    ) -> Self {
         Self {
             digest,
-            environment: None,
+            environment: environment.into(),
             at,
+            running_deployment: false,
         }
     }
 
-    /// The same, for the environment `environment` only.
+    /// Also accepts the attestation of a deployed model, for a gate that re-verifies a
+    /// deployment already running (a node that restarts the version it serves): only while
+    /// `at` is within the validity the signer gave the deployment
+    /// ([`Deployment::valid_until`]), else [`VerifyError::DeploymentExpired`]. Approvals still
+    /// pass as without it.
+    ///
+    /// A deployment attestation says the version *was* deployed; it says nothing of a later
+    /// rollback or retirement. Its validity bounds how long that can go unnoticed: a gate that
+    /// must know now asks the [`Registry`](crate::Registry) whether the version is current.
     #[must_use]
-    pub fn environment(mut self, environment: impl Into<String>) -> Self {
-        self.environment = Some(environment.into());
+    pub fn accepting_running_deployment(mut self) -> Self {
+        self.running_deployment = true;
         self
+    }
+
+    /// The expected artifact's digest.
+    pub fn digest(&self) -> &ArtifactDigest {
+        &self.digest
+    }
+
+    /// The expected environment.
+    pub fn environment(&self) -> &str {
+        &self.environment
+    }
+
+    /// The gate's time.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+
+    /// Whether a running deployment's attestation passes (within its validity).
+    pub fn accepts_running_deployment(&self) -> bool {
+        self.running_deployment
     }
 }
 
 /// An approval read from an envelope that a trusted key signed, about the expected artifact
-/// (and environment).
+/// and environment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VerifiedApproval {
     digest: ArtifactDigest,
@@ -152,7 +192,8 @@ impl VerifiedApproval {
         self.predicate.trail.revision
     }
 
-    /// The deployment, if the model was deployed when it was attested.
+    /// The deployment, if the model was deployed when it was attested (only with
+    /// [`Expected::accepting_running_deployment`]).
     pub fn deployment(&self) -> Option<&Deployment> {
         self.predicate.deployment.as_ref()
     }
@@ -166,10 +207,11 @@ impl VerifiedApproval {
 /// Verifies a DSSE envelope (its JSON) as the approval of the expected artifact, signed by one
 /// of `keys`.
 ///
-/// A signature counts if it names a trusted key's id (its `keyid`) and verifies with that key
-/// over DSSE's [`pae`](super::pae) of the payload type and the payload; signatures naming other
-/// keys are ignored (an envelope may carry several). Only the payload bytes that were verified
-/// are read.
+/// A signature counts if it verifies with a trusted key over DSSE's [`pae`](super::pae) of the
+/// payload type and the payload, whatever its `keyid` says (a hint that other DSSE tools compute
+/// their own way): every trusted key is tried on every signature, and an envelope has at most
+/// [`MAX_SIGNATURES`](super::MAX_SIGNATURES). Signatures that no trusted key verifies are
+/// ignored (an envelope may carry several). Only the payload bytes that were verified are read.
 ///
 /// ```
 /// use modelgate::*;
@@ -186,7 +228,8 @@ impl VerifiedApproval {
 ///
 /// // At deploy time, with the public key only:
 /// let keys = [signer.public_key()];
-/// let approval = attest::verify(json.as_bytes(), &keys, &Expected::deploying(digest.parse()?, t(60)))?;
+/// let expected = Expected::deploying(digest.parse()?, "default", t(60));
+/// let approval = attest::verify(json.as_bytes(), &keys, &expected)?;
 /// assert_eq!(approval.name(), "churn");
 /// assert_eq!(approval.policy(), "accuracy at least 0.9");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -195,10 +238,12 @@ impl VerifiedApproval {
 /// # Errors
 ///
 /// [`VerifyError`], a variant for each way the envelope can be wrong (see its docs for the order
-/// of the checks): not a JSON envelope, not base64, another payload type, two signatures of one
-/// key, no signature by a trusted key, a trusted key's signature that does not verify, not an
-/// in-toto Statement v1, another predicate type or an unknown version, an invalid predicate or
-/// subject, another artifact, another environment, an approval lapsed by the deployment time.
+/// of the checks): not a JSON envelope, not base64, another payload type, two signatures naming
+/// one key, too many signatures, no signature by a trusted key, a trusted key's signature that
+/// does not verify, not an in-toto Statement v1, another predicate type, an earlier or unknown
+/// version, an invalid predicate or subject, another artifact, another environment, an approval
+/// lapsed by the deployment time, a deployed model's attestation (unless
+/// [`Expected::accepting_running_deployment`]) or one past its validity.
 pub fn verify<V: Verifier>(
     envelope: &[u8],
     keys: &[V],
@@ -229,9 +274,12 @@ fn read(
     }
     if statement.predicate_type != PREDICATE_TYPE {
         let found = statement.predicate_type;
-        return Err(match found.starts_with(PREDICATE_PREFIX) {
-            true => VerifyError::PredicateVersion { found },
-            false => VerifyError::PredicateType { found },
+        return Err(if found == PREDICATE_TYPE_V1 {
+            VerifyError::PredicateOutdated { found }
+        } else if found.starts_with(PREDICATE_PREFIX) {
+            VerifyError::PredicateVersion { found }
+        } else {
+            VerifyError::PredicateType { found }
         });
     }
     let raw = statement
@@ -274,21 +322,36 @@ fn read(
             found,
         });
     }
-    if let Some(env) = &expected.environment
-        && *env != predicate.environment
-    {
+    if expected.environment != predicate.environment {
         return Err(VerifyError::WrongEnvironment {
-            expected: env.clone(),
+            expected: expected.environment.clone(),
             found: predicate.environment,
         });
     }
-    if let (Some(valid_until), None) = (predicate.decision.valid_until, &predicate.deployment)
-        && expected.at > valid_until
-    {
-        return Err(VerifyError::Lapsed {
-            valid_until,
-            at: expected.at,
-        });
+    match &predicate.deployment {
+        None => {
+            if let Some(valid_until) = predicate.decision.valid_until
+                && expected.at > valid_until
+            {
+                return Err(VerifyError::Lapsed {
+                    valid_until,
+                    at: expected.at,
+                });
+            }
+        }
+        Some(deployment) if !expected.running_deployment => {
+            return Err(VerifyError::Deployed {
+                deployed_at: deployment.at(),
+            });
+        }
+        Some(deployment) => {
+            if expected.at > deployment.valid_until() {
+                return Err(VerifyError::DeploymentExpired {
+                    valid_until: deployment.valid_until(),
+                    at: expected.at,
+                });
+            }
+        }
     }
     Ok(VerifiedApproval {
         digest: expected.digest.clone(),

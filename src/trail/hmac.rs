@@ -11,7 +11,8 @@ use crate::event::Head;
 /// An HMAC-SHA256 key with its id: seals heads and verifies their seals.
 ///
 /// For a host whose writers and readers share a secret (one service, its database). The secret
-/// should be at least 32 random bytes. `Debug` does not show it.
+/// is at least 32 bytes (the strength of SHA-256), random: [`new`](Self::new) takes exactly 32,
+/// [`from_slice`](Self::from_slice) refuses fewer. `Debug` does not show it.
 ///
 /// ```
 /// use modelgate::{HmacSealer, Model, SealVerifier, Sealer};
@@ -20,6 +21,10 @@ use crate::event::Head;
 /// let seal = key.seal(&head)?;
 /// assert_eq!(seal.key_id(), "db-2026");
 /// assert!(key.verify(&head, &seal).is_ok());
+///
+/// // A secret read from a file or a vault is checked.
+/// let short = HmacSealer::from_slice("db-2026", b"hunter2");
+/// assert_eq!(short.unwrap_err().len(), 7);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -28,13 +33,51 @@ pub struct HmacSealer {
     secret: Vec<u8>,
 }
 
+/// An HMAC-SHA256 secret shorter than 32 bytes: weaker than the MAC, refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("an HMAC-SHA256 secret must be at least {MIN_SECRET_LEN} bytes, this one has {len}")]
+pub struct ShortHmacSecret {
+    len: usize,
+}
+
+impl ShortHmacSecret {
+    /// The length of the secret that was refused, in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the refused secret was empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// The shortest HMAC-SHA256 secret [`HmacSealer`] takes, in bytes: SHA-256's output size.
+pub const MIN_SECRET_LEN: usize = 32;
+
 impl HmacSealer {
-    /// The key `key_id` with this secret.
-    pub fn new(key_id: impl Into<String>, secret: impl Into<Vec<u8>>) -> Self {
+    /// The key `key_id` with this 32-byte secret.
+    pub fn new(key_id: impl Into<String>, secret: [u8; 32]) -> Self {
         Self {
             key_id: key_id.into(),
-            secret: secret.into(),
+            secret: secret.to_vec(),
         }
+    }
+
+    /// The key `key_id` with this secret, of at least 32 bytes (longer is fine: HMAC hashes a
+    /// secret longer than SHA-256's block).
+    ///
+    /// # Errors
+    ///
+    /// [`ShortHmacSecret`], with its length, if the secret has fewer than 32 bytes.
+    pub fn from_slice(key_id: impl Into<String>, secret: &[u8]) -> Result<Self, ShortHmacSecret> {
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(ShortHmacSecret { len: secret.len() });
+        }
+        Ok(Self {
+            key_id: key_id.into(),
+            secret: secret.to_vec(),
+        })
     }
 
     /// The key's id.

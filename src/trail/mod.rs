@@ -16,6 +16,6 @@ mod stored;
 pub use ed25519::{Ed25519Sealer, Ed25519Verifier, InvalidPublicKey};
 pub use error::{PipelineRule, ReplayError, RestoreError};
 #[cfg(feature = "hmac")]
-pub use hmac::HmacSealer;
+pub use hmac::{HmacSealer, MIN_SECRET_LEN, ShortHmacSecret};
 pub use seal::{Seal, SealError, SealVerifier, Sealer};
 pub use stored::StoredModel;

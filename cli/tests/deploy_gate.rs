@@ -1,0 +1,239 @@
+//! `modelgate attest verify` is a deploy gate strict by default: `--environment` is required
+//! (exit 2 without it), and only a fresh approval of the named artifact for that environment,
+//! signed by a trusted key, exits 0. A deployed model's attestation passes only with
+//! `--accept-running-deployment`, and only within the validity its signer set. Every refusal
+//! exits 1 with its reason on stderr.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use modelgate::attest::{Ed25519Signer, Envelope};
+use modelgate::{
+    DecisionContext, Environment, MetricGate, Metrics, Model, Receipt, Timestamp, TrainingOutcome,
+};
+
+const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+const OTHER: &str = "sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9";
+const DAY: u64 = 86_400;
+
+/// Approved at t(10) in `env` (approvals valid a day): the envelope's JSON. With `deploy`, the
+/// model deployed at t(20) and attested for a day after that.
+fn envelope(env: &str, deploy: bool) -> String {
+    let t = Timestamp::from_unix_secs;
+    let env = Environment::new(env)
+        .unwrap()
+        .with_approval_validity(Duration::from_secs(DAY));
+    let outcome =
+        TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
+    let model = Model::new("churn", "3")
+        .unwrap()
+        .in_environment(env)
+        .submit(outcome, "alice", t(1))
+        .unwrap()
+        .decide(
+            &MetricGate::at_least("accuracy", 0.9),
+            &DecisionContext::at(t(10)),
+        )
+        .unwrap()
+        .approved()
+        .unwrap();
+    let signer = Ed25519Signer::from_seed([21; 32]);
+    if !deploy {
+        return model.attest(&signer).unwrap().to_json();
+    }
+    model
+        .mark_deployed(Receipt::new("prod/churn@3"), "deploy-bot", t(20))
+        .unwrap()
+        .attest(&signer, Duration::from_secs(DAY))
+        .unwrap()
+        .to_json()
+}
+
+fn fixtures(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("modelgate-cli-gate-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    write("production.dsse.json", &envelope("production", false));
+    write("staging.dsse.json", &envelope("staging", false));
+    write("deployed.dsse.json", &envelope("production", true));
+    // The payload relabelled from staging to production, the signature kept.
+    let staging = Envelope::from_json(envelope("staging", false).as_bytes()).unwrap();
+    let payload = String::from_utf8(staging.payload().to_vec())
+        .unwrap()
+        .replace(
+            "\"environment\":\"staging\"",
+            "\"environment\":\"production\"",
+        );
+    let mut tampered = Envelope::new(staging.payload_type(), payload.into_bytes());
+    for s in staging.signatures() {
+        tampered.push_signature(s.clone());
+    }
+    write("tampered.dsse.json", &tampered.to_json());
+    write(
+        "signer.pub.pem",
+        &Ed25519Signer::from_seed([21; 32]).public_key().to_pem(),
+    );
+    write(
+        "intruder.pub.pem",
+        &Ed25519Signer::from_seed([22; 32]).public_key().to_pem(),
+    );
+    dir
+}
+
+/// Runs `modelgate attest verify` with `args`: the exit code and stderr.
+fn gate(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("modelgate")
+        .unwrap()
+        .current_dir(dir)
+        .args(["attest", "verify"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The usual gate: `envelope` for `DIGEST`, trusted key, production, at t(`at`).
+fn production(dir: &Path, envelope: &str, at: u64, extra: &[&str]) -> (i32, String) {
+    let at = at.to_string();
+    let mut args = vec![
+        envelope,
+        "--key",
+        "signer.pub.pem",
+        "--digest",
+        DIGEST,
+        "--environment",
+        "production",
+        "--at",
+        &at,
+    ];
+    args.extend_from_slice(extra);
+    gate(dir, &args)
+}
+
+#[test]
+fn a_fresh_approval_for_the_artifact_and_environment_exits_0() {
+    let dir = fixtures("fresh");
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &[]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn the_environment_is_required_exit_2() {
+    let dir = fixtures("no-env");
+    let (code, stderr) = gate(
+        &dir,
+        &[
+            "production.dsse.json",
+            "--key",
+            "signer.pub.pem",
+            "--digest",
+            DIGEST,
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--environment"), "{stderr}");
+}
+
+#[test]
+fn a_staging_approval_is_refused_by_the_production_gate_exit_1() {
+    let dir = fixtures("wrong-env");
+    let (code, stderr) = production(&dir, "staging.dsse.json", 100, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("wrong_environment", stderr);
+}
+
+#[test]
+fn a_lapsed_approval_is_refused_exit_1_even_with_the_running_deployment_flag() {
+    let dir = fixtures("lapsed");
+    let late = 10 + DAY + 1;
+    let (code, stderr) = production(&dir, "production.dsse.json", late, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("lapsed", stderr);
+    let flag = ["--accept-running-deployment"];
+    let (code, stderr) = production(&dir, "production.dsse.json", late, &flag);
+    assert_eq!(code, 1, "{stderr}");
+}
+
+#[test]
+fn a_deployed_attestation_is_refused_without_the_flag_exit_1() {
+    let dir = fixtures("deployed");
+    let (code, stderr) = production(&dir, "deployed.dsse.json", 21, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("deployed_without_flag", stderr);
+}
+
+#[test]
+fn a_running_deployment_passes_with_the_flag_only_within_its_validity() {
+    let dir = fixtures("running");
+    let flag = ["--accept-running-deployment"];
+    let (code, stderr) = production(&dir, "deployed.dsse.json", 20 + DAY, &flag);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = production(&dir, "deployed.dsse.json", 20 + DAY + 1, &flag);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("deployed_past_validity", stderr);
+}
+
+#[test]
+fn another_artifact_is_refused_exit_1() {
+    let dir = fixtures("digest");
+    let (code, stderr) = gate(
+        &dir,
+        &[
+            "production.dsse.json",
+            "--key",
+            "signer.pub.pem",
+            "--digest",
+            OTHER,
+            "--environment",
+            "production",
+            "--at",
+            "100",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("wrong_digest", stderr);
+}
+
+#[test]
+fn an_untrusted_key_is_refused_exit_1() {
+    let dir = fixtures("untrusted");
+    let (code, stderr) = gate(
+        &dir,
+        &[
+            "production.dsse.json",
+            "--key",
+            "intruder.pub.pem",
+            "--digest",
+            DIGEST,
+            "--environment",
+            "production",
+            "--at",
+            "100",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("no signature is by a trusted key"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_tampered_payload_is_refused_exit_1() {
+    let dir = fixtures("tampered");
+    let (code, stderr) = production(&dir, "tampered.dsse.json", 100, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("tampered_payload", stderr);
+}

@@ -1,0 +1,309 @@
+//! The deploy gate is strict by default: an approval passes only for the artifact and the
+//! environment the gate names, only if it has not lapsed, and a deployed model's attestation
+//! only when the gate re-verifies a running deployment, within the validity its signer set.
+//! Every forgery below edits every copy consistently, and none passes the default gate.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::time::Duration;
+
+use modelgate::attest::{
+    self, Ed25519PublicKey, Ed25519Signer, Envelope, Expected, PAYLOAD_TYPE, VerifyError,
+};
+use modelgate::{
+    Approved, DecisionContext, Deployed, Environment, MetricGate, Metrics, Model, Receipt,
+    Timestamp, TrainingOutcome,
+};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+const DAY: u64 = 86_400;
+
+fn t(secs: u64) -> Timestamp {
+    Timestamp::from_unix_secs(secs)
+}
+
+fn signer() -> Ed25519Signer {
+    Ed25519Signer::from_seed([11; 32])
+}
+
+fn keys() -> [Ed25519PublicKey; 1] {
+    [signer().public_key()]
+}
+
+/// Approved at t(10) in `env`, whose approvals are valid for a day.
+fn approved(env: &str) -> Model<Approved> {
+    let env = Environment::new(env)
+        .unwrap()
+        .with_approval_validity(Duration::from_secs(DAY));
+    let outcome =
+        TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
+    Model::new("churn", "3")
+        .unwrap()
+        .in_environment(env)
+        .submit(outcome, "alice", t(1))
+        .unwrap()
+        .decide(
+            &MetricGate::at_least("accuracy", 0.9),
+            &DecisionContext::at(t(10)),
+        )
+        .unwrap()
+        .approved()
+        .unwrap()
+}
+
+/// Deployed to production at t(20).
+fn deployed() -> Model<Deployed> {
+    approved("production")
+        .mark_deployed(Receipt::new("prod/churn@3"), "deploy-bot", t(20))
+        .unwrap()
+}
+
+fn gate(env: &str, at: u64) -> Expected {
+    Expected::deploying(DIGEST.parse().unwrap(), env, t(at))
+}
+
+fn verify(json: &str, expected: &Expected) -> Result<attest::VerifiedApproval, VerifyError> {
+    attest::verify(json.as_bytes(), &keys(), expected)
+}
+
+fn statement(json: &str) -> Value {
+    let env = Envelope::from_json(json.as_bytes()).unwrap();
+    serde_json::from_slice(env.payload()).unwrap()
+}
+
+fn sign(statement: &Value, by: &Ed25519Signer) -> String {
+    let mut env = Envelope::new(PAYLOAD_TYPE, statement.to_string().into_bytes());
+    env.sign(by).unwrap();
+    env.to_json()
+}
+
+/// The envelope's statement edited, the original signature kept.
+fn edited_keeping_signature(json: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let original = Envelope::from_json(json.as_bytes()).unwrap();
+    let mut s = statement(json);
+    edit(&mut s);
+    let mut env = Envelope::new(PAYLOAD_TYPE, s.to_string().into_bytes());
+    for sig in original.signatures() {
+        env.push_signature(sig.clone());
+    }
+    env.to_json()
+}
+
+fn production_approval() -> String {
+    approved("production").attest(&signer()).unwrap().to_json()
+}
+
+fn production_deployment() -> String {
+    deployed()
+        .attest(&signer(), Duration::from_secs(DAY))
+        .unwrap()
+        .to_json()
+}
+
+#[test]
+fn a_fresh_approval_for_the_gates_artifact_and_environment_passes() {
+    let approval = verify(&production_approval(), &gate("production", 100)).unwrap();
+    assert_eq!(approval.environment(), "production");
+}
+
+#[test]
+fn a_staging_approval_replayed_for_production_is_refused() {
+    let staging = approved("staging").attest(&signer()).unwrap().to_json();
+    let err = verify(&staging, &gate("production", 100)).unwrap_err();
+    assert!(matches!(err, VerifyError::WrongEnvironment { .. }), "{err}");
+}
+
+#[test]
+fn an_approval_past_its_window_is_refused() {
+    let err = verify(&production_approval(), &gate("production", 10 + DAY + 1)).unwrap_err();
+    assert!(matches!(err, VerifyError::Lapsed { .. }), "{err}");
+}
+
+#[test]
+fn a_deployed_attestation_is_refused_without_the_running_deployment_option() {
+    let err = verify(&production_deployment(), &gate("production", 21)).unwrap_err();
+    assert!(matches!(err, VerifyError::Deployed { .. }), "{err}");
+}
+
+#[test]
+fn a_running_deployment_passes_only_within_the_validity_its_signer_set() {
+    let json = production_deployment();
+    let running = |at| gate("production", at).accepting_running_deployment();
+    assert!(verify(&json, &running(20 + DAY)).is_ok());
+    let err = verify(&json, &running(20 + DAY + 1)).unwrap_err();
+    assert!(
+        matches!(err, VerifyError::DeploymentExpired { .. }),
+        "{err}"
+    );
+    // The option loosens only the status: another environment is still refused.
+    let err = verify(&json, &gate("staging", 21).accepting_running_deployment()).unwrap_err();
+    assert!(matches!(err, VerifyError::WrongEnvironment { .. }), "{err}");
+}
+
+#[test]
+fn the_running_deployment_option_still_refuses_a_lapsed_approval() {
+    let gate = gate("production", 10 + DAY + 1).accepting_running_deployment();
+    let err = verify(&production_approval(), &gate).unwrap_err();
+    assert!(matches!(err, VerifyError::Lapsed { .. }), "{err}");
+}
+
+#[test]
+fn a_forgery_resigned_by_an_untrusted_key_is_refused() {
+    let intruder = Ed25519Signer::from_seed([66; 32]);
+    let mut s = statement(&production_approval());
+    s["predicate"]["environment"] = json!("production");
+    let err = verify(&sign(&s, &intruder), &gate("production", 100)).unwrap_err();
+    assert!(matches!(err, VerifyError::Untrusted { .. }), "{err}");
+    // Even naming the trusted key's id.
+    let impostor = intruder.with_key_id(attest::Verifier::key_id(&signer()).to_owned());
+    let err = verify(&sign(&s, &impostor), &gate("production", 100)).unwrap_err();
+    assert!(matches!(err, VerifyError::BadSignature { .. }), "{err}");
+}
+
+#[test]
+fn editing_the_environment_status_or_validity_breaks_the_signature() {
+    let edits: Vec<(&str, String)> = vec![
+        (
+            "staging approval relabelled production",
+            edited_keeping_signature(
+                &approved("staging").attest(&signer()).unwrap().to_json(),
+                |s| s["predicate"]["environment"] = json!("production"),
+            ),
+        ),
+        (
+            "approval window extended",
+            edited_keeping_signature(&production_approval(), |s| {
+                s["predicate"]["decision"]["valid_until"] = json!("9999-01-01T00:00:00Z")
+            }),
+        ),
+        (
+            "approval window removed",
+            edited_keeping_signature(&production_approval(), |s| {
+                s["predicate"]["decision"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("valid_until");
+            }),
+        ),
+        (
+            "deployment stripped to pass as an approval",
+            edited_keeping_signature(&production_deployment(), |s| {
+                s["predicate"].as_object_mut().unwrap().remove("deployment");
+            }),
+        ),
+        (
+            "deployment validity extended",
+            edited_keeping_signature(&production_deployment(), |s| {
+                s["predicate"]["deployment"]["valid_until"] = json!("9999-01-01T00:00:00Z")
+            }),
+        ),
+    ];
+    for (name, json) in edits {
+        for expected in [
+            gate("production", 100),
+            gate("production", 100).accepting_running_deployment(),
+        ] {
+            let err = verify(&json, &expected).unwrap_err();
+            assert!(
+                matches!(err, VerifyError::BadSignature { .. }),
+                "{name}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_deployment_without_a_validity_is_refused_even_signed_by_the_trusted_key() {
+    // What a confused signer could produce: a v2 deployment whose validity is missing.
+    let mut s = statement(&production_deployment());
+    s["predicate"]["deployment"]
+        .as_object_mut()
+        .unwrap()
+        .remove("valid_until");
+    let running = gate("production", 21).accepting_running_deployment();
+    let err = verify(&sign(&s, &signer()), &running).unwrap_err();
+    assert!(matches!(err, VerifyError::Predicate(_)), "{err}");
+}
+
+#[test]
+fn an_old_v1_envelope_is_refused_by_name_even_signed_by_the_trusted_key() {
+    // A v1 deployment, as version 0.1 wrote it: no validity. Refused, approval or deployment.
+    for json in [production_deployment(), production_approval()] {
+        let mut s = statement(&json);
+        s["predicateType"] = json!("https://modelgate.dev/attestation/approval/v1");
+        if let Some(d) = s["predicate"]["deployment"].as_object_mut() {
+            d.remove("valid_until");
+        }
+        for expected in [
+            gate("production", 21),
+            gate("production", 21).accepting_running_deployment(),
+        ] {
+            let err = verify(&sign(&s, &signer()), &expected).unwrap_err();
+            assert!(
+                matches!(err, VerifyError::PredicateOutdated { .. }),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_deployment_validity_past_9999_cannot_be_attested() {
+    let err = deployed().attestation(Duration::MAX).unwrap_err();
+    assert!(matches!(err, attest::AttestError::Time(_)), "{err}");
+}
+
+#[test]
+fn refusal_messages_of_the_strict_gate() {
+    let running = gate("production", 20 + DAY + 1).accepting_running_deployment();
+    let mut v1 = statement(&production_approval());
+    v1["predicateType"] = json!("https://modelgate.dev/attestation/approval/v1");
+    let text = [
+        verify(&production_deployment(), &gate("production", 21)).unwrap_err(),
+        verify(&production_deployment(), &running).unwrap_err(),
+        verify(&production_approval(), &gate("staging", 100)).unwrap_err(),
+        verify(&production_approval(), &gate("production", 10 + DAY + 1)).unwrap_err(),
+        verify(&sign(&v1, &signer()), &gate("production", 21)).unwrap_err(),
+    ]
+    .iter()
+    .map(|e| format!("{e}\n"))
+    .collect::<String>();
+    insta::assert_snapshot!("strict_gate_refusals", text);
+}
+
+proptest! {
+    /// Whatever the gate's time and options, a deployed model's attestation passes only with
+    /// the option and only up to its validity; an approval passes only up to its window.
+    #[test]
+    fn the_gate_accepts_exactly_within_the_validity(
+        at in 0u64..3 * DAY,
+        validity in 0u64..2 * DAY,
+        running in any::<bool>(),
+    ) {
+        let deployment = deployed()
+            .attest(&signer(), Duration::from_secs(validity))
+            .unwrap()
+            .to_json();
+        let mut expected = gate("production", at);
+        if running {
+            expected = expected.accepting_running_deployment();
+        }
+        let ok = verify(&deployment, &expected).is_ok();
+        prop_assert_eq!(ok, running && at <= 20 + validity);
+        let approval_ok = verify(&production_approval(), &expected).is_ok();
+        prop_assert_eq!(approval_ok, at <= 10 + DAY);
+    }
+
+    /// An approval never passes for an environment other than its own.
+    #[test]
+    fn an_approval_passes_only_for_its_own_environment(env in "[a-z]{1,12}") {
+        let json = production_approval();
+        prop_assert_eq!(verify(&json, &gate(&env, 100)).is_ok(), env == "production");
+    }
+}
