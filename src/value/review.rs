@@ -114,7 +114,7 @@ impl Review {
     /// Whether the reviewer is `id`: the same identity, byte for byte or by confusable skeleton
     /// (UTS #39), so `alıce` (a dotless `ı`) is `alice`.
     pub fn is_by(&self, id: &str) -> bool {
-        identity::same(self.reviewer.as_str(), id)
+        identity::same_name(&self.reviewer, id)
     }
 
     /// The reviewer's roles, in the order given.
@@ -125,7 +125,7 @@ impl Review {
     /// Whether the reviewer has `role`: a role that is the same identity, byte for byte or by
     /// confusable skeleton (UTS #39).
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| identity::same(r.as_str(), role))
+        self.roles.iter().any(|r| identity::same_name(r, role))
     }
 
     /// The reviewer's roles, to look them up without allocating.
@@ -285,7 +285,7 @@ impl CountedVotes {
             None => self
                 .reviews
                 .iter()
-                .position(|r| identity::same(r.reviewer.as_str(), reviewer.as_str())),
+                .position(|r| identity::same_names(&r.reviewer, reviewer)),
         }
     }
 
