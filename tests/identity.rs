@@ -502,3 +502,17 @@ fn the_confusable_table_is_not_empty() {
     // The property above draws from it: a table without look-alikes would test nothing.
     assert!(confusables().len() > 100, "{}", confusables().len());
 }
+
+#[test]
+fn a_quorum_built_in_code_with_two_look_alike_ids_is_linted() {
+    let quorum = Quorum::new(2).eligible_ids(["carol", "caro1"]);
+    let lints: Vec<String> = quorum.lints().iter().map(ToString::to_string).collect();
+    assert!(lints.iter().any(|l| l.contains("look alike")), "{lints:?}");
+    insta::assert_snapshot!(lints.join("\n"));
+    assert!(
+        Quorum::new(1)
+            .eligible_ids(["carol", "dave"])
+            .lints()
+            .is_empty()
+    );
+}
