@@ -34,8 +34,9 @@ impl Model<Approved> {
     ///
     /// # Errors
     ///
-    /// [`ActionError`] for an invalid actor id or a time earlier than the last event; the model
-    /// comes back unchanged inside the [`Refused`].
+    /// [`ActionError`] for an invalid actor id, a reason longer than
+    /// [`MAX_TEXT_LEN`](crate::value::MAX_TEXT_LEN) bytes, or a time earlier than the last event;
+    /// the model comes back unchanged inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -66,10 +67,14 @@ impl Model<Approved> {
         if let Err(e) = check_actor(by) {
             return Err(Refused::new(self, ActionError::Actor(e)));
         }
+        let reason = reason.into();
+        if let Err(e) = crate::value::text::check_free("reason", &reason) {
+            return Err(Refused::new(self, ActionError::FreeText { error: e }));
+        }
         if let Err(e) = self.trail.check_time(at) {
             return Err(Refused::new(self, e.into()));
         }
-        Ok(self.revoke_checked(reason.into(), by.to_owned(), at))
+        Ok(self.revoke_checked(reason, by.to_owned(), at))
     }
 
     fn revoke_checked(self, reason: String, by: String, at: Timestamp) -> Model<Rejected> {

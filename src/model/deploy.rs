@@ -3,7 +3,7 @@
 use super::stage::{Approved, Deployed};
 use super::{Model, check_actor};
 use crate::event::EventKind;
-use crate::value::text::{TextError, esc};
+use crate::value::text::{self, TextError, esc};
 use crate::value::{Receipt, Refused, TimeWentBackwards, Timestamp};
 
 /// The host's deployment hook: puts an approved artifact into production and returns a receipt.
@@ -28,6 +28,13 @@ pub enum ActionError {
     /// The id of who acts is refused.
     #[error("invalid actor: {0}")]
     Actor(TextError),
+    /// A free text (a receipt, a reason) is longer than [`MAX_TEXT_LEN`](crate::value::MAX_TEXT_LEN)
+    /// bytes.
+    #[error("invalid {}: {error}", error.field())]
+    FreeText {
+        /// What is wrong with the text (its field names it).
+        error: TextError,
+    },
     /// The version named (the one that replaces, or that is rolled back to) is refused.
     #[error("invalid version: {0}")]
     Version(TextError),
@@ -179,8 +186,9 @@ impl Model<Approved> {
     ///
     /// # Errors
     ///
-    /// [`ActionError`] for an invalid actor id or a time earlier than the last event; the model
-    /// and the receipt come back unchanged inside the [`Refused`].
+    /// [`ActionError`] for an invalid actor id, a receipt longer than
+    /// [`MAX_TEXT_LEN`](crate::value::MAX_TEXT_LEN) bytes, or a time earlier than the last event;
+    /// the model and the receipt come back unchanged inside the [`Refused`].
     ///
     /// ```compile_fail,E0599
     /// # use modelgate::*;
@@ -202,7 +210,11 @@ impl Model<Approved> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Deployed>, Refused<(Model<Approved>, Receipt), ActionError>> {
-        match self.check_deploy(by, at) {
+        let checked = self.check_deploy(by, at).and_then(|()| {
+            text::check_free("receipt", receipt.as_str())
+                .map_err(|error| ActionError::FreeText { error })
+        });
+        match checked {
             Ok(()) => Ok(self.deployed(receipt, by.to_owned(), at)),
             Err(e) => Err(Refused::new((self, receipt), e)),
         }

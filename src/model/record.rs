@@ -21,6 +21,14 @@ pub enum RecordError {
         /// What is wrong with the role.
         error: TextError,
     },
+    /// The vote's comment is longer than free text may be.
+    #[error("invalid vote by `{}`: {error}", esc(.reviewer))]
+    Comment {
+        /// The reviewer.
+        reviewer: String,
+        /// What is wrong with the comment.
+        error: TextError,
+    },
     /// The vote is for another artifact than the one submitted.
     #[error(
         "vote by `{}` is for artifact `{}`, but the submitted artifact is `{}`",
@@ -94,6 +102,10 @@ impl Model<Submitted> {
                 error,
             })?;
         }
+        text::check_free("comment", review.comment()).map_err(|error| RecordError::Comment {
+            reviewer: review.reviewer().to_owned(),
+            error,
+        })?;
         let expected = self.stage.submission.digest().as_str();
         if review.digest() != expected {
             return Err(RecordError::WrongDigest {

@@ -34,6 +34,9 @@ pub enum SubmitError {
     /// The submitter's id is refused.
     #[error("invalid submitter: {0}")]
     Submitter(TextError),
+    /// The outcome's notes are longer than free text may be.
+    #[error("invalid outcome: {0}")]
+    Notes(TextError),
     /// The time is earlier than the model's last event.
     #[error(transparent)]
     TimeWentBackwards(#[from] TimeWentBackwards),
@@ -47,7 +50,8 @@ impl<S: Trainable> Model<S> {
     ///
     /// # Errors
     ///
-    /// [`SubmitError`] for an invalid submitter id or a time earlier than the last event; the
+    /// [`SubmitError`] for an invalid submitter id, notes longer than
+    /// [`MAX_TEXT_LEN`](crate::value::MAX_TEXT_LEN) bytes, or a time earlier than the last event; the
     /// model and the outcome come back unchanged inside the [`Refused`].
     ///
     /// ```
@@ -79,6 +83,9 @@ impl<S: Trainable> Model<S> {
     ) -> Result<Model<Submitted>, Refused<(Model<S>, TrainingOutcome), SubmitError>> {
         if let Err(e) = check(&self, submitter, at) {
             return Err(Refused::new((self, outcome), e));
+        }
+        if let Err(e) = text::check_free("notes", outcome.notes()) {
+            return Err(Refused::new((self, outcome), SubmitError::Notes(e)));
         }
         Ok(self.submit_checked(outcome, submitter.to_owned(), at, promotion))
     }

@@ -1,12 +1,13 @@
 //! The approval step of a spec: who approves and how many, the veto, automatic approval, the
 //! gates and promotion rules checked at approval, and what a rejection does.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use super::raw::Raw;
 use super::spec::{At, Validator, get};
 use super::spec_error::SpecProblem;
 use super::{Approval, OnReject};
+use crate::value::identity::Ident;
 use crate::value::text;
 
 const APPROVAL_KEYS: &[&str] = &[
@@ -152,17 +153,28 @@ impl Validator {
         };
         let before = self.problems();
         let mut names: Vec<String> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
+        // One approver per identity: equal names, or names with one confusable skeleton.
+        let mut seen: HashMap<Ident, &str> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             match item {
                 Raw::Str(name) => match text::check("approver", name) {
-                    Ok(()) if !seen.insert(name.as_str()) => {
-                        self.push(
+                    Ok(()) => match seen.get(&Ident::of(name)) {
+                        Some(first) if *first == name.as_str() => self.push(
                             &at.index(i),
                             SpecProblem::DuplicateApprover { name: name.clone() },
-                        );
-                    }
-                    Ok(()) => names.push(name.clone()),
+                        ),
+                        Some(first) => self.push(
+                            &at.index(i),
+                            SpecProblem::LookAlikeApprovers {
+                                first: (*first).to_owned(),
+                                second: name.clone(),
+                            },
+                        ),
+                        None => {
+                            seen.insert(Ident::of(name), name);
+                            names.push(name.clone());
+                        }
+                    },
                     Err(e) => self.push(&at.index(i), SpecProblem::Text(e)),
                 },
                 other => self.wrong(&at.index(i), "a user id or role", other),

@@ -69,6 +69,20 @@ pub enum SpecProblem {
         /// The approver.
         name: String,
     },
+    /// Two approvers of one list are one identity: their names look alike (one confusable
+    /// skeleton, UTS #39), so they would count as one approver.
+    #[error(
+        "approvers `{}` and `{}` look alike (one confusable skeleton), so they are one approver; \
+         list each approver once",
+        esc(.first),
+        esc(.second)
+    )]
+    LookAlikeApprovers {
+        /// The earlier entry.
+        first: String,
+        /// The later entry, which looks like the earlier.
+        second: String,
+    },
     /// The approver list is empty.
     #[error("the approver list is empty; name at least one user id or role")]
     EmptyApprovers,

@@ -1,6 +1,9 @@
 //! Approver rules: quorum, required role, veto, and the vote window that makes votes go stale.
 //!
-//! In every one of them the submitter's own vote never counts, and a finding says so.
+//! In every one of them the submitter's own vote never counts, and a finding says so. Ids and
+//! roles meet as identities: equal bytes or equal confusable skeletons (UTS #39), so the
+//! submitter's vote under a look-alike id (`alıce` for `alice`) never counts either, and an
+//! eligible id or role admits its look-alikes (which are the same person or role).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -10,19 +13,21 @@ use serde::{Deserialize, Serialize};
 use super::message::{Message, Note, human};
 use super::token::token;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use crate::value::identity::{self, Ident};
 use crate::value::name::Name;
 use crate::value::text::{self, esc};
 use crate::value::{Review, Vote};
 
-/// Who may cast a vote that counts: reviewers by id or by role. With neither, anyone (but the
-/// submitter) may. Looking a reviewer up takes constant time per role the reviewer holds.
+/// Who may cast a vote that counts: reviewers by id or by role (matched by identity: equal bytes
+/// or confusable skeleton). With neither, anyone (but the submitter) may. Looking a reviewer up
+/// takes constant time per role the reviewer holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "EligibilityForm", into = "EligibilityForm")]
 pub(crate) struct Eligibility {
     ids: Vec<String>,
     roles: Vec<String>,
-    id_set: HashSet<String>,
-    role_set: HashSet<String>,
+    id_set: HashSet<Ident>,
+    role_set: HashSet<Ident>,
 }
 
 /// The stored form of [`Eligibility`]: the two lists, as written.
@@ -61,7 +66,7 @@ impl Eligibility {
     pub(crate) fn ids<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
         for id in ids {
             let id = id.into();
-            self.id_set.insert(id.clone());
+            self.id_set.insert(Ident::of(&id));
             self.ids.push(id);
         }
         self
@@ -72,7 +77,7 @@ impl Eligibility {
     pub(crate) fn roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
         for role in roles {
             let role = role.into();
-            self.role_set.insert(role.clone());
+            self.role_set.insert(Ident::of(&role));
             self.roles.push(role);
         }
         self
@@ -90,13 +95,15 @@ impl Eligibility {
         let by_id = if self.ids.len() <= SCAN_UP_TO {
             self.ids.iter().any(|id| review.is_by(id))
         } else {
-            self.id_set.contains(review.reviewer())
+            self.id_set.contains(&Ident(review.reviewer_name().clone()))
         };
         by_id
             || if self.roles.len() <= SCAN_UP_TO {
                 self.roles.iter().any(|role| review.has_role(role))
             } else {
-                review.roles().any(|role| self.role_set.contains(role))
+                review
+                    .role_names()
+                    .any(|role| self.role_set.contains(&Ident(role.clone())))
             }
     }
 
@@ -138,6 +145,21 @@ impl Eligibility {
                 ));
             }
         }
+    }
+
+    /// The first two ids, or two roles, that are one identity but not the same text (of those
+    /// a reviewer can hold). Expected linear in the lists.
+    fn look_alikes(&self) -> Option<(&str, &str)> {
+        [&self.ids, &self.roles].into_iter().find_map(|names| {
+            let mut exact: HashSet<&str> = HashSet::new();
+            let distinct: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|n| text::check("id", n).is_ok() && exact.insert(n))
+                .collect();
+            let (i, j) = identity::first_twins(&distinct)?;
+            Some((*distinct.get(i)?, *distinct.get(j)?))
+        })
     }
 
     /// How many distinct ids are eligible, if only ids are (roles admit an open set).
@@ -283,8 +305,16 @@ impl Policy for Quorum {
         self.eligible.unmatchable(&self.name(), lints);
         for (a, b) in self.eligible.case_twins() {
             let message = format!(
-                "`{a}` and `{b}` differ only by case; ids and roles are compared exactly, so they \
+                "`{a}` and `{b}` differ only by case; ids and roles keep their case, so they \
                  name two different approvers"
+            );
+            lints.push(Lint::new(self.name(), message));
+        }
+        if let Some((a, b)) = self.eligible.look_alikes() {
+            let message = format!(
+                "`{}` and `{}` look alike (one confusable skeleton), so they are one approver",
+                esc(a),
+                esc(b)
             );
             lints.push(Lint::new(self.name(), message));
         }

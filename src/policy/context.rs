@@ -102,12 +102,12 @@ impl<'a> ReviewContext<'a> {
 
     /// One submitted metric by a name kept inline (no UTF-8 check on the way).
     pub(crate) fn metric_named(&self, name: &Name) -> Option<f64> {
-        self.outcome.metrics().get_bytes(name.bytes())
+        self.outcome.metrics().get(name.as_str())
     }
 
     /// The champion's metric by a name kept inline.
     pub(crate) fn champion_named(&self, name: &Name) -> Option<f64> {
-        self.champion.and_then(|c| c.get_bytes(name.bytes()))
+        self.champion.and_then(|c| c.get(name.as_str()))
     }
 
     /// The submitted artifact's digest.

@@ -159,7 +159,7 @@ impl OnlineMetric {
 
     fn value(&self, ctx: &ReviewContext<'_>) -> Option<f64> {
         ctx.promotion()
-            .and_then(|p| p.online().get_bytes(self.0.metric_name().bytes()))
+            .and_then(|p| p.online().get(self.0.metric_name().as_str()))
     }
 }
 

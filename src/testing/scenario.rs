@@ -140,9 +140,14 @@ pub fn scenario_with(ranges: &[(&str, f64, f64)]) -> impl Strategy<Value = Scena
             (low..=high).prop_map(move |v| (name.clone(), v)).boxed()
         })
         .collect();
-    let metrics = (metrics(), fixed)
-        .prop_filter_map("metrics are finite and named", |(m, fixed)| {
-            Metrics::new(m.iter().map(|(k, v)| (k.to_owned(), v)).chain(fixed)).ok()
+    // The fixed ranges replace the drawn metrics of the same name (a metric is named once).
+    let metrics =
+        (metrics(), fixed).prop_filter_map("metrics are finite and named", |(m, fixed)| {
+            let drawn = m
+                .iter()
+                .filter(|(k, _)| !fixed.iter().any(|(f, _)| f.as_str() == *k))
+                .map(|(k, v)| (k.to_owned(), v));
+            Metrics::new(drawn.chain(fixed.iter().cloned())).ok()
         });
     scenario_from(metrics)
 }

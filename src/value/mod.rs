@@ -4,6 +4,7 @@
 pub(crate) mod environment;
 pub(crate) mod hash;
 pub(crate) mod hex;
+pub(crate) mod identity;
 pub(crate) mod name;
 pub(crate) mod outcome;
 pub(crate) mod promotion;
@@ -19,5 +20,5 @@ pub use promotion::Promotion;
 pub use receipt::Receipt;
 pub use refused::Refused;
 pub use review::{CountedVotes, Review, Vote};
-pub use text::{TextError, TextProblem, escaped};
+pub use text::{MAX_LEN, MAX_TEXT_LEN, TextError, TextProblem, escaped};
 pub use time::{TimeWentBackwards, Timestamp};

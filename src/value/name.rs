@@ -48,7 +48,8 @@ impl Name {
         }
     }
 
-    /// Whether this is `text`.
+    /// Whether this is `text`, byte for byte.
+    #[cfg(any(test, feature = "proptest"))]
     pub(crate) fn is(&self, text: &str) -> bool {
         self.bytes() == text.as_bytes()
     }

@@ -1,14 +1,15 @@
 //! What the host's training produced: metrics, the artifact digest, notes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::identity::{self, Ident};
 use super::name::Name;
-use super::text::{self, TextError};
+use super::text::{self, TextError, esc};
 
 /// An outcome or metric the host built is refused.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -25,15 +26,54 @@ pub enum OutcomeError {
     /// A metric name is empty, holds a control character or is too long.
     #[error("invalid metric name: {0}")]
     MetricName(TextError),
-    /// The artifact digest is empty, holds a control character or is too long.
+    /// The artifact digest is empty, too long, or holds a character other than printable ASCII.
     #[error("invalid artifact digest: {0}")]
     Digest(TextError),
+    /// One metric is named twice: by the same name, or by two names with one confusable skeleton
+    /// (UTS #39), which a gate could not tell apart.
+    #[error("duplicate metric `{}`{}", esc(.second), LooksLike(.first, .second))]
+    DuplicateMetric {
+        /// The first name.
+        first: String,
+        /// The later name of the same metric.
+        second: String,
+    },
 }
 
-/// Named metric values, all finite.
+/// What a duplicate metric's message adds when its two names differ: which name it looks like.
+struct LooksLike<'a>(&'a str, &'a str);
+
+impl fmt::Display for LooksLike<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == self.1 {
+            return Ok(());
+        }
+        write!(
+            f,
+            ": it looks like `{}` (one confusable skeleton), and names that look alike name one \
+             metric",
+            esc(self.0)
+        )
+    }
+}
+
+/// The first two names of `pairs` that name one metric, as an error.
+fn duplicate(pairs: &[(Name, f64)]) -> Option<OutcomeError> {
+    let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+    let (i, j) = identity::first_twins(&names)?;
+    Some(OutcomeError::DuplicateMetric {
+        first: (*names.get(i)?).to_owned(),
+        second: (*names.get(j)?).to_owned(),
+    })
+}
+
+/// Named metric values, all finite, each metric named once.
 ///
 /// NaN and infinities never enter: they are refused when the metrics are built (or
-/// deserialized), with an error that names the metric.
+/// deserialized), with an error that names the metric. A metric name is an identity: a name
+/// given twice, or two names with one confusable skeleton (UTS #39: `accuracy` and `accuracу`
+/// cannot both pass the identifier rule, but `rnse` and `mse` can), are refused, and
+/// [`get`](Self::get) finds a metric by its skeleton.
 ///
 /// ```
 /// use modelgate::Metrics; use modelgate::value::OutcomeError;
@@ -60,7 +100,7 @@ impl Serialize for Metrics {
 }
 
 /// Reads a map of finite values, refusing a metric named twice (two copies of one value, of
-/// which another reader might take the other).
+/// which another reader might take the other), or by two names with one confusable skeleton.
 impl<'de> Deserialize<'de> for Metrics {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct MetricsVisitor;
@@ -85,11 +125,10 @@ impl<'de> Deserialize<'de> for Metrics {
                     }
                     out.push((name, value));
                 }
-                out.sort_by(|a, b| a.0.cmp(&b.0));
-                if let Some(w) = out.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
-                    let name = w.first().map(|(n, _)| n.to_string()).unwrap_or_default();
-                    return Err(de::Error::custom(format!("duplicate metric `{name}`")));
+                if let Some(e) = duplicate(&out) {
+                    return Err(de::Error::custom(e));
                 }
+                out.sort_by(|a, b| a.0.cmp(&b.0));
                 Ok(Metrics(out))
             }
         }
@@ -99,13 +138,14 @@ impl<'de> Deserialize<'de> for Metrics {
 }
 
 impl Metrics {
-    /// Builds metrics from `(name, value)` pairs; a later pair replaces an earlier one of the
-    /// same name.
+    /// Builds metrics from `(name, value)` pairs, each metric named once.
     ///
     /// # Errors
     ///
     /// [`OutcomeError::MetricName`] for a name that is not a valid identifier;
-    /// [`OutcomeError::NonFinite`] for a NaN or infinite value, naming the metric.
+    /// [`OutcomeError::NonFinite`] for a NaN or infinite value, naming the metric;
+    /// [`OutcomeError::DuplicateMetric`] for a metric named twice, by one name or by two names
+    /// with one confusable skeleton.
     pub fn new<K: AsRef<str>>(
         pairs: impl IntoIterator<Item = (K, f64)>,
     ) -> Result<Self, OutcomeError> {
@@ -122,29 +162,25 @@ impl Metrics {
             }
             out.push((Name::new(name), value));
         }
-        // Sorted by name; of equal names, the later pair wins (a stable sort keeps their order,
-        // and `dedup_by` keeps the first of a run, into which the later value is moved).
+        if let Some(e) = duplicate(&out) {
+            return Err(e);
+        }
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        out.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                kept.1 = later.1;
-            }
-            same
-        });
         Ok(Self(out))
     }
 
-    /// The value of the metric `name`, if present.
+    /// The value of the metric `name`, if present: the metric of that name, or else the one
+    /// whose name has the same confusable skeleton (UTS #39), of which there is at most one.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.get_bytes(name.as_bytes())
-    }
-
-    pub(crate) fn get_bytes(&self, name: &[u8]) -> Option<f64> {
         self.0
-            .binary_search_by(|(k, _)| k.bytes().cmp(name))
+            .binary_search_by(|(k, _)| k.bytes().cmp(name.as_bytes()))
             .ok()
             .and_then(|i| self.0.get(i))
+            .or_else(|| {
+                self.0
+                    .iter()
+                    .find(|(k, _)| identity::same(k.as_str(), name))
+            })
             .map(|(_, v)| *v)
     }
 
@@ -153,8 +189,21 @@ impl Metrics {
         self.0.into_iter().collect()
     }
 
-    /// Adds `other`'s metrics to `map`; a metric in both takes `other`'s value.
+    /// Adds these metrics to `map`; a metric in both (by name, or by confusable skeleton) takes
+    /// this value, under this name, so that `map` still names each metric once. Linear in both.
     pub(crate) fn merge_into(&self, map: &mut BTreeMap<Name, f64>) {
+        let twins = self.0.iter().any(|(k, _)| !map.contains_key(k)) && !map.is_empty();
+        if twins {
+            let by_identity: HashMap<Ident, Name> =
+                map.keys().map(|k| (Ident(k.clone()), k.clone())).collect();
+            for (k, _) in &self.0 {
+                if let Some(old) = by_identity.get(&Ident(k.clone()))
+                    && old != k
+                {
+                    map.remove(old);
+                }
+            }
+        }
         map.extend(self.0.iter().cloned());
     }
 
@@ -207,7 +256,7 @@ impl Digest {
     /// [`OutcomeError::Digest`] naming what is wrong.
     pub fn new(digest: impl AsRef<str>) -> Result<Self, OutcomeError> {
         let digest = digest.as_ref();
-        text::check("digest", digest).map_err(OutcomeError::Digest)?;
+        text::check_digest("digest", digest).map_err(OutcomeError::Digest)?;
         Ok(Self(Name::new(digest)))
     }
 
@@ -221,7 +270,7 @@ impl TryFrom<Name> for Digest {
     type Error = OutcomeError;
 
     fn try_from(name: Name) -> Result<Self, OutcomeError> {
-        text::check("digest", name.as_str()).map_err(OutcomeError::Digest)?;
+        text::check_digest("digest", name.as_str()).map_err(OutcomeError::Digest)?;
         Ok(Self(name))
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::identity::{self, Ident};
 use super::name::Name;
 use super::time::Timestamp;
 
@@ -110,9 +111,10 @@ impl Review {
         &self.reviewer
     }
 
-    /// Whether the reviewer's id is `id` (compared byte for byte).
+    /// Whether the reviewer is `id`: the same identity, byte for byte or by confusable skeleton
+    /// (UTS #39), so `alıce` (a dotless `ı`) is `alice`.
     pub fn is_by(&self, id: &str) -> bool {
-        self.reviewer.is(id)
+        identity::same_name(&self.reviewer, id)
     }
 
     /// The reviewer's roles, in the order given.
@@ -120,9 +122,15 @@ impl Review {
         self.roles.iter().map(Name::as_str)
     }
 
-    /// Whether the reviewer has `role` (compared byte for byte).
+    /// Whether the reviewer has `role`: a role that is the same identity, byte for byte or by
+    /// confusable skeleton (UTS #39).
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r.is(role))
+        self.roles.iter().any(|r| identity::same_name(r, role))
+    }
+
+    /// The reviewer's roles, to look them up without allocating.
+    pub(crate) fn role_names(&self) -> impl Iterator<Item = &Name> {
+        self.roles.iter()
     }
 
     /// Approve or reject.
@@ -223,6 +231,9 @@ impl From<Roles> for Vec<Name> {
 
 /// The counted votes: at most one per reviewer, the latest, in the order reviewers first voted.
 ///
+/// A reviewer is an identity: two ids with the same confusable skeleton (UTS #39, e.g. `alice`
+/// and `alıce`) are one reviewer, whose latest vote, in either spelling, replaces the earlier.
+///
 /// [`Model::record`](crate::Model::record) keeps one of these; build one directly to test a
 /// policy. Every vote, superseded or not, stays in the model's audit trail. Counting a vote takes
 /// constant time (reviewers are indexed), so counting `n` votes is linear in `n`.
@@ -246,9 +257,9 @@ impl From<Roles> for Vec<Name> {
 #[serde(from = "Vec<Review>", into = "Vec<Review>")]
 pub struct CountedVotes {
     reviews: Vec<Review>,
-    /// Reviewer → place, once there are more than [`SCAN_UP_TO`] reviewers (below that a scan is
-    /// faster than hashing).
-    index: Option<HashMap<Name, usize>>,
+    /// Reviewer (by identity) → place, once there are more than [`SCAN_UP_TO`] reviewers (below
+    /// that a scan is faster than hashing).
+    index: Option<HashMap<Ident, usize>>,
 }
 
 /// How many reviewers are looked up by scanning before an index is built.
@@ -270,15 +281,11 @@ impl CountedVotes {
 
     fn position_of(&self, reviewer: &Name) -> Option<usize> {
         match &self.index {
-            Some(index) => index.get(reviewer).copied(),
-            None => self.reviews.iter().position(|r| r.reviewer == *reviewer),
-        }
-    }
-
-    fn position(&self, reviewer: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(reviewer).copied(),
-            None => self.reviews.iter().position(|r| r.reviewer.is(reviewer)),
+            Some(index) => index.get(&Ident(reviewer.clone())).copied(),
+            None => self
+                .reviews
+                .iter()
+                .position(|r| identity::same_names(&r.reviewer, reviewer)),
         }
     }
 
@@ -294,16 +301,16 @@ impl CountedVotes {
         let place = self.reviews.len();
         match &mut self.index {
             Some(index) => {
-                index.insert(review.reviewer.clone(), place);
+                index.insert(Ident(review.reviewer.clone()), place);
             }
             None if place >= SCAN_UP_TO => {
-                let mut index: HashMap<Name, usize> = self
+                let mut index: HashMap<Ident, usize> = self
                     .reviews
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| (r.reviewer.clone(), i))
+                    .map(|(i, r)| (Ident(r.reviewer.clone()), i))
                     .collect();
-                index.insert(review.reviewer.clone(), place);
+                index.insert(Ident(review.reviewer.clone()), place);
                 self.index = Some(index);
             }
             None => {}
@@ -311,9 +318,11 @@ impl CountedVotes {
         self.reviews.push(review);
     }
 
-    /// The latest vote of `reviewer`, if they voted.
+    /// The latest vote of `reviewer` (in any spelling with the same confusable skeleton), if they
+    /// voted.
     pub fn of(&self, reviewer: &str) -> Option<&Review> {
-        self.position(reviewer).and_then(|i| self.reviews.get(i))
+        self.position_of(&Name::new(reviewer))
+            .and_then(|i| self.reviews.get(i))
     }
 
     /// The votes, in the order reviewers first voted.

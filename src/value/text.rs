@@ -1,32 +1,60 @@
 //! Validation of the short texts a host hands in (names, versions, ids, roles, digests, metric
-//! and step names), and escaping of the free texts it hands in (comments, receipts, notes).
+//! and step names), the length limit of the free texts it hands in (comments, receipts, notes,
+//! reasons), and escaping of those free texts for display.
 //!
-//! Identifiers are compared exactly, byte for byte: `alice` and `Alice` are two people. So that
-//! two identifiers that *look* the same are never two people, an identifier may hold only:
+//! # One rule for identifiers
 //!
-//! - letters and digits of any script (as Unicode classifies them alphabetic or numeric), and
-//! - the printable ASCII punctuation and symbols, and the ASCII space between other characters;
+//! Ids, roles and metric names (and names, versions, environments, step names) follow one rule,
+//! Unicode's own answer to "can this identifier pass for another?", [UTS #39]:
 //!
-//! and of the letters, not those that pass for others: the mathematical alphanumerics (`𝚊𝚕𝚒𝚌𝚎`),
-//! full-width forms (`ａｌｉｃｅ`), letterlike and enclosed forms (`ℂ`, `ⓐ`), superscript and
-//! subscript letters, and Latin, Cyrillic or Greek letters mixed in one identifier (`аlice`
-//! with a Cyrillic `а`). Everything else is refused, naming the character: whitespace at either
-//! end or other than the ASCII space, control, format and invisible characters (zero-width,
-//! byte-order mark, bidi controls, variation selectors, tags), combining marks (so a decomposed
-//! `zoé` cannot pass for the composed one: pass NFC), line separators, emoji.
+//! - every character outside ASCII has the Identifier_Status *Allowed* of UTS #39's General
+//!   Security Profile. That refuses what is invisible or a format character (the Hangul filler
+//!   U+3164, zero-width characters, the byte-order mark, soft hyphen, bidi controls, variation
+//!   selectors, tags), letters kept only for compatibility (full-width `ａ`, mathematical `𝚊`,
+//!   letterlike `ℂ`, enclosed `ⓐ`, the micro sign `µ` U+00B5 for Greek `μ`, superscripts), and
+//!   technical, obsolete and limited-use letters (the click `ǀ` U+01C0, IPA `ɑ`, small capitals
+//!   `ᴀ`, Lisu, Cherokee, Coptic), and combining marks outside the profile. The zero-width
+//!   joiner and non-joiner (U+200D, U+200C), which the profile admits in some contexts, are
+//!   refused too: they are invisible;
+//! - of ASCII, the printable characters (letters, digits, punctuation and symbols, so
+//!   `alice@example.com` and `sha256:7d1e` pass) and the space between other characters (so
+//!   `team lead` passes); no other whitespace, and none at either end;
+//! - the text is in Normalization Form C (a decomposed `zoé`, `e` + U+0301, cannot pass for the
+//!   composed one), and no combining mark follows itself (`é` + U+0301 twice);
+//! - the text's restriction level is *Single Script* or *Highly Restrictive*: its letters belong
+//!   to one script (characters common to all scripts, like digits and punctuation, go with any),
+//!   or to Latin with Han and Japanese kana, Han and Bopomofo, or Han and Hangul. `аlice` with a
+//!   Cyrillic `а`, or `bօb` with an Armenian `օ`, are refused;
+//! - it is non-empty and at most [`MAX_LEN`] bytes long.
 //!
-//! Where the line is drawn: without Unicode's confusables tables (which would add a dependency),
-//! an identifier written entirely in another script that resembles a Latin one (all-Cyrillic
-//! `асе`) is accepted, and so are case variants (`Alice`), which display differently. Hosts should
-//! pass canonical ids (e.g. lowercased e-mail addresses); the linter warns about approvers that
-//! differ only by case.
+//! What passes may still look like another identifier within one script (`alıce` with a dotless
+//! `ı`, `a1ice`, `rn` for `m`): two identifiers with the same confusable *skeleton* (UTS #39) are
+//! one identity wherever a policy meets them — see [`same`](super::identity::same). Case
+//! variants (`Alice`) display differently and stay distinct: hosts should pass canonical ids
+//! (e.g. lowercased e-mail addresses); the linter warns about approvers that differ only by case.
+//!
+//! A digest is not an identity but an opaque content hash compared byte for byte: it holds
+//! printable ASCII only, no space and nothing outside ASCII, so no digest can pass for another.
+//!
+//! Free text (comments, receipts, notes, reasons) may hold anything printable, up to
+//! [`MAX_TEXT_LEN`] bytes; it is escaped when shown ([`escaped`]).
+//!
+//! [UTS #39]: https://www.unicode.org/reports/tr39/
 
 use std::fmt;
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_script::Script;
+use unicode_security::GeneralSecurityProfile;
+use unicode_security::mixed_script::AugmentedScriptSet;
 
 /// The longest text accepted for a name, version, id, role or digest, in bytes.
 pub const MAX_LEN: usize = 256;
 
-/// What is wrong with an identifier.
+/// The longest free text accepted (a comment, receipt, notes, reason), in bytes: 4 KiB.
+pub const MAX_TEXT_LEN: usize = 4096;
+
+/// What is wrong with an identifier, a digest or a free text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TextProblem {
@@ -41,19 +69,37 @@ pub enum TextProblem {
     },
     /// The text starts or ends with whitespace.
     SurroundingWhitespace,
-    /// The text holds a character an identifier may not: invisible, a format or control
-    /// character, a combining mark, whitespace other than the ASCII space, a symbol outside
-    /// ASCII, or a letter that passes for another (full-width, mathematical, letterlike).
+    /// The text holds a character an identifier may not: one whose UTS #39 Identifier_Status is
+    /// not Allowed (invisible, a format or control character, a compatibility, technical or
+    /// limited-use letter, a symbol outside ASCII), the zero-width joiner or non-joiner, or
+    /// whitespace other than the ASCII space.
     LookAlike {
         /// The character.
         ch: char,
     },
-    /// The text mixes letters of two of the Latin, Cyrillic and Greek scripts.
+    /// The text mixes scripts beyond UTS #39's Highly Restrictive level.
     MixedScript,
+    /// The text is not in Unicode Normalization Form C.
+    NotNfc,
+    /// A combining mark follows itself.
+    RepeatedMark {
+        /// The mark.
+        ch: char,
+    },
+    /// A digest holds a character other than printable ASCII (or a space).
+    NotPrintableAscii {
+        /// The character.
+        ch: char,
+    },
+    /// A free text is longer than [`MAX_TEXT_LEN`] bytes.
+    TextTooLong {
+        /// The length found, in bytes.
+        len: usize,
+    },
 }
 
-/// A name, version, id, role or digest that is refused: empty, too long, or holding something
-/// that would display like another identifier (see the rules in [`TextProblem`]).
+/// A name, version, id, role, digest or free text that is refused: empty, too long, or holding
+/// something that would display like another identifier (see the rules in [`TextProblem`]).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field} {value}{problem}")]
 pub struct TextError {
@@ -85,17 +131,36 @@ impl fmt::Display for TextProblem {
             Self::SurroundingWhitespace => f.write_str("must not start or end with whitespace"),
             Self::LookAlike { ch } => write!(
                 f,
-                "must not contain U+{:04X}: identifiers hold letters, digits, ASCII punctuation \
-                 and inner spaces, nothing invisible or that displays like another character",
+                "must not contain U+{:04X}: identifiers hold the characters Unicode allows in \
+                 identifiers (UTS #39), ASCII punctuation and inner spaces, nothing invisible or \
+                 that displays like another character",
                 u32::from(*ch)
             ),
-            Self::MixedScript => {
-                f.write_str("must not mix letters of the Latin, Cyrillic and Greek scripts")
+            Self::MixedScript => f.write_str(
+                "must be written in one script (or Latin with Han and kana, Bopomofo or Hangul): \
+                 letters of two scripts can pass for one another",
+            ),
+            Self::NotNfc => f.write_str(
+                "must be in Unicode normalization form C: compose a letter and its marks into \
+                 one character where Unicode has one",
+            ),
+            Self::RepeatedMark { ch } => write!(
+                f,
+                "must not repeat the combining mark U+{:04X}: a repeated mark displays like one",
+                u32::from(*ch)
+            ),
+            Self::NotPrintableAscii { ch } => write!(
+                f,
+                "must not contain U+{:04X}: a digest holds printable ASCII characters only, \
+                 without spaces",
+                u32::from(*ch)
+            ),
+            Self::TextTooLong { len } => {
+                write!(f, "is {len} bytes long; at most {MAX_TEXT_LEN} are allowed")
             }
         }
     }
 }
-
 /// The refused value as shown in a message: escaped, shortened, in backticks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Shown(String);
@@ -131,29 +196,6 @@ impl fmt::Display for Shown {
     }
 }
 
-/// Letters that pass for other letters: they are alphabetic, but not allowed in identifiers.
-fn passes_for_another(ch: char) -> bool {
-    matches!(ch,
-        '\u{1D2C}'..='\u{1D6A}'           // modifier (superscript) letters
-        | '\u{1D9B}'..='\u{1DBF}'
-        | '\u{2070}'..='\u{209F}'         // superscripts and subscripts
-        | '\u{2100}'..='\u{214F}'         // letterlike symbols
-        | '\u{2160}'..='\u{218F}'         // number forms (Roman numerals)
-        | '\u{2460}'..='\u{24FF}'         // enclosed alphanumerics
-        | '\u{3000}'..='\u{303F}'         // CJK symbols, ideographic space
-        | '\u{FF00}'..='\u{FFEF}'         // half-width and full-width forms
-        | '\u{1D400}'..='\u{1D7FF}'       // mathematical alphanumerics
-        | '\u{1F100}'..='\u{1F1FF}') // enclosed alphanumeric supplement
-}
-
-/// Whether `ch` may appear in an identifier (see the module docs); spaces are checked apart.
-fn allowed(ch: char) -> bool {
-    if ch.is_ascii() {
-        return ch.is_ascii_graphic() || ch == ' ';
-    }
-    ch.is_alphanumeric() && !passes_for_another(ch)
-}
-
 /// Free text may hold any printable character; these are escaped when shown: whitespace other
 /// than the ASCII space, and the invisible and format characters.
 fn allowed_in_text(ch: char) -> bool {
@@ -170,40 +212,69 @@ fn allowed_in_text(ch: char) -> bool {
         | '\u{E0000}'..='\u{E0FFF}')
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Script {
-    Latin,
-    Greek,
-    Cyrillic,
+/// Whether `ch` may appear in an identifier (see the module docs); spaces are checked apart.
+fn allowed(ch: char) -> bool {
+    if ch.is_ascii() {
+        return ch.is_ascii_graphic() || ch == ' ';
+    }
+    // The joiners are Allowed in some contexts only, and invisible in all.
+    ch.identifier_allowed() && !matches!(ch, '\u{200C}' | '\u{200D}')
 }
 
-fn script(ch: char) -> Option<Script> {
-    match ch {
-        'a'..='z'
-        | 'A'..='Z'
-        | '\u{00C0}'..='\u{024F}'
-        | '\u{0250}'..='\u{02AF}'   // IPA extensions (ɡ …)
-        | '\u{1D00}'..='\u{1D2B}'   // phonetic extensions, small capitals
-        | '\u{1E00}'..='\u{1EFF}'
-        | '\u{2C60}'..='\u{2C7F}'   // Latin Extended-C
-        | '\u{A720}'..='\u{A7FF}'   // Latin Extended-D
-        | '\u{AB30}'..='\u{AB6F}' => Some(Script::Latin), // Latin Extended-E
-        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some(Script::Greek),
-        '\u{0400}'..='\u{052F}'
-        | '\u{1C80}'..='\u{1C8F}'   // Cyrillic Extended-C
-        | '\u{2DE0}'..='\u{2DFF}'   // Cyrillic Extended-A
-        | '\u{A640}'..='\u{A69F}' => Some(Script::Cyrillic), // Cyrillic Extended-B
-        _ => None,
+/// Whether the characters of `value` belong to one script, or to one of UTS #39's Highly
+/// Restrictive combinations (Latin + Han + Hiragana + Katakana, Latin + Han + Bopomofo,
+/// Latin + Han + Hangul). Characters common to all scripts go with any.
+fn highly_restrictive(value: &str) -> bool {
+    let mut all = AugmentedScriptSet::default();
+    let mut but_latin = AugmentedScriptSet::default();
+    for ch in value.chars() {
+        let set = AugmentedScriptSet::for_char(ch);
+        all.intersect_with(set);
+        if !set.base.contains_script(Script::Latin) {
+            but_latin.intersect_with(set);
+        }
     }
+    !all.is_empty() || but_latin.kore || but_latin.hanb || but_latin.jpan
 }
 
 /// Checks one identifier (see the module docs): non-empty, at most [`MAX_LEN`] bytes, nothing
 /// that displays like something else. Linear in the length.
 pub(crate) fn check(field: &'static str, value: &str) -> Result<(), TextError> {
-    problem(value).map_or(Ok(()), |problem| {
+    refuse(field, value, problem(value))
+}
+
+/// Checks one digest: non-empty, at most [`MAX_LEN`] bytes, printable ASCII without spaces.
+pub(crate) fn check_digest(field: &'static str, value: &str) -> Result<(), TextError> {
+    let problem = if value.is_empty() {
+        Some(TextProblem::Empty)
+    } else if value.len() > MAX_LEN {
+        Some(TextProblem::TooLong { len: value.len() })
+    } else {
+        value.chars().find(|ch| !ch.is_ascii_graphic()).map(|ch| {
+            if ch.is_control() {
+                TextProblem::ControlCharacter
+            } else {
+                TextProblem::NotPrintableAscii { ch }
+            }
+        })
+    };
+    refuse(field, value, problem)
+}
+
+/// Checks one free text (a comment, receipt, notes, reason): at most [`MAX_TEXT_LEN`] bytes.
+/// Anything else is escaped when shown.
+pub(crate) fn check_free(field: &'static str, value: &str) -> Result<(), TextError> {
+    let problem =
+        (value.len() > MAX_TEXT_LEN).then_some(TextProblem::TextTooLong { len: value.len() });
+    refuse(field, value, problem)
+}
+
+fn refuse(field: &'static str, value: &str, problem: Option<TextProblem>) -> Result<(), TextError> {
+    problem.map_or(Ok(()), |problem| {
         Err(TextError {
             field,
-            value: Shown(value.to_owned()),
+            // Only the shown part is kept: a refused free text may be long.
+            value: Shown(value.chars().take(64).collect()),
             problem,
         })
     })
@@ -217,7 +288,7 @@ fn problem(value: &str) -> Option<TextProblem> {
         return Some(TextProblem::TooLong { len: value.len() });
     }
     // Most identifiers are printable ASCII with no space at either end: one pass over the bytes
-    // decides them (ASCII letters are all Latin, so no script can mix).
+    // decides them (ASCII is in Normalization Form C, and its letters are all Latin).
     let bytes = value.as_bytes();
     if bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
         && bytes.first() != Some(&b' ')
@@ -231,18 +302,21 @@ fn problem(value: &str) -> Option<TextProblem> {
     if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
         return Some(TextProblem::SurroundingWhitespace);
     }
-    let mut first_script = None;
+    let mut previous = None;
     for ch in value.chars() {
         if !allowed(ch) {
             return Some(TextProblem::LookAlike { ch });
         }
-        if let Some(s) = script(ch) {
-            match first_script {
-                None => first_script = Some(s),
-                Some(first) if first != s => return Some(TextProblem::MixedScript),
-                Some(_) => {}
-            }
+        if previous == Some(ch) && is_combining_mark(ch) {
+            return Some(TextProblem::RepeatedMark { ch });
         }
+        previous = Some(ch);
+    }
+    if !unicode_normalization::is_nfc(value) {
+        return Some(TextProblem::NotNfc);
+    }
+    if !highly_restrictive(value) {
+        return Some(TextProblem::MixedScript);
     }
     None
 }
@@ -325,6 +399,7 @@ mod tests {
             "Σωκράτης",
             "数据科学家",
             "sha256:7d1e",
+            "Zoë (ml-platform) #2",
         ] {
             assert_eq!(problem_of(ok), None, "{ok}");
         }
@@ -355,24 +430,75 @@ mod tests {
             ("al\u{2028}ice", '\u{2028}'),
             ("team\u{00a0}lead", '\u{00a0}'),
             ("ａｌｉｃｅ", 'ａ'),
-            ("zoe\u{301}", '\u{301}'),
             ("bob\u{E0100}", '\u{E0100}'),
             ("bob\u{180B}", '\u{180B}'),
             ("bo\u{1D173}b", '\u{1D173}'),
             ("bo\u{1BCA0}b", '\u{1BCA0}'),
             ("\u{1D68A}\u{1D695}", '\u{1D68A}'),
             ("team\u{2013}lead", '\u{2013}'),
+            // What the old hand-made list let through.
+            ("alice\u{3164}", '\u{3164}'),
+            ("a\u{1C0}ice", '\u{1C0}'),
+            ("\u{251}lice", '\u{251}'),
+            ("\u{1D00}lice", '\u{1D00}'),
+            ("\u{A4EE}lice", '\u{A4EE}'),
+            ("\u{13AA}lice", '\u{13AA}'),
+            ("b\u{2C9F}b", '\u{2C9F}'),
+            ("\u{B5}", '\u{B5}'),
+            ("alice\u{363}", '\u{363}'),
+            ("ali\u{200D}ce", '\u{200D}'),
+            ("ali\u{200C}ce", '\u{200C}'),
+            ("\u{435}\u{261}\u{43e}", '\u{261}'),
+            ("b\u{1C82}b", '\u{1C82}'),
         ] {
             assert_eq!(problem_of(s), Some(TextProblem::LookAlike { ch }), "{s:?}");
         }
-        assert_eq!(problem_of("аlice"), Some(TextProblem::MixedScript));
-        assert_eq!(problem_of("bоb"), Some(TextProblem::MixedScript));
-        assert_eq!(problem_of("b\u{1C82}b"), Some(TextProblem::MixedScript));
+        assert_eq!(problem_of("zoe\u{301}"), Some(TextProblem::NotNfc));
         assert_eq!(
-            problem_of("\u{435}\u{261}\u{43e}"),
-            Some(TextProblem::MixedScript)
+            problem_of("zo\u{e9}\u{301}\u{301}"),
+            Some(TextProblem::RepeatedMark { ch: '\u{301}' })
         );
-        assert_eq!(problem_of("Σ\u{430}"), Some(TextProblem::MixedScript));
+        for mixed in ["аlice", "bоb", "Σ\u{430}", "b\u{585}b", "数据\u{430}"] {
+            assert_eq!(
+                problem_of(mixed),
+                Some(TextProblem::MixedScript),
+                "{mixed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn accepts_the_highly_restrictive_combinations() {
+        for ok in [
+            "tanaka田中",
+            "田中さん",
+            "kim김",
+            "zh注音",
+            "al\u{131}ce",
+            "q\u{301}",
+        ] {
+            assert_eq!(problem_of(ok), None, "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn digests_are_printable_ascii_and_free_text_is_bounded() {
+        assert!(check_digest("digest", "sha256:7d1e").is_ok());
+        assert_eq!(
+            check_digest("digest", "sha256 7d1e").map_err(|e| e.problem),
+            Err(TextProblem::NotPrintableAscii { ch: ' ' })
+        );
+        assert_eq!(
+            check_digest("digest", "sha256:\u{435}").map_err(|e| e.problem),
+            Err(TextProblem::NotPrintableAscii { ch: '\u{435}' })
+        );
+        assert!(check_free("comment", &"é".repeat(MAX_TEXT_LEN / 2)).is_ok());
+        assert_eq!(
+            check_free("comment", &"x".repeat(MAX_TEXT_LEN + 1)).map_err(|e| e.problem),
+            Err(TextProblem::TextTooLong {
+                len: MAX_TEXT_LEN + 1
+            })
+        );
     }
 
     #[test]
