@@ -64,7 +64,7 @@ fn log(c: &mut Criterion) {
                 start.elapsed()
             })
         });
-        let root = base.root();
+        let root = base.head();
         let mut i = 0u64;
         g.bench_function(BenchmarkId::new("prove", n), |b| {
             b.iter(|| {

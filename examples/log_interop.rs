@@ -44,7 +44,7 @@ fn emit(dir: &Path) -> Result<(), Box<dyn Error>> {
     }
     let (size, old) = (tree.size(), 37);
     let checkpoint = Checkpoint::new(ORIGIN, size, tree.root())?;
-    let old_checkpoint = Checkpoint::new(ORIGIN, old, tree.root_at(old)?)?;
+    let old_checkpoint = Checkpoint::new(ORIGIN, old, tree.head_at(old)?.root())?;
     let mut inclusion = Vec::new();
     let mut consistency = Vec::new();
     for n in [1, 2, 3, 7, 8, 9, 16, 31, 37, 50] {
@@ -91,13 +91,13 @@ fn check_go(dir: &Path) -> Result<(), Box<dyn Error>> {
     let mine = Checkpoint::open(
         &fs::read_to_string(dir.join("checkpoint.txt"))?,
         ORIGIN,
-        std::slice::from_ref(&ours),
+        &ours,
     )?;
-    // A checkpoint Go signed, with Go's key.
+    // A checkpoint Go signed, with Go's key (Go as the log).
     let theirs = Checkpoint::open(
         &fs::read_to_string(dir.join("go_checkpoint.txt"))?,
         ORIGIN,
-        std::slice::from_ref(&go),
+        &go,
     )?;
     if theirs != mine {
         return Err("Go's checkpoint states another size or root".into());
@@ -105,21 +105,21 @@ fn check_go(dir: &Path) -> Result<(), Box<dyn Error>> {
     // The crate's checkpoint cosigned by Go: both signatures verify; either key alone opens it.
     let cosigned = fs::read_to_string(dir.join("cosigned.txt"))?;
     let note = modelgate::log::Note::open(&cosigned, &[ours.clone(), go.clone()])?;
-    if note.verified_by().len() != 2 {
+    if note.verified_by().count() != 2 {
         return Err(format!(
             "expected two verified signatures, got {:?}",
-            note.verified_by()
+            note.verified_by().collect::<Vec<_>>()
         )
         .into());
     }
-    Checkpoint::open(&cosigned, ORIGIN, &[ours])?;
+    Checkpoint::open_witnessed(&cosigned, ORIGIN, &ours, std::slice::from_ref(&go), 1)?;
     // A Go-signed checkpoint edited afterwards is refused.
     let edited = fs::read_to_string(dir.join("go_checkpoint.txt"))?.replacen(
         &format!("\n{}\n", mine.size()),
         &format!("\n{}\n", mine.size() - 1),
         1,
     );
-    if Checkpoint::open(&edited, ORIGIN, &[go]).is_ok() {
+    if Checkpoint::open(&edited, ORIGIN, &go).is_ok() {
         return Err("an edited Go-signed checkpoint was accepted".into());
     }
     println!("log interop: the crate verified Go's signed and cosigned checkpoints");

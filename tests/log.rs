@@ -8,8 +8,8 @@
 )]
 
 use modelgate::log::{
-    ConsistencyProof, InclusionProof, Leaf, ProofError, Tree, TreeHash, empty_root, leaf_hash,
-    node_hash,
+    ConsistencyProof, InclusionProof, Leaf, ProofError, Tree, TreeHash, TreeHead, empty_root,
+    leaf_hash, node_hash,
 };
 use modelgate::{Head, Timestamp};
 use proptest::prelude::*;
@@ -82,7 +82,8 @@ fn roots_and_proofs_are_rfc_9162_at_every_size_the_log_has_had() {
     let tree = tree_of(&all);
     for n in 0..=all.len() {
         let root = mth(&all[..n]);
-        assert_eq!(tree.root_at(n as u64).unwrap(), root, "root at {n}");
+        let head = tree.head_at(n as u64).unwrap();
+        assert_eq!(head.root(), root, "root at {n}");
         for m in 0..n {
             let proof = tree.prove_inclusion(m as u64, n as u64).unwrap();
             assert_eq!(
@@ -90,17 +91,18 @@ fn roots_and_proofs_are_rfc_9162_at_every_size_the_log_has_had() {
                 path(m, &all[..n]).as_slice(),
                 "path {m} of {n}"
             );
-            proof.verify(&all[m], &root).unwrap();
+            proof.verify(&all[m], &head).unwrap();
         }
-        for old in 0..=n {
+        for old in 1..=n {
             let proof = tree.prove_consistency(old as u64, n as u64).unwrap();
-            let expected = if old == 0 || old == n {
+            let expected = if old == n {
                 vec![]
             } else {
                 subproof(old, &all[..n], true)
             };
             assert_eq!(proof.path(), expected.as_slice(), "consistency {old} → {n}");
-            proof.verify(&mth(&all[..old]), &root).unwrap();
+            let held = TreeHead::new(old as u64, mth(&all[..old]));
+            proof.verify(&held, &head).unwrap();
         }
     }
     assert_eq!(tree.root(), mth(&all));
@@ -122,7 +124,7 @@ fn a_proof_of_a_size_the_log_never_had_is_refused() {
         Err(ProofError::SizesOutOfOrder { old: 4, new: 3 })
     );
     assert_eq!(
-        tree.root_at(6),
+        tree.head_at(6),
         Err(ProofError::SizeBeyondTree { size: 6, have: 5 })
     );
 }
@@ -131,7 +133,7 @@ fn a_proof_of_a_size_the_log_never_had_is_refused() {
 fn an_inclusion_proof_holds_for_its_leaf_only() {
     let all = leaves(13);
     let tree = tree_of(&all);
-    let root = tree.root();
+    let root = tree.head();
     for m in 0..13u64 {
         let proof = tree.prove_inclusion(m, 13).unwrap();
         // Another leaf, another index, another size, another root: each refused.
@@ -150,7 +152,7 @@ fn an_inclusion_proof_holds_for_its_leaf_only() {
                 .is_err()
         );
         let mut long = proof.path().to_vec();
-        long.push(root);
+        long.push(root.root());
         assert!(
             InclusionProof::new(m, 13, long)
                 .verify(&all[m as usize], &root)
@@ -161,14 +163,15 @@ fn an_inclusion_proof_holds_for_its_leaf_only() {
         if m % 2 == 0 && m < 12 {
             let node = node_hash(&all[m as usize], &proof.path()[0]);
             let lifted = InclusionProof::new(m / 2, 7, proof.path()[1..].to_vec());
-            assert!(lifted.verify(&node, &root).is_ok(), "the tree one level up");
+            let up = TreeHead::new(7, root.root());
+            assert!(lifted.verify(&node, &up).is_ok(), "the tree one level up");
             let data = [
                 &all[m as usize].as_bytes()[..],
                 &proof.path()[0].as_bytes()[..],
             ]
             .concat();
             assert_eq!(
-                lifted.verify(&leaf_hash(&data), &root),
+                lifted.verify(&leaf_hash(&data), &up),
                 Err(ProofError::RootMismatch)
             );
         }
@@ -176,14 +179,46 @@ fn an_inclusion_proof_holds_for_its_leaf_only() {
 }
 
 #[test]
+fn a_proof_counts_only_against_a_trusted_heads_size() {
+    // Leaf 2 of a 3-leaf tree has the same path as "leaf 1 of 2": the size a proof states
+    // about itself never counts, only the trusted head's.
+    let all = leaves(4);
+    let tree = tree_of(&all[..3]);
+    let proof = tree.prove_inclusion(2, 3).unwrap();
+    let restated = InclusionProof::new(1, 2, proof.path().to_vec());
+    assert_eq!(
+        restated.verify(&all[2], &tree.head()),
+        Err(ProofError::OtherSize {
+            proof: 2,
+            checkpoint: 3
+        })
+    );
+    // An inner node is no leaf of a smaller tree under the same root.
+    let four = tree_of(&all);
+    let node = node_hash(&all[0], &all[1]);
+    let lifted = InclusionProof::new(0, 2, vec![node_hash(&all[2], &all[3])]);
+    assert!(lifted.verify(&node, &four.head()).is_err());
+    // A consistency proof of equal sizes names the trusted sizes too.
+    let same = ConsistencyProof::new(2, 2, vec![]);
+    assert!(same.verify(&tree.head(), &tree.head()).is_err());
+    // As Go's `tlog.CheckTree`: no consistency from an empty tree, made or checked.
+    assert_eq!(tree.prove_consistency(0, 3), Err(ProofError::EmptyTree));
+    let empty = TreeHead::new(0, leaf_hash(b"not the empty root"));
+    assert_eq!(
+        ConsistencyProof::new(0, 3, vec![]).verify(&empty, &tree.head()),
+        Err(ProofError::EmptyTree)
+    );
+}
+
+#[test]
 fn a_rolled_back_or_rewritten_log_is_not_consistent_with_a_held_checkpoint() {
     let all = leaves(20);
     let tree = tree_of(&all);
-    let held = (12u64, tree.root_at(12).unwrap());
+    let held = tree.head_at(12).unwrap();
     // The honest log extends what was held.
     tree.prove_consistency(12, 20)
         .unwrap()
-        .verify(&held.1, &tree.root())
+        .verify(&held, &tree.head())
         .unwrap();
     // A log whose leaf 7 was rewritten (a head put back), then refilled to the same size.
     let mut forged = all.clone();
@@ -191,7 +226,7 @@ fn a_rolled_back_or_rewritten_log_is_not_consistent_with_a_held_checkpoint() {
     let forged_tree = tree_of(&forged);
     let proof = forged_tree.prove_consistency(12, 20).unwrap();
     assert_eq!(
-        proof.verify(&held.1, &forged_tree.root()),
+        proof.verify(&held, &forged_tree.head()),
         Err(ProofError::RootMismatch)
     );
     // A log wiped and refilled with fewer leaves than were held cannot even be asked.
@@ -200,10 +235,10 @@ fn a_rolled_back_or_rewritten_log_is_not_consistent_with_a_held_checkpoint() {
     // The same size with another root is not the tree held.
     let same = ConsistencyProof::new(12, 12, vec![]);
     assert_eq!(
-        same.verify(&held.1, &forged_tree.root_at(12).unwrap()),
+        same.verify(&held, &forged_tree.head_at(12).unwrap()),
         Err(ProofError::RootMismatch)
     );
-    assert!(same.verify(&held.1, &held.1).is_ok());
+    assert!(same.verify(&held, &held).is_ok());
 }
 
 #[test]
@@ -306,6 +341,7 @@ fn every_proof_error_says_what_is_wrong() {
             checkpoint: 4,
         },
         ProofError::RootMismatch,
+        ProofError::EmptyTree,
     ];
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!(text.join("\n"));
@@ -315,11 +351,11 @@ proptest! {
     #[test]
     fn any_proof_verifies_exactly_its_own_leaf_and_sizes(n in 1usize..200, m in 0usize..200, old in 0usize..200) {
         let m = m % n;
-        let old = old % (n + 1);
+        let old = old % n + 1;
         let all = leaves(n);
         let tree = tree_of(&all);
-        let root = tree.root();
-        prop_assert_eq!(root, mth(&all));
+        let root = tree.head();
+        prop_assert_eq!(root.root(), mth(&all));
         let proof = tree.prove_inclusion(m as u64, n as u64).unwrap();
         prop_assert!(proof.verify(&all[m], &root).is_ok());
         let expected = path(m, &all);
@@ -330,14 +366,15 @@ proptest! {
             }
         }
         let consistency = tree.prove_consistency(old as u64, n as u64).unwrap();
-        prop_assert!(consistency.verify(&mth(&all[..old]), &root).is_ok());
-        if old > 0 && old < n {
+        let held = TreeHead::new(old as u64, mth(&all[..old]));
+        prop_assert!(consistency.verify(&held, &root).is_ok());
+        if old < n {
             // Any single hash of the proof changed: refused.
             for i in 0..consistency.path().len() {
                 let mut p = consistency.path().to_vec();
                 p[i] = leaf_hash(b"forged");
                 let forged = ConsistencyProof::new(old as u64, n as u64, p);
-                prop_assert!(forged.verify(&mth(&all[..old]), &root).is_err());
+                prop_assert!(forged.verify(&held, &root).is_err());
             }
         }
     }
@@ -365,8 +402,8 @@ mod checkpoints {
     fn a_checkpoint_is_a_c2sp_signed_note_and_reads_back() {
         let (tree, note) = signed(3);
         insta::assert_snapshot!(note);
-        let cp = Checkpoint::open(&note, ORIGIN, &[signer(1).verifier()]).unwrap();
-        assert_eq!((cp.size(), cp.root()), (3, tree.root()));
+        let cp = Checkpoint::open(&note, ORIGIN, &signer(1).verifier()).unwrap();
+        assert_eq!(cp.head(), tree.head());
         let vkey = signer(1).verifier().to_text();
         insta::assert_snapshot!(vkey);
         assert_eq!(
@@ -378,7 +415,7 @@ mod checkpoints {
     #[test]
     fn a_checkpoint_edited_after_signing_or_signed_by_another_key_is_refused() {
         let (tree, note) = signed(5);
-        let trusted = [signer(1).verifier()];
+        let trusted = signer(1).verifier();
         // Another size, another root: the signature no longer verifies.
         let resized = note.replacen("\n5\n", "\n4\n", 1);
         assert_eq!(
@@ -388,7 +425,7 @@ mod checkpoints {
             })
         );
         // Re-signed by a key the holder does not trust: no trusted signature at all.
-        let other = Checkpoint::new(ORIGIN, 4, tree.root_at(4).unwrap()).unwrap();
+        let other = Checkpoint::new(ORIGIN, 4, tree.head_at(4).unwrap().root()).unwrap();
         let forged = other.sign(&signer(2)).unwrap();
         assert_eq!(
             Checkpoint::open(&forged, ORIGIN, &trusted),
@@ -405,7 +442,7 @@ mod checkpoints {
     #[test]
     fn a_checkpoint_binds_a_proof_to_its_size() {
         let (tree, note) = signed(13);
-        let cp = Checkpoint::open(&note, ORIGIN, &[signer(1).verifier()]).unwrap();
+        let cp = Checkpoint::open(&note, ORIGIN, &signer(1).verifier()).unwrap();
         let all = leaves(13);
         let proof = tree.prove_inclusion(3, 13).unwrap();
         cp.verify_inclusion(&all[3], &proof).unwrap();
@@ -417,7 +454,7 @@ mod checkpoints {
                 checkpoint: 13
             })
         );
-        let held = Checkpoint::new(ORIGIN, 8, tree.root_at(8).unwrap()).unwrap();
+        let held = Checkpoint::new(ORIGIN, 8, tree.head_at(8).unwrap().root()).unwrap();
         cp.verify_extends(&held, &tree.prove_consistency(8, 13).unwrap())
             .unwrap();
         assert!(matches!(
@@ -431,27 +468,155 @@ mod checkpoints {
         let (_, note) = signed(2);
         let witness = NoteSigner::new("witness.example", [9; 32]).unwrap();
         let mut opened = Note::open(&note, &[signer(1).verifier()]).unwrap();
-        opened.cosign(&witness);
-        opened.cosign(&witness); // once only
-        opened.cosign(&signer(1)); // the operator signed already
+        opened.cosign(&witness).unwrap();
+        opened.cosign(&witness).unwrap(); // once only
+        opened.cosign(&signer(1)).unwrap(); // the operator's line replaced, not repeated
         let text = opened.to_text();
         assert_eq!(text.matches('\u{2014}').count(), 2);
         let both = Note::open(&text, &[signer(1).verifier(), witness.verifier()]).unwrap();
-        assert_eq!(both.verified_by().len(), 2);
+        assert_eq!(both.verified_by().count(), 2);
         // The operator's key alone still opens it, the witness's line kept.
         let mine = Note::open(&text, &[signer(1).verifier()]).unwrap();
         assert_eq!(mine.to_text(), text);
     }
 
     #[test]
+    fn a_line_planted_under_a_witness_name_cannot_block_its_cosignature() {
+        let (_, note) = signed(2);
+        let witness = NoteSigner::new("witness.example", [9; 32]).unwrap();
+        let hash = witness.verifier().key_hash().to_be_bytes();
+        let junk: Vec<u8> = hash.iter().copied().chain([0u8; 64]).collect();
+        use base64::Engine as _;
+        let planted = format!(
+            "{note}\u{2014} witness.example {}\n",
+            base64::engine::general_purpose::STANDARD.encode(junk)
+        );
+        let mut opened = Note::open(&planted, &[signer(1).verifier()]).unwrap();
+        opened.cosign(&witness).unwrap();
+        let both = Note::open(
+            &opened.to_text(),
+            &[signer(1).verifier(), witness.verifier()],
+        );
+        assert_eq!(both.unwrap().verified_by().count(), 2);
+    }
+
+    #[test]
+    fn a_cosignature_never_pushes_a_note_past_what_readers_accept() {
+        let (_, note) = signed(2);
+        let body = format!("{}\n", note.split_once("\n\n").unwrap().0);
+        let mut text = note.clone();
+        for i in 0..99u8 {
+            let other = NoteSigner::new(format!("w{i}"), [i; 32]).unwrap();
+            let signed = sign_note(&body, &[&other]).unwrap();
+            text.push_str(signed.rsplit_once("\n\n").unwrap().1);
+        }
+        let mut full = Note::open(&text, &[signer(1).verifier()]).unwrap();
+        let witness = NoteSigner::new("witness.example", [200; 32]).unwrap();
+        assert_eq!(full.cosign(&witness), Err(NoteError::Full));
+        assert!(Note::open(&full.to_text(), &[signer(1).verifier()]).is_ok());
+    }
+
+    #[test]
+    fn a_checkpoint_opens_only_with_the_logs_own_signature() {
+        let tree = tree_of(&leaves(9));
+        let cp = Checkpoint::new(ORIGIN, 9, tree.root()).unwrap();
+        let witness = NoteSigner::new("witness.example", [9; 32]).unwrap();
+        // Signed by a witness alone: the log never stated it.
+        let by_witness = cp.sign(&witness).unwrap();
+        assert_eq!(
+            Checkpoint::open_witnessed(
+                &by_witness,
+                ORIGIN,
+                &signer(1).verifier(),
+                &[witness.verifier()],
+                1
+            ),
+            Err(NoteError::Unverified)
+        );
+        // Signed by the log, cosigned by the witness: opens, and a quorum of witnesses counts.
+        let mut note = Note::open(&cp.sign(&signer(1)).unwrap(), &[signer(1).verifier()]).unwrap();
+        assert_eq!(
+            Checkpoint::open_witnessed(
+                &note.to_text(),
+                ORIGIN,
+                &signer(1).verifier(),
+                &[witness.verifier()],
+                1
+            ),
+            Err(NoteError::Witnesses {
+                found: 0,
+                required: 1
+            })
+        );
+        note.cosign(&witness).unwrap();
+        let opened = Checkpoint::open_witnessed(
+            &note.to_text(),
+            ORIGIN,
+            &signer(1).verifier(),
+            &[witness.verifier()],
+            1,
+        );
+        assert_eq!(opened.unwrap().head(), tree.head());
+        // One key trusted twice is ambiguous, as in Go.
+        assert!(matches!(
+            Note::open(
+                &note.to_text(),
+                &[signer(1).verifier(), signer(1).verifier()]
+            ),
+            Err(NoteError::AmbiguousKey { .. })
+        ));
+    }
+
+    #[test]
+    fn notes_read_as_gos_note_open_reads_them() {
+        let (_, note) = signed(2);
+        let trusted = signer(1).verifier();
+        // An ASCII control character anywhere (a signature line too) is refused; DEL is not.
+        let ctl = note.replacen(
+            "\u{2014} bank.example/heads",
+            "\u{2014} bank.example/heads\u{1}",
+            1,
+        );
+        assert!(matches!(
+            Note::open(&ctl, std::slice::from_ref(&trusted)),
+            Err(NoteError::Malformed { .. })
+        ));
+        let del = sign_note(
+            "bank.example/heads\n2\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nx\u{7f}\n",
+            &[&signer(1)],
+        )
+        .unwrap();
+        assert!(Note::open(&del, std::slice::from_ref(&trusted)).is_ok());
+        // A blank line inside the text is text (the signatures follow the last one).
+        let blank = sign_note("a\n\nb\n", &[&signer(1)]).unwrap();
+        assert_eq!(
+            Note::open(&blank, std::slice::from_ref(&trusted))
+                .unwrap()
+                .text(),
+            "a\n\nb\n"
+        );
+        // Sizes past 2^63 - 1 are not sizes Go reads.
+        let big = sign_note("bank.example/heads\n9223372036854775808\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", &[&signer(1)]).unwrap();
+        assert!(matches!(
+            Checkpoint::open(&big, ORIGIN, &trusted),
+            Err(NoteError::Checkpoint { .. })
+        ));
+        // A verifier key with a newline inside its base64, as Go's decoder skips it.
+        let vkey = trusted.to_text();
+        let split = format!("{}\r\n{}", &vkey[..vkey.len() - 8], &vkey[vkey.len() - 8..]);
+        assert_eq!(NoteVerifier::from_text(&split).unwrap(), trusted);
+    }
+
+    #[test]
     fn malformed_notes_checkpoints_and_keys_say_what_is_wrong() {
         let (_, note) = signed(2);
-        let trusted = [signer(1).verifier()];
+        let trusted = signer(1).verifier();
         let cases = [
             note.replace("\n\n", "\n"),
             note.trim_end().to_owned(),
             note.replace('\u{2014}', "-"),
             format!("x\r\n{note}"),
+            format!("\n{note}"),
             sign_note("bank\n02\nAAAA\n", &[&signer(1)]).unwrap(),
             sign_note("bank\n2\nnot base64\n", &[&signer(1)]).unwrap(),
             sign_note("bank\n2\n", &[&signer(1)]).unwrap(),
@@ -485,7 +650,7 @@ mod checkpoints {
                 .to_string(),
         );
         out.push(
-            sign_note("two\n\nparagraphs\n", &[&signer(1)])
+            sign_note("no newline", &[&signer(1)])
                 .unwrap_err()
                 .to_string(),
         );

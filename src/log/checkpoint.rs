@@ -10,9 +10,11 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use super::note::BASE64;
+
 use super::error::{NoteError, ProofError};
 use super::note::{Note, NoteSigner, NoteVerifier, sign_note};
-use super::proof::{ConsistencyProof, InclusionProof};
+use super::proof::{ConsistencyProof, InclusionProof, TreeHead};
 use crate::value::hash::TreeHash;
 
 /// A log's state as its operator signs it: which log (`origin`, e.g. `bank.example/models`),
@@ -61,6 +63,11 @@ impl Checkpoint {
         self.root
     }
 
+    /// The size and root it states, as proofs are checked against.
+    pub fn head(&self) -> TreeHead {
+        TreeHead::new(self.size, self.root)
+    }
+
     /// Extension lines after the root, as read.
     pub fn extensions(&self) -> &[String] {
         &self.extensions
@@ -97,11 +104,16 @@ impl Checkpoint {
             return Err(bad("expected an origin, a size and a root, one per line"));
         };
         let canonical = size == "0" || (!size.starts_with('0') && !size.is_empty());
-        let size = match size.bytes().all(|b| b.is_ascii_digit()) && canonical {
-            true => size.parse().map_err(|_| bad("the size is too large"))?,
+        let size: u64 = match size.bytes().all(|b| b.is_ascii_digit()) && canonical {
+            // At most 2⁶³ − 1, as Go's readers (`int64`) take it.
+            true => size
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| u64::try_from(n).ok())
+                .ok_or(bad("the size is larger than 2^63 - 1"))?,
             false => return Err(bad("the size is not a decimal without leading zeros")),
         };
-        let root: [u8; 32] = STANDARD
+        let root: [u8; 32] = BASE64
             .decode(root)
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
@@ -124,15 +136,40 @@ impl Checkpoint {
         sign_note(&self.to_text(), &[signer])
     }
 
-    /// Reads a signed checkpoint of the log `origin`, signed by one of `trusted` (every
-    /// trusted signature on it must verify).
+    /// Reads a signed checkpoint of the log `origin`, which the log's own key `log` signed
+    /// (every signature on it by that key must verify; others are kept unverified).
     ///
     /// # Errors
     ///
-    /// [`NoteError`]: a malformed note or checkpoint, a bad or missing signature, or
-    /// [`NoteError::Origin`] for a checkpoint of another log.
-    pub fn open(message: &str, origin: &str, trusted: &[NoteVerifier]) -> Result<Self, NoteError> {
-        let note = Note::open(message, trusted)?;
+    /// [`NoteError`]: a malformed note or checkpoint, a bad signature, no signature by `log`
+    /// ([`NoteError::Unverified`]), or [`NoteError::Origin`] for a checkpoint of another log.
+    pub fn open(message: &str, origin: &str, log: &NoteVerifier) -> Result<Self, NoteError> {
+        Self::open_witnessed(message, origin, log, &[], 0)
+    }
+
+    /// Reads a signed checkpoint as [`open`](Self::open) does, and requires that at least
+    /// `required` of `witnesses` cosigned it.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open); [`NoteError::Witnesses`] if fewer witnesses signed.
+    pub fn open_witnessed(
+        message: &str,
+        origin: &str,
+        log: &NoteVerifier,
+        witnesses: &[NoteVerifier],
+        required: usize,
+    ) -> Result<Self, NoteError> {
+        let mut trusted = vec![log.clone()];
+        trusted.extend_from_slice(witnesses);
+        let note = Note::open(message, &trusted)?;
+        if !note.is_verified_by(log) {
+            return Err(NoteError::Unverified);
+        }
+        let found = witnesses.iter().filter(|w| note.is_verified_by(w)).count();
+        if found < required {
+            return Err(NoteError::Witnesses { found, required });
+        }
         let checkpoint = Self::from_text(note.text())?;
         if checkpoint.origin != origin {
             return Err(NoteError::Origin {
@@ -153,13 +190,7 @@ impl Checkpoint {
         leaf: &TreeHash,
         proof: &InclusionProof,
     ) -> Result<(), ProofError> {
-        if proof.size() != self.size {
-            return Err(ProofError::OtherSize {
-                proof: proof.size(),
-                checkpoint: self.size,
-            });
-        }
-        proof.verify(leaf, &self.root)
+        proof.verify(leaf, &self.head())
     }
 
     /// Checks that this checkpoint extends `older` (the one its holder kept): nothing logged
@@ -174,14 +205,6 @@ impl Checkpoint {
         older: &Checkpoint,
         proof: &ConsistencyProof,
     ) -> Result<(), ProofError> {
-        for (proof, checkpoint) in [
-            (proof.old_size(), older.size),
-            (proof.new_size(), self.size),
-        ] {
-            if proof != checkpoint {
-                return Err(ProofError::OtherSize { proof, checkpoint });
-            }
-        }
-        proof.verify(&older.root, &self.root)
+        proof.verify(&older.head(), &self.head())
     }
 }

@@ -30,6 +30,10 @@ pub enum ProofError {
         /// The newer size.
         new: u64,
     },
+    /// A consistency proof from a tree without leaves (as Go's `tlog.CheckTree`, the crate
+    /// neither makes nor checks one: every tree extends the empty one, so it proves nothing).
+    #[error("a consistency proof needs trees of at least one leaf")]
+    EmptyTree,
     /// A proof with more or fewer hashes than its sizes need.
     #[error("the {proof} proof has {found} hashes, not as many as its sizes need")]
     PathLength {
@@ -84,6 +88,23 @@ pub enum NoteError {
     /// No signature by a trusted key.
     #[error("no signature by a trusted key")]
     Unverified,
+    /// Two trusted keys with one name and key hash: which one signed is ambiguous.
+    #[error("two trusted keys are named `{}` with one key hash", esc(.name))]
+    AmbiguousKey {
+        /// The keys' name.
+        name: String,
+    },
+    /// Signed by witnesses, but fewer than required.
+    #[error("{found} of the witnesses signed; {required} are required")]
+    Witnesses {
+        /// Verified witness signatures.
+        found: usize,
+        /// Required.
+        required: usize,
+    },
+    /// A note that already carries the most signatures a reader accepts.
+    #[error("the note already carries 100 signatures")]
+    Full,
     /// A verifier or signer key that cannot be read.
     #[error("invalid note key: {what}")]
     Key {

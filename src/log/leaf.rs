@@ -19,7 +19,7 @@ use crate::value::hash::TreeHash;
 /// let leaf = Leaf::new("churn", "1", "default", model.head(), 0, Timestamp::from_unix_secs(1));
 /// let mut tree = Tree::new();
 /// let index = tree.append(leaf.hash());
-/// tree.prove_inclusion(index, tree.size())?.verify(&leaf.hash(), &tree.root())?;
+/// tree.prove_inclusion(index, tree.size())?.verify(&leaf.hash(), &tree.head())?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,5 +32,5 @@ pub use hash::{empty_root, leaf_hash, node_hash};
 pub use leaf::Leaf;
 #[cfg(feature = "log")]
 pub use note::{Note, NoteSigner, NoteVerifier, sign_note};
-pub use proof::{ConsistencyProof, InclusionProof};
+pub use proof::{ConsistencyProof, InclusionProof, TreeHead};
 pub use tree::Tree;

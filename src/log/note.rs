@@ -9,7 +9,9 @@
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
@@ -21,6 +23,15 @@ const ED25519: u8 = 0x01;
 const SIG_PREFIX: &str = "\u{2014} ";
 /// The most signature lines a note may carry (as Go's reader).
 const MAX_SIGNATURES: usize = 100;
+
+/// Standard base64 read as Go's `base64.StdEncoding` reads it: padding required, unused bits
+/// of the last character allowed (written canonically).
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+);
 
 /// Whether `name` may name a note key: not empty, no whitespace, no `+`.
 fn valid_name(name: &str) -> bool {
@@ -54,7 +65,9 @@ fn parse_key(text: &str) -> Result<(&str, u32, [u8; 32]), NoteError> {
     }
     let hash =
         u32::from_str_radix(hash, 16).map_err(|_| bad("the key hash is not 8 hex digits"))?;
-    let key = STANDARD
+    // Go's decoder skips newlines inside the base64.
+    let key: String = key.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    let key = BASE64
         .decode(key)
         .map_err(|_| bad("the key is not standard base64"))?;
     let Some((&ED25519, secret_or_public)) = key.split_first() else {
@@ -82,7 +95,7 @@ impl NoteVerifier {
     /// [`NoteError::Key`] for a malformed key, another algorithm than Ed25519, or a key hash
     /// that is not the key's.
     pub fn from_text(vkey: &str) -> Result<Self, NoteError> {
-        let (name, hash, public) = parse_key(vkey.trim_end_matches('\n'))?;
+        let (name, hash, public) = parse_key(vkey)?;
         if hash != key_hash(name, &public) {
             return Err(NoteError::Key {
                 what: "the key hash is not the hash of the name and key",
@@ -158,12 +171,9 @@ impl NoteSigner {
     ///
     /// [`NoteError::Key`] for a malformed key or a key hash that is not the key's.
     pub fn from_text(skey: &str) -> Result<Self, NoteError> {
-        let rest = skey
-            .trim_end_matches('\n')
-            .strip_prefix("PRIVATE+KEY+")
-            .ok_or(NoteError::Key {
-                what: "a signer key starts with `PRIVATE+KEY+`",
-            })?;
+        let rest = skey.strip_prefix("PRIVATE+KEY+").ok_or(NoteError::Key {
+            what: "a signer key starts with `PRIVATE+KEY+`",
+        })?;
         let (name, hash, seed) = parse_key(rest)?;
         let signer = Self::new(name, seed)?;
         if signer.hash != hash {
@@ -191,28 +201,33 @@ impl NoteSigner {
     }
 }
 
-/// Checks a note's text: UTF-8 (a `&str`), ends with a newline, no blank line, no control
-/// character but the newline.
+/// Checks a note's text as Go's `note.Sign` does: it ends with a newline, and (as the whole
+/// note, for `note.Open`) holds no ASCII control character but the newline.
 fn check_text(text: &str) -> Result<(), NoteError> {
-    let malformed = |what| NoteError::Malformed { what };
     if !text.ends_with('\n') {
-        return Err(malformed("the text does not end with a newline"));
+        return Err(NoteError::Malformed {
+            what: "the text does not end with a newline",
+        });
     }
-    if text.contains("\n\n") || text.starts_with('\n') {
-        return Err(malformed("the text holds a blank line"));
+    check_controls(text)
+}
+
+/// No ASCII control character but the newline (DEL and C1 controls pass, as in Go).
+fn check_controls(message: &str) -> Result<(), NoteError> {
+    match message.bytes().any(|b| b < 0x20 && b != b'\n') {
+        true => Err(NoteError::Malformed {
+            what: "it holds an ASCII control character",
+        }),
+        false => Ok(()),
     }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(malformed("the text holds a control character"));
-    }
-    Ok(())
 }
 
 /// `text` signed by each of `signers`: the text, a blank line, one signature line each.
 ///
 /// # Errors
 ///
-/// [`NoteError::Malformed`] if the text does not end with a newline, holds a blank line or a
-/// control character other than the newline.
+/// [`NoteError::Malformed`] if the text does not end with a newline or holds an ASCII control
+/// character other than the newline.
 pub fn sign_note(text: &str, signers: &[&NoteSigner]) -> Result<String, NoteError> {
     check_text(text)?;
     let mut out = format!("{text}\n");
@@ -227,22 +242,28 @@ pub fn sign_note(text: &str, signers: &[&NoteSigner]) -> Result<String, NoteErro
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
     text: String,
-    verified_by: Vec<String>,
+    verified_by: Vec<(String, u32)>,
     /// Each signature line as read or added, with its key's name and hash.
     lines: Vec<(String, u32, String)>,
 }
 
 impl Note {
-    /// Reads a signed note and checks it as Go's `note.Open` does: every signature by a
-    /// trusted key (matched by name and key hash) must verify, and at least one must be there;
-    /// signatures by other keys are kept unverified, repeated lines dropped.
+    /// Reads a signed note and checks it as Go's `note.Open` does: the first signature by
+    /// each trusted key (matched by name and key hash) must verify, and at least one must be
+    /// there; a trusted key's later signatures are dropped unchecked, signatures by other keys
+    /// kept unverified, repeated lines dropped.
+    ///
+    /// Where it is stricter than Go: a signature must verify under Ed25519's strict rules
+    /// (`verify_strict`: no small-order keys or points).
     ///
     /// # Errors
     ///
-    /// [`NoteError::Malformed`], [`NoteError::BadSignature`] if a trusted key's signature does
-    /// not verify, [`NoteError::Unverified`] if no trusted key signed it.
+    /// [`NoteError::Malformed`], [`NoteError::AmbiguousKey`] if two trusted keys share a name
+    /// and key hash, [`NoteError::BadSignature`] if a trusted key's signature does not verify,
+    /// [`NoteError::Unverified`] if no trusted key signed it.
     pub fn open(message: &str, trusted: &[NoteVerifier]) -> Result<Self, NoteError> {
         let malformed = |what| NoteError::Malformed { what };
+        check_controls(message)?;
         let split = message
             .rfind("\n\n")
             .ok_or(malformed("no blank line before the signatures"))?;
@@ -268,7 +289,7 @@ impl Note {
                 .strip_prefix(SIG_PREFIX)
                 .and_then(|rest| rest.split_once(' '))
                 .ok_or(malformed("a signature line is not `— <name> <base64>`"))?;
-            let sig = STANDARD
+            let sig = BASE64
                 .decode(b64)
                 .map_err(|_| malformed("a signature is not standard base64"))?;
             if !valid_name(name) || sig.len() < 5 {
@@ -280,9 +301,15 @@ impl Note {
                 continue;
             }
             note.lines.push((name.to_owned(), hash, line.to_owned()));
-            let Some(key) = trusted.iter().find(|k| k.name == name && k.hash == hash) else {
+            let mut keys = trusted.iter().filter(|k| k.name == name && k.hash == hash);
+            let Some(key) = keys.next() else {
                 continue;
             };
+            if keys.next().is_some() {
+                return Err(NoteError::AmbiguousKey {
+                    name: name.to_owned(),
+                });
+            }
             seen.push((name, hash));
             let verifies = Signature::from_slice(sig)
                 .is_ok_and(|sig| key.key.verify_strict(text.as_bytes(), &sig).is_ok());
@@ -291,7 +318,7 @@ impl Note {
                     name: name.to_owned(),
                 });
             }
-            note.verified_by.push(name.to_owned());
+            note.verified_by.push((name.to_owned(), hash));
         }
         if note.verified_by.is_empty() {
             return Err(NoteError::Unverified);
@@ -305,20 +332,35 @@ impl Note {
     }
 
     /// The names of the trusted keys whose signatures verified.
-    pub fn verified_by(&self) -> &[String] {
-        &self.verified_by
+    pub fn verified_by(&self) -> impl Iterator<Item = &str> {
+        self.verified_by.iter().map(|(name, _)| name.as_str())
     }
 
-    /// Adds `signer`'s signature (a witness cosigning what it verified), unless its key
-    /// (name and key hash) signed already.
-    pub fn cosign(&mut self, signer: &NoteSigner) {
-        let signed =
-            |(name, hash, _): &(String, u32, String)| *name == signer.name && *hash == signer.hash;
-        if !self.lines.iter().any(signed) {
-            let line = signer.line(&self.text);
-            let line = line.trim_end_matches('\n').to_owned();
-            self.lines.push((signer.name.clone(), signer.hash, line));
+    /// Whether `key` (by name and key hash) is among those whose signatures verified.
+    pub fn is_verified_by(&self, key: &NoteVerifier) -> bool {
+        self.verified_by
+            .iter()
+            .any(|(name, hash)| *name == key.name && *hash == key.hash)
+    }
+
+    /// Adds `signer`'s signature (a witness cosigning what it verified), replacing any line
+    /// under its key's name and hash, as Go's `note.Sign` does (so no line planted under a
+    /// witness's name can stand for its signature).
+    ///
+    /// # Errors
+    ///
+    /// [`NoteError::Full`] if the note carries 100 signatures by other keys already (a
+    /// reader would refuse one more).
+    pub fn cosign(&mut self, signer: &NoteSigner) -> Result<(), NoteError> {
+        self.lines
+            .retain(|(name, hash, _)| !(*name == signer.name && *hash == signer.hash));
+        if self.lines.len() >= MAX_SIGNATURES {
+            return Err(NoteError::Full);
         }
+        let line = signer.line(&self.text);
+        let line = line.trim_end_matches('\n').to_owned();
+        self.lines.push((signer.name.clone(), signer.hash, line));
+        Ok(())
     }
 
     /// The note as text again: its text, a blank line, every signature line.

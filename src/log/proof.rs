@@ -11,6 +11,43 @@ use crate::value::hash::TreeHash;
 /// any hashing.
 const MAX_PATH: usize = 64;
 
+/// A tree's size and root (RFC 9162's tree head): what a checkpoint states, and what a proof is
+/// checked against. A proof states sizes too; only the sizes of a head the verifier trusts count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeHead {
+    size: u64,
+    root: TreeHash,
+}
+
+impl TreeHead {
+    /// The head of a tree of `size` leaves whose root is `root`.
+    pub fn new(size: u64, root: TreeHash) -> Self {
+        Self { size, root }
+    }
+
+    /// How many leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Their root.
+    pub fn root(&self) -> TreeHash {
+        self.root
+    }
+}
+
+/// A proof's size against the trusted head's.
+fn same_size(proof: u64, head: &TreeHead) -> Result<(), ProofError> {
+    match proof == head.size {
+        true => Ok(()),
+        false => Err(ProofError::OtherSize {
+            proof,
+            checkpoint: head.size,
+        }),
+    }
+}
+
 /// That leaf `index` is in the tree of `size` leaves: the audit path from the leaf's sibling up.
 ///
 /// Stored as `{"index": …, "size": …, "path": ["<64 hex digits>", …]}`.
@@ -45,13 +82,17 @@ impl InclusionProof {
     }
 
     /// Checks that `leaf` (a [`leaf_hash`](super::leaf_hash)) is at this index of the tree
-    /// whose root, at this size, is `root`.
+    /// whose trusted head is `head` (its size and root, e.g. from a checkpoint), as Go's
+    /// `tlog.CheckRecord` does.
     ///
     /// # Errors
     ///
+    /// [`ProofError::OtherSize`] if the proof is for another size than the head's;
     /// [`ProofError::IndexBeyondSize`], [`ProofError::PathLength`] for a path of the wrong
-    /// length, [`ProofError::RootMismatch`] if the path does not lead to `root`.
-    pub fn verify(&self, leaf: &TreeHash, root: &TreeHash) -> Result<(), ProofError> {
+    /// length, [`ProofError::RootMismatch`] if the path does not lead to the head's root.
+    pub fn verify(&self, leaf: &TreeHash, head: &TreeHead) -> Result<(), ProofError> {
+        same_size(self.size, head)?;
+        let root = &head.root;
         let (index, size) = (self.index, self.size);
         if index >= size {
             return Err(ProofError::IndexBeyondSize { index, size });
@@ -131,25 +172,33 @@ impl ConsistencyProof {
         &self.path
     }
 
-    /// Checks that the tree whose root is `new_root` at the new size extends the one whose
-    /// root is `old_root` at the old size.
+    /// Checks that the tree whose trusted head is `new` extends the one whose trusted head is
+    /// `old` (their sizes and roots, e.g. from two checkpoints), as Go's `tlog.CheckTree` does:
+    /// both trees have at least one leaf.
     ///
     /// # Errors
     ///
-    /// [`ProofError::SizesOutOfOrder`], [`ProofError::PathLength`] for a path of the wrong
-    /// length, [`ProofError::RootMismatch`] if the path does not lead to both roots (for equal
-    /// sizes: if the roots differ).
-    pub fn verify(&self, old_root: &TreeHash, new_root: &TreeHash) -> Result<(), ProofError> {
+    /// [`ProofError::OtherSize`] if the proof is for other sizes than the heads';
+    /// [`ProofError::EmptyTree`], [`ProofError::SizesOutOfOrder`], [`ProofError::PathLength`]
+    /// for a path of the wrong length, [`ProofError::RootMismatch`] if the path does not lead to
+    /// both roots (for equal sizes: if the roots differ).
+    pub fn verify(&self, old: &TreeHead, new: &TreeHead) -> Result<(), ProofError> {
+        same_size(self.old_size, old)?;
+        same_size(self.new_size, new)?;
+        let (old_root, new_root) = (&old.root, &new.root);
         let (old, new) = (self.old_size, self.new_size);
+        if old == 0 {
+            return Err(ProofError::EmptyTree);
+        }
         if old > new {
             return Err(ProofError::SizesOutOfOrder { old, new });
         }
-        if old == 0 || old == new {
-            // Every tree extends the empty one; a tree extends itself only.
+        if old == new {
+            // A tree extends itself only.
             if !self.path.is_empty() {
                 return Err(self.path_length());
             }
-            return match old == 0 || old_root == new_root {
+            return match old_root == new_root {
                 true => Ok(()),
                 false => Err(ProofError::RootMismatch),
             };

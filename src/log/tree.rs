@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use super::error::ProofError;
 use super::hash::{empty_root, node_hash, split};
-use super::proof::{ConsistencyProof, InclusionProof};
+use super::proof::{ConsistencyProof, InclusionProof, TreeHead};
 use crate::value::hash::TreeHash;
 
 /// An append-only Merkle tree (RFC 9162), sans I/O: it appends leaf hashes and proves.
@@ -20,9 +20,9 @@ use crate::value::hash::TreeHash;
 ///     tree.append(leaf_hash(entry));
 /// }
 /// let proof = tree.prove_inclusion(1, 3)?;
-/// proof.verify(&leaf_hash(b"b"), &tree.root())?;
-/// let root_at_2 = tree.root_at(2)?;
-/// tree.prove_consistency(2, 3)?.verify(&root_at_2, &tree.root())?;
+/// proof.verify(&leaf_hash(b"b"), &tree.head())?;
+/// let held = tree.head_at(2)?;
+/// tree.prove_consistency(2, 3)?.verify(&held, &tree.head())?;
 /// # Ok::<(), modelgate::log::ProofError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -88,14 +88,19 @@ impl Tree {
         self.hash(0, self.size()).unwrap_or_else(|_| empty_root())
     }
 
-    /// The root when the tree had `size` leaves.
+    /// The head now: the size and the root.
+    pub fn head(&self) -> TreeHead {
+        TreeHead::new(self.size(), self.root())
+    }
+
+    /// The head when the tree had `size` leaves.
     ///
     /// # Errors
     ///
     /// [`ProofError::SizeBeyondTree`] if the tree never had `size` leaves.
-    pub fn root_at(&self, size: u64) -> Result<TreeHash, ProofError> {
+    pub fn head_at(&self, size: u64) -> Result<TreeHead, ProofError> {
         self.check_size(size)?;
-        self.hash(0, size)
+        Ok(TreeHead::new(size, self.hash(0, size)?))
     }
 
     /// The audit path of leaf `index` in the tree of `size` leaves (RFC 9162 §2.1.3.1),
@@ -131,14 +136,18 @@ impl Tree {
     /// # Errors
     ///
     /// [`ProofError::SizeBeyondTree`] if the tree never had `new` leaves;
-    /// [`ProofError::SizesOutOfOrder`] if `old` is larger than `new`.
+    /// [`ProofError::EmptyTree`] if `old` is 0; [`ProofError::SizesOutOfOrder`] if `old` is
+    /// larger than `new`.
     pub fn prove_consistency(&self, old: u64, new: u64) -> Result<ConsistencyProof, ProofError> {
         self.check_size(new)?;
+        if old == 0 {
+            return Err(ProofError::EmptyTree);
+        }
         if old > new {
             return Err(ProofError::SizesOutOfOrder { old, new });
         }
         let mut path = Vec::new();
-        if old > 0 && old < new {
+        if old < new {
             // SUBPROOF(m, D[lo..hi], whole), unrolled: m counts from `lo`.
             let (mut lo, mut hi, mut m, mut whole) = (0, new, old, true);
             while m != hi - lo {
