@@ -274,20 +274,28 @@ fn a_metric_gate_finds_its_metric_by_skeleton() {
 fn a_quorum_counts_one_identity_once_and_its_latest_vote() {
     let mut model = submitted(0.95);
     model.record(Review::approve("bob", DIGEST, t(11))).unwrap();
-    model.record(Review::approve("b0b", DIGEST, t(12))).unwrap(); // b0b is bOb, not bob
+    // `b0b` displays as `bOb`, which a reader takes for `bob`: one identity (case folded).
+    model.record(Review::approve("b0b", DIGEST, t(12))).unwrap();
     model
         .record(Review::approve("carol", DIGEST, t(13)))
         .unwrap();
     model
         .record(Review::approve("caro1", DIGEST, t(14)))
         .unwrap();
+    model
+        .record(Review::approve("Dave", DIGEST, t(14)))
+        .unwrap();
     assert_eq!(model.stage().votes().len(), 3);
     assert_eq!(quorum_of(&model, 3), VerdictKind::Approve);
     assert_eq!(quorum_of(&model, 4), VerdictKind::Pending);
-    // carol's latest vote, in either spelling, replaces her earlier one.
+    // carol's latest vote, in either spelling, replaces her earlier one; and DAVE is Dave.
     model
         .record(Review::reject("caro1", DIGEST, t(15)))
         .unwrap();
+    model
+        .record(Review::approve("DAVE", DIGEST, t(16)))
+        .unwrap();
+    assert_eq!(model.stage().votes().len(), 3);
     assert_eq!(
         model.stage().votes().of("carol").map(Review::vote),
         Some(modelgate::Vote::Reject)

@@ -5,7 +5,7 @@
 //! submitter's vote under a look-alike id (`alıce` for `alice`) never counts either, and an
 //! eligible id or role admits its look-alikes (which are the same person or role).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -105,27 +105,6 @@ impl Eligibility {
                     .role_names()
                     .any(|role| self.role_set.contains(&Ident(role.clone())))
             }
-    }
-
-    /// Names (ids and roles) that differ from an earlier one only by case: ids are compared
-    /// exactly, so `Bob` and `bob` are two people, which a config rarely means.
-    fn case_twins(&self) -> Vec<(&str, &str)> {
-        let mut first: HashMap<String, &str> = HashMap::new();
-        let mut twins = Vec::new();
-        for name in self.ids.iter().chain(&self.roles) {
-            match first.get(&name.to_lowercase()) {
-                Some(earlier)
-                    if *earlier != name.as_str() && !twins.contains(&(*earlier, name.as_str())) =>
-                {
-                    twins.push((*earlier, name.as_str()));
-                }
-                Some(_) => {}
-                None => {
-                    first.insert(name.to_lowercase(), name);
-                }
-            }
-        }
-        twins
     }
 
     /// Lints for names (ids and roles) no reviewer can hold: ids and roles are checked when
@@ -303,16 +282,9 @@ impl Policy for Quorum {
             ));
         }
         self.eligible.unmatchable(&self.name(), lints);
-        for (a, b) in self.eligible.case_twins() {
-            let message = format!(
-                "`{a}` and `{b}` differ only by case; ids and roles keep their case, so they \
-                 name two different approvers"
-            );
-            lints.push(Lint::new(self.name(), message));
-        }
         if let Some((a, b)) = self.eligible.look_alikes() {
             let message = format!(
-                "`{}` and `{}` look alike (one confusable skeleton), so they are one approver",
+                "`{}` and `{}` look alike (one confusable skeleton, case folded), so they are one approver",
                 esc(a),
                 esc(b)
             );

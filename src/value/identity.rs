@@ -2,10 +2,12 @@
 //!
 //! The identifier rule ([`text`](super::text)) refuses what is invisible, out of the identifier
 //! profile or mixes scripts; what it admits can still look like another identifier within one
-//! script: `alıce` (a dotless `ı`) and `alice`, `a1ice` and `alice`, `rnary` and `mary`. UTS #39
-//! maps each string to its *skeleton* (its characters replaced by their confusable prototypes);
-//! two strings with the same skeleton display alike. So wherever a policy meets two ids, two
-//! roles or two metric names, they are one identity when their skeletons are equal: the
+//! script: `alıce` (a dotless `ı`) and `alice`, `a1ice` and `alice`, `rnary` and `mary`, and
+//! `Alice`, `ALICE` and `alice`. UTS #39 maps each string to its *skeleton* (its characters
+//! replaced by their confusable prototypes); two strings with the same skeleton display alike,
+//! and two that differ only by case are one person to a reader. So wherever a policy meets two
+//! ids, two roles or two metric names, they are one identity when their keys are equal (the
+//! skeleton, case folded: see `key` for exactly how, `i` and `l` included): the
 //! submitter's vote, in any spelling of the submitter's id, never counts; a reviewer's latest vote
 //! replaces their earlier one in any spelling; eligibility by id or role matches by skeleton;
 //! a metric gate finds its metric by skeleton; a list that names one identity twice is refused.
@@ -23,23 +25,26 @@ use unicode_security::skeleton;
 
 use super::name::Name;
 
-/// The skeleton of one ASCII character: itself, or its confusable prototype (`0` → `O`; `1`, `I`
-/// and `|` → `l`; `m` → `rn`; `` ` `` → `'`; `"` → `''`; `%` → `°/₀`). Every character here is a
-/// starter and none is ignorable, so the skeleton of an ASCII text is the concatenation of its
-/// characters' skeletons; a unit test checks this table against the crate's data.
+/// The identity key of one ASCII character: its skeleton, lowercased, and the skeleton of that,
+/// `i` read as `l` (see [`key`]): a lowercase letter but `i` and `m` is itself; an uppercase
+/// letter is its lowercase (`A` → `a`), but `M` → `rn`; `0` and `O` → `o`; `1`, `|`, `I`, `i`
+/// → `l`; `m` → `rn`;
+/// `` ` `` → `'`; `"` → `''`; `%` → `°/₀`. Every character here is a starter and none is
+/// ignorable, so the key of an ASCII text is the concatenation of its characters' keys; a unit
+/// test checks this table against the crate's data.
 fn ascii_prototype(b: u8) -> AsciiPrototype {
     match b {
-        b'0' => AsciiPrototype::Static(&['O']),
-        b'1' | b'I' | b'|' => AsciiPrototype::Static(&['l']),
-        b'm' => AsciiPrototype::Static(&['r', 'n']),
+        b'0' | b'O' => AsciiPrototype::Static(&['o']),
+        b'1' | b'I' | b'|' | b'i' => AsciiPrototype::Static(&['l']),
+        b'm' | b'M' => AsciiPrototype::Static(&['r', 'n']),
         b'`' => AsciiPrototype::Static(&['\'']),
         b'"' => AsciiPrototype::Static(&['\'', '\'']),
         b'%' => AsciiPrototype::Static(&['\u{b0}', '/', '\u{2080}']),
-        _ => AsciiPrototype::Itself(Some(char::from(b))),
+        _ => AsciiPrototype::Itself(Some(char::from(b.to_ascii_lowercase()))),
     }
 }
 
-/// The characters of one ASCII character's skeleton.
+/// The characters of one ASCII character's key.
 enum AsciiPrototype {
     Itself(Option<char>),
     Static(&'static [char]),
@@ -61,15 +66,29 @@ impl Iterator for AsciiPrototype {
     }
 }
 
-/// The skeleton of an ASCII `text`, without the crate's tables (see [`ascii_prototype`]).
+/// The identity key of an ASCII `text`, without the crate's tables (see [`ascii_prototype`]).
 #[inline]
-fn ascii_skeleton(text: &str) -> impl Iterator<Item = char> + '_ {
+fn ascii_key(text: &str) -> impl Iterator<Item = char> + '_ {
     text.bytes().flat_map(ascii_prototype)
 }
 
-/// [`same`] for two ASCII texts. A common prefix has a common skeleton (ASCII skeletons
-/// concatenate), so only the rest is compared; when both rests start with characters that are
-/// their own skeletons, and differ, the skeletons differ there.
+/// The identity key of any text: its UTS #39 skeleton, lowercased, the skeleton of that, with
+/// `i` read as `l`. The first skeleton maps what displays alike (`I` and `l`, `0` and `O`), the
+/// lowercase makes case variants one (`Alice`, `alice`: one person to a reader), the second
+/// skeleton maps what lowercasing made alike again (`M` → `m` → `rn`). A capital `I` displays as
+/// an `l` and lowercases to an `i`, so no key can keep `i` and `l` apart and also make `ALICE`
+/// and `alice` one: they are one letter here (`bill` and `bili` are one identity; the safe
+/// side). Allocates: used for texts outside ASCII only.
+fn key(text: &str) -> String {
+    let folded: String = skeleton(text).flat_map(char::to_lowercase).collect();
+    skeleton(&folded)
+        .map(|c| if c == 'i' { 'l' } else { c })
+        .collect()
+}
+
+/// [`same`] for two ASCII texts. A common prefix has a common key (ASCII keys concatenate), so
+/// only the rest is compared; when both rests start with characters that are their own keys,
+/// and differ, the keys differ there.
 #[inline]
 fn same_ascii(a: &[u8], b: &[u8]) -> bool {
     let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
@@ -87,10 +106,10 @@ fn same_ascii(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// Whether the skeletons of two texts differ at their first character because the texts start
-/// with two different ASCII characters that are their own skeletons: such a character is a
-/// starter, so nothing after it (marks, ignorables) can come before it in the skeleton. The
-/// common case of two different ids, decided without reading further.
+/// Whether the keys of two texts differ at their first character because the texts start with
+/// two different ASCII characters that are their own keys: such a character is a starter, so
+/// nothing after it (marks, ignorables) can come before it in the key. The common case of two
+/// different ids, decided without reading further.
 #[inline]
 fn differ_at_first(a: &[u8], b: &[u8]) -> bool {
     match (a.first(), b.first()) {
@@ -101,15 +120,15 @@ fn differ_at_first(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// Whether the ASCII character `b` is its own skeleton.
+/// Whether the ASCII character `b` is its own key.
 #[inline]
 fn is_own_prototype(b: u8) -> bool {
-    !matches!(b, b'0' | b'1' | b'I' | b'|' | b'm' | b'`' | b'"' | b'%')
+    !b.is_ascii_uppercase() && !matches!(b, b'0' | b'1' | b'|' | b'i' | b'm' | b'`' | b'"' | b'%')
 }
 
-/// Whether `a` and `b` are one identity: equal bytes, or equal confusable skeletons (UTS #39).
-/// Linear in their lengths; allocates nothing. ASCII texts (most ids) are compared through a
-/// table of their few confusable characters.
+/// Whether `a` and `b` are one identity: equal bytes, or equal keys (see [`key`]: the UTS #39
+/// confusable skeleton, case folded). Linear in their lengths; allocates nothing for ASCII
+/// texts (most ids), compared through a table of their few confusable characters.
 #[inline]
 pub(crate) fn same(a: &str, b: &str) -> bool {
     if a == b {
@@ -120,9 +139,9 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     }
     match (a.is_ascii(), b.is_ascii()) {
         (true, true) => same_ascii(a.as_bytes(), b.as_bytes()),
-        (true, false) => ascii_skeleton(a).eq(skeleton(b)),
-        (false, true) => skeleton(a).eq(ascii_skeleton(b)),
-        (false, false) => skeleton(a).eq(skeleton(b)),
+        (true, false) => ascii_key(a).eq(key(b).chars()),
+        (false, true) => key(a).chars().eq(ascii_key(b)),
+        (false, false) => key(a) == key(b),
     }
 }
 
@@ -183,7 +202,9 @@ impl Hash for Ident {
                 .flat_map(ascii_prototype)
                 .for_each(|ch| state.write_u32(u32::from(ch)));
         } else {
-            skeleton(self.0.as_str()).for_each(|ch| state.write_u32(u32::from(ch)));
+            key(self.0.as_str())
+                .chars()
+                .for_each(|ch| state.write_u32(u32::from(ch)));
         }
     }
 }
@@ -223,15 +244,20 @@ mod tests {
         assert!(same("alice", "a1ice"));
         assert!(same("mary", "rnary"));
         assert!(!same("alice", "alicia"));
-        assert!(!same("alice", "Alice"));
+        // Case variants are one person to a reader, and so is a capital I for an l.
+        assert!(same("alice", "Alice"));
+        assert!(same("alice@bank.example", "alice@bank.exampIe"));
+        assert!(same("ALICE", "al\u{131}ce"));
+        assert!(same("Mary", "rnary"));
+        assert!(same("Ivan", "lvan"));
     }
 
     #[test]
     fn the_ascii_table_agrees_with_the_skeleton() {
         for b in 0u8..=127 {
             let text = char::from(b).to_string();
-            let table: String = ascii_skeleton(&text).collect();
-            let crate_: String = skeleton(&text).collect();
+            let table: String = ascii_key(&text).collect();
+            let crate_: String = key(&text);
             assert_eq!(table, crate_, "{text:?}");
             assert_eq!(is_own_prototype(b), table == text, "{text:?}");
             // Starters only, so skeletons concatenate.
@@ -247,9 +273,9 @@ mod tests {
         for a in b' '..=b'~' {
             for b in b' '..=b'~' {
                 let text = String::from_utf8(vec![a, b, b'm', a]).unwrap_or_default();
-                assert!(ascii_skeleton(&text).eq(skeleton(&text)), "{text:?}");
+                assert!(ascii_key(&text).eq(key(&text).chars()), "{text:?}");
                 let other = String::from_utf8(vec![a, b'r', b'n', a]).unwrap_or_default();
-                let by_skeleton = skeleton(&text).eq(skeleton(&other));
+                let by_skeleton = key(&text) == key(&other);
                 assert_eq!(same(&text, &other), by_skeleton, "{text:?} {other:?}");
             }
         }
@@ -264,7 +290,7 @@ mod tests {
             ("a\u{300}\u{301}", "e\u{301}\u{300}"),
         ] {
             assert!(differ_at_first(a.as_bytes(), b.as_bytes()));
-            assert!(!skeleton(a).eq(skeleton(b)), "{a:?} {b:?}");
+            assert_ne!(key(a), key(b), "{a:?} {b:?}");
         }
         assert!(!differ_at_first(b"1x", b"lx"));
         assert!(same("1x", "lx"));
@@ -273,7 +299,7 @@ mod tests {
     #[test]
     fn equal_identities_hash_alike() {
         use std::collections::HashSet;
-        let set: HashSet<Ident> = ["alice", "a1ice", "al\u{131}ce", "bob"]
+        let set: HashSet<Ident> = ["alice", "a1ice", "al\u{131}ce", "Alice", "ALICE", "bob"]
             .into_iter()
             .map(Ident::of)
             .collect();

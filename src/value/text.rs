@@ -28,10 +28,10 @@
 //! - it is non-empty and at most [`MAX_LEN`] bytes long.
 //!
 //! What passes may still look like another identifier within one script (`alıce` with a dotless
-//! `ı`, `a1ice`, `rn` for `m`): two identifiers with the same confusable *skeleton* (UTS #39) are
-//! one identity wherever a policy meets them — see [`same`](super::identity::same). Case
-//! variants (`Alice`) display differently and stay distinct: hosts should pass canonical ids
-//! (e.g. lowercased e-mail addresses); the linter warns about approvers that differ only by case.
+//! `ı`, `a1ice`, `rn` for `m`, `Alice` for `alice`): two identifiers with the same confusable
+//! *skeleton* (UTS #39), case folded, are one identity wherever a policy meets them — see
+//! [`same`](super::identity::same). Hosts should still pass canonical ids (e.g. lowercased e-mail
+//! addresses): the trail keeps exactly the bytes it was given.
 //!
 //! A digest is not an identity but an opaque content hash compared byte for byte: it holds
 //! printable ASCII only, no space and nothing outside ASCII, so no digest can pass for another.
