@@ -426,6 +426,9 @@ fn every_identifier_problem_has_a_message() {
         "zo\u{E9}\u{301}\u{301}",
         "\u{430}lice",
         "alice\u{3164}",
+        "alice  smith",
+        "\u{5d0}2",
+        "al\u{131}\u{307}ce",
     ] {
         let e = untrained()
             .submit(outcome(DIGEST, 0.9), bad, t(1))
@@ -446,6 +449,14 @@ fn every_identifier_problem_has_a_message() {
         Some(TextProblem::RepeatedMark { ch: '\u{301}' })
     );
     assert_eq!(problem("\u{430}lice"), Some(TextProblem::MixedScript));
+    assert_eq!(problem("alice  smith"), Some(TextProblem::RepeatedSpace));
+    assert_eq!(problem("\u{5d0}2"), Some(TextProblem::RightToLeftEdge));
+    assert_eq!(problem("2\u{5d0}"), Some(TextProblem::RightToLeftEdge));
+    assert_eq!(problem("\u{5d0}2\u{5d1}"), None);
+    assert_eq!(
+        problem("al\u{131}\u{307}ce"),
+        Some(TextProblem::LookAlike { ch: '\u{307}' })
+    );
     assert_eq!(
         problem("alice\u{3164}"),
         Some(TextProblem::LookAlike { ch: '\u{3164}' })

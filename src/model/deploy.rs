@@ -234,6 +234,9 @@ impl Model<Approved> {
         at: Timestamp,
     ) -> Result<(), Refused<String, ActionError>> {
         let error = error.into();
+        if let Err(e) = text::check_free("error", &error) {
+            return Err(Refused::new(error, ActionError::FreeText { error: e }));
+        }
         if let Err(e) = self.check(by, at) {
             return Err(Refused::new(error, e));
         }

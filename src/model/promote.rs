@@ -104,7 +104,8 @@ impl Model<Deployed> {
             };
             return Err(Refused::new((to, online), error));
         }
-        if to.environment().name() == self.environment().name() {
+        // One identity is one environment: `prodl` is not another environment than `prod1`.
+        if crate::value::identity::same(to.environment().name(), self.environment().name()) {
             let error = PromoteError::SameEnvironment {
                 environment: self.environment().name().to_owned(),
             };

@@ -46,7 +46,7 @@ impl Model<Deployed> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Superseded>, Refused<Model<Deployed>, ActionError>> {
-        if let Err(e) = check(&self, Some(by_version), by, at) {
+        if let Err(e) = check(&self, Some(by_version), "", by, at) {
             return Err(Refused::new(self, e));
         }
         let event = EventKind::Superseded {
@@ -86,12 +86,13 @@ impl Model<Deployed> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Superseded>, Refused<Model<Deployed>, ActionError>> {
-        if let Err(e) = check(&self, Some(to_version), by, at) {
+        let reason = reason.into();
+        if let Err(e) = check(&self, Some(to_version), &reason, by, at) {
             return Err(Refused::new(self, e));
         }
         let event = EventKind::RolledBack {
             to_version: to_version.to_owned(),
-            reason: reason.into(),
+            reason,
             by: by.to_owned(),
         };
         Ok(self.replaced(to_version, at, event))
@@ -138,11 +139,12 @@ impl Model<Deployed> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Retired>, Refused<Model<Deployed>, ActionError>> {
-        if let Err(e) = check(&self, None, by, at) {
+        let reason = reason.into();
+        if let Err(e) = check(&self, None, &reason, by, at) {
             return Err(Refused::new(self, e));
         }
         let Model { trail, stage } = self;
-        Ok(retired(trail, stage, reason.into(), for_cause, by, at))
+        Ok(retired(trail, stage, reason, for_cause, by, at))
     }
 }
 
@@ -181,7 +183,8 @@ impl Model<Superseded> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Deployed>, Refused<Model<Superseded>, ActionError>> {
-        if let Err(e) = check(&self, replacing, by, at) {
+        let reason = reason.into();
+        if let Err(e) = check(&self, replacing, &reason, by, at) {
             return Err(Refused::new(self, e));
         }
         let approved = &self.stage.deployed.approved;
@@ -195,7 +198,7 @@ impl Model<Superseded> {
         }
         let event = EventKind::Reinstated {
             replacing: replacing.map(str::to_owned),
-            reason: reason.into(),
+            reason,
             by: by.to_owned(),
         };
         let Model { trail, stage } = self;
@@ -218,18 +221,12 @@ impl Model<Superseded> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Retired>, Refused<Model<Superseded>, ActionError>> {
-        if let Err(e) = check(&self, None, by, at) {
+        let reason = reason.into();
+        if let Err(e) = check(&self, None, &reason, by, at) {
             return Err(Refused::new(self, e));
         }
         let Model { trail, stage } = self;
-        Ok(retired(
-            trail,
-            stage.deployed,
-            reason.into(),
-            for_cause,
-            by,
-            at,
-        ))
+        Ok(retired(trail, stage.deployed, reason, for_cause, by, at))
     }
 }
 
@@ -256,16 +253,20 @@ fn retired(
     trail.advance(at, event, stage)
 }
 
-/// The checks of a move after deploy: a valid version (if one is named), actor and time.
+/// The checks of a move after deploy: a valid version (if one is named), the reason's length,
+/// actor and time.
 fn check<S: super::Stage>(
     model: &Model<S>,
     version: Option<&str>,
+    reason: &str,
     by: &str,
     at: Timestamp,
 ) -> Result<(), ActionError> {
     if let Some(version) = version {
         crate::value::text::check("version", version).map_err(ActionError::Version)?;
     }
+    crate::value::text::check_free("reason", reason)
+        .map_err(|error| ActionError::FreeText { error })?;
     check_actor(by).map_err(ActionError::Actor)?;
     model.trail.check_time(at)?;
     Ok(())

@@ -421,7 +421,7 @@ fn submit<S: crate::model::Trainable>(
 }
 
 /// The evidence of a promotion, as [`Model::promote`](crate::Model::promote) records it: from
-/// another environment, observed when the version is submitted (`at`), at or after the
+/// another environment (a valid name, not one identity with the model's own), observed when the version is submitted (`at`), at or after the
 /// deployment it observes began.
 fn check_promotion(
     environment: &str,
@@ -429,7 +429,12 @@ fn check_promotion(
     at: crate::value::Timestamp,
 ) -> Result<(), ReplayError> {
     let Some(p) = promotion else { return Ok(()) };
-    if p.from() == environment {
+    if crate::value::text::check("environment", p.from()).is_err() {
+        return Err(ReplayError::Promotion {
+            why: "it comes from an environment whose name an environment may not have",
+        });
+    }
+    if crate::value::identity::same(p.from(), environment) {
         return Err(ReplayError::Promotion {
             why: "it comes from the model's own environment",
         });

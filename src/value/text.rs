@@ -20,7 +20,11 @@
 //!   `alice@example.com` and `sha256:7d1e` pass) and the space between other characters (so
 //!   `team lead` passes); no other whitespace, and none at either end;
 //! - the text is in Normalization Form C (a decomposed `zoé`, `e` + U+0301, cannot pass for the
-//!   composed one), and no combining mark follows itself (`é` + U+0301 twice);
+//!   composed one), no combining mark follows itself once decomposed (`é` + U+0301), and no dot
+//!   above (U+0307) sits on `i`, `j`, a dotless `ı` or `ȷ` (UTS #39 §5.4: it displays as `i`);
+//! - no two spaces in a row (`alice  smith` displays as `alice smith` in many places);
+//! - a text with right-to-left letters (Hebrew, Arabic …) starts and ends with one: the bidi
+//!   algorithm displays a digit or punctuation at the edge on the other side (`א2`, `2א`);
 //! - the text's restriction level is *Single Script* or *Highly Restrictive*: its letters belong
 //!   to one script (characters common to all scripts, like digits and punctuation, go with any),
 //!   or to Latin with Han and Japanese kana, Han and Bopomofo, or Han and Hangul. `аlice` with a
@@ -43,6 +47,7 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization as _;
 use unicode_normalization::char::is_combining_mark;
 use unicode_script::Script;
 use unicode_security::GeneralSecurityProfile;
@@ -60,6 +65,11 @@ pub const MAX_TEXT_LEN: usize = 4096;
 pub enum TextProblem {
     /// The text is empty.
     Empty,
+    /// The text holds two spaces in a row (many displays collapse them into one).
+    RepeatedSpace,
+    /// The text holds right-to-left letters but starts or ends with something else (a digit,
+    /// punctuation), which the bidi algorithm displays on the other side.
+    RightToLeftEdge,
     /// The text contains a control character (such as a newline).
     ControlCharacter,
     /// The text is longer than 256 bytes.
@@ -158,6 +168,13 @@ impl fmt::Display for TextProblem {
             Self::TextTooLong { len } => {
                 write!(f, "is {len} bytes long; at most {MAX_TEXT_LEN} are allowed")
             }
+            Self::RepeatedSpace => {
+                f.write_str("must not hold two spaces in a row: many displays show them as one")
+            }
+            Self::RightToLeftEdge => f.write_str(
+                "must start and end with a right-to-left letter if it holds one: a digit, \
+                 space or punctuation at the edge displays on the other side",
+            ),
         }
     }
 }
@@ -293,6 +310,7 @@ fn problem(value: &str) -> Option<TextProblem> {
     if bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
         && bytes.first() != Some(&b' ')
         && bytes.last() != Some(&b' ')
+        && !value.contains("  ")
     {
         return None;
     }
@@ -302,23 +320,57 @@ fn problem(value: &str) -> Option<TextProblem> {
     if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
         return Some(TextProblem::SurroundingWhitespace);
     }
-    let mut previous = None;
-    for ch in value.chars() {
-        if !allowed(ch) {
-            return Some(TextProblem::LookAlike { ch });
-        }
-        if previous == Some(ch) && is_combining_mark(ch) {
-            return Some(TextProblem::RepeatedMark { ch });
-        }
-        previous = Some(ch);
+    if value.contains("  ") {
+        return Some(TextProblem::RepeatedSpace);
+    }
+    if let Some(ch) = value.chars().find(|ch| !allowed(*ch)) {
+        return Some(TextProblem::LookAlike { ch });
     }
     if !unicode_normalization::is_nfc(value) {
         return Some(TextProblem::NotNfc);
+    }
+    // Marks as they display: on the decomposed text (`é` + U+0301 repeats U+0301), and no dot
+    // above on a letter that already shows one or passes for one (`i`, `ı`, `j` + U+0307:
+    // UTS #39 §5.4).
+    let mut previous = None;
+    for ch in value.nfd() {
+        if previous == Some(ch) && is_combining_mark(ch) {
+            return Some(TextProblem::RepeatedMark { ch });
+        }
+        if ch == '\u{307}' && previous.is_some_and(is_dotted) {
+            return Some(TextProblem::LookAlike { ch });
+        }
+        previous = Some(ch);
+    }
+    if !right_to_left_at_its_edges(value) {
+        return Some(TextProblem::RightToLeftEdge);
     }
     if !highly_restrictive(value) {
         return Some(TextProblem::MixedScript);
     }
     None
+}
+
+/// Letters that show a dot above, or pass for one that does (the soft-dotted `i`, `j` and their
+/// Cyrillic twins, and the dotless `ı`, `ȷ`): a combining dot above on them displays as the
+/// plain letter.
+fn is_dotted(ch: char) -> bool {
+    matches!(
+        ch,
+        'i' | 'j' | '\u{131}' | '\u{237}' | '\u{456}' | '\u{458}'
+    )
+}
+
+/// A text with right-to-left letters starts and ends with one: a digit, a space or punctuation
+/// at an edge is placed by the bidi algorithm (UAX #9) on the other side, so `א2` and `2א`
+/// would display alike on a left-to-right line.
+fn right_to_left_at_its_edges(value: &str) -> bool {
+    use unicode_bidi::{BidiClass, bidi_class};
+    let rtl = |ch: char| matches!(bidi_class(ch), BidiClass::R | BidiClass::AL);
+    if !value.chars().any(rtl) {
+        return true;
+    }
+    value.chars().next().is_some_and(rtl) && value.chars().next_back().is_some_and(rtl)
 }
 
 /// `text` for display, escaped like [`Escaped`].
