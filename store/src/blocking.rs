@@ -10,8 +10,8 @@ use modelgate::Registry;
 use modelgate::registry::PolicyBook;
 
 use crate::error::{
-    AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
-    OpenError, QueryError, SaveRegistryError, VoteError,
+    AdoptRegistryError, AppendError, ApproversError, CreateError, DatabaseError, LoadError,
+    LoadRegistryError, OpenError, QueryError, SaveRegistryError, VoteError,
 };
 use crate::{
     Awaiting, Backend, Keys, Loaded, ModelKey, Options, Retry, SavedRegistry, Summary, Trail,
@@ -243,6 +243,21 @@ impl Store {
         book: &PolicyBook,
     ) -> Result<Registry, LoadRegistryError> {
         self.runtime.block_on(self.inner.load_registry(name, book))
+    }
+
+    /// See [`crate::Store::adopt_unindexed_registry`]: **trusts the stored rows**, for the
+    /// one-time upgrade of a registry saved before schema version 2 only.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::adopt_unindexed_registry`].
+    pub fn adopt_unindexed_registry(
+        &self,
+        name: &str,
+        book: &PolicyBook,
+    ) -> Result<Registry, AdoptRegistryError> {
+        self.runtime
+            .block_on(self.inner.adopt_unindexed_registry(name, book))
     }
 
     /// See [`crate::Store::save_registry`].

@@ -9,7 +9,7 @@ use crate::ModelKey;
 
 mod membership;
 
-pub use membership::MembershipError;
+pub use membership::{AdoptRegistryError, MembershipError};
 
 /// The database failed (connection, I/O, a constraint the store did not expect …). The
 /// operation had no effect: every write is one transaction.
@@ -374,6 +374,13 @@ pub enum QueryError {
         /// The verifier's error.
         error: SealError,
     },
+    /// A model a reviewer's queue would list has a stored trail that does not verify (the
+    /// error names it): it is not routed to anyone.
+    #[error(transparent)]
+    Trail {
+        /// Why, naming the model.
+        error: Box<LoadError>,
+    },
     /// The database failed.
     #[error(transparent)]
     Database(#[from] DatabaseError),
@@ -428,8 +435,9 @@ pub enum LoadRegistryError {
         error: LoadError,
     },
     /// Members of the registry are stored, but no sealed index of them: the index row was
-    /// deleted, or the registry was saved before schema version 2 (rebuild it from
-    /// [`Store::members`](crate::Store::members) and save it once, which writes the index).
+    /// deleted, or the registry was saved before schema version 2 (adopt it once with
+    /// [`Store::adopt_unindexed_registry`](crate::Store::adopt_unindexed_registry), which
+    /// trusts the stored rows: only for the one-time upgrade of a registry you know is intact).
     #[error("registry `{}`: members are stored but no sealed index of them", .name.escape_debug())]
     Unindexed {
         /// The registry's name.

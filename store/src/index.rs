@@ -238,7 +238,8 @@ impl crate::Store {
     /// Moves the member `key` to `head` in its registry's sealed index, inside the caller's
     /// transaction (which holds the member's row): the index is verified and checked against
     /// the rows first, so that the host never seals over rows changed without its key. A
-    /// registry without an index (saved before schema version 2) is left without one.
+    /// member of a registry without an index (deleted, or saved before schema version 2) is
+    /// refused ([`MembershipError::Unindexed`]): nothing vouches for its registry's rows.
     pub(crate) async fn move_member_in_index(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -257,7 +258,9 @@ impl crate::Store {
         };
         let lock = self.backend == crate::Backend::Postgres;
         let Some(row) = read_index(tx, name, lock).await.map_err(db)? else {
-            return Ok(());
+            return Err(refused(MembershipError::Unindexed {
+                name: name.to_owned(),
+            }));
         };
         let index = row.verify(name, self.keys.verifier()).map_err(refused)?;
         let rows = stored_rows(tx, name, false).await.map_err(db)?;

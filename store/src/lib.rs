@@ -19,6 +19,7 @@
 //! - [`blocking::Store`]: the same for synchronous hosts.
 //! - [`error`]: one error enum per operation.
 
+mod adopt;
 mod approvers;
 pub mod blocking;
 pub mod error;
@@ -35,8 +36,8 @@ mod vote;
 mod write;
 
 pub use error::{
-    AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
-    MembershipError, OpenError, QueryError, SaveRegistryError, VoteError,
+    AdoptRegistryError, AppendError, ApproversError, CreateError, DatabaseError, LoadError,
+    LoadRegistryError, MembershipError, OpenError, QueryError, SaveRegistryError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
 pub use load::Loaded;

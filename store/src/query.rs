@@ -1,9 +1,10 @@
 //! Queries over the models rows: what awaits approval, what is deployed, by status.
 //!
-//! They read the index columns the store derives from each trail when it writes it; they do
-//! not verify anything. Load a model to get its verified trail.
+//! They read the index columns the store derives from each trail when it writes it, and do
+//! not verify them; a reviewer's queue is the exception: it verifies the sealed approvers and
+//! the trail of each model it lists. Load a model to get its verified trail.
 
-use modelgate::{Environment, Head, Status, Timestamp};
+use modelgate::{Environment, EventKind, Head, Status, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -115,13 +116,20 @@ impl Store {
     /// [`create`](Self::create)): each model whose approvers rows name the reviewer is listed
     /// only after their seal is verified over all its approvers rows, so a row inserted, edited
     /// or copied from another model without the key is refused, not routed. A row deleted
-    /// can still hide a model from a queue (routing, not evidence: the policy decides).
+    /// can still hide a model from a queue (routing, not evidence: the policy decides). Each
+    /// model of a reviewer's queue is also loaded and verified (like [`load`](Self::load)),
+    /// and listed only if its sealed trail waits for the reviewer's vote (the round opened by
+    /// its latest submission or reopening is still open, and holds no vote of theirs): a
+    /// decided model whose `status` column is set back to `submitted`, or whose vote rows'
+    /// columns are edited, is not put into a queue. The queue of all models (no reviewer)
+    /// reads the columns only.
     ///
     /// # Errors
     ///
     /// [`QueryError`] if the database fails or a row does not hold what its columns should;
     /// for a reviewer's queue, [`QueryError::ForgedApprovers`] naming a model whose approvers
-    /// do not verify, [`QueryError::UnsealedApprovers`] naming one stored without a seal.
+    /// do not verify, [`QueryError::UnsealedApprovers`] naming one stored without a seal,
+    /// [`QueryError::Trail`] naming one whose trail does not verify.
     pub async fn awaiting_approval(&self, filter: &Awaiting) -> Result<Vec<Summary>, QueryError> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
         let status = sql.param(Status::Submitted.to_string());
@@ -152,18 +160,48 @@ impl Store {
         let Some((reviewer, roles)) = &filter.reviewer else {
             return Ok(candidates);
         };
-        // The rows named the reviewer; the routing is what the host sealed.
+        // The rows named the reviewer; the routing is what the host sealed, and the model
+        // awaits the reviewer's vote by its sealed trail, not by its status column.
         let mut queue = Vec::with_capacity(candidates.len());
         for summary in candidates {
             let approvers = self.verified_approvers(&summary.key).await?;
             if std::iter::once(reviewer)
                 .chain(roles)
                 .any(|who| approvers.contains(who))
+                && self.awaits_vote_by(&summary.key, reviewer).await?
             {
                 queue.push(summary);
             }
         }
         Ok(queue)
+    }
+
+    /// Whether the verified trail of `key` (rows complete, chain, the host's seal over its
+    /// head) waits for a vote of `reviewer`: its last event opened a review round or is a vote
+    /// in it (`submitted`, `reopened`, `voted`; a decision, deployment or any other move ends
+    /// the round), and no vote of `reviewer` follows the round's opening.
+    async fn awaits_vote_by(&self, key: &ModelKey, reviewer: &str) -> Result<bool, QueryError> {
+        let loaded = self.load(key).await.map_err(|error| QueryError::Trail {
+            error: Box::new(error),
+        })?;
+        let events = loaded.model.events();
+        let open = events.iter().rposition(|e| {
+            matches!(
+                e.kind(),
+                EventKind::Submitted { .. } | EventKind::Reopened { .. }
+            )
+        });
+        let Some(round) = open.and_then(|i| events.get(i..)) else {
+            return Ok(false);
+        };
+        let only_votes = round
+            .iter()
+            .skip(1)
+            .all(|e| matches!(e.kind(), EventKind::Voted { .. }));
+        let voted = round.iter().skip(1).any(
+            |e| matches!(e.kind(), EventKind::Voted { review } if review.reviewer() == reviewer),
+        );
+        Ok(only_votes && !voted)
     }
 
     /// The current deployment of each model name in each environment (of `name` only, if

@@ -39,11 +39,11 @@ type MemberRows = (
 
 /// The class of PostgreSQL's advisory locks that serialize saves of one registry (the object
 /// is a hash of its name; two-key locks do not overlap one-key ones, such as the migration's).
-const PG_REGISTRY_LOCK_CLASS: i32 = 0x6d67_7267; // "mgrg"
+pub(crate) const PG_REGISTRY_LOCK_CLASS: i32 = 0x6d67_7267; // "mgrg"
 
 /// A stable 32-bit hash of `name` (FNV-1a): which advisory lock a save of it takes. Two names
 /// with one hash only wait for each other.
-fn lock_object(name: &str) -> i32 {
+pub(crate) fn lock_object(name: &str) -> i32 {
     let mut hash: u32 = 0x811c_9dc5;
     for byte in name.bytes() {
         hash ^= u32::from(byte);
@@ -117,19 +117,22 @@ impl Store {
     /// snapshot, so a save committing meanwhile is seen whole or not at all. No member: an
     /// empty list.
     ///
-    /// If the registry has a sealed index, the members are checked against it as by
-    /// [`load_registry`](Self::load_registry). If it has none (saved before schema version
-    /// 2), they are listed without it: rebuild the registry from them with
-    /// [`Registry::restore_members`] and save it once, which writes the index.
+    /// The members are checked against the registry's sealed index as by
+    /// [`load_registry`](Self::load_registry). Members stored without an index are refused
+    /// ([`LoadRegistryError::Unindexed`]), never listed as verified: the index's absence may
+    /// be an attacker's deletion (with a member's rows); a genuine registry saved before
+    /// schema version 2 is adopted once with
+    /// [`adopt_unindexed_registry`](Self::adopt_unindexed_registry).
     ///
     /// # Errors
     ///
+    /// [`LoadRegistryError::Unindexed`] if members are stored but no index;
     /// [`LoadRegistryError::Membership`] naming a member that is not as the sealed index
     /// holds (or an index that does not verify); [`LoadRegistryError::Member`] with the
     /// [`LoadError`] of the first member that does not verify; [`LoadRegistryError::Database`].
     pub async fn members(&self, name: &str) -> Result<Vec<Loaded<StoredModel>>, LoadRegistryError> {
         let mut out = Vec::new();
-        for (key, rows) in self.read_members(name, true).await? {
+        for (key, rows) in self.read_members(name, false).await? {
             let (stored, head, revision) =
                 check_rows(&key, rows).map_err(|error| LoadRegistryError::Member { error })?;
             stored
@@ -214,8 +217,10 @@ impl Store {
     ///
     /// With the members, the registry's sealed index (every member's environment, version and
     /// head, sealed over [`Head::of_registry`]) is written, compare-and-swap on the one read
-    /// under the lock, after the stored rows are checked against it. A registry stored without
-    /// an index (before schema version 2) gets one.
+    /// under the lock, after the stored rows are checked against it. Members stored without an
+    /// index (the index row deleted, or saved before schema version 2) are refused, never
+    /// sealed over: adopt a genuine pre-v2 registry once with
+    /// [`adopt_unindexed_registry`](Self::adopt_unindexed_registry).
     ///
     /// Every stored member of the name must be in the registry. Either every member is written
     /// or none is: the books are never half-written. SQLite takes the write lock for the whole
@@ -241,7 +246,8 @@ impl Store {
     /// [`SaveRegistryError::Encode`] for what the database cannot hold;
     /// [`SaveRegistryError::Seal`] if the sealer fails; [`SaveRegistryError::Membership`] if
     /// the stored rows are not as the registry's sealed index holds (changed without the key:
-    /// nothing is written over them); [`SaveRegistryError::IndexSeal`] if the sealer fails on
+    /// nothing is written over them), or members are stored and no index
+    /// ([`MembershipError::Unindexed`]); [`SaveRegistryError::IndexSeal`] if the sealer fails on
     /// the index; [`SaveRegistryError::Database`].
     pub async fn save_registry(
         &self,
@@ -299,8 +305,9 @@ impl Store {
         let stored = stored_rows(&mut tx, name, self.backend == Backend::Postgres)
             .await
             .map_err(db)?;
-        // The rows must be as the sealed index holds them (none yet: a registry saved before
-        // schema version 2, or a new one); nothing is written over rows changed without the key.
+        // The rows must be as the sealed index holds them (none yet: a new registry, with no
+        // member stored); nothing is written over rows changed without the key, nor over
+        // members no sealed index vouches for (adopt those once, explicitly).
         let previous = match read_index(&mut tx, name, self.backend == Backend::Postgres)
             .await
             .map_err(db)?
@@ -313,6 +320,11 @@ impl Store {
                     .check(name, &stored)
                     .map_err(SaveRegistryError::Membership)?;
                 Some(index)
+            }
+            None if stored.values().any(|row| row.kind == KIND_MEMBER) => {
+                return Err(SaveRegistryError::Membership(MembershipError::Unindexed {
+                    name: name.to_owned(),
+                }));
             }
             None => None,
         };
@@ -458,7 +470,7 @@ impl Store {
     /// The members are checked against the registry's sealed index, read in the same
     /// snapshot: [`LoadRegistryError::Unindexed`] if members are stored without one, unless
     /// `unindexed` allows it.
-    async fn read_members(
+    pub(crate) async fn read_members(
         &self,
         name: &str,
         unindexed: bool,

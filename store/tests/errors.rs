@@ -8,8 +8,9 @@ use modelgate::registry::RegistryError;
 use modelgate::trail::SealError;
 use modelgate::{Head, RestoreError, RunError, Status};
 use modelgate_store::{
-    AppendError, ApproversError, CreateError, DatabaseError, LoadError, LoadRegistryError,
-    MembershipError, ModelKey, OpenError, QueryError, SaveRegistryError, Store, VoteError,
+    AdoptRegistryError, AppendError, ApproversError, CreateError, DatabaseError, LoadError,
+    LoadRegistryError, MembershipError, ModelKey, OpenError, QueryError, SaveRegistryError, Store,
+    VoteError,
 };
 
 fn key() -> ModelKey {
@@ -310,6 +311,32 @@ async fn every_error_message() {
         }
         .to_string(),
         ModelKey::new("a\u{202e}b", "1\n").to_string(),
+        QueryError::Trail {
+            error: Box::new(LoadError::NotFound { key: key() }),
+        }
+        .to_string(),
+        SaveRegistryError::Membership(MembershipError::Unindexed {
+            name: "churn\n".into(),
+        })
+        .to_string(),
+        AdoptRegistryError::Indexed {
+            name: "churn\n".into(),
+        }
+        .to_string(),
+        AdoptRegistryError::Load(LoadRegistryError::NotFound {
+            name: "churn".into(),
+        })
+        .to_string(),
+        AdoptRegistryError::Seal {
+            name: "churn".into(),
+            error: SealError::Host("kms unavailable".into()),
+        }
+        .to_string(),
+        AdoptRegistryError::Database {
+            name: "churn".into(),
+            error: db(),
+        }
+        .to_string(),
         ModelKey::new("a", "1")
             .in_environment("prod\u{202e}\nx")
             .to_string(),

@@ -709,11 +709,12 @@ async fn a_forged_index_is_refused(b: Backend) {
         "{err}"
     );
 
-    // An index sealed by another key, over the very members stored.
+    // An index sealed by another key, over the very members stored (the attacker's store
+    // verifies the members with the host's key and adopts them under its own).
     let other_key = HmacSealer::new("attacker", [7u8; 32]);
     let forged = Store::open_with(
         &f.db.url,
-        Keys::new(other_key.clone(), other_key),
+        Keys::new(other_key, common::hmac()),
         modelgate_store::Options::default(),
     )
     .await
@@ -723,7 +724,10 @@ async fn a_forged_index_is_refused(b: Backend) {
         "DELETE FROM modelgate_registries WHERE name = 'churn'",
     )
     .await;
-    forged.save_registry(&f.registry).await.unwrap();
+    forged
+        .adopt_unindexed_registry(NAME, &book())
+        .await
+        .unwrap();
     let err = refused(&f.store).await;
     assert!(
         matches!(membership(&err), MembershipError::Seal { .. }),
@@ -800,24 +804,26 @@ async fn a_write_over_a_tampered_registry_is_refused_and_writes_nothing(b: Backe
 }
 
 /// A registry stored without an index (before schema version 2) is refused by
-/// `load_registry`; `members` lists it, the host rebuilds it and saves it once, which writes
-/// the index; then it loads.
-async fn a_registry_without_an_index_loads_again_once_saved(b: Backend) {
+/// `load_registry` and `members`; the host adopts it once (`adopt_unindexed_registry`, which
+/// trusts the stored rows), which seals the index; then it loads.
+async fn a_registry_without_an_index_loads_again_once_adopted(b: Backend) {
     let Some(f) = fixture(b).await else { return };
     raw(&f.store, "DELETE FROM modelgate_registries").await;
     assert!(matches!(
         f.store.load_registry(NAME, &book()).await,
         Err(LoadRegistryError::Unindexed { .. })
     ));
-    let members = f.store.members(NAME).await.unwrap();
-    let rebuilt = Registry::restore_members(
-        NAME,
-        members.into_iter().map(|l| l.model).collect(),
-        &common::hmac(),
-        &book(),
-    )
-    .unwrap();
-    let saved = f.store.save_registry(&rebuilt).await.unwrap();
+    assert!(matches!(
+        f.store.members(NAME).await,
+        Err(LoadRegistryError::Unindexed { .. })
+    ));
+    let adopted = f
+        .store
+        .adopt_unindexed_registry(NAME, &book())
+        .await
+        .unwrap();
+    assert!(adopted == f.registry);
+    let saved = f.store.save_registry(&adopted).await.unwrap();
     assert!(saved.created.is_empty() && saved.appended.is_empty());
     assert!(f.store.load_registry(NAME, &book()).await.unwrap() == f.registry);
     f.store.close().await;
@@ -865,5 +871,5 @@ conformance!(
     a_forged_index_is_refused,
     an_append_to_a_member_moves_the_sealed_index,
     a_write_over_a_tampered_registry_is_refused_and_writes_nothing,
-    a_registry_without_an_index_loads_again_once_saved,
+    a_registry_without_an_index_loads_again_once_adopted,
 );

@@ -4,6 +4,7 @@ use modelgate::Head;
 use modelgate::trail::SealError;
 
 use crate::ModelKey;
+use crate::error::{DatabaseError, LoadRegistryError};
 
 /// A registry's members as stored disagree with its sealed index (`modelgate_registries`):
 /// the rows were changed without the host's key. Refused by [`Store::load_registry`], and by
@@ -69,6 +70,15 @@ pub enum MembershipError {
         /// Why.
         error: String,
     },
+    /// Members of the registry are stored, but no sealed index of them: the index row was
+    /// deleted, or the registry was saved before schema version 2. Nothing is written over
+    /// members no sealed index vouches for; a genuine pre-v2 registry is adopted once with
+    /// [`Store::adopt_unindexed_registry`](crate::Store::adopt_unindexed_registry).
+    #[error("registry `{}`: members are stored but no sealed index of them", .name.escape_debug())]
+    Unindexed {
+        /// The registry's name.
+        name: String,
+    },
     /// Another writer moved the index between the read and the write (a write that holds the
     /// registry's locks never sees this).
     #[error("registry `{}`: the sealed index changed during the write; load the registry again", .name.escape_debug())]
@@ -86,7 +96,48 @@ impl MembershipError {
             | Self::Rekinded { key, .. }
             | Self::Extra { key }
             | Self::Stale { key, .. } => Some(key),
-            Self::Seal { .. } | Self::Unreadable { .. } | Self::Moved { .. } => None,
+            Self::Seal { .. }
+            | Self::Unreadable { .. }
+            | Self::Unindexed { .. }
+            | Self::Moved { .. } => None,
         }
     }
+}
+
+/// A registry stored without a sealed index could not be adopted by
+/// [`Store::adopt_unindexed_registry`](crate::Store::adopt_unindexed_registry). Nothing was
+/// written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdoptRegistryError {
+    /// The registry already has a sealed index: there is nothing to adopt (load it instead).
+    #[error("registry `{}`: already has a sealed index, nothing to adopt", .name.escape_debug())]
+    Indexed {
+        /// The registry's name.
+        name: String,
+    },
+    /// The stored members do not load as a registry (none stored, a member's rows that do not
+    /// check, members that do not restore under the book).
+    #[error(transparent)]
+    Load(LoadRegistryError),
+    /// The members' rows changed between the read and the write (another writer): load and
+    /// adopt again.
+    #[error(transparent)]
+    Membership(MembershipError),
+    /// The host's sealer failed to seal the index.
+    #[error("registry `{}`: {error}", .name.escape_debug())]
+    Seal {
+        /// The registry's name.
+        name: String,
+        /// The sealer's error.
+        error: SealError,
+    },
+    /// The database failed.
+    #[error("registry `{}`: {error}", .name.escape_debug())]
+    Database {
+        /// The registry's name.
+        name: String,
+        /// The database's error.
+        error: DatabaseError,
+    },
 }
