@@ -58,6 +58,7 @@ fn attest_w1(c: &mut Criterion) {
     let verifying = bare.verifying_key();
     let keys = [signer.public_key()];
     let expected = Expected::deploying(
+        "w1",
         digest.parse().unwrap(),
         "default",
         modelgate::Timestamp::from_unix_secs(10_000),

@@ -51,7 +51,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let envelope = std::fs::read(&envelope_file)?;
     // It deploys to `default` now (here, a minute after the approval); an approval for another
     // environment, a lapsed one or a deployed model's attestation would be refused.
-    let expected = Expected::deploying(digest.parse()?, "default", t(DEPLOY_AT));
+    let expected = Expected::deploying("fraud-detector", digest.parse()?, "default", t(DEPLOY_AT))
+        .version("2026.11");
     let approval = attest::verify(&envelope, &keys, &expected)?;
     let reviewers: Vec<&str> = approval.approvals().iter().map(|a| a.reviewer()).collect();
     println!(
@@ -77,7 +78,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let refused = attest::verify(
         tampered.to_json().as_bytes(),
         &keys,
-        &Expected::deploying(other.parse()?, "default", t(DEPLOY_AT)),
+        &Expected::deploying("fraud-detector", other.parse()?, "default", t(DEPLOY_AT)),
     );
     match refused {
         Err(e @ VerifyError::BadSignature { .. }) => {
@@ -90,7 +91,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     match attest::verify(
         forged.as_bytes(),
         &keys,
-        &Expected::deploying(other.parse()?, "default", t(DEPLOY_AT)),
+        &Expected::deploying("fraud-detector", other.parse()?, "default", t(DEPLOY_AT)),
     ) {
         Err(e @ VerifyError::WrongDigest { .. }) => {
             println!("deploy gate: another artifact refused: {e}")

@@ -13,7 +13,7 @@ Run with the Python of a virtualenv that has `securesystemslib[crypto]` (CI: see
    securesystemslib's own key id (the SHA-256 of its JSON key record, not modelgate's); the
    modelgate CLI's deploy gate (`modelgate attest verify`), given only the public key file,
    verifies it (signatures are matched by key, not by key id), and refuses it with the payload
-   changed, for another artifact, another environment, or with another key.
+   changed, for another model, another artifact, another environment, or with another key.
 
 Prints one line per check and `dsse interop: N passed, 0 failed`; exits 1 on any failure."""
 import base64
@@ -118,10 +118,11 @@ build = cargo("build", "-q", "-p", "modelgate-cli")
 check("cargo build -p modelgate-cli", build.returncode == 0, build.stderr)
 
 
-def gate(envelope_file, expected_digest, environment="default", key="python.pub.pem"):
-    # Only the public key file: no --key-id.
+def gate(envelope_file, expected_digest, environment="default", key="python.pub.pem",
+         name="fraud-detector"):
+    # Only the public key file: no --key-id. The model `cargo run --example attest` approves.
     return cargo("run", "-q", "-p", "modelgate-cli", "--", "attest", "verify",
-                 str(out / envelope_file), "--key", str(out / key),
+                 str(out / envelope_file), "--key", str(out / key), "--name", name,
                  "--digest", expected_digest, "--environment", environment)
 
 
@@ -132,6 +133,10 @@ check("modelgate verifies securesystemslib's envelope with securesystemslib's ow
 result = gate("python.dsse.json", digest, environment="production")
 check("modelgate refuses securesystemslib's envelope for another environment (exit 1)",
       result.returncode == 1 and "is for environment" in result.stderr,
+      result.stdout + result.stderr)
+result = gate("python.dsse.json", digest, name="sandbox")
+check("modelgate refuses securesystemslib's envelope for another model (exit 1)",
+      result.returncode == 1 and "is for model" in result.stderr,
       result.stdout + result.stderr)
 result = gate("python.dsse.json", digest, key="signer.pub.pem")
 check("modelgate refuses securesystemslib's envelope with another trusted key (exit 1)",

@@ -357,7 +357,8 @@ fn f4_a_deployed_attestation_no_longer_passes_the_gate_a_year_after_retire_for_c
     assert!(retired.stage().for_cause());
 
     let a_year_later = t(365 * day);
-    let expected = Expected::deploying(digest.parse().unwrap(), "production", a_year_later);
+    let expected =
+        Expected::deploying("churn", digest.parse().unwrap(), "production", a_year_later);
     let keys = [signer.public_key()];
     let refused = attest::verify(envelope.as_bytes(), &keys, &expected).unwrap_err();
     assert!(
@@ -482,7 +483,7 @@ mod refused_attest {
     }
 
     fn exp_in(env: &str) -> Expected {
-        Expected::deploying(D.parse().unwrap(), env, t(0))
+        Expected::deploying("churn", D.parse().unwrap(), env, t(1))
     }
 
     #[test]
@@ -616,7 +617,7 @@ mod refused_attest {
             .approved()
             .unwrap();
         let json = m.attest(&signer()).unwrap().to_json();
-        let at = |s| Expected::deploying(D.parse().unwrap(), "production", t(s));
+        let at = |s| Expected::deploying("churn", D.parse().unwrap(), "production", t(s));
         assert!(verify(&json, &at(61)).is_ok());
         assert!(verify(&json, &at(62)).is_err());
     }

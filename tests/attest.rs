@@ -95,7 +95,12 @@ fn envelope_a() -> String {
 
 /// The gate's expectation: `digest`, deployed a little after the test models were approved.
 fn expect(digest: &str) -> Expected {
-    Expected::deploying(digest.parse().unwrap(), "default", t(1_764_000_300))
+    Expected::deploying(
+        "fraud-detector",
+        digest.parse().unwrap(),
+        "default",
+        t(1_764_000_300),
+    )
 }
 
 /// The validity the tests give deployment attestations: an hour after the deployment.
@@ -230,7 +235,9 @@ fn statement_of_an_automatic_approval() {
         .unwrap();
     let statement = m.attestation().unwrap();
     insta::assert_snapshot!("statement_automatic", pretty(statement.to_json()));
-    let approval = verify(&m.attest(&signer()).unwrap().to_json(), &digest).unwrap();
+    let gate = Expected::deploying("churn", digest.parse().unwrap(), "default", t(11));
+    let json = m.attest(&signer()).unwrap().to_json();
+    let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
     assert!(
         matches!(approval.approved_by(), ApprovedBy::Automatic { rule } if rule == "accuracy above 0.97")
     );
@@ -267,7 +274,9 @@ fn a_run_records_its_pipeline_fingerprint() {
     let modelgate::AnyModel::Approved(model) = run.into_model() else {
         panic!("expected an approved model");
     };
-    let approval = verify(&model.attest(&signer()).unwrap().to_json(), &digest).unwrap();
+    let gate = Expected::deploying("churn", digest.parse().unwrap(), "default", t(6));
+    let json = model.attest(&signer()).unwrap().to_json();
+    let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
     assert_eq!(approval.policy_fingerprint(), Some(fingerprint));
 }
 
@@ -319,7 +328,14 @@ fn an_approval_verifies_and_says_everything() {
 fn a_running_deployment_verifies_with_its_receipt_when_the_gate_says_so() {
     let model = deployed();
     let json = model.attest(&signer(), HOUR).unwrap().to_json();
-    let gate = expect(&a()).accepting_running_deployment();
+    // A second after the deployment (at 1_764_000_300.250): not before it.
+    let gate = Expected::deploying(
+        "fraud-detector",
+        a().parse().unwrap(),
+        "default",
+        t(1_764_000_301),
+    )
+    .accepting_running_deployment();
     let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
     assert_eq!(approval.status(), Status::Deployed);
     let deployment = approval.deployment().unwrap();
@@ -344,7 +360,12 @@ fn the_expected_environment_is_required_and_compared_exactly() {
     let json = envelope_a();
     assert!(verify(&json, &a()).is_ok());
     for other in ["production", "Default", "default ", ""] {
-        let gate = Expected::deploying(a().parse().unwrap(), other, t(1_764_000_300));
+        let gate = Expected::deploying(
+            "fraud-detector",
+            a().parse().unwrap(),
+            other,
+            t(1_764_000_300),
+        );
         let err = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap_err();
         assert!(
             matches!(err, VerifyError::WrongEnvironment { .. }),
@@ -380,10 +401,10 @@ fn an_approval_says_its_environment_and_a_staging_gate_refuses_it() {
         .unwrap()
         .to_json();
     // Deployed within the day the approval is valid.
-    let gate = Expected::deploying(a().parse().unwrap(), "production", t(2_000));
+    let gate = Expected::deploying("churn", a().parse().unwrap(), "production", t(2_000));
     let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
     assert_eq!(approval.environment(), "production");
-    let staging = Expected::deploying(a().parse().unwrap(), "staging", t(2_000));
+    let staging = Expected::deploying("churn", a().parse().unwrap(), "staging", t(2_000));
     let refused = attest::verify(json.as_bytes(), &trusted(), &staging).unwrap_err();
     assert!(matches!(refused, VerifyError::WrongEnvironment { .. }));
 }
@@ -393,7 +414,7 @@ fn an_approval_that_lapsed_undeployed_is_refused_at_the_gate() {
     let model = approved_in_production();
     let json = model.attest(&signer()).unwrap().to_json();
     let gate = |at| {
-        let expected = Expected::deploying(a().parse().unwrap(), "production", t(at));
+        let expected = Expected::deploying("churn", a().parse().unwrap(), "production", t(at));
         attest::verify(json.as_bytes(), &trusted(), &expected)
     };
     let approval = gate(1_001 + 86_400).unwrap();
@@ -407,7 +428,7 @@ fn an_approval_that_lapsed_undeployed_is_refused_at_the_gate() {
         .mark_deployed(Receipt::new("prod/7"), "ci", t(2_000))
         .unwrap();
     let json = deployed.attest(&signer(), HOUR).unwrap().to_json();
-    let at = |secs| Expected::deploying(a().parse().unwrap(), "production", t(secs));
+    let at = |secs| Expected::deploying("churn", a().parse().unwrap(), "production", t(secs));
     let err = attest::verify(json.as_bytes(), &trusted(), &at(2_001)).unwrap_err();
     assert!(matches!(err, VerifyError::Deployed { .. }), "{err}");
     let running = |secs| at(secs).accepting_running_deployment();
@@ -427,7 +448,10 @@ fn an_approval_that_lapsed_undeployed_is_refused_at_the_gate() {
 #[test]
 fn signatures_are_matched_by_key_whatever_key_id_they_name() {
     let named = signer().with_key_id("release-2026");
-    let json = approved("m", &a()).attest(&named).unwrap().to_json();
+    let json = approved("fraud-detector", &a())
+        .attest(&named)
+        .unwrap()
+        .to_json();
     let keys = [named.public_key()];
     let approval = attest::verify(json.as_bytes(), &keys, &expect(&a())).unwrap();
     assert_eq!(approval.signed_by(), ["release-2026"]);
@@ -720,7 +744,12 @@ fn refusals() -> Vec<(&'static str, VerifyError)> {
             attest::verify(
                 env.as_bytes(),
                 &trusted(),
-                &Expected::deploying(a().parse().unwrap(), "production", t(1_764_000_300)),
+                &Expected::deploying(
+                    "fraud-detector",
+                    a().parse().unwrap(),
+                    "production",
+                    t(1_764_000_300),
+                ),
             )
             .unwrap_err(),
         ),
@@ -737,8 +766,13 @@ fn refusals() -> Vec<(&'static str, VerifyError)> {
                     .to_json()
                     .as_bytes(),
                 &trusted(),
-                &Expected::deploying(a().parse().unwrap(), "default", t(1_764_003_901))
-                    .accepting_running_deployment(),
+                &Expected::deploying(
+                    "fraud-detector",
+                    a().parse().unwrap(),
+                    "default",
+                    t(1_764_003_901),
+                )
+                .accepting_running_deployment(),
             )
             .unwrap_err(),
         ),

@@ -1,7 +1,10 @@
 //! The deploy gate is strict by default: an approval passes only for the artifact and the
 //! environment the gate names, only if it has not lapsed, and a deployed model's attestation
 //! only when the gate re-verifies a running deployment, within the validity its signer set.
-//! Every forgery below edits every copy consistently, and none passes the default gate.
+//! The gate names the model it deploys: an approval of the same artifact as another model does
+//! not pass, and a gate time before the attested decision (or deployment) is refused, so a
+//! clock set back revives nothing. Every forgery below edits every copy consistently, and none
+//! passes the default gate.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -65,7 +68,7 @@ fn deployed() -> Model<Deployed> {
 }
 
 fn gate(env: &str, at: u64) -> Expected {
-    Expected::deploying(DIGEST.parse().unwrap(), env, t(at))
+    Expected::deploying("churn", DIGEST.parse().unwrap(), env, t(at))
 }
 
 fn verify(json: &str, expected: &Expected) -> Result<attest::VerifiedApproval, VerifyError> {
@@ -295,9 +298,9 @@ proptest! {
             expected = expected.accepting_running_deployment();
         }
         let ok = verify(&deployment, &expected).is_ok();
-        prop_assert_eq!(ok, running && at <= 20 + validity);
+        prop_assert_eq!(ok, running && (20..=20 + validity).contains(&at));
         let approval_ok = verify(&production_approval(), &expected).is_ok();
-        prop_assert_eq!(approval_ok, at <= 10 + DAY);
+        prop_assert_eq!(approval_ok, (10..=10 + DAY).contains(&at));
     }
 
     /// An approval never passes for an environment other than its own.
@@ -306,4 +309,181 @@ proptest! {
         let json = production_approval();
         prop_assert_eq!(verify(&json, &gate(&env, 100)).is_ok(), env == "production");
     }
+
+    /// An approval never passes for a model other than its own, nor for a pinned version other
+    /// than its own.
+    #[test]
+    fn an_approval_passes_only_for_its_own_model(
+        name in "[a-z]{1,8}",
+        version in proptest::option::of("[0-9]{1,2}"),
+    ) {
+        let mut expected = Expected::deploying(name.as_str(), DIGEST.parse().unwrap(), "production", t(100));
+        if let Some(v) = &version {
+            expected = expected.version(v.as_str());
+        }
+        let ok = verify(&production_approval(), &expected).is_ok();
+        prop_assert_eq!(ok, name == "churn" && version.as_deref().is_none_or(|v| v == "3"));
+    }
+
+    /// An Ed25519 public key in hex reads only `[0-9a-fA-F]`: any other character (a sign,
+    /// whitespace inside, a letter past `f`) is a format error, never another key.
+    #[test]
+    fn a_hex_public_key_reads_only_hex_digits(
+        at in 0usize..64,
+        bad in prop::sample::select(vec!['+', '-', ' ', 'g', 'G', 'x', '_', '\u{0660}']),
+    ) {
+        let hex: String = signer().public_key().to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let forged: String = hex
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i == at { bad } else { c })
+            .collect();
+        prop_assert_eq!(Ed25519PublicKey::parse(&forged).unwrap_err(), attest::KeyError::Format);
+    }
+}
+
+/// `sandbox@0` approved in production by `accuracy at least 0`, for the same artifact as
+/// `churn@3`.
+fn sandbox_approval() -> String {
+    let env = Environment::new("production")
+        .unwrap()
+        .with_approval_validity(Duration::from_secs(DAY));
+    let outcome = TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.1)]).unwrap()).unwrap();
+    Model::new("sandbox", "0")
+        .unwrap()
+        .in_environment(env)
+        .submit(outcome, "mallory", t(1))
+        .unwrap()
+        .decide(
+            &MetricGate::at_least("accuracy", 0.0),
+            &DecisionContext::at(t(10)),
+        )
+        .unwrap()
+        .approved()
+        .unwrap()
+        .attest(&signer())
+        .unwrap()
+        .to_json()
+}
+
+#[test]
+fn an_approval_of_the_same_artifact_as_another_model_is_refused() {
+    let sandbox = sandbox_approval();
+    let err = verify(&sandbox, &gate("production", 100)).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::WrongModel {
+            expected: "churn".into(),
+            found: "sandbox@0".into(),
+        }
+    );
+    // The gate that deploys the sandbox takes it: the name is compared, nothing else changed.
+    let sandbox_gate =
+        Expected::deploying("sandbox", DIGEST.parse().unwrap(), "production", t(100));
+    assert!(verify(&sandbox, &sandbox_gate).is_ok());
+}
+
+#[test]
+fn a_sandbox_approval_renamed_consistently_breaks_the_signature() {
+    // The model renamed in the predicate and in the subject, so that they still agree.
+    let forged = edited_keeping_signature(&sandbox_approval(), |s| {
+        s["predicate"]["model"]["name"] = json!("churn");
+        s["predicate"]["model"]["version"] = json!("3");
+        s["subject"][0]["name"] = json!("churn@3");
+    });
+    let err = verify(&forged, &gate("production", 100)).unwrap_err();
+    assert!(matches!(err, VerifyError::BadSignature { .. }), "{err}");
+}
+
+#[test]
+fn a_pinned_version_refuses_an_approval_of_another_version() {
+    let json = production_approval();
+    assert!(verify(&json, &gate("production", 100).version("3")).is_ok());
+    let err = verify(&json, &gate("production", 100).version("4")).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::WrongModel {
+            expected: "churn@4".into(),
+            found: "churn@3".into(),
+        }
+    );
+    let expected = gate("production", 100).version("4");
+    assert_eq!(
+        (expected.name(), expected.expected_version()),
+        ("churn", Some("4"))
+    );
+}
+
+#[test]
+fn a_gate_time_before_the_decision_is_refused_so_it_cannot_revive_a_lapsed_approval() {
+    let json = production_approval();
+    for at in [0, 9] {
+        let err = verify(&json, &gate("production", at)).unwrap_err();
+        assert_eq!(
+            err,
+            VerifyError::BeforeDecision {
+                decided_at: t(10),
+                at: t(at),
+            }
+        );
+    }
+    assert!(verify(&json, &gate("production", 10)).is_ok());
+}
+
+#[test]
+fn a_gate_time_before_the_deployment_is_refused_so_it_cannot_revive_an_expired_one() {
+    let json = production_deployment();
+    let running = |at| gate("production", at).accepting_running_deployment();
+    let err = verify(&json, &running(15)).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::BeforeDeployment {
+            deployed_at: t(20),
+            at: t(15),
+        }
+    );
+    // Before the decision too: that check comes first.
+    assert!(matches!(
+        verify(&json, &running(0)),
+        Err(VerifyError::BeforeDecision { .. })
+    ));
+    assert!(verify(&json, &running(20)).is_ok());
+}
+
+#[test]
+fn a_hex_public_key_with_a_plus_sign_is_not_read_as_a_digit() {
+    // A key whose first byte is below 16: `+7` once read as 0x07, the same key.
+    let key = (0u8..=255)
+        .map(|seed| Ed25519Signer::from_seed([seed; 32]).public_key())
+        .find(|k| k.to_bytes()[0] < 16)
+        .unwrap();
+    let hex: String = key.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(Ed25519PublicKey::parse(&hex).unwrap(), key);
+    let signed = format!("+{}", &hex[1..]);
+    assert_eq!(
+        Ed25519PublicKey::parse(&signed).unwrap_err(),
+        attest::KeyError::Format
+    );
+}
+
+#[test]
+fn refusal_messages_of_the_model_and_the_clock() {
+    let text = [
+        verify(&sandbox_approval(), &gate("production", 100)).unwrap_err(),
+        verify(
+            &production_approval(),
+            &gate("production", 100).version("4"),
+        )
+        .unwrap_err(),
+        verify(&production_approval(), &gate("production", 0)).unwrap_err(),
+        verify(
+            &production_deployment(),
+            &gate("production", 15).accepting_running_deployment(),
+        )
+        .unwrap_err(),
+    ]
+    .iter()
+    .map(|e| format!("{e}\n"))
+    .collect::<String>();
+    insta::assert_snapshot!("model_and_clock_refusals", text);
 }

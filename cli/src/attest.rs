@@ -9,7 +9,7 @@ use crate::text::esc;
 use crate::{CliError, Format, keys};
 
 /// Verifies the envelope in `file` against the public keys in `key_files`, as `expected` says
-/// (the artifact, the environment, the time, whether a running deployment passes); the exit
+/// (the model, the artifact, the environment, the time, whether a running deployment passes); the exit
 /// code is 1 if it is refused.
 ///
 /// # Errors
@@ -58,13 +58,15 @@ pub fn verify(
         }
         (Format::Json, Err(e)) => println!(
             "{}",
-            crate::pretty(
-                &json!({"ok": false, "digest": expected.digest().to_string(), "error": e.to_string()})
-            )
+            crate::pretty(&json!({
+                "ok": false, "name": expected.name(), "digest": expected.digest().to_string(),
+                "error": e.to_string(),
+            }))
         ),
         (Format::Human, Ok(a)) => {
             let by = match a.approved_by() {
                 ApprovedBy::Automatic { rule } => format!("automatically by `{}`", esc(rule)),
+                _ if a.approvals().is_empty() => String::from("by the policy, no reviewers"),
                 _ => {
                     let names: Vec<String> =
                         a.approvals().iter().map(|r| esc(r.reviewer())).collect();

@@ -29,15 +29,34 @@ struct SealKeyFile {
     ed25519_public_key: Option<String>,
 }
 
-fn hex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    if text.is_empty() || !text.len().is_multiple_of(2) {
-        return None;
+/// Why a key's text is not hex bytes.
+enum HexError {
+    /// A character that is not `[0-9a-fA-F]`.
+    NotHex,
+    /// An odd number of hex digits (or none).
+    Length(usize),
+}
+
+/// The bytes of `text` (surrounding whitespace trimmed): pairs of `[0-9a-fA-F]` only, no sign.
+fn hex(text: &str) -> Result<Vec<u8>, HexError> {
+    let values: Vec<u8> = text
+        .trim()
+        .bytes()
+        .map(|d| match d {
+            b'0'..=b'9' => Some(d - b'0'),
+            b'a'..=b'f' => Some(d - b'a' + 10),
+            b'A'..=b'F' => Some(d - b'A' + 10),
+            _ => None,
+        })
+        .collect::<Option<_>>()
+        .ok_or(HexError::NotHex)?;
+    if values.is_empty() || !values.len().is_multiple_of(2) {
+        return Err(HexError::Length(values.len()));
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    Ok(values
+        .chunks_exact(2)
+        .map(|p| p.iter().fold(0, |b, v| b << 4 | v))
+        .collect())
 }
 
 /// Reads a seal key file.
@@ -54,7 +73,13 @@ pub fn seal_key(file: &Path) -> Result<Box<dyn SealVerifier>, CliError> {
     let form: SealKeyFile = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
     match (form.hmac_sha256, form.ed25519_public_key) {
         (Some(secret), None) => {
-            let secret = hex(&secret).ok_or_else(|| bad("`hmac_sha256` must be hex digits"))?;
+            let secret = hex(&secret).map_err(|e| match e {
+                HexError::NotHex => bad("`hmac_sha256` must be hex digits"),
+                HexError::Length(n) => bad(&format!(
+                    "`hmac_sha256` has {n} hex digits, not whole bytes: expected an even number, \
+                     64 or more"
+                )),
+            })?;
             let key = HmacSealer::from_slice(form.key_id, &secret).map_err(|e| {
                 bad(&format!(
                     "`hmac_sha256` is too short: {e} (64 hex digits or more)"
@@ -64,6 +89,7 @@ pub fn seal_key(file: &Path) -> Result<Box<dyn SealVerifier>, CliError> {
         }
         (None, Some(public)) => {
             let bytes: [u8; 32] = hex(&public)
+                .ok()
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| bad("`ed25519_public_key` must be 64 hex digits"))?;
             let key = Ed25519Verifier::from_public_key(form.key_id, bytes)

@@ -123,9 +123,9 @@ struct VerifyArgs {
 
 #[derive(Subcommand)]
 enum AttestCommand {
-    /// The deploy gate: verify a DSSE envelope against trusted public keys, the digest of the
-    /// artifact about to be deployed and the environment it is deployed to. Strict by default:
-    /// only an approval not yet deployed, not lapsed, passes.
+    /// The deploy gate: verify a DSSE envelope against trusted public keys, the model, the
+    /// digest of the artifact about to be deployed and the environment it is deployed to.
+    /// Strict by default: only an approval not yet deployed, not lapsed, passes.
     Verify {
         /// The envelope (JSON).
         envelope: PathBuf,
@@ -133,9 +133,17 @@ enum AttestCommand {
         #[arg(long = "key", required = true)]
         keys: Vec<PathBuf>,
         /// A name for the key, shown as the signer (default: the hex SHA-256 of the public
-        /// key). Signatures are matched by key, whatever key id they name.
+        /// key); only with a single `--key`. Signatures are matched by key, whatever key id
+        /// they name.
         #[arg(long)]
         key_id: Option<String>,
+        /// The name of the model being deployed (required: an approval of the same artifact as
+        /// another model never passes).
+        #[arg(long, required = true)]
+        name: String,
+        /// The version of the model being deployed (default: any version of `--name`).
+        #[arg(long)]
+        version: Option<String>,
         /// The artifact's digest, `sha256:<64 hex>` (or sha384, sha512).
         #[arg(long, value_parser = parse_digest)]
         digest: ArtifactDigest,
@@ -149,9 +157,10 @@ enum AttestCommand {
         /// deploy.
         #[arg(long)]
         accept_running_deployment: bool,
-        /// The deployment time, in seconds since the Unix epoch (default: now): an approval whose
-        /// environment's window has passed by then is refused, and so is a running
-        /// deployment's attestation past its validity.
+        /// A clock override, to reproduce a past gate: the deployment time in seconds since the
+        /// Unix epoch (default: now). An approval whose environment's window has passed by then
+        /// is refused, and so is a running deployment's attestation past its validity; a time
+        /// before the attested decision (or deployment) is refused.
         #[arg(long, value_name = "UNIX_SECONDS")]
         at: Option<u64>,
     },
@@ -220,6 +229,15 @@ pub enum CliError {
         /// The environment.
         environment: String,
     },
+    /// `--key-id` names one key, and several `--key` files were given.
+    #[error(
+        "`--key-id` names a single key, and {count} `--key` files were given: pass one `--key` \
+         with it, or leave the keys their default ids"
+    )]
+    KeyIdForSeveralKeys {
+        /// The number of `--key` files.
+        count: usize,
+    },
     /// A key file is not a key.
     #[error("key file `{}`: {}", esc(.file), esc(.why))]
     Key {
@@ -271,14 +289,22 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     envelope,
                     keys,
                     key_id,
+                    name,
+                    version,
                     digest,
                     environment,
                     accept_running_deployment,
                     at,
                 },
         } => {
+            if key_id.is_some() && keys.len() > 1 {
+                return Err(CliError::KeyIdForSeveralKeys { count: keys.len() });
+            }
             let at = at.map_or_else(now, modelgate::Timestamp::from_unix_secs);
-            let mut expected = Expected::deploying(digest, environment, at);
+            let mut expected = Expected::deploying(name, digest, environment, at);
+            if let Some(version) = version {
+                expected = expected.version(version);
+            }
             if accept_running_deployment {
                 expected = expected.accepting_running_deployment();
             }

@@ -475,7 +475,7 @@ fn attest_verify() {
     let dir = fixtures("attest");
     // The environment is required (cli/tests/deploy_gate.rs): `default` unless a test names one.
     let gate = |extra: &[&str]| {
-        let mut args = vec!["attest", "verify"];
+        let mut args = vec!["attest", "verify", "--name", "fraud-detector"];
         args.extend_from_slice(extra);
         if !extra.contains(&"--environment") {
             args.extend_from_slice(&["--environment", "default"]);
@@ -488,6 +488,8 @@ fn attest_verify() {
             &[
                 "attest",
                 "verify",
+                "--name",
+                "fraud-detector",
                 "approval.dsse.json",
                 "--key",
                 "signer.pub.pem",
@@ -520,6 +522,8 @@ fn attest_verify() {
                 "json",
                 "attest",
                 "verify",
+                "--name",
+                "fraud-detector",
                 "approval.dsse.json",
                 "--key",
                 "signer.pub.hex",
@@ -581,6 +585,8 @@ fn attest_verify() {
                 "json",
                 "attest",
                 "verify",
+                "--name",
+                "fraud-detector",
                 "approval.dsse.json",
                 "--key",
                 "signer.pub.pem",

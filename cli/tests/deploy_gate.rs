@@ -1,5 +1,6 @@
-//! `modelgate attest verify` is a deploy gate strict by default: `--environment` is required
-//! (exit 2 without it), and only a fresh approval of the named artifact for that environment,
+//! `modelgate attest verify` is a deploy gate strict by default: `--name` and `--environment`
+//! are required (exit 2 without them), and only a fresh approval of the named model and
+//! artifact for that environment, never dated after the gate's time (`--at`),
 //! signed by a trusted key, exits 0. A deployed model's attestation passes only with
 //! `--accept-running-deployment`, and only within the validity its signer set. Every refusal
 //! exits 1 with its reason on stderr.
@@ -57,6 +58,27 @@ fn envelope(env: &str, deploy: bool) -> String {
         .to_json()
 }
 
+/// `sandbox@0`, approved in production by `accuracy at least 0`, for the same artifact.
+fn sandbox() -> String {
+    let t = Timestamp::from_unix_secs;
+    let outcome = TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.1)]).unwrap()).unwrap();
+    Model::new("sandbox", "0")
+        .unwrap()
+        .in_environment(Environment::new("production").unwrap())
+        .submit(outcome, "mallory", t(1))
+        .unwrap()
+        .decide(
+            &MetricGate::at_least("accuracy", 0.0),
+            &DecisionContext::at(t(10)),
+        )
+        .unwrap()
+        .approved()
+        .unwrap()
+        .attest(&Ed25519Signer::from_seed([21; 32]))
+        .unwrap()
+        .to_json()
+}
+
 fn fixtures(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("modelgate-cli-gate-{test}"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -65,6 +87,7 @@ fn fixtures(test: &str) -> PathBuf {
     write("production.dsse.json", &envelope("production", false));
     write("staging.dsse.json", &envelope("staging", false));
     write("deployed.dsse.json", &envelope("production", true));
+    write("sandbox.dsse.json", &sandbox());
     // The payload relabelled from staging to production, the signature kept.
     let staging = Envelope::from_json(envelope("staging", false).as_bytes()).unwrap();
     let payload = String::from_utf8(staging.payload().to_vec())
@@ -94,7 +117,7 @@ fn gate(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::cargo_bin("modelgate")
         .unwrap()
         .current_dir(dir)
-        .args(["attest", "verify"])
+        .args(["attest", "verify", "--name", "churn"])
         .args(args)
         .output()
         .unwrap();
@@ -236,4 +259,115 @@ fn a_tampered_payload_is_refused_exit_1() {
     let (code, stderr) = production(&dir, "tampered.dsse.json", 100, &[]);
     assert_eq!(code, 1, "{stderr}");
     insta::assert_snapshot!("tampered_payload", stderr);
+}
+
+/// Runs `modelgate` with `args` as given (no `--name` added): exit code, stdout, stderr.
+fn raw(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("modelgate")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_model_name_is_required_exit_2() {
+    let dir = fixtures("no-name");
+    let (code, _, stderr) = raw(
+        &dir,
+        &[
+            "attest",
+            "verify",
+            "production.dsse.json",
+            "--key",
+            "signer.pub.pem",
+            "--digest",
+            DIGEST,
+            "--environment",
+            "production",
+            "--at",
+            "100",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--name"), "{stderr}");
+}
+
+#[test]
+fn an_approval_of_the_same_artifact_as_another_model_is_refused_exit_1() {
+    let dir = fixtures("other-model");
+    let (code, stderr) = production(&dir, "sandbox.dsse.json", 100, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("wrong_model", stderr);
+}
+
+#[test]
+fn a_pinned_version_refuses_another_version_exit_1() {
+    let dir = fixtures("version");
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &["--version", "3"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &["--version", "4"]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("wrong_version", stderr);
+}
+
+#[test]
+fn a_gate_time_before_the_attestation_revives_nothing_exit_1() {
+    let dir = fixtures("early");
+    let (code, stderr) = production(&dir, "production.dsse.json", 0, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("before_decision", stderr);
+    let flag = ["--accept-running-deployment"];
+    let (code, stderr) = production(&dir, "deployed.dsse.json", 15, &flag);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("before_deployment", stderr);
+}
+
+#[test]
+fn a_key_id_with_several_keys_is_a_usage_error_exit_2() {
+    let dir = fixtures("key-id");
+    let two = ["--key", "intruder.pub.pem", "--key-id", "release-2026"];
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &two);
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!("key_id_with_several_keys", stderr);
+    let (code, stderr) = production(
+        &dir,
+        "production.dsse.json",
+        100,
+        &["--key-id", "release-2026"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_metric_gate_approval_says_the_policy_approved_it_with_no_reviewers() {
+    let dir = fixtures("by-policy");
+    let (code, stdout, stderr) = raw(
+        &dir,
+        &[
+            "attest",
+            "verify",
+            "production.dsse.json",
+            "--name",
+            "churn",
+            "--key",
+            "signer.pub.pem",
+            "--key-id",
+            "release-2026",
+            "--digest",
+            DIGEST,
+            "--environment",
+            "production",
+            "--at",
+            "100",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("verified_by_policy", stdout);
 }

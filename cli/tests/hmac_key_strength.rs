@@ -1,6 +1,7 @@
 //! Seal key files hold HMAC secrets of full strength: a `hmac_sha256` secret shorter than 32
 //! bytes is refused with exit 2 (a key file the CLI cannot use), naming its length, before any
-//! seal is checked with it.
+//! seal is checked with it. Its text is whole bytes of `[0-9a-fA-F]` only: an odd number of
+//! digits is named as such, and a sign (`+7`) is not a digit.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -73,6 +74,39 @@ fn a_key_file_with_31_bytes_is_refused_and_one_with_32_is_used() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("this one has 31"), "{stderr}");
     fixtures(&dir, &[7; 32]);
+    let (code, stderr) = show(&dir);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// A model sealed by a 32-byte key, and a key file whose `hmac_sha256` is `text` as written.
+fn fixtures_text(dir: &Path, text: &str) {
+    fixtures(dir, &[7; 32]);
+    std::fs::write(
+        dir.join("key.json"),
+        format!(r#"{{"key_id": "db", "hmac_sha256": "{text}"}}"#),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_key_file_with_an_odd_number_of_hex_digits_names_its_length_exit_2() {
+    let dir = dir("odd");
+    fixtures_text(&dir, &"07".repeat(32)[1..]);
+    let (code, stderr) = show(&dir);
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!("odd_hmac_key_file", stderr);
+}
+
+#[test]
+fn a_key_file_with_a_plus_sign_is_not_read_as_a_digit_exit_2() {
+    let dir = dir("plus");
+    // `+7` once read as 0x07: the right key, spelt with a sign.
+    let text = format!("+7{}", "07".repeat(31));
+    fixtures_text(&dir, &text);
+    let (code, stderr) = show(&dir);
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!("signed_hmac_key_file", stderr);
+    fixtures_text(&dir, &"07".repeat(32));
     let (code, stderr) = show(&dir);
     assert_eq!(code, 0, "{stderr}");
 }

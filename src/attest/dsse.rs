@@ -246,10 +246,20 @@ fn from_hex(text: &str) -> Option<[u8; 32]> {
     }
     let mut out = [0u8; 32];
     for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        let text = std::str::from_utf8(pair).ok()?;
-        *byte = u8::from_str_radix(text, 16).ok()?;
+        let [high, low] = pair else { return None };
+        *byte = hex_digit(*high)? << 4 | hex_digit(*low)?;
     }
     Some(out)
+}
+
+/// The value of one hex digit (`[0-9a-fA-F]` only: no sign, no whitespace).
+fn hex_digit(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
 }
 
 impl Verifier for Ed25519PublicKey {

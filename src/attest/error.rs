@@ -80,8 +80,9 @@ pub enum KeyError {
 /// The checks run in this order, so that nothing of the payload is read before a trusted key's
 /// signature over it verified: the envelope's JSON, its payload type, the base64 of its payload
 /// and signatures, the signatures, then the statement, its types, its predicate, and last what
-/// the caller expects (the artifact digest, the environment, an approval not lapsed, or a
-/// running deployment within its validity).
+/// the caller expects (the model, the artifact digest, the environment, a gate time not before
+/// the decision, an approval not lapsed, or a running deployment, not before it was deployed,
+/// within its validity).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
@@ -183,6 +184,15 @@ pub enum VerifyError {
     /// The statement does not have exactly one subject, or it is not the predicate's model.
     #[error("the subject is invalid: {}", message(.0))]
     Subject(String),
+    /// The attestation is of another model: another name, or another version than the one
+    /// the gate pins.
+    #[error("the attestation is for model `{}`, not `{}`", shown(.found), shown(.expected))]
+    WrongModel {
+        /// The model the caller expects: its name, or `name@version` if it pins the version.
+        expected: String,
+        /// The predicate's model, `name@version`.
+        found: String,
+    },
     /// The attestation is for another artifact.
     #[error("the attestation is for artifact `{}`, not `{expected}`", shown(.found))]
     WrongDigest {
@@ -198,6 +208,30 @@ pub enum VerifyError {
         expected: String,
         /// The predicate's environment.
         found: String,
+    },
+    /// The gate's time is before the attested decision: a clock set back cannot revive an
+    /// approval that lapsed.
+    #[error(
+        "the gate's time `{at}` is before the decision at {decided_at}; a gate time earlier than \
+         the attestation is refused"
+    )]
+    BeforeDecision {
+        /// When the policy decided.
+        decided_at: Timestamp,
+        /// The gate's time.
+        at: Timestamp,
+    },
+    /// The gate's time is before the attested deployment: a clock set back cannot revive a
+    /// running deployment's attestation past its validity.
+    #[error(
+        "the gate's time `{at}` is before the deployment at {deployed_at}; a gate time earlier \
+         than the attestation is refused"
+    )]
+    BeforeDeployment {
+        /// When the model was deployed.
+        deployed_at: Timestamp,
+        /// The gate's time.
+        at: Timestamp,
     },
     /// The approval, not yet deployed, lapsed before the expected deployment time: its
     /// environment's approval window passed. Reopen the model for a fresh decision.

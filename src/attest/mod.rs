@@ -16,20 +16,28 @@
 //! let signer = Ed25519Signer::from_seed([42; 32]); // in production: behind a KMS (`Signer`)
 //! let envelope = model.attest(&signer)?.to_json();
 //!
-//! // The deploy gate holds the public key, the digest of the artifact it is about to ship, the
-//! // environment it ships to, and the time (an approval whose environment's window has passed
-//! // is refused).
+//! // The deploy gate holds the public key, the model and the digest of the artifact it is about
+//! // to ship, the environment it ships to, and the time (an approval whose environment's window
+//! // has passed is refused).
 //! let keys = [signer.public_key()];
-//! let expected = Expected::deploying(digest.parse()?, "default", t(130));
+//! let expected = Expected::deploying("fraud-detector", digest.parse()?, "default", t(130));
 //! let approval = attest::verify(envelope.as_bytes(), &keys, &expected)?;
 //! assert_eq!(approval.approvals()[0].reviewer(), "bob");
 //! assert_eq!(approval.head(), model.head());
 //!
-//! // Another artifact is refused, and so is another environment.
+//! // Another model (or version, if the gate pins one) is refused, and so are another artifact
+//! // and another environment.
+//! let gate = |name: &str, digest: &str, env: &str| -> Result<_, Box<dyn std::error::Error>> {
+//!     Ok(Expected::deploying(name, digest.parse()?, env, t(130)))
+//! };
+//! let err = attest::verify(envelope.as_bytes(), &keys, &gate("sandbox", digest, "default")?);
+//! assert!(matches!(err, Err(VerifyError::WrongModel { .. })));
+//! let err = attest::verify(envelope.as_bytes(), &keys, &gate("fraud-detector", digest, "default")?.version("1"));
+//! assert!(matches!(err, Err(VerifyError::WrongModel { .. })));
 //! let other = "sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9";
-//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::deploying(other.parse()?, "default", t(130)));
+//! let err = attest::verify(envelope.as_bytes(), &keys, &gate("fraud-detector", other, "default")?);
 //! assert!(matches!(err, Err(VerifyError::WrongDigest { .. })));
-//! let err = attest::verify(envelope.as_bytes(), &keys, &Expected::deploying(digest.parse()?, "production", t(130)));
+//! let err = attest::verify(envelope.as_bytes(), &keys, &gate("fraud-detector", digest, "production")?);
 //! assert!(matches!(err, Err(VerifyError::WrongEnvironment { .. })));
 //!
 //! // A deployed model's attestation is not an approval to deploy: the gate refuses it unless it
@@ -38,9 +46,9 @@
 //! let envelope = deployed.attest(&signer, std::time::Duration::from_secs(3600))?.to_json();
 //! let err = attest::verify(envelope.as_bytes(), &keys, &expected);
 //! assert!(matches!(err, Err(VerifyError::Deployed { .. })));
-//! let restart = Expected::deploying(digest.parse()?, "default", t(600)).accepting_running_deployment();
+//! let restart = Expected::deploying("fraud-detector", digest.parse()?, "default", t(600)).accepting_running_deployment();
 //! assert_eq!(attest::verify(envelope.as_bytes(), &keys, &restart)?.status(), Status::Deployed);
-//! let next_day = Expected::deploying(digest.parse()?, "default", t(86_400)).accepting_running_deployment();
+//! let next_day = Expected::deploying("fraud-detector", digest.parse()?, "default", t(86_400)).accepting_running_deployment();
 //! let err = attest::verify(envelope.as_bytes(), &keys, &next_day);
 //! assert!(matches!(err, Err(VerifyError::DeploymentExpired { .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -11,17 +11,20 @@ use crate::model::Status;
 use crate::policy::{Finding, VerdictKind};
 use crate::value::{Metrics, Timestamp};
 
-/// What the deploy gate expects of an attestation: the artifact it is about to deploy, the
-/// environment it deploys to, and when.
+/// What the deploy gate expects of an attestation: the model it is about to deploy (its name,
+/// and its version if the gate pins one), its artifact, the environment it deploys to, and when.
 ///
-/// Strict by default: only an *approval* (an approved model's attestation) of that artifact
-/// for that environment passes, and only if it has not lapsed by then
+/// Strict by default: only an *approval* (an approved model's attestation) of that model and
+/// artifact for that environment passes, never one dated after the gate's time
+/// ([`VerifyError::BeforeDecision`], [`VerifyError::BeforeDeployment`]), and only if it has not lapsed by then
 /// ([`VerifyError::Lapsed`]). An attestation of a deployed model is refused
 /// ([`VerifyError::Deployed`]) unless the gate re-verifies a running deployment and says so
 /// ([`accepting_running_deployment`](Self::accepting_running_deployment)). Options only
 /// loosen: none makes the gate stricter than this, none is needed for it to be strict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
+    name: String,
+    version: Option<String>,
     digest: ArtifactDigest,
     environment: String,
     at: Timestamp,
@@ -29,14 +32,21 @@ pub struct Expected {
 }
 
 impl Expected {
-    /// An approval of the artifact `digest` for the environment `environment` (compared
+    /// An approval of the model `name` (any version, unless [`version`](Self::version) pins
+    /// one) with the artifact `digest` for the environment `environment` (each compared
     /// exactly), to be deployed at `at` (the gate's clock: the library never reads one).
+    ///
+    /// The name is required: an approval of the same artifact as another model (a sandbox
+    /// approved by a looser policy) is not an approval of the model the gate deploys.
     pub fn deploying(
+        name: impl Into<String>,
         digest: ArtifactDigest,
         environment: impl Into<String>,
         at: Timestamp,
     ) -> Self {
         Self {
+            name: name.into(),
+            version: None,
             digest,
             environment: environment.into(),
             at,
@@ -57,6 +67,24 @@ impl Expected {
     pub fn accepting_running_deployment(mut self) -> Self {
         self.running_deployment = true;
         self
+    }
+
+    /// Only the model's version `version` passes (compared exactly); without it, any version
+    /// of the named model does.
+    #[must_use]
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The expected model's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The expected model's version, if the gate pins one.
+    pub fn expected_version(&self) -> Option<&str> {
+        self.version.as_deref()
     }
 
     /// The expected artifact's digest.
@@ -228,7 +256,7 @@ impl VerifiedApproval {
 ///
 /// // At deploy time, with the public key only:
 /// let keys = [signer.public_key()];
-/// let expected = Expected::deploying(digest.parse()?, "default", t(60));
+/// let expected = Expected::deploying("churn", digest.parse()?, "default", t(60)).version("1");
 /// let approval = attest::verify(json.as_bytes(), &keys, &expected)?;
 /// assert_eq!(approval.name(), "churn");
 /// assert_eq!(approval.policy(), "accuracy at least 0.9");
@@ -241,8 +269,9 @@ impl VerifiedApproval {
 /// of the checks): not a JSON envelope, not base64, another payload type, two signatures naming
 /// one key, too many signatures, no signature by a trusted key, a trusted key's signature that
 /// does not verify, not an in-toto Statement v1, another predicate type, an earlier or unknown
-/// version, an invalid predicate or subject, another artifact, another environment, an approval
-/// lapsed by the deployment time, a deployed model's attestation (unless
+/// version, an invalid predicate or subject, another model (name, or version if pinned), another
+/// artifact, another environment, a gate time before the decision (or the deployment), an
+/// approval lapsed by the deployment time, a deployed model's attestation (unless
 /// [`Expected::accepting_running_deployment`]) or one past its validity.
 pub fn verify<V: Verifier>(
     envelope: &[u8],
@@ -307,6 +336,21 @@ fn read(
             shown(&model)
         )));
     }
+    let attested = &predicate.model;
+    if attested.name != expected.name
+        || expected
+            .version
+            .as_ref()
+            .is_some_and(|v| *v != attested.version)
+    {
+        return Err(VerifyError::WrongModel {
+            expected: match &expected.version {
+                Some(version) => subject_name(&expected.name, version),
+                None => expected.name.clone(),
+            },
+            found: subject_name(&attested.name, &attested.version),
+        });
+    }
     let algorithm = expected.digest.algorithm().name();
     let found = subject.digest.0.iter().find(|(a, _)| a == algorithm);
     if found.is_none_or(|(_, hex)| hex != expected.digest.hex()) {
@@ -328,6 +372,13 @@ fn read(
             found: predicate.environment,
         });
     }
+    let decided_at = predicate.decision.decided_at.0;
+    if expected.at < decided_at {
+        return Err(VerifyError::BeforeDecision {
+            decided_at,
+            at: expected.at,
+        });
+    }
     match &predicate.deployment {
         None => {
             if let Some(valid_until) = predicate.decision.valid_until
@@ -345,6 +396,12 @@ fn read(
             });
         }
         Some(deployment) => {
+            if expected.at < deployment.at() {
+                return Err(VerifyError::BeforeDeployment {
+                    deployed_at: deployment.at(),
+                    at: expected.at,
+                });
+            }
             if expected.at > deployment.valid_until() {
                 return Err(VerifyError::DeploymentExpired {
                     valid_until: deployment.valid_until(),
