@@ -46,7 +46,8 @@
 //! seal message = text "modelgate.seal", then the head's 32 bytes (a trail's or a registry's)
 //!
 //! log leaf = text "modelgate.log.leaf", u32 format_version (2), text name, text version,
-//!            text environment, hash head, u64 revision (the trail's events), u64 at (ms)
+//!            text environment, hash head, u64 revision (the trail's events), u64 at (ms, when
+//!            the trail reached that head: the time of its last event, or of the write)
 //! ```
 
 use super::{Event, EventKind, RunOutcome};
