@@ -20,16 +20,20 @@
 //! - [`model`]: [`Model`] and its stages, the runtime [`Status`], the transitions (`submit`,
 //!   `record`, `decide`, `deploy`, `retrain`; after an approval `revoke`, `reopen`; after a
 //!   deploy `promote`, `supersede`, `roll_back`, `reinstate`, `retire`) and their errors, the [`Decision`] inside an
-//!   approved model, and [`AnyModel`] for a live model of any stage.
+//!   approved model, and [`AnyModel`] for a live model of any stage. Every model owns its
+//!   [`Trail`] (public, read-only: only the transitions here append to it; it answers the
+//!   derived questions — is it a run, its current deployment, its latest decision).
 //! - [`trail`]: the stored form [`StoredModel`], sealed by the host ([`Sealer`],
-//!   [`SealVerifier`]; [`HmacSealer`] and `Ed25519Sealer` behind features), restored by
-//!   verifying the chain and the seal and replaying every event through the transitions.
-//! - [`registry`]: the versions of one model across its [`Environment`]s ([`Registry`]): per
-//!   environment the current deployment, its champion metrics and the history of deployments;
-//!   deploy (superseding the previous one), rollback, retire; stored as its members' trails.
+//!   [`SealVerifier`]; [`HmacSealer`] and `Ed25519Sealer` behind features), restored by the one
+//!   replay engine: verify the chain and the seal, then walk every event through a replayer —
+//!   the model's transitions, or (for a run) the pipeline's.
 //! - [`pipeline`]: a [`PipelineSpec`] (YAML, JSON …) validates into a [`Pipeline`] for one
 //!   environment; a [`Run`] drives a model through it sans I/O and is stored and restored as its
-//!   trail.
+//!   trail, always with its pipeline.
+//! - [`registry`]: the versions of one model across its [`Environment`]s ([`Registry`]): per
+//!   environment the current deployment, its champion metrics and the history of deployments;
+//!   deploy (superseding the previous one), rollback, retire; stored as its members' trails
+//!   (a member that is a run restored with its pipeline, from the [`PolicyBook`](registry::PolicyBook)).
 //! - **Attestations** (feature `attest`): `modelgate::attest` exports an approved or deployed
 //!   model as a signed in-toto attestation in a DSSE envelope (`model.attest(&signer)`), and
 //!   verifies one at deploy time with the public key alone (`attest::verify`).
@@ -53,7 +57,7 @@ pub mod testing;
 pub use event::{Event, EventKind, Head};
 pub use model::{
     AnyModel, Approved, Decided, Decision, DecisionContext, Deployed, Deployer, Model, Rejected,
-    Retired, Retraining, Status, Submitted, Superseded, Untrained,
+    Retired, Retraining, Status, Submitted, Superseded, Trail, Untrained,
 };
 pub use pipeline::{Action, Artifact, Evaluator, Pipeline, PipelineSpec, Run, RunError, Trainer};
 pub use policy::{

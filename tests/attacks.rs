@@ -382,12 +382,24 @@ fn ids_that_display_alike_cannot_make_two_approvers() {
     }
 }
 
+fn run_pipeline() -> modelgate::Pipeline {
+    let spec: modelgate::PipelineSpec = serde_json::from_value(json!({"steps": [
+        {"name": "train", "type": "training"},
+        {"name": "evaluate", "type": "test"},
+        {"name": "check", "type": "test"},
+        {"name": "approve", "type": "approval", "inputs": {"approvers": ["bob"]}}
+    ]}))
+    .unwrap();
+    spec.validate().unwrap()
+}
+
 fn run_trail(submitter: &str, by: &str, step: &str) -> Value {
+    let pipeline = run_pipeline().fingerprint().to_string();
     json!({
         "format_version": 2, "name": "m", "version": "1", "environment": {"name": "default"},
         "events": [
             {"seq": 1, "at": 0, "prev": "00".repeat(32), "event": {"run_started": {
-                "pipeline": "11".repeat(32), "submitter": submitter}}},
+                "pipeline": pipeline, "submitter": submitter}}},
             {"seq": 2, "at": 1, "prev": "00".repeat(32), "event": {"artifact": {
                 "digest": "sha256:1", "metrics": {}, "by": by}}},
             {"seq": 3, "at": 2, "prev": "00".repeat(32), "event": {"evaluated": {
@@ -398,12 +410,20 @@ fn run_trail(submitter: &str, by: &str, step: &str) -> Value {
 
 #[test]
 fn run_events_carry_only_identifiers_the_run_would_accept() {
+    // A run's trail is restored with its pipeline, never as a bare model: the run's rules
+    // (its submitter, who hands in, which step) are checked wherever it is restored.
+    let as_model = rechain(run_trail("alice", "alice", "evaluate"))
+        .sealed_by(&key())
+        .unwrap()
+        .restore(&key(), &policy())
+        .map_err(|e| e.into_error());
+    assert!(
+        matches!(as_model, Err(RestoreError::Run { pipeline }) if pipeline == run_pipeline().fingerprint())
+    );
     let restore = |json: Value| {
-        rechain(json)
-            .sealed_by(&key())
-            .unwrap()
-            .restore(&key(), &policy())
-            .map(|m| m.status())
+        let stored = rechain(json).sealed_by(&key()).unwrap();
+        modelgate::Run::restore(stored, run_pipeline(), &key())
+            .map(|r| r.status())
             .map_err(|e| e.into_error())
     };
     assert!(restore(run_trail("alice", "alice", "evaluate")).is_ok());

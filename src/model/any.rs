@@ -82,8 +82,9 @@ impl AnyModel {
         each!(self, m => m.revision())
     }
 
-    pub(crate) fn trail_mut(&mut self) -> &mut super::Trail {
-        each!(self, m => &mut m.trail)
+    /// The audit trail: the header and every event, with the questions derived from them.
+    pub fn trail(&self) -> &super::Trail {
+        each!(self, m => m.trail())
     }
 }
 

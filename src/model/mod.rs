@@ -8,15 +8,17 @@ mod deploy;
 mod promote;
 mod record;
 mod retrain;
+mod run_events;
 mod service;
 mod stage;
 mod status;
 mod submit;
+mod trail;
 
-use crate::event::{Event, EventKind, Head};
+use crate::event::{Event, Head};
 use crate::value::Environment;
 use crate::value::text::{self, TextError};
-use crate::value::time::{self, TimeWentBackwards, Timestamp};
+use crate::value::time::{TimeWentBackwards, Timestamp};
 
 pub use any::AnyModel;
 pub use decide::{Decided, DecisionContext};
@@ -30,6 +32,8 @@ pub use stage::{
 };
 pub use status::Status;
 pub use submit::{SubmitError, Trainable};
+pub use trail::{ChainError, Trail};
+pub(crate) use trail::{check_chain, ends_deployment, latest_decision, run_pipeline};
 
 /// One model version moving through the workflow; `S` is its [`Stage`].
 ///
@@ -57,61 +61,6 @@ pub use submit::{SubmitError, Trainable};
 pub struct Model<S: Stage> {
     pub(crate) trail: Trail,
     pub(crate) stage: S,
-}
-
-/// Everything of a model but its stage: the header and the hash-chained events.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Trail {
-    pub(crate) name: String,
-    pub(crate) version: String,
-    pub(crate) environment: Environment,
-    pub(crate) history: Vec<Event>,
-    pub(crate) head: Head,
-}
-
-impl Trail {
-    /// A trail of the model `name`, `version` in `environment`, without events.
-    pub(crate) fn of(name: String, version: String, environment: Environment) -> Self {
-        let head = Head::of_header(&name, &version, &environment);
-        Self {
-            name,
-            version,
-            environment,
-            history: Vec::new(),
-            head,
-        }
-    }
-
-    /// The time of the last event, if any.
-    pub(crate) fn last_at(&self) -> Option<Timestamp> {
-        self.history.last().map(Event::at)
-    }
-
-    /// Refuses `at` if it is earlier than the last event.
-    pub(crate) fn check_time(&self, at: Timestamp) -> Result<(), TimeWentBackwards> {
-        time::check_not_before(self.last_at(), at)
-    }
-
-    /// Appends an event at `at` (already checked), chained to the head.
-    pub(crate) fn push(&mut self, at: Timestamp, kind: EventKind) {
-        let seq = u64::try_from(self.history.len())
-            .unwrap_or(u64::MAX)
-            .saturating_add(1);
-        let event = Event::new(seq, at, self.head, kind);
-        self.head = event.hash();
-        self.history.push(event);
-    }
-
-    /// The model with this trail in `stage`, after appending an event at `at`.
-    pub(crate) fn advance<T: Stage>(
-        mut self,
-        at: Timestamp,
-        kind: EventKind,
-        stage: T,
-    ) -> Model<T> {
-        self.push(at, kind);
-        Model { trail: self, stage }
-    }
 }
 
 impl Model<Untrained> {
@@ -150,7 +99,7 @@ impl Model<Untrained> {
     /// ```
     #[must_use]
     pub fn in_environment(self, environment: Environment) -> Self {
-        let Trail { name, version, .. } = self.trail;
+        let (name, version) = (self.trail.name().to_owned(), self.trail.version().to_owned());
         Self {
             trail: Trail::of(name, version, environment),
             stage: Untrained {},
@@ -161,17 +110,17 @@ impl Model<Untrained> {
 impl<S: Stage> Model<S> {
     /// The model's name.
     pub fn name(&self) -> &str {
-        &self.trail.name
+        self.trail.name()
     }
 
     /// The model's version.
     pub fn version(&self) -> &str {
-        &self.trail.version
+        self.trail.version()
     }
 
     /// The environment the model is for.
     pub fn environment(&self) -> &Environment {
-        &self.trail.environment
+        self.trail.environment()
     }
 
     /// The runtime status, the same as `S::STATUS`.
@@ -181,19 +130,19 @@ impl<S: Stage> Model<S> {
 
     /// The audit trail: every event so far, oldest first, each chained to the one before.
     pub fn history(&self) -> &[Event] {
-        &self.trail.history
+        self.trail.events()
     }
 
     /// The head of the audit trail: the hash of the last event (of the header, before the
     /// first). Seal it to store the model (see [`StoredModel`](crate::StoredModel)); hosts that
     /// store models use it for compare-and-swap updates.
     pub fn head(&self) -> Head {
-        self.trail.head
+        self.trail.head()
     }
 
     /// The revision: how many events the model has; every transition and every vote adds one.
     pub fn revision(&self) -> u64 {
-        u64::try_from(self.trail.history.len()).unwrap_or(u64::MAX)
+        self.trail.revision()
     }
 
     /// What this stage knows (the submission, the votes, the decision, the receipt …).
@@ -201,16 +150,14 @@ impl<S: Stage> Model<S> {
         &self.stage
     }
 
-    /// Appends an event of a run (`run_started`, `trained`, `evaluated`, `run_finished`),
-    /// which does not change the model's stage.
-    pub(crate) fn append(
-        &mut self,
-        at: Timestamp,
-        kind: EventKind,
-    ) -> Result<(), TimeWentBackwards> {
-        self.trail.check_time(at)?;
-        self.trail.push(at, kind);
-        Ok(())
+    /// The audit trail: the header and every event, with the questions derived from them.
+    pub fn trail(&self) -> &Trail {
+        &self.trail
+    }
+
+    /// Refuses `at` if it is earlier than the last event.
+    pub(crate) fn check_time(&self, at: Timestamp) -> Result<(), TimeWentBackwards> {
+        self.trail.check_time(at)
     }
 }
 

@@ -4,7 +4,7 @@ use super::Model;
 use super::stage::{Deployed, Submitted};
 use super::submit::Trainable;
 use super::submit::{self, SubmitError};
-use crate::event::{EventKind, Head};
+use crate::event::Head;
 use crate::value::text::esc;
 use crate::value::{Metrics, Promotion, Refused, TimeWentBackwards, Timestamp};
 
@@ -134,15 +134,8 @@ impl Model<Deployed> {
     /// The hash of the event that made this the current deployment (its `deployed` or
     /// `reinstated` event).
     pub fn deployment(&self) -> Head {
-        self.history()
-            .iter()
-            .rev()
-            .find(|e| {
-                matches!(
-                    e.kind(),
-                    EventKind::Deployed { .. } | EventKind::Reinstated { .. }
-                )
-            })
+        self.trail
+            .current_deployment()
             .map_or(self.head(), crate::event::Event::hash)
     }
 }

@@ -3,12 +3,13 @@
 
 use super::Pipeline;
 use super::state::State;
-use super::{Artifact, OnReject, Run, RunError};
+use super::{Artifact, OnReject, PipelinePolicy, Run, RunError};
 use crate::event::{Event, EventKind, Head, RunOutcome};
-use crate::model::{Model, SubmitError};
+use crate::model::{AnyModel, Model, SubmitError};
 use crate::policy::Policy;
-use crate::trail::compare::{check_head, compare};
-use crate::trail::restore::verify;
+use crate::trail::compare::compare;
+use crate::trail::replay::{Replayer, fail, verify, walk};
+use crate::trail::restore::{Decider, ModelReplayer};
 use crate::trail::{PipelineRule, ReplayError, RestoreError, SealVerifier, StoredModel};
 use crate::value::Refused;
 
@@ -73,21 +74,52 @@ impl Run {
     }
 }
 
-fn replay(
-    stored: StoredModel,
-    pipeline: Pipeline,
-    head: Head,
-) -> Result<Run, Refused<(StoredModel, Pipeline), RestoreError>> {
-    let events = stored.events();
-    let Some((first, rest)) = events.split_first() else {
-        return Err(Refused::new((stored, pipeline), RestoreError::NotARun));
+impl Run {
+    /// Restores the model of a stored run of `pipeline`, with everything that happened to it
+    /// after the run: the run's events are replayed through the pipeline, as
+    /// [`restore`](Self::restore) does, and the events after it finished (superseded, rolled
+    /// back, reinstated, retired in a [`Registry`](crate::Registry)) through the model's
+    /// transitions, under the pipeline's policy. How a registry restores a member that is a run.
+    ///
+    /// # Errors
+    ///
+    /// [`RestoreError`]; the record comes back inside the [`Refused`].
+    pub fn restore_model<V: SealVerifier + ?Sized>(
+        stored: StoredModel,
+        pipeline: &Pipeline,
+        verifier: &V,
+    ) -> Result<AnyModel, Refused<StoredModel, RestoreError>> {
+        let policy = pipeline.policy();
+        let replayed = verify(&stored, Some(verifier)).and_then(|head| {
+            let run = start(&stored, pipeline.clone()).map_err(Refused::into_error)?;
+            let mut replayer = RunThenModel {
+                run: Some(RunOnly(run)),
+                after: None,
+                policy: &policy,
+            };
+            walk(&mut replayer, stored.events(), 1, head)?;
+            Ok(replayer.into_model())
+        });
+        match replayed {
+            Ok(Some(model)) => Ok(model),
+            Ok(None) => Err(Refused::new(stored, RestoreError::NotARun)),
+            Err(e) => Err(Refused::new(stored, e)),
+        }
+    }
+}
+
+/// The run of `stored`'s first event, started: it must be `run started` for `pipeline`, and
+/// record exactly that event.
+fn start(stored: &StoredModel, pipeline: Pipeline) -> Result<Run, Refused<Pipeline, RestoreError>> {
+    let Some(first) = stored.events().first() else {
+        return Err(Refused::new(pipeline, RestoreError::NotARun));
     };
     let EventKind::RunStarted {
         pipeline: fingerprint,
         submitter,
     } = first.kind()
     else {
-        return Err(Refused::new((stored, pipeline), RestoreError::NotARun));
+        return Err(Refused::new(pipeline, RestoreError::NotARun));
     };
     let given = pipeline.fingerprint();
     if *fingerprint != given {
@@ -95,44 +127,118 @@ fn replay(
             stored: *fingerprint,
             given,
         };
-        return Err(Refused::new((stored, pipeline), error));
+        return Err(Refused::new(pipeline, error));
     }
     let model = match Model::new(stored.name(), stored.version()) {
         Ok(model) => model.in_environment(stored.environment().clone()),
-        Err(e) => return Err(Refused::new((stored, pipeline), RestoreError::Identity(e))),
+        Err(e) => return Err(Refused::new(pipeline, RestoreError::Identity(e))),
     };
-    let mut run = match Run::start(pipeline, model, submitter, first.at()) {
+    let run = match Run::start(pipeline, model, submitter, first.at()) {
         Ok(run) => run,
         Err(refused) => {
             let ((pipeline, _), error) = refused.into_parts();
-            let error = fail(first, replay_error(error));
-            return Err(Refused::new((stored, pipeline), error));
+            return Err(Refused::new(pipeline, fail(first, replay_error(error))));
         }
     };
-    let checked = compare(first, run.history().first())
-        .map_err(|e| fail(first, e))
-        .and_then(|()| {
-            rest.iter()
-                .enumerate()
-                .try_for_each(|(i, event)| step(&mut run, i + 1, event))
-        })
-        .and_then(|()| complete(&run, events))
-        .and_then(|()| match events.last() {
-            Some(last) => check_head(last, run.head(), head),
-            None => Ok(()),
-        });
-    match checked {
+    match compare(first, run.history().first()) {
         Ok(()) => Ok(run),
-        Err(error) => Err(Refused::new((stored, run.into_pipeline()), error)),
+        Err(e) => Err(Refused::new(run.into_pipeline(), fail(first, e))),
     }
 }
 
-/// Replays the event at `index`: if the run has not recorded it yet, makes the call that
-/// recorded it; then the run's event there must be the stored one.
-fn step(run: &mut Run, index: usize, event: &Event) -> Result<(), RestoreError> {
-    if run.history().len() <= index {
-        apply(run, event).map_err(|e| fail(event, e))?;
+fn replay(
+    stored: StoredModel,
+    pipeline: Pipeline,
+    head: Head,
+) -> Result<Run, Refused<(StoredModel, Pipeline), RestoreError>> {
+    let run = match start(&stored, pipeline) {
+        Ok(run) => run,
+        Err(refused) => {
+            let (pipeline, error) = refused.into_parts();
+            return Err(Refused::new((stored, pipeline), error));
+        }
+    };
+    let mut replayer = RunOnly(run);
+    match walk(&mut replayer, stored.events(), 1, head) {
+        Ok(()) => Ok(replayer.0),
+        Err(error) => Err(Refused::new((stored, replayer.0.into_pipeline()), error)),
     }
+}
+
+/// The run replayer: each event of a run's trail turned back into the run method that recorded
+/// it.
+struct RunOnly(Run);
+
+impl Replayer for RunOnly {
+    fn recorded(&self) -> &[Event] {
+        self.0.history()
+    }
+
+    fn apply(&mut self, event: &Event) -> Result<(), ReplayError> {
+        apply(&mut self.0, event)
+    }
+
+    fn check(&self, index: usize, event: &Event) -> Result<(), ReplayError> {
+        check(&self.0, index, event)
+    }
+}
+
+/// A run's trail with what happened to its model after the run: the run replayer until the run
+/// finished, then the model replayer (under the pipeline's policy) from the finished model.
+struct RunThenModel<'p> {
+    run: Option<RunOnly>,
+    after: Option<ModelReplayer<'p, PipelinePolicy>>,
+    policy: &'p PipelinePolicy,
+}
+
+impl RunThenModel<'_> {
+    fn into_model(self) -> Option<AnyModel> {
+        match (self.after, self.run) {
+            (Some(after), _) => after.into_model(),
+            (None, Some(run)) => Some(run.0.into_model()),
+            (None, None) => None,
+        }
+    }
+
+    fn current(&self) -> Option<&dyn Replayer> {
+        match (&self.after, &self.run) {
+            (Some(after), _) => Some(after),
+            (None, Some(run)) => Some(run),
+            (None, None) => None,
+        }
+    }
+}
+
+impl Replayer for RunThenModel<'_> {
+    fn recorded(&self) -> &[Event] {
+        self.current().map_or(&[], Replayer::recorded)
+    }
+
+    fn apply(&mut self, event: &Event) -> Result<(), ReplayError> {
+        if self.run.as_ref().is_some_and(|r| r.0.finished().is_some())
+            && let Some(run) = self.run.take()
+        {
+            let model = run.0.into_model();
+            let decider = Decider::Policy(self.policy);
+            self.after = Some(ModelReplayer::from_model(model, decider));
+        }
+        match (&mut self.after, &mut self.run) {
+            (Some(after), _) => after.apply(event),
+            (None, Some(run)) => run.apply(event),
+            (None, None) => Err(ReplayError::Differs { field: "event" }),
+        }
+    }
+
+    fn check(&self, index: usize, event: &Event) -> Result<(), ReplayError> {
+        match self.current() {
+            Some(replayer) => replayer.check(index, event),
+            None => Err(ReplayError::Differs { field: "event" }),
+        }
+    }
+}
+
+/// The stored event at `index` against the one the run recorded there.
+fn check(run: &Run, index: usize, event: &Event) -> Result<(), ReplayError> {
     if let (
         EventKind::Decided {
             verdict, policy, ..
@@ -144,18 +250,15 @@ fn step(run: &mut Run, index: usize, event: &Event) -> Result<(), RestoreError> 
         } = live.kind()
         && derived.kind() != verdict.kind()
     {
-        return Err(fail(
-            event,
-            ReplayError::NotUpheld {
-                recorded: verdict.kind(),
-                recorded_policy: policy.clone(),
-                policy: run.parts().2.name(),
-                derived: derived.to_string(),
-            },
-        ));
+        return Err(ReplayError::NotUpheld {
+            recorded: verdict.kind(),
+            recorded_policy: policy.clone(),
+            policy: run.parts().2.name(),
+            derived: derived.to_string(),
+        });
     }
     compare(event, run.history().get(index))
-        .map_err(|e| fail(event, with_rule(run, run.history().get(index), e)))
+        .map_err(|e| with_rule(run, run.history().get(index), e))
 }
 
 /// The attempts the run has submitted so far.
@@ -257,28 +360,9 @@ fn apply(run: &mut Run, event: &Event) -> Result<(), ReplayError> {
     }
 }
 
-/// The run must not have recorded more than the trail holds: a step cut in half is refused.
-fn complete(run: &Run, events: &[Event]) -> Result<(), RestoreError> {
-    match run.history().get(events.len()) {
-        None => Ok(()),
-        Some(next) => Err(RestoreError::Truncated {
-            seq: u64::try_from(events.len()).unwrap_or(u64::MAX),
-            missing: next.action(),
-        }),
-    }
-}
-
 fn waiting(run: &Run) -> ReplayError {
     ReplayError::NotExpected {
         waiting_for: run.parts().1.waiting_for(),
-    }
-}
-
-fn fail(event: &Event, error: ReplayError) -> RestoreError {
-    RestoreError::Replay {
-        seq: event.seq(),
-        action: event.action(),
-        error,
     }
 }
 
@@ -289,6 +373,7 @@ fn replay_error(error: RunError) -> ReplayError {
         RunError::Submitter(e) => ReplayError::Submit(SubmitError::Submitter(e)),
         RunError::Vote(e) => ReplayError::Vote(e),
         RunError::TimeWentBackwards(e) => ReplayError::Time(e),
+        RunError::Action(e) => ReplayError::Action(e),
         RunError::WrongEnvironment { model, pipeline } => {
             ReplayError::WrongEnvironment { model, pipeline }
         }

@@ -3,7 +3,7 @@
 
 use super::state::{Candidate, Finished, State, Training};
 use super::{Action, Artifact, OnReject, Pipeline, PipelinePolicy, RunError};
-use crate::event::{Event, EventKind, Fingerprint, Head, RunOutcome};
+use crate::event::{Event, Fingerprint, Head, RunOutcome};
 use crate::model::{
     AnyModel, Approved, Decided, DecisionContext, Model, Status, Submitted, Trail, Untrained,
 };
@@ -74,11 +74,7 @@ impl Run {
         }
         let mut model = model;
         let fingerprint = pipeline.fingerprint();
-        let started = EventKind::RunStarted {
-            pipeline: fingerprint,
-            submitter: submitter.clone(),
-        };
-        if let Err(e) = model.append(at, started) {
+        if let Err(e) = model.start_run(fingerprint, submitter.clone(), at) {
             return Err(Refused::new((pipeline, model), e.into()));
         }
         Ok(Run {
@@ -246,29 +242,30 @@ impl Run {
         artifact: Artifact,
         now: Timestamp,
     ) -> Result<(), Refused<Artifact, RunError>> {
-        let State::Artifact(training) = &self.state else {
+        let State::Artifact(training) = &mut self.state else {
             return Err(Refused::new(artifact, self.not_expected("an artifact")));
         };
-        if let Err(e) = training.trail().check_time(now) {
-            return Err(Refused::new(artifact, e.into()));
-        }
         let (digest, metrics, notes) = artifact.into_parts();
-        let event = EventKind::Artifact {
-            digest: digest.clone(),
-            metrics: metrics.clone(),
-            notes: notes.clone(),
-            by: self.submitter.clone(),
-        };
+        let recorded = training.record_artifact(
+            digest.clone(),
+            metrics.clone(),
+            notes.clone(),
+            self.submitter.clone(),
+            now,
+        );
+        if let Err(e) = recorded {
+            return Err(Refused::new(
+                Artifact::from_parts(digest, metrics, notes),
+                e.into(),
+            ));
+        }
         let candidate = Candidate {
             digest,
             metrics: metrics.into_map(),
             notes,
         };
         self.transition(|run, state| match state {
-            State::Artifact(mut training) => {
-                training.trail_mut().push(now, event);
-                (run.evaluate_or_submit(training, candidate, 0, now), ())
-            }
+            State::Artifact(training) => (run.evaluate_or_submit(training, candidate, 0, now), ()),
             other => (other, ()),
         });
         Ok(())
@@ -288,7 +285,7 @@ impl Run {
         metrics: Metrics,
         now: Timestamp,
     ) -> Result<(), Refused<Metrics, RunError>> {
-        let State::Evaluate { model, next, .. } = &self.state else {
+        let State::Evaluate { next, .. } = &self.state else {
             return Err(Refused::new(metrics, self.not_expected("an evaluation")));
         };
         let expected = self.test_name(*next);
@@ -299,21 +296,20 @@ impl Run {
             };
             return Err(Refused::new(metrics, error));
         }
-        if let Err(e) = model.trail().check_time(now) {
+        let State::Evaluate { model, .. } = &mut self.state else {
+            return Err(Refused::new(metrics, self.not_expected("an evaluation")));
+        };
+        let recorded =
+            model.record_evaluation(step.to_owned(), metrics.clone(), self.submitter.clone(), now);
+        if let Err(e) = recorded {
             return Err(Refused::new(metrics, e.into()));
         }
-        let event = EventKind::Evaluated {
-            step: step.to_owned(),
-            metrics: metrics.clone(),
-            by: self.submitter.clone(),
-        };
         self.transition(|run, state| match state {
             State::Evaluate {
-                mut model,
+                model,
                 mut candidate,
                 next,
             } => {
-                model.trail_mut().push(now, event);
                 metrics.merge_into(&mut candidate.metrics);
                 (run.evaluate_or_submit(model, candidate, next + 1, now), ())
             }
@@ -373,28 +369,22 @@ impl Run {
         receipt: Receipt,
         now: Timestamp,
     ) -> Result<(), Refused<Receipt, RunError>> {
-        let State::Deploy(m) = &self.state else {
+        if !matches!(self.state, State::Deploy(_)) {
             return Err(Refused::new(receipt, self.not_expected("a deployment")));
-        };
-        if let Err(e) = m.trail.check_time(now) {
-            return Err(Refused::new(receipt, e.into()));
         }
         self.transition(|run, state| match state {
-            State::Deploy(m) => {
-                let attempts = m.stage().submission().attempt();
-                let mut m = m.deployed(receipt, run.submitter.clone(), now);
-                m.trail.push(
-                    now,
-                    EventKind::RunFinished {
-                        outcome: RunOutcome::Deployed,
-                        attempts,
-                    },
-                );
-                (State::Finished(Finished::Deployed(m)), ())
-            }
-            other => (other, ()),
-        });
-        Ok(())
+            State::Deploy(m) => match m.mark_deployed(receipt, &run.submitter, now) {
+                Ok(mut m) => {
+                    m.finish_run(now);
+                    (State::Finished(Finished::Deployed(m)), Ok(()))
+                }
+                Err(refused) => {
+                    let ((m, receipt), e) = refused.into_parts();
+                    (State::Deploy(m), Err(Refused::new(receipt, RunError::Action(e))))
+                }
+            },
+            other => (other, Ok(())),
+        })
     }
 
     /// The host's deployment failed with `error`: recorded, and the run still waits for the
@@ -414,24 +404,15 @@ impl Run {
         let State::Deploy(m) = &mut self.state else {
             return Err(Refused::new(error, not_expected));
         };
-        if let Err(e) = m.trail.check_time(now) {
-            return Err(Refused::new(error, e.into()));
-        }
-        m.trail.push(
-            now,
-            EventKind::DeployFailed {
-                error,
-                by: self.submitter.clone(),
-            },
-        );
-        Ok(())
+        m.mark_deploy_failed(error, &self.submitter, now)
+            .map_err(|e| e.map_err(RunError::Action))
     }
 
     /// Decides the submitted model at `now` and moves on: deploy, retrain, finish, or wait
     /// (then the pending verdict is returned).
     fn decide(&mut self, now: Timestamp) -> Result<Option<Verdict>, RunError> {
         if let State::Review(m) = &self.state {
-            m.trail.check_time(now)?;
+            m.check_time(now)?;
         }
         Ok(self.transition(|run, state| {
             let State::Review(model) = state else {
@@ -445,9 +426,7 @@ impl Run {
             match decided {
                 Decided::Pending(m, verdict) => (State::Review(m), Some(verdict)),
                 Decided::Approved(mut m) if !run.pipeline.deploys() => {
-                    let attempts = m.stage().submission().attempt();
-                    let done = RunOutcome::Approved;
-                    m.trail.push(now, EventKind::RunFinished { outcome: done, attempts });
+                    m.finish_run(now);
                     (State::Finished(Finished::Approved(m)), None)
                 }
                 Decided::Approved(m) => (State::Deploy(m), None),
@@ -462,8 +441,7 @@ impl Run {
                         let m = m.retrain_checked(run.submitter.clone(), now);
                         (State::Artifact(Training::Again(m)), None)
                     } else {
-                        let done = RunOutcome::Failed;
-                        m.trail.push(now, EventKind::RunFinished { outcome: done, attempts });
+                        m.finish_run(now);
                         (State::Finished(Finished::Failed(m)), None)
                     }
                 }

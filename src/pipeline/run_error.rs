@@ -1,6 +1,6 @@
 //! Why a run refused an input or a time.
 
-use crate::model::RecordError;
+use crate::model::{ActionError, RecordError};
 use crate::value::TimeWentBackwards;
 use crate::value::text::{TextError, esc};
 
@@ -34,6 +34,10 @@ pub enum RunError {
     /// The vote was refused.
     #[error("{0}")]
     Vote(RecordError),
+    /// The model refused the host's action (a receipt or error text that is too long, a lapsed
+    /// approval).
+    #[error("{0}")]
+    Action(ActionError),
     /// The time is earlier than the model's last event.
     #[error(transparent)]
     TimeWentBackwards(#[from] TimeWentBackwards),

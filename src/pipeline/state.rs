@@ -123,17 +123,32 @@ impl State {
 }
 
 impl Training {
-    pub(crate) fn trail(&self) -> &crate::model::Trail {
+    /// Records the run's artifact on the model in training.
+    pub(crate) fn record_artifact(
+        &mut self,
+        digest: crate::value::Digest,
+        metrics: crate::value::Metrics,
+        notes: String,
+        by: String,
+        at: crate::value::Timestamp,
+    ) -> Result<(), crate::value::TimeWentBackwards> {
         match self {
-            Self::New(m) => &m.trail,
-            Self::Again(m) => &m.trail,
+            Self::New(m) => m.record_artifact(digest, metrics, notes, by, at),
+            Self::Again(m) => m.record_artifact(digest, metrics, notes, by, at),
         }
     }
 
-    pub(crate) fn trail_mut(&mut self) -> &mut crate::model::Trail {
+    /// Records the evaluation of the test step `step` on the model in training.
+    pub(crate) fn record_evaluation(
+        &mut self,
+        step: String,
+        metrics: crate::value::Metrics,
+        by: String,
+        at: crate::value::Timestamp,
+    ) -> Result<(), crate::value::TimeWentBackwards> {
         match self {
-            Self::New(m) => &mut m.trail,
-            Self::Again(m) => &mut m.trail,
+            Self::New(m) => m.record_evaluation(step, metrics, by, at),
+            Self::Again(m) => m.record_evaluation(step, metrics, by, at),
         }
     }
 }

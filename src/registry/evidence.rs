@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tenure::{Tenure, ended_deployment};
+use super::tenure::Tenure;
 use super::{Registry, RegistryError};
 use crate::event::EventKind;
 use crate::model::AnyModel;
@@ -60,7 +60,7 @@ pub(crate) fn check_promotion(
                 )
                 // … and still deployed when the evidence was observed.
                 && events.get(i + 1..).unwrap_or_default().iter().find(|later| {
-                    ended_deployment(later.kind())
+                    crate::model::ends_deployment(later.kind())
                 }).is_none_or(|end| end.at() >= promotion.observed_at())
             })
         });

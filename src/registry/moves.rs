@@ -9,7 +9,7 @@ impl Model<Deployed> {
     /// The checks any move of a deployment makes: the actor and the time.
     pub(crate) fn check_move(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
         crate::model::check_actor(by).map_err(ActionError::Actor)?;
-        self.trail.check_time(at)?;
+        self.check_time(at)?;
         Ok(())
     }
 }

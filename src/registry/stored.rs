@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Registry, RegistryError, check_promotion, key};
-use crate::event::{EventKind, FORMAT_VERSION, Head};
-use crate::model::AnyModel;
+use crate::event::{EventKind, FORMAT_VERSION, Fingerprint, Head};
+use crate::model::{AnyModel, run_pipeline};
+use crate::pipeline::{Pipeline, Run};
 use crate::policy::Policy;
 use crate::trail::{Seal, SealError, SealVerifier, Sealer, StoredModel};
 use crate::value::Refused;
@@ -26,6 +27,7 @@ use crate::value::Refused;
 #[derive(Default)]
 pub struct PolicyBook {
     policies: Vec<(String, Box<dyn Policy + Send + Sync>)>,
+    pipelines: Vec<Pipeline>,
 }
 
 impl std::fmt::Debug for PolicyBook {
@@ -53,6 +55,26 @@ impl PolicyBook {
         self.policies.retain(|(env, _)| *env != environment);
         self.policies.push((environment, Box::new(policy)));
         self
+    }
+
+    /// The same book with `pipeline`: a member that is one of its runs is restored through it
+    /// (the run's events against the pipeline's rules, then the model's later moves), and its
+    /// policy decides the other members of its environment (replacing any policy given for it).
+    #[must_use]
+    pub fn with_pipeline(self, pipeline: Pipeline) -> Self {
+        let environment = pipeline.environment().name().to_owned();
+        let mut book = self.with(environment, pipeline.policy());
+        let fingerprint = pipeline.fingerprint();
+        book.pipelines.retain(|p| p.fingerprint() != fingerprint);
+        book.pipelines.push(pipeline);
+        book
+    }
+
+    /// The pipeline whose fingerprint is `fingerprint`, if the book has it.
+    pub fn pipeline(&self, fingerprint: &Fingerprint) -> Option<&Pipeline> {
+        self.pipelines
+            .iter()
+            .find(|p| p.fingerprint() == *fingerprint)
     }
 
     /// The policy of `environment`.
@@ -258,10 +280,12 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
                 .ok_or_else(|| RegistryError::NoPolicy {
                     environment: environment.to_owned(),
                 })?;
+            let restored = match run_pipeline(stored.events()).and_then(|f| book.pipeline(f)) {
+                Some(pipeline) => Run::restore_model(stored.clone(), pipeline, verifier),
+                None => stored.clone().restore(verifier, policy),
+            };
             let model =
-                stored
-                    .clone()
-                    .restore(verifier, policy)
+                restored
                     .map_err(|e| RegistryError::Member {
                         version: version.to_owned(),
                         environment: environment.to_owned(),
@@ -379,12 +403,7 @@ fn check_fresh_approvals(registry: &Registry) -> Result<(), RegistryError> {
                 .position(|e| e.at() == *at && matches!(e.kind(), EventKind::Deployed { .. }));
             let decided_at = deployed
                 .and_then(|i| history.get(..i))
-                .and_then(|before| {
-                    before
-                        .iter()
-                        .rev()
-                        .find(|e| matches!(e.kind(), EventKind::Decided { .. }))
-                })
+                .and_then(crate::model::latest_decision)
                 .map(crate::event::Event::at);
             if let Some(decided_at) = decided_at
                 && decided_at < tenure.from

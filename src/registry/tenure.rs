@@ -40,14 +40,6 @@ pub enum Ended {
     },
 }
 
-/// Whether the event ends a deployment.
-pub(super) fn ended_deployment(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::Superseded { .. } | EventKind::RolledBack { .. } | EventKind::Retired { .. }
-    )
-}
-
 impl std::fmt::Display for Ended {
     /// `superseded by 5`, `rolled back to 3`, `retired`, `retired for cause`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -74,6 +74,15 @@ pub enum RestoreError {
     /// Restored as a run, but the trail is not one (its first event is not `run started`).
     #[error("the stored trail is not a run: its first event is not `run started`")]
     NotARun,
+    /// Restored as a model, but the trail is a run's: a run is restored with its pipeline,
+    /// which checks its events against the pipeline's rules.
+    #[error(
+        "the stored trail is a run of pipeline `{pipeline}`: restore it with that pipeline"
+    )]
+    Run {
+        /// The fingerprint the trail's `run started` event records.
+        pipeline: Fingerprint,
+    },
     /// The run was started for another pipeline than the one given.
     #[error("the run was started for pipeline `{stored}`, not for the given pipeline `{given}`")]
     Pipeline {

@@ -8,6 +8,7 @@ mod ed25519;
 mod error;
 #[cfg(feature = "hmac")]
 mod hmac;
+pub(crate) mod replay;
 pub(crate) mod restore;
 mod seal;
 mod stored;

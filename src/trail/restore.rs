@@ -3,53 +3,14 @@
 //! back into the call that recorded it, the call is made, and the event it records must be the
 //! stored one.
 
-use super::compare::{check_head, compare};
 use super::error::{ReplayError, RestoreError};
+use super::replay::{Replayer, verify, walk};
 use super::seal::SealVerifier;
 use super::stored::StoredModel;
-use crate::event::{Event, EventKind, FORMAT_VERSION, Head, RunOutcome};
-use crate::model::{
-    ActionError, AnyModel, Decided, DecisionContext, Model, SubmitError, check_actor,
-};
+use crate::event::{Event, EventKind};
+use crate::model::{AnyModel, Decided, DecisionContext, Model, run_pipeline};
 use crate::policy::{Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::Refused;
-use crate::value::text;
-
-/// Checks format, identity, chain and (with a verifier) the seal; returns the head.
-pub(crate) fn verify<V: SealVerifier + ?Sized>(
-    stored: &StoredModel,
-    verifier: Option<&V>,
-) -> Result<Head, RestoreError> {
-    if stored.format_version != FORMAT_VERSION {
-        return Err(RestoreError::Format {
-            found: stored.format_version,
-        });
-    }
-    text::check("name", &stored.name).map_err(RestoreError::Identity)?;
-    text::check("version", &stored.version).map_err(RestoreError::Identity)?;
-    let mut head = Head::of_header(&stored.name, &stored.version, &stored.environment);
-    for (position, event) in (1u64..).zip(&stored.events) {
-        if event.seq() != position {
-            return Err(RestoreError::Sequence {
-                position,
-                found: event.seq(),
-            });
-        }
-        if *event.prev() != head {
-            return Err(RestoreError::Chain {
-                seq: position,
-                expected: head,
-                found: *event.prev(),
-            });
-        }
-        head = event.hash();
-    }
-    if let Some(verifier) = verifier {
-        let seal = stored.seal.as_ref().ok_or(RestoreError::Unsealed)?;
-        verifier.verify(&head, seal).map_err(RestoreError::Seal)?;
-    }
-    Ok(head)
-}
 
 /// How decisions are replayed: by the caller's policy, or as recorded (trusting the seal).
 pub(crate) enum Decider<'a, P: ?Sized> {
@@ -124,7 +85,19 @@ impl StoredModel {
         V: SealVerifier + ?Sized,
         P: Policy + ?Sized,
     {
-        let result = verify(&self, verifier).and_then(|head| replay(&self, &decider, head));
+        let result = verify(&self, verifier).and_then(|head| {
+            if let Some(pipeline) = run_pipeline(self.events()) {
+                return Err(RestoreError::Run {
+                    pipeline: *pipeline,
+                });
+            }
+            let mut replayer = ModelReplayer::new(&self, decider)?;
+            walk(&mut replayer, self.events(), 0, head)?;
+            replayer.into_model().ok_or(RestoreError::Truncated {
+                seq: 0,
+                missing: "event",
+            })
+        });
         match result {
             Ok(model) => Ok(model),
             Err(e) => Err(Refused::new(self, e)),
@@ -132,31 +105,47 @@ impl StoredModel {
     }
 }
 
-/// Replays every event of `stored` (whose chain ends at `head`) from a new model.
-fn replay<P: Policy + ?Sized>(
-    stored: &StoredModel,
-    decider: &Decider<'_, P>,
-    head: Head,
-) -> Result<AnyModel, RestoreError> {
-    let start = Model::new(stored.name.clone(), stored.version.clone())
-        .map_err(RestoreError::Identity)?
-        .in_environment(stored.environment.clone());
-    let mut model = AnyModel::Untrained(start);
-    for (i, event) in stored.events.iter().enumerate() {
-        let fail = |error| RestoreError::Replay {
-            seq: event.seq(),
-            action: event.action(),
-            error,
-        };
-        model = apply(model, event, decider).map_err(fail)?;
-        compare(event, model.history().get(i)).map_err(fail)?;
+/// The model replayer: each event of a model's trail turned back into the transition that
+/// recorded it.
+pub(crate) struct ModelReplayer<'a, P: ?Sized> {
+    /// The model replayed so far (taken while a transition runs; `None` after one failed).
+    model: Option<AnyModel>,
+    decider: Decider<'a, P>,
+}
+
+impl<'a, P: Policy + ?Sized> ModelReplayer<'a, P> {
+    /// A replayer from the new model of `stored`'s header.
+    fn new(stored: &StoredModel, decider: Decider<'a, P>) -> Result<Self, RestoreError> {
+        let start = Model::new(stored.name(), stored.version())
+            .map_err(RestoreError::Identity)?
+            .in_environment(stored.environment().clone());
+        Ok(Self::from_model(start.into(), decider))
     }
-    // Each event's `prev` was compared, so every event but the last is bit for bit the one the
-    // transitions record; the head settles the last (a `-0.0` where they record `0.0` …).
-    if let Some(last) = stored.events.last() {
-        check_head(last, model.head(), head)?;
+
+    /// A replayer that goes on from `model` (a finished run's, for the events after the run).
+    pub(crate) fn from_model(model: AnyModel, decider: Decider<'a, P>) -> Self {
+        Self {
+            model: Some(model),
+            decider,
+        }
     }
-    Ok(model)
+
+    /// The model replayed.
+    pub(crate) fn into_model(self) -> Option<AnyModel> {
+        self.model
+    }
+}
+
+impl<P: Policy + ?Sized> Replayer for ModelReplayer<'_, P> {
+    fn recorded(&self) -> &[Event] {
+        self.model.as_ref().map_or(&[], AnyModel::history)
+    }
+
+    fn apply(&mut self, event: &Event) -> Result<(), ReplayError> {
+        let model = self.model.take().ok_or(ReplayError::Differs { field: "event" })?;
+        self.model = Some(apply(model, event, &self.decider)?);
+        Ok(())
+    }
 }
 
 /// Makes the call that recorded `event` on `model`.
@@ -290,75 +279,8 @@ fn apply<P: Policy + ?Sized>(
             .retire(reason.clone(), *for_cause, by, at)
             .map_err(|e| ReplayError::Action(e.into_error()))?
             .into(),
-        (mut model, kind @ (EventKind::RunStarted { .. } | EventKind::RunFinished { .. })) => {
-            if !run_event_fits(&model, kind)? {
-                return Err(unexpected());
-            }
-            append(&mut model, at, kind.clone())?;
-            model
-        }
-        (
-            mut model @ (AnyModel::Untrained(_) | AnyModel::Retraining(_)),
-            kind @ (EventKind::Artifact { .. } | EventKind::Evaluated { .. }),
-        ) => {
-            check_run_event(kind)?;
-            append(&mut model, at, kind.clone())?;
-            model
-        }
         _ => return Err(unexpected()),
     })
-}
-
-/// A run starts on a new model; it finishes as the model stands: deployed, approved, or rejected
-/// (failed), after as many attempts as the model's submission says.
-fn run_event_fits(model: &AnyModel, kind: &EventKind) -> Result<bool, ReplayError> {
-    match kind {
-        EventKind::RunStarted { .. } => {
-            check_run_event(kind)?;
-            Ok(model.history().is_empty())
-        }
-        EventKind::RunFinished { outcome, attempts } => {
-            let submission = match (model, outcome) {
-                (AnyModel::Deployed(m), RunOutcome::Deployed) => m.stage().submission(),
-                (AnyModel::Approved(m), RunOutcome::Approved) => m.stage().submission(),
-                (AnyModel::Rejected(m), RunOutcome::Failed) => m.stage().submission(),
-                _ => return Ok(false),
-            };
-            if submission.attempt() != *attempts {
-                return Err(ReplayError::Differs { field: "attempts" });
-            }
-            Ok(true)
-        }
-        _ => Ok(false),
-    }
-}
-
-/// The identifiers a run event carries, checked as the run checks them when it records them.
-fn check_run_event(kind: &EventKind) -> Result<(), ReplayError> {
-    let by = match kind {
-        EventKind::RunStarted { submitter, .. } => {
-            return text::check("submitter", submitter)
-                .map_err(|e| ReplayError::Submit(SubmitError::Submitter(e)));
-        }
-        EventKind::Artifact { by, .. } => by,
-        EventKind::Evaluated { step, by, .. } => {
-            text::check("step", step).map_err(ReplayError::Identifier)?;
-            by
-        }
-        _ => return Ok(()),
-    };
-    check_actor(by).map_err(|e| ReplayError::Action(ActionError::Actor(e)))
-}
-
-fn append(
-    model: &mut AnyModel,
-    at: crate::value::Timestamp,
-    kind: EventKind,
-) -> Result<(), ReplayError> {
-    let trail = model.trail_mut();
-    trail.check_time(at).map_err(ReplayError::Time)?;
-    trail.push(at, kind);
-    Ok(())
 }
 
 /// Decides `model` with `policy` and checks the verdict's kind against the recorded one.

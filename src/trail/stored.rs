@@ -149,7 +149,7 @@ impl StoredModel {
         &self,
         verifier: &(impl SealVerifier + ?Sized),
     ) -> Result<Head, super::RestoreError> {
-        super::restore::verify(self, Some(&verifier))
+        super::replay::verify(self, Some(&verifier))
     }
 }
 
