@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use modelgate::event::FORMAT_VERSION;
 use modelgate::registry::{PolicyBook, StoredRegistry};
-use modelgate::{AnyModel, EventKind, Pipeline, Registry, Run, SealVerifier, StoredModel};
+use modelgate::{AnyModel, Pipeline, Registry, SealVerifier, StoredModel};
 use serde_json::{Value, json};
 
 use crate::stored::{AsStored, load, other_environment, pipeline, seal_keys};
@@ -170,7 +170,7 @@ fn pipelines(specs: &[PathBuf]) -> Result<(Vec<Spec<'_>>, PolicyBook), CliError>
                 second: spec.display().to_string(),
             });
         }
-        book = book.with(environment, pipeline.policy());
+        book = book.with_pipeline(pipeline.clone());
         pipelines.push((pipeline, spec));
     }
     Ok((pipelines, book))
@@ -179,11 +179,7 @@ fn pipelines(specs: &[PathBuf]) -> Result<(Vec<Spec<'_>>, PolicyBook), CliError>
 /// What a member must be beyond what a registry's restore checks: for the environment its spec
 /// describes (the name and the approval window), and, for a run, a run of that spec's pipeline
 /// (its rules and fingerprint, as `verify --spec` checks a run).
-fn check_against_specs<V: SealVerifier + ?Sized>(
-    member: &StoredModel,
-    pipelines: &[Spec<'_>],
-    keys: &V,
-) -> Result<(), String> {
+fn check_against_specs(member: &StoredModel, pipelines: &[Spec<'_>]) -> Result<(), String> {
     let name = member.environment().name();
     let Some((pipeline, spec)) = pipelines
         .iter()
@@ -199,16 +195,16 @@ fn check_against_specs<V: SealVerifier + ?Sized>(
             esc(&spec.display().to_string())
         ));
     }
-    let is_run = matches!(
-        member.events().first().map(|e| e.kind()),
-        Some(EventKind::RunStarted { .. })
-    );
-    if is_run && let Err(refused) = Run::restore(member.clone(), pipeline.clone(), keys) {
+    // A member that is a run is restored through its pipeline by the registry's restore (the
+    // book has the spec's); one of another pipeline is named here, with the spec it is not of.
+    if let Some(stored) = member.run_pipeline()
+        && *stored != pipeline.fingerprint()
+    {
         return Err(format!(
-            "{} is not a run of `{}`: {}",
+            "{} is not a run of `{}`: it was started for pipeline `{stored}`, the spec's is `{}`",
             about(),
             esc(&spec.display().to_string()),
-            refused.error()
+            pipeline.fingerprint()
         ));
     }
     Ok(())
@@ -265,7 +261,7 @@ pub fn verify(
         .and_then(|registry| {
             members_stored
                 .iter()
-                .try_for_each(|m| check_against_specs(m, &pipelines, &keys))
+                .try_for_each(|m| check_against_specs(m, &pipelines))
                 .map(|()| registry)
         });
     let code = u8::from(result.is_err());

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use modelgate::EventKind;
 use modelgate::{AnyModel, Environment, Pipeline, PipelineSpec, Run, SealVerifier, StoredModel};
 use serde_json::{Value, json};
 
@@ -195,20 +194,15 @@ pub fn verify(
 ) -> Result<u8, CliError> {
     let stored: StoredModel = load(file)?;
     let keys = seal_keys(key_files)?;
-    let is_run = matches!(
-        stored.events().first().map(|e| e.kind()),
-        Some(EventKind::RunStarted { .. })
-    );
+    let is_run = stored.run_pipeline().is_some();
     let (checked, result): (&str, Result<AnyModel, String>) = match decisions {
         Decisions::Spec(spec) => {
             let pipeline = pipeline(spec)?;
             if is_run {
-                let restored = Run::restore(stored.clone(), pipeline, &keys);
+                let restored = Run::restore_model(stored.clone(), &pipeline, &keys);
                 (
                     "chain, seal, replay through the pipeline's rules, decisions by its policy",
-                    restored
-                        .map(Run::into_model)
-                        .map_err(|r| r.into_error().to_string()),
+                    restored.map_err(|r| r.into_error().to_string()),
                 )
             } else {
                 let policy = pipeline.policy();

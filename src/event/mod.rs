@@ -203,6 +203,13 @@ impl Event {
         }
     }
 
+    /// The event `seq` at `at` after the head `prev`, from its parts — as a store keeps them in
+    /// columns. Nothing is checked here: a [`Trail`](crate::Trail) built from events checks
+    /// that they chain, and a restore checks the seal and replays them.
+    pub fn from_parts(seq: u64, at: Timestamp, prev: Head, kind: EventKind) -> Self {
+        Self::new(seq, at, prev, kind)
+    }
+
     /// The sequence number, from 1, without gaps.
     pub fn seq(&self) -> u64 {
         self.seq

@@ -30,7 +30,7 @@ pub use stage::{
     Approved, Deployed, Rejected, Retired, Retraining, Revocation, Stage, Submission, Submitted,
     Superseded, Untrained,
 };
-pub use status::Status;
+pub use status::{ParseStatusError, Status};
 pub use submit::{SubmitError, Trainable};
 pub use trail::{ChainError, Trail};
 pub(crate) use trail::{check_chain, ends_deployment, latest_decision, run_pipeline};

@@ -31,6 +31,36 @@ pub enum Status {
     Retired,
 }
 
+/// A status name that is not one of the eight.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{}` is not a status; expected one of untrained, submitted, approved, rejected, retraining, deployed, superseded, retired", crate::value::text::esc(.0))]
+pub struct ParseStatusError(String);
+
+impl std::str::FromStr for Status {
+    type Err = ParseStatusError;
+
+    /// The status its [`Display`](fmt::Display) names (`"submitted"` …).
+    ///
+    /// ```
+    /// use modelgate::Status;
+    /// assert_eq!("deployed".parse(), Ok(Status::Deployed));
+    /// assert!("Deployed".parse::<Status>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "untrained" => Self::Untrained,
+            "submitted" => Self::Submitted,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "retraining" => Self::Retraining,
+            "deployed" => Self::Deployed,
+            "superseded" => Self::Superseded,
+            "retired" => Self::Retired,
+            other => return Err(ParseStatusError(other.to_owned())),
+        })
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -145,6 +145,11 @@ impl Trail {
         }
     }
 
+    /// The header and the events.
+    pub(crate) fn into_parts(self) -> (String, String, Environment, Vec<Event>) {
+        (self.name, self.version, self.environment, self.events)
+    }
+
     /// The model's name.
     pub fn name(&self) -> &str {
         &self.name

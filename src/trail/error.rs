@@ -1,7 +1,7 @@
 //! Why a stored model or run was refused.
 
 use crate::event::{FORMAT_VERSION, Fingerprint, Head};
-use crate::model::{ActionError, RecordError, Status, SubmitError};
+use crate::model::{ActionError, ChainError, RecordError, Status, SubmitError};
 use crate::policy::VerdictKind;
 use crate::value::text::esc;
 use crate::value::{TextError, TimeWentBackwards};
@@ -91,6 +91,25 @@ pub enum RestoreError {
         /// The given pipeline's fingerprint.
         given: Fingerprint,
     },
+}
+
+impl From<ChainError> for RestoreError {
+    /// The same refusal, as a restore reports it.
+    fn from(error: ChainError) -> Self {
+        match error {
+            ChainError::Identity(e) => Self::Identity(e),
+            ChainError::Sequence { position, found } => Self::Sequence { position, found },
+            ChainError::Chain {
+                seq,
+                expected,
+                found,
+            } => Self::Chain {
+                seq,
+                expected,
+                found,
+            },
+        }
+    }
 }
 
 /// Why one event does not replay.

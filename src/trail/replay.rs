@@ -7,7 +7,7 @@ use super::error::{ReplayError, RestoreError};
 use super::seal::SealVerifier;
 use super::stored::StoredModel;
 use crate::event::{Event, FORMAT_VERSION, Head};
-use crate::model::{ChainError, check_chain};
+use crate::model::check_chain;
 
 /// What walks a trail: makes the call that recorded an event, and shows what it recorded.
 pub(crate) trait Replayer {
@@ -41,19 +41,7 @@ pub(crate) fn verify<V: SealVerifier + ?Sized>(
         stored.environment(),
         stored.events(),
     )
-    .map_err(|e| match e {
-        ChainError::Identity(e) => RestoreError::Identity(e),
-        ChainError::Sequence { position, found } => RestoreError::Sequence { position, found },
-        ChainError::Chain {
-            seq,
-            expected,
-            found,
-        } => RestoreError::Chain {
-            seq,
-            expected,
-            found,
-        },
-    })?;
+    .map_err(RestoreError::from)?;
     if let Some(verifier) = verifier {
         let seal = stored.seal().ok_or(RestoreError::Unsealed)?;
         verifier.verify(&head, seal).map_err(RestoreError::Seal)?;

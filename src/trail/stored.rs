@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::seal::{Seal, SealError, SealVerifier, Sealer};
 use crate::event::{Event, FORMAT_VERSION, Head};
-use crate::model::{AnyModel, Model, Stage};
+use crate::model::{AnyModel, Model, Stage, Trail};
 use crate::value::{Environment, Refused};
 
 /// A model of any stage (or a [`Run`](crate::Run)) as stored: the header (format version, name,
@@ -75,6 +75,34 @@ impl StoredModel {
         self
     }
 
+    /// The stored form of `trail` (checked: see [`Trail::from_parts`]), with `seal` if the
+    /// host has one. What a store builds from its rows.
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// # let t = Timestamp::from_unix_secs;
+    /// # let outcome = TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.93)])?)?;
+    /// let key = HmacSealer::new("db-2026", *b"0123456789abcdef0123456789abcdef");
+    /// let model = Model::new("churn", "1")?.submit(outcome, "alice", t(10))?;
+    /// let seal = key.seal(&model.head())?;
+    /// // … the header, the events and the seal come back from the database's columns:
+    /// let trail = Trail::from_parts("churn", "1", Environment::default(), model.history().to_vec())?;
+    /// let stored = StoredModel::new(trail, Some(seal));
+    /// assert_eq!(stored, StoredModel::from(&model).sealed_by(&key)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(trail: Trail, seal: Option<Seal>) -> Self {
+        let (name, version, environment, events) = trail.into_parts();
+        Self {
+            format_version: FORMAT_VERSION,
+            name,
+            version,
+            environment,
+            events,
+            seal,
+        }
+    }
+
     /// The unsealed stored form of a trail.
     pub(crate) fn of_trail(
         name: &str,
@@ -115,6 +143,13 @@ impl StoredModel {
     /// The stored events (checked only by a restore or [`verify`](Self::verify)).
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// The pipeline whose run the stored events claim to be (their first event is `run
+    /// started`), if they do: such a record is restored with that pipeline
+    /// ([`Run::restore`](crate::Run::restore)), never as a bare model.
+    pub fn run_pipeline(&self) -> Option<&crate::event::Fingerprint> {
+        crate::model::run_pipeline(&self.events)
     }
 
     /// The seal, if any.

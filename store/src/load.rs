@@ -2,8 +2,12 @@
 //! verified (chain and seal) and replayed by the core.
 
 use modelgate::trail::Seal;
-use modelgate::{AnyModel, Environment, Event, Head, Pipeline, Policy, Run, StoredModel};
-use serde_json::value::RawValue;
+use std::time::Duration;
+
+use modelgate::{
+    AnyModel, Environment, Event, EventKind, Head, Pipeline, Policy, Run, StoredModel, Timestamp,
+    Trail,
+};
 use sqlx::Row;
 
 use crate::ModelKey;
@@ -278,8 +282,15 @@ pub(crate) fn check_rows(
         serde_json::from_str(&rows.seal).map_err(|e| unreadable("seal".into(), e.to_string()))?;
     let environment = environment(key, rows.approval_validity_ms)
         .map_err(|e| unreadable("environment".into(), e))?;
-    let stored =
-        record(key, &environment, &rows.events, &seal).map_err(|(what, e)| unreadable(what, e))?;
+    let events = events(&rows.events).map_err(|(what, e)| unreadable(what, e))?;
+    // The core's checked constructor: the events chain from the header rebuilt from the rows.
+    let trail = Trail::from_parts(key.name(), key.version(), environment, events).map_err(|e| {
+        LoadError::Refused {
+            key: key.clone(),
+            error: Box::new(e.into_error().into()),
+        }
+    })?;
+    let stored = StoredModel::new(trail, Some(seal));
     // The events must end at the stored head: an edited event (or a head rolled back with
     // its trail left as is) shows here, before the seal is even looked at.
     let trail = stored.head();
@@ -307,74 +318,30 @@ pub(crate) fn check_rows(
 /// The environment of `key` as its header has it: the key's name, and the approval window of
 /// the models row.
 fn environment(key: &ModelKey, approval_validity_ms: Option<i64>) -> Result<Environment, String> {
-    let mut form = serde_json::Map::new();
-    form.insert("name".into(), key.environment().into());
-    if let Some(ms) = approval_validity_ms {
-        let ms = u64::try_from(ms).map_err(|_| format!("approval_validity_ms {ms} is negative"))?;
-        form.insert("approval_validity_ms".into(), ms.into());
-    }
-    serde_json::from_value(serde_json::Value::Object(form)).map_err(|e| e.to_string())
+    let environment = Environment::new(key.environment()).map_err(|e| e.to_string())?;
+    Ok(match approval_validity_ms {
+        None => environment,
+        Some(ms) => {
+            let ms =
+                u64::try_from(ms).map_err(|_| format!("approval_validity_ms {ms} is negative"))?;
+            environment.with_approval_validity(Duration::from_millis(ms))
+        }
+    })
 }
 
-/// The stored record of `key` in `environment` from its event rows and seal. Each row's
-/// `event` column must be exactly one JSON value, so that a row cannot reach into the record
-/// around it.
-fn record(
-    key: &ModelKey,
-    environment: &Environment,
-    events: &[EventRow],
-    seal: &Seal,
-) -> Result<StoredModel, (String, String)> {
-    let mut json =
-        String::with_capacity(events.iter().map(|e| e.event.len() + 120).sum::<usize>() + 256);
-    json.push_str("{\"format_version\":");
-    json.push_str(&modelgate::event::FORMAT_VERSION.to_string());
-    json.push_str(",\"name\":");
-    json.push_str(
-        &serde_json::to_string(key.name()).map_err(|e| ("name".to_owned(), e.to_string()))?,
-    );
-    json.push_str(",\"version\":");
-    json.push_str(
-        &serde_json::to_string(key.version()).map_err(|e| ("version".to_owned(), e.to_string()))?,
-    );
-    json.push_str(",\"environment\":");
-    json.push_str(
-        &serde_json::to_string(environment)
-            .map_err(|e| ("environment".to_owned(), e.to_string()))?,
-    );
-    json.push_str(",\"events\":[");
-    for (i, row) in events.iter().enumerate() {
+/// The events of `rows`: each row's `event` column must be exactly one event kind.
+fn events(rows: &[EventRow]) -> Result<Vec<Event>, (String, String)> {
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
         let what = || format!("event {}", row.seq);
-        let kind: &RawValue =
-            serde_json::from_str(&row.event).map_err(|e| (what(), e.to_string()))?;
+        let kind: EventKind = serde_json::from_str(&row.event).map_err(|e| (what(), e.to_string()))?;
         let prev: Head = row
             .prev
             .parse()
             .map_err(|e: modelgate::event::ParseHashError| (what(), e.to_string()))?;
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(&format!(
-            "{{\"seq\":{},\"at\":{},\"prev\":\"{prev}\",\"event\":{}}}",
-            row.seq,
-            row.at,
-            kind.get()
-        ));
+        let seq = u64::try_from(row.seq).map_err(|_| (what(), "a negative `seq`".to_owned()))?;
+        let at = u64::try_from(row.at).map_err(|_| (what(), "a negative `at`".to_owned()))?;
+        events.push(Event::from_parts(seq, Timestamp::from_unix_millis(at), prev, kind));
     }
-    json.push_str("],\"seal\":");
-    json.push_str(&serde_json::to_string(seal).map_err(|e| ("seal".to_owned(), e.to_string()))?);
-    json.push('}');
-    serde_json::from_str(&json).map_err(|e| {
-        // Name the event that does not parse (found again one by one: the slow path).
-        let bad = events.iter().find_map(|row| {
-            let one = format!(
-                "{{\"seq\":{},\"at\":{},\"prev\":\"{}\",\"event\":{}}}",
-                row.seq, row.at, row.prev, row.event
-            );
-            serde_json::from_str::<Event>(&one)
-                .err()
-                .map(|e| (format!("event {}", row.seq), e.to_string()))
-        });
-        bad.unwrap_or_else(|| ("trail".to_owned(), e.to_string()))
-    })
+    Ok(events)
 }

@@ -304,7 +304,8 @@ fn summary(row: &AnyRow) -> Result<Summary, QueryError> {
         }
         None => environment,
     };
-    let status: Status = serde_json::from_value(serde_json::Value::String(status_text.clone()))
+    let status: Status = status_text
+        .parse()
         .map_err(|_| unreadable("status", &status_text))?;
     let head: Head = head_text
         .parse()
