@@ -60,6 +60,9 @@ enum Command {
         /// Seal key files (JSON); with one, the seal is verified too.
         #[arg(long = "key")]
         keys: Vec<PathBuf>,
+        /// The pipeline spec of a stored run: a run replays only through its pipeline.
+        #[arg(long)]
+        spec: Option<PathBuf>,
     },
     /// Verify a stored model: the hash chain, the seal, the replay, and the decisions decided
     /// again by the spec's policy (or trusted as recorded).
@@ -86,6 +89,9 @@ enum RegistryCommand {
         /// Seal key files (JSON); with one, the index's and every member's seal are verified.
         #[arg(long = "key")]
         keys: Vec<PathBuf>,
+        /// Pipeline specs: a member that is a run replays only through its pipeline.
+        #[arg(long = "spec")]
+        specs: Vec<PathBuf>,
     },
     /// Verify a stored registry: the index's seal, every member's chain, seal and replay, every
     /// decision decided again by the policy of its environment's spec, and the books across
@@ -275,7 +281,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             }
             Ok(check::print(&reports, format))
         }
-        Command::Show { stored, keys } => stored::show(&stored, &keys, format),
+        Command::Show { stored, keys, spec } => {
+            stored::show(&stored, &keys, spec.as_deref(), format)
+        }
         Command::Verify(args) => {
             let decisions = match &args.spec {
                 Some(spec) => stored::Decisions::Spec(spec),
@@ -311,8 +319,12 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             attest::verify(&envelope, &keys, key_id.as_deref(), &expected, format)
         }
         Command::Registry {
-            command: RegistryCommand::Show { stored, keys },
-        } => registry::show(&stored, &keys, format),
+            command: RegistryCommand::Show {
+                stored,
+                keys,
+                specs,
+            },
+        } => registry::show(&stored, &keys, &specs, format),
         Command::Registry {
             command:
                 RegistryCommand::Verify {

@@ -18,8 +18,19 @@ struct Member<'a> {
     error: Option<String>,
 }
 
-fn member<'a, V: SealVerifier + ?Sized>(stored: &'a StoredModel, keys: &V) -> Member<'a> {
-    match stored.clone().restore_trusting_decisions(keys) {
+fn member<'a, V: SealVerifier + ?Sized>(
+    stored: &'a StoredModel,
+    keys: &V,
+    pipelines: &[Spec<'_>],
+) -> Member<'a> {
+    let pipeline = stored
+        .run_pipeline()
+        .and_then(|f| pipelines.iter().find(|(p, _)| p.fingerprint() == *f));
+    let replayed = match pipeline {
+        Some((pipeline, _)) => modelgate::Run::restore_model(stored.clone(), pipeline, keys),
+        None => stored.clone().restore_trusting_decisions(keys),
+    };
+    match replayed {
         Ok(model) => Member {
             stored,
             status: model.status().to_string(),
@@ -34,16 +45,22 @@ fn member<'a, V: SealVerifier + ?Sized>(stored: &'a StoredModel, keys: &V) -> Me
 }
 
 /// `registry show`: the index, its seal, and every member's environment, version, status and
-/// head. Each member is replayed with its decisions as recorded; seals (the index's and every
-/// member's) are checked only with `--key`. Not a verification: the checks across members are
-/// `registry verify`'s.
+/// head. Each member is replayed with its decisions as recorded (a run through its pipeline,
+/// from `--spec`); seals (the index's and every member's) are checked only with `--key`. Not a
+/// verification: the checks across members are `registry verify`'s.
 ///
 /// # Errors
 ///
-/// [`CliError`] if the record or a key file cannot be read.
-pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
+/// [`CliError`] if the record, a key file or a spec cannot be read, or a spec is invalid.
+pub fn show(
+    file: &Path,
+    key_files: &[PathBuf],
+    specs: &[PathBuf],
+    format: Format,
+) -> Result<u8, CliError> {
     let stored: StoredRegistry = load(file)?;
     let keys = seal_keys(key_files)?;
+    let (pipelines, _) = pipelines(specs)?;
     let index_seal = match (stored.seal(), keys.is_empty()) {
         (None, _) => Err(String::from("the index is not sealed")),
         (Some(_), true) => Ok(false),
@@ -57,9 +74,9 @@ pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, Cl
         .iter()
         .map(|m| {
             if keys.is_empty() {
-                member(m, &AsStored)
+                member(m, &AsStored, &pipelines)
             } else {
-                member(m, &keys)
+                member(m, &keys, &pipelines)
             }
         })
         .collect();
@@ -177,14 +194,10 @@ fn pipelines(specs: &[PathBuf]) -> Result<(Vec<Spec<'_>>, PolicyBook), CliError>
 }
 
 /// What a member must be beyond what a registry's restore checks: for the environment its spec
-/// describes (the name and the approval window), and, for a run, a run of that spec's pipeline
-/// (its rules and fingerprint, as `verify --spec` checks a run).
+/// describes (the name and the approval window).
 fn check_against_specs(member: &StoredModel, pipelines: &[Spec<'_>]) -> Result<(), String> {
     let name = member.environment().name();
-    let Some((pipeline, spec)) = pipelines
-        .iter()
-        .find(|(p, _)| p.environment().name() == name)
-    else {
+    let Some((pipeline, spec)) = spec_of(name, pipelines) else {
         return Ok(()); // the book has no policy for it: the caller reports that first
     };
     let about = || format!("version `{}` in `{}`", esc(member.version()), esc(name));
@@ -195,8 +208,21 @@ fn check_against_specs(member: &StoredModel, pipelines: &[Spec<'_>]) -> Result<(
             esc(&spec.display().to_string())
         ));
     }
-    // A member that is a run is restored through its pipeline by the registry's restore (the
-    // book has the spec's); one of another pipeline is named here, with the spec it is not of.
+    Ok(())
+}
+
+/// The spec of the environment `name`, if one was given.
+fn spec_of<'s, 'a>(name: &str, pipelines: &'s [Spec<'a>]) -> Option<&'s Spec<'a>> {
+    pipelines.iter().find(|(p, _)| p.environment().name() == name)
+}
+
+/// A member that is a run must be a run of its environment's spec's pipeline.
+fn check_run_of_spec(member: &StoredModel, pipelines: &[Spec<'_>]) -> Result<(), String> {
+    let name = member.environment().name();
+    let Some((pipeline, spec)) = spec_of(name, pipelines) else {
+        return Ok(());
+    };
+    let about = || format!("version `{}` in `{}`", esc(member.version()), esc(name));
     if let Some(stored) = member.run_pipeline()
         && *stored != pipeline.fingerprint()
     {
@@ -255,9 +281,13 @@ pub fn verify(
     // The records and the books first (a changed header is a broken chain, not another
     // environment), then what the specs say beyond their policies.
     let members_stored = stored.members().to_vec();
-    let result = stored
-        .restore(&keys, &book)
-        .map_err(|r| r.into_error().to_string())
+    // A run of another pipeline than its environment's spec is named with the spec (the
+    // restore would only say the book lacks its pipeline).
+    let runs_of_specs = members_stored
+        .iter()
+        .try_for_each(|m| check_run_of_spec(m, &pipelines));
+    let result = runs_of_specs
+        .and_then(|()| stored.restore(&keys, &book).map_err(|r| r.into_error().to_string()))
         .and_then(|registry| {
             members_stored
                 .iter()

@@ -51,18 +51,30 @@ fn events_json(stored: &StoredModel) -> Vec<Value> {
 }
 
 /// `show`: status, head, seal and the audit trail as a table. The status is the trail replayed
-/// with its decisions as recorded; the seal is checked only with `--key`.
+/// with its decisions as recorded (a run's: through the pipeline of `--spec`, which a run
+/// needs); the seal is checked only with `--key`.
 ///
 /// # Errors
 ///
-/// [`CliError`] if the record or a key file cannot be read.
-pub fn show(file: &Path, key_files: &[PathBuf], format: Format) -> Result<u8, CliError> {
+/// [`CliError`] if the record, a key file or the spec cannot be read, or the spec is invalid.
+pub fn show(
+    file: &Path,
+    key_files: &[PathBuf],
+    spec: Option<&Path>,
+    format: Format,
+) -> Result<u8, CliError> {
     let stored: StoredModel = load(file)?;
     let keys = seal_keys(key_files)?;
-    let replayed = if keys.is_empty() {
-        stored.clone().restore_trusting_decisions(&AsStored)
-    } else {
-        stored.clone().restore_trusting_decisions(&keys)
+    let pipeline = spec.map(pipeline).transpose()?;
+    let replayed = match (&pipeline, keys.is_empty()) {
+        (Some(p), true) if stored.run_pipeline().is_some() => {
+            Run::restore_model(stored.clone(), p, &AsStored)
+        }
+        (Some(p), false) if stored.run_pipeline().is_some() => {
+            Run::restore_model(stored.clone(), p, &keys)
+        }
+        (_, true) => stored.clone().restore_trusting_decisions(&AsStored),
+        (_, false) => stored.clone().restore_trusting_decisions(&keys),
     };
     let (status, problem) = match &replayed {
         Ok(model) => (model.status().to_string(), None),

@@ -77,7 +77,7 @@ pub enum RestoreError {
     /// Restored as a model, but the trail is a run's: a run is restored with its pipeline,
     /// which checks its events against the pipeline's rules.
     #[error(
-        "the stored trail is a run of pipeline `{pipeline}`: restore it with that pipeline"
+        "the stored trail is a run of pipeline `{pipeline}`: it replays only through that pipeline"
     )]
     Run {
         /// The fingerprint the trail's `run started` event records.
