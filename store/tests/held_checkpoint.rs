@@ -374,6 +374,60 @@ async fn a_checkpoint_signed_by_another_key_is_not_held(b: Backend) {
     db.drop_db().await;
 }
 
+async fn a_store_written_before_the_log_gets_a_leaf_per_model(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = vetoed(&db).await;
+    // The store as schema version 2 left it: no log.
+    raw(&store, "DROP TABLE modelgate_log").await;
+    raw(&store, "UPDATE modelgate_schema SET version = 2").await;
+    store.close().await;
+    let store = db.open().await;
+    let leaves = store.log_leaves().await.unwrap();
+    let logged: Vec<(&str, u64)> = leaves.iter().map(|l| (l.name(), l.revision())).collect();
+    assert_eq!(logged, [("bystander", 1), ("victim", 2)]);
+    let held = hold(&store).await;
+    store.verify_log(&held).await.unwrap();
+    store.load_anchored(&key("victim"), &held).await.unwrap();
+    store.close().await;
+    db.drop_db().await;
+}
+
+async fn a_registry_loaded_against_a_wiped_log_is_refused(b: Backend) {
+    use modelgate::registry::PolicyBook;
+    use modelgate::{Environment, Registry};
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let staging = Environment::new("staging").unwrap();
+    let mut registry = Registry::new("churn").unwrap();
+    registry
+        .put(common::submitted_in("churn", "1", &staging))
+        .unwrap();
+    store.save_registry(&registry).await.unwrap();
+    let book = || PolicyBook::new().with("staging", MetricGate::at_least("accuracy", 0.9));
+    let held = hold(&store).await;
+    assert_eq!(held.size(), 1);
+    let loaded = store
+        .load_registry_anchored("churn", &book(), &held)
+        .await
+        .unwrap();
+    assert!(loaded == registry);
+    raw(&store, "DELETE FROM modelgate_log").await;
+    let err = store
+        .load_registry_anchored("churn", &book(), &held)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AnchorError::Truncated { held: 1, have: 0 }),
+        "{err}"
+    );
+    store.close().await;
+    db.drop_db().await;
+}
+
 macro_rules! on_every_backend {
     ($($test:ident),* $(,)?) => {
         mod sqlite_memory {
@@ -412,4 +466,50 @@ on_every_backend!(
     a_wiped_and_refilled_store_is_refused,
     a_log_that_does_not_extend_the_held_checkpoint_is_refused,
     a_checkpoint_signed_by_another_key_is_not_held,
+    a_store_written_before_the_log_gets_a_leaf_per_model,
+    a_registry_loaded_against_a_wiped_log_is_refused,
 );
+
+#[test]
+fn every_log_and_anchor_error_message() {
+    use modelgate::Head;
+    use modelgate::log::NoteError;
+    use modelgate_store::LogError;
+    let key = || ModelKey::new("churn", "1").in_environment("production");
+    let head = Head::from_bytes([7; 32]);
+    let messages: Vec<String> = vec![
+        LogError::BadRow {
+            index: 4,
+            what: "the head is not 64 hex digits",
+        }
+        .to_string(),
+        LogError::NotLogged { key: key() }.to_string(),
+        LogError::Proof(ProofError::EmptyTree).to_string(),
+        LogError::Note(NoteError::Checkpoint {
+            what: "the origin is empty or holds a control character",
+        })
+        .to_string(),
+        AnchorError::Truncated { held: 9, have: 2 }.to_string(),
+        AnchorError::Forked { held: 9 }.to_string(),
+        AnchorError::RolledBack {
+            key: key(),
+            logged: 3,
+            stored: 2,
+        }
+        .to_string(),
+        AnchorError::NotLogged {
+            key: key(),
+            stored: head,
+        }
+        .to_string(),
+        AnchorError::OffTrail {
+            key: key(),
+            logged: head,
+            revision: 2,
+        }
+        .to_string(),
+        AnchorError::Deleted { key: key() }.to_string(),
+        AnchorError::Moved { key: key() }.to_string(),
+    ];
+    insta::assert_snapshot!("every_log_error_message", messages.join("\n"));
+}
