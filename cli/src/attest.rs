@@ -20,6 +20,7 @@ pub fn verify(
     key_files: &[PathBuf],
     key_id: Option<&str>,
     expected: &Expected,
+    log: Option<(&crate::log::Anchor, &Path)>,
     format: Format,
 ) -> Result<u8, CliError> {
     let envelope = std::fs::read(file).map_err(|e| CliError::Io {
@@ -31,6 +32,22 @@ pub fn verify(
         .map(|f| keys::public_key(f, key_id))
         .collect::<Result<Vec<_>, _>>()?;
     let result = attest::verify(&envelope, &keys, expected);
+    // With a held checkpoint, the approval must also be its trail's latest head in the log.
+    if let (Ok(a), Some((anchor, proof))) = (&result, log)
+        && let Err(why) = crate::log::gate(anchor, proof, a)?
+    {
+        match format {
+            Format::Json => println!(
+                "{}",
+                crate::pretty(&json!({
+                    "ok": false, "name": expected.name(), "digest": expected.digest().to_string(),
+                    "error": why,
+                }))
+            ),
+            Format::Human => eprintln!("refused: {why}"),
+        }
+        return Ok(1);
+    }
     match (format, &result) {
         (Format::Json, Ok(a)) => {
             let approvals: Vec<_> = a

@@ -8,6 +8,7 @@
 mod attest;
 mod check;
 mod keys;
+mod log;
 mod positions;
 mod registry;
 mod stored;
@@ -71,6 +72,11 @@ enum Command {
     Attest {
         #[command(subcommand)]
         command: AttestCommand,
+    },
+    /// The host's log of heads: signed checkpoints and their proofs.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
     },
     /// Stored registries: the versions of one model across its environments.
     Registry {
@@ -169,6 +175,87 @@ enum AttestCommand {
         /// before the attested decision (or deployment) is refused.
         #[arg(long, value_name = "UNIX_SECONDS")]
         at: Option<u64>,
+        /// A signed checkpoint of the host's log of heads that the gate holds: with it, the
+        /// approval must also be its trail's latest head in the log as of the checkpoint (not
+        /// revoked, retired or otherwise moved on), by the head proof in `--proof`, and the
+        /// checkpoint signed by `--log-key`. Without it, the log is not consulted.
+        #[arg(long, requires_all = ["proof", "log_key"])]
+        checkpoint: Option<PathBuf>,
+        /// The head proof (JSON, from `modelgate log prove` or the store's `prove_head`).
+        #[arg(long, requires = "checkpoint")]
+        proof: Option<PathBuf>,
+        /// The log's note verifier key file (`<name>+<hash>+<base64>`).
+        #[arg(long, requires = "checkpoint")]
+        log_key: Option<PathBuf>,
+        /// The log's origin (default: the log key's name).
+        #[arg(long, requires = "checkpoint")]
+        log_origin: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Sign a checkpoint of a log file (the JSON array of the log's leaves): its origin, size
+    /// and root as a C2SP signed note, on stdout.
+    Checkpoint {
+        /// The log file (JSON).
+        log: PathBuf,
+        /// The note signer key file (`PRIVATE+KEY+<name>+<hash>+<base64>`).
+        #[arg(long = "signer-key", required = true)]
+        key: PathBuf,
+        /// The log's origin (default: the key's name).
+        #[arg(long)]
+        origin: Option<String>,
+        /// Sign the log at this many leaves (default: all of the file's).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// Prove from a log file, as of a checkpoint it must match: that a model's latest head is
+    /// the one the log holds (`--name`, `--version`, `--environment`; for `attest verify
+    /// --proof`), or that the checkpoint extends an older one (`--old`).
+    Prove {
+        /// The log file (JSON).
+        log: PathBuf,
+        /// The signed checkpoint the proof is for.
+        #[arg(long, required = true)]
+        checkpoint: PathBuf,
+        /// The log's note verifier key file.
+        #[arg(long, required = true)]
+        log_key: PathBuf,
+        /// The log's origin (default: the log key's name).
+        #[arg(long)]
+        log_origin: Option<String>,
+        /// The model's name.
+        #[arg(long, requires_all = ["version", "environment"], conflicts_with = "old", required_unless_present = "old")]
+        name: Option<String>,
+        /// The model's version.
+        #[arg(long, requires = "name")]
+        version: Option<String>,
+        /// The model's environment.
+        #[arg(long, requires = "name")]
+        environment: Option<String>,
+        /// An older signed checkpoint: prove that `--checkpoint` extends it.
+        #[arg(long)]
+        old: Option<PathBuf>,
+    },
+    /// Verify that a newer checkpoint extends an older one: nothing logged by then was changed,
+    /// removed or reordered. Exit 1 if not.
+    VerifyConsistency {
+        /// The older signed checkpoint (the one held).
+        #[arg(long, required = true)]
+        old: PathBuf,
+        /// The newer signed checkpoint.
+        #[arg(long, required = true)]
+        new: PathBuf,
+        /// The consistency proof (JSON, from `modelgate log prove --old`).
+        #[arg(long, required = true)]
+        proof: PathBuf,
+        /// The log's note verifier key file.
+        #[arg(long, required = true)]
+        log_key: PathBuf,
+        /// The log's origin (default: the log key's name).
+        #[arg(long)]
+        log_origin: Option<String>,
     },
 }
 
@@ -244,6 +331,12 @@ pub enum CliError {
         /// The number of `--key` files.
         count: usize,
     },
+    /// Arguments that do not go together.
+    #[error("{why}")]
+    Usage {
+        /// What to pass.
+        why: &'static str,
+    },
     /// A key file is not a key.
     #[error("key file `{}`: {}", esc(.file), esc(.why))]
     Key {
@@ -303,6 +396,10 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     environment,
                     accept_running_deployment,
                     at,
+                    checkpoint,
+                    proof,
+                    log_key,
+                    log_origin,
                 },
         } => {
             if key_id.is_some() && keys.len() > 1 {
@@ -316,8 +413,18 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             if accept_running_deployment {
                 expected = expected.accepting_running_deployment();
             }
-            attest::verify(&envelope, &keys, key_id.as_deref(), &expected, format)
+            let anchor = match (checkpoint, log_key) {
+                (Some(checkpoint), Some(log_key)) => Some(log::Anchor {
+                    checkpoint,
+                    log_key,
+                    origin: log_origin,
+                }),
+                _ => None,
+            };
+            let log = anchor.as_ref().zip(proof.as_deref());
+            attest::verify(&envelope, &keys, key_id.as_deref(), &expected, log, format)
         }
+        Command::Log { command } => run_log(command, format),
         Command::Registry {
             command: RegistryCommand::Show {
                 stored,
@@ -333,6 +440,61 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     specs,
                 },
         } => registry::verify(&stored, &keys, &specs, format),
+    }
+}
+
+fn run_log(command: LogCommand, format: Format) -> Result<u8, CliError> {
+    match command {
+        LogCommand::Checkpoint {
+            log,
+            key,
+            origin,
+            size,
+        } => log::checkpoint(&log, &key, origin.as_deref(), size, format),
+        LogCommand::Prove {
+            log,
+            checkpoint,
+            log_key,
+            log_origin,
+            name,
+            version,
+            environment,
+            old,
+        } => {
+            let anchor = log::Anchor {
+                checkpoint,
+                log_key,
+                origin: log_origin,
+            };
+            let what = match (name, version, environment, old) {
+                (Some(name), Some(version), Some(environment), _) => log::Prove::Head {
+                    name,
+                    version,
+                    environment,
+                },
+                (_, _, _, Some(old)) => log::Prove::Extends { old },
+                _ => {
+                    return Err(CliError::Usage {
+                        why: "pass --name, --version and --environment, or --old",
+                    });
+                }
+            };
+            log::prove(&log, &anchor, &what, format)
+        }
+        LogCommand::VerifyConsistency {
+            old,
+            new,
+            proof,
+            log_key,
+            log_origin,
+        } => {
+            let anchor = |checkpoint| log::Anchor {
+                checkpoint,
+                log_key: log_key.clone(),
+                origin: log_origin.clone(),
+            };
+            log::verify_consistency(&anchor(old), &anchor(new), &proof, format)
+        }
     }
 }
 

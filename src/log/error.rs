@@ -50,6 +50,22 @@ pub enum ProofError {
         /// The checkpoint's size.
         checkpoint: u64,
     },
+    /// A head proof whose leaf is not the approval's: another model, version, environment or
+    /// head.
+    #[error("the proof's leaf has another {field} than the approval")]
+    OtherLeaf {
+        /// `name`, `version`, `environment` or `head`.
+        field: &'static str,
+    },
+    /// A later leaf of a head proof moved the approved trail on: the approval was replaced
+    /// (revoked, retired, vetoed, redeployed) as of the checkpoint.
+    #[error("the trail moved on after the approved head: leaf {index} is its head `{head}`")]
+    Replaced {
+        /// The later leaf's index.
+        index: u64,
+        /// The head it reached.
+        head: crate::event::Head,
+    },
     /// The proof does not lead to the root (or roots) it should.
     #[error("the proof does not lead to the checkpoint's root")]
     RootMismatch,

@@ -18,6 +18,7 @@
 mod checkpoint;
 mod error;
 mod hash;
+mod head_proof;
 mod leaf;
 #[cfg(feature = "log")]
 mod note;
@@ -29,6 +30,7 @@ pub use crate::value::hash::TreeHash;
 pub use checkpoint::Checkpoint;
 pub use error::{NoteError, ProofError};
 pub use hash::{empty_root, leaf_hash, node_hash};
+pub use head_proof::HeadProof;
 pub use leaf::Leaf;
 #[cfg(feature = "log")]
 pub use note::{Note, NoteSigner, NoteVerifier, sign_note};

@@ -170,6 +170,31 @@ impl Tree {
         Ok(ConsistencyProof::new(old, new, path))
     }
 
+    /// The hashes of the complete subtrees that cover the leaves before `index`, widest
+    /// first: one per bit set in `index` (what a [`HeadProof`](super::HeadProof) carries).
+    ///
+    /// # Errors
+    ///
+    /// [`ProofError::IndexBeyondSize`] if the tree has no leaf `index`.
+    pub fn frontier(&self, index: u64) -> Result<Vec<TreeHash>, ProofError> {
+        if index >= self.size() {
+            return Err(ProofError::IndexBeyondSize {
+                index,
+                size: self.size(),
+            });
+        }
+        let mut lo = 0;
+        let mut out = Vec::new();
+        for bit in (0..64u32).rev() {
+            let width = 1u64 << bit;
+            if index & width != 0 {
+                out.push(self.node(lo, width)?);
+                lo += width;
+            }
+        }
+        Ok(out)
+    }
+
     fn check_size(&self, size: u64) -> Result<(), ProofError> {
         match self.size() {
             have if size <= have => Ok(()),

@@ -7,8 +7,10 @@ use modelgate::{Head, RestoreError, RunError, Status};
 
 use crate::ModelKey;
 
+mod log;
 mod membership;
 
+pub use log::{AnchorError, LogError};
 pub use membership::{AdoptRegistryError, MembershipError};
 
 /// The database failed (connection, I/O, a constraint the store did not expect …). The

@@ -26,6 +26,7 @@ pub mod error;
 mod index;
 mod key;
 mod load;
+mod log;
 mod options;
 mod query;
 mod registry;
@@ -36,8 +37,9 @@ mod vote;
 mod write;
 
 pub use error::{
-    AdoptRegistryError, AppendError, ApproversError, CreateError, DatabaseError, LoadError,
-    LoadRegistryError, MembershipError, OpenError, QueryError, SaveRegistryError, VoteError,
+    AdoptRegistryError, AnchorError, AppendError, ApproversError, CreateError, DatabaseError,
+    LoadError, LoadRegistryError, LogError, MembershipError, OpenError, QueryError,
+    SaveRegistryError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
 pub use load::Loaded;

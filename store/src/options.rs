@@ -78,6 +78,10 @@ pub struct Options {
     pub max_connections: u32,
     /// How long an operation waits for a connection, or (SQLite) for another writer's lock.
     pub timeout: Duration,
+    /// Whether writes append to the log of heads (default: yes). Off only to measure what the
+    /// log costs (`store/benches/`): a model written without its leaf fails every load checked
+    /// against a held checkpoint ([`Store::load_anchored`](crate::Store::load_anchored)).
+    pub log_heads: bool,
 }
 
 impl Default for Options {
@@ -85,6 +89,7 @@ impl Default for Options {
         Self {
             max_connections: 10,
             timeout: Duration::from_secs(30),
+            log_heads: true,
         }
     }
 }
@@ -101,6 +106,13 @@ impl Options {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Writes without appending to the log of heads: only to measure what the log costs.
+    #[must_use]
+    pub fn without_log(mut self) -> Self {
+        self.log_heads = false;
         self
     }
 }

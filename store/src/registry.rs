@@ -407,6 +407,9 @@ impl Store {
             write::insert_events(&mut tx, key, &rows)
                 .await
                 .map_err(db)?;
+            self.log_leaf(&mut tx, key, columns.leaf())
+                .await
+                .map_err(db)?;
         }
         if previous
             .as_ref()

@@ -9,6 +9,7 @@ use crate::store::Backend;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_sealed_membership.sql"),
+    include_str!("../migrations/0003_log.sql"),
 ];
 
 /// The newest schema version this crate knows.
@@ -112,6 +113,13 @@ mod tests {
     fn the_second_migration_has_each_statement() {
         let statements = super::statements(super::MIGRATIONS[1]);
         assert_eq!(statements.len(), 2);
+        assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
+    }
+
+    #[test]
+    fn the_third_migration_has_each_statement() {
+        let statements = super::statements(super::MIGRATIONS[2]);
+        assert_eq!(statements.len(), 3);
         assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
     }
 }

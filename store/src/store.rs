@@ -34,6 +34,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) keys: Keys,
+    /// Whether writes append to the log of heads ([`Options::log_heads`]).
+    pub(crate) log_heads: bool,
 }
 
 impl fmt::Debug for Store {
@@ -181,6 +183,7 @@ impl Store {
             pool,
             backend,
             keys,
+            log_heads: options.log_heads,
         })
     }
 
@@ -280,6 +283,9 @@ impl Store {
             return Err(CreateError::Exists { key });
         }
         write::insert_events(&mut tx, &key, &rows)
+            .await
+            .map_err(db(&key))?;
+        self.log_leaf(&mut tx, &key, columns.leaf())
             .await
             .map_err(db(&key))?;
         if let Some(seal) = &approvers_seal {
@@ -397,6 +403,9 @@ impl Store {
             .await
             .map_err(db(&key))?;
         write::update_model_row(&mut tx, &key, &columns, &seal)
+            .await
+            .map_err(db(&key))?;
+        self.log_leaf(&mut tx, &key, columns.leaf())
             .await
             .map_err(db(&key))?;
         tx.commit().await.map_err(db(&key))?;

@@ -249,6 +249,13 @@ impl ModelColumns {
     }
 }
 
+impl ModelColumns {
+    /// What the log records of this write: the head, the revision and the last event's time.
+    pub(crate) fn leaf(&self) -> (&str, i64, Option<i64>) {
+        (&self.head, self.revision, self.updated_at)
+    }
+}
+
 /// A `u64` as a database integer (both backends store signed 64-bit integers); values past
 /// `i64::MAX` (times after the year 292 million) saturate.
 pub(crate) fn to_i64(n: u64) -> i64 {

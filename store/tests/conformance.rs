@@ -413,7 +413,14 @@ async fn newer_schema_is_refused(b: Backend) {
         "{err}"
     );
     // Opening again at the same version is a no-op.
-    raw(&store, "UPDATE modelgate_schema SET version = 2").await;
+    raw(
+        &store,
+        &format!(
+            "UPDATE modelgate_schema SET version = {}",
+            modelgate_store::SCHEMA_VERSION
+        ),
+    )
+    .await;
     Store::open(&db.url, keys()).await.unwrap().close().await;
     store.close().await;
     db.drop_db().await;

@@ -1,0 +1,467 @@
+//! The log of heads (`modelgate::log`) kept in the store: one leaf per change of any trail's
+//! head, appended in the transaction of the write that made it; checkpoints signed with the
+//! host's note key; proofs for auditors and deploy gates; loads checked against a checkpoint
+//! held outside the store.
+//!
+//! The rows hold the leaves; the tree's hashes are recomputed from them by the core's
+//! [`Tree`] (O(n) per checkpoint or proof: the store reads every leaf, see the crate's README).
+
+use std::collections::BTreeMap;
+
+use modelgate::log::{Checkpoint, ConsistencyProof, HeadProof, Leaf, NoteSigner, Tree, TreeHead};
+use modelgate::{Head, Registry, StoredModel, Timestamp};
+use sqlx::Row;
+
+use crate::error::{AnchorError, DatabaseError, LogError};
+use crate::store::{Backend, Store};
+use crate::{Loaded, ModelKey};
+use modelgate::registry::PolicyBook;
+
+/// A key for PostgreSQL's advisory lock that orders the log's appends: writers of different
+/// models lock different rows, and the log's next index is one for all of them.
+const PG_LOG_LOCK: i64 = 0x6d67_6c6f_6731_0001; // "mglog1"
+
+impl Store {
+    /// Appends the leaf of a write (see [`append_leaf`]) unless the store was opened
+    /// [`without_log`](crate::Options::without_log).
+    pub(crate) async fn log_leaf(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        key: &ModelKey,
+        leaf: (&str, i64, Option<i64>),
+    ) -> Result<(), sqlx::Error> {
+        match self.log_heads {
+            true => append_leaf(tx, self.backend, key, leaf).await,
+            false => Ok(()),
+        }
+    }
+}
+
+/// Appends the leaf of `key` at `head` (its `revision`, its last event's time `at` in ms) to the
+/// log, in the caller's write transaction: the next index, with no gap.
+async fn append_leaf(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    key: &ModelKey,
+    (head, revision, at): (&str, i64, Option<i64>),
+) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_LOG_LOCK)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let next: i64 = sqlx::query("SELECT COALESCE(MAX(idx) + 1, 0) FROM modelgate_log")
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    sqlx::query(
+        "INSERT INTO modelgate_log (idx, name, version, environment, head, revision, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(next)
+    .bind(key.name())
+    .bind(key.version())
+    .bind(key.environment())
+    .bind(head)
+    .bind(revision)
+    .bind(at.unwrap_or(0))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Which models a check against a held checkpoint is about.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    All,
+    Name(&'a str),
+    Key(&'a ModelKey),
+}
+
+impl Scope<'_> {
+    fn holds(&self, (name, version, environment): (&str, &str, &str)) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Name(n) => *n == name,
+            Scope::Key(k) => {
+                (k.name(), k.version(), k.environment()) == (name, version, environment)
+            }
+        }
+    }
+}
+
+type TrailId = (String, String, String);
+
+/// The log and the models rows, read in one snapshot.
+struct Snapshot {
+    leaves: Vec<Leaf>,
+    /// Each stored model's head and revision.
+    rows: BTreeMap<TrailId, (Head, u64)>,
+}
+
+fn trail_id(leaf: &Leaf) -> TrailId {
+    (
+        leaf.name().to_owned(),
+        leaf.version().to_owned(),
+        leaf.environment().to_owned(),
+    )
+}
+
+fn key_of((name, version, environment): &TrailId) -> ModelKey {
+    ModelKey::new(name.as_str(), version.as_str()).in_environment(environment.as_str())
+}
+
+fn db(e: sqlx::Error) -> LogError {
+    LogError::Database(DatabaseError(e))
+}
+
+/// The leaf of a log row, or why it is not one.
+fn leaf_of(row: &sqlx::any::AnyRow, expected: u64) -> Result<Leaf, LogError> {
+    let bad = |what| LogError::BadRow {
+        index: expected,
+        what,
+    };
+    let idx: i64 = row.try_get(0).map_err(db)?;
+    if u64::try_from(idx).ok() != Some(expected) {
+        return Err(bad("the leaves' indexes have a gap or are out of order"));
+    }
+    let (name, version, environment): (String, String, String) = (
+        row.try_get(1).map_err(db)?,
+        row.try_get(2).map_err(db)?,
+        row.try_get(3).map_err(db)?,
+    );
+    let head: String = row.try_get(4).map_err(db)?;
+    let head: Head = head
+        .parse()
+        .map_err(|_| bad("the head is not 64 hex digits"))?;
+    let revision: i64 = row.try_get(5).map_err(db)?;
+    let revision = u64::try_from(revision).map_err(|_| bad("the revision is negative"))?;
+    let at: i64 = row.try_get(6).map_err(db)?;
+    let at = u64::try_from(at).map_err(|_| bad("the time is negative"))?;
+    Ok(Leaf::new(
+        name,
+        version,
+        environment,
+        head,
+        revision,
+        Timestamp::from_unix_millis(at),
+    ))
+}
+
+/// The tree of `leaves`.
+fn tree_of(leaves: &[Leaf]) -> Tree {
+    let mut tree = Tree::new();
+    for leaf in leaves {
+        tree.append(leaf.hash());
+    }
+    tree
+}
+
+impl Store {
+    /// A read transaction that sees one snapshot: SQLite's (in WAL mode, from its first read)
+    /// or PostgreSQL's `REPEATABLE READ`.
+    async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                    .await
+            }
+        }
+    }
+
+    async fn read_leaves(
+        conn: &mut sqlx::AnyConnection,
+        size: Option<u64>,
+    ) -> Result<Vec<Leaf>, LogError> {
+        let limit = size.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
+        let rows = sqlx::query(
+            "SELECT idx, name, version, environment, head, revision, at FROM modelgate_log
+             WHERE idx < $1 ORDER BY idx",
+        )
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        (0u64..)
+            .zip(&rows)
+            .map(|(i, row)| leaf_of(row, i))
+            .collect()
+    }
+
+    /// Every leaf of the log, in order: what a log file for `modelgate log` holds.
+    ///
+    /// # Errors
+    ///
+    /// [`LogError::BadRow`] for a row that is not a leaf (or a gap); [`LogError::Database`].
+    pub async fn log_leaves(&self) -> Result<Vec<Leaf>, LogError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Self::read_leaves(&mut conn, None).await
+    }
+
+    /// The log's head now: its size and root.
+    ///
+    /// # Errors
+    ///
+    /// As [`log_leaves`](Self::log_leaves).
+    pub async fn log_head(&self) -> Result<TreeHead, LogError> {
+        Ok(tree_of(&self.log_leaves().await?).head())
+    }
+
+    /// The log's checkpoint now, as the log `origin` (e.g. `bank.example/models`), signed with
+    /// the host's note key: a C2SP signed note, to hand to auditors, witnesses and CI.
+    ///
+    /// # Errors
+    ///
+    /// [`LogError::Note`] for an origin that is empty or holds a control character; as
+    /// [`log_leaves`](Self::log_leaves).
+    pub async fn checkpoint(&self, origin: &str, signer: &NoteSigner) -> Result<String, LogError> {
+        let head = self.log_head().await?;
+        Ok(Checkpoint::new(origin, head.size(), head.root())?.sign(signer)?)
+    }
+
+    /// The proof that the log at `new` leaves extends the log at `old` leaves (the sizes of
+    /// two checkpoints).
+    ///
+    /// # Errors
+    ///
+    /// [`LogError::Proof`] for sizes the log cannot prove (0, out of order, past its size); as
+    /// [`log_leaves`](Self::log_leaves).
+    pub async fn prove_consistency(
+        &self,
+        old: u64,
+        new: u64,
+    ) -> Result<ConsistencyProof, LogError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let leaves = Self::read_leaves(&mut conn, Some(new)).await?;
+        Ok(tree_of(&leaves).prove_consistency(old, new)?)
+    }
+
+    /// The proof a deploy gate checks with `modelgate attest verify --checkpoint`: the latest
+    /// leaf of `key` among the first `size` leaves (the size of the checkpoint the gate holds),
+    /// and every leaf after it, so the gate sees whether the trail moved on after the head it
+    /// approved.
+    ///
+    /// # Errors
+    ///
+    /// [`LogError::NotLogged`] if the first `size` leaves hold none of `key`;
+    /// [`LogError::Proof`] if the log has fewer than `size` leaves; as
+    /// [`log_leaves`](Self::log_leaves).
+    pub async fn prove_head(&self, key: &ModelKey, size: u64) -> Result<HeadProof, LogError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut leaves = Self::read_leaves(&mut conn, Some(size)).await?;
+        let tree = tree_of(&leaves);
+        if tree.size() < size {
+            return Err(tree.head_at(size).err().map_or(
+                LogError::BadRow {
+                    index: tree.size(),
+                    what: "the log is shorter than asked",
+                },
+                LogError::Proof,
+            ));
+        }
+        let id = (key.name(), key.version(), key.environment());
+        let at = leaves
+            .iter()
+            .rposition(|l| (l.name(), l.version(), l.environment()) == id)
+            .ok_or_else(|| LogError::NotLogged { key: key.clone() })?;
+        let later = leaves.split_off(at.saturating_add(1));
+        let leaf = leaves
+            .pop()
+            .ok_or_else(|| LogError::NotLogged { key: key.clone() })?;
+        Ok(HeadProof::prove(
+            &tree,
+            u64::try_from(at).unwrap_or(u64::MAX),
+            leaf,
+            later,
+        )?)
+    }
+
+    /// Checks the store against `held`, a checkpoint of this log that someone else holds
+    /// (opened with [`Checkpoint::open`] and the log's or a witness's note key): the log is a
+    /// consistent extension of it, and every stored model is at the latest head the log holds
+    /// for it, and every model the log holds is stored. Returns the log's head now.
+    ///
+    /// # Errors
+    ///
+    /// [`AnchorError::Truncated`], [`AnchorError::Forked`] (a log rewritten, or a store wiped
+    /// and refilled), [`AnchorError::RolledBack`], [`AnchorError::NotLogged`],
+    /// [`AnchorError::Deleted`], each naming the model; [`AnchorError::Log`].
+    pub async fn verify_log(&self, held: &Checkpoint) -> Result<TreeHead, AnchorError> {
+        let snapshot = self.snapshot(held, Scope::All).await?;
+        check_rows(&snapshot, Scope::All)?;
+        Ok(tree_of(&snapshot.leaves).head())
+    }
+
+    /// [`load`](Self::load)s `key`, and checks it against `held` (see
+    /// [`verify_log`](Self::verify_log)): the log extends the held checkpoint, the model is
+    /// stored at the latest head the log holds for it, and every head the log holds for it is
+    /// on its stored trail (a trail forged from an older head and resealed is refused, whatever
+    /// the attacker appended to the log after the held checkpoint).
+    ///
+    /// # Errors
+    ///
+    /// [`AnchorError`] naming what was changed: [`AnchorError::Deleted`] for a model the log
+    /// holds and the store does not; [`AnchorError::Load`] if the model does not load;
+    /// [`AnchorError::Moved`] if it was written while it was checked.
+    pub async fn load_anchored(
+        &self,
+        key: &ModelKey,
+        held: &Checkpoint,
+    ) -> Result<Loaded<StoredModel>, AnchorError> {
+        let snapshot = self.snapshot(held, Scope::Key(key)).await?;
+        check_rows(&snapshot, Scope::Key(key))?;
+        let loaded = self.load(key).await?;
+        check_trail(&snapshot, key, &loaded)?;
+        Ok(loaded)
+    }
+
+    /// [`load_registry`](Self::load_registry) `name`, and checks each member as
+    /// [`load_anchored`](Self::load_anchored) does, and that no member the log holds was
+    /// deleted.
+    ///
+    /// # Errors
+    ///
+    /// As [`load_anchored`](Self::load_anchored); [`AnchorError::LoadRegistry`] if the
+    /// registry does not load.
+    pub async fn load_registry_anchored(
+        &self,
+        name: &str,
+        book: &PolicyBook,
+        held: &Checkpoint,
+    ) -> Result<Registry, AnchorError> {
+        let snapshot = self.snapshot(held, Scope::Name(name)).await?;
+        check_rows(&snapshot, Scope::Name(name))?;
+        for member in self.members(name).await? {
+            let model = &member.model;
+            let key = ModelKey::new(model.name(), model.version())
+                .in_environment(model.environment().name());
+            check_trail(&snapshot, &key, &member)?;
+        }
+        Ok(self.load_registry(name, book).await?)
+    }
+
+    /// The log and the models rows of `scope` in one snapshot, the log checked against `held`.
+    async fn snapshot(&self, held: &Checkpoint, scope: Scope<'_>) -> Result<Snapshot, AnchorError> {
+        let mut tx = self.begin_snapshot().await.map_err(db)?;
+        let leaves = Self::read_leaves(&mut tx, None).await?;
+        let have = u64::try_from(leaves.len()).unwrap_or(u64::MAX);
+        let tree = tree_of(&leaves);
+        let prefix = tree
+            .head_at(held.size())
+            .map_err(|_| AnchorError::Truncated {
+                held: held.size(),
+                have,
+            })?;
+        if prefix.root() != held.root() {
+            return Err(AnchorError::Forked { held: held.size() });
+        }
+        let rows =
+            sqlx::query("SELECT name, version, environment, head, revision FROM modelgate_models")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+        let mut stored = BTreeMap::new();
+        for row in rows {
+            let id: TrailId = (
+                row.try_get(0).map_err(db)?,
+                row.try_get(1).map_err(db)?,
+                row.try_get(2).map_err(db)?,
+            );
+            if !scope.holds((&id.0, &id.1, &id.2)) {
+                continue;
+            }
+            let head: String = row.try_get(3).map_err(db)?;
+            let revision: i64 = row.try_get(4).map_err(db)?;
+            // A head or revision that does not parse never matches a leaf: a zero head.
+            let head = head.parse().unwrap_or(Head::from_bytes([0; 32]));
+            stored.insert(id, (head, u64::try_from(revision).unwrap_or(u64::MAX)));
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Snapshot {
+            leaves,
+            rows: stored,
+        })
+    }
+}
+
+/// Each model of `scope` stored at the latest head the log holds for it, and each model the
+/// log holds stored.
+fn check_rows(snapshot: &Snapshot, scope: Scope<'_>) -> Result<(), AnchorError> {
+    let mut latest: BTreeMap<TrailId, &Leaf> = BTreeMap::new();
+    for leaf in &snapshot.leaves {
+        if scope.holds((leaf.name(), leaf.version(), leaf.environment())) {
+            latest.insert(trail_id(leaf), leaf);
+        }
+    }
+    for (id, (head, revision)) in &snapshot.rows {
+        match latest.get(id) {
+            Some(leaf) if leaf.head() == *head && leaf.revision() == *revision => {}
+            Some(leaf) if *revision < leaf.revision() => {
+                return Err(AnchorError::RolledBack {
+                    key: key_of(id),
+                    logged: leaf.revision(),
+                    stored: *revision,
+                });
+            }
+            _ => {
+                return Err(AnchorError::NotLogged {
+                    key: key_of(id),
+                    stored: *head,
+                });
+            }
+        }
+    }
+    if let Some(id) = latest.keys().find(|id| !snapshot.rows.contains_key(*id)) {
+        return Err(AnchorError::Deleted { key: key_of(id) });
+    }
+    Ok(())
+}
+
+/// Every head the log holds for `key` is on the loaded trail, and the last is its head.
+fn check_trail(
+    snapshot: &Snapshot,
+    key: &ModelKey,
+    loaded: &Loaded<StoredModel>,
+) -> Result<(), AnchorError> {
+    let model = &loaded.model;
+    let id = (key.name(), key.version(), key.environment());
+    if snapshot
+        .rows
+        .get(&(id.0.to_owned(), id.1.to_owned(), id.2.to_owned()))
+        != Some(&(loaded.head, loaded.revision))
+    {
+        return Err(AnchorError::Moved { key: key.clone() });
+    }
+    let header = Head::of_header(model.name(), model.version(), model.environment());
+    for leaf in snapshot
+        .leaves
+        .iter()
+        .filter(|l| (l.name(), l.version(), l.environment()) == id)
+    {
+        let on_trail = match leaf.revision() {
+            0 => Some(header),
+            r => usize::try_from(r - 1)
+                .ok()
+                .and_then(|i| model.events().get(i))
+                .map(modelgate::Event::hash),
+        };
+        if leaf.revision() > loaded.revision {
+            return Err(AnchorError::RolledBack {
+                key: key.clone(),
+                logged: leaf.revision(),
+                stored: loaded.revision,
+            });
+        }
+        if on_trail != Some(leaf.head()) {
+            return Err(AnchorError::OffTrail {
+                key: key.clone(),
+                logged: leaf.head(),
+                revision: leaf.revision(),
+            });
+        }
+    }
+    Ok(())
+}
