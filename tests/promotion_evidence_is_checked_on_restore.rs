@@ -1,11 +1,10 @@
-//! Attacks from the fourth and fifth reviews (of the CLI's `registry verify`, and of the
-//! promotion rules in specs), kept as tests: promotion evidence that `Model::promote` cannot
-//! record — observed before the deployment it observes
-//! began, at another time than its submission (in the past, in the far future), from the
-//! model's own environment — forged consistently and sealed with the host's own key (an
-//! insider, or a bug in a host that builds trails itself). A restore refuses each, naming the
-//! event, so no policy reads impossible soak time and no registry's clock jumps to year
-//! 584,556,019.
+//! A restore checks promotion evidence: evidence that `Model::promote` cannot record (observed
+//! before the deployment it observes began, at another time than its submission, in the past or
+//! in the far future, from the model's own environment), forged consistently and sealed with the
+//! host's own key (an insider, or a bug in a host that builds trails itself), is refused, naming
+//! the event, so no policy reads impossible soak time and no registry's clock jumps to year
+//! 584,556,019. (Found by the reviews of the CLI's `registry verify` and of the promotion rules
+//! in specs.)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
