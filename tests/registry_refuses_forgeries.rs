@@ -2,12 +2,15 @@
 //! host's key swaps members for older sealed copies of themselves, drops them, reorders them, or
 //! forges them consistently (every hash and the index recomputed): each is refused by the index
 //! seal. With the key (a host bug), a registry no sequence of registry moves can make is still
-//! refused by the checks across members; and `put` refuses the same forms live.
+//! refused by the checks across members; and `put` refuses the same forms live. Live moves the
+//! registry refuses (a fake champion, a deployment made outside it, a rollback to a version
+//! retired for cause) are in `moves_the_registry_refuses`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::too_many_arguments
 )]
 
 mod common;
@@ -381,4 +384,247 @@ fn a_registry_rebuilds_from_members_stored_one_by_one() {
     assert_eq!(refused.into_input().len(), 3);
     let error = Registry::restore_members("fraud", members, &key(), &book()).unwrap_err();
     assert!(matches!(error.error(), RegistryError::OtherModel { .. }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry moves and stored-registry forgeries, refused from the start (kept as evidence).
+// ---------------------------------------------------------------------------------------------
+mod moves_the_registry_refuses {
+    use super::*;
+    use modelgate::*;
+
+    fn key() -> HmacSealer {
+        HmacSealer::new("attack-key", *b"0123456789abcdef0123456789abcdef")
+    }
+
+    fn outcome(version: &str, accuracy: f64) -> TrainingOutcome {
+        TrainingOutcome::new(
+            format!("sha256:{version}"),
+            Metrics::new([("accuracy", accuracy)]).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn submitted(env: &Environment, version: &str, accuracy: f64, at: u64) -> Model<Submitted> {
+        Model::new("churn", version)
+            .unwrap()
+            .in_environment(env.clone())
+            .submit(outcome(version, accuracy), "alice", t(at))
+            .unwrap()
+    }
+
+    /// Decides `version` through the registry (the champion it sees is the registry's) and deploys it.
+    fn decide_and_deploy<P: Policy>(
+        registry: &mut Registry,
+        env: &Environment,
+        version: &str,
+        accuracy: f64,
+        policy: &P,
+        submit_at: u64,
+        decide_at: u64,
+        deploy_at: u64,
+    ) {
+        registry
+            .put(submitted(env, version, accuracy, submit_at))
+            .unwrap();
+        let verdict = registry.decide(env, version, policy, t(decide_at)).unwrap();
+        assert!(verdict.is_approved(), "{verdict}");
+        let AnyModel::Approved(approved) = registry.take(env, version).unwrap() else {
+            panic!("not approved")
+        };
+        registry
+            .deploy(
+                approved,
+                Receipt::new(format!("r/{version}")),
+                "ci",
+                t(deploy_at),
+            )
+            .unwrap();
+    }
+
+    fn gate() -> MetricGate {
+        MetricGate::at_least("accuracy", 0.5)
+    }
+
+    fn two_versions() -> Registry {
+        let env = Environment::default();
+        let mut r = Registry::new("churn").unwrap();
+        decide_and_deploy(&mut r, &env, "1", 0.9, &gate(), 0, 1, 2);
+        decide_and_deploy(&mut r, &env, "2", 0.95, &gate(), 3, 4, 5);
+        r
+    }
+
+    fn book() -> PolicyBook {
+        PolicyBook::new().with("default", gate())
+    }
+
+    #[test]
+    fn a_model_deployed_outside_then_put_is_refused() {
+        let env = Environment::default();
+        let mut r = two_versions();
+        r.put(submitted(&env, "3", 0.9, 6)).unwrap();
+        let AnyModel::Submitted(m) = r.take(&env, "3").unwrap() else {
+            unreachable!()
+        };
+        let ctx = r.decision_context(&env, t(7));
+        let d = m
+            .decide(&gate(), &ctx)
+            .unwrap()
+            .approved()
+            .unwrap()
+            .mark_deployed(Receipt::new("x"), "ci", t(8))
+            .unwrap();
+        assert!(matches!(
+            r.put(d).unwrap_err().error(),
+            RegistryError::MovedOutside { .. }
+        ));
+    }
+
+    #[test]
+    fn a_fake_champion_or_none_is_refused() {
+        let env = Environment::default();
+        let mut r = two_versions();
+        for champion in [Some(Metrics::new([("accuracy", 0.1)]).unwrap()), None] {
+            let m = submitted(&env, "3", 0.9, 6);
+            let ctx = DecisionContext::at(t(7));
+            let ctx = match champion {
+                Some(c) => ctx.with_champion(c),
+                None => ctx,
+            };
+            let d = m.decide(&gate(), &ctx).unwrap().approved().unwrap();
+            assert!(matches!(
+                r.put(d).unwrap_err().error(),
+                RegistryError::OtherChampion { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn a_promotion_from_a_deployment_outside_the_registry_is_refused() {
+        let staging = Environment::new("staging").unwrap();
+        let prod = Environment::new("production").unwrap();
+        let mut r = Registry::new("churn").unwrap();
+        r.put(submitted(&staging, "1", 0.9, 0)).unwrap();
+        let AnyModel::Submitted(m) = r.take(&staging, "1").unwrap() else {
+            unreachable!()
+        };
+        let outside = m
+            .decide(&gate(), &r.decision_context(&staging, t(1)))
+            .unwrap()
+            .approved()
+            .unwrap()
+            .mark_deployed(Receipt::new("x"), "ci", t(2))
+            .unwrap();
+        let p = outside
+            .promote(
+                Model::new("churn", "1").unwrap().in_environment(prod),
+                Metrics::default(),
+                "alice",
+                t(3),
+            )
+            .unwrap();
+        assert!(matches!(
+            r.put(p).unwrap_err().error(),
+            RegistryError::UnknownDeployment { .. }
+        ));
+    }
+
+    #[test]
+    fn a_rollback_to_a_version_retired_for_cause_is_refused() {
+        let env = Environment::default();
+        let mut r = two_versions();
+        r.retire(&env, "1", "bias", true, "ops", t(6)).unwrap();
+        assert!(matches!(
+            r.roll_back(&env, &gate(), "x", "ops", t(7)),
+            Err(RegistryError::RetiredTarget { .. })
+        ));
+        assert_eq!(r.current(&env).unwrap().version(), "2");
+    }
+
+    #[test]
+    fn a_stored_member_swapped_dropped_reordered_or_mixed_is_refused() {
+        let k = key();
+        let old = two_versions().sealed_by(&k).unwrap();
+        let mut later = two_versions();
+        later
+            .retire(&Environment::default(), "1", "bias", true, "ops", t(6))
+            .unwrap();
+        let new = later.sealed_by(&k).unwrap();
+        let mut v: serde_json::Value = serde_json::to_value(&new).unwrap();
+        // Swap the retired member for its older sealed copy.
+        v["members"][0] = serde_json::to_value(&old.members()[0]).unwrap();
+        let swapped: registry::StoredRegistry = serde_json::from_value(v.clone()).unwrap();
+        assert!(swapped.restore(&k, &book()).is_err());
+        // Drop a member.
+        let mut dropped = serde_json::to_value(&new).unwrap();
+        dropped["members"].as_array_mut().unwrap().remove(0);
+        assert!(
+            serde_json::from_value::<registry::StoredRegistry>(dropped)
+                .unwrap()
+                .restore(&k, &book())
+                .is_err()
+        );
+        // Reorder.
+        let mut re = serde_json::to_value(&new).unwrap();
+        re["members"].as_array_mut().unwrap().reverse();
+        assert!(
+            serde_json::from_value::<registry::StoredRegistry>(re)
+                .unwrap()
+                .restore(&k, &book())
+                .is_err()
+        );
+        // Old index seal with new members.
+        let mut mixed = serde_json::to_value(&new).unwrap();
+        mixed["seal"] = serde_json::to_value(old.seal().unwrap()).unwrap();
+        assert!(
+            serde_json::from_value::<registry::StoredRegistry>(mixed)
+                .unwrap()
+                .restore(&k, &book())
+                .is_err()
+        );
+        // The whole older registry restores (documented: keep the latest index head).
+        assert!(old.restore(&k, &book()).is_ok());
+    }
+
+    #[test]
+    fn a_member_moved_to_another_environment_or_its_window_widened_is_refused() {
+        let k = key();
+        let stored = two_versions().sealed_by(&k).unwrap();
+        for env in [
+            serde_json::json!({"name": "production"}),
+            serde_json::json!({"name": "default", "approval_validity_ms": 1}),
+        ] {
+            let mut v = serde_json::to_value(&stored).unwrap();
+            v["members"][0]["environment"] = env;
+            let s: registry::StoredRegistry = serde_json::from_value(v).unwrap();
+            assert!(
+                s.restore(
+                    &k,
+                    &PolicyBook::new()
+                        .with("default", gate())
+                        .with("production", gate())
+                )
+                .is_err()
+            );
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // `Registry::retire` of a member that was never deployed answered `InService` ("… is
+    // submitted; it stays in the registry"), the opposite of what is wrong; its docs promise
+    // `RegistryError::Refused`.
+    // -----------------------------------------------------------------------------------------
+    #[test]
+    fn retiring_a_member_never_deployed_is_not_refused_as_in_service() {
+        let env = Environment::default();
+        let mut registry = Registry::new("churn").unwrap();
+        registry.put(submitted(&env, "1", 0.9, 0)).unwrap();
+        let error = registry
+            .retire(&env, "1", "obsolete", false, "ops", t(1))
+            .unwrap_err();
+        assert!(
+            !matches!(error, RegistryError::InService { .. }),
+            "misleading refusal: {error}"
+        );
+    }
 }

@@ -1,12 +1,18 @@
-//! Round-3 attacks on the registry (independent review): each test asserts a promise an attacker
-//! broke before its fix (time order at equal instants, the chain of deployments on restore), or
-//! the documented rule it tested (the registry trusts the hosts' clock).
+//! A registry's moves happen in time order, and what its live moves make, it restores: an
+//! approval is compared with the champion current when it is deployed (equal instants, gaps
+//! and backdated decisions included), a move dated before the environment's latest is refused,
+//! rollbacks go to the previous deployment, and a restore refuses a chain of deployments no
+//! sequence of moves can make (stale approvals, rollbacks to versions never deployed,
+//! overlapping deployments). The registry trusts the hosts' clock, as documented.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::too_many_arguments
 )]
+
+use std::time::Duration;
 
 use modelgate::registry::{PolicyBook, RegistryError};
 use modelgate::*;
@@ -366,5 +372,301 @@ fn a_far_future_observation_holds_the_source_environment_until_then() {
         matches!(retire, Err(RegistryError::BeforeClock { clock, .. }) if clock == far),
         "{:?}",
         retire.err().map(|e| e.to_string())
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models of any environment, decided and deployed through the registry.
+// ---------------------------------------------------------------------------------------------
+
+fn outcome(version: &str, accuracy: f64) -> TrainingOutcome {
+    TrainingOutcome::new(
+        format!("sha256:{version}"),
+        Metrics::new([("accuracy", accuracy)]).unwrap(),
+    )
+    .unwrap()
+}
+
+fn submitted_in(env: &Environment, version: &str, accuracy: f64, at: u64) -> Model<Submitted> {
+    Model::new("churn", version)
+        .unwrap()
+        .in_environment(env.clone())
+        .submit(outcome(version, accuracy), "alice", t(at))
+        .unwrap()
+}
+
+/// Decides `version` through the registry (the champion it sees is the registry's) and deploys it.
+fn decide_and_deploy<P: Policy>(
+    registry: &mut Registry,
+    env: &Environment,
+    version: &str,
+    accuracy: f64,
+    policy: &P,
+    submit_at: u64,
+    decide_at: u64,
+    deploy_at: u64,
+) {
+    registry
+        .put(submitted_in(env, version, accuracy, submit_at))
+        .unwrap();
+    let verdict = registry.decide(env, version, policy, t(decide_at)).unwrap();
+    assert!(verdict.is_approved(), "{verdict}");
+    let AnyModel::Approved(approved) = registry.take(env, version).unwrap() else {
+        panic!("not approved")
+    };
+    registry
+        .deploy(
+            approved,
+            Receipt::new(format!("r/{version}")),
+            "ci",
+            t(deploy_at),
+        )
+        .unwrap();
+}
+
+fn no_regression() -> NoRegression {
+    NoRegression::higher_is_better("accuracy")
+}
+
+// ---------------------------------------------------------------------------------------------
+// F1. An approval decided before the current deployment began is deployed over it: the new
+// version was never compared with the champion it replaces. Honest, increasing times; every
+// move through the registry; the stored registry restores.
+// ---------------------------------------------------------------------------------------------
+#[test]
+fn an_approval_that_never_saw_the_champion_is_not_deployed_over_it() {
+    let env = Environment::default();
+    let policy = no_regression();
+    let mut registry = Registry::new("churn").unwrap();
+
+    // v2 (accuracy 0.80) is submitted_in and approved while nothing is deployed: no champion.
+    registry.put(submitted_in(&env, "2", 0.80, 10)).unwrap();
+    assert!(
+        registry
+            .decide(&env, "2", &policy, t(11))
+            .unwrap()
+            .is_approved()
+    );
+
+    // v1 (accuracy 0.95) is approved and deployed afterwards: it is now the champion.
+    decide_and_deploy(&mut registry, &env, "1", 0.95, &policy, 20, 21, 22);
+    assert_eq!(
+        registry.champion(&env).and_then(|m| m.get("accuracy")),
+        Some(0.95)
+    );
+
+    // The same metrics decided now, against the current champion, are rejected:
+    let fresh = submitted_in(&env, "2b", 0.80, 30)
+        .decide(&policy, &registry.decision_context(&env, t(30)))
+        .unwrap();
+    assert!(
+        !fresh.verdict().is_approved(),
+        "a decision now rejects v2's metrics"
+    );
+
+    // v2's stale approval (decided with no champion) replaces the better v1.
+    let AnyModel::Approved(v2) = registry.take(&env, "2").unwrap() else {
+        unreachable!()
+    };
+    let deployed = registry.deploy(v2, Receipt::new("r/2"), "ci", t(31));
+    let restores = registry
+        .sealed_by(&key())
+        .unwrap()
+        .restore(&key(), &PolicyBook::new().with("default", no_regression()))
+        .is_ok();
+    assert!(restores, "(the stored registry restores: nothing notices)");
+
+    assert!(
+        deployed.is_err(),
+        "the registry deployed accuracy 0.80 over the champion's 0.95 on an approval that never \
+         saw that champion"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// F2. The champion check trusts the decision's claimed time. A member submitted_in before the
+// current deployment is taken out at real time 100, decided "at" 15 with the champion of then
+// (0.80) instead of the current one (0.95), put back and deployed: accepted live, and the
+// stored registry restores.
+// ---------------------------------------------------------------------------------------------
+#[test]
+fn a_backdated_decision_with_a_stale_champion_is_not_both_deployed_and_restored() {
+    let env = Environment::default();
+    let policy = no_regression();
+    let mut registry = Registry::new("churn").unwrap();
+    registry.put(submitted_in(&env, "3", 0.85, 5)).unwrap();
+    decide_and_deploy(&mut registry, &env, "1", 0.80, &policy, 6, 7, 10);
+    decide_and_deploy(&mut registry, &env, "2", 0.95, &policy, 11, 12, 20);
+    let stale = registry.history(&env)[0].clone(); // v1: 10 .. 20
+    assert_eq!(stale.version, "1");
+
+    // "Now" is 100. v3 is decided with a time of 15, when v1 (0.80) was the champion.
+    let AnyModel::Submitted(v3) = registry.take(&env, "3").unwrap() else {
+        unreachable!()
+    };
+    let old_champion = Metrics::new([("accuracy", 0.80)]).unwrap();
+    let approved = v3
+        .decide(
+            &policy,
+            &DecisionContext::at(t(15)).with_champion(old_champion),
+        )
+        .unwrap()
+        .approved()
+        .unwrap();
+    let put = registry.put(approved);
+    let deployed = match put {
+        Ok(()) => {
+            let AnyModel::Approved(v3) = registry.take(&env, "3").unwrap() else {
+                unreachable!()
+            };
+            registry
+                .deploy(v3, Receipt::new("r/3"), "ci", t(100))
+                .is_ok()
+        }
+        Err(_) => false,
+    };
+    let restored = registry
+        .sealed_by(&key())
+        .unwrap()
+        .restore(&key(), &PolicyBook::new().with("default", no_regression()))
+        .is_ok();
+    assert!(
+        !(deployed && restored),
+        "accuracy 0.85 replaced the champion's 0.95 on a decision that saw a stale champion \
+         (deployed live: {deployed}; stored registry restores: {restored})"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// F3. Moves the live registry accepts leave it in a state its own restore refuses: the stored
+// registry can never be restored (every member, every environment locked out).
+// ---------------------------------------------------------------------------------------------
+
+/// (a) `Registry::decide` at a time before the current deployment began: it hands the current
+/// champion to a decision dated before that champion existed.
+#[test]
+fn a_decision_dated_before_the_latest_move_is_refused_and_the_registry_restores() {
+    let env = Environment::default();
+    let policy = MetricGate::at_least("accuracy", 0.5);
+    let mut registry = Registry::new("churn").unwrap();
+    registry.put(submitted_in(&env, "2", 0.90, 1)).unwrap();
+    decide_and_deploy(&mut registry, &env, "1", 0.95, &policy, 2, 3, 10);
+    // A clock 5 s behind on the deciding host: 5 is after v2's last event, before v1's deploy.
+    // Fixed: the registry's clock refuses a move dated before the environment's latest.
+    let refused = registry.decide(&env, "2", &policy, t(5)).unwrap_err();
+    assert!(
+        matches!(refused, RegistryError::BeforeClock { .. }),
+        "{refused}"
+    );
+
+    let stored = registry.sealed_by(&key()).unwrap();
+    let restored = stored.restore(&key(), &PolicyBook::new().with("default", policy));
+    assert!(
+        restored.is_ok(),
+        "a registry built only with registry moves does not restore: {}",
+        restored
+            .err()
+            .map(|r| r.error().to_string())
+            .unwrap_or_default()
+    );
+}
+
+/// (b) A deployment dated before a decision that was made (through the registry) with no
+/// champion: the decision becomes "with the wrong champion" after the fact.
+#[test]
+fn a_submission_dated_before_the_latest_move_is_refused_and_the_registry_restores() {
+    let env = Environment::default();
+    let policy = MetricGate::at_least("accuracy", 0.5);
+    let mut registry = Registry::new("churn").unwrap();
+    registry.put(submitted_in(&env, "2", 0.90, 10)).unwrap();
+    registry.decide(&env, "2", &policy, t(50)).unwrap(); // nothing deployed: no champion
+    // v1 submitted_in at 1 (before the decision at 50): refused by the registry's clock (fixed).
+    let refused = registry
+        .put(submitted_in(&env, "1", 0.95, 1))
+        .unwrap_err()
+        .into_error();
+    assert!(
+        matches!(refused, RegistryError::BeforeClock { .. }),
+        "{refused}"
+    );
+
+    let restored = registry
+        .sealed_by(&key())
+        .unwrap()
+        .restore(&key(), &PolicyBook::new().with("default", policy));
+    assert!(
+        restored.is_ok(),
+        "a registry built only with registry moves does not restore: {}",
+        restored
+            .err()
+            .map(|r| r.error().to_string())
+            .unwrap_or_default()
+    );
+}
+
+/// (c) A soak faked live: staging v1 is promoted with evidence "observed at 48 h"; the registry
+/// accepts it, then accepts v2 superseding v1 in staging at 1 h. Production approves v1 on a
+/// 48 h soak the staging trail contradicts and deploys it; only a restore notices, and then
+/// nothing restores.
+#[test]
+fn a_soak_faked_live_is_refused_or_the_registry_restores() {
+    let staging = Environment::new("staging").unwrap();
+    let production = Environment::new("production").unwrap();
+    let gate = MetricGate::at_least("accuracy", 0.5);
+    let soak = policy::Soak::at_least(Duration::from_secs(48 * 3600));
+    let mut registry = Registry::new("churn").unwrap();
+    decide_and_deploy(&mut registry, &staging, "1", 0.95, &gate, 0, 1, 2);
+
+    // Promote at 48 h (+2 s) while v1 is staging's current deployment.
+    let promoted = registry
+        .current(&staging)
+        .unwrap()
+        .promote(
+            Model::new("churn", "1")
+                .unwrap()
+                .in_environment(production.clone()),
+            Metrics::new([("error_rate", 0.01)]).unwrap(),
+            "alice",
+            t(48 * 3600 + 2),
+        )
+        .unwrap();
+    registry.put(promoted).unwrap();
+
+    // Staging moves on at 1 h: v1 would be superseded long before the "observation". Fixed:
+    // the promotion advanced staging's clock to its observation, so the backdated move is
+    // refused.
+    let refused = registry
+        .put(submitted_in(&staging, "2", 0.96, 3))
+        .unwrap_err()
+        .into_error();
+    assert!(
+        matches!(refused, RegistryError::BeforeClock { .. }),
+        "{refused}"
+    );
+
+    // Production approves on the soak and deploys.
+    let soaked = registry
+        .decide(&production, "1", &soak, t(48 * 3600 + 3))
+        .unwrap();
+    assert!(soaked.is_approved());
+    let AnyModel::Approved(v1) = registry.take(&production, "1").unwrap() else {
+        unreachable!()
+    };
+    let deployed = registry.deploy(v1, Receipt::new("prod/1"), "ci", t(48 * 3600 + 4));
+
+    let restored = registry.sealed_by(&key()).unwrap().restore(
+        &key(),
+        &PolicyBook::new()
+            .with("staging", gate)
+            .with("production", soak),
+    );
+    assert!(
+        deployed.is_err() || restored.is_ok(),
+        "deployed to production on a 48 h soak of a deployment that ran 1 h; the stored \
+         registry is refused: {}",
+        restored
+            .err()
+            .map(|r| r.error().to_string())
+            .unwrap_or_default()
     );
 }
