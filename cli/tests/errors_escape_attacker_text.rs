@@ -1,5 +1,5 @@
-//! Round-2 attacks on the CLI (independent review): each failed before its fix (the CLI escapes
-//! syntax messages and shows control characters of a snippet as `?`).
+//! The CLI's messages carry attacker text escaped: it escapes syntax messages and shows control
+//! characters of a source snippet as `?` (each test failed before its fix).
 //! cli/README.md: "host text (ids, comments, receipts) escaped so no value in a file can forge
 //! an output line".
 #![allow(
@@ -31,7 +31,7 @@ fn check(name: &str, contents: &[u8]) -> (String, String) {
 /// A JSON spec whose key is given twice: the key (a newline, a forged summary line, a
 /// clear-screen escape) is printed raw in the `syntax:` message.
 #[test]
-fn cli_check_prints_a_duplicate_json_key_raw() {
+fn check_escapes_a_duplicate_json_key() {
     let key = r#""x\n  \u00d7 spec.json: 0 problems\u001b[2J""#;
     let json = format!(r#"{{"steps": [], {key}: 1, {key}: 2}}"#);
     let (stdout, stderr) = check("spec.json", json.as_bytes());
@@ -45,7 +45,7 @@ fn cli_check_prints_a_duplicate_json_key_raw() {
 /// A YAML spec with an ESC sequence in a comment next to an error: the source snippet is
 /// printed raw (terminal escape injection).
 #[test]
-fn cli_check_prints_control_characters_of_the_source_snippet_raw() {
+fn check_masks_control_characters_of_the_source_snippet() {
     let (stdout, stderr) = check(
         "spec.yaml",
         b"steps:\n  - name: a\n    type: training\n    zz: 1 # \x1b[2J\x1b[31m evil\n",
