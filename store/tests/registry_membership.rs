@@ -830,37 +830,7 @@ async fn a_registry_without_an_index_loads_again_once_adopted(b: Backend) {
     f.db.drop_db().await;
 }
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::SqliteMemory).await;
-                }
-            )*
-        }
-        mod sqlite_file {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::SqliteFile).await;
-                }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+common::conformance!(
     a_registry_missing_its_champion_does_not_approve_a_regression,
     a_member_rekinded_to_a_run_is_refused_naming_it,
     a_member_index_column_edited_is_refused_naming_it,

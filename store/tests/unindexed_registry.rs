@@ -312,31 +312,7 @@ async fn adoption_trusts_which_members_are_stored_and_checks_each(b: Backend) {
     db.drop_db().await;
 }
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::SqliteMemory).await; }
-            )*
-        }
-        mod sqlite_file {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::SqliteFile).await; }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::Postgres).await; }
-            )*
-        }
-    };
-}
-
-conformance!(
+common::conformance!(
     deleting_the_index_and_the_champion_never_reaches_an_approval,
     an_append_to_a_member_without_an_index_is_refused_and_writes_nothing,
     a_save_over_members_without_an_index_is_refused_naming_the_registry,

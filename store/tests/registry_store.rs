@@ -1,7 +1,16 @@
-//! Registries in the store, in the conformance suite (each test generic over the backend):
-//! saved after every move and loaded by a second store on the same database, equal to the
-//! live one; rollbacks and retirements; rows put back to an older sealed state; saves that
-//! lose the compare-and-swap.
+//! A registry in the store is what the live one was: saved after every move and loaded by a
+//! second store on the same database, equal to the live one; rollbacks and retirements; rows
+//! put back to an older sealed state refused; a save that loses the compare-and-swap refused
+//! whole; books made with `Store::append` outside the registry refused on load. On SQLite
+//! (memory and file) and PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +26,7 @@ use modelgate_store::{
 };
 use sqlx::Row;
 
-use crate::common::{Backend, TestDb, raw, submitted_at, submitted_in, t};
+use common::{Backend, TestDb, raw, submitted_at, submitted_in, t};
 
 const HOUR: u64 = 3600;
 const NAME: &str = "churn";
@@ -237,7 +246,7 @@ async fn all_rows(store: &Store) -> Vec<String> {
 /// Staging, then production with a soak, for two versions; saved after every move and loaded
 /// by a second store, equal every time. Runs and models stored one by one under the same name
 /// are not members, and a member is not saved over them.
-pub async fn registry_saved_after_every_move(b: Backend) {
+async fn registry_saved_after_every_move(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
     };
@@ -327,7 +336,7 @@ pub async fn registry_saved_after_every_move(b: Backend) {
 }
 
 /// Production rolled back from 2 to 1, then 2 retired for cause: saved, and loaded equal.
-pub async fn registry_rollback_and_retire_saved(b: Backend) {
+async fn registry_rollback_and_retire_saved(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
     };
@@ -401,7 +410,7 @@ pub async fn registry_rollback_and_retire_saved(b: Backend) {
 /// with them deleted too (a consistent older trail that verifies alone), the registry's sealed
 /// index refuses it, naming the member, on load, on `members` and on a save (which writes
 /// nothing). A member whose own seal does not verify is named by the core. Nothing is repaired.
-pub async fn registry_member_at_an_old_head_is_refused(b: Backend) {
+async fn registry_member_at_an_old_head_is_refused(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
     };
@@ -527,7 +536,7 @@ pub async fn registry_member_at_an_old_head_is_refused(b: Backend) {
 /// Two hosts load the registry; one saves a move; the other's save, of a move that touches a
 /// member the first moved, loses the compare-and-swap: refused, naming that member, with
 /// nothing written, not even its members that were not in conflict.
-pub async fn registry_save_that_loses_is_refused_whole(b: Backend) {
+async fn registry_save_that_loses_is_refused_whole(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
     };
@@ -629,7 +638,7 @@ fn two_releases_offline() -> Registry {
 /// Hosts that load the registry at once and save at once, each with a new member: exactly one
 /// wins each round; the other is refused (the winner's member is stored and not in its
 /// registry), and the store holds the winner's registry.
-pub async fn registry_concurrent_saves_one_wins(b: Backend) {
+async fn registry_concurrent_saves_one_wins(b: Backend) {
     const ROUNDS: usize = 8;
     let Some(db) = TestDb::new(b).await else {
         return;
@@ -674,4 +683,103 @@ pub async fn registry_concurrent_saves_one_wins(b: Backend) {
     assert_eq!(count, 1 + ROUNDS, "one new member a round");
     hosts.close().await;
     db.drop_db().await;
+}
+
+common::conformance!(
+    registry_saved_after_every_move,
+    registry_rollback_and_retire_saved,
+    registry_member_at_an_old_head_is_refused,
+    registry_save_that_loses_is_refused_whole,
+    registry_concurrent_saves_one_wins,
+);
+
+/// A stale approval deployed over a better champion with `Store::append`, outside the
+/// registry, into books no live registry reaches: refused on load, since the restore checks
+/// the chain of deployments and the freshness of every approval that replaced one (SQLite in
+/// a file).
+mod appended_outside_the_registry {
+    use modelgate::registry::PolicyBook;
+    use modelgate::{
+        AnyModel, Environment, HmacSealer, Metrics, Model, NoRegression, Receipt, Registry, Timestamp,
+        TrainingOutcome,
+    };
+    use modelgate_store::{Keys, ModelKey, Store};
+
+    fn t(secs: u64) -> Timestamp {
+        Timestamp::from_unix_secs(secs)
+    }
+
+    /// `1` (0.99) deployed at 10 through the registry; `2` (0.80) approved at 5, before 1 began:
+    /// the registry refuses to deploy it (`StaleApproval`). Outside it, with `append`: 1
+    /// superseded by 2 at 20, 2 deployed at 21. `load_registry` must refuse those books: a stale
+    /// approval deployed over a better champion.
+    #[tokio::test]
+    async fn a_stale_approval_deployed_with_append_does_not_load() {
+        let key = HmacSealer::new("db", *b"0123456789abcdef0123456789abcdef");
+        let store = Store::open("sqlite::memory:", Keys::new(key.clone(), key))
+            .await
+            .unwrap();
+        let env = Environment::default();
+        let policy = NoRegression::higher_is_better("accuracy");
+        let book = PolicyBook::new().with("default", NoRegression::higher_is_better("accuracy"));
+        let submitted = |version: &str, accuracy: f64, at: u64| {
+            let outcome = TrainingOutcome::new(
+                format!("sha256:{version}"),
+                Metrics::new([("accuracy", accuracy)]).unwrap(),
+            )
+            .unwrap();
+            Model::new("churn", version)
+                .unwrap()
+                .submit(outcome, "alice", t(at))
+                .unwrap()
+        };
+
+        let mut registry = Registry::new("churn").unwrap();
+        registry.put(submitted("2", 0.80, 1)).unwrap();
+        assert!(
+            registry
+                .decide(&env, "2", &policy, t(5))
+                .unwrap()
+                .is_approved()
+        );
+        registry.put(submitted("1", 0.99, 6)).unwrap();
+        assert!(
+            registry
+                .decide(&env, "1", &policy, t(6))
+                .unwrap()
+                .is_approved()
+        );
+        let AnyModel::Approved(one) = registry.take(&env, "1").unwrap() else {
+            panic!()
+        };
+        registry
+            .deploy(one, Receipt::new("1"), "ci", t(10))
+            .unwrap();
+        store.save_registry(&registry).await.unwrap();
+
+        // Outside the registry, each member moved with `append`.
+        let k1 = ModelKey::new("churn", "1");
+        let loaded = store.restore(&k1, &policy).await.unwrap();
+        let AnyModel::Deployed(one) = loaded.model else {
+            panic!()
+        };
+        let one = one.supersede("2", "ops", t(20)).unwrap();
+        store.append(loaded.head, &one).await.unwrap();
+        let k2 = ModelKey::new("churn", "2");
+        let loaded = store.restore(&k2, &policy).await.unwrap();
+        let AnyModel::Approved(two) = loaded.model else {
+            panic!()
+        };
+        let two = two.mark_deployed(Receipt::new("2"), "ops", t(21)).unwrap();
+        store.append(loaded.head, &two).await.unwrap();
+
+        let reloaded = store.load_registry("churn", &book).await;
+        assert!(
+            reloaded.is_err(),
+            "0.80 approved before champion 0.99 began, deployed over it, loaded: current {:?}",
+            reloaded
+                .ok()
+                .and_then(|r| r.current(&env).map(|m| m.version().to_owned()))
+        );
+    }
 }
