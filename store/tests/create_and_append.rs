@@ -12,23 +12,13 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::{
-    Backend, DIGEST, TestDb, deployed_in, environments, hmac, key, keys, policy, production, raw,
-    staging, submitted, submitted_in, t, versions,
-};
-use modelgate::trail::SealError;
+use common::{Backend, DIGEST, TestDb, key, policy, submitted, submitted_in, t};
 use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
-    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
+    AnyModel, Decided, DecisionContext, Environment, Metrics, Model, Receipt, Review, Timestamp,
 };
-use modelgate_store::{
-    AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    Summary, VoteError,
-};
+use modelgate_store::{AppendError, CreateError, LoadError};
 
 async fn create_and_restore(b: Backend) {
     let Some(db) = TestDb::new(b).await else {

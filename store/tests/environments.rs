@@ -11,22 +11,16 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    Backend, DIGEST, TestDb, deployed_in, environments, hmac, key, keys, policy, production, raw,
-    staging, submitted, submitted_in, t, versions,
+    Backend, DIGEST, TestDb, deployed_in, environments, key, policy, production, staging,
+    submitted, submitted_in, t, versions,
 };
-use modelgate::trail::SealError;
 use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
-    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
+    AnyModel, DecisionContext, Environment, Metrics, Model, Receipt, Review, Status, Timestamp,
 };
-use modelgate_store::{
-    AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    Summary, VoteError,
-};
+use modelgate_store::{AppendError, Awaiting, CreateError, LoadError, ModelKey, Retry};
 
 /// The same name and version in the default environment, in staging and in production: three
 /// models, three trails, side by side; each is loaded, voted on and queued on its own.

@@ -9,23 +9,10 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::Duration;
-
-use common::{
-    Backend, DIGEST, TestDb, deployed_in, environments, hmac, key, keys, policy, production, raw,
-    staging, submitted, submitted_in, t, versions,
-};
+use common::{Backend, TestDb, hmac, key, keys, raw, submitted};
 use modelgate::trail::SealError;
-use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
-    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
-};
-use modelgate_store::{
-    AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    Summary, VoteError,
-};
+use modelgate::{HmacSealer, RestoreError};
+use modelgate_store::{Keys, LoadError, OpenError, Store};
 
 async fn untrusted_key_is_refused(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
@@ -81,7 +68,4 @@ async fn newer_schema_is_refused(b: Backend) {
     db.drop_db().await;
 }
 
-common::conformance!(
-    untrusted_key_is_refused,
-    newer_schema_is_refused,
-);
+common::conformance!(untrusted_key_is_refused, newer_schema_is_refused,);

@@ -10,23 +10,10 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::Duration;
-
 use common::{
-    Backend, DIGEST, TestDb, deployed_in, environments, hmac, key, keys, policy, production, raw,
-    staging, submitted, submitted_in, t, versions,
+    Backend, TestDb, deployed_in, environments, key, policy, production, staging, t, versions,
 };
-use modelgate::trail::SealError;
-use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
-    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
-};
-use modelgate_store::{
-    AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    Summary, VoteError,
-};
+use modelgate::{AnyModel, Status};
 
 /// Superseded, rolled back, reinstated, retired: statuses and the current deployment of each
 /// environment follow.
@@ -156,6 +143,4 @@ async fn life_after_deploy(b: Backend) {
     db.drop_db().await;
 }
 
-common::conformance!(
-    life_after_deploy,
-);
+common::conformance!(life_after_deploy,);

@@ -260,7 +260,7 @@ async fn registry_saved_after_every_move(b: Backend) {
     // A model stored one by one and a run, under the registry's name.
     let plain = submitted_in(NAME, "9", &staging());
     hosts.live.create(&plain).await.unwrap();
-    let pipeline = crate::pipeline_spec().validate().unwrap();
+    let pipeline = common::pipeline_spec().validate().unwrap();
     let run = Run::start(pipeline, Model::new(NAME, "8").unwrap(), "alice", t(0)).unwrap();
     hosts.live.create(&run).await.unwrap();
 
@@ -700,8 +700,8 @@ common::conformance!(
 mod appended_outside_the_registry {
     use modelgate::registry::PolicyBook;
     use modelgate::{
-        AnyModel, Environment, HmacSealer, Metrics, Model, NoRegression, Receipt, Registry, Timestamp,
-        TrainingOutcome,
+        AnyModel, Environment, HmacSealer, Metrics, Model, NoRegression, Receipt, Registry,
+        Timestamp, TrainingOutcome,
     };
     use modelgate_store::{Keys, ModelKey, Store};
 

@@ -9,34 +9,9 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::Duration;
-
-use common::{
-    Backend, DIGEST, TestDb, deployed_in, environments, hmac, key, keys, policy, production, raw,
-    staging, submitted, submitted_in, t, versions,
-};
-use modelgate::trail::SealError;
-use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
-    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
-};
-use modelgate_store::{
-    AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    Summary, VoteError,
-};
-
-fn pipeline_spec() -> PipelineSpec {
-    serde_json::from_str(
-        r#"{"steps": [
-            {"name": "train", "type": "training"},
-            {"name": "approve", "type": "approval", "inputs": {"approvers": ["bob", "team_lead"]}},
-            {"name": "deploy", "type": "deploy"}
-        ]}"#,
-    )
-    .unwrap()
-}
+use common::{Backend, DIGEST, TestDb, key, pipeline_spec, t};
+use modelgate::{Action, Artifact, Metrics, Model, Receipt, Review, Run, Status};
+use modelgate_store::{Awaiting, Retry};
 
 /// A run stored at the approval pause resumes after a restart and goes on to the end.
 async fn restart_resumes_a_run(b: Backend) {
@@ -102,6 +77,4 @@ async fn restart_resumes_a_run(b: Backend) {
     db.drop_db().await;
 }
 
-common::conformance!(
-    restart_resumes_a_run,
-);
+common::conformance!(restart_resumes_a_run,);

@@ -12,23 +12,14 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    Backend, DIGEST, TestDb, deployed_in, environments, hmac, key, keys, policy, production, raw,
-    staging, submitted, submitted_in, t, versions,
+    Backend, DIGEST, TestDb, key, policy, production, raw, staging, submitted, submitted_in, t,
 };
 use modelgate::trail::SealError;
-use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
-    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
-};
-use modelgate_store::{
-    AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    Summary, VoteError,
-};
+use modelgate::{Environment, HmacSealer, Model, RestoreError, Review};
+use modelgate_store::{LoadError, ModelKey, Retry, Store};
 
 /// The rows of one model, as text, to check that a refused load changed nothing.
 async fn rows(store: &Store, name: &str) -> Vec<String> {
@@ -633,10 +624,11 @@ mod in_a_file {
             .unwrap();
         s.create(&m).await.unwrap();
         let k = ModelKey::of(&m);
-        let (head, seal): (String, String) = sqlx::query_as("SELECT head, seal FROM modelgate_models")
-            .fetch_one(s.pool())
-            .await
-            .unwrap();
+        let (head, seal): (String, String) =
+            sqlx::query_as("SELECT head, seal FROM modelgate_models")
+                .fetch_one(s.pool())
+                .await
+                .unwrap();
         let mut m = m;
         m.record(Review::reject("bob", "sha256:1", t(1)).with_comment("veto"))
             .unwrap();
@@ -678,7 +670,8 @@ mod in_a_file {
         let mut forged = Model::new("churn", "1")
             .unwrap()
             .submit(
-                TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap(),
+                TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)]).unwrap())
+                    .unwrap(),
                 "alice",
                 t(0),
             )
@@ -725,7 +718,8 @@ mod in_a_file {
         let mut b = Model::new("churn", "1")
             .unwrap()
             .submit(
-                TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap(),
+                TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)]).unwrap())
+                    .unwrap(),
                 "alice",
                 t(0),
             )

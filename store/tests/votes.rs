@@ -11,21 +11,10 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
-use common::{
-    Backend, DIGEST, TestDb, deployed_in, environments, hmac, key, keys, policy, production, raw,
-    staging, submitted, submitted_in, t, versions,
-};
-use modelgate::trail::SealError;
-use modelgate::{
-    Action, AnyModel, Artifact, Decided, DecisionContext, Environment, EventKind, HmacSealer,
-    Metrics, Model, PipelineSpec, Receipt, RestoreError, Review, Run, Status, Timestamp,
-};
-use modelgate_store::{
-    AppendError, Awaiting, CreateError, Keys, LoadError, ModelKey, OpenError, Retry, Store,
-    Summary, VoteError,
-};
+use common::{Backend, DIGEST, TestDb, key, policy, submitted, t};
+use modelgate::{EventKind, Model, Review, Status};
+use modelgate_store::{LoadError, Retry, VoteError};
 
 async fn votes_are_recorded_and_refused(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
