@@ -14,6 +14,9 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::{decide_and_deploy, submitted_in};
 use modelgate::registry::{PolicyBook, RegistryError};
 use modelgate::*;
 
@@ -378,51 +381,6 @@ fn a_far_future_observation_holds_the_source_environment_until_then() {
 // ---------------------------------------------------------------------------------------------
 // Models of any environment, decided and deployed through the registry.
 // ---------------------------------------------------------------------------------------------
-
-fn outcome(version: &str, accuracy: f64) -> TrainingOutcome {
-    TrainingOutcome::new(
-        format!("sha256:{version}"),
-        Metrics::new([("accuracy", accuracy)]).unwrap(),
-    )
-    .unwrap()
-}
-
-fn submitted_in(env: &Environment, version: &str, accuracy: f64, at: u64) -> Model<Submitted> {
-    Model::new("churn", version)
-        .unwrap()
-        .in_environment(env.clone())
-        .submit(outcome(version, accuracy), "alice", t(at))
-        .unwrap()
-}
-
-/// Decides `version` through the registry (the champion it sees is the registry's) and deploys it.
-fn decide_and_deploy<P: Policy>(
-    registry: &mut Registry,
-    env: &Environment,
-    version: &str,
-    accuracy: f64,
-    policy: &P,
-    submit_at: u64,
-    decide_at: u64,
-    deploy_at: u64,
-) {
-    registry
-        .put(submitted_in(env, version, accuracy, submit_at))
-        .unwrap();
-    let verdict = registry.decide(env, version, policy, t(decide_at)).unwrap();
-    assert!(verdict.is_approved(), "{verdict}");
-    let AnyModel::Approved(approved) = registry.take(env, version).unwrap() else {
-        panic!("not approved")
-    };
-    registry
-        .deploy(
-            approved,
-            Receipt::new(format!("r/{version}")),
-            "ci",
-            t(deploy_at),
-        )
-        .unwrap();
-}
 
 fn no_regression() -> NoRegression {
     NoRegression::higher_is_better("accuracy")

@@ -393,54 +393,7 @@ mod moves_the_registry_refuses {
     use super::*;
     use modelgate::*;
 
-    fn key() -> HmacSealer {
-        HmacSealer::new("attack-key", *b"0123456789abcdef0123456789abcdef")
-    }
-
-    fn outcome(version: &str, accuracy: f64) -> TrainingOutcome {
-        TrainingOutcome::new(
-            format!("sha256:{version}"),
-            Metrics::new([("accuracy", accuracy)]).unwrap(),
-        )
-        .unwrap()
-    }
-
-    fn submitted(env: &Environment, version: &str, accuracy: f64, at: u64) -> Model<Submitted> {
-        Model::new("churn", version)
-            .unwrap()
-            .in_environment(env.clone())
-            .submit(outcome(version, accuracy), "alice", t(at))
-            .unwrap()
-    }
-
-    /// Decides `version` through the registry (the champion it sees is the registry's) and deploys it.
-    fn decide_and_deploy<P: Policy>(
-        registry: &mut Registry,
-        env: &Environment,
-        version: &str,
-        accuracy: f64,
-        policy: &P,
-        submit_at: u64,
-        decide_at: u64,
-        deploy_at: u64,
-    ) {
-        registry
-            .put(submitted(env, version, accuracy, submit_at))
-            .unwrap();
-        let verdict = registry.decide(env, version, policy, t(decide_at)).unwrap();
-        assert!(verdict.is_approved(), "{verdict}");
-        let AnyModel::Approved(approved) = registry.take(env, version).unwrap() else {
-            panic!("not approved")
-        };
-        registry
-            .deploy(
-                approved,
-                Receipt::new(format!("r/{version}")),
-                "ci",
-                t(deploy_at),
-            )
-            .unwrap();
-    }
+    use super::common::{decide_and_deploy, submitted_in};
 
     fn gate() -> MetricGate {
         MetricGate::at_least("accuracy", 0.5)
@@ -462,7 +415,7 @@ mod moves_the_registry_refuses {
     fn a_model_deployed_outside_then_put_is_refused() {
         let env = Environment::default();
         let mut r = two_versions();
-        r.put(submitted(&env, "3", 0.9, 6)).unwrap();
+        r.put(submitted_in(&env, "3", 0.9, 6)).unwrap();
         let AnyModel::Submitted(m) = r.take(&env, "3").unwrap() else {
             unreachable!()
         };
@@ -485,7 +438,7 @@ mod moves_the_registry_refuses {
         let env = Environment::default();
         let mut r = two_versions();
         for champion in [Some(Metrics::new([("accuracy", 0.1)]).unwrap()), None] {
-            let m = submitted(&env, "3", 0.9, 6);
+            let m = submitted_in(&env, "3", 0.9, 6);
             let ctx = DecisionContext::at(t(7));
             let ctx = match champion {
                 Some(c) => ctx.with_champion(c),
@@ -504,7 +457,7 @@ mod moves_the_registry_refuses {
         let staging = Environment::new("staging").unwrap();
         let prod = Environment::new("production").unwrap();
         let mut r = Registry::new("churn").unwrap();
-        r.put(submitted(&staging, "1", 0.9, 0)).unwrap();
+        r.put(submitted_in(&staging, "1", 0.9, 0)).unwrap();
         let AnyModel::Submitted(m) = r.take(&staging, "1").unwrap() else {
             unreachable!()
         };
@@ -618,7 +571,7 @@ mod moves_the_registry_refuses {
     fn retiring_a_member_never_deployed_is_not_refused_as_in_service() {
         let env = Environment::default();
         let mut registry = Registry::new("churn").unwrap();
-        registry.put(submitted(&env, "1", 0.9, 0)).unwrap();
+        registry.put(submitted_in(&env, "1", 0.9, 0)).unwrap();
         let error = registry
             .retire(&env, "1", "obsolete", false, "ops", t(1))
             .unwrap_err();
