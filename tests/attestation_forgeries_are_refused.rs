@@ -17,6 +17,10 @@ use std::time::Duration;
 use modelgate::attest::{self, Ed25519Signer, Envelope, Expected, PAYLOAD_TYPE};
 use modelgate::*;
 
+mod common;
+
+use common::{approved_by_the_gate, t};
+
 const D: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 
 fn signer() -> Ed25519Signer {
@@ -24,20 +28,7 @@ fn signer() -> Ed25519Signer {
 }
 
 fn statement_json(env: &str) -> String {
-    let env = Environment::new(env).unwrap();
-    let outcome = TrainingOutcome::new(D, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
-    let m = Model::new("churn", "1")
-        .unwrap()
-        .in_environment(env)
-        .submit(outcome, "alice", t(0))
-        .unwrap()
-        .decide(
-            &MetricGate::at_least("accuracy", 0.9),
-            &DecisionContext::at(t(1)),
-        )
-        .unwrap()
-        .approved()
-        .unwrap();
+    let m = approved_by_the_gate(Environment::new(env).unwrap(), "1", D, 0, 1);
     String::from_utf8(m.attestation().unwrap().to_json().to_vec()).unwrap()
 }
 
@@ -178,25 +169,9 @@ fn an_approval_lapses_at_the_expected_time() {
     let prod = Environment::new("production")
         .unwrap()
         .with_approval_validity(Duration::from_secs(60));
-    let outcome = TrainingOutcome::new(D, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
-    let m = Model::new("churn", "1")
-        .unwrap()
-        .in_environment(prod)
-        .submit(outcome, "alice", t(0))
-        .unwrap()
-        .decide(
-            &MetricGate::at_least("accuracy", 0.9),
-            &DecisionContext::at(t(1)),
-        )
-        .unwrap()
-        .approved()
-        .unwrap();
+    let m = approved_by_the_gate(prod, "1", D, 0, 1);
     let json = m.attest(&signer()).unwrap().to_json();
     let at = |s| Expected::deploying("churn", D.parse().unwrap(), "production", t(s));
     assert!(verify(&json, &at(61)).is_ok());
     assert!(verify(&json, &at(62)).is_err());
-}
-
-fn t(secs: u64) -> Timestamp {
-    Timestamp::from_unix_secs(secs)
 }

@@ -12,6 +12,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::approved_by_the_gate;
 use std::time::Duration;
 
 use modelgate::attest::{
@@ -44,20 +47,7 @@ fn approved(env: &str) -> Model<Approved> {
     let env = Environment::new(env)
         .unwrap()
         .with_approval_validity(Duration::from_secs(DAY));
-    let outcome =
-        TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
-    Model::new("churn", "3")
-        .unwrap()
-        .in_environment(env)
-        .submit(outcome, "alice", t(1))
-        .unwrap()
-        .decide(
-            &MetricGate::at_least("accuracy", 0.9),
-            &DecisionContext::at(t(10)),
-        )
-        .unwrap()
-        .approved()
-        .unwrap()
+    approved_by_the_gate(env, "3", DIGEST, 1, 10)
 }
 
 /// Deployed to production at t(20).
@@ -504,20 +494,7 @@ fn a_deployed_attestation_does_not_pass_the_gate_a_year_after_retire_for_cause()
         .unwrap()
         .with_approval_validity(Duration::from_secs(day));
     let digest = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
-    let outcome =
-        TrainingOutcome::new(digest, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
-    let model = Model::new("churn", "1")
-        .unwrap()
-        .in_environment(production)
-        .submit(outcome, "alice", t(0))
-        .unwrap()
-        .decide(
-            &MetricGate::at_least("accuracy", 0.9),
-            &DecisionContext::at(t(1)),
-        )
-        .unwrap()
-        .approved()
-        .unwrap()
+    let model = approved_by_the_gate(production, "1", digest, 0, 1)
         .mark_deployed(Receipt::new("prod/1"), "ci", t(2))
         .unwrap();
     let signer = Ed25519Signer::from_seed([9; 32]);
