@@ -13,49 +13,15 @@
 
 mod common;
 
-use modelgate::registry::PolicyBook;
-use modelgate::{
-    AnyModel, Environment, HmacSealer, Metrics, Model, NoRegression, Receipt, Registry, Review,
-    StoredModel, Submitted, TrainingOutcome,
-};
+use modelgate::{AnyModel, HmacSealer, Receipt, Registry, Review, StoredModel};
 use modelgate_store::{
-    AppendError, Keys, LoadError, LoadRegistryError, MembershipError, ModelKey, Retry,
-    SaveRegistryError, Store,
+    AppendError, Keys, LoadError, LoadRegistryError, MembershipError, Retry, SaveRegistryError,
+    Store,
 };
 use sqlx::Row;
 
+use common::production_registry::{NAME, book, key, policy, production, submitted};
 use common::{Backend, TestDb, raw, t};
-
-const NAME: &str = "churn";
-
-fn production() -> Environment {
-    Environment::new("production").unwrap()
-}
-
-fn policy() -> NoRegression {
-    NoRegression::higher_is_better("accuracy")
-}
-
-fn book() -> PolicyBook {
-    PolicyBook::new().with("production", policy())
-}
-
-fn key(version: &str) -> ModelKey {
-    ModelKey::new(NAME, version).in_environment("production")
-}
-
-fn submitted(name: &str, version: &str, accuracy: f64, at: u64) -> Model<Submitted> {
-    let outcome = TrainingOutcome::new(
-        format!("sha256:{version}"),
-        Metrics::new([("accuracy", accuracy)]).unwrap(),
-    )
-    .unwrap();
-    Model::new(name, version)
-        .unwrap()
-        .in_environment(production())
-        .submit(outcome, "alice", t(at))
-        .unwrap()
-}
 
 /// The registry `name` with version 1 (accuracy 0.9) approved at 2 and saved, then deployed
 /// at 3 (production's current deployment, the champion) and version 2 (accuracy 0.5)

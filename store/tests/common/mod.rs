@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+pub mod production_registry;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
