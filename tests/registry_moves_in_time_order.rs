@@ -8,8 +8,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
-    clippy::too_many_arguments
+    clippy::indexing_slicing
 )]
 
 use std::time::Duration;

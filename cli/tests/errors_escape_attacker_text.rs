@@ -6,8 +6,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
-    clippy::too_many_arguments
+    clippy::indexing_slicing
 )]
 
 use std::process::Command;
