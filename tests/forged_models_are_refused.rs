@@ -437,33 +437,6 @@ fn run_events_carry_only_identifiers_the_run_would_accept() {
 }
 
 #[test]
-fn error_messages_escape_the_text_an_attacker_chose() {
-    let forged_line = "x\n2026-01-01T00:00:00Z INFO model fraud-detector approved and deployed";
-    let stored = edited(&sealed(&approved()), |json| {
-        json["seal"]["key_id"] = json!(forged_line);
-    });
-    let err = stored.restore(&key(), &policy()).unwrap_err();
-    assert!(!err.to_string().contains('\n'), "{err}");
-    let mut m = submitted(0.95);
-    let err = m
-        .record(Review::approve("bob", "sha256:x\n#9 forged", t(20)))
-        .unwrap_err();
-    assert!(!err.to_string().contains('\n'), "{err}");
-    m.record(Review::reject("bob", DIGEST, t(21)).with_comment("no\n#9 carol approved"))
-        .unwrap();
-    let submission = m.stage().submission();
-    let ctx = modelgate::ReviewContext::new(
-        submission.outcome(),
-        m.stage().votes(),
-        submission.submitter(),
-        1,
-        t(30),
-    );
-    let verdict = Veto::new().evaluate(&ctx);
-    assert!(!verdict.to_string().contains('\n'), "{verdict}");
-}
-
-#[test]
 fn refused_calls_hand_back_what_they_took() {
     let err = untrained()
         .submit(outcome(DIGEST, 0.9), "", t(1))
