@@ -7,8 +7,11 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+use common::approved_by_the_gate;
 use modelgate::attest::{
     self, ApprovedBy, ArtifactDigest, AttestError, Ed25519PublicKey, Ed25519Signer, Envelope,
     Expected, PAYLOAD_TYPE, Signature, VerifiedApproval, VerifyError,
@@ -379,19 +382,7 @@ fn approved_in_production() -> Model<Approved> {
     let production = Environment::new("production")
         .unwrap()
         .with_approval_validity(std::time::Duration::from_secs(86_400));
-    let outcome = TrainingOutcome::new(a(), Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
-    Model::new("churn", "7")
-        .unwrap()
-        .in_environment(production)
-        .submit(outcome, "alice", t(1_000))
-        .unwrap()
-        .decide(
-            &MetricGate::at_least("accuracy", 0.9),
-            &DecisionContext::at(t(1_001)),
-        )
-        .unwrap()
-        .approved()
-        .unwrap()
+    approved_by_the_gate(production, "7", &a(), 1_000, 1_001)
 }
 
 #[test]

@@ -669,3 +669,21 @@ fn a_refused_record_is_usable_once_fixed() {
         Status::Approved
     );
 }
+
+#[test]
+fn refused_calls_hand_back_what_they_took() {
+    let err = untrained()
+        .submit(outcome(DIGEST, 0.9), "", t(1))
+        .unwrap_err();
+    let (model, outcome_back) = err.into_input();
+    assert_eq!((model, outcome_back), (untrained(), outcome(DIGEST, 0.9)));
+    let err = approved()
+        .mark_deployed(modelgate::Receipt::new("argo/42"), "", t(40))
+        .unwrap_err();
+    assert_eq!(err.into_input().1, modelgate::Receipt::new("argo/42"));
+    let mut m = approved();
+    let err = m
+        .mark_deploy_failed("registry down", "deployer", t(1))
+        .unwrap_err();
+    assert_eq!(err.into_input(), "registry down");
+}

@@ -12,6 +12,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::approved_by_the_gate;
 use std::time::Duration;
 
 use modelgate::attest::{
@@ -44,20 +47,7 @@ fn approved(env: &str) -> Model<Approved> {
     let env = Environment::new(env)
         .unwrap()
         .with_approval_validity(Duration::from_secs(DAY));
-    let outcome =
-        TrainingOutcome::new(DIGEST, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
-    Model::new("churn", "3")
-        .unwrap()
-        .in_environment(env)
-        .submit(outcome, "alice", t(1))
-        .unwrap()
-        .decide(
-            &MetricGate::at_least("accuracy", 0.9),
-            &DecisionContext::at(t(10)),
-        )
-        .unwrap()
-        .approved()
-        .unwrap()
+    approved_by_the_gate(env, "3", DIGEST, 1, 10)
 }
 
 /// Deployed to production at t(20).
@@ -486,4 +476,48 @@ fn refusal_messages_of_the_model_and_the_clock() {
     .map(|e| format!("{e}\n"))
     .collect::<String>();
     insta::assert_snapshot!("model_and_clock_refusals", text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// F4 (feature `attest`). A *deployed* model's attestation never lapsed, whatever the
+// environment's approval window: `Expected::at` was ignored once the predicate carried a
+// deployment. A version deployed in production and then retired for cause still passed the
+// production gate a year later. Fixed: the default gate refuses a deployed model's attestation,
+// and a gate re-verifying a running deployment accepts it only within the validity its signer
+// set (`deployment.valid_until`).
+// ---------------------------------------------------------------------------------------------
+#[test]
+fn a_deployed_attestation_does_not_pass_the_gate_a_year_after_retire_for_cause() {
+    use modelgate::attest::{self, Ed25519Signer, Expected};
+    let day = 86_400;
+    let production = Environment::new("production")
+        .unwrap()
+        .with_approval_validity(Duration::from_secs(day));
+    let digest = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+    let model = approved_by_the_gate(production, "1", digest, 0, 1)
+        .mark_deployed(Receipt::new("prod/1"), "ci", t(2))
+        .unwrap();
+    let signer = Ed25519Signer::from_seed([9; 32]);
+    let envelope = model
+        .attest(&signer, Duration::from_secs(day))
+        .unwrap()
+        .to_json();
+    let retired = model.retire("leaks PII", true, "security", t(3)).unwrap();
+    assert!(retired.stage().for_cause());
+
+    let a_year_later = t(365 * day);
+    let expected =
+        Expected::deploying("churn", digest.parse().unwrap(), "production", a_year_later);
+    let keys = [signer.public_key()];
+    let refused = attest::verify(envelope.as_bytes(), &keys, &expected).unwrap_err();
+    assert!(
+        matches!(refused, attest::VerifyError::Deployed { .. }),
+        "{refused}"
+    );
+    let running = expected.accepting_running_deployment();
+    let refused = attest::verify(envelope.as_bytes(), &keys, &running).unwrap_err();
+    assert!(
+        matches!(refused, attest::VerifyError::DeploymentExpired { .. }),
+        "{refused}"
+    );
 }

@@ -535,3 +535,29 @@ fn a_quorum_built_in_code_with_two_look_alike_ids_is_linted() {
             .is_empty()
     );
 }
+
+#[test]
+fn ids_that_display_alike_cannot_make_two_approvers() {
+    // Decomposed and composed, a variation selector, an invisible format character, Latin mixed
+    // with Cyrillic Extended-C, Cyrillic mixed with Latin IPA, mathematical monospace.
+    for (real, look_alike) in [
+        ("zo\u{e9}", "zoe\u{301}"),
+        ("bob", "bob\u{E0100}"),
+        ("bob", "bob\u{180B}"),
+        ("bob", "bo\u{1D173}b"),
+        ("bob", "b\u{1C82}b"),
+        ("ego", "\u{435}\u{261}\u{43e}"),
+        ("alice", "\u{1D68A}\u{1D695}\u{1D692}\u{1D68C}\u{1D68E}"),
+    ] {
+        let mut m = submitted(0.95);
+        m.record(Review::approve(real, DIGEST, t(20))).unwrap();
+        let err = m
+            .record(Review::approve(look_alike, DIGEST, t(20)))
+            .unwrap_err();
+        assert!(
+            matches!(err.error(), modelgate::model::RecordError::Reviewer(_)),
+            "{look_alike:?}"
+        );
+        assert!(Model::new("m", look_alike).is_err(), "{look_alike:?}");
+    }
+}

@@ -194,37 +194,7 @@ async fn an_older_sealed_set_of_the_same_model_routes_as_it_did(b: Backend) {
     db.drop_db().await;
 }
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::SqliteMemory).await;
-                }
-            )*
-        }
-        mod sqlite_file {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::SqliteFile).await;
-                }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+common::conformance!(
     sealed_approvers_route_a_reviewers_queue,
     an_inserted_approvers_row_puts_no_model_in_a_queue,
     an_edited_approvers_row_puts_no_model_in_a_queue,

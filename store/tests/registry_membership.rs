@@ -13,49 +13,15 @@
 
 mod common;
 
-use modelgate::registry::PolicyBook;
-use modelgate::{
-    AnyModel, Environment, HmacSealer, Metrics, Model, NoRegression, Receipt, Registry, Review,
-    StoredModel, Submitted, TrainingOutcome,
-};
+use modelgate::{AnyModel, HmacSealer, Receipt, Registry, Review, StoredModel};
 use modelgate_store::{
-    AppendError, Keys, LoadError, LoadRegistryError, MembershipError, ModelKey, Retry,
-    SaveRegistryError, Store,
+    AppendError, Keys, LoadError, LoadRegistryError, MembershipError, Retry, SaveRegistryError,
+    Store,
 };
 use sqlx::Row;
 
+use common::production_registry::{NAME, book, key, policy, production, submitted};
 use common::{Backend, TestDb, raw, t};
-
-const NAME: &str = "churn";
-
-fn production() -> Environment {
-    Environment::new("production").unwrap()
-}
-
-fn policy() -> NoRegression {
-    NoRegression::higher_is_better("accuracy")
-}
-
-fn book() -> PolicyBook {
-    PolicyBook::new().with("production", policy())
-}
-
-fn key(version: &str) -> ModelKey {
-    ModelKey::new(NAME, version).in_environment("production")
-}
-
-fn submitted(name: &str, version: &str, accuracy: f64, at: u64) -> Model<Submitted> {
-    let outcome = TrainingOutcome::new(
-        format!("sha256:{version}"),
-        Metrics::new([("accuracy", accuracy)]).unwrap(),
-    )
-    .unwrap();
-    Model::new(name, version)
-        .unwrap()
-        .in_environment(production())
-        .submit(outcome, "alice", t(at))
-        .unwrap()
-}
 
 /// The registry `name` with version 1 (accuracy 0.9) approved at 2 and saved, then deployed
 /// at 3 (production's current deployment, the champion) and version 2 (accuracy 0.5)
@@ -830,37 +796,7 @@ async fn a_registry_without_an_index_loads_again_once_adopted(b: Backend) {
     f.db.drop_db().await;
 }
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::SqliteMemory).await;
-                }
-            )*
-        }
-        mod sqlite_file {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::SqliteFile).await;
-                }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(super::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+common::conformance!(
     a_registry_missing_its_champion_does_not_approve_a_regression,
     a_member_rekinded_to_a_run_is_refused_naming_it,
     a_member_index_column_edited_is_refused_naming_it,

@@ -111,31 +111,7 @@ async fn a_queued_model_whose_trail_does_not_verify_is_refused_naming_it(b: Back
     db.drop_db().await;
 }
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::SqliteMemory).await; }
-            )*
-        }
-        mod sqlite_file {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::SqliteFile).await; }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::Postgres).await; }
-            )*
-        }
-    };
-}
-
-conformance!(
+common::conformance!(
     a_decided_model_with_its_status_column_set_back_is_in_no_queue,
     a_vote_hidden_in_the_columns_keeps_the_model_out_of_the_voters_queue,
     a_queued_model_whose_trail_does_not_verify_is_refused_naming_it,

@@ -15,52 +15,22 @@
 
 mod common;
 
-use modelgate::registry::PolicyBook;
-use modelgate::{
-    AnyModel, Environment, Metrics, Model, NoRegression, Receipt, Registry, Review, Submitted,
-    TrainingOutcome,
-};
+use modelgate::{AnyModel, Receipt, Registry, Review};
 use modelgate_store::{
-    AdoptRegistryError, AppendError, LoadRegistryError, MembershipError, ModelKey, Retry,
-    SaveRegistryError, Store, VoteError,
+    AdoptRegistryError, AppendError, LoadRegistryError, MembershipError, Retry, SaveRegistryError,
+    Store, VoteError,
 };
 use sqlx::Row;
 
+use common::production_registry::{NAME, book, key, policy, production, submitted};
 use common::{Backend, TestDb, raw, t};
-
-const NAME: &str = "churn";
-
-fn production() -> Environment {
-    Environment::new("production").unwrap()
-}
-fn policy() -> NoRegression {
-    NoRegression::higher_is_better("accuracy")
-}
-fn book() -> PolicyBook {
-    PolicyBook::new().with("production", policy())
-}
-fn key(version: &str) -> ModelKey {
-    ModelKey::new(NAME, version).in_environment("production")
-}
-fn submitted(version: &str, accuracy: f64, at: u64) -> Model<Submitted> {
-    let outcome = TrainingOutcome::new(
-        format!("sha256:{version}"),
-        Metrics::new([("accuracy", accuracy)]).unwrap(),
-    )
-    .unwrap();
-    Model::new(NAME, version)
-        .unwrap()
-        .in_environment(production())
-        .submit(outcome, "alice", t(at))
-        .unwrap()
-}
 
 /// Version 1 (accuracy 0.9) approved and deployed: the champion; version 2 (0.5) submitted.
 /// Saved by the host (with its sealed index).
 async fn releases(store: &Store) -> Registry {
     let env = production();
     let mut registry = Registry::new(NAME).unwrap();
-    registry.put(submitted("1", 0.9, 1)).unwrap();
+    registry.put(submitted(NAME, "1", 0.9, 1)).unwrap();
     assert!(
         registry
             .decide(&env, "1", &policy(), t(2))
@@ -73,7 +43,7 @@ async fn releases(store: &Store) -> Registry {
     registry
         .deploy(one, Receipt::new("prod/1"), "ci", t(3))
         .unwrap();
-    registry.put(submitted("2", 0.5, 4)).unwrap();
+    registry.put(submitted(NAME, "2", 0.5, 4)).unwrap();
     store.save_registry(&registry).await.unwrap();
     registry
 }
@@ -166,7 +136,7 @@ async fn deleting_the_index_and_the_champion_never_reaches_an_approval(b: Backen
         "{err}"
     );
     let mut without_champion = Registry::new(NAME).unwrap();
-    without_champion.put(submitted("2", 0.5, 4)).unwrap();
+    without_champion.put(submitted(NAME, "2", 0.5, 4)).unwrap();
     let err = store.save_registry(&without_champion).await.unwrap_err();
     assert!(
         matches!(&err, SaveRegistryError::Membership(e) if unindexed(e)),
@@ -312,31 +282,7 @@ async fn adoption_trusts_which_members_are_stored_and_checks_each(b: Backend) {
     db.drop_db().await;
 }
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::SqliteMemory).await; }
-            )*
-        }
-        mod sqlite_file {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::SqliteFile).await; }
-            )*
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() { super::$test(super::Backend::Postgres).await; }
-            )*
-        }
-    };
-}
-
-conformance!(
+common::conformance!(
     deleting_the_index_and_the_champion_never_reaches_an_approval,
     an_append_to_a_member_without_an_index_is_refused_and_writes_nothing,
     a_save_over_members_without_an_index_is_refused_naming_the_registry,

@@ -4,8 +4,9 @@
 use std::fmt;
 
 use modelgate::{
-    Approved, Decided, DecisionContext, Deployed, Deployer, MetricGate, Metrics, Model, Quorum,
-    Receipt, Rejected, Retraining, Review, Submitted, Timestamp, TrainingOutcome, Untrained,
+    AnyModel, Approved, Decided, DecisionContext, Deployed, Deployer, Environment, MetricGate,
+    Metrics, Model, Policy, Quorum, Receipt, Registry, Rejected, Retraining, Review, Submitted,
+    Timestamp, TrainingOutcome, Untrained,
 };
 
 /// Seconds after the epoch, as the host's time.
@@ -22,6 +23,81 @@ pub fn policy() -> (MetricGate, Quorum) {
 
 pub fn outcome(digest: &str, accuracy: f64) -> TrainingOutcome {
     TrainingOutcome::new(digest, Metrics::new([("accuracy", accuracy)]).unwrap()).unwrap()
+}
+
+/// `churn@version` of `environment`, submitted by alice at `at` with that accuracy (the
+/// artifact `sha256:<version>`).
+pub fn submitted_in(
+    environment: &Environment,
+    version: &str,
+    accuracy: f64,
+    at: u64,
+) -> Model<Submitted> {
+    Model::new("churn", version)
+        .unwrap()
+        .in_environment(environment.clone())
+        .submit(
+            outcome(&format!("sha256:{version}"), accuracy),
+            "alice",
+            t(at),
+        )
+        .unwrap()
+}
+
+/// Puts [`submitted_in`] `version` into the registry, decides it there (the champion it sees
+/// is the registry's) and deploys it.
+#[allow(clippy::too_many_arguments)]
+pub fn decide_and_deploy<P: Policy>(
+    registry: &mut Registry,
+    environment: &Environment,
+    version: &str,
+    accuracy: f64,
+    policy: &P,
+    submit_at: u64,
+    decide_at: u64,
+    deploy_at: u64,
+) {
+    registry
+        .put(submitted_in(environment, version, accuracy, submit_at))
+        .unwrap();
+    let verdict = registry
+        .decide(environment, version, policy, t(decide_at))
+        .unwrap();
+    assert!(verdict.is_approved(), "{verdict}");
+    let AnyModel::Approved(approved) = registry.take(environment, version).unwrap() else {
+        panic!("not approved")
+    };
+    registry
+        .deploy(
+            approved,
+            Receipt::new(format!("r/{version}")),
+            "ci",
+            t(deploy_at),
+        )
+        .unwrap();
+}
+
+/// `churn@version` of `environment` with the artifact `digest` at accuracy 0.95, submitted
+/// by alice at `submitted_at` and approved at `decided_at` by the gate accuracy ≥ 0.9.
+pub fn approved_by_the_gate(
+    environment: Environment,
+    version: &str,
+    digest: &str,
+    submitted_at: u64,
+    decided_at: u64,
+) -> Model<Approved> {
+    Model::new("churn", version)
+        .unwrap()
+        .in_environment(environment)
+        .submit(outcome(digest, 0.95), "alice", t(submitted_at))
+        .unwrap()
+        .decide(
+            &MetricGate::at_least("accuracy", 0.9),
+            &DecisionContext::at(t(decided_at)),
+        )
+        .unwrap()
+        .approved()
+        .unwrap()
 }
 
 pub fn untrained() -> Model<Untrained> {

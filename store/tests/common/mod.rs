@@ -1,15 +1,66 @@
 //! What the store's tests share: a fresh database on each backend, keys, models.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    unused_macros,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+pub mod production_registry;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use modelgate::{
     Decided, DecisionContext, Deployed, Environment, HmacSealer, MetricGate, Metrics, Model,
-    Quorum, Receipt, Review, Submitted, Timestamp, TrainingOutcome,
+    PipelineSpec, Quorum, Receipt, Review, Submitted, Timestamp, TrainingOutcome,
 };
-use modelgate_store::{Keys, Options, Store};
+use modelgate_store::{Keys, ModelKey, Options, Store, Summary};
 
 pub const DIGEST: &str = "sha256:conformance";
+
+pub fn key(name: &str, version: &str) -> ModelKey {
+    ModelKey::new(name, version)
+}
+
+pub fn staging() -> Environment {
+    Environment::new("staging").unwrap()
+}
+
+/// Production, where an approval lapses after an hour undeployed.
+pub fn production() -> Environment {
+    Environment::new("production")
+        .unwrap()
+        .with_approval_validity(Duration::from_secs(3600))
+}
+
+pub fn versions(summaries: Vec<Summary>) -> Vec<String> {
+    summaries
+        .into_iter()
+        .map(|s| s.key.version().to_owned())
+        .collect()
+}
+
+pub fn environments(summaries: Vec<Summary>) -> Vec<String> {
+    summaries
+        .into_iter()
+        .map(|s| s.key.environment().to_owned())
+        .collect()
+}
+
+/// A three-step pipeline: train, approval by bob or a team lead, deploy.
+pub fn pipeline_spec() -> PipelineSpec {
+    serde_json::from_str(
+        r#"{"steps": [
+            {"name": "train", "type": "training"},
+            {"name": "approve", "type": "approval", "inputs": {"approvers": ["bob", "team_lead"]}},
+            {"name": "deploy", "type": "deploy"}
+        ]}"#,
+    )
+    .unwrap()
+}
 
 pub fn t(s: u64) -> Timestamp {
     Timestamp::from_unix_secs(s)
@@ -239,3 +290,37 @@ impl TestDb {
 pub async fn raw(store: &Store, sql: &str) {
     sqlx::query(sql).execute(store.pool()).await.unwrap();
 }
+
+/// Runs each named test, an `async fn(Backend)` of the calling file, on SQLite in memory,
+/// SQLite in a file and (with the `postgres` feature) PostgreSQL:
+/// `common::conformance!(test_a, test_b);`.
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::common::Backend::SqliteMemory).await;
+                }
+            )*
+        }
+        mod sqlite_file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::common::Backend::SqliteFile).await;
+                }
+            )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::common::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use conformance;
