@@ -127,6 +127,10 @@ impl Model<Deployed> {
             online,
             at,
         );
+        if let Err(why) = check_evidence(to.environment().name(), &evidence, at) {
+            let error = PromoteError::Submit(SubmitError::Promotion { why });
+            return Err(Refused::new((to, evidence.into_online()), error));
+        }
         let outcome = self.stage.submission().outcome().clone();
         Ok(to.submit_checked(outcome, submitter.to_owned(), at, Some(evidence)))
     }
@@ -138,4 +142,28 @@ impl Model<Deployed> {
             .current_deployment()
             .map_or(self.head(), crate::event::Event::hash)
     }
+}
+
+/// The one rule for a promotion's evidence, wherever it is recorded (by
+/// [`Model::promote`], or by a replay): it comes from another environment (a valid name, not one
+/// identity with the model's own), it is observed when the version is submitted (`at`), and at
+/// or after the deployment it observes began. Says what is impossible about it otherwise.
+pub(crate) fn check_evidence(
+    environment: &str,
+    promotion: &Promotion,
+    at: Timestamp,
+) -> Result<(), &'static str> {
+    if crate::value::text::check("environment", promotion.from()).is_err() {
+        return Err("it comes from an environment whose name an environment may not have");
+    }
+    if crate::value::identity::same(promotion.from(), environment) {
+        return Err("it comes from the model's own environment");
+    }
+    if promotion.observed_at() != at {
+        return Err("it is observed at another time than the submission it comes with");
+    }
+    if promotion.deployed_at() > promotion.observed_at() {
+        return Err("it is observed before the deployment it observes began");
+    }
+    Ok(())
 }

@@ -40,6 +40,12 @@ pub enum SubmitError {
     /// The time is earlier than the model's last event.
     #[error(transparent)]
     TimeWentBackwards(#[from] TimeWentBackwards),
+    /// A promotion's evidence that [`Model::promote`] cannot record.
+    #[error("the promotion's evidence is impossible: {why}")]
+    Promotion {
+        /// What is impossible about it.
+        why: &'static str,
+    },
 }
 
 impl<S: Trainable> Model<S> {
@@ -86,6 +92,11 @@ impl<S: Trainable> Model<S> {
         }
         if let Err(e) = text::check_free("notes", outcome.notes()) {
             return Err(Refused::new((self, outcome), SubmitError::Notes(e)));
+        }
+        if let Some(p) = &promotion
+            && let Err(why) = super::promote::check_evidence(self.environment().name(), p, at)
+        {
+            return Err(Refused::new((self, outcome), SubmitError::Promotion { why }));
         }
         Ok(self.submit_checked(outcome, submitter.to_owned(), at, promotion))
     }

@@ -25,9 +25,10 @@ pub(super) fn deployed_metrics(model: &AnyModel) -> Option<&Metrics> {
     deployed_outcome(model).map(TrainingOutcome::metrics)
 }
 
-/// The evidence of a promotion of `version` must be a deployment in the trail of the member of
+/// Across members (the shape of the evidence is the model's rule, `model::promote`): the
+/// evidence of a promotion of `version` must be a deployment in the trail of the member of
 /// that version in the environment it came from, of the artifact submitted (`outcome`).
-pub(crate) fn check_promotion(
+pub(crate) fn check_promotion_source(
     members: &BTreeMap<(String, String), AnyModel>,
     version: &str,
     outcome: &TrainingOutcome,

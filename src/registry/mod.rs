@@ -20,7 +20,7 @@ pub use error::RegistryError;
 pub use stored::{PolicyBook, StoredRegistry};
 pub use tenure::{Ended, Tenure};
 
-pub(crate) use evidence::check_promotion;
+pub(crate) use evidence::check_promotion_source;
 use evidence::deployed_metrics;
 
 /// The versions of one model: every member is a model of the registry's name, one per version
@@ -273,7 +273,7 @@ impl Registry {
                     promotion: Some(promotion),
                     ..
                 } => {
-                    check_promotion(&self.members, &version, outcome, promotion)?;
+                    check_promotion_source(&self.members, &version, outcome, promotion)?;
                 }
                 _ => {}
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Registry, RegistryError, check_promotion, key};
+use super::{Registry, RegistryError, check_promotion_source, key};
 use crate::event::{EventKind, FORMAT_VERSION, Fingerprint, Head};
 use crate::model::{AnyModel, run_pipeline};
 use crate::pipeline::{Pipeline, Run};
@@ -483,7 +483,7 @@ fn check_invariants(members: &BTreeMap<(String, String), AnyModel>) -> Result<()
                 ..
             } = event.kind()
             {
-                check_promotion(members, version, outcome, p)?;
+                check_promotion_source(members, version, outcome, p)?;
             }
         }
     }

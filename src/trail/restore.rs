@@ -8,7 +8,7 @@ use super::replay::{Replayer, verify, walk};
 use super::seal::SealVerifier;
 use super::stored::StoredModel;
 use crate::event::{Event, EventKind};
-use crate::model::{AnyModel, Decided, DecisionContext, Model, run_pipeline};
+use crate::model::{AnyModel, Decided, DecisionContext, Model, SubmitError, run_pipeline};
 use crate::policy::{Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::Refused;
 
@@ -335,41 +335,11 @@ fn submit<S: crate::model::Trainable>(
     promotion: Option<&crate::value::Promotion>,
     at: crate::value::Timestamp,
 ) -> Result<AnyModel, ReplayError> {
-    check_promotion(model.environment().name(), promotion, at)?;
     let submitted = model
         .submit_with(outcome.clone(), promotion.cloned(), submitter, at)
-        .map_err(|e| ReplayError::Submit(e.into_error()))?;
+        .map_err(|e| match e.into_error() {
+            SubmitError::Promotion { why } => ReplayError::Promotion { why },
+            e => ReplayError::Submit(e),
+        })?;
     Ok(submitted.into())
-}
-
-/// The evidence of a promotion, as [`Model::promote`](crate::Model::promote) records it: from
-/// another environment (a valid name, not one identity with the model's own), observed when the version is submitted (`at`), at or after the
-/// deployment it observes began.
-fn check_promotion(
-    environment: &str,
-    promotion: Option<&crate::value::Promotion>,
-    at: crate::value::Timestamp,
-) -> Result<(), ReplayError> {
-    let Some(p) = promotion else { return Ok(()) };
-    if crate::value::text::check("environment", p.from()).is_err() {
-        return Err(ReplayError::Promotion {
-            why: "it comes from an environment whose name an environment may not have",
-        });
-    }
-    if crate::value::identity::same(p.from(), environment) {
-        return Err(ReplayError::Promotion {
-            why: "it comes from the model's own environment",
-        });
-    }
-    if p.observed_at() != at {
-        return Err(ReplayError::Promotion {
-            why: "it is observed at another time than the submission it comes with",
-        });
-    }
-    if p.deployed_at() > p.observed_at() {
-        return Err(ReplayError::Promotion {
-            why: "it is observed before the deployment it observes began",
-        });
-    }
-    Ok(())
 }

@@ -41,6 +41,11 @@ impl Promotion {
         }
     }
 
+    /// The online metrics, taken back.
+    pub(crate) fn into_online(self) -> Metrics {
+        self.online
+    }
+
     /// The environment the version comes from.
     pub fn from(&self) -> &str {
         self.from.as_str()
