@@ -96,7 +96,10 @@ impl<S: Trainable> Model<S> {
         if let Some(p) = &promotion
             && let Err(why) = super::promote::check_evidence(self.environment().name(), p, at)
         {
-            return Err(Refused::new((self, outcome), SubmitError::Promotion { why }));
+            return Err(Refused::new(
+                (self, outcome),
+                SubmitError::Promotion { why },
+            ));
         }
         Ok(self.submit_checked(outcome, submitter.to_owned(), at, promotion))
     }
