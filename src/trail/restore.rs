@@ -21,7 +21,7 @@ pub(crate) enum Decider<'a, P: ?Sized> {
 impl StoredModel {
     /// Restores the typed model, checking everything:
     ///
-    /// - the format version is [`FORMAT_VERSION`], the name and version are valid;
+    /// - the format version is [`FORMAT_VERSION`](crate::event::FORMAT_VERSION), the name and version are valid;
     /// - the events chain from the header, and `verifier` verifies the seal over the head (a
     ///   truncated, extended or edited trail, or one sealed with an untrusted key, is refused);
     /// - every event replays through the live transition that records it, and records exactly
