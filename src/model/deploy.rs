@@ -70,6 +70,10 @@ pub enum DeployError<E> {
     /// The host's deployer failed; its error is the source, and the failure is in the trail.
     #[error("deployer failed")]
     Deployer(#[source] E),
+    /// The deployer answered with a receipt longer than free text may be; the attempt is in the
+    /// trail as a failed deployment.
+    #[error("the deployer's receipt is refused: {0}")]
+    Receipt(TextError),
     /// The deployer was not called: the actor's id or the time was refused, or the approval
     /// lapsed.
     #[error(transparent)]
@@ -167,19 +171,30 @@ impl Model<Approved> {
             return Err(Refused::new(self, e.into()));
         }
         match deployer.deploy(&self) {
-            Ok(receipt) => Ok(self.deployed(receipt, by.to_owned(), at)),
+            Ok(receipt) => match text::check_free("receipt", receipt.as_str()) {
+                Ok(()) => Ok(self.deployed(receipt, by.to_owned(), at)),
+                // The deployer answered with a receipt no record may hold: the attempt is
+                // recorded as failed, saying why, so that no deployment goes unrecorded.
+                Err(error) => {
+                    let why = format!("the deployer's receipt is refused: {error}");
+                    let model = self.failed_deploy(why, by, at);
+                    Err(Refused::new(model, DeployError::Receipt(error)))
+                }
+            },
             Err(e) => {
-                let mut model = self;
-                model.trail.push(
-                    at,
-                    EventKind::DeployFailed {
-                        error: e.to_string(),
-                        by: by.to_owned(),
-                    },
-                );
+                let model = self.failed_deploy(e.to_string(), by, at);
                 Err(Refused::new(model, DeployError::Deployer(e)))
             }
         }
+    }
+
+    /// The model after a failed deployment, recorded with `error` (cut to the length free text
+    /// may have), by `by` (checked), at `at` (checked).
+    fn failed_deploy(mut self, error: String, by: &str, at: Timestamp) -> Self {
+        let error = text::fit_free(error);
+        let by = by.to_owned();
+        self.trail.push(at, EventKind::DeployFailed { error, by });
+        self
     }
 
     /// Records a deployment the host did on its own, with its receipt, by `by`, at `at`.

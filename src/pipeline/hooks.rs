@@ -157,10 +157,24 @@ impl Run {
                             waiting_for: "the deployment",
                         }));
                     };
+                    // The deployer is called only for an approval that holds at the time the
+                    // deployment is recorded.
+                    let at = now();
+                    if let Err(e) = model.check_not_lapsed(at) {
+                        return Err(DriveError::Run(RunError::Action(e)));
+                    }
                     match hooks.deploy(model) {
-                        Ok(receipt) => self
-                            .handle_deployed(receipt, now())
-                            .map_err(|e| DriveError::Run(e.into_error()))?,
+                        Ok(receipt) => {
+                            if let Err(refused) = self.handle_deployed(receipt, at) {
+                                // A deployment whose receipt cannot be recorded is recorded as
+                                // a failed attempt, saying why: none goes unrecorded.
+                                let error = refused.into_error();
+                                let why = format!("the deployer's receipt is refused: {error}");
+                                self.handle_deploy_failed(why, at)
+                                    .map_err(|refused| DriveError::Run(refused.into_error()))?;
+                                return Err(DriveError::Run(error));
+                            }
+                        }
                         Err(e) => {
                             self.handle_deploy_failed(e.to_string(), now())
                                 .map_err(|refused| DriveError::Run(refused.into_error()))?;

@@ -2,7 +2,7 @@
 //! host passes. The run's phase is derived, never stored.
 
 use super::Pipeline;
-use super::state::State;
+use super::state::{Finished, State};
 use super::{Artifact, OnReject, PipelinePolicy, Run, RunError};
 use crate::event::{Event, EventKind, Head, RunOutcome};
 use crate::model::{AnyModel, Model, SubmitError};
@@ -96,6 +96,7 @@ impl Run {
                 run: Some(RunOnly(run)),
                 after: None,
                 policy: &policy,
+                approved: false,
             };
             walk(&mut replayer, stored.events(), 1, head)?;
             Ok(replayer.into_model())
@@ -189,6 +190,8 @@ struct RunThenModel<'p> {
     run: Option<RunOnly>,
     after: Option<ModelReplayer<'p, PipelinePolicy>>,
     policy: &'p PipelinePolicy,
+    /// Whether the run finished approved (without a deploy step): its model may be deployed.
+    approved: bool,
 }
 
 impl RunThenModel<'_> {
@@ -215,8 +218,20 @@ impl Replayer for RunThenModel<'_> {
     }
 
     fn apply(&mut self, event: &Event) -> Result<(), ReplayError> {
-        if self.run.as_ref().is_some_and(|r| r.0.finished().is_some())
-            && let Some(run) = self.run.take()
+        if let Some(run) = &self.run
+            && let Some(finished) = run.0.finished()
+        {
+            self.approved = matches!(finished, Finished::Approved(_));
+        }
+        let run_over =
+            self.after.is_some() || self.run.as_ref().is_some_and(|r| r.0.finished().is_some());
+        if run_over && !after_the_run(self.approved, event.kind()) {
+            return Err(ReplayError::NotExpected {
+                waiting_for: "nothing but the moves of a deployment (the run is finished)",
+            });
+        }
+        if self.after.is_none()
+            && let Some(run) = self.run.take_if(|r| r.0.finished().is_some())
         {
             let model = run.0.into_model();
             let decider = Decider::Policy(self.policy);
@@ -234,6 +249,22 @@ impl Replayer for RunThenModel<'_> {
             Some(replayer) => replayer.check(index, event),
             None => Err(ReplayError::Differs { field: "event" }),
         }
+    }
+}
+
+/// Whether `kind` may happen to a finished run's model, from its first event after the run on:
+/// the moves of a deployment in a registry (superseded, rolled back, reinstated, retired), and a
+/// deployment of a run that finished approved (its pipeline has no deploy step). Nothing that
+/// decides again — a vote, a reopening, a revocation, a retraining, a submission — for those
+/// belong to a run.
+fn after_the_run(approved: bool, kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Superseded { .. }
+        | EventKind::RolledBack { .. }
+        | EventKind::Reinstated { .. }
+        | EventKind::Retired { .. } => true,
+        EventKind::Deployed { .. } | EventKind::DeployFailed { .. } => approved,
+        _ => false,
     }
 }
 

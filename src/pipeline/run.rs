@@ -411,7 +411,7 @@ impl Run {
         let State::Deploy(m) = &mut self.state else {
             return Err(Refused::new(error, not_expected));
         };
-        m.mark_deploy_failed(error, &self.submitter, now)
+        m.mark_deploy_failed(crate::value::text::fit_free(error), &self.submitter, now)
             .map_err(|e| e.map_err(RunError::Action))
     }
 

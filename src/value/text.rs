@@ -286,6 +286,19 @@ pub(crate) fn check_free(field: &'static str, value: &str) -> Result<(), TextErr
     refuse(field, value, problem)
 }
 
+/// `value` cut to at most [`MAX_TEXT_LEN`] bytes (at a character boundary), for a text the host
+/// did not choose to be that long (a deployer's error) and that must still be recorded.
+pub(crate) fn fit_free(mut value: String) -> String {
+    if value.len() > MAX_TEXT_LEN {
+        let mut end = MAX_TEXT_LEN;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+    }
+    value
+}
+
 fn refuse(field: &'static str, value: &str, problem: Option<TextProblem>) -> Result<(), TextError> {
     problem.map_or(Ok(()), |problem| {
         Err(TextError {
