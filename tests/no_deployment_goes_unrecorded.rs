@@ -103,7 +103,12 @@ fn drive_does_not_call_the_deployer_for_a_lapsed_approval() {
             clock += 1;
             t(clock)
         });
-        assert!(driven.is_err());
+        // The lapsed approval is reopened: the run waits for fresh votes.
+        let action = driven.map(|a| a.to_string()).map_err(|e| e.to_string());
+        assert!(
+            action.as_deref().is_ok_and(|a| a.starts_with("await")),
+            "{action:?}"
+        );
     }
     assert_eq!(
         host.deploys, 0,
@@ -291,4 +296,34 @@ fn model_deploy_failing_with_an_over_long_error_still_restores() {
         "Model::deploy records an over-long deployer error that restore then refuses: {}",
         back.err().unwrap().error()
     );
+}
+
+#[test]
+fn a_run_whose_approval_lapsed_is_reopened_for_a_fresh_decision() {
+    let p = pipeline();
+    let mut run = approved_run(&p);
+    let late = t(3 + 7200);
+    // Not told to deploy what may no longer be deployed: the approval is reopened, and the run
+    // waits for fresh votes.
+    let action = run.poll(late).unwrap();
+    assert!(
+        matches!(action, modelgate::Action::AwaitApproval { .. }),
+        "{action}"
+    );
+    assert_eq!(run.status(), modelgate::Status::Submitted);
+    assert_eq!(run.history().last().map(Event::action), Some("reopened"));
+    // A fresh approval, then the deployment, and the whole trail restores through the pipeline.
+    run.record_vote(Review::approve("bob", "sha256:1", t(3 + 7201)))
+        .unwrap();
+    let action = run.poll(t(3 + 7202)).unwrap();
+    assert!(
+        matches!(action, modelgate::Action::Deploy { .. }),
+        "{action}"
+    );
+    run.handle_deployed(Receipt::new("prod"), t(3 + 7203))
+        .unwrap();
+    let stored = StoredModel::from(&run).sealed_by(&key()).unwrap();
+    let restored = Run::restore(stored, p, &key()).unwrap();
+    assert_eq!(restored.status(), modelgate::Status::Deployed);
+    assert_eq!(restored.history(), run.history());
 }

@@ -380,6 +380,13 @@ fn apply(run: &mut Run, event: &Event) -> Result<(), ReplayError> {
             }
             Ok(())
         }
+        // Recorded by `poll` when the approval lapsed before its deployment.
+        EventKind::Reopened { .. } => {
+            if !matches!(run.parts().1, State::Deploy(_)) {
+                return Err(waiting(run));
+            }
+            run.poll(at).map(|_| ()).map_err(replay_error)
+        }
         EventKind::Deployed { receipt, .. } => run
             .handle_deployed(receipt.clone(), at)
             .map_err(|e| replay_error(e.into_error())),

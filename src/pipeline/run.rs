@@ -171,6 +171,7 @@ impl Run {
     /// [`RunError::TimeWentBackwards`] if the model is under review and `now` is earlier than
     /// its last event.
     pub fn poll(&mut self, now: Timestamp) -> Result<Action, RunError> {
+        self.reopen_if_lapsed(now)?;
         let pending = match self.state {
             State::Review(_) => self.decide(now)?,
             _ => None,
@@ -454,6 +455,26 @@ impl Run {
                 }
             }
         }))
+    }
+
+    /// An approval that lapsed while the run waited for its deployment is reopened, by the run's
+    /// submitter at `now`, for a fresh decision (the votes start again): the run is not told to
+    /// deploy what may no longer be deployed.
+    fn reopen_if_lapsed(&mut self, now: Timestamp) -> Result<(), RunError> {
+        match &self.state {
+            State::Deploy(m) if m.check_not_lapsed(now).is_err() => {}
+            _ => return Ok(()),
+        }
+        self.transition(|run, state| match state {
+            State::Deploy(m) => match m.reopen(&run.submitter, now) {
+                Ok(m) => (State::Review(m), Ok(())),
+                Err(refused) => {
+                    let (m, e) = refused.into_parts();
+                    (State::Deploy(m), Err(RunError::Action(e)))
+                }
+            },
+            other => (other, Ok(())),
+        })
     }
 
     /// Moves the state through `f`, which gets it by value and gives the next one.
