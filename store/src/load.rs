@@ -249,8 +249,24 @@ pub(crate) fn check_rows(
     key: &ModelKey,
     rows: Rows,
 ) -> Result<(StoredModel, Head, u64), LoadError> {
-    let revision = u64::try_from(rows.revision).unwrap_or(0);
+    let unreadable = |what: String, error: String| LoadError::Unreadable {
+        key: key.clone(),
+        what,
+        error,
+    };
+    let revision = u64::try_from(rows.revision).map_err(|_| {
+        unreadable(
+            "revision".into(),
+            format!("a negative revision `{}`", rows.revision),
+        )
+    })?;
     for (expected, row) in (1i64..).zip(&rows.events) {
+        if row.seq < 1 {
+            return Err(unreadable(
+                format!("event row {expected}"),
+                format!("a sequence number `{}` below 1", row.seq),
+            ));
+        }
         if row.seq != expected {
             return Err(LoadError::MissingEvent {
                 key: key.clone(),
@@ -273,11 +289,6 @@ pub(crate) fn check_rows(
             found,
         });
     }
-    let unreadable = |what: String, error: String| LoadError::Unreadable {
-        key: key.clone(),
-        what,
-        error,
-    };
     let seal: Seal =
         serde_json::from_str(&rows.seal).map_err(|e| unreadable("seal".into(), e.to_string()))?;
     let environment = environment(key, rows.approval_validity_ms)
