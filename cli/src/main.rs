@@ -426,11 +426,12 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Log { command } => run_log(command, format),
         Command::Registry {
-            command: RegistryCommand::Show {
-                stored,
-                keys,
-                specs,
-            },
+            command:
+                RegistryCommand::Show {
+                    stored,
+                    keys,
+                    specs,
+                },
         } => registry::show(&stored, &keys, &specs, format),
         Command::Registry {
             command:

@@ -213,7 +213,9 @@ fn check_against_specs(member: &StoredModel, pipelines: &[Spec<'_>]) -> Result<(
 
 /// The spec of the environment `name`, if one was given.
 fn spec_of<'s, 'a>(name: &str, pipelines: &'s [Spec<'a>]) -> Option<&'s Spec<'a>> {
-    pipelines.iter().find(|(p, _)| p.environment().name() == name)
+    pipelines
+        .iter()
+        .find(|(p, _)| p.environment().name() == name)
 }
 
 /// A member that is a run must be a run of its environment's spec's pipeline.
@@ -287,7 +289,11 @@ pub fn verify(
         .iter()
         .try_for_each(|m| check_run_of_spec(m, &pipelines));
     let result = runs_of_specs
-        .and_then(|()| stored.restore(&keys, &book).map_err(|r| r.into_error().to_string()))
+        .and_then(|()| {
+            stored
+                .restore(&keys, &book)
+                .map_err(|r| r.into_error().to_string())
+        })
         .and_then(|registry| {
             members_stored
                 .iter()

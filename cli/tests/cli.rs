@@ -301,7 +301,12 @@ fn show() {
     insta::assert_snapshot!("show", run(&dir, &["show", "approved.json"]));
     insta::assert_snapshot!(
         "show_with_key",
-        run(&dir, &["show", "run.json", "--key", "key.json", "--spec", "run.yaml"])
+        run(
+            &dir,
+            &[
+                "show", "run.json", "--key", "key.json", "--spec", "run.yaml"
+            ]
+        )
     );
     // A run replays only through its pipeline: without the spec, its status is unknown.
     insta::assert_snapshot!(

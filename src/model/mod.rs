@@ -99,7 +99,10 @@ impl Model<Untrained> {
     /// ```
     #[must_use]
     pub fn in_environment(self, environment: Environment) -> Self {
-        let (name, version) = (self.trail.name().to_owned(), self.trail.version().to_owned());
+        let (name, version) = (
+            self.trail.name().to_owned(),
+            self.trail.version().to_owned(),
+        );
         Self {
             trail: Trail::of(name, version, environment),
             stage: Untrained {},

@@ -222,7 +222,12 @@ impl Trail {
     }
 
     /// The model with this trail in `stage`, after appending an event at `at`.
-    pub(super) fn advance<T: Stage>(mut self, at: Timestamp, kind: EventKind, stage: T) -> Model<T> {
+    pub(super) fn advance<T: Stage>(
+        mut self,
+        at: Timestamp,
+        kind: EventKind,
+        stage: T,
+    ) -> Model<T> {
         self.push(at, kind);
         Model { trail: self, stage }
     }

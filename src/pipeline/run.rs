@@ -299,8 +299,12 @@ impl Run {
         let State::Evaluate { model, .. } = &mut self.state else {
             return Err(Refused::new(metrics, self.not_expected("an evaluation")));
         };
-        let recorded =
-            model.record_evaluation(step.to_owned(), metrics.clone(), self.submitter.clone(), now);
+        let recorded = model.record_evaluation(
+            step.to_owned(),
+            metrics.clone(),
+            self.submitter.clone(),
+            now,
+        );
         if let Err(e) = recorded {
             return Err(Refused::new(metrics, e.into()));
         }
@@ -380,7 +384,10 @@ impl Run {
                 }
                 Err(refused) => {
                     let ((m, receipt), e) = refused.into_parts();
-                    (State::Deploy(m), Err(Refused::new(receipt, RunError::Action(e))))
+                    (
+                        State::Deploy(m),
+                        Err(Refused::new(receipt, RunError::Action(e))),
+                    )
                 }
             },
             other => (other, Ok(())),

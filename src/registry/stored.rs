@@ -284,13 +284,11 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
                 Some(pipeline) => Run::restore_model(stored.clone(), pipeline, verifier),
                 None => stored.clone().restore(verifier, policy),
             };
-            let model =
-                restored
-                    .map_err(|e| RegistryError::Member {
-                        version: version.to_owned(),
-                        environment: environment.to_owned(),
-                        error: Box::new(e.into_error()),
-                    })?;
+            let model = restored.map_err(|e| RegistryError::Member {
+                version: version.to_owned(),
+                environment: environment.to_owned(),
+                error: Box::new(e.into_error()),
+            })?;
             let k = key(&model);
             if members.last_key_value().is_some_and(|(last, _)| *last >= k) {
                 return Err(RegistryError::Inconsistent(format!(

@@ -142,7 +142,10 @@ impl<P: Policy + ?Sized> Replayer for ModelReplayer<'_, P> {
     }
 
     fn apply(&mut self, event: &Event) -> Result<(), ReplayError> {
-        let model = self.model.take().ok_or(ReplayError::Differs { field: "event" })?;
+        let model = self
+            .model
+            .take()
+            .ok_or(ReplayError::Differs { field: "event" })?;
         self.model = Some(apply(model, event, &self.decider)?);
         Ok(())
     }

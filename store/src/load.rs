@@ -334,14 +334,20 @@ fn events(rows: &[EventRow]) -> Result<Vec<Event>, (String, String)> {
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
         let what = || format!("event {}", row.seq);
-        let kind: EventKind = serde_json::from_str(&row.event).map_err(|e| (what(), e.to_string()))?;
+        let kind: EventKind =
+            serde_json::from_str(&row.event).map_err(|e| (what(), e.to_string()))?;
         let prev: Head = row
             .prev
             .parse()
             .map_err(|e: modelgate::event::ParseHashError| (what(), e.to_string()))?;
         let seq = u64::try_from(row.seq).map_err(|_| (what(), "a negative `seq`".to_owned()))?;
         let at = u64::try_from(row.at).map_err(|_| (what(), "a negative `at`".to_owned()))?;
-        events.push(Event::from_parts(seq, Timestamp::from_unix_millis(at), prev, kind));
+        events.push(Event::from_parts(
+            seq,
+            Timestamp::from_unix_millis(at),
+            prev,
+            kind,
+        ));
     }
     Ok(events)
 }
