@@ -22,7 +22,9 @@ mod head_proof;
 mod leaf;
 #[cfg(feature = "log")]
 mod note;
+mod path;
 mod proof;
+mod stored;
 mod tree;
 
 pub use crate::value::hash::TreeHash;
@@ -35,4 +37,8 @@ pub use leaf::Leaf;
 #[cfg(feature = "log")]
 pub use note::{Note, NoteSigner, NoteVerifier, sign_note};
 pub use proof::{ConsistencyProof, InclusionProof, TreeHead};
+pub use stored::{
+    NodeId, StoredTree, appended_nodes, nodes_for_append, nodes_for_consistency,
+    nodes_for_frontier, nodes_for_head, nodes_for_inclusion,
+};
 pub use tree::Tree;

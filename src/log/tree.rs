@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use super::error::ProofError;
 use super::hash::{empty_root, node_hash, split};
+use super::path::{self, Source};
 use super::proof::{ConsistencyProof, InclusionProof, TreeHead};
+use super::stored::NodeId;
 use crate::value::hash::TreeHash;
 
 /// An append-only Merkle tree (RFC 9162), sans I/O: it appends leaf hashes and proves.
@@ -99,8 +101,7 @@ impl Tree {
     ///
     /// [`ProofError::SizeBeyondTree`] if the tree never had `size` leaves.
     pub fn head_at(&self, size: u64) -> Result<TreeHead, ProofError> {
-        self.check_size(size)?;
-        Ok(TreeHead::new(size, self.hash(0, size)?))
+        path::head_at(self, size)
     }
 
     /// The audit path of leaf `index` in the tree of `size` leaves (RFC 9162 §2.1.3.1),
@@ -111,23 +112,7 @@ impl Tree {
     /// [`ProofError::SizeBeyondTree`] if the tree never had `size` leaves;
     /// [`ProofError::IndexBeyondSize`] if `index` is not below `size`.
     pub fn prove_inclusion(&self, index: u64, size: u64) -> Result<InclusionProof, ProofError> {
-        self.check_size(size)?;
-        if index >= size {
-            return Err(ProofError::IndexBeyondSize { index, size });
-        }
-        let (mut lo, mut hi, mut path) = (0, size, Vec::new());
-        while hi - lo > 1 {
-            let k = split(hi - lo);
-            if index < lo + k {
-                path.push(self.hash(lo + k, hi)?);
-                hi = lo + k;
-            } else {
-                path.push(self.hash(lo, lo + k)?);
-                lo += k;
-            }
-        }
-        path.reverse();
-        Ok(InclusionProof::new(index, size, path))
+        path::inclusion(self, index, size)
     }
 
     /// The proof that the tree of `new` leaves extends the tree of `old` leaves (RFC 9162
@@ -139,35 +124,7 @@ impl Tree {
     /// [`ProofError::EmptyTree`] if `old` is 0; [`ProofError::SizesOutOfOrder`] if `old` is
     /// larger than `new`.
     pub fn prove_consistency(&self, old: u64, new: u64) -> Result<ConsistencyProof, ProofError> {
-        self.check_size(new)?;
-        if old == 0 {
-            return Err(ProofError::EmptyTree);
-        }
-        if old > new {
-            return Err(ProofError::SizesOutOfOrder { old, new });
-        }
-        let mut path = Vec::new();
-        if old < new {
-            // SUBPROOF(m, D[lo..hi], whole), unrolled: m counts from `lo`.
-            let (mut lo, mut hi, mut m, mut whole) = (0, new, old, true);
-            while m != hi - lo {
-                let k = split(hi - lo);
-                if m <= k {
-                    path.push(self.hash(lo + k, hi)?);
-                    hi = lo + k;
-                } else {
-                    path.push(self.hash(lo, lo + k)?);
-                    lo += k;
-                    m -= k;
-                    whole = false;
-                }
-            }
-            if !whole {
-                path.push(self.hash(lo, hi)?);
-            }
-            path.reverse();
-        }
-        Ok(ConsistencyProof::new(old, new, path))
+        path::consistency(self, old, new)
     }
 
     /// The hashes of the complete subtrees that cover the leaves before `index`, widest
@@ -177,29 +134,23 @@ impl Tree {
     ///
     /// [`ProofError::IndexBeyondSize`] if the tree has no leaf `index`.
     pub fn frontier(&self, index: u64) -> Result<Vec<TreeHash>, ProofError> {
-        if index >= self.size() {
-            return Err(ProofError::IndexBeyondSize {
-                index,
-                size: self.size(),
-            });
-        }
-        let mut lo = 0;
-        let mut out = Vec::new();
-        for bit in (0..64u32).rev() {
-            let width = 1u64 << bit;
-            if index & width != 0 {
-                out.push(self.node(lo, width)?);
-                lo += width;
-            }
-        }
-        Ok(out)
+        path::frontier(self, index)
     }
 
-    fn check_size(&self, size: u64) -> Result<(), ProofError> {
-        match self.size() {
-            have if size <= have => Ok(()),
-            have => Err(ProofError::SizeBeyondTree { size, have }),
-        }
+    /// Every stored hash, as a store keeps it: the complete subtree of `2^level` leaves from
+    /// leaf `index << level`, for each level and index.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, TreeHash)> + '_ {
+        (0u32..).zip(&self.levels).flat_map(|(level, row)| {
+            (0u64..)
+                .zip(row)
+                .map(move |(index, hash)| (NodeId::new(level, index), *hash))
+        })
+    }
+}
+
+impl Source for Tree {
+    fn size(&self) -> u64 {
+        Tree::size(self)
     }
 
     /// The hash of the leaves `lo..hi` (`lo` aligned as RFC 9162's recursion leaves it): a
@@ -222,7 +173,9 @@ impl Tree {
         let k = split(width);
         Ok(node_hash(&self.hash(lo, lo + k)?, &self.hash(lo + k, hi)?))
     }
+}
 
+impl Tree {
     /// The stored hash of the complete subtree of `width` leaves from `lo`.
     fn node(&self, lo: u64, width: u64) -> Result<TreeHash, ProofError> {
         let level = width.trailing_zeros() as usize;

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use modelgate::log::{NoteSigner, Tree};
 use modelgate::{
     HmacSealer, MetricGate, Metrics, Model, Quorum, Review, Submitted, Timestamp, TrainingOutcome,
 };
@@ -86,6 +87,88 @@ fn urls(rt: &Runtime) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Fills the log of an empty store with `n` leaves of a model never stored, and their stored
+/// tree hashes, as appending them one by one would.
+async fn prefill(store: &Store, n: i64) {
+    sqlx::query(
+        "INSERT INTO modelgate_log (idx, name, version, environment, head, revision, at)
+         SELECT n, 'prefill', '1', 'default', $1, n, 0 FROM (
+           WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < $2)
+           SELECT n FROM s) AS s",
+    )
+    .bind("0".repeat(64))
+    .bind(n)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let mut tree = Tree::new();
+    for leaf in store.log_leaves().await.unwrap() {
+        tree.append(leaf.hash());
+    }
+    let nodes: Vec<_> = tree.nodes().collect();
+    for chunk in nodes.chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(id, hash)| format!("({}, {}, '{hash}')", id.level(), id.index()))
+            .collect();
+        sqlx::query(&format!(
+            "INSERT INTO modelgate_log_nodes (level, idx, hash) VALUES {}",
+            values.join(", ")
+        ))
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+}
+
+/// A checkpoint, a consistency proof from half the log, and the head proof of its last leaf,
+/// in logs of 10,000 and 100,000 leaves: each reads O(log n) stored hashes.
+fn log_proofs(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let mut group = c.benchmark_group("log_proofs");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
+    let signer = NoteSigner::new("bench.example/log", [7; 32]).unwrap();
+    for (backend, url) in urls(&rt) {
+        for size in [10_000i64, 100_000] {
+            let store = rt.block_on(async {
+                let store = Store::open(&url, keys()).await.unwrap();
+                for table in ["modelgate_log", "modelgate_log_nodes"] {
+                    sqlx::query(&format!("DELETE FROM {table}"))
+                        .execute(store.pool())
+                        .await
+                        .unwrap();
+                }
+                prefill(&store, size).await;
+                store
+            });
+            let n = u64::try_from(size).unwrap();
+            let id = |what: &str| BenchmarkId::new(format!("{what}/{backend}"), size);
+            group.bench_function(id("checkpoint"), |b| {
+                b.to_async(&rt).iter(|| async {
+                    store
+                        .checkpoint("bench.example/log", &signer)
+                        .await
+                        .unwrap()
+                });
+            });
+            group.bench_function(id("consistency"), |b| {
+                b.to_async(&rt)
+                    .iter(|| async { store.prove_consistency(n / 2 + 1, n).await.unwrap() });
+            });
+            let key = ModelKey::new("prefill", "1");
+            group.bench_function(id("head_proof"), |b| {
+                b.to_async(&rt)
+                    .iter(|| async { store.prove_head(&key, n).await.unwrap() });
+            });
+            rt.block_on(store.close());
+        }
+    }
+    group.finish();
+}
+
 /// One round: 16 fresh models created, then `n` approvers voting once on each; the votes'
 /// time.
 async fn round(store: Arc<Store>, n: usize) -> Duration {
@@ -141,19 +224,7 @@ fn votes_log(c: &mut Criterion) {
                 .unwrap(),
         );
         // A log of realistic size (leaves of a model never stored: only their count matters).
-        rt.block_on(async {
-            sqlx::query(
-                "INSERT INTO modelgate_log (idx, name, version, environment, head, revision, at)
-                 SELECT n, 'prefill', '1', 'default', $1, n, 0 FROM (
-                   WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < $2)
-                   SELECT n FROM s) AS s",
-            )
-            .bind("0".repeat(64))
-            .bind(PREFILL)
-            .execute(logged.pool())
-            .await
-            .unwrap();
-        });
+        rt.block_on(prefill(&logged, PREFILL));
         for approvers in [1usize, 4, 16] {
             group.throughput(Throughput::Elements((approvers * MODELS_PER_ROUND) as u64));
             for (label, store) in [("logged", &logged), ("unlogged", &unlogged)] {
@@ -181,5 +252,5 @@ fn votes_log(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, votes_log);
+criterion_group!(benches, log_proofs, votes_log);
 criterion_main!(benches);

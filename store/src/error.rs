@@ -50,6 +50,9 @@ pub enum OpenError {
         /// The newest schema version this crate knows.
         supported: i64,
     },
+    /// The log's tree hashes could not be backfilled from its leaves (a row that is no leaf).
+    #[error("cannot backfill the log's tree hashes: {0}")]
+    Backfill(#[source] LogError),
     /// Connecting or migrating failed.
     #[error(transparent)]
     Database(#[from] DatabaseError),

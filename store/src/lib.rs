@@ -27,6 +27,7 @@ mod index;
 mod key;
 mod load;
 mod log;
+mod log_nodes;
 mod options;
 mod query;
 mod registry;

@@ -3,16 +3,22 @@
 //! host's note key; proofs for auditors and deploy gates; loads checked against a checkpoint
 //! held outside the store.
 //!
-//! The rows hold the leaves; the tree's hashes are recomputed from them by the core's
-//! [`Tree`] (O(n) per checkpoint or proof: the store reads every leaf, see the crate's README).
+//! The rows hold the leaves; the tree's complete-subtree hashes are kept beside them
+//! (`modelgate_log_nodes`, see [`crate::log_nodes`]), so that a checkpoint or a consistency
+//! proof reads O(log n) rows and a head proof O(log n) rows plus the leaves after the approval.
+//! Whatever checks the store against a held checkpoint recomputes the tree from the leaves.
 
 use std::collections::BTreeMap;
 
-use modelgate::log::{Checkpoint, ConsistencyProof, HeadProof, Leaf, NoteSigner, Tree, TreeHead};
+use modelgate::log::{
+    Checkpoint, ConsistencyProof, HeadProof, Leaf, NoteSigner, ProofError, Tree, TreeHead,
+    nodes_for_consistency, nodes_for_frontier, nodes_for_head,
+};
 use modelgate::{Head, Registry, StoredModel, Timestamp};
 use sqlx::Row;
 
 use crate::error::{AnchorError, DatabaseError, LogError};
+use crate::log_nodes;
 use crate::store::{Backend, Store};
 use crate::{Loaded, ModelKey};
 use modelgate::registry::PolicyBook;
@@ -38,7 +44,8 @@ impl Store {
 }
 
 /// Appends the leaf of `key` at `head` (its `revision`, its last event's time `at` in ms) to the
-/// log, in the caller's write transaction: the next index, with no gap.
+/// log, in the caller's write transaction: the next index, with no gap, and the tree hashes it
+/// completes.
 async fn append_leaf(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
@@ -68,7 +75,22 @@ async fn append_leaf(
     .bind(at.unwrap_or(0))
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    let decode = |e: LogError| match e {
+        LogError::Database(DatabaseError(e)) => e,
+        other => sqlx::Error::Decode(Box::new(other)),
+    };
+    let head: Head = head.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let leaf = Leaf::new(
+        key.name(),
+        key.version(),
+        key.environment(),
+        head,
+        u64::try_from(revision).unwrap_or(0),
+        Timestamp::from_unix_millis(u64::try_from(at.unwrap_or(0)).unwrap_or(0)),
+    );
+    log_nodes::append(tx, u64::try_from(next).unwrap_or(0), leaf.hash())
+        .await
+        .map_err(decode)
 }
 
 /// Which models a check against a held checkpoint is about.
@@ -110,6 +132,10 @@ fn trail_id(leaf: &Leaf) -> TrailId {
 
 fn key_of((name, version, environment): &TrailId) -> ModelKey {
     ModelKey::new(name.as_str(), version.as_str()).in_environment(environment.as_str())
+}
+
+fn id_of(key: &ModelKey) -> (&str, &str, &str) {
+    (key.name(), key.version(), key.environment())
 }
 
 fn db(e: sqlx::Error) -> LogError {
@@ -172,20 +198,30 @@ impl Store {
         }
     }
 
-    async fn read_leaves(
+    pub(crate) async fn read_leaves(
         conn: &mut sqlx::AnyConnection,
         size: Option<u64>,
     ) -> Result<Vec<Leaf>, LogError> {
-        let limit = size.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
+        Self::read_leaf_range(conn, 0, size.unwrap_or(u64::MAX)).await
+    }
+
+    /// The leaves `from..to` (as many of them as the log has), checked to have no gap.
+    async fn read_leaf_range(
+        conn: &mut sqlx::AnyConnection,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<Leaf>, LogError> {
+        let bound = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let rows = sqlx::query(
             "SELECT idx, name, version, environment, head, revision, at FROM modelgate_log
-             WHERE idx < $1 ORDER BY idx",
+             WHERE idx >= $1 AND idx < $2 ORDER BY idx",
         )
-        .bind(limit)
+        .bind(bound(from))
+        .bind(bound(to))
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
-        (0u64..)
+        (from..)
             .zip(&rows)
             .map(|(i, row)| leaf_of(row, i))
             .collect()
@@ -201,13 +237,19 @@ impl Store {
         Self::read_leaves(&mut conn, None).await
     }
 
-    /// The log's head now: its size and root.
+    /// The log's head now: its size and root, from one stored tree hash per bit set in its
+    /// size.
     ///
     /// # Errors
     ///
-    /// As [`log_leaves`](Self::log_leaves).
+    /// [`LogError::BadNode`] for a stored tree hash missing or not a hash;
+    /// [`LogError::Database`].
     pub async fn log_head(&self) -> Result<TreeHead, LogError> {
-        Ok(tree_of(&self.log_leaves().await?).head())
+        let mut tx = self.begin_snapshot().await.map_err(db)?;
+        let size = log_nodes::size(&mut tx).await?;
+        let tree = log_nodes::tree(&mut tx, size, &nodes_for_head(size)?).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(tree.head_at(size)?)
     }
 
     /// The log's checkpoint now, as the log `origin` (e.g. `bank.example/models`), signed with
@@ -216,7 +258,7 @@ impl Store {
     /// # Errors
     ///
     /// [`LogError::Note`] for an origin that is empty or holds a control character; as
-    /// [`log_leaves`](Self::log_leaves).
+    /// [`log_head`](Self::log_head).
     pub async fn checkpoint(&self, origin: &str, signer: &NoteSigner) -> Result<String, LogError> {
         let head = self.log_head().await?;
         Ok(Checkpoint::new(origin, head.size(), head.root())?.sign(signer)?)
@@ -228,15 +270,22 @@ impl Store {
     /// # Errors
     ///
     /// [`LogError::Proof`] for sizes the log cannot prove (0, out of order, past its size); as
-    /// [`log_leaves`](Self::log_leaves).
+    /// [`log_head`](Self::log_head).
     pub async fn prove_consistency(
         &self,
         old: u64,
         new: u64,
     ) -> Result<ConsistencyProof, LogError> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        let leaves = Self::read_leaves(&mut conn, Some(new)).await?;
-        Ok(tree_of(&leaves).prove_consistency(old, new)?)
+        let mut tx = self.begin_snapshot().await.map_err(db)?;
+        let size = log_nodes::size(&mut tx).await?;
+        // Sizes past the log's are refused by the proof, before any hash is read.
+        let ids = match new <= size {
+            true => nodes_for_consistency(old, new)?,
+            false => Vec::new(),
+        };
+        let tree = log_nodes::tree(&mut tx, size, &ids).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(tree.prove_consistency(old, new)?)
     }
 
     /// The proof a deploy gate checks with `modelgate attest verify --checkpoint`: the latest
@@ -250,33 +299,43 @@ impl Store {
     /// [`LogError::Proof`] if the log has fewer than `size` leaves; as
     /// [`log_leaves`](Self::log_leaves).
     pub async fn prove_head(&self, key: &ModelKey, size: u64) -> Result<HeadProof, LogError> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        let mut leaves = Self::read_leaves(&mut conn, Some(size)).await?;
-        let tree = tree_of(&leaves);
-        if tree.size() < size {
-            return Err(tree.head_at(size).err().map_or(
-                LogError::BadRow {
-                    index: tree.size(),
-                    what: "the log is shorter than asked",
-                },
-                LogError::Proof,
-            ));
+        let mut tx = self.begin_snapshot().await.map_err(db)?;
+        let have = log_nodes::size(&mut tx).await?;
+        if size > have {
+            return Err(LogError::Proof(ProofError::SizeBeyondTree { size, have }));
         }
-        let id = (key.name(), key.version(), key.environment());
-        let at = leaves
-            .iter()
-            .rposition(|l| (l.name(), l.version(), l.environment()) == id)
+        let at: Option<i64> = sqlx::query(
+            "SELECT MAX(idx) FROM modelgate_log
+             WHERE name = $1 AND version = $2 AND environment = $3 AND idx < $4",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .bind(key.environment())
+        .bind(i64::try_from(size).unwrap_or(i64::MAX))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        let at = at
+            .and_then(|at| u64::try_from(at).ok())
             .ok_or_else(|| LogError::NotLogged { key: key.clone() })?;
-        let later = leaves.split_off(at.saturating_add(1));
-        let leaf = leaves
-            .pop()
-            .ok_or_else(|| LogError::NotLogged { key: key.clone() })?;
-        Ok(HeadProof::prove(
-            &tree,
-            u64::try_from(at).unwrap_or(u64::MAX),
+        let mut later = Self::read_leaf_range(&mut tx, at, size).await?.into_iter();
+        let leaf = later
+            .next()
+            .filter(|l| (l.name(), l.version(), l.environment()) == id_of(key))
+            .ok_or(LogError::BadRow {
+                index: at,
+                what: "the leaf is not the model's the trail index found",
+            })?;
+        let nodes = log_nodes::tree(&mut tx, have, &nodes_for_frontier(at)?).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(HeadProof::new(
+            at,
             leaf,
-            later,
-        )?)
+            nodes.frontier(at)?,
+            later.collect(),
+        ))
     }
 
     /// Checks the store against `held`, a checkpoint of this log that someone else holds
@@ -288,11 +347,25 @@ impl Store {
     ///
     /// [`AnchorError::Truncated`], [`AnchorError::Forked`] (a log rewritten, or a store wiped
     /// and refilled), [`AnchorError::RolledBack`], [`AnchorError::NotLogged`],
-    /// [`AnchorError::Deleted`], each naming the model; [`AnchorError::Log`].
+    /// [`AnchorError::Deleted`], each naming the model; [`AnchorError::Log`], with
+    /// [`LogError::NodesDisagree`] if the stored tree hashes do not lead to the leaves' root.
     pub async fn verify_log(&self, held: &Checkpoint) -> Result<TreeHead, AnchorError> {
         let snapshot = self.snapshot(held, Scope::All).await?;
         check_rows(&snapshot, Scope::All)?;
-        Ok(tree_of(&snapshot.leaves).head())
+        let head = tree_of(&snapshot.leaves).head();
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        // Complete subtrees never change: the hashes of the snapshot's size, read now.
+        let stored = log_nodes::tree(
+            &mut conn,
+            head.size(),
+            &nodes_for_head(head.size()).map_err(LogError::from)?,
+        )
+        .await?
+        .head_at(head.size());
+        if stored.ok() != Some(head) {
+            return Err(LogError::NodesDisagree { size: head.size() }.into());
+        }
+        Ok(head)
     }
 
     /// [`load`](Self::load)s `key`, and checks it against `held` (see

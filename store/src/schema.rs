@@ -2,7 +2,10 @@
 
 use sqlx::{AnyConnection, Connection, Row};
 
+use modelgate::log::Tree;
+
 use crate::error::{DatabaseError, OpenError};
+use crate::log_nodes;
 use crate::store::Backend;
 
 /// The migrations, in order: schema version `i + 1` is reached by running `MIGRATIONS[i]`.
@@ -10,7 +13,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_sealed_membership.sql"),
     include_str!("../migrations/0003_log.sql"),
+    include_str!("../migrations/0004_log_nodes.sql"),
 ];
+
+/// The first schema version with the log's tree hashes, which a log from before is backfilled
+/// with.
+const LOG_NODES_VERSION: i64 = 4;
 
 /// The newest schema version this crate knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -64,6 +72,18 @@ pub(crate) async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Resul
                 .await
                 .map_err(db)?;
         }
+    }
+    if found < LOG_NODES_VERSION {
+        let leaves = crate::store::Store::read_leaves(&mut tx, None)
+            .await
+            .map_err(OpenError::Backfill)?;
+        let mut tree = Tree::new();
+        for leaf in &leaves {
+            tree.append(leaf.hash());
+        }
+        log_nodes::backfill(&mut tx, &tree)
+            .await
+            .map_err(OpenError::Backfill)?;
     }
     if found < SCHEMA_VERSION {
         sqlx::query(
@@ -120,6 +140,13 @@ mod tests {
     fn the_third_migration_has_each_statement() {
         let statements = super::statements(super::MIGRATIONS[2]);
         assert_eq!(statements.len(), 3);
+        assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
+    }
+
+    #[test]
+    fn the_fourth_migration_has_each_statement() {
+        let statements = super::statements(super::MIGRATIONS[3]);
+        assert_eq!(statements.len(), 1);
         assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
     }
 }

@@ -143,6 +143,25 @@ async fn relog(from: &Store, to: &Store, name: &str) {
     .unwrap();
 }
 
+/// The attacker recomputes the log's stored tree hashes from its (edited) leaves, so that every
+/// copy agrees, as a forger with write access to the database would.
+async fn rehash(store: &Store) {
+    let mut tree = modelgate::log::Tree::new();
+    for leaf in store.log_leaves().await.unwrap() {
+        tree.append(leaf.hash());
+    }
+    raw(store, "DELETE FROM modelgate_log_nodes").await;
+    for (id, hash) in tree.nodes() {
+        sqlx::query("INSERT INTO modelgate_log_nodes (level, idx, hash) VALUES ($1, $2, $3)")
+            .bind(i32::try_from(id.level()).unwrap())
+            .bind(i64::try_from(id.index()).unwrap())
+            .bind(hash.to_string())
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+}
+
 /// A scratch store of the same host (same seal key), where the attacker prepares rows.
 async fn scratch() -> Store {
     Store::open("sqlite::memory:", common::keys())
@@ -233,6 +252,7 @@ async fn a_rollback_relogged_after_the_checkpoint_is_refused(b: Backend) {
     vote(&forged, "victim", Review::approve("mallory", DIGEST, t(25))).await;
     copy_trail(&forged, &store, "victim").await;
     relog(&forged, &store, "victim").await;
+    rehash(&store).await;
     assert_eq!(store.load(&key("victim")).await.unwrap().revision, 2);
     store.verify_log(&held).await.unwrap();
     let err = store
@@ -300,7 +320,12 @@ async fn a_wiped_and_refilled_store_is_refused(b: Backend) {
     };
     let store = vetoed(&db).await;
     let held = hold(&store).await;
-    for table in ["modelgate_events", "modelgate_models", "modelgate_log"] {
+    for table in [
+        "modelgate_events",
+        "modelgate_models",
+        "modelgate_log",
+        "modelgate_log_nodes",
+    ] {
         raw(&store, &format!("DELETE FROM {table}")).await;
     }
     // Refilled: the same models resubmitted, without the veto, through the store itself.
@@ -344,6 +369,7 @@ async fn a_log_that_does_not_extend_the_held_checkpoint_is_refused(b: Backend) {
     raw(&store, "UPDATE modelgate_log SET idx = 100 WHERE idx = 0").await;
     raw(&store, "UPDATE modelgate_log SET idx = 0 WHERE idx = 1").await;
     raw(&store, "UPDATE modelgate_log SET idx = 1 WHERE idx = 100").await;
+    rehash(&store).await;
     let err = store.verify_log(&held).await.unwrap_err();
     assert!(matches!(err, AnchorError::Forked { held: 3 }), "{err}");
     // A later checkpoint of that log does not prove it extends the held one.
@@ -381,6 +407,7 @@ async fn a_store_written_before_the_log_gets_a_leaf_per_model(b: Backend) {
     let store = vetoed(&db).await;
     // The store as schema version 2 left it: no log.
     raw(&store, "DROP TABLE modelgate_log").await;
+    raw(&store, "DROP TABLE modelgate_log_nodes").await;
     raw(&store, "UPDATE modelgate_schema SET version = 2").await;
     store.close().await;
     let store = db.open().await;
@@ -482,6 +509,18 @@ fn every_log_and_anchor_error_message() {
             index: 4,
             what: "the head is not 64 hex digits",
         }
+        .to_string(),
+        LogError::BadNode {
+            level: 3,
+            index: 1,
+            what: "the hash is missing",
+        }
+        .to_string(),
+        LogError::NodesDisagree { size: 9 }.to_string(),
+        modelgate_store::error::OpenError::Backfill(LogError::BadRow {
+            index: 4,
+            what: "the revision is negative",
+        })
         .to_string(),
         LogError::NotLogged { key: key() }.to_string(),
         LogError::Proof(ProofError::EmptyTree).to_string(),

@@ -20,6 +20,23 @@ pub enum LogError {
         /// What is wrong.
         what: &'static str,
     },
+    /// A stored tree hash of the log (`modelgate_log_nodes`) is missing or not a hash.
+    #[error("log tree hash at level {level}, index {index}: {what}")]
+    BadNode {
+        /// The subtree's level (`log2` of its width).
+        level: u32,
+        /// Its index in its level.
+        index: u64,
+        /// What is wrong.
+        what: &'static str,
+    },
+    /// The log's stored tree hashes do not lead to the root its leaves do: a row of either was
+    /// changed by hand.
+    #[error("the log's stored tree hashes disagree with its {size} leaves")]
+    NodesDisagree {
+        /// The log's size.
+        size: u64,
+    },
     /// The log has no leaf of this model (before the size asked for).
     #[error("model `{key}` is not in the log")]
     NotLogged {
