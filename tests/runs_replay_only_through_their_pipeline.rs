@@ -73,18 +73,60 @@ fn approved_run(p: &Pipeline) -> Run {
     run
 }
 
-/// The failed run's model, retrained outside the run and approved under the pipeline's policy.
-fn failed_then_retrained(p: &Pipeline) -> AnyModel {
-    let run = failed_run(p);
-    let AnyModel::Rejected(m) = run.into_model() else {
-        panic!("failed run is rejected")
-    };
+/// A forgery by whoever holds the seal key: the run's events, then `tail` (events a model that
+/// never ran recorded), chained on and sealed. The live model refuses to record such a tail
+/// (its run finished); the forgery shows that a replay refuses it too.
+fn forged_after_run(run: &AnyModel, tail: &[Event]) -> StoredModel {
+    let kinds = run
+        .history()
+        .iter()
+        .chain(tail)
+        .map(|e| (e.at(), e.kind().clone()))
+        .collect();
+    StoredModel::new(rechain("churn", "1", kinds), None)
+        .sealed_by(&key())
+        .unwrap()
+}
+
+/// The failed run's trail, continued by a retraining outside the run and an approval under the
+/// pipeline's policy (a forgery: see [`forged_after_run`]).
+fn failed_then_retrained(p: &Pipeline) -> StoredModel {
+    let run = failed_run(p).into_model();
+    // The same steps on a model that never ran: rejected, retrained, approved.
+    let mut m = Model::new("churn", "1")
+        .unwrap()
+        .submit(outcome("sha256:1"), "alice", t(1))
+        .unwrap();
+    m.record(Review::reject("bob", "sha256:1", t(2))).unwrap();
+    let m = m
+        .decide(&p.policy(), &DecisionContext::at(t(3)))
+        .unwrap()
+        .rejected()
+        .unwrap();
     let m = m.retrain("mallory", t(10)).unwrap();
     let mut m = m.submit(outcome("sha256:2"), "mallory", t(11)).unwrap();
     m.record(Review::approve("bob", "sha256:2", t(12))).unwrap();
     let decided = m.decide(&p.policy(), &DecisionContext::at(t(13))).unwrap();
     let approved = decided.approved().expect("policy approves");
-    AnyModel::Approved(approved)
+    forged_after_run(&run, approved.history().get(3..).unwrap())
+}
+
+#[test]
+fn the_model_of_a_finished_run_takes_no_new_decision() {
+    let p = pipeline("fail_pipeline", false);
+    let AnyModel::Rejected(m) = failed_run(&p).into_model() else {
+        panic!("failed run is rejected")
+    };
+    let refused = m.retrain("mallory", t(10)).unwrap_err();
+    assert_eq!(refused.error(), &modelgate::model::ActionError::RunFinished);
+    let AnyModel::Approved(m) = approved_run(&p).into_model() else {
+        panic!("approved run")
+    };
+    let refused = m.revoke("oops", "mallory", t(10)).unwrap_err();
+    assert_eq!(refused.error(), &modelgate::model::ActionError::RunFinished);
+    let (m, _) = refused.into_parts();
+    let refused = m.reopen("mallory", t(10)).unwrap_err();
+    assert_eq!(refused.error(), &modelgate::model::ActionError::RunFinished);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -93,9 +135,7 @@ fn failed_then_retrained(p: &Pipeline) -> AnyModel {
 #[test]
 fn run_restore_refuses_a_failed_run_retrained_outside() {
     let p = pipeline("fail_pipeline", false);
-    let stored = StoredModel::from(&failed_then_retrained(&p))
-        .sealed_by(&key())
-        .unwrap();
+    let stored = failed_then_retrained(&p);
     assert!(
         Run::restore(stored, p, &key()).is_err(),
         "fail_pipeline: no retraining"
@@ -105,9 +145,7 @@ fn run_restore_refuses_a_failed_run_retrained_outside() {
 #[test]
 fn restore_model_refuses_a_failed_run_retrained_outside() {
     let p = pipeline("fail_pipeline", false);
-    let stored = StoredModel::from(&failed_then_retrained(&p))
-        .sealed_by(&key())
-        .unwrap();
+    let stored = failed_then_retrained(&p);
     let err = Run::restore_model(stored, &p, &key())
         .map(|m| m.status())
         .unwrap_err();
@@ -123,13 +161,10 @@ fn restore_model_refuses_a_failed_run_retrained_outside() {
 #[test]
 fn registry_refuses_a_member_run_failed_then_retrained_outside() {
     let p = pipeline("fail_pipeline", false);
-    let model = failed_then_retrained(&p);
-    let mut registry = modelgate::Registry::new("churn").unwrap();
-    // The live registry takes the model; its trail is what a restore checks.
-    registry.put(model).unwrap();
-    let stored = registry.sealed_by(&key()).unwrap();
+    let member = failed_then_retrained(&p);
     let book = PolicyBook::new().with_pipeline(p);
-    assert!(stored.restore(&key(), &book).is_err());
+    let restored = modelgate::Registry::restore_members("churn", vec![member], &key(), &book);
+    assert!(restored.is_err());
 }
 
 // ------------------------------------------------------------------------------------------
@@ -139,10 +174,18 @@ fn registry_refuses_a_member_run_failed_then_retrained_outside() {
 #[test]
 fn restore_model_agrees_with_restore_on_an_approved_run_revoked_and_resubmitted() {
     let p = pipeline("fail_pipeline", false);
-    let run = approved_run(&p);
-    let AnyModel::Approved(m) = run.into_model() else {
-        panic!()
-    };
+    let run = approved_run(&p).into_model();
+    // The same steps on a model that never ran: approved, revoked, retrained, approved again.
+    let mut m = Model::new("churn", "1")
+        .unwrap()
+        .submit(outcome("sha256:1"), "alice", t(1))
+        .unwrap();
+    m.record(Review::approve("bob", "sha256:1", t(2))).unwrap();
+    let m = m
+        .decide(&p.policy(), &DecisionContext::at(t(3)))
+        .unwrap()
+        .approved()
+        .unwrap();
     let m = m.revoke("oops", "mallory", t(10)).unwrap();
     let m = m.retrain("mallory", t(11)).unwrap();
     let mut m = m.submit(outcome("sha256:9"), "mallory", t(12)).unwrap();
@@ -152,9 +195,7 @@ fn restore_model_agrees_with_restore_on_an_approved_run_revoked_and_resubmitted(
         .unwrap()
         .approved()
         .unwrap();
-    let stored = StoredModel::from(&AnyModel::Approved(m))
-        .sealed_by(&key())
-        .unwrap();
+    let stored = forged_after_run(&run, m.history().get(3..).unwrap());
     let by_restore = Run::restore(stored.clone(), p.clone(), &key()).map(|r| r.status());
     let by_model = Run::restore_model(stored, &p, &key()).map(|m| m.status());
     assert!(

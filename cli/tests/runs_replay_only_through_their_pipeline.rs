@@ -12,8 +12,8 @@ use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
 use modelgate::{
-    AnyModel, Artifact, DecisionContext, HmacSealer, Metrics, Model, PipelineSpec, Registry,
-    Review, Run, StoredModel, Timestamp, TrainingOutcome,
+    Artifact, DecisionContext, HmacSealer, Metrics, Model, PipelineSpec, Review, Run, StoredModel,
+    Timestamp, TrainingOutcome,
 };
 
 const SECRET: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
@@ -64,29 +64,52 @@ fn verify_refuses_a_failed_run_retrained_outside() {
     run.record_vote(Review::reject("bob", "sha256:1", t(2)))
         .unwrap();
     let _ = run.poll(t(3)).unwrap();
-    let AnyModel::Rejected(m) = run.into_model() else {
-        panic!()
-    };
-    let m = m.retrain("mallory", t(10)).unwrap();
+    let run = run.into_model();
+    // The live model refuses a retraining once its run finished; whoever holds the seal key can
+    // still write one: the same steps on a model that never ran, chained onto the run's events.
     let outcome =
-        TrainingOutcome::new("sha256:2", Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
-    let mut m = m.submit(outcome, "mallory", t(11)).unwrap();
+        |d: &str| TrainingOutcome::new(d, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
+    let mut m = Model::new("churn", "1")
+        .unwrap()
+        .submit(outcome("sha256:1"), "alice", t(1))
+        .unwrap();
+    m.record(Review::reject("bob", "sha256:1", t(2))).unwrap();
+    let m = m
+        .decide(&p.policy(), &DecisionContext::at(t(3)))
+        .unwrap()
+        .rejected()
+        .unwrap();
+    let m = m.retrain("mallory", t(10)).unwrap();
+    let mut m = m.submit(outcome("sha256:2"), "mallory", t(11)).unwrap();
     m.record(Review::approve("bob", "sha256:2", t(12))).unwrap();
     let m = m
         .decide(&p.policy(), &DecisionContext::at(t(13)))
         .unwrap()
         .approved()
         .unwrap();
-    let model = AnyModel::Approved(m);
-    let stored = StoredModel::from(&model).sealed_by(&key).unwrap();
+    let env = modelgate::Environment::default();
+    let mut prev = modelgate::Head::of_header("churn", "1", &env);
+    let mut events = Vec::new();
+    for (seq, e) in (1u64..).zip(run.history().iter().chain(m.history().get(3..).unwrap())) {
+        let e = modelgate::Event::from_parts(seq, e.at(), prev, e.kind().clone());
+        prev = e.hash();
+        events.push(e);
+    }
+    let trail = modelgate::Trail::from_parts("churn", "1", env, events).unwrap();
+    let stored = StoredModel::new(trail, None).sealed_by(&key).unwrap();
     std::fs::write(
         dir.join("run.json"),
         serde_json::to_string(&stored).unwrap(),
     )
     .unwrap();
-    let mut registry = Registry::new("churn").unwrap();
-    registry.put(model).unwrap();
-    let stored = registry.sealed_by(&key).unwrap();
+    let registry: modelgate::registry::StoredRegistry = serde_json::from_value(serde_json::json!({
+        "format_version": modelgate::event::FORMAT_VERSION,
+        "name": "churn",
+        "members": [stored],
+    }))
+    .unwrap();
+    let index_seal = modelgate::Sealer::seal(&key, &registry.index()).unwrap();
+    let stored = registry.with_seal(index_seal);
     std::fs::write(
         dir.join("registry.json"),
         serde_json::to_string(&stored).unwrap(),

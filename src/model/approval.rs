@@ -64,6 +64,9 @@ impl Model<Approved> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Rejected>, Refused<Model<Approved>, ActionError>> {
+        if self.trail.is_run_finished() {
+            return Err(Refused::new(self, ActionError::RunFinished));
+        }
         if let Err(e) = check_actor(by) {
             return Err(Refused::new(self, ActionError::Actor(e)));
         }
@@ -133,6 +136,9 @@ impl Model<Approved> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Submitted>, Refused<Model<Approved>, ActionError>> {
+        if self.trail.is_run_finished() {
+            return Err(Refused::new(self, ActionError::RunFinished));
+        }
         if let Err(e) = check_actor(by) {
             return Err(Refused::new(self, ActionError::Actor(e)));
         }

@@ -25,6 +25,11 @@ pub trait Deployer {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ActionError {
+    /// The model's trail is a run's that finished: a new decision belongs to a new run.
+    #[error(
+        "the run that drove this model finished; a retraining, a revocation or a reopening belongs to a new run"
+    )]
+    RunFinished,
     /// The id of who acts is refused.
     #[error("invalid actor: {0}")]
     Actor(TextError),

@@ -49,6 +49,9 @@ impl Model<Rejected> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Retraining>, Refused<Model<Rejected>, ActionError>> {
+        if self.trail.is_run_finished() {
+            return Err(Refused::new(self, ActionError::RunFinished));
+        }
         if let Err(e) = check_actor(by) {
             return Err(Refused::new(self, ActionError::Actor(e)));
         }

@@ -39,6 +39,8 @@ pub struct Trail {
     environment: Environment,
     events: Vec<Event>,
     head: Head,
+    /// Whether a run's `run finished` is among the events.
+    run_finished: bool,
 }
 
 /// Why a trail's parts do not make a trail: an invalid header, or events that do not chain.
@@ -113,6 +115,7 @@ impl Trail {
             environment,
             events: Vec::new(),
             head,
+            run_finished: false,
         }
     }
 
@@ -135,6 +138,9 @@ impl Trail {
         let (name, version) = (name.into(), version.into());
         match check_chain(&name, &version, &environment, &events) {
             Ok(head) => Ok(Self {
+                run_finished: events
+                    .iter()
+                    .any(|e| matches!(e.kind(), EventKind::RunFinished { .. })),
                 name,
                 version,
                 environment,
@@ -196,6 +202,13 @@ impl Trail {
         self.run_pipeline().is_some()
     }
 
+    /// Whether the trail is a run's that finished (`run finished`): the model then takes only
+    /// the moves of a deployment (deploy, supersede, roll back, reinstate, retire), never a new
+    /// decision — a retraining, a revocation, a reopening belong to a run.
+    pub fn is_run_finished(&self) -> bool {
+        self.run_finished
+    }
+
     /// The event that made the model its environment's current deployment (`deployed`, or
     /// `reinstated` by a rollback), if it is deployed now: none once it was superseded, rolled
     /// back from or retired.
@@ -216,6 +229,7 @@ impl Trail {
     /// Appends an event at `at` (already checked), chained to the head.
     pub(super) fn push(&mut self, at: Timestamp, kind: EventKind) {
         let seq = self.revision().saturating_add(1);
+        self.run_finished |= matches!(kind, EventKind::RunFinished { .. });
         let event = Event::new(seq, at, self.head, kind);
         self.head = event.hash();
         self.events.push(event);
