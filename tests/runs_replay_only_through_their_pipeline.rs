@@ -127,6 +127,15 @@ fn the_model_of_a_finished_run_takes_no_new_decision() {
     let (m, _) = refused.into_parts();
     let refused = m.reopen("mallory", t(10)).unwrap_err();
     assert_eq!(refused.error(), &modelgate::model::ActionError::RunFinished);
+    let (m, _) = refused.into_parts();
+    assert!(
+        m.trail().is_run_finished(),
+        "the model comes back unchanged"
+    );
+    insta::assert_snapshot!(
+        "the_model_of_a_finished_run_takes_no_new_decision",
+        modelgate::model::ActionError::RunFinished.to_string()
+    );
 }
 
 // ------------------------------------------------------------------------------------------
