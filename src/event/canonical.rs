@@ -14,11 +14,12 @@
 //!
 //! header  = text "modelgate.header", u32 format_version (2), text name, text version,
 //!           text environment, option<u64> approval validity (ms)
-//! event   = text "modelgate.event", hash prev, u64 seq, u64 at (ms), u8 tag, fields
+//! event   = text "modelgate.event", hash prev, u64 seq, u64 at (ms, never earlier than the event
+//!           before: a vote's own time, or the event before's if that is later), u8 tag, fields
 //!   1 submitted      text digest, metrics, text notes, text submitter, u32 attempt,
 //!                    option<promotion>
 //!   2 voted          text reviewer, list<text> roles, u8 vote (0 approve, 1 reject),
-//!                    text digest, u64 at, text comment
+//!                    text digest, u64 at (the vote's own: when its reviewer cast it), text comment
 //!   3 decided        text policy, option<metrics> champion, verdict
 //!   4 deployed       text receipt, text by
 //!   5 deploy_failed  text error, text by

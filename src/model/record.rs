@@ -4,7 +4,7 @@ use super::Model;
 use super::stage::Submitted;
 use crate::event::EventKind;
 use crate::value::text::{self, TextError, esc};
-use crate::value::{Refused, Review, TimeWentBackwards};
+use crate::value::{Refused, Review};
 
 /// A vote was refused; the model is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -44,9 +44,6 @@ pub enum RecordError {
         /// The digest the vote names.
         found: String,
     },
-    /// The vote's time is earlier than the model's last event.
-    #[error(transparent)]
-    TimeWentBackwards(#[from] TimeWentBackwards),
 }
 
 impl Model<Submitted> {
@@ -58,11 +55,19 @@ impl Model<Submitted> {
     /// the model stays where it is and a refused vote leaves it untouched. What comes back on
     /// refusal is what the call took: the review.
     ///
+    /// # Time
+    ///
+    /// A vote keeps the time its reviewer gave it ([`Review::at`], by the reviewer's clock): the
+    /// vote window counts it by that time. The `voted` event that records it is at the same time,
+    /// or at the last event's if that is later: the order of a trail is the order its events were
+    /// recorded, so a reviewer whose clock runs behind the host's, or behind another
+    /// reviewer's whose vote was recorded first, loses no vote. (Every other transition is
+    /// refused a time earlier than the last event: its time is the host's.)
+    ///
     /// # Errors
     ///
-    /// [`RecordError`] for an invalid reviewer id or role, a vote for another artifact digest
-    /// than the submitted one, or a time earlier than the last event; the review comes back
-    /// inside the [`Refused`].
+    /// [`RecordError`] for an invalid reviewer id or role, or a vote for another artifact digest
+    /// than the submitted one; the review comes back inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -85,7 +90,7 @@ impl Model<Submitted> {
             return Err(Refused::new(review, e));
         }
         self.trail.push(
-            review.at(),
+            self.trail.not_before_last(review.at()),
             EventKind::Voted {
                 review: review.clone(),
             },
@@ -114,7 +119,6 @@ impl Model<Submitted> {
                 found: review.digest().to_owned(),
             });
         }
-        self.trail.check_time(review.at())?;
         Ok(())
     }
 }

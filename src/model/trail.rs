@@ -226,6 +226,12 @@ impl Trail {
         time::check_not_before(self.last_at(), at)
     }
 
+    /// `at`, or the last event's time if that is later: when an event whose own time is
+    /// someone else's clock (a vote) is recorded.
+    pub(super) fn not_before_last(&self, at: Timestamp) -> Timestamp {
+        self.last_at().map_or(at, |last| last.max(at))
+    }
+
     /// Appends an event at `at` (already checked), chained to the head.
     pub(super) fn push(&mut self, at: Timestamp, kind: EventKind) {
         let seq = self.revision().saturating_add(1);

@@ -350,7 +350,8 @@ impl Run {
         })
     }
 
-    /// A reviewer's vote, while the model is under review (also while the run is paused).
+    /// A reviewer's vote, while the model is under review (also while the run is paused). It
+    /// keeps its reviewer's time, as [`Model::record`] says.
     ///
     /// # Errors
     ///

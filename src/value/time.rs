@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// A point in time given by the host, in milliseconds since the Unix epoch (UTC).
 ///
 /// modelgate never reads a clock. Every transition takes the time from the host, and refuses a
-/// time earlier than the model's last event with [`TimeWentBackwards`]. `Display` prints RFC 3339.
+/// time earlier than the model's last event with [`TimeWentBackwards`]; a vote keeps its
+/// reviewer's time and is recorded at the last event's if that is later
+/// ([`Model::record`](crate::Model::record)). `Display` prints RFC 3339.
 ///
 /// ```
 /// use modelgate::Timestamp;
