@@ -11,11 +11,11 @@ use modelgate::registry::PolicyBook;
 
 use crate::error::{
     AdoptRegistryError, AppendError, ApproversError, CreateError, DatabaseError, LoadError,
-    LoadRegistryError, OpenError, QueryError, SaveRegistryError, VoteError,
+    LoadRegistryError, OpenError, QueryError, SaveRegistryError, TransactError, VoteError,
 };
 use crate::{
     Awaiting, Backend, Keys, Loaded, ModelKey, Options, Retry, SavedRegistry, Summary, Trail,
-    Voted, Written,
+    Transacted, Voted, Written,
 };
 
 /// A [`Store`](crate::Store) for a synchronous host: each method blocks until the
@@ -243,6 +243,40 @@ impl Store {
         book: &PolicyBook,
     ) -> Result<Registry, LoadRegistryError> {
         self.runtime.block_on(self.inner.load_registry(name, book))
+    }
+
+    /// See [`crate::Store::load_registry_or_new`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::load_registry_or_new`].
+    pub fn load_registry_or_new(
+        &self,
+        name: &str,
+        book: &PolicyBook,
+    ) -> Result<Registry, LoadRegistryError> {
+        self.runtime
+            .block_on(self.inner.load_registry_or_new(name, book))
+    }
+
+    /// See [`crate::Store::transact`]: the way to move a registry that more than one writer
+    /// shares.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::transact`].
+    pub fn transact<T, E, F>(
+        &self,
+        name: &str,
+        book: &PolicyBook,
+        retry: &Retry,
+        change: F,
+    ) -> Result<Transacted<T>, TransactError<E>>
+    where
+        F: FnMut(&mut Registry) -> Result<T, E>,
+    {
+        self.runtime
+            .block_on(self.inner.transact(name, book, retry, change))
     }
 
     /// See [`crate::Store::adopt_unindexed_registry`]: **trusts the stored rows**, for the

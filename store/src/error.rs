@@ -9,9 +9,11 @@ use crate::ModelKey;
 
 mod log;
 mod membership;
+mod transact;
 
 pub use log::{AnchorError, LogError};
 pub use membership::{AdoptRegistryError, MembershipError};
+pub use transact::TransactError;
 
 /// The database failed (connection, I/O, a constraint the store did not expect …). The
 /// operation had no effect: every write is one transaction.

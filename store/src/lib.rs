@@ -12,7 +12,8 @@
 //!   transaction, compare-and-swap on each head), [`Store::load_registry`] (every member in one
 //!   snapshot, its membership checked against the registry's sealed index, restored with the
 //!   books checked across members), [`Store::members`]; [`MembershipError`] when the stored
-//!   members are not those the index holds.
+//!   members are not those the index holds. [`Store::transact`] moves a registry that several
+//!   writers share: load ([`Store::load_registry_or_new`]), change, save; again on a conflict.
 //! - [`ModelKey`]: what a stored model is found by: its name, version and environment
 //!   ([`ModelKey::new`] in the default environment, [`ModelKey::in_environment`],
 //!   [`ModelKey::of`] a model).
@@ -34,13 +35,14 @@ mod registry;
 mod schema;
 mod store;
 mod trail;
+mod transact;
 mod vote;
 mod write;
 
 pub use error::{
     AdoptRegistryError, AnchorError, AppendError, ApproversError, CreateError, DatabaseError,
     LoadError, LoadRegistryError, LogError, MembershipError, OpenError, QueryError,
-    SaveRegistryError, VoteError,
+    SaveRegistryError, TransactError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
 pub use load::Loaded;
@@ -50,4 +52,5 @@ pub use registry::SavedRegistry;
 pub use schema::SCHEMA_VERSION;
 pub use store::{Backend, Keys, Options, Store, Written};
 pub use trail::Trail;
+pub use transact::Transacted;
 pub use vote::{Retry, Voted};

@@ -230,6 +230,8 @@ impl Store {
     /// [`append`](Self::append) to a member). The heads are sealed before the lock is taken
     /// where the rows read before it allow.
     ///
+    /// Where more than one writer moves the registry, move it with
+    /// [`transact`](Self::transact), which loads, changes and saves again on a conflict.
     /// Write every move of a registry through the registry and this save; a member moved with
     /// [`append`](Self::append) or [`record_vote`](Self::record_vote) is stored (still a
     /// member), and the next save of a registry loaded before it is a

@@ -47,7 +47,7 @@ impl Retry {
 
     /// A random wait before try `attempt + 1` (jitter, so that writers that collided do not
     /// collide again in step).
-    async fn wait(&self, attempt: u32) {
+    pub(crate) async fn wait(&self, attempt: u32) {
         let ceiling = self.backoff.saturating_mul(1 << attempt.min(6));
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX).max(1);
         let random = std::collections::hash_map::RandomState::new().hash_one(attempt);
@@ -74,7 +74,7 @@ impl Store {
     ///
     /// [`VoteError::Load`] if the model cannot be loaded; [`VoteError::NotSubmitted`] if it is
     /// not waiting for votes; [`VoteError::Refused`] if the model refuses the vote (another
-    /// artifact, an earlier time than its last event …); [`VoteError::Contended`] after
+    /// artifact, an invalid reviewer id …); [`VoteError::Contended`] after
     /// `retry.attempts` conflicts in a row; [`VoteError::Append`] if the write fails.
     pub async fn record_vote<P: Policy + ?Sized>(
         &self,

@@ -10,7 +10,7 @@ use modelgate::{Head, RestoreError, RunError, Status};
 use modelgate_store::{
     AdoptRegistryError, AppendError, ApproversError, CreateError, DatabaseError, LoadError,
     LoadRegistryError, MembershipError, ModelKey, OpenError, QueryError, SaveRegistryError, Store,
-    VoteError,
+    TransactError, VoteError,
 };
 
 fn key() -> ModelKey {
@@ -340,6 +340,19 @@ async fn every_error_message() {
         ModelKey::new("a", "1")
             .in_environment("prod\u{202e}\nx")
             .to_string(),
+        TransactError::<RegistryError>::Refused {
+            name: "churn".into(),
+            error: RegistryError::NoSuchVersion {
+                version: "9".into(),
+                environment: "production".into(),
+            },
+        }
+        .to_string(),
+        TransactError::<RegistryError>::Contended {
+            name: "churn".into(),
+            attempts: 32,
+        }
+        .to_string(),
     ];
     insta::assert_snapshot!(messages.join("\n"));
 }
