@@ -33,7 +33,9 @@ pub use stage::{
 pub use status::{ParseStatusError, Status};
 pub use submit::{SubmitError, Trainable};
 pub use trail::{ChainError, Trail};
-pub(crate) use trail::{check_chain, ends_deployment, latest_decision, run_pipeline};
+pub(crate) use trail::{
+    check_chain, continue_chain, ends_deployment, latest_decision, run_pipeline,
+};
 
 /// One model version moving through the workflow; `S` is its [`Stage`].
 ///

@@ -85,8 +85,18 @@ pub(crate) fn check_chain(
 ) -> Result<Head, ChainError> {
     text::check("name", name).map_err(ChainError::Identity)?;
     text::check("version", version).map_err(ChainError::Identity)?;
-    let mut head = Head::of_header(name, version, environment);
-    for (position, event) in (1u64..).zip(events) {
+    continue_chain(Head::of_header(name, version, environment), 0, events)
+}
+
+/// Checks that `events` continue a trail of `revision` events that ends at `head`: sequence
+/// numbers on from `revision + 1` without gaps, each event chained to the one before. Returns
+/// the new head.
+pub(crate) fn continue_chain(
+    mut head: Head,
+    revision: u64,
+    events: &[Event],
+) -> Result<Head, ChainError> {
+    for (position, event) in (revision.saturating_add(1)..).zip(events) {
         if event.seq() != position {
             return Err(ChainError::Sequence {
                 position,

@@ -10,6 +10,7 @@ mod error;
 mod hmac;
 pub(crate) mod replay;
 pub(crate) mod restore;
+mod resume;
 mod seal;
 mod stored;
 
@@ -18,5 +19,6 @@ pub use ed25519::{Ed25519Sealer, Ed25519Verifier, InvalidPublicKey};
 pub use error::{PipelineRule, ReplayError, RestoreError};
 #[cfg(feature = "hmac")]
 pub use hmac::{HmacSealer, MIN_SECRET_LEN, ShortHmacSecret};
+pub use resume::Unresumed;
 pub use seal::{Seal, SealError, SealVerifier, Sealer};
 pub use stored::StoredModel;

@@ -59,15 +59,27 @@ pub(crate) fn walk<R: Replayer + ?Sized>(
     from: usize,
     head: Head,
 ) -> Result<(), RestoreError> {
-    for (index, event) in events.iter().enumerate().skip(from) {
+    walk_on(replayer, events.get(from..).unwrap_or_default(), from, head)
+}
+
+/// Walks `events`, the trail's from the event at `offset` on (the replayer has recorded the
+/// ones before), as [`walk`] does.
+pub(crate) fn walk_on<R: Replayer + ?Sized>(
+    replayer: &mut R,
+    events: &[Event],
+    offset: usize,
+    head: Head,
+) -> Result<(), RestoreError> {
+    for (index, event) in (offset..).zip(events) {
         if replayer.recorded().len() <= index {
             replayer.apply(event).map_err(|e| fail(event, e))?;
         }
         replayer.check(index, event).map_err(|e| fail(event, e))?;
     }
-    if let Some(next) = replayer.recorded().get(events.len()) {
+    let end = offset.saturating_add(events.len());
+    if let Some(next) = replayer.recorded().get(end) {
         return Err(RestoreError::Truncated {
-            seq: u64::try_from(events.len()).unwrap_or(u64::MAX),
+            seq: u64::try_from(end).unwrap_or(u64::MAX),
             missing: next.action(),
         });
     }
