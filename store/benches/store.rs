@@ -4,6 +4,11 @@
 //!   submitted models (`Store::record_vote`: restore, record, append with compare-and-swap,
 //!   retried on conflict); baseline `insert/<backend>/<n>`: the same number of bare one-row
 //!   `INSERT`s (an event row's size, autocommit) from n tasks.
+//! - `vote_on_trail/<kept|whole>/<backend>/<n>`: one `Store::record_vote` on a model of n =
+//!   10, 1,000, 10,000 events, by a store that keeps the models it verified (`kept`, the
+//!   default: the vote reads and verifies what was appended since) and by one that keeps
+//!   none (`whole`: each vote restores the whole trail). The figure is the factor from 10 to
+//!   10,000 events.
 //! - `load_1000/<backend>`: `Store::load` (rows checked, chain and seal verified) and
 //!   `Store::restore` (and every event replayed) of a 1,000-event model; baseline
 //!   `select_1000`: a bare `SELECT` of its 1,000 event rows.
@@ -63,21 +68,19 @@ fn fresh(prefix: &str) -> String {
 }
 
 /// The backends to measure: a SQLite file, and PostgreSQL when `MODELGATE_PG_URL` is set.
-fn backends(rt: &Runtime) -> Vec<(&'static str, Arc<Store>)> {
+fn backends(rt: &Runtime) -> Vec<(&'static str, Arc<Store>, String)> {
     let dir = std::env::temp_dir().join(format!("modelgate-store-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let options = Options::default().max_connections(16);
+    let sqlite = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
     let mut out = vec![(
         "sqlite",
         Arc::new(
-            rt.block_on(Store::open_with(
-                &format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
-                keys(),
-                options.clone(),
-            ))
-            .unwrap(),
+            rt.block_on(Store::open_with(&sqlite, keys(), options.clone()))
+                .unwrap(),
         ),
+        sqlite,
     )];
     match std::env::var("MODELGATE_PG_URL") {
         Ok(url) if !url.is_empty() => {
@@ -95,11 +98,11 @@ fn backends(rt: &Runtime) -> Vec<(&'static str, Arc<Store>)> {
             let store = rt
                 .block_on(Store::open_with(&url, keys(), options))
                 .unwrap();
-            out.push(("postgres", Arc::new(store)));
+            out.push(("postgres", Arc::new(store), url));
         }
         _ => eprintln!("notice: MODELGATE_PG_URL is not set; PostgreSQL is not measured"),
     }
-    for (_, store) in &out {
+    for (_, store, _) in &out {
         rt.block_on(async {
             sqlx::query(
                 "CREATE TABLE IF NOT EXISTS bench_baseline (name TEXT NOT NULL, version TEXT NOT NULL,
@@ -145,7 +148,7 @@ fn votes(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
-    for (backend, store) in &backends {
+    for (backend, store, _) in &backends {
         for approvers in [1usize, 4, 16] {
             group.throughput(Throughput::Elements((approvers * MODELS_PER_ROUND) as u64));
             group.bench_with_input(
@@ -245,7 +248,95 @@ fn votes(c: &mut Criterion) {
         }
     }
     group.finish();
-    for (_, store) in backends {
+    for (_, store, _) in backends {
+        rt.block_on(store.close());
+    }
+}
+
+/// A model of `events` events (a submission and votes), stored.
+async fn long_trail(store: &Store, name: &str, events: usize) -> ModelKey {
+    let mut model = submitted(name, "1");
+    for i in 1..events {
+        model
+            .record(Review::approve(
+                format!("r{i}"),
+                DIGEST,
+                Timestamp::from_unix_secs(20),
+            ))
+            .unwrap();
+    }
+    store.create(&model).await.unwrap();
+    ModelKey::new(name, "1")
+}
+
+/// One vote on models of 10, 1,000 and 10,000 events, by a store that keeps the models it
+/// verified (the default) and by one that keeps none (each vote restores the whole trail).
+/// Votes go round `pool` models of each size, so that a trail grows by little while measured.
+fn vote_on_long_trails(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let backends = backends(&rt);
+    let mut group = c.benchmark_group("vote_on_trail");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
+    for (backend, store, url) in &backends {
+        let whole = Arc::new(
+            rt.block_on(Store::open_with(
+                url,
+                keys(),
+                Options::default().max_connections(4).verified_models(0),
+            ))
+            .unwrap(),
+        );
+        for (events, pool) in [(10usize, 64usize), (1_000, 16), (10_000, 4)] {
+            let name = fresh("trail");
+            let keys: Vec<ModelKey> = rt.block_on(async {
+                let mut keys = Vec::new();
+                for p in 0..pool {
+                    keys.push(long_trail(store, &format!("{name}-{p}"), events).await);
+                }
+                keys
+            });
+            for (label, store) in [("kept", store), ("whole", &whole)] {
+                let next = Arc::new(AtomicUsize::new(0));
+                group.bench_with_input(
+                    BenchmarkId::new(format!("{label}/{backend}"), events),
+                    &events,
+                    |b, _| {
+                        b.to_async(&rt).iter(|| {
+                            let (store, keys, next) =
+                                (Arc::clone(store), keys.clone(), Arc::clone(&next));
+                            async move {
+                                let i = next.fetch_add(1, Ordering::Relaxed);
+                                let vote = Review::approve(
+                                    format!("v{i}"),
+                                    DIGEST,
+                                    Timestamp::from_unix_secs(20),
+                                );
+                                store
+                                    .record_vote(
+                                        &keys[i % keys.len()],
+                                        &policy(),
+                                        &vote,
+                                        &Retry::default(),
+                                    )
+                                    .await
+                                    .unwrap()
+                            }
+                        });
+                    },
+                );
+                let grown = next.load(Ordering::Relaxed).div_ceil(pool);
+                eprintln!(
+                    "vote_on_trail/{label}/{backend}/{events}: each trail grew by at most {grown} events while measured"
+                );
+            }
+        }
+        rt.block_on(whole.close());
+    }
+    group.finish();
+    for (_, store, _) in backends {
         rt.block_on(store.close());
     }
 }
@@ -258,7 +349,7 @@ fn load(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
-    for (backend, store) in &backends {
+    for (backend, store, _) in &backends {
         let name = fresh("load");
         let key = ModelKey::new(name.as_str(), "1");
         rt.block_on(async {
@@ -294,7 +385,7 @@ fn load(c: &mut Criterion) {
         });
     }
     group.finish();
-    for (_, store) in backends {
+    for (_, store, _) in backends {
         rt.block_on(store.close());
     }
 }
@@ -307,7 +398,7 @@ fn awaiting(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
-    for (backend, store) in &backends {
+    for (backend, store, _) in &backends {
         // 10,000 submitted models; bob may approve one in ten.
         let setup = Instant::now();
         rt.block_on(async {
@@ -366,10 +457,10 @@ fn awaiting(c: &mut Criterion) {
         });
     }
     group.finish();
-    for (_, store) in backends {
+    for (_, store, _) in backends {
         rt.block_on(store.close());
     }
 }
 
-criterion_group!(benches, votes, load, awaiting);
+criterion_group!(benches, votes, vote_on_long_trails, load, awaiting);
 criterion_main!(benches);

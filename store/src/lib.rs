@@ -36,6 +36,7 @@ mod schema;
 mod store;
 mod trail;
 mod transact;
+mod verified;
 mod vote;
 mod write;
 

@@ -293,7 +293,7 @@ pub(crate) fn check_rows(
         serde_json::from_str(&rows.seal).map_err(|e| unreadable("seal".into(), e.to_string()))?;
     let environment = environment(key, rows.approval_validity_ms)
         .map_err(|e| unreadable("environment".into(), e))?;
-    let events = events(&rows.events).map_err(|(what, e)| unreadable(what, e))?;
+    let events = parse_events(&rows.events).map_err(|(what, e)| unreadable(what, e))?;
     // The core's checked constructor: the events chain from the header rebuilt from the rows.
     let trail = Trail::from_parts(key.name(), key.version(), environment, events).map_err(|e| {
         LoadError::Refused {
@@ -341,7 +341,7 @@ fn environment(key: &ModelKey, approval_validity_ms: Option<i64>) -> Result<Envi
 }
 
 /// The events of `rows`: each row's `event` column must be exactly one event kind.
-fn events(rows: &[EventRow]) -> Result<Vec<Event>, (String, String)> {
+pub(crate) fn parse_events(rows: &[EventRow]) -> Result<Vec<Event>, (String, String)> {
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
         let what = || format!("event {}", row.seq);

@@ -82,6 +82,13 @@ pub struct Options {
     /// log costs (`store/benches/`): a model written without its leaf fails every load checked
     /// against a held checkpoint ([`Store::load_anchored`](crate::Store::load_anchored)).
     pub log_heads: bool,
+    /// How many models a store keeps in memory as it verified and wrote them last (default
+    /// 256), so that the next vote on one ([`Store::record_vote`](crate::Store::record_vote))
+    /// reads and verifies only the events appended since (chain, seal and replay, as a whole
+    /// restore would): a vote then costs the same on a long trail as on a short one. Each
+    /// kept model holds its trail. A kept model is used only for a vote under a policy of the
+    /// same name as the one it was verified under; 0 keeps none.
+    pub verified_models: usize,
 }
 
 impl Default for Options {
@@ -90,6 +97,7 @@ impl Default for Options {
             max_connections: 10,
             timeout: Duration::from_secs(30),
             log_heads: true,
+            verified_models: 256,
         }
     }
 }
@@ -106,6 +114,13 @@ impl Options {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Keeps at most `n` verified models in memory for the next vote on them (0: none).
+    #[must_use]
+    pub fn verified_models(mut self, n: usize) -> Self {
+        self.verified_models = n;
         self
     }
 

@@ -36,6 +36,8 @@ pub struct Store {
     pub(crate) keys: Keys,
     /// Whether writes append to the log of heads ([`Options::log_heads`]).
     pub(crate) log_heads: bool,
+    /// The models this store verified and wrote last ([`Options::verified_models`]).
+    pub(crate) verified: std::sync::Arc<crate::verified::Verified>,
 }
 
 impl fmt::Debug for Store {
@@ -184,6 +186,7 @@ impl Store {
             backend,
             keys,
             log_heads: options.log_heads,
+            verified: std::sync::Arc::new(crate::verified::Verified::new(options.verified_models)),
         })
     }
 

@@ -70,6 +70,12 @@ impl Store {
     /// appends it with compare-and-swap. If another writer appended in between, it does it
     /// all again, up to `retry.attempts` times, so no vote is lost and none is recorded twice.
     ///
+    /// The restore goes on from the model this store verified and wrote last, if it keeps it
+    /// ([`Options::verified_models`](crate::Options::verified_models)) and `policy` has the
+    /// name it was verified under: only the events appended since are read and verified
+    /// ([`modelgate::AnyModel::resume`]), so a vote costs the same on a long trail as on a
+    /// short one. Otherwise, or if they do not verify, the whole trail is restored.
+    ///
     /// # Errors
     ///
     /// [`VoteError::Load`] if the model cannot be loaded; [`VoteError::NotSubmitted`] if it is
@@ -83,8 +89,9 @@ impl Store {
         review: &Review,
         retry: &Retry,
     ) -> Result<Voted, VoteError> {
+        let name = policy.name();
         self.retrying(key, retry, || async {
-            let loaded = self.restore(key, policy).await?;
+            let loaded = self.restore_latest(key, policy, &name).await?;
             let AnyModel::Submitted(mut model) = loaded.model else {
                 return Err(VoteError::NotSubmitted {
                     key: key.clone(),
@@ -97,7 +104,12 @@ impl Store {
                     key: key.clone(),
                     error: Box::new(e.into_error()),
                 })?;
-            Ok(self.append(loaded.head, &model).await)
+            let written = self.append(loaded.head, &model).await;
+            if let Ok(written) = &written {
+                self.verified
+                    .keep(key, name.clone(), written.head, model.into());
+            }
+            Ok(written)
         })
         .await
     }

@@ -1,0 +1,167 @@
+//! The models this store verified and wrote last, kept in memory so that the next vote on one
+//! verifies only what was appended since ([`modelgate::AnyModel::resume`]): a vote costs the
+//! same on a long trail as on a short one.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use modelgate::trail::Seal;
+use modelgate::{AnyModel, Head, Policy};
+use sqlx::Row;
+
+use crate::ModelKey;
+use crate::load::{EventRow, Loaded, parse_events};
+use crate::store::Store;
+
+/// A model as this store verified or wrote it.
+struct Entry {
+    /// The name of the policy it was verified under: a vote under another one restores whole.
+    policy: String,
+    head: Head,
+    model: AnyModel,
+}
+
+/// At most `capacity` verified models, by key.
+pub(crate) struct Verified {
+    entries: Mutex<HashMap<ModelKey, Entry>>,
+    capacity: usize,
+}
+
+impl Verified {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// Takes the model of `key` verified under `policy`, if one is kept (a writer that takes it
+    /// has it alone; the others restore whole).
+    fn take(&self, key: &ModelKey, policy: &str) -> Option<(Head, AnyModel)> {
+        let mut entries = self.entries.lock().ok()?;
+        let entry = entries.remove(key)?;
+        (entry.policy == policy).then_some((entry.head, entry.model))
+    }
+
+    /// Keeps `model`, which the store holds at `head`, verified under `policy`.
+    pub(crate) fn keep(&self, key: &ModelKey, policy: String, head: Head, model: AnyModel) {
+        if self.capacity == 0 {
+            return;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= self.capacity && !entries.contains_key(key) {
+            // Any one goes: what matters is that the set stays bounded.
+            if let Some(evict) = entries.keys().next().cloned() {
+                entries.remove(&evict);
+            }
+        }
+        entries.insert(
+            key.clone(),
+            Entry {
+                policy,
+                head,
+                model,
+            },
+        );
+    }
+}
+
+impl Store {
+    /// `key` restored under `policy`: from the model this store verified last, continued by
+    /// what was appended since (chain, seal, replay of the new events), or whole.
+    pub(crate) async fn restore_latest<P: Policy + ?Sized>(
+        &self,
+        key: &ModelKey,
+        policy: &P,
+        name: &str,
+    ) -> Result<Loaded<AnyModel>, crate::error::LoadError> {
+        if let Some((head, model)) = self.verified.take(key, name) {
+            if let Some(loaded) = self.resume(key, policy, head, model).await {
+                return Ok(loaded);
+            }
+        }
+        self.restore(key, policy).await
+    }
+
+    /// `model` (which the store held at `head`) continued by the rows appended since, if they
+    /// continue it and verify; `None` for anything else, which a whole restore then names.
+    async fn resume<P: Policy + ?Sized>(
+        &self,
+        key: &ModelKey,
+        policy: &P,
+        head: Head,
+        model: AnyModel,
+    ) -> Option<Loaded<AnyModel>> {
+        let (stored_head, revision, seal, rows) = self.read_after(key, model.revision()).await?;
+        if stored_head == head.to_string() {
+            // Nothing appended since: the model is the stored one.
+            return (rows.is_empty() && revision == model.revision()).then_some(Loaded {
+                model,
+                head,
+                revision,
+            });
+        }
+        let events = parse_events(&rows).ok()?;
+        let seal: Seal = serde_json::from_str(&seal).ok()?;
+        let model = model
+            .resume(events, &seal, self.keys.verifier(), policy)
+            .ok()?;
+        (model.revision() == revision && model.head().to_string() == stored_head).then(|| {
+            let head = model.head();
+            Loaded {
+                model,
+                head,
+                revision,
+            }
+        })
+    }
+
+    /// The models row of `key` and its event rows after `revision`, in one snapshot.
+    async fn read_after(
+        &self,
+        key: &ModelKey,
+        revision: u64,
+    ) -> Option<(String, u64, String, Vec<EventRow>)> {
+        let after = i64::try_from(revision).ok()?;
+        let mut tx = self.begin_read().await.ok()?;
+        let row = sqlx::query(
+            "SELECT head, revision, seal FROM modelgate_models
+             WHERE name = $1 AND version = $2 AND environment = $3",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .bind(key.environment())
+        .fetch_optional(&mut *tx)
+        .await
+        .ok()??;
+        let head: String = row.try_get(0).ok()?;
+        let stored: i64 = row.try_get(1).ok()?;
+        let seal: String = row.try_get(2).ok()?;
+        let rows = sqlx::query(
+            "SELECT seq, at, prev, hash, event FROM modelgate_events
+             WHERE name = $1 AND version = $2 AND environment = $3 AND seq > $4 ORDER BY seq",
+        )
+        .bind(key.name())
+        .bind(key.version())
+        .bind(key.environment())
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await
+        .ok()?
+        .into_iter()
+        .map(|row| {
+            Some(EventRow {
+                seq: row.try_get(0).ok()?,
+                at: row.try_get(1).ok()?,
+                prev: row.try_get(2).ok()?,
+                hash: row.try_get(3).ok()?,
+                event: row.try_get(4).ok()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+        tx.rollback().await.ok()?;
+        Some((head, u64::try_from(stored).ok()?, seal, rows))
+    }
+}
