@@ -1,7 +1,12 @@
 //! No vote is lost to clock skew: a vote keeps the time its reviewer gave it, the trail keeps the
 //! order its events were recorded in, and a vote whose reviewer's clock runs behind the last
 //! event is recorded (at the last event's time), counted by its own time, and replays.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

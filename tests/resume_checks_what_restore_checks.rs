@@ -2,7 +2,12 @@
 //! what a restore of the whole trail checks: the same model where the whole restore accepts,
 //! a refusal where it refuses — a forged, cut, reordered or replayed continuation, a seal by
 //! another key, a decision the policy does not uphold, a run's trail.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

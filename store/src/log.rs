@@ -304,18 +304,22 @@ impl Store {
         if size > have {
             return Err(LogError::Proof(ProofError::SizeBeyondTree { size, have }));
         }
+        // The model's latest leaf before `size`: the last entry of its trail index
+        // (`modelgate_log_trail`), read backwards, whatever the planner knows of the table.
         let at: Option<i64> = sqlx::query(
-            "SELECT MAX(idx) FROM modelgate_log
-             WHERE name = $1 AND version = $2 AND environment = $3 AND idx < $4",
+            "SELECT idx FROM modelgate_log
+             WHERE name = $1 AND version = $2 AND environment = $3 AND idx < $4
+             ORDER BY idx DESC LIMIT 1",
         )
         .bind(key.name())
         .bind(key.version())
         .bind(key.environment())
         .bind(i64::try_from(size).unwrap_or(i64::MAX))
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?
-        .try_get(0)
+        .map(|row| row.try_get(0))
+        .transpose()
         .map_err(db)?;
         let at = at
             .and_then(|at| u64::try_from(at).ok())

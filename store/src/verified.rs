@@ -77,10 +77,10 @@ impl Store {
         policy: &P,
         name: &str,
     ) -> Result<Loaded<AnyModel>, crate::error::LoadError> {
-        if let Some((head, model)) = self.verified.take(key, name) {
-            if let Some(loaded) = self.resume(key, policy, head, model).await {
-                return Ok(loaded);
-            }
+        if let Some((head, model)) = self.verified.take(key, name)
+            && let Some(loaded) = self.resume(key, policy, head, model).await
+        {
+            return Ok(loaded);
         }
         self.restore(key, policy).await
     }
