@@ -26,7 +26,11 @@ const MODELS: u64 = 20;
 fn clock(i: u64, tick: u64) -> Timestamp {
     let skew = i * 7;
     let base = 110_000 + tick;
-    Timestamp::from_unix_millis(if i.is_multiple_of(2) { base - skew } else { base + skew })
+    Timestamp::from_unix_millis(if i.is_multiple_of(2) {
+        base - skew
+    } else {
+        base + skew
+    })
 }
 
 async fn skewed_approvers_lose_no_vote(b: Backend) {
