@@ -341,7 +341,6 @@ fn cases() -> Vec<Case> {
             "vote for another digest",
             Review::approve("bob", "sha256:bbbb", t(11)),
         ),
-        vote("vote back in time", Review::approve("bob", DIGEST, t(9))),
         transition(
             "decide back in time",
             StoredModel::from(&submitted(0.9)),
