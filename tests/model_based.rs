@@ -107,6 +107,10 @@ struct Naive {
     submitter: String,
     /// Latest vote of each reviewer, in the order they first voted.
     votes: Vec<(String, Vote)>,
+    /// When each counted vote was cast (by its reviewer's clock), beside `votes`.
+    cast: Vec<Timestamp>,
+    /// When the round of review began (the submission).
+    since: Timestamp,
     last: Option<Timestamp>,
     events: usize,
     /// The policy that approved, if approved or deployed.
@@ -123,6 +127,8 @@ impl Naive {
             digest: String::new(),
             submitter: String::new(),
             votes: Vec::new(),
+            cast: Vec::new(),
+            since: Timestamp::from_unix_millis(0),
             last: None,
             events: 0,
             approved_by: None,
@@ -139,10 +145,19 @@ impl Naive {
         self.last = Some(at);
     }
 
-    fn vote(&mut self, who: &str, vote: Vote) {
-        match self.votes.iter_mut().find(|(w, _)| w == who) {
-            Some(slot) => slot.1 = vote,
-            None => self.votes.push((who.to_owned(), vote)),
+    /// A reviewer's vote replaces their earlier one: earlier by the time they cast it.
+    fn vote(&mut self, who: &str, vote: Vote, at: Timestamp) {
+        match self.votes.iter().position(|(w, _)| w == who) {
+            Some(i) => {
+                if at >= self.cast[i] {
+                    self.votes[i].1 = vote;
+                    self.cast[i] = at;
+                }
+            }
+            None => {
+                self.votes.push((who.to_owned(), vote));
+                self.cast.push(at);
+            }
         }
     }
 }
@@ -203,6 +218,8 @@ fn apply(model: AnyModel, naive: &mut Naive, op: &Op, now: Timestamp) -> AnyMode
                 naive.digest = DIGESTS[*digest].to_owned();
                 naive.submitter = PEOPLE[*submitter].to_owned();
                 naive.votes.clear();
+                naive.cast.clear();
+                naive.since = now;
                 naive.event(now);
             }
             result.unwrap_or_else(|m| m)
@@ -231,7 +248,7 @@ fn apply(model: AnyModel, naive: &mut Naive, op: &Op, now: Timestamp) -> AnyMode
                     .last
                     .map_or(0, |l| l.as_unix_millis().saturating_sub(1_000)),
             );
-            let (review, accepted) = match op {
+            let (review, in_round) = match op {
                 Op::Vote {
                     reviewer,
                     approve,
@@ -268,11 +285,13 @@ fn apply(model: AnyModel, naive: &mut Naive, op: &Op, now: Timestamp) -> AnyMode
                 },
             };
             let (who, vote, at) = (review.reviewer().to_owned(), review.vote(), review.at());
+            // A vote cast before its round began is refused.
+            let accepted = in_round && at >= naive.since;
             let before = StoredModel::from(&m);
             let result = m.record(review.clone());
             assert_eq!(result.is_ok(), accepted, "{op:?}");
             if accepted {
-                naive.vote(&who, vote);
+                naive.vote(&who, vote, at);
                 // Recorded at the vote's own time, or the last event's if that is later.
                 naive.event(naive.last.map_or(at, |last| last.max(at)));
             } else {

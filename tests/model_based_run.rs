@@ -241,9 +241,9 @@ fn apply(run: &mut Run, naive: &mut Naive, p: &Pipeline, op: &Op, now: Timestamp
             if *lead {
                 review = review.with_role("team_lead");
             }
-            // A vote keeps its reviewer's time, however behind; its event is never earlier
-            // than the last.
-            let accepted = naive.phase == Phase::Review;
+            // A vote keeps its reviewer's time, however behind the last event (its event is
+            // never earlier than the last), unless it was cast before the round began.
+            let accepted = naive.phase == Phase::Review && now >= naive.submitted_at;
             let result = run.record_vote(review.clone());
             assert_eq!(result.is_ok(), accepted, "{op:?} in {:?}", naive.phase);
             if accepted {

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use common::{DIGEST, key, policy, rechain, sealed, submitted, t};
 use modelgate::{
-    DecisionContext, EventKind, Fresh, MetricGate, Quorum, RestoreError, Review, Status, Timestamp,
+    AnyModel, DecisionContext, Environment, EventKind, Fresh, MetricGate, Metrics, Model, Quorum,
+    Registry, RestoreError, Review, Status, Submitted, Timestamp, TrainingOutcome,
 };
 
 fn ms(millis: u64) -> Timestamp {
@@ -46,20 +47,26 @@ fn a_vote_behind_the_last_event_is_recorded_at_the_last_events_time_and_keeps_it
     model
         .record(Review::approve("bob", DIGEST, ms(10_097)))
         .unwrap();
-    // Even a vote from before the submission (a clock far behind) is the reviewer's to give.
-    model
+    // A vote cast before the round began (a clock far behind, or a vote for another round) is
+    // refused, and comes back.
+    let refused = model
         .record(Review::reject("dave", DIGEST, ms(9_000)))
-        .unwrap();
+        .unwrap_err();
+    insta::assert_snapshot!(refused.error().to_string());
+    assert_eq!(refused.into_input().reviewer(), "dave");
     assert_eq!(
         times(&model),
         [
             (10_000, None),
             (10_105, Some(10_105)),
-            (10_105, Some(10_097)),
-            (10_105, Some(9_000)),
+            (10_105, Some(10_097))
         ]
     );
-    assert_eq!(model.stage().votes().len(), 3, "every vote counts");
+    assert_eq!(
+        model.stage().votes().len(),
+        2,
+        "every vote of the round counts"
+    );
 }
 
 #[test]
@@ -158,4 +165,127 @@ fn every_other_move_is_still_refused_a_time_before_the_last_event() {
     let model = err.into_input();
     assert_eq!(model.head(), head, "the model comes back unchanged");
     assert!(model.decide(&policy(), &DecisionContext::at(t(11))).is_ok());
+}
+
+// ------------------------------------------------------------------------------------------
+// Nothing about time got weaker: a registry's clock, a reviewer's own order, the round.
+// (Found by an independent attacker; each failed before the fix.)
+
+const SKEW: &str = "sha256:skew";
+
+fn env_submitted(version: &str, env: &Environment, at: u64) -> Model<Submitted> {
+    let outcome = TrainingOutcome::new(SKEW, Metrics::new([("accuracy", 0.95)]).unwrap()).unwrap();
+    Model::new("churn", version)
+        .unwrap()
+        .in_environment(env.clone())
+        .submit(outcome, "alice", t(at))
+        .unwrap()
+}
+
+/// Two versions under review in one environment of a registry. Carol's clock runs 4 s ahead
+/// of bob's; she votes on v7 first, then bob (whose clock is right) votes on v8. The model
+/// records bob's vote (at his own time: v8's last event is older), but the registry refuses to
+/// take it back: its vote lands before the environment's clock, which carol's vote advanced.
+/// So, through a registry (and `Store::transact`, whose documented example is exactly this
+/// take/record/put), a vote IS lost to clock skew.
+#[test]
+fn a_vote_in_a_registry_is_not_lost_to_another_reviewers_fast_clock() {
+    let staging = Environment::new("staging").unwrap();
+    let mut registry = Registry::new("churn").unwrap();
+    registry.put(env_submitted("7", &staging, 100)).unwrap();
+    registry.put(env_submitted("8", &staging, 100)).unwrap();
+
+    // carol, clock 4 s ahead, on v7
+    let AnyModel::Submitted(mut v7) = registry.take(&staging, "7").unwrap() else {
+        panic!("v7 is under review")
+    };
+    v7.record(Review::approve("carol", SKEW, t(1005))).unwrap();
+    registry.put(v7).unwrap();
+
+    // bob, clock right, one second later by the wall, on v8
+    let AnyModel::Submitted(mut v8) = registry.take(&staging, "8").unwrap() else {
+        panic!("v8 is under review")
+    };
+    v8.record(Review::approve("bob", SKEW, t(1002))).unwrap();
+    let put = registry.put(v8);
+    assert!(
+        put.is_ok(),
+        "bob's vote is lost to carol's clock skew: {:?}",
+        put.err().map(|r| r.into_error())
+    );
+}
+
+/// A reopened approval is "for a fresh decision: the votes start again". Before this change a
+/// vote dated before the reopen was refused (its time was before the last event). Now the old
+/// reviews — the very ones the lapsed approval was made of — are recorded again, keep their
+/// old times, count, and approve the reopened model with no vote cast since the reopen.
+/// Time got weaker: a vote older than its submission/reopen counts.
+#[test]
+fn votes_cast_before_a_reopen_do_not_approve_the_fresh_decision() {
+    let prod = Environment::new("production")
+        .unwrap()
+        .with_approval_validity(Duration::from_secs(3600));
+    let mut m = env_submitted("1", &prod, 0);
+    let carol = Review::approve("carol", SKEW, t(10));
+    let dave = Review::approve("dave", SKEW, t(11));
+    m.record(carol.clone()).unwrap();
+    m.record(dave.clone()).unwrap();
+    let approved = m
+        .decide(&Quorum::new(2), &DecisionContext::at(t(20)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    // Lapsed a day later: reopened for a fresh decision.
+    let mut reopened = approved.reopen("alice", t(86_400)).unwrap();
+    // The same two reviews (a client retrying, a queue redelivering) are recorded again.
+    let again_carol = reopened.record(carol);
+    let again_dave = reopened.record(dave);
+    let decided = reopened
+        .decide(&Quorum::new(2), &DecisionContext::at(t(86_401)))
+        .unwrap();
+    assert!(
+        again_carol.is_err() || again_dave.is_err() || decided.status() != Status::Approved,
+        "votes cast a day before the reopen approved the 'fresh' decision"
+    );
+}
+
+/// A vote dated before the submission it is counted for (here: before the model was even
+/// submitted) is recorded and counts; before the change it was refused.
+#[test]
+fn a_vote_dated_before_the_submission_does_not_count() {
+    let staging = Environment::new("staging").unwrap();
+    let mut m = env_submitted("1", &staging, 1_000_000);
+    let early = m.record(Review::approve("carol", SKEW, t(5)));
+    let decided = m
+        .decide(&Quorum::new(1), &DecisionContext::at(t(1_000_001)))
+        .unwrap();
+    assert!(
+        early.is_err() || decided.status() != Status::Approved,
+        "a vote cast 11 days before the submission approved it"
+    );
+}
+
+/// Bob rejects at 1000 by his own clock (a veto). A vote of his dated *earlier* by that same
+/// clock — an approve at 990, delivered late — is then recorded, replaces the reject as his
+/// "latest" vote, and the veto is gone: the model is approved although bob's last word, by
+/// bob's own clock, is reject. Before the change the approve was refused (its time was before
+/// the last event). No skew between clocks is involved: one reviewer, one clock.
+#[test]
+fn an_older_vote_of_a_reviewer_does_not_replace_their_newer_veto() {
+    use modelgate::Veto;
+    let staging = Environment::new("staging").unwrap();
+    let mut m = env_submitted("1", &staging, 0);
+    m.record(Review::approve("carol", SKEW, t(100))).unwrap();
+    m.record(Review::reject("bob", SKEW, t(1000))).unwrap();
+    let stale = m.record(Review::approve("bob", SKEW, t(990)));
+    let decided = m
+        .decide(
+            &(Quorum::new(2), Veto::new()),
+            &DecisionContext::at(t(1001)),
+        )
+        .unwrap();
+    assert!(
+        stale.is_err() || decided.status() != Status::Approved,
+        "bob's veto at 1000 was replaced by his own older approve at 990: approved"
+    );
 }

@@ -150,6 +150,7 @@ impl Model<Approved> {
         let stage = Submitted {
             submission: stage.submission,
             votes: CountedVotes::new(),
+            since: at,
         };
         Ok(trail.advance(at, event, stage))
     }

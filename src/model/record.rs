@@ -4,7 +4,7 @@ use super::Model;
 use super::stage::Submitted;
 use crate::event::EventKind;
 use crate::value::text::{self, TextError, esc};
-use crate::value::{Refused, Review};
+use crate::value::{Refused, Review, Timestamp};
 
 /// A vote was refused; the model is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +44,20 @@ pub enum RecordError {
         /// The digest the vote names.
         found: String,
     },
+    /// The vote was cast (by its reviewer's clock) before this round of review began: before
+    /// the submission, or before the reopening that started the votes again.
+    #[error(
+        "vote by `{}` was cast at `{at}`, before this round of review began at `{since}`",
+        esc(.reviewer)
+    )]
+    BeforeRound {
+        /// The reviewer.
+        reviewer: String,
+        /// The vote's own time.
+        at: Timestamp,
+        /// When the round began.
+        since: Timestamp,
+    },
 }
 
 impl Model<Submitted> {
@@ -58,16 +72,21 @@ impl Model<Submitted> {
     /// # Time
     ///
     /// A vote keeps the time its reviewer gave it ([`Review::at`], by the reviewer's clock): the
-    /// vote window counts it by that time. The `voted` event that records it is at the same time,
-    /// or at the last event's if that is later: the order of a trail is the order its events were
-    /// recorded, so a reviewer whose clock runs behind the host's, or behind another
-    /// reviewer's whose vote was recorded first, loses no vote. (Every other transition is
-    /// refused a time earlier than the last event: its time is the host's.)
+    /// vote window counts it by that time, and of a reviewer's votes the one they cast last (by
+    /// that time) counts, whatever order they arrive in. The `voted` event that records it is
+    /// at the same time, or at the last event's if that is later: the order of a trail is the
+    /// order its events were recorded, so a reviewer whose clock runs behind the host's, or
+    /// behind another reviewer's whose vote was recorded first, loses no vote. A vote cast
+    /// before its round of review began (the submission, or a reopening:
+    /// [`Submitted::since`](crate::Submitted::since)) is refused: it was for another round.
+    /// (Every other transition is refused a time earlier than the last event: its time is the
+    /// host's.)
     ///
     /// # Errors
     ///
-    /// [`RecordError`] for an invalid reviewer id or role, or a vote for another artifact digest
-    /// than the submitted one; the review comes back inside the [`Refused`].
+    /// [`RecordError`] for an invalid reviewer id or role, a vote for another artifact digest
+    /// than the submitted one, or one cast before the round began; the review comes back
+    /// inside the [`Refused`].
     ///
     /// ```
     /// # use modelgate::*;
@@ -117,6 +136,13 @@ impl Model<Submitted> {
                 reviewer: review.reviewer().to_owned(),
                 expected: expected.to_owned(),
                 found: review.digest().to_owned(),
+            });
+        }
+        if review.at() < self.stage.since {
+            return Err(RecordError::BeforeRound {
+                reviewer: review.reviewer().to_owned(),
+                at: review.at(),
+                since: self.stage.since,
             });
         }
         Ok(())

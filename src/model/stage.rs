@@ -119,12 +119,20 @@ pub struct Untrained {}
 pub struct Submitted {
     pub(crate) submission: Submission,
     pub(crate) votes: CountedVotes,
+    /// When this round of review began: the submission, or the reopening.
+    pub(crate) since: Timestamp,
 }
 
 impl Submitted {
     /// The submission under review.
     pub fn submission(&self) -> &Submission {
         &self.submission
+    }
+
+    /// When this round of review began: the submission, or the reopening of a lapsed or stale
+    /// approval. A vote cast (by its reviewer's clock) before it belongs to another round.
+    pub fn since(&self) -> Timestamp {
+        self.since
     }
 
     /// The counted votes: the latest of each reviewer, in the order reviewers first voted.

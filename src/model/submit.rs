@@ -123,6 +123,7 @@ impl<S: Trainable> Model<S> {
         let stage = Submitted {
             submission: Submission::new(outcome, submitter, attempt, at, promotion),
             votes: CountedVotes::new(),
+            since: at,
         };
         self.trail.advance(at, event, stage)
     }

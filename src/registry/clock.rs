@@ -1,5 +1,6 @@
 //! Each environment's clock: the latest time the registry has seen there; every move is at or
-//! after it, and a change of deployment strictly after it.
+//! after it, and a change of deployment strictly after it. A vote is not a move of the books:
+//! its time is its reviewer's, and it neither advances the clock nor is checked against it.
 
 use super::{Registry, RegistryError};
 use crate::event::{Event, EventKind};
@@ -14,6 +15,9 @@ impl Registry {
             *clock = (*clock).max(at);
         };
         for event in events {
+            if matches!(event.kind(), EventKind::Voted { .. }) {
+                continue;
+            }
             advance(environment, event.at());
             if let EventKind::Submitted {
                 promotion: Some(p), ..

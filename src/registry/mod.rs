@@ -163,7 +163,8 @@ impl Registry {
     ///
     /// [`RegistryError::OtherModel`], [`RegistryError::OtherSettings`],
     /// [`RegistryError::NotAContinuation`], [`RegistryError::MovedOutside`];
-    /// [`RegistryError::BeforeClock`] for events dated before the environment's latest move;
+    /// [`RegistryError::BeforeClock`] for events (other than votes) dated before the
+    /// environment's latest move;
     /// [`RegistryError::OtherChampion`] for a decision that did not see the environment's
     /// champion; [`RegistryError::UnknownDeployment`] for promotion evidence the registry does
     /// not hold. The model comes back inside the [`Refused`].
@@ -246,7 +247,12 @@ impl Registry {
                 action,
             });
         }
-        if let Some(first) = new_events.first() {
+        // Votes do not move the books: their time is their reviewers' (a clock ahead or behind
+        // must not refuse another reviewer's vote on another member).
+        if let Some(first) = new_events
+            .iter()
+            .find(|e| !matches!(e.kind(), EventKind::Voted { .. }))
+        {
             self.check_clock(&environment, &version, first.at())?;
         }
         // The environment's deployments, read from the trails only if a decision needs them.

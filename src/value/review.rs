@@ -229,7 +229,8 @@ impl From<Roles> for Vec<Name> {
     }
 }
 
-/// The counted votes: at most one per reviewer, the latest, in the order reviewers first voted.
+/// The counted votes: at most one per reviewer, the latest (by the votes' own times; of two at
+/// one time, the one counted last), in the order reviewers first voted.
 ///
 /// A reviewer is an identity: two ids with the same confusable skeleton (UTS #39, e.g. `alice`
 /// and `alıce`) are one reviewer, whose latest vote, in either spelling, replaces the earlier.
@@ -289,11 +290,15 @@ impl CountedVotes {
         }
     }
 
-    /// Counts `review` as its reviewer's latest vote, replacing their earlier one.
+    /// Counts `review` as its reviewer's vote, replacing their earlier one: earlier by the
+    /// votes' own times, so a vote that arrives after a later one of the same reviewer (cast
+    /// later by their clock) does not replace it. Of two at the same time, the one counted last.
     #[inline]
     pub fn count(&mut self, review: Review) {
         if let Some(i) = self.position_of(&review.reviewer) {
-            if let Some(slot) = self.reviews.get_mut(i) {
+            if let Some(slot) = self.reviews.get_mut(i)
+                && review.at >= slot.at
+            {
                 *slot = review;
             }
             return;

@@ -450,6 +450,20 @@ pub enum LoadRegistryError {
         /// The registry's name.
         name: String,
     },
+    /// No member and no index of the registry are stored, but rows of its models are, without
+    /// their models row (event rows, or leaves of the log of heads): a registry deleted in part.
+    /// [`Store::load_registry_or_new`](crate::Store::load_registry_or_new) refuses to start it
+    /// afresh over them.
+    #[error(
+        "registry `{}`: no member and no index are stored, but {rows} rows of its models remain without their models row (deleted in part?); not started afresh",
+        .name.escape_debug()
+    )]
+    Remnants {
+        /// The registry's name.
+        name: String,
+        /// How many such rows (event rows and log leaves).
+        rows: u64,
+    },
     /// The stored members are not those the sealed index holds (the error names the member):
     /// one deleted, re-kinded, added, or put back to an older sealed copy of itself; or the
     /// index does not verify.

@@ -86,8 +86,9 @@ pub struct Options {
     /// 256), so that the next vote on one ([`Store::record_vote`](crate::Store::record_vote))
     /// reads and verifies only the events appended since (chain, seal and replay, as a whole
     /// restore would): a vote then costs the same on a long trail as on a short one. Each
-    /// kept model holds its trail. A kept model is used only for a vote under a policy of the
-    /// same name as the one it was verified under; 0 keeps none.
+    /// kept model holds its trail. Only models whose trail holds no decision yet are kept
+    /// (nothing in them depends on the policy a vote passes; a model retrained or reopened
+    /// after a decision is restored whole for each vote); 0 keeps none.
     pub verified_models: usize,
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use modelgate::Registry;
 use modelgate::registry::PolicyBook;
+use sqlx::Row;
 
 use crate::ModelKey;
 use crate::error::{LoadRegistryError, SaveRegistryError, TransactError};
@@ -28,14 +29,18 @@ impl Store {
     /// The registry `name` as last saved, restored as by [`load_registry`](Self::load_registry);
     /// an empty registry of that name if none is stored yet.
     ///
-    /// "None stored" means no member and no sealed index: a registry whose index is stored but
-    /// whose members are gone is refused, not started again. (Every row of a registry deleted
-    /// together looks like a registry never stored: a checkpoint of the store's log sees it,
+    /// "None stored" means no member, no sealed index, and no row of a model of that name left
+    /// without its models row (an event row, a leaf of the log of heads): a registry whose
+    /// index is stored but whose members are gone is refused, and so is one whose index and
+    /// models rows were deleted but not the rest ([`LoadRegistryError::Remnants`]). (Every row
+    /// of a registry deleted together, log leaves included, looks like a registry never stored:
+    /// a checkpoint of the store's log sees it,
     /// [`load_registry_anchored`](Self::load_registry_anchored).)
     ///
     /// # Errors
     ///
     /// As [`load_registry`](Self::load_registry), except [`LoadRegistryError::NotFound`];
+    /// [`LoadRegistryError::Remnants`] for rows of a registry deleted in part;
     /// [`LoadRegistryError::Refused`] with the core's error for a `name` that is not a valid
     /// registry name.
     pub async fn load_registry_or_new(
@@ -45,6 +50,13 @@ impl Store {
     ) -> Result<Registry, LoadRegistryError> {
         match self.load_registry(name, book).await {
             Err(LoadRegistryError::NotFound { .. }) => {
+                let rows = self.remnants(name).await?;
+                if rows > 0 {
+                    return Err(LoadRegistryError::Remnants {
+                        name: name.to_owned(),
+                        rows,
+                    });
+                }
                 Registry::new(name).map_err(|e| LoadRegistryError::Refused {
                     name: name.to_owned(),
                     error: Box::new(modelgate::registry::RegistryError::Inconsistent(
@@ -54,6 +66,35 @@ impl Store {
             }
             loaded => loaded,
         }
+    }
+
+    /// How many event rows and log leaves of models named `name` have no models row.
+    async fn remnants(&self, name: &str) -> Result<u64, LoadRegistryError> {
+        let count = |sql: &'static str| async move {
+            sqlx::query(sql)
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|row| row.try_get::<i64, _>(0))
+        };
+        let events = count(
+            "SELECT COUNT(*) FROM modelgate_events x WHERE x.name = $1 AND NOT EXISTS
+                (SELECT 1 FROM modelgate_models m WHERE m.name = x.name
+                 AND m.version = x.version AND m.environment = x.environment)",
+        )
+        .await;
+        let leaves = count(
+            "SELECT COUNT(*) FROM modelgate_log x WHERE x.name = $1 AND NOT EXISTS
+                (SELECT 1 FROM modelgate_models m WHERE m.name = x.name
+                 AND m.version = x.version AND m.environment = x.environment)",
+        )
+        .await;
+        let db = |error| LoadRegistryError::Database {
+            name: name.to_owned(),
+            error: crate::error::DatabaseError(error),
+        };
+        let (events, leaves) = (events.map_err(db)?, leaves.map_err(db)?);
+        Ok(u64::try_from(events.saturating_add(leaves)).unwrap_or(0))
     }
 
     /// Moves the registry `name` by `change` and saves it: loads it

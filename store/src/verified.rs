@@ -15,8 +15,6 @@ use crate::store::Store;
 
 /// A model as this store verified or wrote it.
 struct Entry {
-    /// The name of the policy it was verified under: a vote under another one restores whole.
-    policy: String,
     head: Head,
     model: AnyModel,
 }
@@ -35,17 +33,20 @@ impl Verified {
         }
     }
 
-    /// Takes the model of `key` verified under `policy`, if one is kept (a writer that takes it
-    /// has it alone; the others restore whole).
-    fn take(&self, key: &ModelKey, policy: &str) -> Option<(Head, AnyModel)> {
+    /// Takes the model of `key`, if one is kept (a writer that takes it has it alone; the
+    /// others restore whole).
+    fn take(&self, key: &ModelKey) -> Option<(Head, AnyModel)> {
         let mut entries = self.entries.lock().ok()?;
         let entry = entries.remove(key)?;
-        (entry.policy == policy).then_some((entry.head, entry.model))
+        Some((entry.head, entry.model))
     }
 
-    /// Keeps `model`, which the store holds at `head`, verified under `policy`.
-    pub(crate) fn keep(&self, key: &ModelKey, policy: String, head: Head, model: AnyModel) {
-        if self.capacity == 0 {
+    /// Keeps `model`, which the store holds at `head`, if nothing in its trail depends on the
+    /// policy it was verified under: no decision yet (a trail with one is restored whole, so
+    /// that every vote's answer is the same whichever store instance gives it).
+    pub(crate) fn keep(&self, key: &ModelKey, head: Head, model: AnyModel) {
+        if self.capacity == 0 || model.trail().is_run() || model.trail().latest_decision().is_some()
+        {
             return;
         }
         let Ok(mut entries) = self.entries.lock() else {
@@ -57,14 +58,7 @@ impl Verified {
                 entries.remove(&evict);
             }
         }
-        entries.insert(
-            key.clone(),
-            Entry {
-                policy,
-                head,
-                model,
-            },
-        );
+        entries.insert(key.clone(), Entry { head, model });
     }
 }
 
@@ -75,9 +69,8 @@ impl Store {
         &self,
         key: &ModelKey,
         policy: &P,
-        name: &str,
     ) -> Result<Loaded<AnyModel>, crate::error::LoadError> {
-        if let Some((head, model)) = self.verified.take(key, name)
+        if let Some((head, model)) = self.verified.take(key)
             && let Some(loaded) = self.resume(key, policy, head, model).await
         {
             return Ok(loaded);
@@ -95,16 +88,28 @@ impl Store {
         model: AnyModel,
     ) -> Option<Loaded<AnyModel>> {
         let (stored_head, revision, seal, rows) = self.read_after(key, model.revision()).await?;
+        let seal: Seal = serde_json::from_str(&seal).ok()?;
         if stored_head == head.to_string() {
-            // Nothing appended since: the model is the stored one.
+            // Nothing appended since: the model is the stored one, if the seal stored with it
+            // still verifies (a seal replaced without the key is not voted over).
+            self.keys.verifier().verify(&head, &seal).ok()?;
             return (rows.is_empty() && revision == model.revision()).then_some(Loaded {
                 model,
                 head,
                 revision,
             });
         }
+        // The `hash` column of each new row is the `prev` of the next, the last one's the head,
+        // as a whole load checks; the core's chain check then proves each is its event's hash.
+        let nexts = rows.iter().skip(1).map(|r| r.prev.as_str());
+        if rows
+            .iter()
+            .zip(nexts.chain([stored_head.as_str()]))
+            .any(|(row, next)| row.hash != next)
+        {
+            return None;
+        }
         let events = parse_events(&rows).ok()?;
-        let seal: Seal = serde_json::from_str(&seal).ok()?;
         let model = model
             .resume(events, &seal, self.keys.verifier(), policy)
             .ok()?;

@@ -71,10 +71,11 @@ impl Store {
     /// all again, up to `retry.attempts` times, so no vote is lost and none is recorded twice.
     ///
     /// The restore goes on from the model this store verified and wrote last, if it keeps it
-    /// ([`Options::verified_models`](crate::Options::verified_models)) and `policy` has the
-    /// name it was verified under: only the events appended since are read and verified
-    /// ([`modelgate::AnyModel::resume`]), so a vote costs the same on a long trail as on a
-    /// short one. Otherwise, or if they do not verify, the whole trail is restored.
+    /// ([`Options::verified_models`](crate::Options::verified_models): models whose trail
+    /// holds no decision yet, so nothing in it depends on `policy`): only the events appended
+    /// since are read and verified ([`modelgate::AnyModel::resume`]), so a vote costs the same
+    /// on a long trail as on a short one. Otherwise, or if they do not verify, the whole trail
+    /// is restored.
     ///
     /// # Errors
     ///
@@ -89,9 +90,8 @@ impl Store {
         review: &Review,
         retry: &Retry,
     ) -> Result<Voted, VoteError> {
-        let name = policy.name();
         self.retrying(key, retry, || async {
-            let loaded = self.restore_latest(key, policy, &name).await?;
+            let loaded = self.restore_latest(key, policy).await?;
             let AnyModel::Submitted(mut model) = loaded.model else {
                 return Err(VoteError::NotSubmitted {
                     key: key.clone(),
@@ -106,8 +106,7 @@ impl Store {
                 })?;
             let written = self.append(loaded.head, &model).await;
             if let Ok(written) = &written {
-                self.verified
-                    .keep(key, name.clone(), written.head, model.into());
+                self.verified.keep(key, written.head, model.into());
             }
             Ok(written)
         })

@@ -353,6 +353,11 @@ async fn every_error_message() {
             attempts: 32,
         }
         .to_string(),
+        LoadRegistryError::Remnants {
+            name: "churn".into(),
+            rows: 2,
+        }
+        .to_string(),
     ];
     insta::assert_snapshot!(messages.join("\n"));
 }
