@@ -216,19 +216,20 @@ impl Store {
         &self,
         name: Option<&str>,
     ) -> Result<Vec<Summary>, QueryError> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM modelgate_models m WHERE "));
+        // The newest deployed version of each name and environment, ranked in one pass (a
+        // comparison of every deployed version with every other grew with their square).
+        let mut sql = Sql::new("");
         let deployed = sql.param(Status::Deployed.to_string());
-        sql.text.push_str(&format!(
-            "m.status = {deployed} AND NOT EXISTS (SELECT 1 FROM modelgate_models n
-                WHERE n.name = m.name AND n.environment = m.environment AND n.status = {deployed}
-                  AND (n.deployed_at > m.deployed_at
-                       OR (n.deployed_at = m.deployed_at AND n.version > m.version)))"
-        ));
-        if let Some(name) = name {
-            let p = sql.param(name);
-            sql.text.push_str(&format!(" AND m.name = {p}"));
-        }
-        sql.text.push_str(" ORDER BY m.name, m.environment");
+        let only = match name {
+            Some(name) => format!(" AND name = {}", sql.param(name)),
+            None => String::new(),
+        };
+        sql.text = format!(
+            "SELECT {COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY name, environment
+                ORDER BY deployed_at IS NULL, deployed_at DESC, version DESC) AS newest
+             FROM modelgate_models WHERE status = {deployed}{only}) m
+             WHERE m.newest = 1 ORDER BY m.name, m.environment"
+        );
         self.summaries(sql).await
     }
 
