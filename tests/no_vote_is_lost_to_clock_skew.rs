@@ -47,25 +47,36 @@ fn a_vote_behind_the_last_event_is_recorded_at_the_last_events_time_and_keeps_it
     model
         .record(Review::approve("bob", DIGEST, ms(10_097)))
         .unwrap();
-    // A vote cast before the round began (a clock far behind, or a vote for another round) is
-    // refused, and comes back.
-    let refused = model
+    // Dave's clock runs a second behind the submitter's: his vote, cast (by his clock) before
+    // the submission, is taken as cast by a clock behind, within a minute.
+    model
         .record(Review::reject("dave", DIGEST, ms(9_000)))
-        .unwrap_err();
-    insta::assert_snapshot!(refused.error().to_string());
-    assert_eq!(refused.into_input().reviewer(), "dave");
+        .unwrap();
     assert_eq!(
         times(&model),
         [
             (10_000, None),
             (10_105, Some(10_105)),
-            (10_105, Some(10_097))
+            (10_105, Some(10_097)),
+            (10_105, Some(9_000)),
         ]
     );
+    assert_eq!(model.stage().votes().len(), 3, "every vote counts");
+}
+
+#[test]
+fn a_vote_cast_more_than_a_minute_before_its_round_is_refused_and_comes_back() {
+    let mut model = env_submitted("1", &Environment::default(), 1_000);
+    let refused = model
+        .record(Review::reject("dave", SKEW, t(939)))
+        .unwrap_err();
+    insta::assert_snapshot!(refused.error().to_string());
+    assert_eq!(refused.into_input().reviewer(), "dave");
+    model.record(Review::reject("dave", SKEW, t(940))).unwrap();
     assert_eq!(
         model.stage().votes().len(),
-        2,
-        "every vote of the round counts"
+        1,
+        "a minute behind is still this round"
     );
 }
 

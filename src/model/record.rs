@@ -4,7 +4,7 @@ use super::Model;
 use super::stage::Submitted;
 use crate::event::EventKind;
 use crate::value::text::{self, TextError, esc};
-use crate::value::{Refused, Review, Timestamp};
+use crate::value::{CLOCK_SKEW, Refused, Review, Timestamp};
 
 /// A vote was refused; the model is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -44,10 +44,11 @@ pub enum RecordError {
         /// The digest the vote names.
         found: String,
     },
-    /// The vote was cast (by its reviewer's clock) before this round of review began: before
-    /// the submission, or before the reopening that started the votes again.
+    /// The vote was cast (by its reviewer's clock) more than [`CLOCK_SKEW`] before this round
+    /// of review began (the submission, or the reopening that started the votes again): it
+    /// was for another round.
     #[error(
-        "vote by `{}` was cast at `{at}`, before this round of review began at `{since}`",
+        "vote by `{}` was cast at `{at}`, more than a minute before this round of review began at `{since}`: it belongs to an earlier round (cast it again, or check the reviewer's clock)",
         esc(.reviewer)
     )]
     BeforeRound {
@@ -76,16 +77,18 @@ impl Model<Submitted> {
     /// that time) counts, whatever order they arrive in. The `voted` event that records it is
     /// at the same time, or at the last event's if that is later: the order of a trail is the
     /// order its events were recorded, so a reviewer whose clock runs behind the host's, or
-    /// behind another reviewer's whose vote was recorded first, loses no vote. A vote cast
-    /// before its round of review began (the submission, or a reopening:
-    /// [`Submitted::since`](crate::Submitted::since)) is refused: it was for another round.
+    /// behind another reviewer's whose vote was recorded first, loses no vote. A vote cast more
+    /// than [`CLOCK_SKEW`] (a minute) before its round of review began (the submission, or a
+    /// reopening: [`Submitted::since`](crate::Submitted::since)) is refused: it was for another
+    /// round; within that minute it is taken as cast by a clock behind the submitter's.
     /// (Every other transition is refused a time earlier than the last event: its time is the
     /// host's.)
     ///
     /// # Errors
     ///
     /// [`RecordError`] for an invalid reviewer id or role, a vote for another artifact digest
-    /// than the submitted one, or one cast before the round began; the review comes back
+    /// than the submitted one, or one cast more than [`CLOCK_SKEW`] before the round began; the
+    /// review comes back
     /// inside the [`Refused`].
     ///
     /// ```
@@ -138,7 +141,7 @@ impl Model<Submitted> {
                 found: review.digest().to_owned(),
             });
         }
-        if review.at() < self.stage.since {
+        if review.at() < self.stage.since.saturating_sub(CLOCK_SKEW) {
             return Err(RecordError::BeforeRound {
                 reviewer: review.reviewer().to_owned(),
                 at: review.at(),

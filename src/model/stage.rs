@@ -130,7 +130,8 @@ impl Submitted {
     }
 
     /// When this round of review began: the submission, or the reopening of a lapsed or stale
-    /// approval. A vote cast (by its reviewer's clock) before it belongs to another round.
+    /// approval. A vote cast (by its reviewer's clock) more than
+    /// [`CLOCK_SKEW`](crate::value::CLOCK_SKEW) before it belongs to another round.
     pub fn since(&self) -> Timestamp {
         self.since
     }

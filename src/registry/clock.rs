@@ -7,6 +7,15 @@ use crate::event::{Event, EventKind};
 use crate::value::Timestamp;
 
 impl Registry {
+    /// The clock of `environment`: the time of the latest move there (votes aside), if any.
+    /// Every move there is at or after it, and a change of deployment (deploy, roll back,
+    /// retire the current one) strictly after it ([`RegistryError::BeforeClock`]): a host that
+    /// moves a registry others move too (`modelgate-store`'s `transact`) picks its time from
+    /// its clock and this one.
+    pub fn clock(&self, environment: &crate::value::Environment) -> Option<Timestamp> {
+        self.clock.get(environment.name()).copied()
+    }
+
     /// Advances the clocks for `events` of a member of `environment`: its own, and that of
     /// every environment a promotion among them observed.
     pub(super) fn observe(&mut self, environment: &str, events: &[Event]) {

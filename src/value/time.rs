@@ -86,6 +86,12 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
+/// How far a vote's own time may be before its round of review began and still count as cast
+/// in that round, by a reviewer whose clock runs behind the submitter's: one minute. A vote
+/// cast earlier than that is for another round and is refused
+/// ([`RecordError::BeforeRound`](crate::model::RecordError::BeforeRound)).
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
 /// A transition was given a time earlier than the model's last event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("time `{at}` is earlier than the last event at `{last}`")]

@@ -108,7 +108,14 @@ impl Store {
     ///
     /// `change` may run more than once: it must do only what it does to the registry (and
     /// return a value). Do what happens outside (an actual deployment) before or after, and
-    /// record its outcome in `change` — a receipt, through the registry's moves.
+    /// record its outcome in `change` — a receipt, through the registry's moves. Take a move's
+    /// time inside `change` too (the host's clock when it runs, never before
+    /// [`Registry::clock`] of the environment, and strictly after it for a change of
+    /// deployment): a rerun after another writer's move must not reuse a time that move has
+    /// passed, or the registry refuses it ([`RegistryError::BeforeClock`], which is the
+    /// change's error, not retried).
+    ///
+    /// [`RegistryError::BeforeClock`]: modelgate::registry::RegistryError::BeforeClock
     ///
     /// ```no_run
     /// # async fn f(store: &modelgate_store::Store, book: &modelgate::registry::PolicyBook)
