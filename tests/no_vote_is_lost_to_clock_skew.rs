@@ -37,9 +37,9 @@ fn times(model: &modelgate::Model<modelgate::Submitted>) -> Vec<(u64, Option<u64
         .collect()
 }
 
-#[test]
-fn a_vote_behind_the_last_event_is_recorded_at_the_last_events_time_and_keeps_its_own() {
-    // Submitted at t(10) = 10,000 ms. Carol's clock runs 5 ms ahead, bob's 3 ms behind.
+/// Submitted at t(10) = 10,000 ms; carol's clock runs 5 ms ahead of the host's, bob's 3 ms
+/// behind: carol's vote is recorded first, then bob's, at her time.
+fn two_skewed_votes() -> modelgate::Model<modelgate::Submitted> {
     let mut model = submitted(0.95);
     model
         .record(Review::approve("carol", DIGEST, ms(10_105)))
@@ -47,6 +47,12 @@ fn a_vote_behind_the_last_event_is_recorded_at_the_last_events_time_and_keeps_it
     model
         .record(Review::approve("bob", DIGEST, ms(10_097)))
         .unwrap();
+    model
+}
+
+#[test]
+fn a_vote_behind_the_last_event_is_recorded_at_the_last_events_time_and_keeps_its_own() {
+    let mut model = two_skewed_votes();
     // Dave's clock runs a second behind the submitter's: his vote, cast (by his clock) before
     // the submission, is taken as cast by a clock behind, within a minute.
     model
@@ -82,13 +88,7 @@ fn a_vote_cast_more_than_a_minute_before_its_round_is_refused_and_comes_back() {
 
 #[test]
 fn a_vote_recorded_late_restores_through_the_live_transitions() {
-    let mut model = submitted(0.95);
-    model
-        .record(Review::approve("carol", DIGEST, ms(10_105)))
-        .unwrap();
-    model
-        .record(Review::approve("bob", DIGEST, ms(10_097)))
-        .unwrap();
+    let model = two_skewed_votes();
     let stored = sealed(&model);
     let restored = stored.restore(&key(), &policy()).unwrap();
     assert_eq!(restored.status(), Status::Submitted);
@@ -133,13 +133,7 @@ fn a_late_vote_forged_to_its_own_time_is_refused() {
     // The attacker rewrites the recorded event's time to the vote's own (earlier than the event
     // before), rechains and reseals with the host's key: the replay records the vote at the
     // last event's time, so the chain no longer agrees.
-    let mut model = submitted(0.95);
-    model
-        .record(Review::approve("carol", DIGEST, ms(10_105)))
-        .unwrap();
-    model
-        .record(Review::approve("bob", DIGEST, ms(10_097)))
-        .unwrap();
+    let model = two_skewed_votes();
     let mut json = serde_json::to_value(sealed(&model)).unwrap();
     json["events"][2]["at"] = serde_json::json!(ms(10_097));
     let forged = rechain(json).sealed_by(&key()).unwrap();
@@ -158,13 +152,7 @@ fn a_late_vote_forged_to_its_own_time_is_refused() {
 fn every_other_move_is_still_refused_a_time_before_the_last_event() {
     // A decision is the host's, at the host's time: earlier than the last vote's event is
     // refused (and the model comes back), as a deployment is.
-    let mut model = submitted(0.95);
-    model
-        .record(Review::approve("carol", DIGEST, ms(10_105)))
-        .unwrap();
-    model
-        .record(Review::approve("bob", DIGEST, ms(10_097)))
-        .unwrap();
+    let model = two_skewed_votes();
     let head = model.head();
     let err = model
         .decide(&policy(), &DecisionContext::at(ms(10_100)))
