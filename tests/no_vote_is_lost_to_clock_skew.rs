@@ -288,3 +288,62 @@ fn an_older_vote_of_a_reviewer_does_not_replace_their_newer_veto() {
         "bob's veto at 1000 was replaced by his own older approve at 990: approved"
     );
 }
+
+/// A vote on a registry's member is one call (`Registry::record`), whatever the registry's
+/// clock says; a refused one hands the review back and changes nothing.
+#[test]
+fn a_vote_on_a_registry_member_is_one_call_and_a_refused_one_comes_back() {
+    let staging = Environment::new("staging").unwrap();
+    let mut registry = Registry::new("churn").unwrap();
+    registry.put(env_submitted("7", &staging, 100)).unwrap();
+    registry.put(env_submitted("8", &staging, 100)).unwrap();
+    registry
+        .record(&staging, "7", Review::approve("carol", SKEW, t(1005)))
+        .unwrap();
+    registry
+        .record(&staging, "8", Review::approve("bob", SKEW, t(1002)))
+        .unwrap();
+    let before = registry.get(&staging, "8").map(AnyModel::head);
+    let refusals = [
+        registry
+            .record(&staging, "9", Review::approve("bob", SKEW, t(1003)))
+            .unwrap_err(),
+        registry
+            .record(
+                &staging,
+                "8",
+                Review::approve("bob", "sha256:other", t(1003)),
+            )
+            .unwrap_err(),
+    ];
+    let messages: Vec<String> = refusals.iter().map(|r| r.error().to_string()).collect();
+    insta::assert_snapshot!(messages.join("\n"));
+    for refused in refusals {
+        assert_eq!(
+            refused.into_input().reviewer(),
+            "bob",
+            "the review comes back"
+        );
+    }
+    assert_eq!(registry.get(&staging, "8").map(AnyModel::head), before);
+    let approved = match registry.take(&staging, "8").unwrap() {
+        AnyModel::Submitted(m) => m
+            .decide(&Quorum::new(1), &DecisionContext::at(t(1010)))
+            .unwrap()
+            .approved()
+            .unwrap(),
+        other => panic!("under review, not {:?}", other.status()),
+    };
+    registry.put(approved).unwrap();
+    let refused = registry
+        .record(&staging, "8", Review::approve("dave", SKEW, t(1011)))
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused.error(),
+            modelgate::registry::RegistryError::NotSubmitted { .. }
+        ),
+        "{}",
+        refused.error()
+    );
+}

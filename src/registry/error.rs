@@ -209,6 +209,17 @@ pub enum RegistryError {
         /// Why it was retired.
         reason: String,
     },
+    /// The member refused the vote ([`Model::record`](crate::Model::record): another artifact,
+    /// an invalid reviewer, a vote for an earlier round …).
+    #[error("version `{}` in `{}`: {error}", esc(.version), esc(.environment))]
+    Vote {
+        /// The version.
+        version: String,
+        /// The environment.
+        environment: String,
+        /// Why (boxed: it is large, and rare).
+        error: Box<crate::model::RecordError>,
+    },
     /// A model refused the move (time, actor, an approval that lapsed or is not upheld …).
     #[error("version `{}` in `{}`: {error}", esc(.version), esc(.environment))]
     Refused {

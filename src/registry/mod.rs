@@ -14,7 +14,7 @@ use crate::event::{Event, EventKind, Head};
 use crate::model::{AnyModel, Decided, DecisionContext, Deployed, Model, Status};
 use crate::policy::{Policy, Verdict};
 use crate::value::text::{self, TextError};
-use crate::value::{Environment, Metrics, Refused, Timestamp};
+use crate::value::{Environment, Metrics, Refused, Review, Timestamp};
 
 pub use error::RegistryError;
 pub use stored::{PolicyBook, StoredRegistry};
@@ -321,6 +321,53 @@ impl Registry {
                 let checked = (model.history().len(), model.head());
                 self.taken.insert(k, checked);
                 Ok(model)
+            }
+        }
+    }
+
+    /// Records `review` on the member `version` of `environment`, which is under review: what
+    /// [`take`](Self::take), [`Model::record`](crate::Model::record) and [`put`](Self::put)
+    /// do, in one call. A vote does not move the books, so nothing else is checked.
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::NoSuchVersion`]; [`RegistryError::NotSubmitted`] for a member that is
+    /// not under review; [`RegistryError::Vote`] if the member refuses the vote. The review
+    /// comes back inside the [`Refused`], and nothing changed.
+    #[allow(clippy::result_large_err)] // hands back the review
+    pub fn record(
+        &mut self,
+        environment: &Environment,
+        version: &str,
+        review: Review,
+    ) -> Result<(), Refused<Review, RegistryError>> {
+        let k = (environment.name().to_owned(), version.to_owned());
+        let (version, environment) = (k.1.clone(), k.0.clone());
+        match self.members.get_mut(&k) {
+            None => Err(Refused::new(
+                review,
+                RegistryError::NoSuchVersion {
+                    version,
+                    environment,
+                },
+            )),
+            Some(AnyModel::Submitted(model)) => model.record(review).map_err(|refused| {
+                refused.map_err(|error| RegistryError::Vote {
+                    version,
+                    environment,
+                    error: Box::new(error),
+                })
+            }),
+            Some(other) => {
+                let status = other.status();
+                Err(Refused::new(
+                    review,
+                    RegistryError::NotSubmitted {
+                        version,
+                        environment,
+                        status,
+                    },
+                ))
             }
         }
     }

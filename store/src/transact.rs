@@ -120,19 +120,16 @@ impl Store {
     /// ```no_run
     /// # async fn f(store: &modelgate_store::Store, book: &modelgate::registry::PolicyBook)
     /// # -> Result<(), Box<dyn std::error::Error>> {
-    /// use modelgate::{AnyModel, Environment, Review, Timestamp};
+    /// use modelgate::{Environment, Review, Timestamp};
     /// use modelgate_store::Retry;
     ///
+    /// let staging = Environment::new("staging")?;
     /// let vote = Review::approve("bob", "sha256:7", Timestamp::from_unix_secs(1_000));
     /// store
     ///     .transact("churn", book, &Retry::default(), |registry| {
-    ///         let staging = Environment::new("staging")?;
-    ///         let AnyModel::Submitted(mut model) = registry.take(&staging, "7")? else {
-    ///             return Err("churn@7 is not under review".into());
-    ///         };
-    ///         model.record(vote.clone())?;
-    ///         registry.put(model)?;
-    ///         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    ///         registry
+    ///             .record(&staging, "7", vote.clone())
+    ///             .map_err(|refused| refused.into_error())
     ///     })
     ///     .await?;
     /// # Ok(()) }
