@@ -193,6 +193,16 @@ impl Store {
     }
 
     async fn read_rows(&self, key: &ModelKey) -> Result<Option<Rows>, sqlx::Error> {
+        self.read_rows_after(key, None).await
+    }
+
+    /// The models row of `key` and its event rows (only those after sequence number `after`,
+    /// if given), in one snapshot.
+    pub(crate) async fn read_rows_after(
+        &self,
+        key: &ModelKey,
+        after: Option<i64>,
+    ) -> Result<Option<Rows>, sqlx::Error> {
         // One snapshot for both reads, or a writer committing in between would make a sound
         // model look torn.
         let mut tx = self.begin_read().await?;
@@ -215,11 +225,13 @@ impl Store {
         let approval_validity_ms: Option<i64> = row.try_get(3)?;
         let events = sqlx::query(
             "SELECT seq, at, prev, hash, event FROM modelgate_events
-             WHERE name = $1 AND version = $2 AND environment = $3 ORDER BY seq",
+             WHERE name = $1 AND version = $2 AND environment = $3 AND ($4 IS NULL OR seq > $4)
+             ORDER BY seq",
         )
         .bind(key.name())
         .bind(key.version())
         .bind(key.environment())
+        .bind(after)
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
@@ -312,18 +324,23 @@ pub(crate) fn check_rows(
             trail,
         });
     }
-    // The `hash` column of each event is the `prev` of the next, and the last one's is the
-    // head; the core's chain check then proves each is its event's hash.
-    let nexts = rows.events.iter().skip(1).map(|r| r.prev.as_str());
-    for (row, next) in rows.events.iter().zip(nexts.chain([rows.head.as_str()])) {
-        if row.hash != next {
-            return Err(unreadable(
-                format!("event {}", row.seq),
-                "its `hash` column is not the `prev` of the event after it".into(),
-            ));
-        }
+    if let Some(seq) = hash_column_breaks(&rows.events, &rows.head) {
+        return Err(unreadable(
+            format!("event {seq}"),
+            "its `hash` column is not the `prev` of the event after it".into(),
+        ));
     }
     Ok((stored, trail, revision))
+}
+
+/// The first event row whose `hash` column is not the `prev` of the next (the last one's: not
+/// `head`), if any; the core's chain check then proves each is its event's hash.
+pub(crate) fn hash_column_breaks(rows: &[EventRow], head: &str) -> Option<i64> {
+    let nexts = rows.iter().skip(1).map(|r| r.prev.as_str());
+    rows.iter()
+        .zip(nexts.chain([head]))
+        .find(|(row, next)| row.hash != *next)
+        .map(|(row, _)| row.seq)
 }
 
 /// The environment of `key` as its header has it: the key's name, and the approval window of

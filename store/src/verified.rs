@@ -7,10 +7,9 @@ use std::sync::Mutex;
 
 use modelgate::trail::Seal;
 use modelgate::{AnyModel, Head, Policy};
-use sqlx::Row;
 
 use crate::ModelKey;
-use crate::load::{EventRow, Loaded, parse_events};
+use crate::load::{Loaded, hash_column_breaks, parse_events};
 use crate::store::Store;
 
 /// A model as this store verified or wrote it.
@@ -87,8 +86,11 @@ impl Store {
         head: Head,
         model: AnyModel,
     ) -> Option<Loaded<AnyModel>> {
-        let (stored_head, revision, seal, rows) = self.read_after(key, model.revision()).await?;
-        let seal: Seal = serde_json::from_str(&seal).ok()?;
+        let after = i64::try_from(model.revision()).ok()?;
+        let stored = self.read_rows_after(key, Some(after)).await.ok()??;
+        let (stored_head, revision, rows) = (stored.head, stored.revision, stored.events);
+        let revision = u64::try_from(revision).ok()?;
+        let seal: Seal = serde_json::from_str(&stored.seal).ok()?;
         if stored_head == head.to_string() {
             // Nothing appended since: the model is the stored one, if the seal stored with it
             // still verifies (a seal replaced without the key is not voted over).
@@ -99,14 +101,8 @@ impl Store {
                 revision,
             });
         }
-        // The `hash` column of each new row is the `prev` of the next, the last one's the head,
-        // as a whole load checks; the core's chain check then proves each is its event's hash.
-        let nexts = rows.iter().skip(1).map(|r| r.prev.as_str());
-        if rows
-            .iter()
-            .zip(nexts.chain([stored_head.as_str()]))
-            .any(|(row, next)| row.hash != next)
-        {
+        // The new rows' `hash` columns chain to the head, as a whole load checks.
+        if hash_column_breaks(&rows, &stored_head).is_some() {
             return None;
         }
         let events = parse_events(&rows).ok()?;
@@ -121,52 +117,5 @@ impl Store {
                 revision,
             }
         })
-    }
-
-    /// The models row of `key` and its event rows after `revision`, in one snapshot.
-    async fn read_after(
-        &self,
-        key: &ModelKey,
-        revision: u64,
-    ) -> Option<(String, u64, String, Vec<EventRow>)> {
-        let after = i64::try_from(revision).ok()?;
-        let mut tx = self.begin_read().await.ok()?;
-        let row = sqlx::query(
-            "SELECT head, revision, seal FROM modelgate_models
-             WHERE name = $1 AND version = $2 AND environment = $3",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .fetch_optional(&mut *tx)
-        .await
-        .ok()??;
-        let head: String = row.try_get(0).ok()?;
-        let stored: i64 = row.try_get(1).ok()?;
-        let seal: String = row.try_get(2).ok()?;
-        let rows = sqlx::query(
-            "SELECT seq, at, prev, hash, event FROM modelgate_events
-             WHERE name = $1 AND version = $2 AND environment = $3 AND seq > $4 ORDER BY seq",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .bind(after)
-        .fetch_all(&mut *tx)
-        .await
-        .ok()?
-        .into_iter()
-        .map(|row| {
-            Some(EventRow {
-                seq: row.try_get(0).ok()?,
-                at: row.try_get(1).ok()?,
-                prev: row.try_get(2).ok()?,
-                hash: row.try_get(3).ok()?,
-                event: row.try_get(4).ok()?,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-        tx.rollback().await.ok()?;
-        Some((head, u64::try_from(stored).ok()?, seal, rows))
     }
 }
