@@ -146,7 +146,7 @@ pub enum SaveRegistryError {
         error: String,
     },
     /// A value of the member's header is larger than the database stores (see
-    /// [`CreateError::OutOfRange`]).
+    /// [`CreateError::OutOfRange`](super::CreateError::OutOfRange)).
     #[error(
         "member `{key}`: {field} {value} is larger than the database stores (at most {})",
         i64::MAX
