@@ -53,69 +53,14 @@
 
 use super::{Event, EventKind, RunOutcome};
 use crate::policy::{Finding, FindingValue, Verdict, VerdictKind};
+pub(crate) use crate::value::canonical::{
+    Sink, f64, label, list, option, text, u8, u32, u64, usize,
+};
 use crate::value::hash::Head;
 use crate::value::{Environment, Metrics, Review, Vote};
 
 /// The version of the stored format: the header's `format_version`, hashed into every chain.
 pub const FORMAT_VERSION: u32 = 2;
-
-/// Where canonical bytes go: a hasher, or a buffer (for the test vectors).
-pub(crate) trait Sink {
-    fn put(&mut self, bytes: &[u8]);
-}
-
-impl Sink for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-pub(crate) fn u8(out: &mut dyn Sink, x: u8) {
-    out.put(&[x]);
-}
-
-pub(crate) fn u32(out: &mut dyn Sink, x: u32) {
-    out.put(&x.to_be_bytes());
-}
-
-pub(crate) fn u64(out: &mut dyn Sink, x: u64) {
-    out.put(&x.to_be_bytes());
-}
-
-fn usize(out: &mut dyn Sink, x: usize) {
-    u64(out, u64::try_from(x).unwrap_or(u64::MAX));
-}
-
-pub(crate) fn f64(out: &mut dyn Sink, x: f64) {
-    u64(out, x.to_bits());
-}
-
-pub(crate) fn text(out: &mut dyn Sink, s: &str) {
-    usize(out, s.len());
-    out.put(s.as_bytes());
-}
-
-/// A domain-separation label: a text.
-pub(crate) fn label(out: &mut dyn Sink, s: &str) {
-    text(out, s);
-}
-
-pub(crate) fn list<T>(out: &mut dyn Sink, items: &[T], mut each: impl FnMut(&mut dyn Sink, &T)) {
-    usize(out, items.len());
-    for item in items {
-        each(out, item);
-    }
-}
-
-pub(crate) fn option<T>(out: &mut dyn Sink, x: Option<&T>, each: impl FnOnce(&mut dyn Sink, &T)) {
-    match x {
-        None => u8(out, 0),
-        Some(x) => {
-            u8(out, 1);
-            each(out, x);
-        }
-    }
-}
 
 pub(crate) fn metrics(out: &mut dyn Sink, m: &Metrics) {
     usize(out, m.len());

@@ -3,16 +3,9 @@
 use sha2::{Digest as _, Sha256};
 
 use super::Event;
-use super::canonical::{self, Sink};
+use super::canonical;
 use crate::value::Environment;
 pub use crate::value::hash::{Fingerprint, Head, ParseHashError};
-
-/// A SHA-256 hasher as a sink for the canonical encoding.
-impl Sink for Sha256 {
-    fn put(&mut self, bytes: &[u8]) {
-        self.update(bytes);
-    }
-}
 
 impl Head {
     /// The head of a trail without events: the hash of the header of the model `name`,
@@ -54,14 +47,5 @@ impl Head {
         canonical::label(&mut out, "modelgate.seal");
         out.extend_from_slice(self.as_bytes());
         out
-    }
-}
-
-impl Fingerprint {
-    /// The fingerprint of the canonical bytes written by `encode`.
-    pub(crate) fn of(encode: impl FnOnce(&mut Sha256)) -> Self {
-        let mut hasher = Sha256::new();
-        encode(&mut hasher);
-        Self::from_bytes(hasher.finalize().into())
     }
 }

@@ -1,6 +1,7 @@
 //! Leaf values the host builds and hands in: time, identifiers, metrics and outcomes, reviews,
 //! receipts; and [`Refused`], which hands a refused input back.
 
+pub(crate) mod canonical;
 pub(crate) mod environment;
 pub(crate) mod hash;
 pub(crate) mod hex;
