@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
-use modelgate::{PipelineSpec, Policy as _};
+use modelgate::{PipelineSpec, Policy as _, PolicyExt as _};
 use serde_json::{Value, json};
 
 use crate::positions::{Pos, Positions};
@@ -18,14 +18,24 @@ struct Problem {
     message: String,
 }
 
+/// A valid pipeline's environment, policy name (what a decision made in code must be named),
+/// policy fingerprint (its identity) and lints.
+#[derive(Clone)]
+struct Checked {
+    environment: String,
+    policy: String,
+    fingerprint: String,
+    lints: Vec<String>,
+}
+
 /// What checking one file found.
 pub struct Report {
     file: String,
     text: String,
     steps: usize,
-    /// The valid pipeline's environment and policy name: what `verify` and `registry verify`
-    /// decide recorded decisions again with, and what a decision made in code must be named.
-    pipeline: Option<(String, String)>,
+    /// The valid pipeline: what `verify` and `registry verify` decide recorded decisions again
+    /// with.
+    pipeline: Option<Checked>,
     problems: Vec<Problem>,
 }
 
@@ -83,10 +93,12 @@ pub fn check(file: &Path) -> Result<Report, CliError> {
                 file: name,
                 text,
                 steps: pipeline.steps().len(),
-                pipeline: Some((
-                    pipeline.environment().name().to_owned(),
-                    pipeline.policy().name(),
-                )),
+                pipeline: Some(Checked {
+                    environment: pipeline.environment().name().to_owned(),
+                    policy: pipeline.policy().name(),
+                    fingerprint: pipeline.policy().fingerprint().to_string(),
+                    lints: pipeline.lints().iter().map(ToString::to_string).collect(),
+                }),
                 problems: Vec::new(),
             });
         }
@@ -165,9 +177,13 @@ pub fn print(reports: &[Report], format: Format) -> u8 {
                 if report.is_ok() {
                     let s = if report.steps == 1 { "" } else { "s" };
                     println!("ok: {} ({} step{s})", esc(&report.file), report.steps);
-                    if let Some((environment, policy)) = &report.pipeline {
-                        println!("  environment: {}", esc(environment));
-                        println!("  policy: {}", esc(policy));
+                    if let Some(p) = &report.pipeline {
+                        println!("  environment: {}", esc(&p.environment));
+                        println!("  policy: {}", esc(&p.policy));
+                        println!("  policy fingerprint: {}", p.fingerprint);
+                        for lint in &p.lints {
+                            println!("  warning: {lint}");
+                        }
                     }
                     continue;
                 }
@@ -200,9 +216,11 @@ fn to_json(report: &Report) -> Value {
             })
         })
         .collect();
-    let (environment, policy) = report.pipeline.clone().unzip();
+    let p = report.pipeline.as_ref();
     json!({"file": report.file, "ok": report.is_ok(), "steps": report.steps,
-           "environment": environment, "policy": policy, "problems": problems})
+           "environment": p.map(|p| &p.environment), "policy": p.map(|p| &p.policy),
+           "policy_fingerprint": p.map(|p| &p.fingerprint), "warnings": p.map(|p| &p.lints),
+           "problems": problems})
 }
 
 /// The file's text as the snippet shows it: what the library escapes in host text (control,

@@ -273,6 +273,14 @@ fn check() {
             ]
         )
     );
+    // A spec in the newer keys: its policy, its fingerprint, no warnings.
+    std::fs::write(
+        dir.join("bank.yaml"),
+        include_str!("../../examples/bank.yaml"),
+    )
+    .unwrap();
+    assert_eq!(code(&dir, &["check", "bank.yaml"]), 0);
+    insta::assert_snapshot!("check_bank", run(&dir, &["check", "bank.yaml"]));
     // The environment a pipeline is for: named, with an approval window, or wrong.
     std::fs::write(
         dir.join("production.yaml"),

@@ -13,7 +13,20 @@
 //! gate     = text metric, u8 op (0 at_least, 1 at_most, 2 above, 3 below), f64 threshold
 //! ```
 //!
-//! Every setting that changes how a run goes is in it; display names are not.
+//! A pipeline whose approval step uses the keys that name rules (`users`, `roles`,
+//! `required_roles`, `vote_window_hours`, `policy`) is encoded in the second grammar, which is
+//! the first with another label and an approval step that says everything:
+//!
+//! ```text
+//! pipeline = text "modelgate.pipeline.2", … as above
+//!   3 approval   list<text> approvers, list<text> users, list<text> roles, u64 required,
+//!                u8 veto, option<gate> auto_approve, list<gate> gates, option<u64> soak_hours,
+//!                list<gate> online, list<text> required_roles, option<u64> vote_window_hours,
+//!                option<hash> policy (its rule's fingerprint), u8 on_reject (as above)
+//! ```
+//!
+//! Every setting that changes how a run goes is in it; display names are not. A pipeline
+//! written in the first grammar's keys keeps the fingerprint its runs recorded.
 
 use super::{OnReject, Pipeline, StepKind};
 use crate::event::Fingerprint;
@@ -29,7 +42,15 @@ impl Pipeline {
 }
 
 fn encode(out: &mut dyn Sink, pipeline: &Pipeline) {
-    canonical::label(out, "modelgate.pipeline");
+    let second = pipeline.approval().is_some_and(|(_, a)| a.uses_rules());
+    canonical::label(
+        out,
+        if second {
+            "modelgate.pipeline.2"
+        } else {
+            "modelgate.pipeline"
+        },
+    );
     canonical::environment(out, &pipeline.environment);
     canonical::list(out, &pipeline.steps, |out, step| {
         canonical::text(out, &step.name);
@@ -41,13 +62,29 @@ fn encode(out: &mut dyn Sink, pipeline: &Pipeline) {
             }
             StepKind::Approval(a) => {
                 canonical::u8(out, 3);
-                canonical::list(out, &a.approvers, |out, name| canonical::text(out, name));
+                let names = |out: &mut dyn Sink, names: &[String]| {
+                    canonical::list(out, names, |out, name| canonical::text(out, name));
+                };
+                names(out, &a.approvers);
+                if second {
+                    names(out, &a.users);
+                    names(out, &a.roles);
+                }
                 canonical::u64(out, u64::try_from(a.required).unwrap_or(u64::MAX));
                 canonical::u8(out, u8::from(a.veto));
                 canonical::option(out, a.auto_approve.as_ref(), gate);
                 canonical::list(out, &a.gates, gate);
                 canonical::option(out, a.soak_hours.as_ref(), |out, h| canonical::u64(out, *h));
                 canonical::list(out, &a.online, gate);
+                if second {
+                    names(out, &a.required_roles);
+                    canonical::option(out, a.vote_window_hours.as_ref(), |out, h| {
+                        canonical::u64(out, *h);
+                    });
+                    canonical::option(out, a.policy.as_ref(), |out, rule| {
+                        out.put(rule.fingerprint().as_bytes());
+                    });
+                }
                 match a.on_reject {
                     OnReject::FailPipeline => canonical::u8(out, 0),
                     OnReject::Retrain { max_attempts } => {

@@ -12,15 +12,17 @@ mod spec;
 mod spec_approval;
 mod spec_error;
 mod spec_order;
+mod spec_rule;
 mod state;
 
 use std::time::Duration;
 
 use crate::policy::{
-    All, Lint, MetricGate, OnlineMetric, Policy, Quorum, ReviewContext, Soak, Verdict, VerdictKind,
-    Veto, all, any, when,
+    Fresh, Lint, MetricGate, OnlineMetric, Policy, PolicyExt, Quorum, RequiredRole, ReviewContext,
+    Rule, Soak, Verdict, VerdictKind, Veto, all, any, when,
 };
 use crate::value::Environment;
+use crate::value::text::esc;
 
 pub use action::{Action, Artifact};
 pub use hooks::{DriveError, Evaluator, HookError, Trainer};
@@ -66,7 +68,7 @@ pub enum StepKind {
         gates: Vec<MetricGate>,
     },
     /// The model waits for its approval policy.
-    Approval(Approval),
+    Approval(Box<Approval>),
     /// The host deploys the approved model.
     Deploy,
 }
@@ -75,12 +77,17 @@ pub enum StepKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Approval {
     approvers: Vec<String>,
+    users: Vec<String>,
+    roles: Vec<String>,
     required: usize,
     veto: bool,
     auto_approve: Option<MetricGate>,
     gates: Vec<MetricGate>,
     soak_hours: Option<u64>,
     online: Vec<MetricGate>,
+    required_roles: Vec<String>,
+    vote_window_hours: Option<u64>,
+    policy: Option<Box<Rule>>,
     on_reject: OnReject,
 }
 
@@ -109,9 +116,49 @@ impl Step {
 }
 
 impl Approval {
-    /// The user ids or roles that may approve (a name matches either).
+    /// The names of the older `approvers:` list, each matched as a user id and as a role
+    /// (a user whose id is a role's name counts as that role: prefer [`users`](Self::users) and
+    /// [`roles`](Self::roles); [`Pipeline::lints`] says so).
     pub fn approvers(&self) -> &[String] {
         &self.approvers
+    }
+
+    /// The user ids that may approve (`users:`).
+    pub fn users(&self) -> &[String] {
+        &self.users
+    }
+
+    /// The roles whose holders may approve (`roles:`).
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// Roles of which at least one approval is required (`required_roles:`), each
+    /// [`RequiredRole`](crate::RequiredRole).
+    pub fn required_roles(&self) -> &[String] {
+        &self.required_roles
+    }
+
+    /// The vote window, in hours (`vote_window_hours:`): the approval rules and the veto count
+    /// only the votes cast that long before the decision ([`Fresh`](crate::Fresh)).
+    pub fn vote_window_hours(&self) -> Option<u64> {
+        self.vote_window_hours
+    }
+
+    /// Further rules the approval requires (`policy:`), any [`Rule`] in its spec form.
+    pub fn policy(&self) -> Option<&Rule> {
+        self.policy.as_deref()
+    }
+
+    /// Whether the step names its approvers or rules in the newer keys (`users`, `roles`,
+    /// `required_roles`, `vote_window_hours`, `policy`), which the pipeline's fingerprint
+    /// encodes in its second grammar.
+    pub(crate) fn uses_rules(&self) -> bool {
+        !self.users.is_empty()
+            || !self.roles.is_empty()
+            || !self.required_roles.is_empty()
+            || self.vote_window_hours.is_some()
+            || self.policy.is_some()
     }
 
     /// How many distinct approvals are required.
@@ -198,6 +245,44 @@ impl Pipeline {
         }
     }
 
+    /// What is worth a second look in a valid pipeline: its policy's [lints](PolicyExt::lints)
+    /// (rules that can never be met), and an approval step that names its approvers in the
+    /// older `approvers:` list, which matches each name as a user id *and* as a role (a user
+    /// whose id is `risk_officer` would count as the role): the lint says which names it took
+    /// both ways and how to say which is meant.
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// let spec: PipelineSpec = serde_json::from_str(r#"{"steps": [
+    ///     {"name": "approve", "type": "approval", "inputs": {"approvers": ["alice", "risk_officer"]}}
+    /// ]}"#)?;
+    /// let lints = spec.validate()?.lints();
+    /// assert_eq!(lints[0].to_string(), "`step approve`: `approvers` matches each of `alice`, \
+    ///     `risk_officer` as a user id and as a role; write them under `users:` or `roles:`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lints(&self) -> Vec<Lint> {
+        let mut lints = self.policy().lints();
+        if let Some((name, a)) = self.approval()
+            && !a.approvers.is_empty()
+        {
+            let names: Vec<String> = a
+                .approvers
+                .iter()
+                .map(|n| format!("`{}`", esc(n)))
+                .collect();
+            lints.push(Lint::new(
+                format!("step {}", esc(name)),
+                format!(
+                    "`approvers` matches each of {} as a user id and as a role; write them \
+                     under `users:` or `roles:`",
+                    names.join(", ")
+                ),
+            ));
+        }
+        lints
+    }
+
     /// The test steps, in order.
     pub(crate) fn tests(&self) -> impl Iterator<Item = &Step> {
         self.tests.iter().filter_map(|&i| self.steps.get(i))
@@ -259,58 +344,86 @@ impl Pipeline {
                     .map(|(_, a)| a.gates.clone())
                     .unwrap_or_default(),
             );
-        let mut parts: Vec<Box<dyn Policy + Send + Sync>> = vec![Box::new(all(gates))];
+        let gates: Vec<Rule> = gates.map(Rule::from).collect();
+        // A pipeline in the newer keys leaves out an empty `all()` of no gates; the older keep
+        // it, so that the policy named in their recorded decisions stays the same.
+        let newer = self.approval().is_some_and(|(_, a)| a.uses_rules());
+        let mut parts: Vec<Rule> = Vec::new();
+        if !(newer && gates.is_empty()) {
+            parts.push(Rule::from(all(gates)));
+        }
         // The promotion rules, when the approval step names them (both fail closed without a
         // promotion's evidence).
         if let Some((_, a)) = self.approval() {
             if let Some(hours) = a.soak_hours {
                 let soak = Duration::from_secs(hours.saturating_mul(3600));
-                parts.push(Box::new(Soak::at_least(soak)));
+                parts.push(Rule::from(Soak::at_least(soak)));
             }
             if !a.online.is_empty() {
-                let online = a
-                    .online
-                    .iter()
-                    .map(|g| OnlineMetric::new(g.metric(), g.comparison(), g.threshold()));
-                parts.push(Box::new(all(online.collect::<Vec<_>>())));
+                let online = a.online.iter().map(|g| {
+                    Rule::from(OnlineMetric::new(g.metric(), g.comparison(), g.threshold()))
+                });
+                parts.push(Rule::from(all(online)));
             }
         }
+        let nobody = || Rule::from(any(Vec::<Rule>::new()));
         match self.approval() {
-            None => parts.push(Box::new(any(Vec::<Quorum>::new()))),
-            Some((_, a)) if a.approvers.is_empty() => {
-                let nobody = any(Vec::<Quorum>::new());
-                match &a.auto_approve {
-                    Some(auto) => parts.push(Box::new(
-                        when(auto.clone()).approve_automatically().otherwise(nobody),
-                    )),
-                    None => parts.push(Box::new(nobody)),
-                }
-            }
+            None => parts.push(nobody()),
             Some((_, a)) => {
-                let names = || a.approvers.iter().cloned();
-                if a.veto {
-                    parts.push(Box::new(
-                        Veto::new().eligible_ids(names()).eligible_roles(names()),
-                    ));
+                let window = a
+                    .vote_window_hours
+                    .map(|h| Duration::from_secs(h.saturating_mul(3600)));
+                let fresh = |rule: Rule| match window {
+                    Some(w) => Rule::from(Fresh::within(w, rule)),
+                    None => rule,
+                };
+                let (ids, roles) = if a.approvers.is_empty() {
+                    (&a.users, &a.roles)
+                } else {
+                    (&a.approvers, &a.approvers)
+                };
+                let named = !ids.is_empty() || !roles.is_empty();
+                if named && a.veto {
+                    let veto = Veto::new()
+                        .eligible_ids(ids.iter().cloned())
+                        .eligible_roles(roles.iter().cloned());
+                    parts.push(fresh(Rule::from(veto)));
                 }
-                let quorum = Quorum::new(a.required)
-                    .eligible_ids(names())
-                    .eligible_roles(names());
+                let mut votes: Vec<Rule> = Vec::new();
+                if named {
+                    let quorum = Quorum::new(a.required)
+                        .eligible_ids(ids.iter().cloned())
+                        .eligible_roles(roles.iter().cloned());
+                    votes.push(Rule::from(quorum));
+                }
+                votes.extend(
+                    a.required_roles
+                        .iter()
+                        .map(|r| Rule::from(RequiredRole::new(r))),
+                );
+                votes.extend(a.policy.as_deref().cloned());
+                let votes = match votes.len() {
+                    0 => nobody(),
+                    1 => fresh(votes.remove(0)),
+                    _ => fresh(Rule::from(all(votes))),
+                };
                 match &a.auto_approve {
-                    None => parts.push(Box::new(quorum)),
-                    Some(auto) => parts.push(Box::new(
-                        when(auto.clone()).approve_automatically().otherwise(quorum),
+                    None => parts.push(votes),
+                    Some(auto) => parts.push(Rule::from(
+                        when(Rule::from(auto.clone()))
+                            .approve_automatically()
+                            .otherwise(votes),
                     )),
                 }
             }
         }
-        PipelinePolicy(all(parts))
+        PipelinePolicy(Rule::from(all(parts)))
     }
 }
 
 /// The approval policy of a [`Pipeline`] (see [`Pipeline::policy`]): "all of" the gates and the
 /// approval rules, named as the tuple written in code would be.
-pub struct PipelinePolicy(All<Vec<Box<dyn Policy + Send + Sync>>>);
+pub struct PipelinePolicy(Rule);
 
 impl std::fmt::Debug for PipelinePolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -333,5 +446,9 @@ impl Policy for PipelinePolicy {
 
     fn lint(&self, lints: &mut Vec<Lint>) {
         self.0.lint(lints);
+    }
+
+    fn rule(&self) -> Option<Rule> {
+        self.0.rule()
     }
 }

@@ -195,6 +195,16 @@ fn allowed(keys: &[&str]) -> String {
 }
 
 impl Validator {
+    /// A validator that has found nothing yet.
+    pub(super) fn new() -> Self {
+        Self { errors: Vec::new() }
+    }
+
+    /// Every problem found.
+    pub(super) fn into_errors(self) -> SpecErrors {
+        SpecErrors(self.errors)
+    }
+
     /// How many problems were found so far.
     pub(super) fn problems(&self) -> usize {
         self.errors.len()
@@ -219,7 +229,12 @@ impl Validator {
     }
 
     /// The entries of a map, with unknown keys reported; `None` (reported) if not a map.
-    fn map<'r>(&mut self, at: &At<'_>, raw: &'r Raw, keys: &[&str]) -> Option<&'r [(String, Raw)]> {
+    pub(super) fn map<'r>(
+        &mut self,
+        at: &At<'_>,
+        raw: &'r Raw,
+        keys: &[&str],
+    ) -> Option<&'r [(String, Raw)]> {
         let Raw::Map(entries) = raw else {
             self.wrong(at, "a map", raw);
             return None;
@@ -373,7 +388,7 @@ impl Validator {
                 }
                 "approval" => self
                     .approval(&at, inputs, on_reject)
-                    .map(StepKind::Approval),
+                    .map(|a| StepKind::Approval(Box::new(a))),
                 other => {
                     self.push(
                         &at.key("type"),
@@ -483,6 +498,15 @@ impl Validator {
     /// `{metric: accuracy, above: 0.9}` and the like.
     pub(super) fn condition(&mut self, at: &At<'_>, raw: &Raw) -> Option<MetricGate> {
         let entries = self.map(at, raw, CONDITION_KEYS)?;
+        self.comparison(at, entries)
+    }
+
+    /// The metric and its one comparison of a condition's `entries`.
+    pub(super) fn comparison(
+        &mut self,
+        at: &At<'_>,
+        entries: &[(String, Raw)],
+    ) -> Option<MetricGate> {
         let metric = self.text(at, entries, "metric").map(str::to_owned);
         let ops = [
             ("at_least", Comparison::AtLeast),
@@ -498,18 +522,23 @@ impl Validator {
             self.push(at, SpecProblem::Comparison);
             return None;
         };
-        let threshold = match value {
+        let threshold = self.number(&at.key(key), value);
+        Some(MetricGate::new(metric?, *op, threshold?))
+    }
+
+    /// A finite number.
+    pub(super) fn number(&mut self, at: &At<'_>, raw: &Raw) -> Option<f64> {
+        match raw {
             Raw::Float(x) if x.is_finite() => Some(*x),
             Raw::Float(x) => {
-                self.push(&at.key(key), SpecProblem::NonFinite { value: *x });
+                self.push(at, SpecProblem::NonFinite { value: *x });
                 None
             }
             Raw::Int(n) => Some(*n as f64),
             other => {
-                self.wrong(&at.key(key), "a number", other);
+                self.wrong(at, "a number", other);
                 None
             }
-        };
-        Some(MetricGate::new(metric?, *op, threshold?))
+        }
     }
 }

@@ -12,6 +12,11 @@ use crate::value::text;
 
 const APPROVAL_KEYS: &[&str] = &[
     "approvers",
+    "users",
+    "roles",
+    "required_roles",
+    "vote_window_hours",
+    "policy",
     "required",
     "veto",
     "auto_approve",
@@ -36,6 +41,38 @@ impl Validator {
         let inputs_at = at.key("inputs");
         self.keys(&inputs_at, inputs, APPROVAL_KEYS);
         let approvers = self.approvers(&inputs_at.key("approvers"), get(inputs, "approvers"));
+        let users = self.names(&inputs_at.key("users"), get(inputs, "users"), "users");
+        let roles = self.names(&inputs_at.key("roles"), get(inputs, "roles"), "roles");
+        let required_roles = self.names(
+            &inputs_at.key("required_roles"),
+            get(inputs, "required_roles"),
+            "required_roles",
+        );
+        if get(inputs, "approvers").is_some()
+            && (get(inputs, "users").is_some() || get(inputs, "roles").is_some())
+        {
+            self.push(
+                &inputs_at.key("approvers"),
+                SpecProblem::ApproversBesideUsersOrRoles,
+            );
+        }
+        let vote_window_hours = match get(inputs, "vote_window_hours") {
+            None | Some(Raw::Null) => Some(None),
+            Some(raw) => self
+                .positive(
+                    &inputs_at.key("vote_window_hours"),
+                    raw,
+                    MAX_SOAK_HOURS.into(),
+                )
+                .and_then(|h| u64::try_from(h).ok())
+                .map(Some),
+        };
+        let policy = match get(inputs, "policy") {
+            None | Some(Raw::Null) => Some(None),
+            Some(raw) => self
+                .rule(&inputs_at.key("policy"), raw)
+                .map(|r| Some(Box::new(r))),
+        };
         let auto_approve = match get(inputs, "auto_approve") {
             None | Some(Raw::Null) => Some(None),
             Some(raw) => self
@@ -54,17 +91,34 @@ impl Validator {
                 None
             }
         };
-        if let (Some(required), Some(list)) = (required, &approvers) {
+        // The most distinct approvers the names admit, when it is known (a role has any number
+        // of holders).
+        let eligible = if get(inputs, "approvers").is_some() {
+            approvers.as_ref().map(Vec::len)
+        } else if get(inputs, "users").is_some() && get(inputs, "roles").is_none() {
+            users.as_ref().map(Vec::len)
+        } else if ["roles", "required_roles", "policy"]
+            .iter()
+            .all(|k| get(inputs, k).is_none())
+        {
+            Some(0)
+        } else {
+            None
+        };
+        if let (Some(required), Some(n)) = (required, eligible) {
             let explicit = get(inputs, "required").is_some();
-            if required > list.len() as i128 && (explicit || !list.is_empty()) {
+            if required > n as i128 && (explicit || n > 0) {
                 let problem = SpecProblem::RequiredTooLarge {
                     required,
-                    approvers: list.len(),
+                    approvers: n,
                 };
                 self.push(&inputs_at.key("required"), problem);
             }
         }
-        if get(inputs, "approvers").is_none() && matches!(auto_approve, Some(None)) {
+        let names_votes = ["approvers", "users", "roles", "required_roles", "policy"]
+            .iter()
+            .any(|k| get(inputs, k).is_some());
+        if !names_votes && matches!(auto_approve, Some(None)) {
             self.push(&inputs_at, SpecProblem::NoApprovers);
         }
         let gates = self.gates(&inputs_at.key("gates"), get(inputs, "gates"));
@@ -119,21 +173,37 @@ impl Validator {
         let required = usize::try_from(required?).ok()?;
         Some(Approval {
             approvers: approvers?,
+            users: users?,
+            roles: roles?,
             required,
             veto: veto?,
             auto_approve: auto_approve?,
             gates,
             soak_hours: soak_hours?,
             online,
+            required_roles: required_roles?,
+            vote_window_hours: vote_window_hours?,
+            policy: policy?,
             on_reject: on_reject?,
         })
     }
 
     fn approvers(&mut self, at: &At<'_>, raw: Option<&Raw>) -> Option<Vec<String>> {
+        self.names(at, raw, "approvers")
+    }
+
+    /// The list of names under `key`, one per identity: equal names, or names with one
+    /// confusable skeleton, are refused.
+    pub(super) fn names(
+        &mut self,
+        at: &At<'_>,
+        raw: Option<&Raw>,
+        key: &'static str,
+    ) -> Option<Vec<String>> {
         let items = match raw {
             None => return Some(Vec::new()),
             Some(Raw::List(items)) if items.is_empty() => {
-                self.push(at, SpecProblem::EmptyApprovers);
+                self.push(at, SpecProblem::EmptyApprovers { key });
                 return None;
             }
             Some(Raw::List(items)) => items,
@@ -141,13 +211,19 @@ impl Validator {
                 self.push(
                     at,
                     SpecProblem::ApproversNotAList {
+                        key,
                         single: single.clone(),
                     },
                 );
                 return None;
             }
             Some(other) => {
-                self.wrong(at, "a list of user ids or roles", other);
+                let expected = match key {
+                    "users" => "a list of user ids",
+                    "approvers" => "a list of user ids or roles",
+                    _ => "a list of roles",
+                };
+                self.wrong(at, expected, other);
                 return None;
             }
         };
@@ -157,15 +233,19 @@ impl Validator {
         let mut seen: HashMap<Ident, &str> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             match item {
-                Raw::Str(name) => match text::check("approver", name) {
+                Raw::Str(name) => match text::check(field(key), name) {
                     Ok(()) => match seen.get(&Ident::of(name)) {
                         Some(first) if *first == name.as_str() => self.push(
                             &at.index(i),
-                            SpecProblem::DuplicateApprover { name: name.clone() },
+                            SpecProblem::DuplicateApprover {
+                                key,
+                                name: name.clone(),
+                            },
                         ),
                         Some(first) => self.push(
                             &at.index(i),
                             SpecProblem::LookAlikeApprovers {
+                                key,
                                 first: (*first).to_owned(),
                                 second: name.clone(),
                             },
@@ -181,5 +261,14 @@ impl Validator {
             }
         }
         (self.problems() == before).then_some(names)
+    }
+}
+
+/// What one entry of the list under `key` is, for a text error.
+fn field(key: &str) -> &'static str {
+    match key {
+        "users" => "id",
+        "roles" | "required_roles" => "role",
+        _ => "approver",
     }
 }

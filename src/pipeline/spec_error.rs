@@ -5,6 +5,17 @@ use std::fmt;
 use crate::value::TextError;
 use crate::value::text::esc;
 
+/// For a list of names by its key: what one entry is called, what the list holds, and what one
+/// entry is.
+fn names(key: &str) -> (&'static str, &'static str, &'static str) {
+    match key {
+        "users" => ("user", "user ids", "user id"),
+        "roles" => ("role", "roles", "role"),
+        "required_roles" => ("required role", "roles", "role"),
+        _ => ("approver", "user ids or roles", "user id or role"),
+    }
+}
+
 /// One problem in a pipeline spec.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -23,12 +34,16 @@ pub enum SpecProblem {
         /// What was found.
         found: &'static str,
     },
-    /// `approvers` was given as one string: the step would never pause for the people meant.
+    /// A list of names (`approvers`, `users`, `roles`, `required_roles`) was given as one
+    /// string: the step would never pause for the people meant.
     #[error(
-        "`approvers` must be a list of user ids or roles: write `approvers: ['{}']`",
+        "`{key}` must be a list of {}: write `{key}: ['{}']`",
+        names(.key).1,
         esc(.single)
     )]
     ApproversNotAList {
+        /// The key of the list.
+        key: &'static str,
         /// The string that was given.
         single: String,
     },
@@ -64,28 +79,36 @@ pub enum SpecProblem {
         first: usize,
     },
     /// An approver is listed twice.
-    #[error("approver `{}` is listed twice", esc(.name))]
+    #[error("{} `{}` is listed twice", names(.key).0, esc(.name))]
     DuplicateApprover {
+        /// The key of the list.
+        key: &'static str,
         /// The approver.
         name: String,
     },
     /// Two approvers of one list are one identity: their names look alike (one confusable
     /// skeleton, UTS #39), so they would count as one approver.
     #[error(
-        "approvers `{}` and `{}` look alike (one confusable skeleton), so they are one approver; \
-         list each approver once",
+        "{}s `{}` and `{}` look alike (one confusable skeleton), so they are one {0}; \
+         list each {0} once",
+        names(.key).0,
         esc(.first),
         esc(.second)
     )]
     LookAlikeApprovers {
+        /// The key of the list.
+        key: &'static str,
         /// The earlier entry.
         first: String,
         /// The later entry, which looks like the earlier.
         second: String,
     },
-    /// The approver list is empty.
-    #[error("the approver list is empty; name at least one user id or role")]
-    EmptyApprovers,
+    /// A list of names is empty.
+    #[error("the {} list is empty; name at least one {}", names(.key).0, names(.key).2)]
+    EmptyApprovers {
+        /// The key of the list.
+        key: &'static str,
+    },
     /// More approvals are required than approvers are named.
     #[error("requires {required} approvals but names only {approvers} approvers")]
     RequiredTooLarge {
@@ -123,8 +146,69 @@ pub enum SpecProblem {
     #[error("a metric condition needs exactly one of `at_least`, `at_most`, `above`, `below`")]
     Comparison,
     /// An approval step with neither approvers nor automatic approval would never approve.
-    #[error("an approval step needs `approvers` or `auto_approve` in its inputs")]
+    #[error(
+        "an approval step needs approvers (`users`, `roles`, `required_roles` or `policy`) or \
+         `auto_approve` in its inputs"
+    )]
     NoApprovers,
+    /// A rule of `policy:` is not a map with one key naming a rule.
+    #[error("a rule is a map with one key, one of {rules}; found {}", esc(.found))]
+    NotARule {
+        /// The names a rule can take.
+        rules: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A text that is not one of the words the key takes.
+    #[error("must be {expected}, found `{}`", esc(.found))]
+    NotOneOf {
+        /// The words the key takes.
+        expected: &'static str,
+        /// The text found.
+        found: String,
+    },
+    /// Rules nested deeper than a document may.
+    #[error("rules nest at most {max} deep")]
+    TooDeep {
+        /// The deepest nesting read.
+        max: usize,
+    },
+    /// A whole number below zero.
+    #[error("must be zero or more, found {found}")]
+    Negative {
+        /// The value found.
+        found: i128,
+    },
+    /// A duration with none of its units.
+    #[error("a duration needs `hours`, `minutes`, `seconds` or `nanoseconds`")]
+    NoDuration,
+    /// A duration too long to hold.
+    #[error("the duration is too long")]
+    DurationTooLong,
+    /// A range whose minimum is above its maximum.
+    #[error("the range [{min}, {max}] is empty: its minimum is above its maximum")]
+    EmptyRange {
+        /// The minimum.
+        min: f64,
+        /// The maximum.
+        max: f64,
+    },
+    /// `no_regression` with both tolerances.
+    #[error("give one tolerance: `absolute` or `relative`, not both")]
+    TwoTolerances,
+    /// A negative tolerance.
+    #[error("a tolerance must be zero or more, found {value}")]
+    NegativeTolerance {
+        /// The value found.
+        value: f64,
+    },
+    /// The older `approvers:` list beside `users:` or `roles:`: one step names its approvers
+    /// one way.
+    #[error(
+        "`approvers` matches each name as a user id and as a role; it cannot stand beside \
+         `users` or `roles`: move its names into those"
+    )]
+    ApproversBesideUsersOrRoles,
     /// A deploy step before any approval step.
     #[error("a deploy step must come after the approval step")]
     DeployBeforeApproval,

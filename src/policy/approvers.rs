@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::message::{Message, Note, human};
 use super::token::token;
-use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
 use crate::value::identity::{self, Ident};
 use crate::value::name::Name;
 use crate::value::text::{self, esc};
@@ -234,9 +234,23 @@ impl Quorum {
     pub fn required(&self) -> usize {
         self.required
     }
+
+    /// The eligible reviewer ids, as given.
+    pub fn ids(&self) -> &[String] {
+        &self.eligible.ids
+    }
+
+    /// The eligible roles, as given.
+    pub fn roles(&self) -> &[String] {
+        &self.eligible.roles
+    }
 }
 
 impl Policy for Quorum {
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule::from(self.clone()))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let approvals = counted(ctx, &self.eligible, Vote::Approve);
         let n = approvals.clone().count();
@@ -322,6 +336,11 @@ impl RequiredRole {
         }
     }
 
+    /// The role.
+    pub fn role(&self) -> &str {
+        self.role.as_str()
+    }
+
     fn holders<'a>(
         &'a self,
         ctx: &ReviewContext<'a>,
@@ -333,6 +352,10 @@ impl RequiredRole {
 }
 
 impl Policy for RequiredRole {
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule::from(self.clone()))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let kind = self.judge(ctx);
         let role = self.role.as_str();
@@ -410,9 +433,23 @@ impl Veto {
         self.eligible = self.eligible.roles(roles);
         self
     }
+
+    /// The reviewer ids that can veto, as given (with no ids and no roles, anyone can).
+    pub fn ids(&self) -> &[String] {
+        &self.eligible.ids
+    }
+
+    /// The roles that can veto, as given.
+    pub fn roles(&self) -> &[String] {
+        &self.eligible.roles
+    }
 }
 
 impl Policy for Veto {
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule::from(self.clone()))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let kind = self.judge(ctx);
         let vetoes: Vec<(Name, String)> = counted(ctx, &self.eligible, Vote::Reject)
@@ -465,9 +502,24 @@ impl<P: Policy> Fresh<P> {
     pub fn within(window: Duration, inner: P) -> Self {
         Self { window, inner }
     }
+
+    /// The vote window.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// The policy that counts only the window's votes.
+    pub fn inner(&self) -> &P {
+        &self.inner
+    }
 }
 
 impl<P: Policy> Policy for Fresh<P> {
+    fn rule(&self) -> Option<Rule> {
+        let inner = self.inner.rule()?;
+        Some(Rule::from(Fresh::within(self.window, inner)))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let windowed = ctx.with_vote_window(self.window);
         let verdict = self.inner.evaluate(&windowed);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::decimal;
 use super::message::Message;
 use super::token::token;
-use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
 use crate::value::name::Name;
 
 /// Which way a metric improves.
@@ -110,6 +110,21 @@ impl NoRegression {
         self
     }
 
+    /// The metric compared.
+    pub fn metric(&self) -> &str {
+        self.metric.as_str()
+    }
+
+    /// Which way is better.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// How much worse than the champion the candidate may be.
+    pub fn tolerance(&self) -> Tolerance {
+        self.tolerance
+    }
+
     /// The worst acceptable candidate value against `champion`.
     fn bound(&self, champion: f64) -> f64 {
         let slack = match self.tolerance {
@@ -148,6 +163,10 @@ impl NoRegression {
 }
 
 impl Policy for NoRegression {
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule::from(self.clone()))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let (kind, value, champion) = self.observe(ctx);
         let limit = champion.map(|c| decimal::shown(self.bound(c)));

@@ -1,6 +1,6 @@
 //! Combinators: all of, any of, not, or; tuples; closures.
 
-use super::{Finding, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use super::{Finding, Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
 
 /// All of the policies: the lowest verdict wins (deny overrides); `all([])` approves.
 ///
@@ -37,6 +37,27 @@ impl<P: Policy> Policies for Vec<P> {
 impl<A: Policy, B: Policy> Policies for (A, B) {
     fn each(&self, f: &mut dyn FnMut(&dyn Policy) -> bool) {
         let _ = f(&self.0) && f(&self.1);
+    }
+}
+
+impl<S> All<S> {
+    /// The policies, all of which must approve.
+    pub fn parts(&self) -> &S {
+        &self.0
+    }
+}
+
+impl<S> Any<S> {
+    /// The policies, one of which must approve.
+    pub fn parts(&self) -> &S {
+        &self.0
+    }
+}
+
+impl<P> Not<P> {
+    /// The policy whose verdict is swapped.
+    pub fn inner(&self) -> &P {
+        &self.0
     }
 }
 
@@ -86,6 +107,22 @@ fn lint_all(set: &dyn Policies, lints: &mut Vec<Lint>) {
     });
 }
 
+/// The rules of the set, if every part is one.
+fn rules(set: &dyn Policies) -> Option<Vec<Rule>> {
+    let mut out = Some(Vec::new());
+    set.each(&mut |p| match (p.rule(), out.as_mut()) {
+        (Some(rule), Some(rules)) => {
+            rules.push(rule);
+            true
+        }
+        _ => {
+            out = None;
+            false
+        }
+    });
+    out
+}
+
 fn is_empty(set: &dyn Policies) -> bool {
     let mut empty = true;
     set.each(&mut |_| {
@@ -96,6 +133,10 @@ fn is_empty(set: &dyn Policies) -> bool {
 }
 
 impl<S: Policies> Policy for All<S> {
+    fn rule(&self) -> Option<Rule> {
+        rules(&self.0).map(|r| Rule::from(all(r)))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         Verdict::all(verdicts(&self.0, ctx))
     }
@@ -119,6 +160,10 @@ impl<S: Policies> Policy for All<S> {
 }
 
 impl<S: Policies> Policy for Any<S> {
+    fn rule(&self) -> Option<Rule> {
+        rules(&self.0).map(|r| Rule::from(any(r)))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         Verdict::any(verdicts(&self.0, ctx))
     }
@@ -148,6 +193,10 @@ impl<S: Policies> Policy for Any<S> {
 }
 
 impl<P: Policy> Policy for Not<P> {
+    fn rule(&self) -> Option<Rule> {
+        self.0.rule().map(|r| Rule::from(not(r)))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         self.0.evaluate(ctx).negate()
     }
@@ -206,6 +255,13 @@ macro_rules! all_of_tuple {
             fn lint(&self, lints: &mut Vec<Lint>) {
                 let ($($p,)*) = self;
                 $($p.lint(lints);)*
+            }
+
+            #[allow(non_snake_case)]
+            fn rule(&self) -> Option<Rule> {
+                let ($($p,)*) = self;
+                let parts: &[&dyn Policy] = &[$($p),*];
+                parts.iter().map(|p| p.rule()).collect::<Option<Vec<_>>>().map(|r| Rule::from(all(r)))
             }
         }
     };

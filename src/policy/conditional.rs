@@ -1,6 +1,6 @@
 //! Conditional policies: `when(condition).then(a).otherwise(b)`, and automatic approval.
 
-use super::{Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use super::{Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
 
 /// A policy that depends on a condition (itself a policy, which holds when it approves): `then`
 /// when the condition holds, else `otherwise`. Built by [`when`]; one type for every form:
@@ -48,6 +48,23 @@ pub fn when<C: Policy>(condition: C) -> When<C> {
     }
 }
 
+impl<C, T, O> When<C, T, O> {
+    /// The condition.
+    pub fn condition(&self) -> &C {
+        &self.condition
+    }
+
+    /// The branch taken when the condition holds ([`Automatic`] for automatic approval).
+    pub fn then_branch(&self) -> &T {
+        &self.then
+    }
+
+    /// The branch taken when it does not.
+    pub fn otherwise_branch(&self) -> &O {
+        &self.otherwise
+    }
+}
+
 impl<C: Policy> When<C> {
     /// The policy to apply when the condition holds.
     pub fn then<A: Policy>(self, then: A) -> When<C, A> {
@@ -80,6 +97,19 @@ impl<C: Policy, A> When<C, A> {
 }
 
 impl<C: Policy, A: Policy, B: Policy> Policy for When<C, A, B> {
+    fn rule(&self) -> Option<Rule> {
+        let (condition, then, otherwise) = (
+            self.condition.rule()?,
+            self.then.rule()?,
+            self.otherwise.rule()?,
+        );
+        Some(Rule::from(When {
+            condition,
+            then,
+            otherwise,
+        }))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let condition = self.condition.evaluate(ctx);
         let branch = if condition.is_approved() {
@@ -117,6 +147,15 @@ impl<C: Policy, A: Policy, B: Policy> Policy for When<C, A, B> {
 }
 
 impl<C: Policy, B: Policy> Policy for When<C, Automatic, B> {
+    fn rule(&self) -> Option<Rule> {
+        let (condition, otherwise) = (self.condition.rule()?, self.otherwise.rule()?);
+        Some(Rule::from(When {
+            condition,
+            then: self.then,
+            otherwise,
+        }))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let condition = self.condition.evaluate(ctx);
         if condition.is_approved() {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::decimal;
 use super::message::Message;
 use super::token::token;
-use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
 use crate::value::name::Name;
 
 /// How a metric is compared with its threshold.
@@ -192,6 +192,12 @@ impl MetricGate {
         self.threshold
     }
 
+    /// The range of values the metric can take, as given by [`within`](Self::within) (`None`
+    /// if none was given; the lints assume `[0, 1]` for the common ratio metrics).
+    pub fn given_range(&self) -> Option<(f64, f64)> {
+        self.range
+    }
+
     fn range(&self) -> Option<(f64, f64)> {
         self.range.or_else(|| {
             UNIT_METRICS
@@ -238,6 +244,10 @@ impl MetricGate {
 }
 
 impl Policy for MetricGate {
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule::from(self.clone()))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let value = ctx.metric_named(&self.metric);
         self.verdict_for(value, self.op.rule(), self.metric.clone())

@@ -6,15 +6,20 @@ mod combinators;
 mod conditional;
 mod context;
 mod decimal;
+mod fingerprint;
 mod lint;
 mod message;
 mod metric;
 mod promotion;
+mod rule;
+mod rule_form;
 mod token;
 mod verdict;
 
 use std::rc::Rc;
 use std::sync::Arc;
+
+use crate::value::hash::Fingerprint;
 
 pub use approvers::{Fresh, Quorum, RequiredRole, Veto};
 pub use champion::{Direction, NoRegression, Tolerance};
@@ -24,6 +29,7 @@ pub use context::ReviewContext;
 pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};
 pub use promotion::{OnlineMetric, Soak};
+pub use rule::Rule;
 pub use verdict::{Finding, FindingValue, Verdict, VerdictKind};
 
 /// Decides whether a submitted model may go on: pure, deterministic, no I/O.
@@ -72,6 +78,14 @@ pub trait Policy {
     fn lint(&self, lints: &mut Vec<Lint>) {
         let _ = lints;
     }
+
+    /// This policy as data, if it is one: every built-in rule and combinator answers with its
+    /// [`Rule`] (a combinator only when all of its parts do); a custom policy (a closure, a
+    /// type of the host's) answers `None`, the default. The rule is what a spec writes and
+    /// what [`PolicyExt::fingerprint`] hashes.
+    fn rule(&self) -> Option<Rule> {
+        None
+    }
 }
 
 macro_rules! forward_policy {
@@ -91,6 +105,10 @@ macro_rules! forward_policy {
 
             fn lint(&self, lints: &mut Vec<Lint>) {
                 (**self).lint(lints)
+            }
+
+            fn rule(&self) -> Option<Rule> {
+                (**self).rule()
             }
         }
     )*};
@@ -132,6 +150,22 @@ pub trait PolicyExt: Policy + Sized {
         let mut lints = Vec::new();
         self.lint(&mut lints);
         lints
+    }
+
+    /// The policy's identity: SHA-256 over the canonical structure of its [`rule`](Policy::rule)
+    /// (see [`Rule::fingerprint`]), the same whether it was built in code or read from a spec.
+    /// A policy that is not data (a closure) is known by its name under a label of its own, so
+    /// that it never takes a built-in's fingerprint.
+    ///
+    /// ```
+    /// use modelgate::{MetricGate, PolicyExt, Quorum};
+    /// let a = Quorum::new(2).eligible_roles(["risk_officer"]).and(MetricGate::at_least("auc", 0.85));
+    /// let b = Quorum::new(2).eligible_roles(["risk_officer"]).and(MetricGate::at_least("auc", 0.85));
+    /// assert_eq!(a.fingerprint(), b.fingerprint());
+    /// assert_ne!(a.fingerprint(), Quorum::new(2).eligible_ids(["risk_officer"]).fingerprint());
+    /// ```
+    fn fingerprint(&self) -> Fingerprint {
+        fingerprint::of(self)
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::message::{Message, human};
 use super::metric::{Comparison, MetricGate};
-use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Verdict, VerdictKind};
+use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
 use crate::value::name::Name;
 
 /// Approves a promoted version that had been deployed in its previous environment for at least
@@ -33,6 +33,11 @@ impl Soak {
     /// At least `duration` in the previous environment.
     pub fn at_least(duration: Duration) -> Self {
         Self { duration }
+    }
+
+    /// The least time in the previous environment.
+    pub fn duration(&self) -> Duration {
+        self.duration
     }
 }
 
@@ -66,6 +71,10 @@ fn observed_hours(d: Duration) -> String {
 }
 
 impl Policy for Soak {
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule::from(self.clone()))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let kind = self.judge(ctx);
         let required = hours(self.duration);
@@ -157,6 +166,11 @@ impl OnlineMetric {
         Self::new(metric, Comparison::Below, threshold)
     }
 
+    /// The gate on the online metric.
+    pub fn gate(&self) -> &MetricGate {
+        &self.0
+    }
+
     fn value(&self, ctx: &ReviewContext<'_>) -> Option<f64> {
         ctx.promotion()
             .and_then(|p| p.online().get(self.0.metric_name().as_str()))
@@ -164,6 +178,10 @@ impl OnlineMetric {
 }
 
 impl Policy for OnlineMetric {
+    fn rule(&self) -> Option<Rule> {
+        Some(Rule::from(self.clone()))
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let shown = Name::new(&format!("online {}", self.0.metric()));
         let rule = match self.0.comparison() {

@@ -25,6 +25,7 @@
 
 mod laws;
 mod models;
+mod rule;
 mod scenario;
 mod spec;
 
@@ -38,6 +39,7 @@ pub use models::{
     approved_model, decider, deployed_model, rejected_model, retraining_model, stored_model,
     submitted_model, untrained_model,
 };
+pub use rule::rule;
 pub use scenario::{Scenario, scenario, scenario_with};
 pub use spec::pipeline_spec;
 

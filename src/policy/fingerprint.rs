@@ -1,0 +1,180 @@
+//! A policy's identity: SHA-256 over the canonical encoding of its [`Rule`].
+//!
+//! ```text
+//! policy   = text "modelgate.policy", rule
+//!          | text "modelgate.policy.custom", text name      (a policy that is not data)
+//! rule     = u8 tag, data
+//!   1 all            list<rule>
+//!   2 any            list<rule>
+//!   3 not            rule
+//!   4 gate           gate
+//!   5 quorum         u64 required, eligible
+//!   6 required_role  text role
+//!   7 veto           eligible
+//!   8 fresh          duration window, rule
+//!   9 no_regression  text metric, u8 direction (0 higher, 1 lower is better),
+//!                    u8 tolerance (0 absolute, 1 relative), f64 tolerance
+//!  10 soak           duration
+//!  11 online         gate
+//!  12 when           rule condition, rule then, rule otherwise
+//!  13 auto_approve   rule condition, rule otherwise
+//! gate     = text metric, u8 op (0 at_least, 1 at_most, 2 above, 3 below), f64 threshold,
+//!            option<(f64 min, f64 max)> range
+//! eligible = list<text> ids, list<text> roles, each in byte order (a set: the order written
+//!            does not change a decision)
+//! duration = u64 seconds, u32 nanoseconds
+//! ```
+//!
+//! Display names are not in it: a policy's name describes it, its fingerprint identifies it.
+
+use std::time::Duration;
+
+use super::{Comparison, Direction, MetricGate, Policy, Rule, Tolerance};
+use crate::value::canonical::{self, Sink};
+use crate::value::hash::Fingerprint;
+
+impl Rule {
+    /// The rule's fingerprint: SHA-256 over its canonical structure. Two rules with the same
+    /// fingerprint decide every submission the same way; names, the order of ids and roles in
+    /// a list, and how the rule was written (spec or code) do not change it.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(|out| {
+            canonical::label(out, "modelgate.policy");
+            rule(out, self);
+        })
+    }
+}
+
+/// The fingerprint of `policy`: its [`Rule`]'s, or for a policy that is not data (a closure, a
+/// host's type), SHA-256 over its name under a label of its own, so that it can never equal a
+/// built-in's. Such a policy is only as distinct as its name.
+pub(super) fn of<P: Policy + ?Sized>(policy: &P) -> Fingerprint {
+    match policy.rule() {
+        Some(r) => r.fingerprint(),
+        None => Fingerprint::of(|out| {
+            canonical::label(out, "modelgate.policy.custom");
+            canonical::text(out, &policy.name());
+        }),
+    }
+}
+
+fn rule(out: &mut dyn Sink, r: &Rule) {
+    match r {
+        Rule::All(all) => {
+            canonical::u8(out, 1);
+            canonical::list(out, all.parts(), rule);
+        }
+        Rule::Any(any) => {
+            canonical::u8(out, 2);
+            canonical::list(out, any.parts(), rule);
+        }
+        Rule::Not(not) => {
+            canonical::u8(out, 3);
+            rule(out, not.inner());
+        }
+        Rule::Gate(g) => {
+            canonical::u8(out, 4);
+            gate(out, g);
+        }
+        Rule::Quorum(q) => {
+            canonical::u8(out, 5);
+            canonical::u64(out, u64::try_from(q.required()).unwrap_or(u64::MAX));
+            eligible(out, q.ids(), q.roles());
+        }
+        Rule::RequiredRole(r) => {
+            canonical::u8(out, 6);
+            canonical::text(out, r.role());
+        }
+        Rule::Veto(v) => {
+            canonical::u8(out, 7);
+            eligible(out, v.ids(), v.roles());
+        }
+        Rule::Fresh(f) => {
+            canonical::u8(out, 8);
+            duration(out, f.window());
+            rule(out, f.inner());
+        }
+        Rule::NoRegression(n) => {
+            canonical::u8(out, 9);
+            canonical::text(out, n.metric());
+            canonical::u8(out, u8::from(n.direction() == Direction::LowerIsBetter));
+            let (kind, t) = match n.tolerance() {
+                Tolerance::Absolute(t) => (0, t),
+                Tolerance::Relative(t) => (1, t),
+            };
+            canonical::u8(out, kind);
+            canonical::f64(out, t);
+        }
+        Rule::Soak(s) => {
+            canonical::u8(out, 10);
+            duration(out, s.duration());
+        }
+        Rule::Online(o) => {
+            canonical::u8(out, 11);
+            gate(out, o.gate());
+        }
+        Rule::When(w) => {
+            canonical::u8(out, 12);
+            rule(out, w.condition());
+            rule(out, w.then_branch());
+            rule(out, w.otherwise_branch());
+        }
+        Rule::AutoApprove(w) => {
+            canonical::u8(out, 13);
+            rule(out, w.condition());
+            rule(out, w.otherwise_branch());
+        }
+    }
+}
+
+fn gate(out: &mut dyn Sink, g: &MetricGate) {
+    canonical::text(out, g.metric());
+    canonical::u8(
+        out,
+        match g.comparison() {
+            Comparison::AtLeast => 0,
+            Comparison::AtMost => 1,
+            Comparison::Above => 2,
+            Comparison::Below => 3,
+        },
+    );
+    canonical::f64(out, g.threshold());
+    canonical::option(out, g.given_range().as_ref(), |out, (min, max)| {
+        canonical::f64(out, *min);
+        canonical::f64(out, *max);
+    });
+}
+
+fn eligible(out: &mut dyn Sink, ids: &[String], roles: &[String]) {
+    for names in [ids, roles] {
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort();
+        canonical::list(out, &sorted, |out, name| canonical::text(out, name));
+    }
+}
+
+fn duration(out: &mut dyn Sink, d: Duration) {
+    canonical::u64(out, d.as_secs());
+    canonical::u32(out, d.subsec_nanos());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{PolicyExt, Quorum, from_fn};
+
+    #[test]
+    fn the_order_of_ids_does_not_change_a_fingerprint_but_a_role_for_an_id_does() {
+        let a = Quorum::new(1).eligible_ids(["alice", "bob"]);
+        let b = Quorum::new(1).eligible_ids(["bob", "alice"]);
+        let c = Quorum::new(1).eligible_roles(["alice", "bob"]);
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), c.fingerprint());
+    }
+
+    #[test]
+    fn a_custom_policy_is_never_a_built_in() {
+        let custom = from_fn(Quorum::new(1).name(), |_| unreachable!());
+        assert_ne!(custom.fingerprint(), Quorum::new(1).fingerprint());
+    }
+}
