@@ -84,8 +84,17 @@ def vectors():
         "kind": "approve", "rule": "metric_at_least", "subject": "accuracy",
         "observed": ("number", 0.93), "required": ("number", 0.9),
         "message": "accuracy 0.93 is at least 0.9"}]}
-    decided = text("accuracy at least 0.9") + option(None, metrics) + verdict(v)
-    e3 = event(head, 3, 12_000, 3, decided)
+    # The policy's fingerprint (src/policy/fingerprint.rs): label, u8 4 (gate), metric, u8 0
+    # (at_least), f64 threshold, option<range> none.
+    policy = sha(text("modelgate.policy") + u8(4) + text("accuracy") + u8(0) + f64(0.9)
+                 + option(None, None))
+    out.append(("policy fingerprint", policy.hex()))
+    # Tag 3: the same decision as recorded before policies had fingerprints.
+    legacy = text("accuracy at least 0.9") + option(None, metrics) + verdict(v)
+    out.append(("3 decided (tag 3)", sha(event(head, 3, 12_000, 3, legacy)).hex()))
+    # Tag 17: policy, its fingerprint, champion, verdict.
+    decided = text("accuracy at least 0.9") + policy + option(None, metrics) + verdict(v)
+    e3 = event(head, 3, 12_000, 17, decided)
     head = sha(e3)
     out.append(("3 decided", head.hex()))
     # 4 deployed: receipt, by
@@ -107,7 +116,7 @@ def vectors():
                + option(evidence, promotion))
     head = sha(p1)
     out.append(("1 promoted", head.hex()))
-    p2 = event(head, 2, 201_000, 3, decided)
+    p2 = event(head, 2, 201_000, 17, decided)
     head = sha(p2)
     out.append(("2 decided", head.hex()))
     # 3 revoked: reason, by

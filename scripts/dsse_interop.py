@@ -85,7 +85,7 @@ except VerificationError as e:
 statement = json.loads(envelope.payload)
 check("the payload is an in-toto Statement v1 of the approval predicate",
       statement["_type"] == "https://in-toto.io/Statement/v1"
-      and statement["predicateType"] == "https://modelgate.dev/attestation/approval/v2"
+      and statement["predicateType"] == "https://modelgate.dev/attestation/approval/v3"
       and statement["subject"][0]["digest"]["sha256"] == digest.removeprefix("sha256:"),
       json.dumps(statement)[:200])
 tampered = Envelope.from_dict(copy.deepcopy(envelope_json))

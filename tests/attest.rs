@@ -254,7 +254,7 @@ fn envelope_of_an_approved_model() {
 }
 
 #[test]
-fn a_run_records_its_pipeline_fingerprint() {
+fn a_run_records_its_pipeline_and_policy_fingerprints() {
     let digest = a();
     let spec: modelgate::PipelineSpec = serde_json::from_value(json!({"steps": [
         {"name": "approve", "type": "approval", "inputs": {"approvers": ["bob"]}}
@@ -262,6 +262,7 @@ fn a_run_records_its_pipeline_fingerprint() {
     .unwrap();
     let pipeline = spec.validate().unwrap();
     let fingerprint = pipeline.fingerprint();
+    let policy = modelgate::PolicyExt::fingerprint(&pipeline.policy());
     let mut run =
         modelgate::Run::start(pipeline, Model::new("churn", "1").unwrap(), "alice", t(1)).unwrap();
     let _ = run.poll(t(2)).unwrap();
@@ -280,7 +281,8 @@ fn a_run_records_its_pipeline_fingerprint() {
     let gate = Expected::deploying("churn", digest.parse().unwrap(), "default", t(6));
     let json = model.attest(&signer()).unwrap().to_json();
     let approval = attest::verify(json.as_bytes(), &trusted(), &gate).unwrap();
-    assert_eq!(approval.policy_fingerprint(), Some(fingerprint));
+    assert_eq!(approval.pipeline_fingerprint(), Some(fingerprint));
+    assert_eq!(approval.policy_fingerprint(), Some(policy));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,7 +304,12 @@ fn an_approval_verifies_and_says_everything() {
     assert_eq!(approval.submitted_at(), t(1_764_000_000));
     assert_eq!(approval.metrics(), model.stage().submission().metrics());
     assert_eq!(approval.policy(), model.stage().decision().policy());
-    assert_eq!(approval.policy_fingerprint(), None);
+    assert_eq!(
+        approval.policy_fingerprint(),
+        model.stage().decision().policy_fingerprint()
+    );
+    assert!(approval.policy_fingerprint().is_some());
+    assert_eq!(approval.pipeline_fingerprint(), None);
     assert_eq!(approval.decided_at(), t(1_764_000_240));
     assert_eq!(
         approval.findings(),
@@ -642,7 +649,13 @@ fn refusals() -> Vec<(&'static str, VerifyError)> {
         (
             "predicate version unknown",
             err(&resigned(|s| {
-                s["predicateType"] = json!("https://modelgate.dev/attestation/approval/v3")
+                s["predicateType"] = json!("https://modelgate.dev/attestation/approval/v4")
+            })),
+        ),
+        (
+            "predicate version 2, which does not name its policy by fingerprint",
+            err(&resigned(|s| {
+                s["predicateType"] = json!("https://modelgate.dev/attestation/approval/v2")
             })),
         ),
         (
@@ -832,6 +845,10 @@ fn every_refusal_has_its_own_typed_error() {
         ("predicate version unknown", |e| {
             matches!(e, E::PredicateVersion { .. })
         }),
+        (
+            "predicate version 2, which does not name its policy by fingerprint",
+            |e| matches!(e, E::PredicateOutdated { .. }),
+        ),
         ("predicate version 1, whose deployments never expire", |e| {
             matches!(e, E::PredicateOutdated { .. })
         }),

@@ -109,9 +109,11 @@ fn ambiguous_statements_signed_by_another_producer_are_refused() {
     let s = two["subject"][0].clone();
     two["subject"].as_array_mut().unwrap().push(s);
     assert!(verify(&signed(PAYLOAD_TYPE, &two.to_string()), &exp()).is_err());
-    // Predicate v2 / v1 with a suffix.
+    // Predicate v4 / v2 / v1 with a suffix.
     for pt in [
-        "https://modelgate.dev/attestation/approval/v3",
+        "https://modelgate.dev/attestation/approval/v4",
+        "https://modelgate.dev/attestation/approval/v2",
+        "https://modelgate.dev/attestation/approval/v3/",
         "https://modelgate.dev/attestation/approval/v1",
         "https://modelgate.dev/attestation/approval/v2/",
         "https://modelgate.dev/attestation/approval/v1/",

@@ -106,3 +106,39 @@ fn the_seed_corpora_restore() {
     }
     let _ = Model::new("m", "1");
 }
+
+/// Records written before decisions recorded their policy's fingerprint (`legacy-*`, the seeds
+/// of that format) still restore, and replay to the very same head: their decisions are decided
+/// again without a fingerprint, as they were recorded.
+#[test]
+fn records_from_before_policy_fingerprints_restore_to_the_same_head() {
+    let policy = (MetricGate::at_least("accuracy", 0.9), Quorum::new(2));
+    let mut read = 0;
+    for target in ["restore_json", "stored_run"] {
+        for entry in std::fs::read_dir(corpus(target)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("legacy-") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(text.contains("\"decided\""), "{name} holds a decision");
+            assert!(
+                !text.contains("fingerprint\": \""),
+                "{name} is of the older form"
+            );
+            let stored: StoredModel = serde_json::from_str(&text).unwrap();
+            let head = stored.head();
+            let restored = if target == "restore_json" {
+                stored.restore_unsealed(&policy).unwrap().head()
+            } else {
+                Run::restore_unsealed(stored, fuzz_pipeline())
+                    .unwrap()
+                    .head()
+            };
+            assert_eq!(restored, head, "{name}");
+            read += 1;
+        }
+    }
+    assert_eq!(read, 9, "every legacy record was read");
+}

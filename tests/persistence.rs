@@ -11,6 +11,7 @@
 mod common;
 
 use common::*;
+use modelgate::PolicyExt as _;
 use modelgate::event::FORMAT_VERSION;
 use modelgate::{
     AnyModel, DecisionContext, Head, Metrics, Model, Policy, Receipt, RestoreError, Review, Status,
@@ -197,8 +198,42 @@ fn canonical_encoding_test_vectors() {
         .approved()
         .unwrap();
     assert_eq!(gate.name(), "accuracy at least 0.9");
+    // The policy's fingerprint, by the grammar in `policy/fingerprint.rs`: SHA-256 of
+    // text "modelgate.policy", u8 4 (gate), text "accuracy", u8 0 (at_least), f64 0.9, u8 0
+    // (no range) — computed by hand (Python's hashlib and struct) when this vector was made.
+    assert_eq!(
+        gate.fingerprint().to_string(),
+        "b30f8d5b3d97a22971ea02ae29d90e9ade5932616d163e8e900d8326ec1b3385"
+    );
+    assert_eq!(
+        model.stage().decision().policy_fingerprint(),
+        Some(gate.fingerprint())
+    );
     assert_eq!(
         model.head().to_string(),
+        "62fce44d8ab42084e63033c8c4959c0f9b83d1f6283aec70887f59af9211e594"
+    );
+    // The same decision as recorded before policies had fingerprints (tag 3).
+    let recorded = model.history().last().unwrap().clone();
+    let modelgate::EventKind::Decided {
+        policy,
+        champion,
+        verdict,
+        ..
+    } = recorded.kind().clone()
+    else {
+        panic!("a decision");
+    };
+    let legacy = modelgate::EventKind::Decided {
+        policy,
+        fingerprint: None,
+        champion,
+        verdict,
+    };
+    let legacy =
+        modelgate::Event::from_parts(recorded.seq(), recorded.at(), *recorded.prev(), legacy);
+    assert_eq!(
+        modelgate::Head::of_event(&legacy).to_string(),
         "878042e23f9a18e1563178d65e42218f1129a51da59266b67d13bb69527b471b"
     );
     let model = model
@@ -206,7 +241,7 @@ fn canonical_encoding_test_vectors() {
         .unwrap();
     assert_eq!(
         model.head().to_string(),
-        "513d1f4eda236fc582fa3546fba5d73305f88ef021e2c04f33251255b501e3e4"
+        "f4d7c0aafa7b31967c75b9e857b948c613bf8f9063725897dc7f08b202bd4ebc"
     );
 
     // The same version promoted to `production` (approvals valid 30 days), with the evidence
@@ -223,7 +258,7 @@ fn canonical_encoding_test_vectors() {
     let promoted = model.promote(target, online, "alice", t(200)).unwrap();
     assert_eq!(
         promoted.head().to_string(),
-        "4ae9f259ada11fe9f36fba052e1ea3a315779b3fe27cc5fb608f6c6a219e3d4a"
+        "b47a0ce01f4e31247d7ca5771626add2deb8d653cd04d9099ef10d6084b686f1"
     );
     let approved = promoted
         .decide(&gate, &DecisionContext::at(t(201)))
@@ -232,19 +267,19 @@ fn canonical_encoding_test_vectors() {
         .unwrap();
     assert_eq!(
         approved.head().to_string(),
-        "f37d8dee7772d6a88b7d6494f1743100d0402a31823cda6ae2a81a4ec70a28ed"
+        "cbf03455fbb8259e4b8fa8d2dbf485bec8bc888180bf06a55008672983200ddc"
     );
     let revoked = approved.revoke("drift found", "carol", t(202)).unwrap();
     assert_eq!(
         revoked.head().to_string(),
-        "eda9a06abaffd81fab0880d232784672d0f889aa4688ef4ac3a7fde3712857a6"
+        "5de4dcd60966778f20df005068ae1a68ab39f1e7593726753c535d869a1517d0"
     );
 
     // The first deployment retired (not for cause).
     let retired = model.retire("replaced", false, "ops", t(300)).unwrap();
     assert_eq!(
         retired.head().to_string(),
-        "cd6b4410795740ab037993562ea0606fe43953e321d93976e0ae61f35df35d2b"
+        "832d3ed11845dc768e12e8aa63d4ebafcd830f726ec46a785ccf5d28055bb4a4"
     );
 
     // The index of a registry of both, as a stored registry seals it.
@@ -257,7 +292,7 @@ fn canonical_encoding_test_vectors() {
     );
     assert_eq!(
         index.to_string(),
-        "c766139d53e68b9407a40b38e368d6361b752d53235e4d605c7e138ec3152352"
+        "e91d130c022111cdb47a1053baab2f653aacd02cbac40e0ab7d4079942ef03c6"
     );
 }
 

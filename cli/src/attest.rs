@@ -65,6 +65,7 @@ pub fn verify(
                     "ok": true, "digest": a.digest().to_string(), "name": a.name(),
                     "version": a.version(), "environment": a.environment(),
                     "status": a.status().to_string(), "policy": a.policy(),
+                    "policy_fingerprint": a.policy_fingerprint().map(|f| f.to_string()),
                     "decided_at": a.decided_at().to_string(), "automatic_rule": automatic,
                     "approvals": approvals, "head": a.head().to_string(),
                     "receipt": a.deployment().map(|d| d.receipt()),
@@ -100,6 +101,9 @@ pub fn verify(
                 a.decided_at()
             );
             println!("artifact: {}", a.digest());
+            if let Some(f) = a.policy_fingerprint() {
+                println!("policy:   {f}");
+            }
             println!("head:     {}", a.head());
             if let Some(d) = a.deployment() {
                 println!("receipt:  {}", esc(d.receipt()));

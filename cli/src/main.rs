@@ -169,6 +169,11 @@ enum AttestCommand {
         /// deploy.
         #[arg(long)]
         accept_running_deployment: bool,
+        /// The fingerprint of the policy the approval must have been decided by (what
+        /// `modelgate check` prints as `policy fingerprint`): an approval by another policy, or
+        /// by one recorded before policies had fingerprints, is refused.
+        #[arg(long, value_name = "FINGERPRINT", value_parser = parse_fingerprint)]
+        policy: Option<modelgate::event::Fingerprint>,
         /// A clock override, to reproduce a past gate: the deployment time in seconds since the
         /// Unix epoch (default: now). An approval whose environment's window has passed by then
         /// is refused, and so is a running deployment's attestation past its validity; a time
@@ -265,6 +270,11 @@ fn now() -> modelgate::Timestamp {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     modelgate::Timestamp::from_unix_millis(u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn parse_fingerprint(text: &str) -> Result<modelgate::event::Fingerprint, String> {
+    text.parse()
+        .map_err(|e: modelgate::event::ParseHashError| e.to_string())
 }
 
 fn parse_digest(text: &str) -> Result<ArtifactDigest, String> {
@@ -395,6 +405,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     digest,
                     environment,
                     accept_running_deployment,
+                    policy,
                     at,
                     checkpoint,
                     proof,
@@ -412,6 +423,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             }
             if accept_running_deployment {
                 expected = expected.accepting_running_deployment();
+            }
+            if let Some(policy) = policy {
+                expected = expected.policy(policy);
             }
             let anchor = match (checkpoint, log_key) {
                 (Some(checkpoint), Some(log_key)) => Some(log::Anchor {

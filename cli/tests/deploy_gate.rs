@@ -371,3 +371,28 @@ fn a_metric_gate_approval_says_the_policy_approved_it_with_no_reviewers() {
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!("verified_by_policy", stdout);
 }
+
+/// `--policy` pins the deciding policy by the fingerprint `modelgate check` prints: the policy
+/// that decided passes, another policy is refused (exit 1), and a text that is not a
+/// fingerprint is a usage error (exit 2).
+#[test]
+fn a_pinned_policy_refuses_an_approval_by_another_policy_exit_1() {
+    use modelgate::PolicyExt as _;
+    let dir = fixtures("pinned-policy");
+    let deciding = MetricGate::at_least("accuracy", 0.9)
+        .fingerprint()
+        .to_string();
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &["--policy", &deciding]);
+    assert_eq!(code, 0, "{stderr}");
+    let other = MetricGate::at_least("accuracy", 0.95)
+        .fingerprint()
+        .to_string();
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &["--policy", &other]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("not by the policy with fingerprint {other}")),
+        "{stderr}"
+    );
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &["--policy", "accuracy"]);
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -4,6 +4,7 @@ use std::fmt;
 
 use super::digest::{ArtifactDigest, DigestError};
 use crate::value::Timestamp;
+use crate::value::hash::Fingerprint;
 use crate::value::text::Escaped;
 
 /// A value from an envelope, shown in a message: escaped and cut after 80 characters.
@@ -160,18 +161,20 @@ pub enum VerifyError {
     /// A modelgate approval of a version this verifier does not know.
     #[error(
         "predicate type `{}` is a version of the modelgate approval this verifier does not \
-         know; it reads `v2`",
+         know; it reads `v3`",
         shown(.found)
     )]
     PredicateVersion {
         /// The `predicateType` found.
         found: String,
     },
-    /// A modelgate approval of version 1, whose deployments carry no validity: refused, so that
-    /// no signed deployment passes forever. Export the attestation again.
+    /// A modelgate approval of an older version: version 1, whose deployments carry no
+    /// validity (refused, so that no signed deployment passes forever), or version 2, which
+    /// does not name the deciding policy by fingerprint. Export the attestation again.
     #[error(
-        "predicate type `{}` is version 1 of the modelgate approval, whose deployments never \
-         expire; it is no longer accepted: export the attestation again (`v2`)",
+        "predicate type `{}` is an older version of the modelgate approval (version 1's \
+         deployments never expire; version 2 does not name its policy by fingerprint); it is no \
+         longer accepted: export the attestation again (`v3`)",
         shown(.found)
     )]
     PredicateOutdated {
@@ -200,6 +203,20 @@ pub enum VerifyError {
         expected: ArtifactDigest,
         /// The subject's digest of that algorithm, or the subject's digests.
         found: String,
+    },
+    /// The approval was decided by another policy than the one the gate pins.
+    #[error(
+        "the approval was decided by policy `{}` with fingerprint {}, not by the policy with fingerprint {expected}",
+        shown(.name),
+        .found.map_or_else(|| String::from("none (decided before policies had fingerprints)"), |f| f.to_string())
+    )]
+    OtherPolicy {
+        /// The fingerprint the gate pins.
+        expected: Fingerprint,
+        /// The approval's policy fingerprint, if it has one.
+        found: Option<Fingerprint>,
+        /// The approval's policy name.
+        name: String,
     },
     /// The approval is for another environment.
     #[error("the approval is for environment `{}`, not `{}`", shown(.found), shown(.expected))]

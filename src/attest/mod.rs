@@ -185,12 +185,17 @@ pub use verify::{Expected, VerifiedApproval, verify};
 /// The statement's `_type`: in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 
-/// The `predicateType` of an approval, version 2 (the version this crate writes and reads).
-pub const PREDICATE_TYPE: &str = "https://modelgate.dev/attestation/approval/v2";
+/// The `predicateType` of an approval, version 3 (the version this crate writes and reads):
+/// its decision names the policy by fingerprint.
+pub const PREDICATE_TYPE: &str = "https://modelgate.dev/attestation/approval/v3";
 
-/// Version 1, whose deployments carry no validity: refused with
-/// [`VerifyError::PredicateOutdated`].
-const PREDICATE_TYPE_V1: &str = "https://modelgate.dev/attestation/approval/v1";
+/// Older versions, refused with [`VerifyError::PredicateOutdated`]: version 1, whose
+/// deployments carry no validity, and version 2, whose `policy.fingerprint` was a run's
+/// pipeline's, not the policy's.
+const PREDICATE_TYPES_OUTDATED: [&str; 2] = [
+    "https://modelgate.dev/attestation/approval/v1",
+    "https://modelgate.dev/attestation/approval/v2",
+];
 
 /// The most signatures an envelope may carry: every trusted key is tried on every signature.
 pub const MAX_SIGNATURES: usize = 16;

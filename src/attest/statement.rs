@@ -187,8 +187,13 @@ pub(crate) struct DecisionRef {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PolicyRef {
     pub(crate) name: String,
+    /// The policy's fingerprint, as its decision recorded it (none for a decision recorded
+    /// before policies had fingerprints).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) fingerprint: Option<Fingerprint>,
+    /// The fingerprint of the pipeline whose policy decided, if the model is a run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pipeline: Option<Fingerprint>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -349,7 +354,7 @@ fn statement<S: Stage>(model: &Model<S>, parts: Parts<'_>) -> Result<Statement, 
     let digest = ArtifactDigest::parse(submission.digest().as_str())?;
     // The pipeline whose policy decided, if the model is a run's: the last run before the
     // decision.
-    let fingerprint = model.history().iter().rev().find_map(|e| match e.kind() {
+    let pipeline = model.history().iter().rev().find_map(|e| match e.kind() {
         EventKind::RunStarted { pipeline, .. } => Some(*pipeline),
         _ => None,
     });
@@ -374,7 +379,8 @@ fn statement<S: Stage>(model: &Model<S>, parts: Parts<'_>) -> Result<Statement, 
         decision: DecisionRef {
             policy: PolicyRef {
                 name: decision.policy().to_owned(),
-                fingerprint,
+                fingerprint: decision.policy_fingerprint(),
+                pipeline,
             },
             decided_at: time(decision.decided_at())?,
             verdict: decision.verdict().kind(),

@@ -5,7 +5,9 @@ use super::digest::ArtifactDigest;
 use super::dsse::{Envelope, Verifier};
 use super::error::{VerifyError, shown};
 use super::statement::{Approval, ApprovedBy, Deployment, Predicate, StatementIn, subject_name};
-use super::{PAYLOAD_TYPE, PREDICATE_PREFIX, PREDICATE_TYPE, PREDICATE_TYPE_V1, STATEMENT_TYPE};
+use super::{
+    PAYLOAD_TYPE, PREDICATE_PREFIX, PREDICATE_TYPE, PREDICATE_TYPES_OUTDATED, STATEMENT_TYPE,
+};
 use crate::event::{Fingerprint, Head};
 use crate::model::Status;
 use crate::policy::{Finding, VerdictKind};
@@ -29,6 +31,7 @@ pub struct Expected {
     environment: String,
     at: Timestamp,
     running_deployment: bool,
+    policy: Option<Fingerprint>,
 }
 
 impl Expected {
@@ -51,7 +54,23 @@ impl Expected {
             environment: environment.into(),
             at,
             running_deployment: false,
+            policy: None,
         }
+    }
+
+    /// The same expectation, accepting only an approval decided by the policy with this
+    /// [fingerprint](crate::PolicyExt::fingerprint) (what `modelgate check` prints for a
+    /// spec): an approval by any other policy, or by one recorded without a fingerprint, is
+    /// refused with [`VerifyError::OtherPolicy`].
+    #[must_use]
+    pub fn policy(mut self, fingerprint: Fingerprint) -> Self {
+        self.policy = Some(fingerprint);
+        self
+    }
+
+    /// The policy fingerprint the approval must carry, if one is pinned.
+    pub fn expected_policy(&self) -> Option<Fingerprint> {
+        self.policy
     }
 
     /// Also accepts the attestation of a deployed model, for a gate that re-verifies a
@@ -172,9 +191,16 @@ impl VerifiedApproval {
         &self.predicate.decision.policy.name
     }
 
-    /// The fingerprint of the pipeline whose policy decided, if the model was a run's.
+    /// The [fingerprint](crate::PolicyExt::fingerprint) of the policy that decided (its
+    /// identity; `None` for a decision recorded before policies had fingerprints). A gate pins
+    /// it with [`Expected::policy`].
     pub fn policy_fingerprint(&self) -> Option<Fingerprint> {
         self.predicate.decision.policy.fingerprint
+    }
+
+    /// The fingerprint of the pipeline whose policy decided, if the model was a run's.
+    pub fn pipeline_fingerprint(&self) -> Option<Fingerprint> {
+        self.predicate.decision.policy.pipeline
     }
 
     /// When the approval lapses undeployed (its environment's approval window), if it does.
@@ -303,7 +329,7 @@ fn read(
     }
     if statement.predicate_type != PREDICATE_TYPE {
         let found = statement.predicate_type;
-        return Err(if found == PREDICATE_TYPE_V1 {
+        return Err(if PREDICATE_TYPES_OUTDATED.contains(&found.as_str()) {
             VerifyError::PredicateOutdated { found }
         } else if found.starts_with(PREDICATE_PREFIX) {
             VerifyError::PredicateVersion { found }
@@ -364,6 +390,15 @@ fn read(
         return Err(VerifyError::WrongDigest {
             expected: expected.digest.clone(),
             found,
+        });
+    }
+    if let Some(pinned) = expected.policy
+        && predicate.decision.policy.fingerprint != Some(pinned)
+    {
+        return Err(VerifyError::OtherPolicy {
+            expected: pinned,
+            found: predicate.decision.policy.fingerprint,
+            name: predicate.decision.policy.name,
         });
     }
     if expected.environment != predicate.environment {

@@ -34,6 +34,8 @@
 //!  14 rolled_back    text to_version, text reason, text by
 //!  15 reinstated     option<text> replacing, text reason, text by
 //!  16 retired        text reason, u8 for_cause (0 | 1), text by
+//!  17 decided        text policy, hash fingerprint (the policy's), option<metrics> champion,
+//!                    verdict (tag 3 is a decision recorded before policies had fingerprints)
 //! promotion = text from, hash deployment, u64 deployed_at (ms), metrics online,
 //!             u64 observed_at (ms)
 //! verdict = u8 kind (0 reject, 1 pending, 2 approve), list<finding>, option<text> automatic
@@ -152,11 +154,24 @@ pub(crate) fn encode_event(out: &mut dyn Sink, event: &Event) {
         }
         EventKind::Decided {
             policy,
+            fingerprint: None,
             champion,
             verdict,
         } => {
             u8(out, 3);
             text(out, policy);
+            option(out, champion.as_ref(), |out, m| metrics(out, m));
+            encode_verdict(out, verdict);
+        }
+        EventKind::Decided {
+            policy,
+            fingerprint: Some(fingerprint),
+            champion,
+            verdict,
+        } => {
+            u8(out, 17);
+            text(out, policy);
+            out.put(fingerprint.as_bytes());
             option(out, champion.as_ref(), |out, m| metrics(out, m));
             encode_verdict(out, verdict);
         }

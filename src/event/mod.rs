@@ -57,6 +57,10 @@ pub enum EventKind {
     Decided {
         /// The policy's name.
         policy: String,
+        /// The policy's [fingerprint](crate::PolicyExt::fingerprint): recorded by every
+        /// decision since policies have one; `None` in decisions recorded before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<Fingerprint>,
         /// The champion's metrics the policy saw, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         champion: Option<Metrics>,

@@ -7,7 +7,8 @@ use super::decision::Decision;
 use super::stage::{Approved, Rejected, Submitted};
 use super::status::Status;
 use crate::event::EventKind;
-use crate::policy::{Policy, Verdict, VerdictKind};
+use crate::policy::{Policy, Verdict, VerdictKind, fingerprint};
+use crate::value::hash::Fingerprint;
 use crate::value::{Metrics, Refused, TimeWentBackwards, Timestamp};
 
 /// What the host tells a decision: the time, and optionally the champion's metrics.
@@ -22,6 +23,17 @@ use crate::value::{Metrics, Refused, TimeWentBackwards, Timestamp};
 pub struct DecisionContext {
     now: Timestamp,
     champion: Option<Metrics>,
+    fingerprint: Recorded,
+}
+
+/// Which fingerprint a decision records: the policy's (every live decision), none (a replay of
+/// a decision recorded before policies had fingerprints), or the recorded one (a replay that
+/// trusts the recorded decisions, without their policy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    Policy,
+    Without,
+    As(Fingerprint),
 }
 
 impl DecisionContext {
@@ -30,6 +42,7 @@ impl DecisionContext {
         Self {
             now,
             champion: None,
+            fingerprint: Recorded::Policy,
         }
     }
 
@@ -44,6 +57,12 @@ impl DecisionContext {
     #[must_use]
     pub(crate) fn with_champion_opt(mut self, champion: Option<Metrics>) -> Self {
         self.champion = champion;
+        self
+    }
+
+    /// The same context, recording the fingerprint a replayed decision recorded.
+    pub(crate) fn recording(mut self, fingerprint: Recorded) -> Self {
+        self.fingerprint = fingerprint;
         self
     }
 
@@ -218,8 +237,14 @@ impl Model<Submitted> {
             return Ok(Decided::Pending(self, verdict));
         }
         let name = policy.name();
+        let fingerprint = match ctx.fingerprint {
+            Recorded::Policy => Some(fingerprint::of(policy)),
+            Recorded::Without => None,
+            Recorded::As(fingerprint) => Some(fingerprint),
+        };
         let event = EventKind::Decided {
             policy: name.clone(),
+            fingerprint,
             champion: ctx.champion.clone(),
             verdict: verdict.clone(),
         };
@@ -227,6 +252,7 @@ impl Model<Submitted> {
         let approved = verdict.kind() == VerdictKind::Approve;
         let decision = Decision::new(
             name,
+            fingerprint,
             ctx.now,
             &stage.submission,
             stage.votes,

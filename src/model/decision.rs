@@ -2,6 +2,7 @@
 
 use super::stage::Submission;
 use crate::policy::{ReviewContext, Verdict};
+use crate::value::hash::Fingerprint;
 use crate::value::{CountedVotes, Digest, Metrics, Timestamp};
 
 /// The record of a policy's decision: which policy, when, on which artifact digest, on which
@@ -38,6 +39,7 @@ use crate::value::{CountedVotes, Digest, Metrics, Timestamp};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
     policy: String,
+    fingerprint: Option<Fingerprint>,
     decided_at: Timestamp,
     digest: Digest,
     votes: CountedVotes,
@@ -48,6 +50,7 @@ pub struct Decision {
 impl Decision {
     pub(crate) fn new(
         policy: String,
+        fingerprint: Option<Fingerprint>,
         at: Timestamp,
         submission: &Submission,
         votes: CountedVotes,
@@ -56,6 +59,7 @@ impl Decision {
     ) -> Self {
         Self {
             policy,
+            fingerprint,
             decided_at: at,
             digest: submission.digest().clone(),
             votes,
@@ -67,6 +71,13 @@ impl Decision {
     /// The name of the policy that decided.
     pub fn policy(&self) -> &str {
         &self.policy
+    }
+
+    /// The [fingerprint](crate::PolicyExt::fingerprint) of the policy that decided: its
+    /// identity, where its name is a description. `None` for a decision recorded before
+    /// policies had fingerprints.
+    pub fn policy_fingerprint(&self) -> Option<Fingerprint> {
+        self.fingerprint
     }
 
     /// When it decided, as the host gave it.

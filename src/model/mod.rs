@@ -21,6 +21,7 @@ use crate::value::text::{self, TextError};
 use crate::value::time::{TimeWentBackwards, Timestamp};
 
 pub use any::AnyModel;
+pub(crate) use decide::Recorded;
 pub use decide::{Decided, DecisionContext};
 pub use decision::Decision;
 pub use deploy::{ActionError, DeployError, Deployer};

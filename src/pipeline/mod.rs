@@ -134,13 +134,13 @@ impl Approval {
     }
 
     /// Roles of which at least one approval is required (`required_roles:`), each
-    /// [`RequiredRole`](crate::RequiredRole).
+    /// [`RequiredRole`].
     pub fn required_roles(&self) -> &[String] {
         &self.required_roles
     }
 
     /// The vote window, in hours (`vote_window_hours:`): the approval rules and the veto count
-    /// only the votes cast that long before the decision ([`Fresh`](crate::Fresh)).
+    /// only the votes cast that long before the decision ([`Fresh`]).
     pub fn vote_window_hours(&self) -> Option<u64> {
         self.vote_window_hours
     }

@@ -5,7 +5,7 @@ use super::Pipeline;
 use super::state::{Finished, State};
 use super::{Artifact, OnReject, PipelinePolicy, Run, RunError};
 use crate::event::{Event, EventKind, Head, RunOutcome};
-use crate::model::{AnyModel, Model, SubmitError};
+use crate::model::{AnyModel, Model, Recorded, SubmitError};
 use crate::policy::Policy;
 use crate::trail::compare::compare;
 use crate::trail::replay::{Replayer, fail, verify, walk};
@@ -359,13 +359,22 @@ fn apply(run: &mut Run, event: &Event) -> Result<(), ReplayError> {
             .record_vote(review.clone())
             .map_err(|e| replay_error(e.into_error())),
         EventKind::Decided {
-            verdict, policy, ..
+            verdict,
+            policy,
+            fingerprint,
+            ..
         } => {
             if !matches!(run.parts().1, State::Review(_)) {
                 return Err(waiting(run));
             }
             let before = run.history().len();
-            let action = run.poll(at).map_err(replay_error)?;
+            run.record_decisions(match fingerprint {
+                Some(_) => Recorded::Policy,
+                None => Recorded::Without,
+            });
+            let action = run.poll(at);
+            run.record_decisions(Recorded::Policy);
+            let action = action.map_err(replay_error)?;
             if run.history().len() == before {
                 let derived = match action {
                     super::Action::AwaitApproval { verdict, .. } => verdict.to_string(),

@@ -5,7 +5,8 @@ use super::state::{Candidate, Finished, State, Training};
 use super::{Action, Artifact, OnReject, Pipeline, PipelinePolicy, RunError};
 use crate::event::{Event, Fingerprint, Head, RunOutcome};
 use crate::model::{
-    AnyModel, Approved, Decided, DecisionContext, Model, Status, Submitted, Trail, Untrained,
+    AnyModel, Approved, Decided, DecisionContext, Model, Recorded, Status, Submitted, Trail,
+    Untrained,
 };
 use crate::policy::Verdict;
 use crate::trail::StoredModel;
@@ -44,6 +45,9 @@ pub struct Run {
     fingerprint: Fingerprint,
     submitter: String,
     state: State,
+    /// Which fingerprint its decisions record: the policy's, except while a replay decides
+    /// again a decision recorded before policies had fingerprints.
+    decisions: Recorded,
 }
 
 impl Run {
@@ -81,6 +85,7 @@ impl Run {
             policy: pipeline.policy(),
             pipeline,
             fingerprint,
+            decisions: Recorded::Policy,
             submitter,
             state: State::Artifact(Training::New(model)),
         })
@@ -417,6 +422,11 @@ impl Run {
             .map_err(|e| e.map_err(RunError::Action))
     }
 
+    /// Records the fingerprint `decisions` says in the decisions that follow (a replay's).
+    pub(crate) fn record_decisions(&mut self, decisions: Recorded) {
+        self.decisions = decisions;
+    }
+
     /// Decides the submitted model at `now` and moves on: deploy, retrain, finish, or wait
     /// (then the pending verdict is returned).
     fn decide(&mut self, now: Timestamp) -> Result<Option<Verdict>, RunError> {
@@ -427,7 +437,7 @@ impl Run {
             let State::Review(model) = state else {
                 return (state, None);
             };
-            let ctx = DecisionContext::at(now);
+            let ctx = DecisionContext::at(now).recording(run.decisions);
             let decided = match model.decide(&run.policy, &ctx) {
                 Ok(decided) => decided,
                 Err(refused) => return (State::Review(refused.into_input()), None),

@@ -48,7 +48,7 @@ impl Rule {
 /// The fingerprint of `policy`: its [`Rule`]'s, or for a policy that is not data (a closure, a
 /// host's type), SHA-256 over its name under a label of its own, so that it can never equal a
 /// built-in's. Such a policy is only as distinct as its name.
-pub(super) fn of<P: Policy + ?Sized>(policy: &P) -> Fingerprint {
+pub(crate) fn of<P: Policy + ?Sized>(policy: &P) -> Fingerprint {
     match policy.rule() {
         Some(r) => r.fingerprint(),
         None => Fingerprint::of(|out| {

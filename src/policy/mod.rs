@@ -6,7 +6,7 @@ mod combinators;
 mod conditional;
 mod context;
 mod decimal;
-mod fingerprint;
+pub(crate) mod fingerprint;
 mod lint;
 mod message;
 mod metric;

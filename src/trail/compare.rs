@@ -39,6 +39,24 @@ pub(crate) fn compare(stored: &Event, live: Option<&Event>) -> Result<(), Replay
             }),
             _ => Err(ReplayError::Differs { field: "policy" }),
         },
+        Some("fingerprint") => match (stored.kind(), live.kind()) {
+            (
+                EventKind::Decided {
+                    fingerprint: Some(recorded),
+                    ..
+                },
+                EventKind::Decided {
+                    fingerprint: Some(policy),
+                    ..
+                },
+            ) => Err(ReplayError::OtherFingerprint {
+                recorded: *recorded,
+                policy: *policy,
+            }),
+            _ => Err(ReplayError::Differs {
+                field: "fingerprint",
+            }),
+        },
         Some(field) => Err(ReplayError::Differs { field }),
     }
 }
@@ -150,16 +168,19 @@ fn first_difference(a: &Event, b: &Event) -> Option<&'static str> {
         (
             K::Decided {
                 policy: p1,
+                fingerprint: f1,
                 champion: c1,
                 verdict: v1,
             },
             K::Decided {
                 policy: p2,
+                fingerprint: f2,
                 champion: c2,
                 verdict: v2,
             },
         ) => first(&[
             ("policy", p1 == p2),
+            ("fingerprint", f1 == f2),
             ("champion", c1 == c2),
             ("verdict", v1 == v2),
         ]),

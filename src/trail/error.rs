@@ -170,6 +170,17 @@ pub enum ReplayError {
         /// The caller's policy's name.
         policy: String,
     },
+    /// The decision was made by a policy of the same name but another structure: its recorded
+    /// fingerprint is not the caller's policy's.
+    #[error(
+        "the trail records a decision by the policy with fingerprint {recorded}, and the policy given has fingerprint {policy}: pass the policy that made it, or restore trusting the recorded decisions"
+    )]
+    OtherFingerprint {
+        /// The recorded policy's fingerprint.
+        recorded: Fingerprint,
+        /// The caller's policy's fingerprint.
+        policy: Fingerprint,
+    },
     /// The caller's policy does not decide as the trail records.
     #[error(
         "the trail records `{recorded}` by policy `{}`, but policy `{}` decides {}",

@@ -8,7 +8,9 @@ use super::replay::{Replayer, verify, walk};
 use super::seal::SealVerifier;
 use super::stored::StoredModel;
 use crate::event::{Event, EventKind};
-use crate::model::{AnyModel, Decided, DecisionContext, Model, SubmitError, run_pipeline};
+use crate::model::{
+    AnyModel, Decided, DecisionContext, Model, Recorded, SubmitError, run_pipeline,
+};
 use crate::policy::{Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::Refused;
 
@@ -188,14 +190,25 @@ fn apply<P: Policy + ?Sized>(
             AnyModel::Submitted(m),
             EventKind::Decided {
                 policy,
+                fingerprint,
                 champion,
                 verdict,
             },
         ) => {
             let ctx = DecisionContext::at(at).with_champion_opt(champion.clone());
             let decided = match decider {
-                Decider::Policy(p) => decide(m, *p, &ctx, verdict, policy)?,
+                Decider::Policy(p) => {
+                    let ctx = ctx.recording(match fingerprint {
+                        Some(_) => Recorded::Policy,
+                        None => Recorded::Without,
+                    });
+                    decide(m, *p, &ctx, verdict, policy)?
+                }
                 Decider::AsRecorded => {
+                    let ctx = ctx.recording(match fingerprint {
+                        Some(f) => Recorded::As(*f),
+                        None => Recorded::Without,
+                    });
                     let recorded = AsRecorded { policy, verdict };
                     decide(m, &recorded, &ctx, verdict, policy)?
                 }

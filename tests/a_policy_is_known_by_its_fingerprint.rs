@@ -1,0 +1,139 @@
+//! A policy is known by its fingerprint: every decision records it, a replay decides again only
+//! with the policy that has it, and a deploy gate can pin it (issue 18).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use common::*;
+use modelgate::attest::{self, Ed25519Signer, Expected, VerifyError};
+use modelgate::trail::ReplayError;
+use modelgate::*;
+
+const SHA: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+
+fn signer() -> Ed25519Signer {
+    Ed25519Signer::from_seed([3; 32])
+}
+
+/// Approved by bob and carol under [`policy`], for an artifact a gate can name.
+fn approved_for_the_gate() -> Model<Approved> {
+    let mut m = untrained()
+        .submit(outcome(SHA, 0.93), "alice", t(10))
+        .unwrap();
+    m.record(Review::approve("bob", SHA, t(20))).unwrap();
+    m.record(Review::approve("carol", SHA, t(21))).unwrap();
+    m.decide(&policy(), &DecisionContext::at(t(30)))
+        .unwrap()
+        .approved()
+        .unwrap()
+}
+
+#[test]
+fn a_decision_records_its_policys_fingerprint() {
+    let model = approved();
+    let decision = model.stage().decision();
+    assert_eq!(decision.policy_fingerprint(), Some(policy().fingerprint()));
+    let Some(EventKind::Decided { fingerprint, .. }) = model.history().last().map(Event::kind)
+    else {
+        panic!("a decision");
+    };
+    assert_eq!(*fingerprint, Some(policy().fingerprint()));
+}
+
+/// The attack a name alone allowed: a policy with the same name as the one that decided, and
+/// other rules, restored the record. Its fingerprint differs, so it no longer does.
+#[test]
+fn a_policy_named_like_the_deciding_one_cannot_restore_its_decision() {
+    let stored = sealed(&approved());
+    let impostor = from_fn(policy().name(), |_| {
+        Verdict::new(VerdictKind::Approve, vec![])
+    });
+    assert_eq!(impostor.name(), policy().name());
+    let err = stored
+        .clone()
+        .restore(&key(), &impostor)
+        .unwrap_err()
+        .into_error();
+    let RestoreError::Replay { error, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        matches!(error, ReplayError::OtherFingerprint { recorded, policy: given }
+            if *recorded == policy().fingerprint() && *given == impostor.fingerprint()),
+        "{err}"
+    );
+    insta::assert_snapshot!(err.to_string());
+    // The deciding policy restores it.
+    assert!(stored.restore(&key(), &policy()).is_ok());
+}
+
+/// Forged consistently (the chain recomputed, no key): a decision's fingerprint changed to
+/// another policy's, or stripped to the older form, is refused by the seal; replayed without the
+/// seal, the forged fingerprint is not the deciding policy's and is refused by the replay.
+#[test]
+fn a_forged_or_stripped_fingerprint_is_refused() {
+    let stored = sealed(&approved());
+    let decided = |json: &mut serde_json::Value| -> usize {
+        let events = json["events"].as_array().unwrap();
+        events
+            .iter()
+            .position(|e| e["event"].get("decided").is_some())
+            .unwrap()
+    };
+    let other = Quorum::new(5).fingerprint().to_string();
+    let forged_fp = forged(&stored, |json| {
+        let i = decided(json);
+        json["events"][i]["event"]["decided"]["fingerprint"] = other.clone().into();
+    });
+    let stripped = forged(&stored, |json| {
+        let i = decided(json);
+        let decision = json["events"][i]["event"]["decided"]
+            .as_object_mut()
+            .unwrap();
+        decision.remove("fingerprint");
+    });
+    for forgery in [&forged_fp, &stripped] {
+        assert!(forgery.clone().restore(&key(), &policy()).is_err());
+    }
+    let err = forged_fp
+        .restore_unsealed(&policy())
+        .unwrap_err()
+        .into_error();
+    assert!(
+        matches!(
+            &err,
+            RestoreError::Replay {
+                error: ReplayError::OtherFingerprint { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_gate_pinning_a_policy_accepts_only_that_policys_approval() {
+    let json = approved_for_the_gate().attest(&signer()).unwrap().to_json();
+    let keys = [signer().public_key()];
+    let gate = |pinned: Option<modelgate::event::Fingerprint>| {
+        let expected =
+            Expected::deploying("fraud-detector", SHA.parse().unwrap(), "default", t(40));
+        match pinned {
+            Some(f) => expected.policy(f),
+            None => expected,
+        }
+    };
+    let approval = attest::verify(json.as_bytes(), &keys, &gate(None)).unwrap();
+    assert_eq!(approval.policy_fingerprint(), Some(policy().fingerprint()));
+    assert!(attest::verify(json.as_bytes(), &keys, &gate(Some(policy().fingerprint()))).is_ok());
+    let stricter = (MetricGate::at_least("accuracy", 0.9), Quorum::new(3));
+    let err =
+        attest::verify(json.as_bytes(), &keys, &gate(Some(stricter.fingerprint()))).unwrap_err();
+    assert!(matches!(err, VerifyError::OtherPolicy { .. }), "{err}");
+    insta::assert_snapshot!(err.to_string());
+}
