@@ -83,7 +83,7 @@
 //! {
 //!   "_type": "https://in-toto.io/Statement/v1",
 //!   "subject": [{"name": "fraud-detector@2", "digest": {"sha256": "2c26b4…"}}],
-//!   "predicateType": "https://modelgate.dev/attestation/approval/v2",
+//!   "predicateType": "https://modelgate.dev/attestation/approval/v3",
 //!   "predicate": { … }
 //! }
 //! ```
@@ -94,7 +94,7 @@
 //! attested ([`AttestError::Digest`]). Unknown statement fields are ignored (in-toto's parsing
 //! rules).
 //!
-//! # The predicate `https://modelgate.dev/attestation/approval/v2`
+//! # The predicate `https://modelgate.dev/attestation/approval/v3`
 //!
 //! ```json
 //! {
@@ -103,7 +103,8 @@
 //!   "submission": {"submitter": "alice", "attempt": 1,
 //!                  "submitted_at": "1970-01-01T00:01:40Z", "metrics": {"accuracy": 0.95}},
 //!   "decision": {
-//!     "policy": {"name": "1 approval", "fingerprint": "<64 hex, optional>"},
+//!     "policy": {"name": "1 approval", "fingerprint": "<64 hex, optional>",
+//!                "pipeline": "<64 hex, optional>"},
 //!     "decided_at": "1970-01-01T00:02:00Z",
 //!     "verdict": "approve",
 //!     "findings": [{"kind": "approve", "rule": "quorum", "subject": "approvals",
@@ -125,7 +126,7 @@
 //! | `model` | the model's name and version (the subject's name is `name@version`) |
 //! | `environment` | the environment the approval is for (the model's, see [`Environment`](crate::Environment); `default` for a model that names none) |
 //! | `submission` | who submitted the artifact, which attempt, when, with which metrics |
-//! | `decision.policy` | the deciding policy's name; `fingerprint`, present when the model was driven by a pipeline run, is that validated pipeline's fingerprint (its canonical encoding's SHA-256) |
+//! | `decision.policy` | the deciding policy's name; `fingerprint`, the policy's fingerprint ([`PolicyExt::fingerprint`](crate::PolicyExt::fingerprint): its identity, recorded with the decision; absent for a decision recorded before policies had fingerprints); `pipeline`, present when the model was driven by a pipeline run, that validated pipeline's fingerprint (its canonical encoding's SHA-256) |
 //! | `decision.decided_at`, `verdict` | when it decided; always `approve` |
 //! | `decision.findings` | the verdict's findings as the trail stores them: `kind`, `rule`, `subject`, `observed` and `required` (`"missing"`, `{"number": x}`, `{"count": n}` or `{"text": "…"}`), `message` |
 //! | `decision.champion` | the champion's metrics the policy saw, if any |
@@ -140,9 +141,12 @@
 //! rule): a new field is a new version, which this version refuses with
 //! [`VerifyError::PredicateVersion`].
 //!
-//! **Versions.** `v2` added `deployment.valid_until` (required when there is a deployment).
-//! `v1` envelopes are refused with [`VerifyError::PredicateOutdated`], approvals included: a
-//! `v1` deployment would pass forever, and one verifier reads one version. Export them again.
+//! **Versions.** `v2` added `deployment.valid_until` (required when there is a deployment);
+//! `v3` made `decision.policy.fingerprint` the policy's (in `v2` it was a run's pipeline's,
+//! now `decision.policy.pipeline`).
+//! `v1` and `v2` envelopes are refused with [`VerifyError::PredicateOutdated`], approvals included: a
+//! `v1` deployment would pass forever, a `v2` fingerprint names a pipeline, not the policy, and
+//! one verifier reads one version. Export them again.
 //!
 //! # Verifying
 //!
