@@ -272,9 +272,26 @@ impl Event {
         }
     }
 
-    /// A one- or two-word action: `submitted`, `voted`, `approved`, `rejected`, `deployed`,
-    /// `deploy failed`, `retraining`, `revoked`, `reopened`, `superseded`, `rolled back`,
-    /// `reinstated`, `retired`, `run started`, `artifact`, `evaluated`, `run finished`.
+    /// A one- or two-word action, for people: `submitted`, `voted`, `approved`, `rejected`,
+    /// `deployed`, `deploy failed`, `retraining`, `revoked`, `reopened`, `superseded`,
+    /// `rolled back`, `reinstated`, `retired`, `run started`, `artifact`, `evaluated`,
+    /// `run finished`.
+    ///
+    /// It is the stored tag (the [`EventKind`] variant's serde name, e.g. `deploy_failed`) with
+    /// spaces for underscores, but for a decision, stored as `decided` and named by its verdict
+    /// (`approved` or `rejected`; a pending verdict is never recorded).
+    ///
+    /// ```
+    /// # use modelgate::*;
+    /// # let t = Timestamp::from_unix_secs;
+    /// # let outcome = TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.95)])?)?;
+    /// let model = Model::new("churn", "1")?.submit(outcome, "alice", t(1))?;
+    /// let model = model.decide(&MetricGate::at_least("accuracy", 0.9), &DecisionContext::at(t(2)))?.approved()?;
+    /// let decided = model.history().last().unwrap();
+    /// assert_eq!(decided.action(), "approved");
+    /// assert!(serde_json::to_string(decided)?.contains(r#""event":{"decided":"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn action(&self) -> &'static str {
         self.event.action()
     }
