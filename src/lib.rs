@@ -54,7 +54,7 @@ pub mod attest;
 #[cfg(feature = "proptest")]
 pub mod testing;
 
-pub use event::{Event, EventKind, Head};
+pub use event::{Event, EventKind, Fingerprint, Head};
 pub use model::{
     AnyModel, Approved, Decided, Decision, DecisionContext, Deployed, Deployer, Model, Rejected,
     Retired, Retraining, Status, Submitted, Superseded, Trail, Untrained,

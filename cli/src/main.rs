@@ -112,6 +112,12 @@ enum RegistryCommand {
         /// its policy decides again every decision in that environment.
         #[arg(long = "spec", required = true)]
         specs: Vec<PathBuf>,
+        /// A later version of an environment's policy: the spec (for an environment a `--spec`
+        /// names, with the same approval window) whose policy is in force from the RFC 3339
+        /// time on (`2027-01-01T00:00:00Z`); each decision is decided again by the version in
+        /// force when it was made.
+        #[arg(long = "spec-from", num_args = 2, value_names = ["FROM", "SPEC"])]
+        spec_from: Vec<String>,
     },
 }
 
@@ -310,6 +316,15 @@ pub enum CliError {
         /// The problems, as the validator writes them (host text escaped).
         errors: modelgate::pipeline::SpecErrors,
     },
+    /// A `--spec-from` whose time is not RFC 3339, or whose spec is for an environment no
+    /// `--spec` names or with another approval window.
+    #[error("`--spec-from … {}`: {}", esc(.spec), esc(.error))]
+    SpecFrom {
+        /// The spec.
+        spec: String,
+        /// What is wrong.
+        error: String,
+    },
     /// Two specs given to `registry verify` are for one environment.
     #[error(
         "`{}` and `{}` are both specs for the environment `{}`: pass one spec per environment",
@@ -453,8 +468,26 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     stored,
                     keys,
                     specs,
+                    spec_from,
                 },
-        } => registry::verify(&stored, &keys, &specs, format),
+        } => {
+            let mut later = Vec::with_capacity(spec_from.len() / 2);
+            for pair in spec_from.chunks(2) {
+                let [from, spec] = pair else {
+                    continue;
+                };
+                let at = from
+                    .parse()
+                    .map_err(
+                        |e: modelgate::value::ParseTimestampError| CliError::SpecFrom {
+                            spec: spec.clone(),
+                            error: e.to_string(),
+                        },
+                    )?;
+                later.push((at, PathBuf::from(spec)));
+            }
+            registry::verify(&stored, &keys, &specs, &later, format)
+        }
     }
 }
 

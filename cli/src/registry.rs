@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use modelgate::event::FORMAT_VERSION;
+use modelgate::policy::Versions;
 use modelgate::registry::{PolicyBook, StoredRegistry};
-use modelgate::{AnyModel, Pipeline, Registry, SealVerifier, StoredModel};
+use modelgate::{AnyModel, Pipeline, Registry, SealVerifier, StoredModel, Timestamp};
 use serde_json::{Value, json};
 
 use crate::stored::{AsStored, load, other_environment, pipeline, seal_keys};
@@ -193,6 +194,59 @@ fn pipelines(specs: &[PathBuf]) -> Result<(Vec<Spec<'_>>, PolicyBook), CliError>
     Ok((pipelines, book))
 }
 
+/// The book with the later versions of environments' policies (`--spec-from`): each
+/// environment's policy becomes its [`Versions`], the first from its `--spec`; their pipelines
+/// join `pipelines` (a run of a later version replays through it).
+fn versions<'a>(
+    pipelines: &mut Vec<Spec<'a>>,
+    mut book: PolicyBook,
+    later: &'a [(Timestamp, PathBuf)],
+) -> Result<PolicyBook, CliError> {
+    let mut read: Vec<(Timestamp, Spec<'a>)> = Vec::with_capacity(later.len());
+    for (from, spec) in later {
+        let pipeline = pipeline(spec)?;
+        let name = pipeline.environment().name();
+        let problem = match spec_of(name, pipelines) {
+            None => Some(format!(
+                "no `--spec` is for its environment `{}`",
+                esc(name)
+            )),
+            Some((first, _)) => other_environment(pipeline.environment(), first.environment()),
+        };
+        if let Some(error) = problem {
+            return Err(CliError::SpecFrom {
+                spec: spec.display().to_string(),
+                error,
+            });
+        }
+        read.push((*from, (pipeline, spec)));
+    }
+    let environments: Vec<String> = pipelines
+        .iter()
+        .map(|(p, _)| p.environment().name().to_owned())
+        .collect();
+    for environment in environments {
+        let mut dated = read
+            .iter()
+            .filter(|(_, (p, _))| p.environment().name() == environment)
+            .peekable();
+        if dated.peek().is_none() {
+            continue;
+        }
+        let Some((first, _)) = spec_of(&environment, pipelines) else {
+            continue;
+        };
+        let mut versions = Versions::new(first.policy());
+        for (from, (pipeline, _)) in dated {
+            versions = versions.from(*from, pipeline.policy());
+            book = book.with_pipeline(pipeline.clone());
+        }
+        book = book.with(environment, versions);
+    }
+    pipelines.extend(read.into_iter().map(|(_, spec)| spec));
+    Ok(book)
+}
+
 /// What a member must be beyond what a registry's restore checks: for the environment its spec
 /// describes (the name and the approval window).
 fn check_against_specs(member: &StoredModel, pipelines: &[Spec<'_>]) -> Result<(), String> {
@@ -225,8 +279,13 @@ fn check_run_of_spec(member: &StoredModel, pipelines: &[Spec<'_>]) -> Result<(),
         return Ok(());
     };
     let about = || format!("version `{}` in `{}`", esc(member.version()), esc(name));
+    let of_a_version = |stored: &modelgate::event::Fingerprint| {
+        pipelines
+            .iter()
+            .any(|(p, _)| p.environment().name() == name && p.fingerprint() == *stored)
+    };
     if let Some(stored) = member.run_pipeline()
-        && *stored != pipeline.fingerprint()
+        && !of_a_version(stored)
     {
         return Err(format!(
             "{} is not a run of `{}`: it was started for pipeline `{stored}`, the spec's is `{}`",
@@ -260,11 +319,13 @@ pub fn verify(
     file: &Path,
     key_files: &[PathBuf],
     specs: &[PathBuf],
+    later: &[(Timestamp, PathBuf)],
     format: Format,
 ) -> Result<u8, CliError> {
     let stored: StoredRegistry = load(file)?;
     let keys = seal_keys(key_files)?;
-    let (pipelines, book) = pipelines(specs)?;
+    let (mut pipelines, mut book) = pipelines(specs)?;
+    book = versions(&mut pipelines, book, later)?;
     if let Some(missing) = stored
         .members()
         .iter()

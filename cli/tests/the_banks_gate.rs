@@ -223,3 +223,91 @@ fn the_banks_gate_as_a_spec_is_verified_by_the_spec_and_pinned_by_its_fingerprin
     let (code, _, err) = gate(staging["files"][0]["policy_fingerprint"].as_str().unwrap());
     assert_eq!(code, 1, "{err}");
 }
+
+/// A policy that changes over time is a versioned book: `registry verify` decides each decision
+/// again by the version in force when it was made (`--spec-from`), so decisions under the
+/// earlier version stay verifiable and a later one is held to the stricter rule.
+#[test]
+fn a_stricter_policy_from_a_date_on_verifies_each_decision_by_the_version_in_force() {
+    let dir = std::env::temp_dir().join("modelgate-cli-versioned-book");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    let stricter = STAGING.replace(
+        "roles: ['model_validator']",
+        "roles: ['model_validator']\n      required: 2",
+    );
+    write("v1.yaml", STAGING);
+    write("v2.yaml", &stricter);
+    let hex: String = SECRET.iter().map(|b| format!("{b:02x}")).collect();
+    write(
+        "key.json",
+        &format!(r#"{{"key_id": "ci-key", "hmac_sha256": "{hex}"}}"#),
+    );
+    let policy = |spec: &str| {
+        serde_saphyr::from_str::<PipelineSpec>(spec)
+            .unwrap()
+            .validate()
+            .unwrap()
+            .policy()
+    };
+    let staging = Environment::new("staging").unwrap();
+    let metrics = || Metrics::new([("accuracy", 0.93)]).unwrap();
+    let mut registry = Registry::new("churn").unwrap();
+    // Version 1 under v1 at 1,000 s (one approval); version 2 under v2 at 6,000 s (two).
+    for (version, at, reviewers, spec) in [
+        ("1", 1_000, &["vic"][..], STAGING),
+        ("2", 6_000, &["vic", "val"][..], stricter.as_str()),
+    ] {
+        let model = Model::new("churn", version)
+            .unwrap()
+            .in_environment(staging.clone())
+            .submit(
+                TrainingOutcome::new(DIGEST, metrics()).unwrap(),
+                "alice",
+                t(at),
+            )
+            .unwrap();
+        registry.put(model).unwrap();
+        for who in reviewers {
+            let review = Review::approve(*who, DIGEST, t(at + 1)).with_role("model_validator");
+            registry.record(&staging, version, review).unwrap();
+        }
+        assert!(
+            registry
+                .decide(&staging, version, &policy(spec), t(at + 2))
+                .unwrap()
+                .is_approved()
+        );
+        let Ok(AnyModel::Approved(approved)) = registry.take(&staging, version) else {
+            panic!("approved");
+        };
+        let receipt = Receipt::new(format!("staging/churn@{version}"));
+        registry.deploy(approved, receipt, "ci", t(at + 3)).unwrap();
+    }
+    let stored = registry
+        .sealed_by(&HmacSealer::new("ci-key", SECRET))
+        .unwrap();
+    write("registry.json", &serde_json::to_string(&stored).unwrap());
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["registry", "verify", "registry.json", "--key", "key.json"];
+        args.extend_from_slice(extra);
+        modelgate(&dir, &args)
+    };
+    // One policy for all time refuses the decision made under the other.
+    let (code, _, err) = verify(&["--spec", "v1.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = verify(&["--spec", "v2.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    // The book: v1, then v2 from 5,000 s on.
+    let from = t(5_000).to_string();
+    let (code, out, err) = verify(&["--spec", "v1.yaml", "--spec-from", &from, "v2.yaml"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The stricter version in force too early (before version 1's decision) refuses it.
+    let early = t(500).to_string();
+    let (code, _, err) = verify(&["--spec", "v1.yaml", "--spec-from", &early, "v2.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    // A time that is not RFC 3339 is a usage error.
+    let (code, _, err) = verify(&["--spec", "v1.yaml", "--spec-from", "yesterday", "v2.yaml"]);
+    assert_eq!(code, 2, "{err}");
+}

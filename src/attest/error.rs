@@ -151,7 +151,7 @@ pub enum VerifyError {
     },
     /// The predicate is not a modelgate approval.
     #[error(
-        "predicate type `{}` is not `https://modelgate.dev/attestation/approval/v2`",
+        "predicate type `{}` is not `https://modelgate.dev/attestation/approval/v3`",
         shown(.found)
     )]
     PredicateType {

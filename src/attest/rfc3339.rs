@@ -21,45 +21,8 @@ impl Rfc3339 {
 
     /// Reads exactly what `Display` of a [`Timestamp`] writes.
     pub(crate) fn parse(text: &str) -> Option<Self> {
-        let b = text.as_bytes();
-        let num = |from: usize, to: usize| -> Option<u64> {
-            let digits = b.get(from..to)?;
-            digits.iter().try_fold(0u64, |n, d| {
-                d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
-            })
-        };
-        let sep = |i: usize, c: u8| b.get(i) == Some(&c);
-        if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
-            return None;
-        }
-        let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-        let (h, m, s) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-        let millis = match b.len() {
-            20 => 0,
-            24 if sep(19, b'.') => num(20, 23)?,
-            _ => return None,
-        };
-        if year < 1970 || !(1..=12).contains(&month) || day == 0 || h > 23 || m > 59 || s > 59 {
-            return None;
-        }
-        let days = days_from_civil(year, month, day);
-        let secs = days * 86_400 + h * 3600 + m * 60 + s;
-        let at = Timestamp::from_unix_millis(secs * 1000 + millis);
-        // One text per time: the written form must be the one read (no 31 February, no `.000`).
-        (sep(b.len() - 1, b'Z') && at.to_string() == text).then_some(Self(at))
+        text.parse().ok().map(Self)
     }
-}
-
-/// Days since 1970-01-01 of a date in the proleptic Gregorian calendar (Howard Hinnant's
-/// `days_from_civil`), for years from 1970.
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).saturating_sub(719_468)
 }
 
 impl Serialize for Rfc3339 {

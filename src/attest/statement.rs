@@ -134,7 +134,7 @@ impl<'de> Deserialize<'de> for DigestSet {
     }
 }
 
-/// The approval predicate, `https://modelgate.dev/attestation/approval/v2`. Unknown fields
+/// The approval predicate, `https://modelgate.dev/attestation/approval/v3`. Unknown fields
 /// are refused: a new field is a new version.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -429,7 +429,7 @@ fn approvals(approved: &Approved) -> Result<Vec<Approval>, AttestError> {
 
 impl Model<Approved> {
     /// The approval as an in-toto Statement v1 (feature `attest`): the artifact as subject, the
-    /// predicate `https://modelgate.dev/attestation/approval/v2` (see [`attest`](crate::attest)).
+    /// predicate `https://modelgate.dev/attestation/approval/v3` (see [`attest`](crate::attest)).
     ///
     /// # Errors
     ///

@@ -227,6 +227,10 @@ impl Model<Submitted> {
         if let Err(e) = self.trail.check_time(ctx.now) {
             return Err(Refused::new(self, e));
         }
+        // The policy that decides and is recorded: the version in force, for one that changes
+        // over time.
+        let given: &dyn Policy = &policy;
+        let policy = given.in_force(ctx.now).unwrap_or(given);
         let review = self
             .stage
             .submission

@@ -311,6 +311,15 @@ impl Pipeline {
     /// role), approved automatically when `auto_approve` holds. With `auto_approve` and no
     /// approvers, it rejects when the condition does not hold.
     ///
+    /// In the newer keys: the gates (left out when there are none), the promotion rules, then
+    /// the veto of the named users and roles, then the approval rules: the quorum of them,
+    /// each [`RequiredRole`] of `required_roles`, and the rule under `policy:`, "all of" them
+    /// when there are several. With `vote_window_hours`, the veto and the approval rules are
+    /// each wrapped in their own [`Fresh`]; with `auto_approve`, the approval rules are its
+    /// "otherwise". [`Policy::rule`] shows the tree, and a policy built in code to the same
+    /// tree has the same [fingerprint](PolicyExt::fingerprint) (the structure counts, not
+    /// only the meaning: `all(a, all(b, c))` is not `all(a, b, c)`).
+    ///
     /// It is the same policy as one written in code:
     ///
     /// ```

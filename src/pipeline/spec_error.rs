@@ -147,8 +147,8 @@ pub enum SpecProblem {
     Comparison,
     /// An approval step with neither approvers nor automatic approval would never approve.
     #[error(
-        "an approval step needs approvers (`users`, `roles`, `required_roles` or `policy`) or \
-         `auto_approve` in its inputs"
+        "an approval step needs approvers (`users`, `roles`, `approvers`, `required_roles` or \
+         `policy`) or `auto_approve` in its inputs"
     )]
     NoApprovers,
     /// A rule of `policy:` is not a map with one key naming a rule.

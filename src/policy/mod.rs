@@ -15,10 +15,12 @@ mod rule;
 mod rule_form;
 mod token;
 mod verdict;
+mod versions;
 
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::value::Timestamp;
 use crate::value::hash::Fingerprint;
 
 pub use approvers::{Fresh, Quorum, RequiredRole, Veto};
@@ -31,6 +33,7 @@ pub use metric::{Comparison, MetricGate};
 pub use promotion::{OnlineMetric, Soak};
 pub use rule::Rule;
 pub use verdict::{Finding, FindingValue, Verdict, VerdictKind};
+pub use versions::Versions;
 
 /// Decides whether a submitted model may go on: pure, deterministic, no I/O.
 ///
@@ -86,6 +89,14 @@ pub trait Policy {
     fn rule(&self) -> Option<Rule> {
         None
     }
+
+    /// The policy that decides at `now` and is recorded as the decision's (its name and
+    /// fingerprint), if it is not this one: a policy that changes over time
+    /// ([`Versions`]) answers with the version in force; every other policy, `None` (itself).
+    fn in_force(&self, now: Timestamp) -> Option<&dyn Policy> {
+        let _ = now;
+        None
+    }
 }
 
 macro_rules! forward_policy {
@@ -109,6 +120,10 @@ macro_rules! forward_policy {
 
             fn rule(&self) -> Option<Rule> {
                 (**self).rule()
+            }
+
+            fn in_force(&self, now: Timestamp) -> Option<&dyn Policy> {
+                (**self).in_force(now)
             }
         }
     )*};

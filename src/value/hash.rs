@@ -30,9 +30,12 @@ use super::hex;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Head([u8; 32]);
 
-/// The fingerprint of a validated pipeline: SHA-256 over its canonical encoding (steps, their
-/// order, gates, approvers, required approvals, automatic approval, `on_reject`,
-/// `max_attempts`). Two pipelines with the same fingerprint run the same way.
+/// A fingerprint: SHA-256 over a canonical encoding, the identity of what it encodes. Of a
+/// policy ([`PolicyExt::fingerprint`](crate::PolicyExt::fingerprint): its rule's structure; two
+/// policies with one fingerprint decide alike), or of a validated pipeline
+/// ([`Pipeline::fingerprint`](crate::Pipeline::fingerprint): steps, their order, gates,
+/// approvers, required approvals, automatic approval, `on_reject`, `max_attempts`; two pipelines
+/// with one fingerprint run the same way). Written and read as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 32]);
 

@@ -22,4 +22,4 @@ pub use receipt::Receipt;
 pub use refused::Refused;
 pub use review::{CountedVotes, Review, Vote};
 pub use text::{MAX_LEN, MAX_TEXT_LEN, TextError, TextProblem, escaped};
-pub use time::{CLOCK_SKEW, TimeWentBackwards, Timestamp};
+pub use time::{CLOCK_SKEW, ParseTimestampError, TimeWentBackwards, Timestamp};
