@@ -137,3 +137,52 @@ fn a_gate_pinning_a_policy_accepts_only_that_policys_approval() {
     assert!(matches!(err, VerifyError::OtherPolicy { .. }), "{err}");
     insta::assert_snapshot!(err.to_string());
 }
+
+/// A policy that changes over time: each decision is made by, and records, the version in force
+/// at its time; a record decided before the book existed replays under it, and one decided by
+/// the old policy after the new version came in force does not.
+#[test]
+fn a_book_of_versions_decides_and_replays_each_decision_by_the_version_in_force() {
+    use modelgate::policy::Versions;
+    let stricter = (MetricGate::at_least("accuracy", 0.9), Quorum::new(3));
+    let book = || Versions::new(policy()).from(t(1_000), stricter.clone());
+    // `approved()` is decided by `policy()` at 30 s: before the stricter version.
+    let early = sealed(&approved());
+    let restored = early.clone().restore(&key(), &book()).unwrap();
+    let AnyModel::Approved(m) = &restored else {
+        panic!("approved");
+    };
+    assert_eq!(
+        m.stage().decision().policy_fingerprint(),
+        Some(policy().fingerprint())
+    );
+    // Decided live by the book after 1,000 s: the stricter version decides and is recorded.
+    let mut late = untrained()
+        .submit(outcome(DIGEST, 0.93), "alice", t(2_000))
+        .unwrap();
+    for who in ["bob", "carol", "dave"] {
+        late.record(Review::approve(who, DIGEST, t(2_001))).unwrap();
+    }
+    let decided = late
+        .decide(&book(), &DecisionContext::at(t(2_002)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    let decision = decided.stage().decision();
+    assert_eq!(decision.policy_fingerprint(), Some(stricter.fingerprint()));
+    assert_eq!(decision.policy(), stricter.name());
+    assert!(sealed(&decided).restore(&key(), &book()).is_ok());
+    // The old policy's decision after the switch is not upheld by the book.
+    let mut old = untrained()
+        .submit(outcome(DIGEST, 0.93), "alice", t(2_000))
+        .unwrap();
+    for who in ["bob", "carol"] {
+        old.record(Review::approve(who, DIGEST, t(2_001))).unwrap();
+    }
+    let by_old = old
+        .decide(&policy(), &DecisionContext::at(t(2_002)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    assert!(sealed(&by_old).restore(&key(), &book()).is_err());
+}

@@ -51,7 +51,7 @@ impl Report {
 /// # Errors
 ///
 /// [`CliError::Io`] if the file cannot be read; problems in it are in the [`Report`].
-pub fn check(file: &Path) -> Result<Report, CliError> {
+pub fn check(file: &Path, allow_lints: bool) -> Result<Report, CliError> {
     let text = read(file)?;
     let json = file
         .extension()
@@ -89,6 +89,23 @@ pub fn check(file: &Path) -> Result<Report, CliError> {
     };
     let problems = match spec.validate() {
         Ok(pipeline) => {
+            // A policy with lints (a rule that can never pass) is refused unless allowed.
+            let policy_lints = pipeline.policy().lints();
+            let problems = if allow_lints {
+                Vec::new()
+            } else {
+                policy_lints
+                    .iter()
+                    .map(|lint| Problem {
+                        step: None,
+                        path: None,
+                        pos: None,
+                        message: format!(
+                            "the policy {lint} (pass --allow-lints to accept it as a warning)"
+                        ),
+                    })
+                    .collect()
+            };
             return Ok(Report {
                 file: name,
                 text,
@@ -99,7 +116,7 @@ pub fn check(file: &Path) -> Result<Report, CliError> {
                     fingerprint: pipeline.policy().fingerprint().to_string(),
                     lints: pipeline.lints().iter().map(ToString::to_string).collect(),
                 }),
-                problems: Vec::new(),
+                problems,
             });
         }
         Err(errors) => errors,

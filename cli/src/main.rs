@@ -48,11 +48,15 @@ pub enum Format {
 #[derive(Subcommand)]
 enum Command {
     /// Validate pipeline specs (YAML, or JSON if the name ends in `.json`): every problem, with
-    /// its step, path, line and column.
+    /// its step, path, line and column. A valid spec whose policy has lints (a rule that can
+    /// never pass, look-alike names) is refused too, unless `--allow-lints`.
     Check {
         /// The spec files.
         #[arg(required = true)]
         specs: Vec<PathBuf>,
+        /// Accept a spec whose policy has lints (printed as warnings).
+        #[arg(long)]
+        allow_lints: bool,
     },
     /// Show a stored model: status, head, seal and the audit trail as a table.
     Show {
@@ -392,10 +396,10 @@ pub fn pretty(value: &serde_json::Value) -> String {
 fn run(cli: Cli) -> Result<u8, CliError> {
     let format = cli.format;
     match cli.command {
-        Command::Check { specs } => {
+        Command::Check { specs, allow_lints } => {
             let mut reports = Vec::with_capacity(specs.len());
             for spec in &specs {
-                reports.push(check::check(spec)?);
+                reports.push(check::check(spec, allow_lints)?);
             }
             Ok(check::print(&reports, format))
         }

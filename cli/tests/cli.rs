@@ -891,3 +891,25 @@ fn registry() {
     assert_eq!(status, 2, "{out}");
     insta::assert_snapshot!("registry_verify_not_a_registry", out);
 }
+
+/// Secure by default: a valid spec whose policy can never pass (a lint) fails `check` unless
+/// `--allow-lints`, which prints the lint as a warning.
+#[test]
+fn check_refuses_a_policy_that_can_never_pass_unless_allowed() {
+    let dir = fixtures("check-lints");
+    std::fs::write(
+        dir.join("never.yaml"),
+        "steps:\n  - name: approve\n    type: approval\n    inputs:\n      roles: ['risk_officer']\n      gates: [{ metric: auc, at_least: 1.5 }]\n",
+    )
+    .unwrap();
+    assert_eq!(code(&dir, &["check", "never.yaml"]), 1);
+    let refused = run(&dir, &["--format", "json", "check", "never.yaml"]);
+    assert!(refused.contains("can never pass"), "{refused}");
+    assert!(refused.contains("--allow-lints"), "{refused}");
+    assert_eq!(code(&dir, &["check", "never.yaml", "--allow-lints"]), 0);
+    let allowed = run(&dir, &["check", "never.yaml", "--allow-lints"]);
+    assert!(
+        allowed.contains("warning: `auc at least 1.5`: can never pass"),
+        "{allowed}"
+    );
+}
