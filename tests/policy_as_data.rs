@@ -48,7 +48,7 @@ proptest! {
     #[test]
     fn a_rule_under_policy_in_a_pipeline_decides_as_in_code(r in rule(), s in scenario()) {
         let p = pipeline(json!({"steps": [
-            {"name": "approve", "type": "approval", "inputs": {"policy": r, "veto": false}}
+            {"name": "approve", "type": "approval", "inputs": {"policy": r}}
         ]}));
         let in_code = (r.clone(),);
         prop_assert_eq!(p.policy().fingerprint(), in_code.fingerprint());
@@ -186,6 +186,18 @@ fn an_older_spec_keeps_its_pipeline_fingerprint() {
         {"name": "approve", "type": "approval", "inputs": {"approvers": ["bob"]}}
     ]}));
     insta::assert_snapshot!(p.fingerprint().to_string(), @"a53d1f9b01e5423579730720e5bf09ee8aca619253b81cd2c778e2535f32a9b3");
+}
+
+/// `required` and `veto` count the named approvers: beside only `required_roles` or `policy`
+/// they would do nothing, so they are refused rather than silently dropped.
+#[test]
+fn required_and_veto_without_named_approvers_are_refused() {
+    let spec: PipelineSpec = serde_json::from_value(json!({"steps": [
+        {"name": "approve", "type": "approval", "inputs": {
+            "required_roles": ["risk_officer"], "required": 3, "veto": true}}
+    ]}))
+    .unwrap();
+    insta::assert_snapshot!(spec.validate().unwrap_err().to_string());
 }
 
 #[test]

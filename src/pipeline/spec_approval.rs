@@ -115,6 +115,19 @@ impl Validator {
                 self.push(&inputs_at.key("required"), problem);
             }
         }
+        // `required` and `veto` are about the named approvers: with only `required_roles` or
+        // `policy`, they would silently do nothing.
+        if ["approvers", "users", "roles"]
+            .iter()
+            .all(|k| get(inputs, k).is_none())
+            && ["required_roles", "policy"]
+                .iter()
+                .any(|k| get(inputs, k).is_some())
+        {
+            let named = "`users`, `roles` or `approvers`";
+            self.not_applicable(&inputs_at, get(inputs, "required"), "required", named);
+            self.not_applicable(&inputs_at, get(inputs, "veto"), "veto", named);
+        }
         let names_votes = ["approvers", "users", "roles", "required_roles", "policy"]
             .iter()
             .any(|k| get(inputs, k).is_some());

@@ -87,7 +87,7 @@ impl Validator {
             "gate" => self.gate(at, body).map(Rule::from),
             "online" => self
                 .gate(at, body)
-                .map(|g| Rule::from(OnlineMetric::new(g.metric(), g.comparison(), g.threshold()))),
+                .map(|g| Rule::from(OnlineMetric::from(g))),
             "quorum" => {
                 let entries = self.map(at, body, QUORUM_KEYS)?;
                 let required = match get(entries, "required") {

@@ -140,6 +140,13 @@ impl Policy for Soak {
 #[serde(transparent)]
 pub struct OnlineMetric(MetricGate);
 
+/// The gate on the online metric, its range included.
+impl From<MetricGate> for OnlineMetric {
+    fn from(gate: MetricGate) -> Self {
+        Self(gate)
+    }
+}
+
 impl OnlineMetric {
     /// The online `metric` with comparison `op` against `threshold`.
     pub fn new(metric: impl AsRef<str>, op: Comparison, threshold: f64) -> Self {

@@ -53,11 +53,7 @@ fn names(from: &'static [&'static str]) -> impl Strategy<Value = Vec<&'static st
 fn leaf() -> impl Strategy<Value = Rule> {
     prop_oneof![
         gate().prop_map(Rule::from),
-        gate().prop_map(|g| Rule::from(OnlineMetric::new(
-            g.metric(),
-            g.comparison(),
-            g.threshold()
-        ))),
+        gate().prop_map(|g| Rule::from(OnlineMetric::from(g))),
         (0..5usize, names(&REVIEWERS), names(&ROLES)).prop_map(|(n, ids, roles)| {
             Rule::from(Quorum::new(n).eligible_ids(ids).eligible_roles(roles))
         }),
