@@ -186,3 +186,57 @@ fn a_book_of_versions_decides_and_replays_each_decision_by_the_version_in_force(
         .unwrap();
     assert!(sealed(&by_old).restore(&key(), &book()).is_err());
 }
+
+/// A policy in part custom (a closure beside built-ins) is fingerprinted by its structure, each
+/// custom part a leaf known by its name: the built-in parts still count, so a looser policy
+/// whose whole name reads the same cannot take its fingerprint (an attacker's finding: a gate
+/// pinned to one accepted the other's approval with no reviewer).
+#[test]
+fn a_policy_in_part_custom_is_told_apart_by_its_structure() {
+    let ok = |_: &ReviewContext<'_>| Verdict::new(VerdictKind::Approve, vec![]);
+    let strict = (from_fn("host check", ok), Quorum::new(2));
+    let loose = (from_fn("host check, 2 approvals", ok),);
+    assert_eq!(strict.name(), loose.name());
+    assert_ne!(strict.fingerprint(), loose.fingerprint());
+    let day = std::time::Duration::from_secs(86_400);
+    let a = (Soak::at_least(day), from_fn("c", ok));
+    let b = (
+        Soak::at_least(day + std::time::Duration::from_nanos(1)),
+        from_fn("c", ok),
+    );
+    assert_eq!(a.name(), b.name());
+    assert_ne!(a.fingerprint(), b.fingerprint());
+}
+
+/// Built in code or as data, a policy's structure is one: every combinator writes what its
+/// rule would.
+#[test]
+fn a_policy_built_in_code_has_its_rules_fingerprint() {
+    let code = (
+        any([
+            MetricGate::at_least("accuracy", 0.9),
+            MetricGate::below("loss", 0.2),
+        ]),
+        not(Veto::new().eligible_roles(["security"])),
+        Fresh::within(
+            std::time::Duration::from_secs(3_600),
+            when(MetricGate::above("auc", 0.95))
+                .then(Quorum::new(1))
+                .otherwise(Quorum::new(2).eligible_ids(["bob", "carol"])),
+        ),
+        when(MetricGate::above("accuracy", 0.99))
+            .approve_automatically()
+            .otherwise(RequiredRole::new("risk_officer")),
+        modelgate::policy::Versions::new(Quorum::new(1)).from(t(5), Quorum::new(2)),
+    );
+    // `Versions` is not data: the rest is compared part by part.
+    let data = (
+        code.0.clone(),
+        code.1.clone(),
+        code.2.clone(),
+        code.3.clone(),
+    );
+    let rule = data.rule().expect("built-ins are data");
+    assert_eq!(data.fingerprint(), rule.fingerprint());
+    assert_ne!(code.fingerprint(), data.fingerprint());
+}

@@ -460,4 +460,8 @@ impl Policy for PipelinePolicy {
     fn rule(&self) -> Option<Rule> {
         self.0.rule()
     }
+
+    fn structure(&self, out: &mut crate::policy::Structure<'_>) {
+        self.0.structure(out);
+    }
 }

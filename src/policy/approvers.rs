@@ -520,6 +520,10 @@ impl<P: Policy> Policy for Fresh<P> {
         Some(Rule::from(Fresh::within(self.window, inner)))
     }
 
+    fn structure(&self, out: &mut super::Structure<'_>) {
+        super::fingerprint::fresh(out, self.window, &self.inner);
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let windowed = ctx.with_vote_window(self.window);
         let verdict = self.inner.evaluate(&windowed);

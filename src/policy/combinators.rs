@@ -1,5 +1,6 @@
 //! Combinators: all of, any of, not, or; tuples; closures.
 
+use super::fingerprint::{self, Structure};
 use super::{Finding, Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
 
 /// All of the policies: the lowest verdict wins (deny overrides); `all([])` approves.
@@ -107,6 +108,21 @@ fn lint_all(set: &dyn Policies, lints: &mut Vec<Lint>) {
     });
 }
 
+/// The structure of `all` (tag 1) or `any` (tag 2) of the set: the tag, then the list of its
+/// parts' structures.
+fn structure_of(set: &dyn Policies, tag: u8, out: &mut Structure<'_>) {
+    let mut n = 0usize;
+    set.each(&mut |_| {
+        n += 1;
+        true
+    });
+    fingerprint::list_head(out, tag, n);
+    set.each(&mut |p| {
+        p.structure(out);
+        true
+    });
+}
+
 /// The rules of the set, if every part is one.
 fn rules(set: &dyn Policies) -> Option<Vec<Rule>> {
     let mut out = Some(Vec::new());
@@ -137,6 +153,10 @@ impl<S: Policies> Policy for All<S> {
         rules(&self.0).map(|r| Rule::from(all(r)))
     }
 
+    fn structure(&self, out: &mut Structure<'_>) {
+        structure_of(&self.0, 1, out);
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         Verdict::all(verdicts(&self.0, ctx))
     }
@@ -162,6 +182,10 @@ impl<S: Policies> Policy for All<S> {
 impl<S: Policies> Policy for Any<S> {
     fn rule(&self) -> Option<Rule> {
         rules(&self.0).map(|r| Rule::from(any(r)))
+    }
+
+    fn structure(&self, out: &mut Structure<'_>) {
+        structure_of(&self.0, 2, out);
     }
 
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
@@ -195,6 +219,10 @@ impl<S: Policies> Policy for Any<S> {
 impl<P: Policy> Policy for Not<P> {
     fn rule(&self) -> Option<Rule> {
         self.0.rule().map(|r| Rule::from(not(r)))
+    }
+
+    fn structure(&self, out: &mut Structure<'_>) {
+        fingerprint::combinator(out, 3, &[&self.0], false);
     }
 
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
@@ -255,6 +283,13 @@ macro_rules! all_of_tuple {
             fn lint(&self, lints: &mut Vec<Lint>) {
                 let ($($p,)*) = self;
                 $($p.lint(lints);)*
+            }
+
+            #[allow(non_snake_case)]
+            fn structure(&self, out: &mut Structure<'_>) {
+                let ($($p,)*) = self;
+                let parts: &[&dyn Policy] = &[$($p),*];
+                fingerprint::combinator(out, 1, parts, true);
             }
 
             #[allow(non_snake_case)]

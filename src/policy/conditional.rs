@@ -110,6 +110,11 @@ impl<C: Policy, A: Policy, B: Policy> Policy for When<C, A, B> {
         }))
     }
 
+    fn structure(&self, out: &mut super::Structure<'_>) {
+        let parts: [&dyn Policy; 3] = [&self.condition, &self.then, &self.otherwise];
+        super::fingerprint::combinator(out, 12, &parts, false);
+    }
+
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let condition = self.condition.evaluate(ctx);
         let branch = if condition.is_approved() {
@@ -154,6 +159,11 @@ impl<C: Policy, B: Policy> Policy for When<C, Automatic, B> {
             then: self.then,
             otherwise,
         }))
+    }
+
+    fn structure(&self, out: &mut super::Structure<'_>) {
+        let parts: [&dyn Policy; 2] = [&self.condition, &self.otherwise];
+        super::fingerprint::combinator(out, 13, &parts, false);
     }
 
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {

@@ -2,7 +2,6 @@
 //!
 //! ```text
 //! policy   = text "modelgate.policy", rule
-//!          | text "modelgate.policy.custom", text name      (a policy that is not data)
 //! rule     = u8 tag, data
 //!   1 all            list<rule>
 //!   2 any            list<rule>
@@ -18,6 +17,9 @@
 //!  11 online         gate
 //!  12 when           rule condition, rule then, rule otherwise
 //!  13 auto_approve   rule condition, rule otherwise
+//!  14 custom         text name (a policy that is not data: a closure, a host's type; known
+//!                    only by its name, so give each its own)
+//!  15 versions       rule first, list<(u64 from (ms), rule)> (a policy that changes over time)
 //! gate     = text metric, u8 op (0 at_least, 1 at_most, 2 above, 3 below), f64 threshold,
 //!            option<(f64 min, f64 max)> range
 //! eligible = list<text> ids, list<text> roles, each in byte order (a set: the order written
@@ -45,16 +47,73 @@ impl Rule {
     }
 }
 
-/// The fingerprint of `policy`: its [`Rule`]'s, or for a policy that is not data (a closure, a
-/// host's type), SHA-256 over its name under a label of its own, so that it can never equal a
-/// built-in's. Such a policy is only as distinct as its name.
+/// The fingerprint of `policy`: SHA-256 over its structure ([`Policy::structure`]): its
+/// [`Rule`]'s, with each part that is not data (a closure, a host's type) a custom leaf known by
+/// its name, so that a policy in part custom is still told apart by all the rest.
 pub(crate) fn of<P: Policy + ?Sized>(policy: &P) -> Fingerprint {
+    Fingerprint::of(|out| {
+        canonical::label(out, "modelgate.policy");
+        policy.structure(&mut Structure(out));
+    })
+}
+
+/// Where a policy writes its canonical structure, for its fingerprint (see
+/// [`Policy::structure`]). Only the crate makes one.
+pub struct Structure<'a>(&'a mut dyn Sink);
+
+impl std::fmt::Debug for Structure<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Structure")
+    }
+}
+
+/// What [`Policy::structure`] writes by default: the policy's rule, or a custom leaf.
+pub(crate) fn default_structure<P: Policy + ?Sized>(policy: &P, out: &mut Structure<'_>) {
     match policy.rule() {
-        Some(r) => r.fingerprint(),
-        None => Fingerprint::of(|out| {
-            canonical::label(out, "modelgate.policy.custom");
-            canonical::text(out, &policy.name());
-        }),
+        Some(r) => rule(out.0, &r),
+        None => {
+            canonical::u8(out.0, 14);
+            canonical::text(out.0, &policy.name());
+        }
+    }
+}
+
+/// A combinator's structure: its tag, then its parts' (a list for `all` and `any`).
+pub(crate) fn combinator(out: &mut Structure<'_>, tag: u8, parts: &[&dyn Policy], list: bool) {
+    canonical::u8(out.0, tag);
+    if list {
+        canonical::u64(out.0, u64::try_from(parts.len()).unwrap_or(u64::MAX));
+    }
+    for part in parts {
+        part.structure(out);
+    }
+}
+
+/// The head of a list combinator's structure: its tag and the number of its parts.
+pub(crate) fn list_head(out: &mut Structure<'_>, tag: u8, n: usize) {
+    canonical::u8(out.0, tag);
+    canonical::u64(out.0, u64::try_from(n).unwrap_or(u64::MAX));
+}
+
+/// A vote window's structure: tag 8, the window, the inner policy's.
+pub(crate) fn fresh(out: &mut Structure<'_>, window: Duration, inner: &dyn Policy) {
+    canonical::u8(out.0, 8);
+    duration(out.0, window);
+    inner.structure(out);
+}
+
+/// A book of versions' structure: tag 15, the first, then each later one with its time.
+pub(crate) fn versions(
+    out: &mut Structure<'_>,
+    first: &dyn Policy,
+    later: &[(crate::value::Timestamp, &dyn Policy)],
+) {
+    canonical::u8(out.0, 15);
+    first.structure(out);
+    canonical::u64(out.0, u64::try_from(later.len()).unwrap_or(u64::MAX));
+    for (from, policy) in later {
+        canonical::u64(out.0, from.as_unix_millis());
+        policy.structure(out);
     }
 }
 

@@ -28,6 +28,7 @@ pub use champion::{Direction, NoRegression, Tolerance};
 pub use combinators::{All, Any, FnPolicy, Not, Policies, all, any, from_fn, not};
 pub use conditional::{Automatic, Unset, When, when};
 pub use context::ReviewContext;
+pub use fingerprint::Structure;
 pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};
 pub use promotion::{OnlineMetric, Soak};
@@ -97,6 +98,15 @@ pub trait Policy {
         let _ = now;
         None
     }
+
+    /// Writes this policy's canonical structure, which its
+    /// [fingerprint](PolicyExt::fingerprint) hashes. The default writes its
+    /// [`rule`](Self::rule), or, for a policy that is not data, a custom leaf known by its
+    /// [`name`](Self::name); the combinators write their parts', so that a policy in part
+    /// custom is still told apart by its structure. A host's policy leaves it alone.
+    fn structure(&self, out: &mut Structure<'_>) {
+        fingerprint::default_structure(self, out);
+    }
 }
 
 macro_rules! forward_policy {
@@ -124,6 +134,10 @@ macro_rules! forward_policy {
 
             fn in_force(&self, now: Timestamp) -> Option<&dyn Policy> {
                 (**self).in_force(now)
+            }
+
+            fn structure(&self, out: &mut Structure<'_>) {
+                (**self).structure(out)
             }
         }
     )*};
@@ -169,8 +183,9 @@ pub trait PolicyExt: Policy + Sized {
 
     /// The policy's identity: SHA-256 over the canonical structure of its [`rule`](Policy::rule)
     /// (see [`Rule::fingerprint`]), the same whether it was built in code or read from a spec.
-    /// A policy that is not data (a closure) is known by its name under a label of its own, so
-    /// that it never takes a built-in's fingerprint.
+    /// A part that is not data (a closure, a host's type) is a leaf known only by its name
+    /// (tag 14 of the grammar, never a built-in's), the rest by its structure: give each custom
+    /// policy a name of its own, since two closures of one name share a fingerprint.
     ///
     /// ```
     /// use modelgate::{MetricGate, PolicyExt, Quorum};

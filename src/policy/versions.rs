@@ -84,6 +84,15 @@ impl Policy for Versions {
         }
     }
 
+    fn structure(&self, out: &mut super::Structure<'_>) {
+        let later: Vec<(Timestamp, &dyn Policy)> = self
+            .later
+            .iter()
+            .map(|(from, p)| (*from, p.as_ref() as &dyn Policy))
+            .collect();
+        super::fingerprint::versions(out, self.first.as_ref(), &later);
+    }
+
     fn in_force(&self, now: Timestamp) -> Option<&dyn Policy> {
         let version = self.at(now);
         Some(version.in_force(now).unwrap_or(version))
