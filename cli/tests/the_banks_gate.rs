@@ -55,6 +55,17 @@ fn bank_in_code() -> impl Policy {
     )
 }
 
+/// A fresh directory for `test` holding the host's seal key as `key.json`.
+fn with_key(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("modelgate-cli-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let hex: String = SECRET.iter().map(|b| format!("{b:02x}")).collect();
+    let key = format!(r#"{{"key_id": "ci-key", "hmac_sha256": "{hex}"}}"#);
+    std::fs::write(dir.join("key.json"), key).unwrap();
+    dir
+}
+
 fn modelgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("modelgate")
         .unwrap()
@@ -142,17 +153,10 @@ fn registry(signer: &Ed25519Signer) -> (Registry, String) {
 
 #[test]
 fn the_banks_gate_as_a_spec_is_verified_by_the_spec_and_pinned_by_its_fingerprint() {
-    let dir = std::env::temp_dir().join("modelgate-cli-banks-gate");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = with_key("banks-gate");
     let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
     write("bank.yaml", include_str!("../../examples/bank.yaml"));
     write("staging.yaml", STAGING);
-    let hex: String = SECRET.iter().map(|b| format!("{b:02x}")).collect();
-    write(
-        "key.json",
-        &format!(r#"{{"key_id": "ci-key", "hmac_sha256": "{hex}"}}"#),
-    );
     let signer = Ed25519Signer::from_seed([5; 32]);
     let (registry, envelope) = registry(&signer);
     let stored = registry
@@ -229,9 +233,7 @@ fn the_banks_gate_as_a_spec_is_verified_by_the_spec_and_pinned_by_its_fingerprin
 /// earlier version stay verifiable and a later one is held to the stricter rule.
 #[test]
 fn a_stricter_policy_from_a_date_on_verifies_each_decision_by_the_version_in_force() {
-    let dir = std::env::temp_dir().join("modelgate-cli-versioned-book");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = with_key("versioned-book");
     let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
     let stricter = STAGING.replace(
         "roles: ['model_validator']",
@@ -239,11 +241,6 @@ fn a_stricter_policy_from_a_date_on_verifies_each_decision_by_the_version_in_for
     );
     write("v1.yaml", STAGING);
     write("v2.yaml", &stricter);
-    let hex: String = SECRET.iter().map(|b| format!("{b:02x}")).collect();
-    write(
-        "key.json",
-        &format!(r#"{{"key_id": "ci-key", "hmac_sha256": "{hex}"}}"#),
-    );
     let policy = |spec: &str| {
         serde_saphyr::from_str::<PipelineSpec>(spec)
             .unwrap()

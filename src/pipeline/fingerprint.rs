@@ -31,7 +31,7 @@
 use super::{OnReject, Pipeline, StepKind};
 use crate::event::Fingerprint;
 use crate::event::canonical::{self, Sink};
-use crate::policy::{Comparison, MetricGate};
+use crate::policy::MetricGate;
 
 impl Pipeline {
     /// The pipeline's fingerprint: a run records it when it starts, and
@@ -102,12 +102,7 @@ fn gate(out: &mut dyn Sink, gate: &MetricGate) {
     canonical::text(out, gate.metric());
     canonical::u8(
         out,
-        match gate.comparison() {
-            Comparison::AtLeast => 0,
-            Comparison::AtMost => 1,
-            Comparison::Above => 2,
-            Comparison::Below => 3,
-        },
+        crate::policy::fingerprint::comparison(gate.comparison()),
     );
     canonical::f64(out, gate.threshold());
 }

@@ -186,17 +186,19 @@ fn rule(out: &mut dyn Sink, r: &Rule) {
     }
 }
 
+/// A comparison's tag, in the policy's and the pipeline's grammars alike.
+pub(crate) fn comparison(op: Comparison) -> u8 {
+    match op {
+        Comparison::AtLeast => 0,
+        Comparison::AtMost => 1,
+        Comparison::Above => 2,
+        Comparison::Below => 3,
+    }
+}
+
 fn gate(out: &mut dyn Sink, g: &MetricGate) {
     canonical::text(out, g.metric());
-    canonical::u8(
-        out,
-        match g.comparison() {
-            Comparison::AtLeast => 0,
-            Comparison::AtMost => 1,
-            Comparison::Above => 2,
-            Comparison::Below => 3,
-        },
-    );
+    canonical::u8(out, comparison(g.comparison()));
     canonical::f64(out, g.threshold());
     canonical::option(out, g.given_range().as_ref(), |out, (min, max)| {
         canonical::f64(out, *min);
