@@ -221,7 +221,9 @@ fn a_bad_rule_names_every_problem_with_its_path() {
             {"when": {"condition": {"required_role": "x"}, "then": "approve"}},
             {"soak": {"hours": -3}},
             {"quorum": {"required": 1}, "veto": {}},
-            "everyone"
+            "everyone",
+            {"no_regression": {"metric": "auc", "direction": "lower_is_better", "absolute": 0.1, "relative": 0.1}},
+            {"soak": {"hours": 18446744073709551615u64, "minutes": 1}}
         ]}}}
     ]}))
     .unwrap();
