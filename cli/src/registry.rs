@@ -1,13 +1,17 @@
 //! `modelgate registry show` and `modelgate registry verify`: a stored registry, as JSON.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use modelgate::event::FORMAT_VERSION;
 use modelgate::policy::Versions;
 use modelgate::registry::{PolicyBook, StoredRegistry};
-use modelgate::{AnyModel, Pipeline, Registry, SealVerifier, StoredModel, Timestamp};
+use modelgate::{
+    AnyModel, Pipeline, Policy, PolicyExt, Registry, SealVerifier, StoredModel, Timestamp,
+};
 use serde_json::{Value, json};
 
+use crate::host::Registered;
 use crate::stored::{AsStored, load, other_environment, pipeline, seal_keys};
 use crate::text::esc;
 use crate::{CliError, Format};
@@ -320,12 +324,40 @@ pub fn verify(
     key_files: &[PathBuf],
     specs: &[PathBuf],
     later: &[(Timestamp, PathBuf)],
+    registered: &[(String, Registered)],
     format: Format,
 ) -> Result<u8, CliError> {
     let stored: StoredRegistry = load(file)?;
     let keys = seal_keys(key_files)?;
     let (mut pipelines, mut book) = pipelines(specs)?;
     book = versions(&mut pipelines, book, later)?;
+    for (environment, policy) in registered {
+        let why = if spec_of(environment, &pipelines).is_none() {
+            Some("no `--spec` is for this environment")
+        } else if later.iter().any(|(_, spec)| {
+            pipelines
+                .iter()
+                .any(|(p, file)| *file == spec && p.environment().name() == environment)
+        }) {
+            Some("the environment has a `--spec-from` too: its versions are specs")
+        } else if registered
+            .iter()
+            .filter(|(env, _)| env == environment)
+            .count()
+            > 1
+        {
+            Some("two `--policy` for one environment")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(CliError::PolicyFor {
+                environment: environment.clone(),
+                why,
+            });
+        }
+        book = book.with(environment.clone(), Arc::clone(policy));
+    }
     if let Some(missing) = stored
         .members()
         .iter()
@@ -362,8 +394,16 @@ pub fn verify(
                 .map(|()| registry)
         });
     let code = u8::from(result.is_err());
+    let by_registered: Vec<(&str, String, String)> = registered
+        .iter()
+        .map(|(env, p)| (env.as_str(), p.fingerprint().to_string(), p.name()))
+        .collect();
     match format {
         Format::Json => {
+            let by_registered: Vec<Value> = by_registered
+                .iter()
+                .map(|(env, fp, name)| json!({"environment": env, "fingerprint": fp, "name": name}))
+                .collect();
             let (current, error) = match &result {
                 Ok(registry) => (
                     current(registry)
@@ -379,6 +419,7 @@ pub fn verify(
                 crate::pretty(&json!({
                     "ok": result.is_ok(), "name": name, "index": index.to_string(),
                     "members": members, "current": current, "error": error,
+                    "registered_policies": by_registered,
                 }))
             );
         }
@@ -395,6 +436,13 @@ pub fn verify(
                     "checked: index seal; every member's chain, seal and replay, its decisions \
                      by its environment's spec; the books across members"
                 );
+                for (env, fp, name) in &by_registered {
+                    println!(
+                        "decisions in {} by the registered policy {fp} (`{}`), not its spec's",
+                        esc(env),
+                        esc(name)
+                    );
+                }
             }
             Err(e) => eprintln!("refused: registry {}: {e}", esc(&name)),
         },

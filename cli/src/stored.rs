@@ -1,10 +1,15 @@
 //! `modelgate show` and `modelgate verify`: a stored model (or run), as JSON.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use modelgate::{AnyModel, Environment, Pipeline, PipelineSpec, Run, SealVerifier, StoredModel};
+use modelgate::{
+    AnyModel, Environment, Pipeline, PipelineSpec, Policy, PolicyExt, Run, SealVerifier,
+    StoredModel,
+};
 use serde_json::{Value, json};
 
+use crate::host::Registered;
 use crate::text::esc;
 use crate::{CliError, Format, keys, read};
 
@@ -166,8 +171,9 @@ pub(crate) fn other_environment(model: &Environment, spec: &Environment) -> Opti
 
 /// How `verify` decides the recorded decisions again.
 pub enum Decisions<'a> {
-    /// With the policy of the pipeline in this spec file (and, for a run, its rules).
-    Spec(&'a Path),
+    /// With the policy of the pipeline in this spec file (and, for a run, its rules), or the
+    /// registered policy given with it.
+    Spec(&'a Path, Option<Registered>),
     /// As recorded (chain, seal and replay only).
     AsRecorded,
 }
@@ -207,19 +213,39 @@ pub fn verify(
     let stored: StoredModel = load(file)?;
     let keys = seal_keys(key_files)?;
     let is_run = stored.run_pipeline().is_some();
-    let (checked, result): (&str, Result<AnyModel, String>) = match decisions {
-        Decisions::Spec(spec) => {
+    let (checked, result): (String, Result<AnyModel, String>) = match decisions {
+        Decisions::Spec(spec, registered) => {
             let pipeline = pipeline(spec)?;
+            if is_run && registered.is_some() {
+                return Err(CliError::Usage {
+                    why: "`--policy` is for a stored model: a run is decided by its pipeline's \
+                          policy, from its `--spec`",
+                });
+            }
             if is_run {
                 let restored = Run::restore_model(stored.clone(), &pipeline, &keys);
                 (
-                    "chain, seal, replay through the pipeline's rules, decisions by its policy",
+                    "chain, seal, replay through the pipeline's rules, decisions by its policy"
+                        .to_owned(),
                     restored.map_err(|r| r.into_error().to_string()),
                 )
             } else {
-                let policy = pipeline.policy();
-                let checked =
-                    "the environment, chain, seal, replay, decisions by the spec's policy";
+                let (policy, checked): (Registered, String) = match registered {
+                    None => (
+                        Arc::new(pipeline.policy()),
+                        "the environment, chain, seal, replay, decisions by the spec's policy"
+                            .to_owned(),
+                    ),
+                    Some(policy) => {
+                        let checked = format!(
+                            "the environment, chain, seal, replay, decisions by the registered \
+                             policy {} (`{}`)",
+                            policy.fingerprint(),
+                            esc(&policy.name())
+                        );
+                        (policy, checked)
+                    }
+                };
                 // The record first (a changed header is a broken chain, not another
                 // environment), then the environment, then the replay under the spec's policy.
                 let result = stored
@@ -237,7 +263,7 @@ pub fn verify(
             }
         }
         Decisions::AsRecorded => (
-            "chain, seal, replay; decisions trusted as recorded",
+            "chain, seal, replay; decisions trusted as recorded".to_owned(),
             stored
                 .clone()
                 .restore_trusting_decisions(&keys)
