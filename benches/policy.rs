@@ -6,6 +6,9 @@
 //! - `w1_a_end_to_end` …: the same cases from the host's own data (plain Rust values): building
 //!   the crate's inputs and deciding, beside the rule written by hand over the host's data.
 //! - `quorum_scaling`: `Quorum::judge` over 1,000 and 10,000 distinct approvals.
+//! - `distinct_roles_scaling`: `DistinctRoles::judge` (separation of duties, a matching) over
+//!   1k, 10k and 100k approvals each holding two of three named roles, the third held by none
+//!   (so every search runs to its end), beside `Quorum::judge` over the same votes.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 #[path = "../tests/common/w1.rs"]
@@ -15,7 +18,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use modelgate::{Policy, Quorum, ReviewContext, Timestamp};
+use modelgate::value::CountedVotes;
+use modelgate::{DistinctRoles, Policy, Quorum, Review, ReviewContext, Timestamp};
 
 fn w1_cases(c: &mut Criterion) {
     let policy = w1::policy();
@@ -89,11 +93,45 @@ fn quorum_scaling(c: &mut Criterion) {
     g.finish();
 }
 
+fn distinct_roles_scaling(c: &mut Criterion) {
+    let case = w1::case_a();
+    let duties = DistinctRoles::new(3, ["model_validator", "risk_officer", "compliance"]);
+    let quorum = Quorum::new(usize::MAX).eligible_roles(["model_validator", "compliance"]);
+    let mut g = c.benchmark_group("distinct_roles_scaling");
+    for n in [1_000usize, 10_000, 100_000] {
+        let votes: CountedVotes = (0..n)
+            .map(|i| {
+                Review::approve(
+                    format!("reviewer-{i}"),
+                    w1::DIGEST,
+                    Timestamp::from_unix_secs(1),
+                )
+                .with_role("model_validator")
+                .with_role("risk_officer")
+            })
+            .collect();
+        let ctx = ReviewContext::new(
+            &case.outcome,
+            &votes,
+            w1::SUBMITTER,
+            1,
+            Timestamp::from_unix_secs(2),
+        );
+        g.bench_with_input(BenchmarkId::new("quorum_baseline", n), &ctx, |b, ctx| {
+            b.iter(|| black_box(&quorum).judge(black_box(ctx)))
+        });
+        g.bench_with_input(BenchmarkId::new("judge", n), &ctx, |b, ctx| {
+            b.iter(|| black_box(&duties).judge(black_box(ctx)))
+        });
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
 }
 
-criterion_group! { name = benches; config = config(); targets = w1_cases, w1_end_to_end, quorum_scaling }
+criterion_group! { name = benches; config = config(); targets = w1_cases, w1_end_to_end, quorum_scaling, distinct_roles_scaling }
 criterion_main!(benches);

@@ -9,18 +9,19 @@ use super::raw::Raw;
 use super::spec::{At, Validator, get};
 use super::spec_error::SpecProblem;
 use crate::policy::{
-    Fresh, MetricGate, NoRegression, OnlineMetric, Quorum, RequiredRole, Rule, Soak, Veto, all,
-    any, not, when,
+    DistinctRoles, Fresh, MetricGate, NoRegression, OnlineMetric, Quorum, RequiredRole, Rule, Soak,
+    Veto, all, any, not, when,
 };
 use crate::value::text;
 
 /// The names a rule's one key can take.
-const RULES: &str = "`all`, `any`, `not`, `gate`, `online`, `quorum`, `required_role`, `veto`, \
-                     `fresh`, `soak`, `no_regression` or `when`";
+const RULES: &str = "`all`, `any`, `not`, `gate`, `online`, `quorum`, `required_role`, \
+                     `distinct_roles`, `veto`, `fresh`, `soak`, `no_regression` or `when`";
 
 const GATE_KEYS: &[&str] = &["metric", "at_least", "at_most", "above", "below", "range"];
 const QUORUM_KEYS: &[&str] = &["required", "users", "roles"];
 const VETO_KEYS: &[&str] = &["users", "roles"];
+const DISTINCT_ROLES_KEYS: &[&str] = &["required", "roles"];
 const DURATION_KEYS: &[&str] = &["hours", "minutes", "seconds", "nanoseconds"];
 const FRESH_KEYS: &[&str] = &["hours", "minutes", "seconds", "nanoseconds", "rule"];
 const NO_REGRESSION_KEYS: &[&str] = &["metric", "direction", "absolute", "relative"];
@@ -105,6 +106,19 @@ impl Validator {
                         .eligible_ids(users?)
                         .eligible_roles(roles?),
                 ))
+            }
+            "distinct_roles" => {
+                let entries = self.map(at, body, DISTINCT_ROLES_KEYS)?;
+                let required = match get(entries, "required") {
+                    None => {
+                        self.push(at, SpecProblem::Missing { key: "required" });
+                        None
+                    }
+                    Some(raw) => self.whole(&at.key("required"), raw),
+                };
+                let roles = self.names(&at.key("roles"), get(entries, "roles"), "roles");
+                let required = usize::try_from(required?).ok()?;
+                Some(Rule::from(DistinctRoles::new(required, roles?)))
             }
             "veto" => {
                 let entries = self.map(at, body, VETO_KEYS)?;

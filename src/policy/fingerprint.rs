@@ -20,6 +20,7 @@
 //!  14 custom         text name (a policy that is not data: a closure, a host's type; known
 //!                    only by its name, so give each its own)
 //!  15 versions       rule first, list<(u64 from (ms), rule)> (a policy that changes over time)
+//!  16 distinct_roles u64 required, list<text> roles (in byte order: a set)
 //! gate     = text metric, u8 op (0 at_least, 1 at_most, 2 above, 3 below), f64 threshold,
 //!            option<(f64 min, f64 max)> range
 //! eligible = list<text> ids, list<text> roles, each in byte order (a set: the order written
@@ -144,6 +145,11 @@ fn rule(out: &mut dyn Sink, r: &Rule) {
             canonical::u8(out, 6);
             canonical::text(out, r.role());
         }
+        Rule::DistinctRoles(d) => {
+            canonical::u8(out, 16);
+            canonical::u64(out, u64::try_from(d.required()).unwrap_or(u64::MAX));
+            sorted(out, d.roles());
+        }
         Rule::Veto(v) => {
             canonical::u8(out, 7);
             eligible(out, v.ids(), v.roles());
@@ -208,10 +214,15 @@ fn gate(out: &mut dyn Sink, g: &MetricGate) {
 
 fn eligible(out: &mut dyn Sink, ids: &[String], roles: &[String]) {
     for names in [ids, roles] {
-        let mut sorted: Vec<&String> = names.iter().collect();
-        sorted.sort();
-        canonical::list(out, &sorted, |out, name| canonical::text(out, name));
+        sorted(out, names);
     }
+}
+
+/// A set of names: in byte order.
+fn sorted(out: &mut dyn Sink, names: &[String]) {
+    let mut sorted: Vec<&String> = names.iter().collect();
+    sorted.sort();
+    canonical::list(out, &sorted, |out, name| canonical::text(out, name));
 }
 
 fn duration(out: &mut dyn Sink, d: Duration) {

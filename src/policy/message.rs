@@ -39,6 +39,10 @@ pub(crate) enum Message {
         from: Vec<Name>,
         own: Option<Name>,
     },
+    Duties {
+        required: usize,
+        covered: Vec<(Name, Name)>,
+    },
     Vetoes {
         vetoes: Vec<(Name, String)>,
         notes: Vec<Note>,
@@ -173,6 +177,14 @@ impl fmt::Display for Message {
                 }
                 if let Some(submitter) = own {
                     write!(f, " ({submitter} is the submitter and does not count)")?;
+                }
+                Ok(())
+            }
+            Message::Duties { required, covered } => {
+                write!(f, "{} of {required} different roles", covered.len())?;
+                for (i, (role, who)) in covered.iter().enumerate() {
+                    f.write_str(if i == 0 { ": " } else { ", " })?;
+                    write!(f, "{role} by {who}")?;
                 }
                 Ok(())
             }

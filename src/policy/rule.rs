@@ -5,8 +5,8 @@
 //! have the same [fingerprint](Rule::fingerprint) and decide the same way.
 
 use super::{
-    All, Any, Automatic, Fresh, Lint, MetricGate, NoRegression, Not, OnlineMetric, Policy, Quorum,
-    RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto, When,
+    All, Any, Automatic, DistinctRoles, Fresh, Lint, MetricGate, NoRegression, Not, OnlineMetric,
+    Policy, Quorum, RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto, When,
 };
 
 /// A policy as data: a built-in rule, or a combinator over rules.
@@ -46,6 +46,8 @@ pub enum Rule {
     Quorum(Quorum),
     /// An approval from a role.
     RequiredRole(RequiredRole),
+    /// Approvals from different roles, one person for one role (separation of duties).
+    DistinctRoles(DistinctRoles),
     /// A veto.
     Veto(Veto),
     /// A rule counting only recent votes.
@@ -72,6 +74,7 @@ macro_rules! each_rule {
             Rule::Gate($p) => $body,
             Rule::Quorum($p) => $body,
             Rule::RequiredRole($p) => $body,
+            Rule::DistinctRoles($p) => $body,
             Rule::Veto($p) => $body,
             Rule::Fresh($p) => $body,
             Rule::NoRegression($p) => $body,
@@ -122,6 +125,7 @@ from_policy!(
     Gate(MetricGate),
     Quorum(Quorum),
     RequiredRole(RequiredRole),
+    DistinctRoles(DistinctRoles),
     Veto(Veto),
     Fresh(Fresh<Rule>),
     NoRegression(NoRegression),

@@ -4,6 +4,7 @@
 //! all:                                    # also any: [...], not: {...}
 //!   - quorum: {required: 2, users: [alice], roles: [risk_officer]}
 //!   - required_role: risk_officer
+//!   - distinct_roles: {required: 2, roles: [model_validator, risk_officer]}  # one person, one role
 //!   - veto: {roles: [risk_officer]}       # veto: {} lets anyone veto
 //!   - gate: {metric: accuracy, at_least: 0.9, range: [0, 1]}
 //!   - online: {metric: error_rate, at_most: 0.02}
@@ -40,6 +41,13 @@ impl Serialize for Rule {
                 ]),
             )?,
             Rule::RequiredRole(r) => map.serialize_entry("required_role", r.role())?,
+            Rule::DistinctRoles(d) => map.serialize_entry(
+                "distinct_roles",
+                &Fields(&[
+                    ("required", Field::Count(d.required())),
+                    ("roles", Field::Names(d.roles())),
+                ]),
+            )?,
             Rule::Veto(v) => map.serialize_entry(
                 "veto",
                 &Fields(&[

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 
 use super::{METRICS, REVIEWERS, ROLES, metric_value};
 use crate::policy::{
-    Comparison, Fresh, MetricGate, NoRegression, OnlineMetric, Quorum, RequiredRole, Rule, Soak,
-    Veto, all, not, when,
+    Comparison, DistinctRoles, Fresh, MetricGate, NoRegression, OnlineMetric, Quorum, RequiredRole,
+    Rule, Soak, Veto, all, not, when,
 };
 
 fn comparison() -> impl Strategy<Value = Comparison> {
@@ -58,6 +58,7 @@ fn leaf() -> impl Strategy<Value = Rule> {
             Rule::from(Quorum::new(n).eligible_ids(ids).eligible_roles(roles))
         }),
         prop::sample::select(ROLES.to_vec()).prop_map(|r| Rule::from(RequiredRole::new(r))),
+        (0..4usize, names(&ROLES)).prop_map(|(n, roles)| Rule::from(DistinctRoles::new(n, roles))),
         (names(&REVIEWERS), names(&ROLES)).prop_map(|(ids, roles)| Rule::from(
             Veto::new().eligible_ids(ids).eligible_roles(roles)
         )),
