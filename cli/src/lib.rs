@@ -195,7 +195,9 @@ struct VerifyArgs {
 enum AttestCommand {
     /// The deploy gate: verify a DSSE envelope against trusted public keys, the model, the
     /// digest of the artifact about to be deployed and the environment it is deployed to.
-    /// Strict by default: only an approval not yet deployed, not lapsed, passes.
+    /// Strict by default: only an approval not yet deployed, not lapsed, by the policy
+    /// `--policy` pins (or any policy, with `--any-policy`), passes.
+    #[command(group(clap::ArgGroup::new("policy_pin").required(true).args(["policy", "any_policy"])))]
     Verify {
         /// The envelope (JSON).
         envelope: PathBuf,
@@ -232,6 +234,10 @@ enum AttestCommand {
         /// by one recorded before policies had fingerprints, is refused.
         #[arg(long, value_name = "FINGERPRINT", value_parser = parse_fingerprint)]
         policy: Option<modelgate::event::Fingerprint>,
+        /// Accept an approval whatever policy decided it (instead of `--policy`): the gate then
+        /// trusts the signer to have decided by the right one.
+        #[arg(long)]
+        any_policy: bool,
         /// A clock override, to reproduce a past gate: the deployment time in seconds since the
         /// Unix epoch (default: now). An approval whose environment's window has passed by then
         /// is refused, and so is a running deployment's attestation past its validity; a time
@@ -508,6 +514,7 @@ fn run(cli: Invocation, policies: &host::Policies) -> Result<u8, CliError> {
                     environment,
                     accept_running_deployment,
                     policy,
+                    any_policy: _,
                     at,
                     checkpoint,
                     proof,

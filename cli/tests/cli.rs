@@ -493,7 +493,13 @@ fn attest_verify() {
     let dir = fixtures("attest");
     // The environment is required (cli/tests/deploy_gate.rs): `default` unless a test names one.
     let gate = |extra: &[&str]| {
-        let mut args = vec!["attest", "verify", "--name", "fraud-detector"];
+        let mut args = vec![
+            "attest",
+            "verify",
+            "--any-policy",
+            "--name",
+            "fraud-detector",
+        ];
         args.extend_from_slice(extra);
         if !extra.contains(&"--environment") {
             args.extend_from_slice(&["--environment", "default"]);
@@ -506,6 +512,7 @@ fn attest_verify() {
             &[
                 "attest",
                 "verify",
+                "--any-policy",
                 "--name",
                 "fraud-detector",
                 "approval.dsse.json",
@@ -540,6 +547,7 @@ fn attest_verify() {
                 "json",
                 "attest",
                 "verify",
+                "--any-policy",
                 "--name",
                 "fraud-detector",
                 "approval.dsse.json",
@@ -603,6 +611,7 @@ fn attest_verify() {
                 "json",
                 "attest",
                 "verify",
+                "--any-policy",
                 "--name",
                 "fraud-detector",
                 "approval.dsse.json",

@@ -112,12 +112,15 @@ fn fixtures(test: &str) -> PathBuf {
     dir
 }
 
-/// Runs `modelgate attest verify` with `args`: the exit code and stderr.
+/// Runs `modelgate attest verify` with `args` (and `--any-policy` unless they pin one): the
+/// exit code and stderr.
 fn gate(dir: &Path, args: &[&str]) -> (i32, String) {
+    let any = (!args.contains(&"--policy")).then_some("--any-policy");
     let out = Command::cargo_bin("modelgate")
         .unwrap()
         .current_dir(dir)
         .args(["attest", "verify", "--name", "churn"])
+        .args(any)
         .args(args)
         .output()
         .unwrap();
@@ -284,6 +287,7 @@ fn the_model_name_is_required_exit_2() {
         &[
             "attest",
             "verify",
+            "--any-policy",
             "production.dsse.json",
             "--key",
             "signer.pub.pem",
@@ -353,6 +357,7 @@ fn a_metric_gate_approval_says_the_policy_approved_it_with_no_reviewers() {
         &[
             "attest",
             "verify",
+            "--any-policy",
             "production.dsse.json",
             "--name",
             "churn",
@@ -395,4 +400,35 @@ fn a_pinned_policy_refuses_an_approval_by_another_policy_exit_1() {
     );
     let (code, stderr) = production(&dir, "production.dsse.json", 100, &["--policy", "accuracy"]);
     assert_eq!(code, 2, "{stderr}");
+}
+
+/// The gate does not guess which policy an approval needs: without `--policy` (or the explicit
+/// `--any-policy`) it is a usage error, and the two do not go together.
+#[test]
+fn the_gate_refuses_to_run_without_a_policy_pin() {
+    let dir = fixtures("no-pin");
+    let args = [
+        "attest",
+        "verify",
+        "production.dsse.json",
+        "--name",
+        "churn",
+        "--key",
+        "signer.pub.pem",
+        "--digest",
+        DIGEST,
+        "--environment",
+        "production",
+        "--at",
+        "100",
+    ];
+    let (code, _, stderr) = raw(&dir, &args);
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!("no_policy_pin", stderr);
+    let fingerprint =
+        modelgate::PolicyExt::fingerprint(&MetricGate::at_least("accuracy", 0.9)).to_string();
+    let both = [&args[..], &["--policy", &fingerprint, "--any-policy"]].concat();
+    let (code, _, stderr) = raw(&dir, &both);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
 }

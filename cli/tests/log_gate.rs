@@ -185,6 +185,7 @@ fn gate(dir: &Path, cp: &str, proof: &str) -> (i32, String) {
         &[
             "attest",
             "verify",
+            "--any-policy",
             "approval.dsse.json",
             "--key",
             "signer.pub.pem",
@@ -318,6 +319,7 @@ fn the_gate_with_a_checkpoint_needs_the_proof_and_the_key() {
         &[
             "attest",
             "verify",
+            "--any-policy",
             "approval.dsse.json",
             "--key",
             "signer.pub.pem",
