@@ -12,8 +12,8 @@
 //!   [`Promotion`](value::Promotion); and [`Refused`], which hands a refused input back.
 //! - [`policy`]: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
 //!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
-//!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`DistinctRoles`]
-//!   (separation of duties), [`Veto`], [`Fresh`],
+//!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`DistinctRoles`] and
+//!   [`Excluding`] (separation of duties), [`Veto`], [`Fresh`],
 //!   [`when`]; on a promotion's evidence [`Soak`] and [`OnlineMetric`]; composition with tuples, [`all`], [`any`], [`not`], [`PolicyExt`],
 //!   [`from_fn`].
 //! - [`event`]: the audit trail's vocabulary ([`Event`], [`EventKind`]), hash-chained; a
@@ -62,9 +62,9 @@ pub use model::{
 };
 pub use pipeline::{Action, Artifact, Evaluator, Pipeline, PipelineSpec, Run, RunError, Trainer};
 pub use policy::{
-    DistinctRoles, Finding, Fresh, MetricGate, NoRegression, OnlineMetric, Policy, PolicyExt,
-    Quorum, RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto, all, any, from_fn, not,
-    when,
+    DistinctRoles, Excluding, Finding, Fresh, MetricGate, NoRegression, OnlineMetric, Policy,
+    PolicyExt, Quorum, RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto, all, any,
+    from_fn, not, when,
 };
 pub use registry::Registry;
 #[cfg(feature = "ed25519")]

@@ -245,3 +245,68 @@ proptest! {
         prop_assert_eq!(evaluate(&policy, &given).kind(), expected);
     }
 }
+
+fn with_votes(reviews: &[Review], policy: &impl Policy) -> VerdictKind {
+    let outcome = outcome();
+    let votes: CountedVotes = reviews.iter().cloned().collect();
+    policy.judge(&ReviewContext::new(&outcome, &votes, "alice", 1, t(100)))
+}
+
+#[test]
+fn a_teams_own_approvals_do_not_count() {
+    let independent = Excluding::roles(["fraud_ml"], Quorum::new(2));
+    let team = |who: &str, i| Review::approve(who, DIGEST, t(i)).with_role("fraud_ml");
+    let other = |who: &str, i| Review::approve(who, DIGEST, t(i)).with_role("risk_officer");
+    assert_eq!(
+        with_votes(&[team("bob", 1), other("carol", 2)], &independent),
+        VerdictKind::Pending
+    );
+    assert_eq!(
+        with_votes(
+            &[team("bob", 1), other("carol", 2), other("dave", 3)],
+            &independent
+        ),
+        VerdictKind::Approve
+    );
+    // Nor for a role the team member also holds, nor as one of the different roles.
+    let risk = Excluding::roles(["fraud_ml"], RequiredRole::new("risk_officer"));
+    let both = Review::approve("bob", DIGEST, t(1))
+        .with_role("fraud_ml")
+        .with_role("risk_officer");
+    assert_eq!(with_votes(std::slice::from_ref(&both), &risk), VerdictKind::Pending);
+    let duties = Excluding::roles(["fraud_ml"], two_of_validator_and_risk());
+    let validator = Review::approve("vic", DIGEST, t(2)).with_role("model_validator");
+    assert_eq!(
+        with_votes(&[both, validator], &duties),
+        VerdictKind::Pending
+    );
+}
+
+#[test]
+fn a_team_may_still_veto_its_own_model() {
+    let policy = Excluding::roles(["fraud_ml"], (Veto::new(), Quorum::new(1)));
+    let reject = Review::reject("bob", DIGEST, t(1)).with_role("fraud_ml");
+    let approve = Review::approve("carol", DIGEST, t(2));
+    assert_eq!(with_votes(&[reject, approve], &policy), VerdictKind::Reject);
+}
+
+#[test]
+fn exclusions_nest_and_read_back_from_a_spec() {
+    let nested = Excluding::roles(["a_team"], Excluding::roles(["b_team"], Quorum::new(1)));
+    let from_a = Review::approve("x", DIGEST, t(1)).with_role("a_team");
+    let from_b = Review::approve("y", DIGEST, t(2)).with_role("b_team");
+    assert_eq!(with_votes(&[from_a, from_b], &nested), VerdictKind::Pending);
+    let rule = nested.rule().unwrap();
+    let written = serde_json::to_string(&rule).unwrap();
+    assert_eq!(
+        written,
+        r#"{"excluding":{"roles":["a_team"],"rule":{"excluding":{"roles":["b_team"],"rule":{"quorum":{"required":1}}}}}}"#
+    );
+    let read: Rule = serde_json::from_str(&written).unwrap();
+    assert_eq!(read.fingerprint(), nested.fingerprint());
+    assert_ne!(
+        nested.fingerprint(),
+        Excluding::roles(["a_team", "b_team"], Quorum::new(1)).fingerprint()
+    );
+    assert_ne!(nested.fingerprint(), Quorum::new(1).fingerprint());
+}

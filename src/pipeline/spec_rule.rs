@@ -9,19 +9,21 @@ use super::raw::Raw;
 use super::spec::{At, Validator, get};
 use super::spec_error::SpecProblem;
 use crate::policy::{
-    DistinctRoles, Fresh, MetricGate, NoRegression, OnlineMetric, Quorum, RequiredRole, Rule, Soak,
-    Veto, all, any, not, when,
+    DistinctRoles, Excluding, Fresh, MetricGate, NoRegression, OnlineMetric, Quorum, RequiredRole,
+    Rule, Soak, Veto, all, any, not, when,
 };
 use crate::value::text;
 
 /// The names a rule's one key can take.
 const RULES: &str = "`all`, `any`, `not`, `gate`, `online`, `quorum`, `required_role`, \
-                     `distinct_roles`, `veto`, `fresh`, `soak`, `no_regression` or `when`";
+                     `distinct_roles`, `excluding`, `veto`, `fresh`, `soak`, `no_regression` or \
+                     `when`";
 
 const GATE_KEYS: &[&str] = &["metric", "at_least", "at_most", "above", "below", "range"];
 const QUORUM_KEYS: &[&str] = &["required", "users", "roles"];
 const VETO_KEYS: &[&str] = &["users", "roles"];
 const DISTINCT_ROLES_KEYS: &[&str] = &["required", "roles"];
+const EXCLUDING_KEYS: &[&str] = &["roles", "rule"];
 const DURATION_KEYS: &[&str] = &["hours", "minutes", "seconds", "nanoseconds"];
 const FRESH_KEYS: &[&str] = &["hours", "minutes", "seconds", "nanoseconds", "rule"];
 const NO_REGRESSION_KEYS: &[&str] = &["metric", "direction", "absolute", "relative"];
@@ -119,6 +121,18 @@ impl Validator {
                 let roles = self.names(&at.key("roles"), get(entries, "roles"), "roles");
                 let required = usize::try_from(required?).ok()?;
                 Some(Rule::from(DistinctRoles::new(required, roles?)))
+            }
+            "excluding" => {
+                let entries = self.map(at, body, EXCLUDING_KEYS)?;
+                let roles = self.names(&at.key("roles"), get(entries, "roles"), "roles");
+                let inner = match get(entries, "rule") {
+                    Some(raw) => self.rule_at(&at.key("rule"), raw, depth),
+                    None => {
+                        self.push(at, SpecProblem::Missing { key: "rule" });
+                        None
+                    }
+                };
+                Some(Rule::from(Excluding::roles(roles?, inner?)))
             }
             "veto" => {
                 let entries = self.map(at, body, VETO_KEYS)?;

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use crate::value::name::Name;
-use crate::value::{CountedVotes, Digest, Metrics, Promotion, Review, Timestamp, TrainingOutcome};
+use crate::value::{
+    CountedVotes, Digest, Metrics, Promotion, Review, Timestamp, TrainingOutcome, Vote,
+};
 
 /// Everything a [`Policy`](crate::Policy) may look at: the training outcome, the counted votes,
 /// the submitter, the attempt, the champion's metrics and the host's `now`.
@@ -31,6 +33,29 @@ pub struct ReviewContext<'a> {
     promotion: Option<&'a Promotion>,
     now: Timestamp,
     fresh_since: Option<Timestamp>,
+    excluded: Option<&'a Excluded<'a>>,
+}
+
+/// Roles whose holders' approvals do not count (see [`Excluding`](super::Excluding)), and the ones
+/// an enclosing rule excluded.
+#[derive(Debug)]
+pub(crate) struct Excluded<'a> {
+    pub(crate) roles: &'a [String],
+    pub(crate) outer: Option<&'a Excluded<'a>>,
+}
+
+impl Excluded<'_> {
+    /// Whether `review`'s author holds an excluded role, here or in an enclosing rule.
+    fn excludes(&self, review: &Review) -> bool {
+        let mut at = Some(self);
+        while let Some(excluded) = at {
+            if excluded.roles.iter().any(|role| review.has_role(role)) {
+                return true;
+            }
+            at = excluded.outer;
+        }
+        false
+    }
 }
 
 impl<'a> ReviewContext<'a> {
@@ -52,6 +77,7 @@ impl<'a> ReviewContext<'a> {
             promotion: None,
             now,
             fresh_since: None,
+            excluded: None,
         }
     }
 
@@ -85,6 +111,19 @@ impl<'a> ReviewContext<'a> {
         self
     }
 
+    /// The roles excluded so far, to add to.
+    pub(crate) fn excluded(&self) -> Option<&'a Excluded<'a>> {
+        self.excluded
+    }
+
+    /// The same context in which the votes of reviewers holding any of `excluded`'s roles (or
+    /// an enclosing exclusion's) do not count.
+    #[must_use]
+    pub(crate) fn excluding(mut self, excluded: &'a Excluded<'a>) -> Self {
+        self.excluded = Some(excluded);
+        self
+    }
+
     /// The submitted training outcome.
     pub fn outcome(&self) -> &'a TrainingOutcome {
         self.outcome
@@ -115,21 +154,25 @@ impl<'a> ReviewContext<'a> {
         self.outcome.digest()
     }
 
-    /// The counted votes: the latest of each reviewer, within the vote window if one is set.
-    /// They include the submitter's own vote, if any; built-in rules never count it.
+    /// The counted votes: the latest of each reviewer, within the vote window if one is set,
+    /// but for approvals from a reviewer holding a role an enclosing
+    /// [`Excluding`](super::Excluding) excludes. They include the submitter's own vote, if any; built-in rules never count it.
     pub fn votes(&self) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
-        let since = self.fresh_since;
-        self.votes
-            .iter()
-            .filter(move |r| since.is_none_or(|s| r.at() >= s))
+        let (since, excluded) = (self.fresh_since, self.excluded);
+        self.votes.iter().filter(move |r| {
+            since.is_none_or(|s| r.at() >= s)
+                && excluded.is_none_or(|e| r.vote() == Vote::Reject || !e.excludes(r))
+        })
     }
 
-    /// The latest votes that fall outside the vote window (none if no window is set).
+    /// The latest votes that fall outside the vote window (none if no window is set), but for
+    /// excluded approvals.
     pub fn stale_votes(&self) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
-        let since = self.fresh_since;
-        self.votes
-            .iter()
-            .filter(move |r| since.is_some_and(|s| r.at() < s))
+        let (since, excluded) = (self.fresh_since, self.excluded);
+        self.votes.iter().filter(move |r| {
+            since.is_some_and(|s| r.at() < s)
+                && excluded.is_none_or(|e| r.vote() == Vote::Reject || !e.excludes(r))
+        })
     }
 
     /// Who submitted the model.

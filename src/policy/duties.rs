@@ -1,8 +1,9 @@
 //! Separation of duties: [`DistinctRoles`], approvals from reviewers of different roles, one
-//! person for one role.
+//! person for one role; [`Excluding`], a rule that does not count a team's votes.
 
 use std::collections::HashMap;
 
+use super::context::Excluded;
 use super::message::Message;
 use super::token::token;
 use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Rule, Verdict, VerdictKind};
@@ -266,5 +267,98 @@ impl DistinctRoles {
         } else {
             VerdictKind::Pending
         }
+    }
+}
+
+/// `inner`, not counting the approvals of reviewers who hold any of `roles`: separation of
+/// duties for a team's own models ("two approvals, not from the fraud team that trained it"),
+/// whatever rule counts them (a quorum, a required role, different roles), however many other
+/// roles the reviewer holds. Their rejections still count: a team may veto its own model, not
+/// approve it. Exclusions nest: an inner `Excluding` adds to an outer one.
+///
+/// ```
+/// use modelgate::{Excluding, Policy, Quorum};
+/// let independent = Excluding::roles(["fraud_ml"], Quorum::new(2));
+/// assert_eq!(independent.name(), "2 approvals, not counting approvals from role fraud_ml");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Excluding<P> {
+    roles: Vec<String>,
+    inner: P,
+}
+
+impl<P: Policy> Excluding<P> {
+    /// `inner`, with the approvals of holders of `roles` not counted.
+    pub fn roles<S: Into<String>>(roles: impl IntoIterator<Item = S>, inner: P) -> Self {
+        Self {
+            roles: roles.into_iter().map(Into::into).collect(),
+            inner,
+        }
+    }
+
+    /// The excluded roles, as given.
+    pub fn excluded(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// The policy that counts the other votes.
+    pub fn inner(&self) -> &P {
+        &self.inner
+    }
+}
+
+impl<P: Policy> Policy for Excluding<P> {
+    fn rule(&self) -> Option<Rule> {
+        let inner = self.inner.rule()?;
+        Some(Rule::from(Excluding::roles(self.roles.clone(), inner)))
+    }
+
+    fn structure(&self, out: &mut super::Structure<'_>) {
+        super::fingerprint::excluding(out, &self.roles, &self.inner);
+    }
+
+    fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+        let excluded = Excluded {
+            roles: &self.roles,
+            outer: ctx.excluded(),
+        };
+        self.inner.evaluate(&ctx.excluding(&excluded))
+    }
+
+    fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
+        let excluded = Excluded {
+            roles: &self.roles,
+            outer: ctx.excluded(),
+        };
+        self.inner.judge(&ctx.excluding(&excluded))
+    }
+
+    fn name(&self) -> String {
+        let roles: Vec<String> = self
+            .roles
+            .iter()
+            .map(|r| format!("role {}", token(r)))
+            .collect();
+        format!(
+            "{}, not counting approvals from {}",
+            self.inner.name(),
+            roles.join(" or ")
+        )
+    }
+
+    fn lint(&self, lints: &mut Vec<Lint>) {
+        if self.roles.is_empty() {
+            lints.push(Lint::new(
+                self.name(),
+                "excludes no role: it counts every approval",
+            ));
+        }
+        for role in &self.roles {
+            if let Err(e) = text::check("role", role) {
+                let message = format!("no reviewer can hold the role `{}`: {e}", esc(role));
+                lints.push(Lint::new(self.name(), message));
+            }
+        }
+        self.inner.lint(lints);
     }
 }

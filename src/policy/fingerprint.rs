@@ -21,6 +21,7 @@
 //!                    only by its name, so give each its own)
 //!  15 versions       rule first, list<(u64 from (ms), rule)> (a policy that changes over time)
 //!  16 distinct_roles u64 required, list<text> roles (in byte order: a set)
+//!  17 excluding      list<text> roles (in byte order: a set), rule
 //! gate     = text metric, u8 op (0 at_least, 1 at_most, 2 above, 3 below), f64 threshold,
 //!            option<(f64 min, f64 max)> range
 //! eligible = list<text> ids, list<text> roles, each in byte order (a set: the order written
@@ -103,6 +104,13 @@ pub(crate) fn fresh(out: &mut Structure<'_>, window: Duration, inner: &dyn Polic
     inner.structure(out);
 }
 
+/// An exclusion's structure: tag 17, the excluded roles, then the inner policy's.
+pub(crate) fn excluding(out: &mut Structure<'_>, roles: &[String], inner: &dyn Policy) {
+    canonical::u8(out.0, 17);
+    sorted(out.0, roles);
+    inner.structure(out);
+}
+
 /// A book of versions' structure: tag 15, the first, then each later one with its time.
 pub(crate) fn versions(
     out: &mut Structure<'_>,
@@ -149,6 +157,11 @@ fn rule(out: &mut dyn Sink, r: &Rule) {
             canonical::u8(out, 16);
             canonical::u64(out, u64::try_from(d.required()).unwrap_or(u64::MAX));
             sorted(out, d.roles());
+        }
+        Rule::Excluding(e) => {
+            canonical::u8(out, 17);
+            sorted(out, e.excluded());
+            rule(out, e.inner());
         }
         Rule::Veto(v) => {
             canonical::u8(out, 7);

@@ -29,7 +29,7 @@ pub use champion::{Direction, NoRegression, Tolerance};
 pub use combinators::{All, Any, FnPolicy, Not, Policies, all, any, from_fn, not};
 pub use conditional::{Automatic, Unset, When, when};
 pub use context::ReviewContext;
-pub use duties::DistinctRoles;
+pub use duties::{DistinctRoles, Excluding};
 pub use fingerprint::Structure;
 pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};

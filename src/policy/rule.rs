@@ -5,8 +5,9 @@
 //! have the same [fingerprint](Rule::fingerprint) and decide the same way.
 
 use super::{
-    All, Any, Automatic, DistinctRoles, Fresh, Lint, MetricGate, NoRegression, Not, OnlineMetric,
-    Policy, Quorum, RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto, When,
+    All, Any, Automatic, DistinctRoles, Excluding, Fresh, Lint, MetricGate, NoRegression, Not,
+    OnlineMetric, Policy, Quorum, RequiredRole, ReviewContext, Soak, Verdict, VerdictKind, Veto,
+    When,
 };
 
 /// A policy as data: a built-in rule, or a combinator over rules.
@@ -48,6 +49,8 @@ pub enum Rule {
     RequiredRole(RequiredRole),
     /// Approvals from different roles, one person for one role (separation of duties).
     DistinctRoles(DistinctRoles),
+    /// A rule not counting the votes of some roles' holders (separation of duties).
+    Excluding(Box<Excluding<Rule>>),
     /// A veto.
     Veto(Veto),
     /// A rule counting only recent votes.
@@ -75,6 +78,7 @@ macro_rules! each_rule {
             Rule::Quorum($p) => $body,
             Rule::RequiredRole($p) => $body,
             Rule::DistinctRoles($p) => $body,
+            Rule::Excluding($p) => $body,
             Rule::Veto($p) => $body,
             Rule::Fresh($p) => $body,
             Rule::NoRegression($p) => $body,
@@ -126,6 +130,7 @@ from_policy!(
     Quorum(Quorum),
     RequiredRole(RequiredRole),
     DistinctRoles(DistinctRoles),
+    Excluding(Excluding<Rule>),
     Veto(Veto),
     Fresh(Fresh<Rule>),
     NoRegression(NoRegression),

@@ -5,6 +5,7 @@
 //!   - quorum: {required: 2, users: [alice], roles: [risk_officer]}
 //!   - required_role: risk_officer
 //!   - distinct_roles: {required: 2, roles: [model_validator, risk_officer]}  # one person, one role
+//!   - excluding: {roles: [fraud_ml], rule: {quorum: {required: 2}}}  # not the team's own votes
 //!   - veto: {roles: [risk_officer]}       # veto: {} lets anyone veto
 //!   - gate: {metric: accuracy, at_least: 0.9, range: [0, 1]}
 //!   - online: {metric: error_rate, at_most: 0.02}
@@ -53,6 +54,13 @@ impl Serialize for Rule {
                 &Fields(&[
                     ("users", Field::Names(v.ids())),
                     ("roles", Field::Names(v.roles())),
+                ]),
+            )?,
+            Rule::Excluding(e) => map.serialize_entry(
+                "excluding",
+                &Fields(&[
+                    ("roles", Field::Names(e.excluded())),
+                    ("rule", Field::Rule(e.inner())),
                 ]),
             )?,
             Rule::Fresh(f) => {

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 
 use super::{METRICS, REVIEWERS, ROLES, metric_value};
 use crate::policy::{
-    Comparison, DistinctRoles, Fresh, MetricGate, NoRegression, OnlineMetric, Quorum, RequiredRole,
-    Rule, Soak, Veto, all, not, when,
+    Comparison, DistinctRoles, Excluding, Fresh, MetricGate, NoRegression, OnlineMetric, Quorum,
+    RequiredRole, Rule, Soak, Veto, all, not, when,
 };
 
 fn comparison() -> impl Strategy<Value = Comparison> {
@@ -110,6 +110,8 @@ pub fn rule() -> impl Strategy<Value = Rule> {
                 .prop_map(|r| Rule::from(crate::policy::any(r))),
             inner.clone().prop_map(|r| Rule::from(not(r))),
             (duration(), inner.clone()).prop_map(|(d, r)| Rule::from(Fresh::within(d, r))),
+            (names(&ROLES), inner.clone())
+                .prop_map(|(roles, r)| Rule::from(Excluding::roles(roles, r))),
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, a, b)| Rule::from(when(c).then(a).otherwise(b))),
             (inner.clone(), inner)
