@@ -273,7 +273,10 @@ fn a_teams_own_approvals_do_not_count() {
     let both = Review::approve("bob", DIGEST, t(1))
         .with_role("fraud_ml")
         .with_role("risk_officer");
-    assert_eq!(with_votes(std::slice::from_ref(&both), &risk), VerdictKind::Pending);
+    assert_eq!(
+        with_votes(std::slice::from_ref(&both), &risk),
+        VerdictKind::Pending
+    );
     let duties = Excluding::roles(["fraud_ml"], two_of_validator_and_risk());
     let validator = Review::approve("vic", DIGEST, t(2)).with_role("model_validator");
     assert_eq!(

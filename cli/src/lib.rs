@@ -161,8 +161,8 @@ enum RegistryCommand {
         #[arg(long = "spec-from", num_args = 2, value_names = ["FROM", "SPEC"])]
         spec_from: Vec<String>,
         /// A registered policy (see `policies`) that decides again the decisions of an
-        /// environment a `--spec` names, instead of that spec's policy (not a run's: a run is
-        /// decided by its pipeline's).
+        /// environment a `--spec` names, instead of that spec's policy (a run there, decided by
+        /// its pipeline's policy, is refused unless that is the registered one).
         #[arg(long = "policy", value_name = "ENVIRONMENT=FINGERPRINT", value_parser = parse_environment_policy)]
         policies: Vec<(String, modelgate::Fingerprint)>,
     },

@@ -187,6 +187,10 @@ impl Model<Superseded> {
         if let Err(e) = check(&self, replacing, &reason, by, at) {
             return Err(Refused::new(self, e));
         }
+        // The policy now: for one that changes over time, the version in force at `at`, not at
+        // the approval's time (a stricter version since then holds the old approval to it).
+        let given: &dyn Policy = &policy;
+        let policy = given.in_force(at).unwrap_or(given);
         let approved = &self.stage.deployed.approved;
         let verdict = policy.evaluate(&approved.review_context());
         if !verdict.is_approved() {

@@ -534,7 +534,17 @@ impl Validator {
                 self.push(at, SpecProblem::NonFinite { value: *x });
                 None
             }
-            Raw::Int(n) => Some(*n as f64),
+            // An integer a 64-bit float cannot keep exactly would be rounded, perhaps to a
+            // looser threshold than the one written: refused.
+            Raw::Int(n) if n.unsigned_abs() <= 1 << 53 => Some(*n as f64),
+            Raw::Int(_) => {
+                self.wrong(
+                    at,
+                    "a number a 64-bit float keeps exactly (an integer of at most 2^53)",
+                    raw,
+                );
+                None
+            }
             other => {
                 self.wrong(at, "a number", other);
                 None

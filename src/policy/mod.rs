@@ -176,10 +176,18 @@ pub trait PolicyExt: Policy + Sized {
     }
 
     /// The problems this policy has before it sees any model, e.g. a quorum larger than its
-    /// eligible approvers or a threshold no value of its metric can meet.
+    /// eligible approvers or a threshold no value of its metric can meet; and, as a whole, one
+    /// that approves a submission with no votes and no metrics (`all: []`, `not: {any: []}`):
+    /// it gates nothing.
     fn lints(&self) -> Vec<Lint> {
         let mut lints = Vec::new();
         self.lint(&mut lints);
+        if approves_anything(self) {
+            lints.push(Lint::new(
+                self.name(),
+                "approves a submission with no votes and no metrics: it gates nothing",
+            ));
+        }
         lints
     }
 
@@ -202,6 +210,23 @@ pub trait PolicyExt: Policy + Sized {
 }
 
 impl<P: Policy> PolicyExt for P {}
+
+/// The fingerprint of a policy behind a reference, as [`PolicyExt::fingerprint`].
+pub(crate) fn fingerprint_of<P: Policy + ?Sized>(policy: &P) -> Fingerprint {
+    fingerprint::of(policy)
+}
+
+/// Whether `policy` approves a submission with no metrics and no votes, at the epoch.
+fn approves_anything<P: Policy + ?Sized>(policy: &P) -> bool {
+    const NOTHING: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let Ok(outcome) = crate::value::TrainingOutcome::new(NOTHING, crate::value::Metrics::default())
+    else {
+        return false;
+    };
+    let votes = crate::value::CountedVotes::default();
+    let ctx = ReviewContext::new(&outcome, &votes, "", 1, Timestamp::from_unix_secs(0));
+    policy.judge(&ctx) == VerdictKind::Approve
+}
 
 #[cfg(test)]
 mod tests {

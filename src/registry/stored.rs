@@ -281,7 +281,10 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
                     environment: environment.to_owned(),
                 })?;
             let restored = match run_pipeline(stored.events()).and_then(|f| book.pipeline(f)) {
-                Some(pipeline) => Run::restore_model(stored.clone(), pipeline, verifier),
+                Some(pipeline) => {
+                    decided_by_the_book(stored, policy)?;
+                    Run::restore_model(stored.clone(), pipeline, verifier)
+                }
                 None => stored.clone().restore(verifier, policy),
             };
             let model = restored.map_err(|e| RegistryError::Member {
@@ -304,6 +307,42 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
         check_fresh_approvals(&registry)?;
         Ok(registry)
     }
+}
+
+/// A run's decisions are decided again by its pipeline's policy; the book's policy for its
+/// environment must be that one, at each decision's time the version then in force (a run of
+/// a superseded pipeline decided after a stricter version came in force is refused, and so is
+/// a run decided by another policy than the one the book names for its environment).
+fn decided_by_the_book(stored: &StoredModel, policy: &dyn Policy) -> Result<(), RegistryError> {
+    for event in stored.events() {
+        let EventKind::Decided {
+            policy: name,
+            fingerprint,
+            ..
+        } = event.kind()
+        else {
+            continue;
+        };
+        let in_force = policy.in_force(event.at()).unwrap_or(policy);
+        let same = match fingerprint {
+            Some(recorded) => *recorded == crate::policy::fingerprint_of(in_force),
+            None => *name == in_force.name(),
+        };
+        if !same {
+            return Err(RegistryError::Inconsistent(format!(
+                "version `{}` in `{}` is a run decided at {} by the policy `{}`{}, and the \
+                 environment's policy then is `{}` ({})",
+                crate::value::text::esc(stored.version()),
+                crate::value::text::esc(stored.environment().name()),
+                event.at(),
+                crate::value::text::esc(name),
+                fingerprint.map_or(String::new(), |f| format!(" ({f})")),
+                crate::value::text::esc(&in_force.name()),
+                crate::policy::fingerprint_of(in_force),
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Each environment's deployments, read from the members' trails, follow one another as the
