@@ -104,7 +104,12 @@ fn a_forged_approval_decision_is_refused_by_the_seal_and_by_the_policy() {
     let stored = sealed(&one_approval());
     let forged = forged(&stored, |json| {
         let approved = serde_json::to_value(StoredModel::from(&approved())).unwrap();
-        insert(json, 2, approved["events"][3].clone());
+        let mut decision = approved["events"][3].clone();
+        // Consistent: it names the caller's policy, as a decision by it would.
+        decision["event"]["decided"]["policy"] = json!(strict().name());
+        decision["event"]["decided"]["fingerprint"] =
+            json!(modelgate::PolicyExt::fingerprint(&strict()).to_string());
+        insert(json, 2, decision);
     });
     assert!(is_seal_mismatch(restore(forged.clone())));
     // Without the seal, the decision is decided again by the caller's policy on the evidence

@@ -25,6 +25,8 @@ struct Checked {
     environment: String,
     policy: String,
     fingerprint: String,
+    /// The policy's tree, in the form a spec writes under `policy:` (to build it in code).
+    rule: serde_json::Value,
     lints: Vec<String>,
 }
 
@@ -114,6 +116,11 @@ pub fn check(file: &Path, allow_lints: bool) -> Result<Report, CliError> {
                     environment: pipeline.environment().name().to_owned(),
                     policy: pipeline.policy().name(),
                     fingerprint: pipeline.policy().fingerprint().to_string(),
+                    rule: pipeline
+                        .policy()
+                        .rule()
+                        .and_then(|r| serde_json::to_value(r).ok())
+                        .unwrap_or_default(),
                     lints: pipeline.lints().iter().map(ToString::to_string).collect(),
                 }),
                 problems,
@@ -236,7 +243,8 @@ fn to_json(report: &Report) -> Value {
     let p = report.pipeline.as_ref();
     json!({"file": report.file, "ok": report.is_ok(), "steps": report.steps,
            "environment": p.map(|p| &p.environment), "policy": p.map(|p| &p.policy),
-           "policy_fingerprint": p.map(|p| &p.fingerprint), "warnings": p.map(|p| &p.lints),
+           "policy_fingerprint": p.map(|p| &p.fingerprint), "policy_rule": p.map(|p| &p.rule),
+           "warnings": p.map(|p| &p.lints),
            "problems": problems})
 }
 

@@ -27,9 +27,10 @@
 //! and `registry verify` decide each decision again by the registered policy with that
 //! fingerprint instead of the spec's (the spec still gives the environment), and `policies`
 //! lists what is registered. Exit codes: 0 when everything checked is fine; 1 when a check
-//! found problems or refused (an invalid spec, a stored model that does not verify, an
-//! attestation refused); 2 for usage errors and files that cannot be read or parsed (a missing
-//! file, a key file in the wrong format, a fingerprint no policy is registered by). See
+//! found problems or refused (a spec `check` finds invalid, a stored model that does not
+//! verify, an attestation refused); 2 for usage errors and files that cannot be read or parsed
+//! (a missing file, a key file in the wrong format, an invalid spec given to `verify`, a
+//! fingerprint no policy is registered by). See
 //! `cli/README.md`.
 
 mod attest;

@@ -233,13 +233,15 @@ pub fn verify(
                 let (policy, checked): (Registered, String) = match registered {
                     None => (
                         Arc::new(pipeline.policy()),
-                        "the environment, chain, seal, replay, decisions by the spec's policy"
+                        "the environment, chain, seal, replay, decisions by the spec's policy \
+                         (a promotion's evidence as recorded: `registry verify` checks it against \
+                         the environment it came from)"
                             .to_owned(),
                     ),
                     Some(policy) => {
                         let checked = format!(
                             "the environment, chain, seal, replay, decisions by the registered \
-                             policy {} (`{}`)",
+                             policy {} (`{}`; a promotion's evidence as recorded)",
                             policy.fingerprint(),
                             esc(&policy.name())
                         );

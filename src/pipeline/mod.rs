@@ -338,7 +338,9 @@ impl Pipeline {
     ///         .approve_automatically()
     ///         .otherwise(Quorum::new(1).eligible_ids(approvers).eligible_roles(approvers)),
     /// );
-    /// assert_eq!(spec.validate()?.policy().name(), in_code.name());
+    /// let pipeline = spec.validate()?;
+    /// assert_eq!(pipeline.policy().fingerprint(), in_code.fingerprint());
+    /// assert_eq!(pipeline.policy().name(), in_code.name());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn policy(&self) -> PipelinePolicy {

@@ -160,7 +160,7 @@ pub enum ReplayError {
     /// again by the policy that made it (its name is part of the recorded event), even where
     /// another policy would reach the same verdict.
     #[error(
-        "the trail records a decision by policy `{}`, and the policy given is `{}`: pass the policy that made it (same rules, same order, same name), or restore trusting the recorded decisions",
+        "the trail records a decision by policy `{}`, and the policy given is `{}`: pass the policy that made it (same rules, same order, same name)",
         esc(.recorded),
         esc(.policy)
     )]
@@ -173,7 +173,7 @@ pub enum ReplayError {
     /// The decision was made by a policy of the same name but another structure: its recorded
     /// fingerprint is not the caller's policy's.
     #[error(
-        "the trail records a decision by the policy with fingerprint {recorded}, and the policy given has fingerprint {policy}: pass the policy that made it, or restore trusting the recorded decisions"
+        "the trail records a decision by the policy with fingerprint {recorded}, and the policy given has fingerprint {policy}: pass the policy that made it"
     )]
     OtherFingerprint {
         /// The recorded policy's fingerprint.

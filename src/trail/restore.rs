@@ -7,12 +7,12 @@ use super::error::{ReplayError, RestoreError};
 use super::replay::{Replayer, verify, walk};
 use super::seal::SealVerifier;
 use super::stored::StoredModel;
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, Fingerprint};
 use crate::model::{
     AnyModel, Decided, DecisionContext, Model, Recorded, SubmitError, run_pipeline,
 };
 use crate::policy::{Policy, ReviewContext, Verdict, VerdictKind};
-use crate::value::Refused;
+use crate::value::{Refused, Timestamp};
 
 /// How decisions are replayed: by the caller's policy, or as recorded (trusting the seal).
 pub(crate) enum Decider<'a, P: ?Sized> {
@@ -202,6 +202,7 @@ fn apply<P: Policy + ?Sized>(
                         Some(_) => Recorded::Policy,
                         None => Recorded::Without,
                     });
+                    same_policy(*p, at, policy, fingerprint.as_ref())?;
                     decide(m, *p, &ctx, verdict, policy)?
                 }
                 Decider::AsRecorded => {
@@ -297,6 +298,37 @@ fn apply<P: Policy + ?Sized>(
             .into(),
         _ => return Err(unexpected()),
     })
+}
+
+/// The recorded decision names the policy that would decide it again (the version in force at
+/// `at`, for a policy that changes over time): its fingerprint first, then its name, so a
+/// decision by another policy is named as such rather than by the verdict the other policy
+/// reaches.
+fn same_policy<P: Policy + ?Sized>(
+    policy: &P,
+    at: Timestamp,
+    recorded_name: &str,
+    recorded: Option<&Fingerprint>,
+) -> Result<(), ReplayError> {
+    let given: &dyn Policy = &policy;
+    let in_force = given.in_force(at).unwrap_or(given);
+    if let Some(recorded) = recorded {
+        let fingerprint = crate::policy::fingerprint_of(in_force);
+        if *recorded != fingerprint {
+            return Err(ReplayError::OtherFingerprint {
+                recorded: *recorded,
+                policy: fingerprint,
+            });
+        }
+    }
+    let name = in_force.name();
+    if name != recorded_name {
+        return Err(ReplayError::OtherPolicy {
+            recorded: recorded_name.to_owned(),
+            policy: name,
+        });
+    }
+    Ok(())
 }
 
 /// Decides `model` with `policy` and checks the verdict's kind against the recorded one.
