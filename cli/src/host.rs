@@ -231,3 +231,33 @@ impl Policies {
         self.0.iter()
     }
 }
+
+/// `policies`: the registered policies, by fingerprint.
+pub(crate) fn print_policies(policies: &Policies, format: Format) -> u8 {
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = policies
+                .iter()
+                .map(|(fp, p)| serde_json::json!({"fingerprint": fp.to_string(), "name": p.name()}))
+                .collect();
+            println!(
+                "{}",
+                crate::pretty(&serde_json::json!({"ok": true, "policies": list}))
+            );
+        }
+        Format::Human => {
+            let mut any = false;
+            for (fp, p) in policies.iter() {
+                println!("{fp}  {}", esc(&p.name()));
+                any = true;
+            }
+            if !any {
+                println!(
+                    "no policies registered: a host registers its own in a binary built with the \
+                     modelgate-cli library (cli/README.md)"
+                );
+            }
+        }
+    }
+    0
+}

@@ -35,6 +35,7 @@
 
 mod attest;
 mod check;
+mod error;
 mod host;
 mod keys;
 mod log;
@@ -55,7 +56,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use modelgate::attest::{ArtifactDigest, Expected};
 
-use crate::text::esc;
+pub(crate) use error::CliError;
 
 /// Gate machine-learning models on their way to production: check pipeline specs, show and
 /// verify stored models and registries, verify signed approvals at deploy time.
@@ -354,110 +355,6 @@ fn parse_digest(text: &str) -> Result<ArtifactDigest, String> {
         .map_err(|e: modelgate::attest::DigestError| e.to_string())
 }
 
-/// What stops a command before it can check anything: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub(crate) enum CliError {
-    /// A file cannot be read.
-    #[error("cannot read `{}`: {source}", esc(.file))]
-    Io {
-        /// The file.
-        file: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A file is not what the command reads.
-    #[error("cannot read `{}`: {}", esc(.file), esc(.why))]
-    Parse {
-        /// The file.
-        file: String,
-        /// Why.
-        why: String,
-    },
-    /// A pipeline spec given to `verify` has problems.
-    #[error("`{}` is not a valid pipeline spec (`modelgate check` shows where): {errors}", esc(.file))]
-    Spec {
-        /// The file.
-        file: String,
-        /// The problems, as the validator writes them (host text escaped).
-        errors: modelgate::pipeline::SpecErrors,
-    },
-    /// A `--spec-from` whose time is not RFC 3339, or whose spec is for an environment no
-    /// `--spec` names or with another approval window.
-    #[error("`--spec-from … {}`: {}", esc(.spec), esc(.error))]
-    SpecFrom {
-        /// The spec.
-        spec: String,
-        /// What is wrong.
-        error: String,
-    },
-    /// Two specs given to `registry verify` are for one environment.
-    #[error(
-        "`{}` and `{}` are both specs for the environment `{}`: pass one spec per environment",
-        esc(.first), esc(.second), esc(.environment)
-    )]
-    SpecTwice {
-        /// The environment.
-        environment: String,
-        /// The first spec for it.
-        first: String,
-        /// The second.
-        second: String,
-    },
-    /// A registry given to `registry verify` has members in an environment no spec is for.
-    #[error(
-        "the registry has members in `{}`, and no --spec is for it: pass one whose `environment:` is `{}`",
-        esc(.environment), esc(.environment)
-    )]
-    NoSpec {
-        /// The environment.
-        environment: String,
-    },
-    /// `--key-id` names one key, and several `--key` files were given.
-    #[error(
-        "`--key-id` names a single key, and {count} `--key` files were given: pass one `--key` \
-         with it, or leave the keys their default ids"
-    )]
-    KeyIdForSeveralKeys {
-        /// The number of `--key` files.
-        count: usize,
-    },
-    /// Arguments that do not go together.
-    #[error("{why}")]
-    Usage {
-        /// What to pass.
-        why: &'static str,
-    },
-    /// A key file is not a key.
-    #[error("key file `{}`: {}", esc(.file), esc(.why))]
-    Key {
-        /// The file.
-        file: String,
-        /// Why.
-        why: String,
-    },
-    /// `--policy` names a fingerprint no registered policy has.
-    #[error(
-        "no policy with the fingerprint {fingerprint} is registered in this binary ({registered} \
-         are; `policies` lists them): a host registers its policies in its own binary, built \
-         with the modelgate-cli library (cli/README.md)"
-    )]
-    UnknownPolicy {
-        /// The fingerprint.
-        fingerprint: modelgate::Fingerprint,
-        /// How many policies are registered.
-        registered: usize,
-    },
-    /// `--policy` names an environment no `--spec` is for, or one with a `--spec-from` too.
-    #[error("`--policy {}=…`: {why}", esc(.environment))]
-    PolicyFor {
-        /// The environment.
-        environment: String,
-        /// What is wrong.
-        why: &'static str,
-    },
-}
-
 /// Reads a text file.
 ///
 /// # Errors
@@ -478,7 +375,7 @@ pub(crate) fn pretty(value: &serde_json::Value) -> String {
 fn run(cli: Invocation, policies: &host::Policies) -> Result<u8, CliError> {
     let format = cli.format;
     match cli.command {
-        Command::Policies => Ok(print_policies(policies, format)),
+        Command::Policies => Ok(host::print_policies(policies, format)),
         Command::Check { specs, allow_lints } => {
             let mut reports = Vec::with_capacity(specs.len());
             for spec in &specs {
@@ -643,69 +540,5 @@ fn run_log(command: LogCommand, format: Format) -> Result<u8, CliError> {
             };
             log::verify_consistency(&anchor(old), &anchor(new), &proof, format)
         }
-    }
-}
-
-/// `policies`: the registered policies, by fingerprint.
-fn print_policies(policies: &host::Policies, format: Format) -> u8 {
-    match format {
-        Format::Json => {
-            let list: Vec<serde_json::Value> = policies
-                .iter()
-                .map(|(fp, p)| serde_json::json!({"fingerprint": fp.to_string(), "name": p.name()}))
-                .collect();
-            println!(
-                "{}",
-                pretty(&serde_json::json!({"ok": true, "policies": list}))
-            );
-        }
-        Format::Human => {
-            let mut any = false;
-            for (fp, p) in policies.iter() {
-                println!("{fp}  {}", esc(&p.name()));
-                any = true;
-            }
-            if !any {
-                println!(
-                    "no policies registered: a host registers its own in a binary built with the \
-                     modelgate-cli library (cli/README.md)"
-                );
-            }
-        }
-    }
-    0
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    /// The messages of the usage errors a test cannot reach through a binary's output.
-    #[test]
-    fn usage_errors_name_the_flag_and_what_to_pass() {
-        let fingerprint: modelgate::Fingerprint =
-            "7c37b94b5a53a46aed63ffecbf9ff6e65322bc0f4584c2f241bdcacab43cdc89"
-                .parse()
-                .unwrap();
-        let errors = [
-            CliError::UnknownPolicy {
-                fingerprint,
-                registered: 2,
-            },
-            CliError::PolicyFor {
-                environment: "staging".into(),
-                why: "no `--spec` is for this environment",
-            },
-            CliError::SpecFrom {
-                spec: "v2.yaml".into(),
-                error: "2027-13-01T00:00:00Z"
-                    .parse::<modelgate::Timestamp>()
-                    .unwrap_err()
-                    .to_string(),
-            },
-        ];
-        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        insta::assert_snapshot!(text.join("\n"));
     }
 }
