@@ -1,9 +1,10 @@
 //! What the log of heads costs a vote (issue 21): `votes_log/logged/<backend>/<n>` is
-//! `Store::record_vote` as shipped (each append also appends a leaf to `modelgate_log`, in its
-//! transaction), `votes_log/unlogged/<backend>/<n>` the same on the same database through a
-//! store opened `without_log`, measured in the same run: n approvers at once, each voting once
-//! on each of 16 fresh submitted models. The log is pre-filled to 10,000 leaves first, so the
-//! append finds its next index in a log of realistic size.
+//! `Store::record_vote` as shipped (each append also adds its leaf to the pending leaves, in its
+//! transaction) and, after the round, `Store::sequence_log` moving the round's leaves into the
+//! tree (as the next checkpoint would); `votes_log/unlogged/<backend>/<n>` the same votes on the
+//! same database through a store opened `without_log`, measured in the same run: n approvers at
+//! once, each voting once on each of 16 fresh submitted models. The log is pre-filled to 10,000
+//! leaves first, so the sequencer appends to a log of realistic size.
 //!
 //! SQLite is a file (WAL, `synchronous = FULL`); PostgreSQL runs when `MODELGATE_PG_URL` is
 //! set (`scripts/with-postgres.sh cargo bench -p modelgate-store --all-features --bench log`).
@@ -169,9 +170,10 @@ fn log_proofs(c: &mut Criterion) {
     group.finish();
 }
 
-/// One round: 16 fresh models created, then `n` approvers voting once on each; the votes'
-/// time.
-async fn round(store: Arc<Store>, n: usize) -> Duration {
+/// One round: 16 fresh models created, then `n` approvers voting once on each, then (if
+/// `sequence`) the round's leaves sequenced into the log, as the next checkpoint would; the
+/// time of the votes and the sequencing.
+async fn round(store: Arc<Store>, n: usize, sequence: bool) -> Duration {
     let name = fresh();
     for m in 0..MODELS_PER_ROUND {
         store
@@ -203,6 +205,9 @@ async fn round(store: Arc<Store>, n: usize) -> Duration {
     for t in tasks {
         t.await.unwrap();
     }
+    if sequence {
+        store.sequence_log().await.unwrap();
+    }
     start.elapsed()
 }
 
@@ -227,7 +232,9 @@ fn votes_log(c: &mut Criterion) {
         rt.block_on(prefill(&logged, PREFILL));
         for approvers in [1usize, 4, 16] {
             group.throughput(Throughput::Elements((approvers * MODELS_PER_ROUND) as u64));
-            for (label, store) in [("logged", &logged), ("unlogged", &unlogged)] {
+            for (label, store, sequence) in
+                [("logged", &logged, true), ("unlogged", &unlogged, false)]
+            {
                 group.bench_with_input(
                     BenchmarkId::new(format!("{label}/{backend}"), approvers),
                     &approvers,
@@ -237,7 +244,7 @@ fn votes_log(c: &mut Criterion) {
                             async move {
                                 let mut total = Duration::ZERO;
                                 for _ in 0..iters {
-                                    total += round(Arc::clone(&store), n).await;
+                                    total += round(Arc::clone(&store), n, sequence).await;
                                 }
                                 total
                             }

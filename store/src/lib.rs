@@ -29,6 +29,7 @@ mod key;
 mod load;
 mod log;
 mod log_nodes;
+mod log_sequence;
 mod options;
 mod query;
 mod registry;

@@ -3,7 +3,9 @@
 //! host's note key; proofs for auditors and deploy gates; loads checked against a checkpoint
 //! held outside the store.
 //!
-//! The rows hold the leaves; the tree's complete-subtree hashes are kept beside them
+//! A write's leaf waits in `modelgate_log_pending` until the sequencer
+//! ([`Store::sequence_log`], run by every checkpoint) numbers it, so that writers of different
+//! models do not wait for one another. The rows hold the leaves; the tree's complete-subtree hashes are kept beside them
 //! (`modelgate_log_nodes`, see [`crate::log_nodes`]), so that a checkpoint or a consistency
 //! proof reads O(log n) rows and a head proof O(log n) rows plus the leaves after the approval.
 //! Whatever checks the store against a held checkpoint recomputes the tree from the leaves.
@@ -18,18 +20,14 @@ use modelgate::{Head, Registry, StoredModel, Timestamp};
 use sqlx::Row;
 
 use crate::error::{AnchorError, DatabaseError, LogError};
-use crate::log_nodes;
 use crate::store::{Backend, Store};
 use crate::{Loaded, ModelKey};
+use crate::{log_nodes, log_sequence};
 use modelgate::registry::PolicyBook;
 
-/// A key for PostgreSQL's advisory lock that orders the log's appends: writers of different
-/// models lock different rows, and the log's next index is one for all of them.
-const PG_LOG_LOCK: i64 = 0x6d67_6c6f_6731_0001; // "mglog1"
-
 impl Store {
-    /// Appends the leaf of a write (see [`append_leaf`]) unless the store was opened
-    /// [`without_log`](crate::Options::without_log).
+    /// Adds the leaf of a write to the pending leaves (see [`crate::log_sequence`]) unless the
+    /// store was opened [`without_log`](crate::Options::without_log).
     pub(crate) async fn log_leaf(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -37,60 +35,10 @@ impl Store {
         leaf: (&str, i64, Option<i64>),
     ) -> Result<(), sqlx::Error> {
         match self.log_heads {
-            true => append_leaf(tx, self.backend, key, leaf).await,
+            true => log_sequence::add_pending(tx, key, leaf).await,
             false => Ok(()),
         }
     }
-}
-
-/// Appends the leaf of `key` at `head` (its `revision`, its last event's time `at` in ms) to the
-/// log, in the caller's write transaction: the next index, with no gap, and the tree hashes it
-/// completes.
-async fn append_leaf(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
-    key: &ModelKey,
-    (head, revision, at): (&str, i64, Option<i64>),
-) -> Result<(), sqlx::Error> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(PG_LOG_LOCK)
-            .execute(&mut **tx)
-            .await?;
-    }
-    let next: i64 = sqlx::query("SELECT COALESCE(MAX(idx) + 1, 0) FROM modelgate_log")
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
-    sqlx::query(
-        "INSERT INTO modelgate_log (idx, name, version, environment, head, revision, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(next)
-    .bind(key.name())
-    .bind(key.version())
-    .bind(key.environment())
-    .bind(head)
-    .bind(revision)
-    .bind(at.unwrap_or(0))
-    .execute(&mut **tx)
-    .await?;
-    let decode = |e: LogError| match e {
-        LogError::Database(DatabaseError(e)) => e,
-        other => sqlx::Error::Decode(Box::new(other)),
-    };
-    let head: Head = head.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let leaf = Leaf::new(
-        key.name(),
-        key.version(),
-        key.environment(),
-        head,
-        u64::try_from(revision).unwrap_or(0),
-        Timestamp::from_unix_millis(u64::try_from(at.unwrap_or(0)).unwrap_or(0)),
-    );
-    log_nodes::append(tx, u64::try_from(next).unwrap_or(0), leaf.hash())
-        .await
-        .map_err(decode)
 }
 
 /// Which models a check against a held checkpoint is about.
@@ -118,6 +66,8 @@ type TrailId = (String, String, String);
 /// The log and the models rows, read in one snapshot.
 struct Snapshot {
     leaves: Vec<Leaf>,
+    /// The leaves written and not yet sequenced: after `leaves`, in the sequencer's order.
+    pending: Vec<Leaf>,
     /// Each stored model's head and revision.
     rows: BTreeMap<TrailId, (Head, u64)>,
 }
@@ -227,24 +177,28 @@ impl Store {
             .collect()
     }
 
-    /// Every leaf of the log, in order: what a log file for `modelgate log` holds.
+    /// Every leaf of the log, in order, the pending leaves sequenced first: what a log file for
+    /// `modelgate log` holds.
     ///
     /// # Errors
     ///
-    /// [`LogError::BadRow`] for a row that is not a leaf (or a gap); [`LogError::Database`].
+    /// [`LogError::BadRow`] for a row that is not a leaf (or a gap); as
+    /// [`sequence_log`](Self::sequence_log).
     pub async fn log_leaves(&self) -> Result<Vec<Leaf>, LogError> {
+        self.sequence_log().await?;
         let mut conn = self.pool.acquire().await.map_err(db)?;
         Self::read_leaves(&mut conn, None).await
     }
 
-    /// The log's head now: its size and root, from one stored tree hash per bit set in its
-    /// size.
+    /// The log's head now, the pending leaves sequenced first: its size and root, from one
+    /// stored tree hash per bit set in its size.
     ///
     /// # Errors
     ///
-    /// [`LogError::BadNode`] for a stored tree hash missing or not a hash;
-    /// [`LogError::Database`].
+    /// [`LogError::BadNode`] for a stored tree hash missing or not a hash; as
+    /// [`sequence_log`](Self::sequence_log).
     pub async fn log_head(&self) -> Result<TreeHead, LogError> {
+        self.sequence_log().await?;
         let mut tx = self.begin_snapshot().await.map_err(db)?;
         let size = log_nodes::size(&mut tx).await?;
         let tree = log_nodes::tree(&mut tx, size, &nodes_for_head(size)?).await?;
@@ -345,15 +299,18 @@ impl Store {
     /// Checks the store against `held`, a checkpoint of this log that someone else holds
     /// (opened with [`Checkpoint::open`] and the log's or a witness's note key): the log is a
     /// consistent extension of it, and every stored model is at the latest head the log holds
-    /// for it, and every model the log holds is stored. Returns the log's head now.
+    /// for it, and every model the log holds is stored. The pending leaves are sequenced
+    /// first; returns the log's head now.
     ///
     /// # Errors
     ///
     /// [`AnchorError::Truncated`], [`AnchorError::Forked`] (a log rewritten, or a store wiped
     /// and refilled), [`AnchorError::RolledBack`], [`AnchorError::NotLogged`],
     /// [`AnchorError::Deleted`], each naming the model; [`AnchorError::Log`], with
-    /// [`LogError::NodesDisagree`] if the stored tree hashes do not lead to the leaves' root.
+    /// [`LogError::NodesDisagree`] if the stored tree hashes do not lead to the leaves' root,
+    /// or as [`sequence_log`](Self::sequence_log).
     pub async fn verify_log(&self, held: &Checkpoint) -> Result<TreeHead, AnchorError> {
+        self.sequence_log().await?;
         let snapshot = self.snapshot(held, Scope::All).await?;
         check_rows(&snapshot, Scope::All)?;
         let head = tree_of(&snapshot.leaves).head();
@@ -376,7 +333,8 @@ impl Store {
     /// [`verify_log`](Self::verify_log)): the log extends the held checkpoint, the model is
     /// stored at the latest head the log holds for it, and every head the log holds for it is
     /// on its stored trail (a trail forged from an older head and resealed is refused, whatever
-    /// the attacker appended to the log after the held checkpoint).
+    /// the attacker appended to the log after the held checkpoint). It writes nothing: the
+    /// leaves not yet sequenced are read with the log's, in one snapshot, as the ones after it.
     ///
     /// # Errors
     ///
@@ -435,6 +393,7 @@ impl Store {
         if prefix.root() != held.root() {
             return Err(AnchorError::Forked { held: held.size() });
         }
+        let pending = log_sequence::read_pending(&mut tx).await?;
         let rows =
             sqlx::query("SELECT name, version, environment, head, revision FROM modelgate_models")
                 .fetch_all(&mut *tx)
@@ -459,6 +418,7 @@ impl Store {
         tx.commit().await.map_err(db)?;
         Ok(Snapshot {
             leaves,
+            pending,
             rows: stored,
         })
     }
@@ -468,7 +428,7 @@ impl Store {
 /// log holds stored.
 fn check_rows(snapshot: &Snapshot, scope: Scope<'_>) -> Result<(), AnchorError> {
     let mut latest: BTreeMap<TrailId, &Leaf> = BTreeMap::new();
-    for leaf in &snapshot.leaves {
+    for leaf in snapshot.leaves.iter().chain(&snapshot.pending) {
         if scope.holds((leaf.name(), leaf.version(), leaf.environment())) {
             latest.insert(trail_id(leaf), leaf);
         }
@@ -516,6 +476,7 @@ fn check_trail(
     for leaf in snapshot
         .leaves
         .iter()
+        .chain(&snapshot.pending)
         .filter(|l| (l.name(), l.version(), l.environment()) == id)
     {
         let on_trail = match leaf.revision() {

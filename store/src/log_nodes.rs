@@ -1,10 +1,10 @@
 //! The log's tree hashes in `modelgate_log_nodes` (`modelgate::log::StoredTree`): written with
-//! each leaf, read O(log n) at a time for checkpoints and proofs, backfilled for a log written
-//! before them.
+//! each leaf the sequencer appends, read O(log n) at a time for checkpoints and proofs,
+//! backfilled for a log written before them.
 
 use std::collections::BTreeMap;
 
-use modelgate::log::{NodeId, StoredTree, Tree, TreeHash, appended_nodes, nodes_for_append};
+use modelgate::log::{NodeId, StoredTree, Tree, TreeHash};
 use sqlx::{AnyConnection, Row};
 
 use crate::error::{DatabaseError, LogError};
@@ -18,18 +18,6 @@ fn db(e: sqlx::Error) -> LogError {
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// Writes the stored hashes that appending `leaf` at `index` makes (reading the siblings it
-/// closes), in the caller's transaction.
-pub(crate) async fn append(
-    conn: &mut AnyConnection,
-    index: u64,
-    leaf: TreeHash,
-) -> Result<(), LogError> {
-    let siblings = read(conn, &nodes_for_append(index)).await?;
-    let nodes = appended_nodes(index, leaf, &siblings)?;
-    insert(conn, &nodes).await
 }
 
 /// Writes `nodes`.

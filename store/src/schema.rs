@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_sealed_membership.sql"),
     include_str!("../migrations/0003_log.sql"),
     include_str!("../migrations/0004_log_nodes.sql"),
+    include_str!("../migrations/0005_log_pending.sql"),
 ];
 
 /// The first schema version with the log's tree hashes, which a log from before is backfilled
@@ -146,6 +147,13 @@ mod tests {
     #[test]
     fn the_fourth_migration_has_each_statement() {
         let statements = super::statements(super::MIGRATIONS[3]);
+        assert_eq!(statements.len(), 1);
+        assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
+    }
+
+    #[test]
+    fn the_fifth_migration_has_each_statement() {
+        let statements = super::statements(super::MIGRATIONS[4]);
         assert_eq!(statements.len(), 1);
         assert!(statements.iter().all(|s| s.trim_end().ends_with(';')));
     }

@@ -84,7 +84,9 @@ impl Store {
         )
         .await;
         let leaves = count(
-            "SELECT COUNT(*) FROM modelgate_log x WHERE x.name = $1 AND NOT EXISTS
+            "SELECT COUNT(*) FROM (SELECT name, version, environment FROM modelgate_log
+                UNION ALL SELECT name, version, environment FROM modelgate_log_pending) x
+             WHERE x.name = $1 AND NOT EXISTS
                 (SELECT 1 FROM modelgate_models m WHERE m.name = x.name
                  AND m.version = x.version AND m.environment = x.environment)",
         )

@@ -114,6 +114,8 @@ async fn copy_trail(from: &Store, to: &Store, name: &str) {
 /// Appends to the log of `to` the latest leaf of `name` in `from`, at the next index: the
 /// attacker "logging" what they wrote.
 async fn relog(from: &Store, to: &Store, name: &str) {
+    from.sequence_log().await.unwrap();
+    to.sequence_log().await.unwrap();
     let leaf = sqlx::query(
         "SELECT version, environment, head, revision, at FROM modelgate_log WHERE name = $1
          ORDER BY idx DESC LIMIT 1",
@@ -325,6 +327,7 @@ async fn a_wiped_and_refilled_store_is_refused(b: Backend) {
         "modelgate_models",
         "modelgate_log",
         "modelgate_log_nodes",
+        "modelgate_log_pending",
     ] {
         raw(&store, &format!("DELETE FROM {table}")).await;
     }
@@ -408,6 +411,7 @@ async fn a_store_written_before_the_log_gets_a_leaf_per_model(b: Backend) {
     // The store as schema version 2 left it: no log.
     raw(&store, "DROP TABLE modelgate_log").await;
     raw(&store, "DROP TABLE modelgate_log_nodes").await;
+    raw(&store, "DROP TABLE modelgate_log_pending").await;
     raw(&store, "UPDATE modelgate_schema SET version = 2").await;
     store.close().await;
     let store = db.open().await;

@@ -14,6 +14,7 @@ mod common;
 use common::{Backend, TestDb, raw, submitted};
 use modelgate::log::{Checkpoint, NoteSigner, Tree};
 use modelgate_store::{AnchorError, LogError, ModelKey, Store};
+use sqlx::Row;
 
 const ORIGIN: &str = "bank.example/models";
 
@@ -89,6 +90,7 @@ async fn a_log_written_before_the_stored_hashes_is_backfilled(b: Backend) {
     let before = hold(&store).await;
     // The store as schema version 3 left it: leaves, no stored hashes.
     raw(&store, "DROP TABLE modelgate_log_nodes").await;
+    raw(&store, "DROP TABLE modelgate_log_pending").await;
     raw(&store, "UPDATE modelgate_schema SET version = 3").await;
     store.close().await;
     let store = db.open().await;
@@ -146,6 +148,7 @@ async fn a_stored_hash_missing_or_garbled_is_a_typed_refusal(b: Backend) {
     for n in 0..5 {
         store.create(&submitted("m", &n.to_string())).await.unwrap();
     }
+    assert_eq!(store.sequence_log().await.unwrap(), 5);
     raw(
         &store,
         "UPDATE modelgate_log_nodes SET hash = 'zz' WHERE level = 2 AND idx = 0",
@@ -176,14 +179,39 @@ async fn a_stored_hash_missing_or_garbled_is_a_typed_refusal(b: Backend) {
         ),
         "{err}"
     );
-    // An append that needs a missing sibling refuses the write, not the log's shape.
+    // An append that needs a missing sibling is refused by the sequencer, not given another
+    // shape: the write stands, its leaf waits, the log is as it was.
     raw(
         &store,
         "DELETE FROM modelgate_log_nodes WHERE level = 0 AND idx = 4",
     )
     .await;
-    assert!(store.create(&submitted("m", "5")).await.is_err());
-    assert_eq!(store.log_leaves().await.unwrap().len(), 5);
+    store.create(&submitted("m", "5")).await.unwrap();
+    let err = store.sequence_log().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LogError::BadNode {
+                level: 0,
+                index: 4,
+                what: "the hash is missing"
+            }
+        ),
+        "{err}"
+    );
+    assert!(store.log_leaves().await.is_err());
+    let count = |table: &'static str| {
+        let store = &store;
+        async move {
+            sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    assert_eq!(count("modelgate_log").await, 5);
+    assert_eq!(count("modelgate_log_pending").await, 1);
     store.close().await;
     db.drop_db().await;
 }

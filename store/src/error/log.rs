@@ -20,6 +20,15 @@ pub enum LogError {
         /// What is wrong.
         what: &'static str,
     },
+    /// A pending leaf (`modelgate_log_pending`, a write's leaf not yet sequenced) is not a
+    /// leaf: a head that is not 64 hex digits, a negative number.
+    #[error("pending log leaf of `{key}`: {what}")]
+    BadPending {
+        /// The model the row names.
+        key: ModelKey,
+        /// What is wrong.
+        what: &'static str,
+    },
     /// A stored tree hash of the log (`modelgate_log_nodes`) is missing or not a hash.
     #[error("log tree hash at level {level}, index {index}: {what}")]
     BadNode {

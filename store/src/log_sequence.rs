@@ -1,0 +1,228 @@
+//! The log's sequencer: a write adds its leaf to `modelgate_log_pending` in its own
+//! transaction, taking no lock but its model's; [`Store::sequence_log`] moves every committed
+//! pending leaf into the tree under the log's one lock. Writers of different models no longer
+//! wait for each other to number their leaves (Trillian's split of queueing and integration).
+//!
+//! What a leaf promises does not change: it is stored with the write that made it, or the write
+//! did not happen. What waits for the sequencer is only its index and the tree hashes above it,
+//! and every checkpoint is made after sequencing, so no checkpoint misses a committed write.
+
+use std::collections::BTreeMap;
+
+use modelgate::log::{Leaf, NodeId, TreeHash, appended_nodes, nodes_for_append};
+use modelgate::{Head, Timestamp};
+use sqlx::{AnyConnection, Row};
+
+use crate::ModelKey;
+use crate::error::{DatabaseError, LogError};
+use crate::log_nodes;
+use crate::store::{Backend, Store};
+
+/// A key for PostgreSQL's advisory lock that orders the log's sequencing: one sequencer at a
+/// time numbers the pending leaves.
+const PG_LOG_LOCK: i64 = 0x6d67_6c6f_6731_0001; // "mglog1"
+
+/// Rows per `INSERT` or `DELETE`: 7 or 5 binds each, far below SQLite's 32,766.
+const CHUNK: usize = 200;
+
+fn db(e: sqlx::Error) -> LogError {
+    LogError::Database(DatabaseError(e))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Adds the leaf of `key` at `head` (its `revision`, its last event's time `at` in ms) to the
+/// pending leaves, in the caller's write transaction.
+pub(crate) async fn add_pending(
+    conn: &mut AnyConnection,
+    key: &ModelKey,
+    (head, revision, at): (&str, i64, Option<i64>),
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO modelgate_log_pending (name, version, environment, revision, head, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(key.name())
+    .bind(key.version())
+    .bind(key.environment())
+    .bind(revision)
+    .bind(head)
+    .bind(at.unwrap_or(0))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The pending leaves, in the order the sequencer appends them: by time, then key, revision and
+/// head (a model's leaves in the order they were written).
+pub(crate) async fn read_pending(conn: &mut AnyConnection) -> Result<Vec<Leaf>, LogError> {
+    let rows = sqlx::query(
+        "SELECT name, version, environment, revision, head, at FROM modelgate_log_pending
+         ORDER BY at, name, version, environment, revision, head",
+    )
+    .fetch_all(conn)
+    .await
+    .map_err(db)?;
+    rows.iter().map(pending_leaf).collect()
+}
+
+/// The leaf of a pending row, or why it is not one.
+fn pending_leaf(row: &sqlx::any::AnyRow) -> Result<Leaf, LogError> {
+    let (name, version, environment): (String, String, String) = (
+        row.try_get(0).map_err(db)?,
+        row.try_get(1).map_err(db)?,
+        row.try_get(2).map_err(db)?,
+    );
+    let revision: i64 = row.try_get(3).map_err(db)?;
+    let head: String = row.try_get(4).map_err(db)?;
+    let at: i64 = row.try_get(5).map_err(db)?;
+    let bad = |what| LogError::BadPending {
+        key: ModelKey::new(name.as_str(), version.as_str()).in_environment(environment.as_str()),
+        what,
+    };
+    let head: Head = head
+        .parse()
+        .map_err(|_| bad("the head is not 64 hex digits"))?;
+    let revision = u64::try_from(revision).map_err(|_| bad("the revision is negative"))?;
+    let at = u64::try_from(at).map_err(|_| bad("the time is negative"))?;
+    Ok(Leaf::new(
+        name,
+        version,
+        environment,
+        head,
+        revision,
+        Timestamp::from_unix_millis(at),
+    ))
+}
+
+impl Store {
+    /// Appends every pending leaf (each write's, committed since the last sequencing) to the
+    /// log, in one transaction under the log's lock: the next indexes with no gap, the tree
+    /// hashes they complete, the pending rows gone. Returns how many it appended.
+    /// [`log_head`](Self::log_head), [`checkpoint`](Self::checkpoint) and
+    /// [`log_leaves`](Self::log_leaves) sequence first; a host may also call it on a timer.
+    ///
+    /// # Errors
+    ///
+    /// [`LogError::BadPending`] for a pending row that is not a leaf;
+    /// [`LogError::BadNode`] for a stored tree hash an append needs that is missing or not a
+    /// hash; [`LogError::Database`]. Nothing is appended then, and the pending leaves stay.
+    pub async fn sequence_log(&self) -> Result<u64, LogError> {
+        let mut tx = self.begin_write().await.map_err(db)?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_LOG_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let pending = read_pending(&mut tx).await?;
+        if pending.is_empty() {
+            tx.commit().await.map_err(db)?;
+            return Ok(0);
+        }
+        let size = log_nodes::size(&mut tx).await?;
+        let mut known: BTreeMap<NodeId, TreeHash> = BTreeMap::new();
+        let mut nodes = Vec::new();
+        for (index, leaf) in (size..).zip(&pending) {
+            let missing: Vec<NodeId> = nodes_for_append(index)
+                .into_iter()
+                .filter(|id| !known.contains_key(id))
+                .collect();
+            if !missing.is_empty() {
+                known.extend(log_nodes::read(&mut tx, &missing).await?);
+            }
+            let made = appended_nodes(index, leaf.hash(), &known)?;
+            known.extend(made.iter().copied());
+            nodes.extend(made);
+        }
+        insert_leaves(&mut tx, size, &pending).await?;
+        log_nodes::insert(&mut tx, &nodes).await?;
+        delete_pending(&mut tx, &pending).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(u64::try_from(pending.len()).unwrap_or(u64::MAX))
+    }
+}
+
+/// Writes `leaves` to the log from index `from`.
+async fn insert_leaves(
+    conn: &mut AnyConnection,
+    from: u64,
+    leaves: &[Leaf],
+) -> Result<(), LogError> {
+    let mut index = from;
+    for chunk in leaves.chunks(CHUNK) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = 7 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO modelgate_log (idx, name, version, environment, head, revision, at)
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for leaf in chunk {
+            query = query
+                .bind(to_i64(index))
+                .bind(leaf.name())
+                .bind(leaf.version())
+                .bind(leaf.environment())
+                .bind(leaf.head().to_string())
+                .bind(to_i64(leaf.revision()))
+                .bind(to_i64(leaf.at().as_unix_millis()));
+            index += 1;
+        }
+        query.execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Deletes the pending rows of `leaves`, each by its key, revision and head (never a range: a
+/// row committed while the sequencer ran is left for the next one).
+async fn delete_pending(conn: &mut AnyConnection, leaves: &[Leaf]) -> Result<(), LogError> {
+    for chunk in leaves.chunks(CHUNK) {
+        let clauses: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = 5 * i;
+                format!(
+                    "(name = ${} AND version = ${} AND environment = ${} AND revision = ${} \
+                     AND head = ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "DELETE FROM modelgate_log_pending WHERE {}",
+            clauses.join(" OR ")
+        );
+        let mut query = sqlx::query(&sql);
+        for leaf in chunk {
+            query = query
+                .bind(leaf.name())
+                .bind(leaf.version())
+                .bind(leaf.environment())
+                .bind(to_i64(leaf.revision()))
+                .bind(leaf.head().to_string());
+        }
+        query.execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
