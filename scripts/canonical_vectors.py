@@ -151,4 +151,15 @@ if __name__ == "__main__":
         if "```text\n" + grammar + "```" not in readme:
             print("the README's grammar differs from src/event/canonical.rs", file=sys.stderr)
             sys.exit(1)
-        print("all test vectors agree with tests/persistence.rs and the README; so does the grammar")
+        # A signed vote's statement (src/signed/mod.rs): the bytes pinned by tests/signed_votes.rs.
+        statement = (text("modelgate.vote") + u32(1) + text("churn") + text("4")
+                     + text("production") + bytes([1] * 32) + text("rita") + u8(0)
+                     + text("sha256:9f2c") + u64(100_000) + text("looks good"))
+        snap = open(__file__.replace("scripts/canonical_vectors.py",
+                                     "tests/snapshots/signed_votes__vote_statement_bytes.snap")).read()
+        if statement.hex() != snap.rsplit("---\n", 1)[1].strip():
+            print("the vote statement's bytes differ from the grammar in src/signed/mod.rs",
+                  file=sys.stderr)
+            sys.exit(1)
+        print("all test vectors agree with tests/persistence.rs and the README; so does the grammar;"
+              " so does a vote statement")

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Checks that no module imports a layer above its own. The layers, from the bottom: value,
-policy, event, model, trail, log, pipeline, registry, attest (feature `attest`: it may use every layer, none may
+signed (feature `signed-votes`), policy, event, model, trail, log, pipeline, registry, attest (feature `attest`: it may use every layer, none may
 use it); then the façade (lib.rs) and testing, which may use everything. Prints each violation and
 exits 1 if there is one."""
 import pathlib
 import re
 import sys
 
-LAYERS = ["value", "policy", "event", "model", "trail", "log", "pipeline", "registry", "attest"]
+LAYERS = ["value", "signed", "policy", "event", "model", "trail", "log", "pipeline", "registry", "attest"]
 src = pathlib.Path(__file__).resolve().parent.parent / "src"
 bad = []
 for path in sorted(src.rglob("*.rs")):

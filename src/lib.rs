@@ -10,6 +10,10 @@
 //!   [`value::TextError`]), [`Metrics`], [`TrainingOutcome`] with its [`Digest`], [`Review`],
 //!   [`Receipt`], the [`Environment`] a model is for, the evidence of a
 //!   [`Promotion`](value::Promotion); and [`Refused`], which hands a refused input back.
+//! - **Signed votes** (feature `signed-votes`): `modelgate::signed` has what a reviewer signs
+//!   with their own Ed25519 key, raw or with OpenSSH (`ssh-keygen -Y sign -n modelgate-vote`),
+//!   and its verification against the reviewer's key (`VoteSignature::verify`);
+//!   `Model::vote_statement` names the model, environment and round a vote is for.
 //! - [`policy`]: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
 //!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
 //!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`DistinctRoles`] and
@@ -47,6 +51,8 @@ pub mod model;
 pub mod pipeline;
 pub mod policy;
 pub mod registry;
+#[cfg(feature = "signed-votes")]
+pub mod signed;
 pub mod trail;
 pub mod value;
 

@@ -3,6 +3,7 @@
 use super::Model;
 use super::stage::Submitted;
 use crate::event::EventKind;
+use crate::value::hash::Head;
 use crate::value::text::{self, TextError, esc};
 use crate::value::{CLOCK_SKEW, Refused, Review, Timestamp};
 
@@ -119,6 +120,36 @@ impl Model<Submitted> {
         );
         self.stage.votes.count(review);
         Ok(())
+    }
+
+    /// The head of the event that began this round of review (the submission, or the
+    /// reopening that started the votes again): what a signed vote names as its round, so that
+    /// a signature for one round does not count in another.
+    pub fn round(&self) -> Head {
+        self.trail
+            .events()
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.kind(),
+                    EventKind::Submitted { .. } | EventKind::Reopened { .. }
+                )
+            })
+            .map_or_else(|| self.trail.head(), |e| e.hash())
+    }
+
+    /// What `review`'s reviewer signs to cast it as a signed vote on this model, in this round
+    /// (feature `signed-votes`; see [`crate::signed`]).
+    #[cfg(feature = "signed-votes")]
+    pub fn vote_statement(&self, review: &Review) -> crate::signed::VoteStatement {
+        crate::signed::VoteStatement::new(
+            self.name(),
+            self.version(),
+            self.environment().name(),
+            self.round(),
+            review,
+        )
     }
 
     fn check(&self, review: &Review) -> Result<(), RecordError> {

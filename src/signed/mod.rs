@@ -1,0 +1,54 @@
+//! Votes their reviewers sign (feature `signed-votes`): a vote that no single service, key or
+//! database can fabricate.
+//!
+//! A reviewer signs a [`VoteStatement`], the canonical bytes of their vote (the model, version
+//! and environment, the round of review it is for, their id, approve or reject, the artifact's
+//! digest, their time, their comment), with their own Ed25519 key, on their own machine: either
+//! as a raw Ed25519 signature ([`VoteSignature::sign_ed25519`]) or with OpenSSH
+//! (`ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n modelgate-vote vote.bin`, the `sshsig` format git
+//! uses for SSH-signed commits; [`VoteSignature::sign_ssh`] makes the same). Either verifies
+//! against the reviewer's [`ReviewerKey`], written as an OpenSSH public key line or as 64 hex
+//! digits ([`VoteSignature::verify`]).
+//!
+//! What a signature does not say is the reviewer's roles: a roster binds people to keys and
+//! roles, not the signer.
+//!
+//! ```
+//! use modelgate::signed::{ReviewerKey, VoteSignature, VoteStatement};
+//! use modelgate::{Head, Review, Timestamp};
+//!
+//! let round = Head::from_bytes([1; 32]); // the head of the event that began the round
+//! let review = Review::approve("rita", "sha256:9f2c", Timestamp::from_unix_secs(100));
+//! let statement = VoteStatement::new("churn", "4", "production", round, &review);
+//!
+//! let seed = [7; 32]; // rita's private key, on rita's machine
+//! let signature = VoteSignature::sign_ed25519(&statement, &seed);
+//! let key = ReviewerKey::from_seed(&seed); // what the roster holds for rita
+//! assert!(signature.verify(&statement, &key).is_ok());
+//!
+//! // Another vote does not verify under rita's signature.
+//! let reject = Review::reject("rita", "sha256:9f2c", Timestamp::from_unix_secs(100));
+//! let other = VoteStatement::new("churn", "4", "production", round, &reject);
+//! assert!(signature.verify(&other, &key).is_err());
+//! ```
+//!
+//! The statement's grammar (the canonical encoding's primitives, as in [`crate::event`]):
+//!
+//! ```text
+//! vote statement = text "modelgate.vote", u32 format_version (1), text name, text version,
+//!                  text environment, hash round, text reviewer, u8 vote (0 approve, 1 reject),
+//!                  text digest, u64 at (ms, the reviewer's own time), text comment
+//! ```
+//!
+//! Only `ssh-ed25519` keys sign votes: one key type for both forms, so a roster holds one kind
+//! of key; the SSH signature may hash with SHA-512 (`ssh-keygen`'s default) or SHA-256.
+
+mod error;
+mod key;
+mod signature;
+mod statement;
+
+pub use error::{KeyError, SignatureError};
+pub use key::ReviewerKey;
+pub use signature::{NAMESPACE, VoteSignature};
+pub use statement::{FORMAT_VERSION, VoteStatement};
