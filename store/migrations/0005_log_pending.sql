@@ -4,8 +4,8 @@
 -- transaction, without waiting for any other writer; the log's sequencer (`Store::log_head`,
 -- `checkpoint`, `log_leaves`) moves every committed pending leaf into `modelgate_log` under the
 -- log's one lock, in one transaction: next indexes with no gap, their tree hashes, the pending
--- rows deleted. A model's leaves keep their order (its writes commit one after another and its
--- leaves' times never go back); leaves of different models are ordered by time, then key. A
+-- rows deleted, in the order of key, then revision: a model's leaves keep the order of its
+-- writes (which commit one after another, each at the next revision). A
 -- check against a held checkpoint reads these rows with the log's, in one snapshot, as the
 -- leaves that come after it. A trail put back to an older revision and written again has two
 -- pending leaves of that revision, both kept (the log shows the rollback to a held checkpoint).

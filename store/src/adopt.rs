@@ -132,6 +132,9 @@ impl Store {
         {
             return Err(indexed());
         }
+        self.log_index(&mut tx, name, 1, &adopted.entries, None)
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(registry)
     }

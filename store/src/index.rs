@@ -98,6 +98,23 @@ pub(crate) fn index_head(name: &str, entries: &[(String, String, Head)]) -> Head
     Head::of_registry(name, &borrowed)
 }
 
+/// The head an index row's members state (as stored, not verified): what the log's leaf of the
+/// index holds; `None` if they do not read.
+pub(crate) fn stated_head(name: &str, members: &str) -> Option<Head> {
+    let members: Vec<(String, String, String)> = serde_json::from_str(members).ok()?;
+    let entries = members
+        .into_iter()
+        .map(|(environment, version, head)| Some((environment, version, head.parse().ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(index_head(name, &entries))
+}
+
+/// The key under which the log holds a registry's sealed index: its name, with an empty version
+/// and environment, which no model has.
+pub(crate) fn index_key(name: &str) -> ModelKey {
+    ModelKey::new(name, "").in_environment("")
+}
+
 impl IndexRow {
     /// The index of registry `name`, verified: readable, in order, and sealed by a key
     /// `verifier` trusts.
@@ -192,7 +209,8 @@ impl Index {
 
 /// Writes the index of `name` with `entries` and its `seal` (stored JSON): inserted if
 /// `previous` is `None`, else moved on from that revision (compare-and-swap). Whether it was
-/// written (`false`: another writer got there first).
+/// written (`false`: another writer got there first). The caller logs the index's leaf
+/// ([`crate::Store::log_index`]).
 pub(crate) async fn write_index(
     conn: &mut AnyConnection,
     name: &str,
@@ -245,6 +263,7 @@ impl crate::Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         key: &ModelKey,
         head: Head,
+        at: Option<i64>,
     ) -> Result<(), crate::error::AppendError> {
         use crate::error::{AppendError, DatabaseError};
         let name = key.name();
@@ -283,7 +302,9 @@ impl crate::Store {
             .await
             .map_err(db)?
         {
-            Ok(())
+            self.log_index(tx, name, index.revision + 1, &entries, at)
+                .await
+                .map_err(db)
         } else {
             Err(refused(MembershipError::Moved {
                 name: name.to_owned(),

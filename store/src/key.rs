@@ -126,6 +126,10 @@ impl fmt::Debug for ModelKey {
 
 impl fmt::Display for ModelKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.version.is_empty() && self.0.environment.is_empty() {
+            // The key the log holds a registry's sealed index under (no model has it).
+            return write!(f, "{} (its registry's index)", self.0.name.escape_debug());
+        }
         write!(
             f,
             "{}@{}",

@@ -20,6 +20,7 @@ use modelgate::{Head, Registry, StoredModel, Timestamp};
 use sqlx::Row;
 
 use crate::error::{AnchorError, DatabaseError, LogError};
+use crate::index::{index_head, index_key, stated_head};
 use crate::store::{Backend, Store};
 use crate::{Loaded, ModelKey};
 use crate::{log_nodes, log_sequence};
@@ -38,6 +39,25 @@ impl Store {
             true => log_sequence::add_pending(tx, key, leaf).await,
             false => Ok(()),
         }
+    }
+}
+
+impl Store {
+    /// Adds the leaf of the registry `name`'s sealed index, at `revision` with `entries`, to
+    /// the pending leaves (under [`index_key`]), unless the store was opened without the log:
+    /// so that an older sealed index put back (a member taken out) is a rollback a held
+    /// checkpoint sees.
+    pub(crate) async fn log_index(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        name: &str,
+        revision: i64,
+        entries: &[(String, String, Head)],
+        at: Option<i64>,
+    ) -> Result<(), sqlx::Error> {
+        let head = index_head(name, entries).to_string();
+        self.log_leaf(tx, &index_key(name), (&head, revision, at))
+            .await
     }
 }
 
@@ -415,6 +435,25 @@ impl Store {
             let head = head.parse().unwrap_or(Head::from_bytes([0; 32]));
             stored.insert(id, (head, u64::try_from(revision).unwrap_or(u64::MAX)));
         }
+        // Each registry's sealed index, as the log holds it: under its name with an empty
+        // version and environment.
+        let indexes = sqlx::query("SELECT name, revision, members FROM modelgate_registries")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        for row in indexes {
+            let name: String = row.try_get(0).map_err(db)?;
+            if !scope.holds((&name, "", "")) {
+                continue;
+            }
+            let revision: i64 = row.try_get(1).map_err(db)?;
+            let members: String = row.try_get(2).map_err(db)?;
+            let head = stated_head(&name, &members).unwrap_or(Head::from_bytes([0; 32]));
+            stored.insert(
+                (name, String::new(), String::new()),
+                (head, u64::try_from(revision).unwrap_or(u64::MAX)),
+            );
+        }
         tx.commit().await.map_err(db)?;
         Ok(Snapshot {
             leaves,
@@ -429,9 +468,30 @@ impl Store {
 fn check_rows(snapshot: &Snapshot, scope: Scope<'_>) -> Result<(), AnchorError> {
     let mut latest: BTreeMap<TrailId, &Leaf> = BTreeMap::new();
     for leaf in snapshot.leaves.iter().chain(&snapshot.pending) {
-        if scope.holds((leaf.name(), leaf.version(), leaf.environment())) {
-            latest.insert(trail_id(leaf), leaf);
+        if !scope.holds((leaf.name(), leaf.version(), leaf.environment())) {
+            continue;
         }
+        // A trail's leaves go forward: a later leaf at an older revision is a rollback logged
+        // over the one before; another head at the same revision, a fork.
+        let id = trail_id(leaf);
+        if let Some(before) = latest.get(&id) {
+            if leaf.revision() < before.revision() {
+                return Err(AnchorError::RolledBack {
+                    key: key_of(&id),
+                    logged: before.revision(),
+                    stored: leaf.revision(),
+                });
+            }
+            if leaf.revision() == before.revision() && leaf.head() != before.head() {
+                return Err(AnchorError::TwoHeads {
+                    key: key_of(&id),
+                    revision: leaf.revision(),
+                    first: before.head(),
+                    second: leaf.head(),
+                });
+            }
+        }
+        latest.insert(id, leaf);
     }
     for (id, (head, revision)) in &snapshot.rows {
         match latest.get(id) {

@@ -34,7 +34,8 @@ fn to_i64(n: u64) -> i64 {
 }
 
 /// Adds the leaf of `key` at `head` (its `revision`, its last event's time `at` in ms) to the
-/// pending leaves, in the caller's write transaction.
+/// pending leaves, in the caller's write transaction; the same leaf already pending (a trail
+/// put back and written again to the same head) is there once.
 pub(crate) async fn add_pending(
     conn: &mut AnyConnection,
     key: &ModelKey,
@@ -42,7 +43,7 @@ pub(crate) async fn add_pending(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO modelgate_log_pending (name, version, environment, revision, head, at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(key.name())
     .bind(key.version())
@@ -55,12 +56,12 @@ pub(crate) async fn add_pending(
     Ok(())
 }
 
-/// The pending leaves, in the order the sequencer appends them: by time, then key, revision and
-/// head (a model's leaves in the order they were written).
+/// The pending leaves, in the order the sequencer appends them: by key, then revision and head
+/// (a model's leaves in the order they were written, whatever times they carry).
 pub(crate) async fn read_pending(conn: &mut AnyConnection) -> Result<Vec<Leaf>, LogError> {
     let rows = sqlx::query(
         "SELECT name, version, environment, revision, head, at FROM modelgate_log_pending
-         ORDER BY at, name, version, environment, revision, head",
+         ORDER BY name, version, environment, revision, head",
     )
     .fetch_all(conn)
     .await
@@ -110,7 +111,18 @@ impl Store {
     /// [`LogError::BadNode`] for a stored tree hash an append needs that is missing or not a
     /// hash; [`LogError::Database`]. Nothing is appended then, and the pending leaves stay.
     pub async fn sequence_log(&self) -> Result<u64, LogError> {
-        let mut tx = self.begin_write().await.map_err(db)?;
+        // PostgreSQL: READ COMMITTED whatever the server's default, so that the reads after the
+        // lock see what the sequencer before committed (under REPEATABLE READ the snapshot
+        // would be taken before the lock was granted).
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.begin_write().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    .await
+            }
+        }
+        .map_err(db)?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(PG_LOG_LOCK)

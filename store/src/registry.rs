@@ -347,6 +347,8 @@ impl Store {
             }
         }
         let mut writes = Vec::new();
+        // The latest time of a member written: the time of the index's leaf.
+        let mut latest: Option<i64> = None;
         for ((key, member), step) in members.iter().zip(&plan) {
             let (create, from) = match *step {
                 Step::Unchanged => continue,
@@ -412,25 +414,30 @@ impl Store {
             self.log_leaf(&mut tx, key, columns.leaf())
                 .await
                 .map_err(db)?;
+            latest = latest.max(columns.leaf().2);
         }
         if previous
             .as_ref()
             .is_none_or(|index| index.entries != entries)
         {
-            let written = write_index(
-                &mut tx,
-                name,
-                previous.map(|index| index.revision),
-                &entries,
-                &index_seal,
-            )
-            .await
-            .map_err(db)?;
+            let revision = previous.as_ref().map(|index| index.revision);
+            let written = write_index(&mut tx, name, revision, &entries, &index_seal)
+                .await
+                .map_err(db)?;
             if !written {
                 return Err(SaveRegistryError::Membership(MembershipError::Moved {
                     name: name.to_owned(),
                 }));
             }
+            self.log_index(
+                &mut tx,
+                name,
+                revision.map_or(1, |r| r + 1),
+                &entries,
+                latest,
+            )
+            .await
+            .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(saved)

@@ -21,6 +21,10 @@ const MIGRATIONS: &[&str] = &[
 /// with.
 const LOG_NODES_VERSION: i64 = 4;
 
+/// The first schema version with pending leaves, and with a leaf for each registry's sealed
+/// index: a store from before gets one for each index as it is.
+const LOG_PENDING_VERSION: i64 = 5;
+
 /// The newest schema version this crate knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -86,6 +90,9 @@ pub(crate) async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Resul
             .await
             .map_err(OpenError::Backfill)?;
     }
+    if found < LOG_PENDING_VERSION {
+        log_indexes(&mut tx).await.map_err(db)?;
+    }
     if found < SCHEMA_VERSION {
         sqlx::query(
             "INSERT INTO modelgate_schema (id, version) VALUES (1, $1)
@@ -97,6 +104,30 @@ pub(crate) async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Resul
         .map_err(db)?;
     }
     tx.commit().await.map_err(db)
+}
+
+/// A pending leaf for each registry's sealed index as it is stored (its revision and the head
+/// its members state), for a store written before the log held them.
+async fn log_indexes(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let rows = sqlx::query("SELECT name, revision, members FROM modelgate_registries")
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
+        let name: String = row.try_get(0)?;
+        let revision: i64 = row.try_get(1)?;
+        let members: String = row.try_get(2)?;
+        let Some(head) = crate::index::stated_head(&name, &members) else {
+            // An index that does not read is refused by every load; nothing to log.
+            continue;
+        };
+        crate::log_sequence::add_pending(
+            conn,
+            &crate::index::index_key(&name),
+            (&head.to_string(), revision, None),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The statements of a migration: split at `;` ending a line, comments dropped.

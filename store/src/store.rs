@@ -400,7 +400,8 @@ impl Store {
         }
         if kind == KIND_MEMBER {
             // A registry member: its registry's sealed index moves with it.
-            self.move_member_in_index(&mut tx, &key, head).await?;
+            self.move_member_in_index(&mut tx, &key, head, columns.leaf().2)
+                .await?;
         }
         write::insert_events(&mut tx, &key, &rows)
             .await

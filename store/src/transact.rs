@@ -68,7 +68,8 @@ impl Store {
         }
     }
 
-    /// How many event rows and log leaves of models named `name` have no models row.
+    /// How many event rows and log leaves of models named `name` have no models row (and
+    /// leaves of its sealed index, if it has none).
     async fn remnants(&self, name: &str) -> Result<u64, LoadRegistryError> {
         let count = |sql: &'static str| async move {
             sqlx::query(sql)
@@ -88,7 +89,9 @@ impl Store {
                 UNION ALL SELECT name, version, environment FROM modelgate_log_pending) x
              WHERE x.name = $1 AND NOT EXISTS
                 (SELECT 1 FROM modelgate_models m WHERE m.name = x.name
-                 AND m.version = x.version AND m.environment = x.environment)",
+                 AND m.version = x.version AND m.environment = x.environment)
+             AND NOT (x.version = '' AND EXISTS
+                (SELECT 1 FROM modelgate_registries r WHERE r.name = x.name))",
         )
         .await;
         let db = |error| LoadRegistryError::Database {

@@ -256,6 +256,45 @@ async fn a_rollback_relogged_after_the_checkpoint_is_refused(b: Backend) {
     relog(&forged, &store, "victim").await;
     rehash(&store).await;
     assert_eq!(store.load(&key("victim")).await.unwrap().revision, 2);
+    // The log now holds two heads at revision 2, bob's veto then mallory's approval: the audit
+    // of every model and the model's own load both see the fork.
+    let err = store.verify_log(&held).await.unwrap_err();
+    assert!(
+        matches!(err, AnchorError::TwoHeads { revision: 2, .. }),
+        "{err}"
+    );
+    let err = store
+        .load_anchored(&key("victim"), &held)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AnchorError::TwoHeads { revision: 2, .. }),
+        "{err}"
+    );
+    insta::assert_snapshot!("two_heads", err.to_string());
+    store.close().await;
+    db.drop_db().await;
+}
+
+async fn a_fork_relogged_past_the_checkpoint_is_refused_by_the_load(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    store.create(&submitted("victim", "1")).await.unwrap();
+    vote(&store, "victim", Review::reject("bob", DIGEST, t(20))).await;
+    let held = hold(&store).await;
+    // The fork goes one revision past bob's veto, and only its last head is "logged": the
+    // log's revisions still go forward, and the stored row is its latest leaf.
+    let forged = scratch_submitted().await;
+    vote(&forged, "victim", Review::approve("mallory", DIGEST, t(25))).await;
+    vote(&forged, "victim", Review::approve("dave", DIGEST, t(26))).await;
+    copy_trail(&forged, &store, "victim").await;
+    relog(&forged, &store, "victim").await;
+    rehash(&store).await;
+    assert_eq!(store.load(&key("victim")).await.unwrap().revision, 3);
+    // The audit of every model reads no trail (see `verify_log`); the model's load does, and
+    // bob's head is not on it.
     store.verify_log(&held).await.unwrap();
     let err = store
         .load_anchored(&key("victim"), &held)
@@ -266,24 +305,6 @@ async fn a_rollback_relogged_after_the_checkpoint_is_refused(b: Backend) {
         "{err}"
     );
     insta::assert_snapshot!("off_trail", err.to_string());
-    // Relogging the submission itself (an older head at its own revision) is a rollback.
-    copy_trail(&scratch_submitted().await, &store, "victim").await;
-    relog(&scratch_submitted().await, &store, "victim").await;
-    let err = store
-        .load_anchored(&key("victim"), &held)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            AnchorError::RolledBack {
-                logged: 2,
-                stored: 1,
-                ..
-            }
-        ),
-        "{err}"
-    );
     store.close().await;
     db.drop_db().await;
 }
@@ -425,6 +446,44 @@ async fn a_store_written_before_the_log_gets_a_leaf_per_model(b: Backend) {
     db.drop_db().await;
 }
 
+async fn a_registry_stored_before_its_index_was_logged_checks_out(b: Backend) {
+    use modelgate::registry::PolicyBook;
+    use modelgate::{Environment, Registry};
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let staging = Environment::new("staging").unwrap();
+    let mut registry = Registry::new("churn").unwrap();
+    registry
+        .put(common::submitted_in("churn", "1", &staging))
+        .unwrap();
+    store.save_registry(&registry).await.unwrap();
+    store.sequence_log().await.unwrap();
+    // The store as schema version 4 left it: no pending leaves, no leaf of the index.
+    raw(&store, "DELETE FROM modelgate_log WHERE version = ''").await;
+    raw(&store, "UPDATE modelgate_log SET idx = 0").await; // the member's leaf, alone
+    rehash(&store).await;
+    raw(&store, "DROP TABLE modelgate_log_pending").await;
+    raw(&store, "UPDATE modelgate_schema SET version = 4").await;
+    store.close().await;
+    let store = db.open().await;
+    let book = || PolicyBook::new().with("staging", MetricGate::at_least("accuracy", 0.9));
+    let held = hold(&store).await;
+    assert_eq!(
+        held.size(),
+        2,
+        "the member's leaf, and the index's from the migration"
+    );
+    store.verify_log(&held).await.unwrap();
+    store
+        .load_registry_anchored("churn", &book(), &held)
+        .await
+        .unwrap();
+    store.close().await;
+    db.drop_db().await;
+}
+
 async fn a_registry_loaded_against_a_wiped_log_is_refused(b: Backend) {
     use modelgate::registry::PolicyBook;
     use modelgate::{Environment, Registry};
@@ -440,7 +499,7 @@ async fn a_registry_loaded_against_a_wiped_log_is_refused(b: Backend) {
     store.save_registry(&registry).await.unwrap();
     let book = || PolicyBook::new().with("staging", MetricGate::at_least("accuracy", 0.9));
     let held = hold(&store).await;
-    assert_eq!(held.size(), 1);
+    assert_eq!(held.size(), 2); // the member's leaf and the index's
     let loaded = store
         .load_registry_anchored("churn", &book(), &held)
         .await
@@ -452,7 +511,7 @@ async fn a_registry_loaded_against_a_wiped_log_is_refused(b: Backend) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, AnchorError::Truncated { held: 1, have: 0 }),
+        matches!(err, AnchorError::Truncated { held: 2, have: 0 }),
         "{err}"
     );
     store.close().await;
@@ -493,6 +552,8 @@ on_every_backend!(
     an_untouched_store_passes_every_check,
     a_model_rolled_back_to_an_older_sealed_head_is_refused,
     a_rollback_relogged_after_the_checkpoint_is_refused,
+    a_fork_relogged_past_the_checkpoint_is_refused_by_the_load,
+    a_registry_stored_before_its_index_was_logged_checks_out,
     a_deleted_model_is_refused,
     a_wiped_and_refilled_store_is_refused,
     a_log_that_does_not_extend_the_held_checkpoint_is_refused,

@@ -122,6 +122,21 @@ pub enum AnchorError {
         /// Its revision.
         revision: u64,
     },
+    /// The log holds two heads of the model at one revision: its trail was forked there and
+    /// the fork logged after the first.
+    #[error(
+        "model `{key}`: the log has two heads at revision {revision}, `{first}` then `{second}`: its trail was forked and logged again"
+    )]
+    TwoHeads {
+        /// The model's key.
+        key: ModelKey,
+        /// The revision.
+        revision: u64,
+        /// The head logged first.
+        first: Head,
+        /// The head logged after it.
+        second: Head,
+    },
     /// The log holds the model; the store does not.
     #[error("model `{key}` is in the log but not stored: it was deleted")]
     Deleted {
