@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use modelgate::value::CountedVotes;
-use modelgate::{DistinctRoles, Policy, Quorum, Review, ReviewContext, Timestamp};
+use modelgate::{DistinctRoles, Excluding, Policy, Quorum, Review, ReviewContext, Timestamp};
 
 fn w1_cases(c: &mut Criterion) {
     let policy = w1::policy();
@@ -127,11 +127,50 @@ fn distinct_roles_scaling(c: &mut Criterion) {
     g.finish();
 }
 
+/// `Excluding` of 1,000 roles around an unmeetable quorum, over n approvals each holding 8
+/// roles none excluded (so every role of every vote is looked up), beside the same quorum alone
+/// (a linear scan) as the baseline: the exclusion's cost per vote is one lookup per role held.
+fn excluding_scaling(c: &mut Criterion) {
+    let case = w1::case_a();
+    let excluded: Vec<String> = (0..1_000).map(|i| format!("excluded_{i}")).collect();
+    let quorum = Quorum::new(usize::MAX);
+    let excluding = Excluding::roles(excluded, Quorum::new(usize::MAX));
+    let mut g = c.benchmark_group("excluding_scaling");
+    for n in [1_000usize, 10_000, 100_000] {
+        let votes: CountedVotes = (0..n)
+            .map(|i| {
+                (0..8).fold(
+                    Review::approve(
+                        format!("reviewer-{i}"),
+                        w1::DIGEST,
+                        Timestamp::from_unix_secs(1),
+                    ),
+                    |r, k| r.with_role(format!("team_{k}")),
+                )
+            })
+            .collect();
+        let ctx = ReviewContext::new(
+            &case.outcome,
+            &votes,
+            w1::SUBMITTER,
+            1,
+            Timestamp::from_unix_secs(2),
+        );
+        g.bench_with_input(BenchmarkId::new("quorum_baseline", n), &ctx, |b, ctx| {
+            b.iter(|| black_box(&quorum).judge(black_box(ctx)))
+        });
+        g.bench_with_input(BenchmarkId::new("judge", n), &ctx, |b, ctx| {
+            b.iter(|| black_box(&excluding).judge(black_box(ctx)))
+        });
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
 }
 
-criterion_group! { name = benches; config = config(); targets = w1_cases, w1_end_to_end, quorum_scaling, distinct_roles_scaling }
+criterion_group! { name = benches; config = config(); targets = w1_cases, w1_end_to_end, quorum_scaling, distinct_roles_scaling, excluding_scaling }
 criterion_main!(benches);

@@ -124,7 +124,14 @@ impl Validator {
             }
             "excluding" => {
                 let entries = self.map(at, body, EXCLUDING_KEYS)?;
-                let roles = self.names(&at.key("roles"), get(entries, "roles"), "roles");
+                // Without its roles an exclusion excludes nobody: the key is required.
+                let roles = match get(entries, "roles") {
+                    Some(raw) => self.names(&at.key("roles"), Some(raw), "roles"),
+                    None => {
+                        self.push(at, SpecProblem::Missing { key: "roles" });
+                        None
+                    }
+                };
                 let inner = match get(entries, "rule") {
                     Some(raw) => self.rule_at(&at.key("rule"), raw, depth),
                     None => {

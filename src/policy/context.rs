@@ -1,7 +1,9 @@
 //! What a policy sees when it evaluates a submitted model.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::value::identity::{Ident, SCAN_UP_TO};
 use crate::value::name::Name;
 use crate::value::{
     CountedVotes, Digest, Metrics, Promotion, Review, Timestamp, TrainingOutcome, Vote,
@@ -40,16 +42,32 @@ pub struct ReviewContext<'a> {
 /// an enclosing rule excluded.
 #[derive(Debug)]
 pub(crate) struct Excluded<'a> {
-    pub(crate) roles: &'a [String],
-    pub(crate) outer: Option<&'a Excluded<'a>>,
+    roles: &'a [String],
+    /// Past [`SCAN_UP_TO`] roles, the roles by identity, so that a vote costs one lookup per
+    /// role its reviewer holds, not one comparison per excluded role.
+    set: Option<HashSet<Ident>>,
+    outer: Option<&'a Excluded<'a>>,
 }
 
-impl Excluded<'_> {
+impl<'a> Excluded<'a> {
+    /// `roles` excluded, within what `outer` excluded.
+    pub(crate) fn new(roles: &'a [String], outer: Option<&'a Excluded<'a>>) -> Self {
+        let set =
+            (roles.len() > SCAN_UP_TO).then(|| roles.iter().map(|role| Ident::of(role)).collect());
+        Self { roles, set, outer }
+    }
+
     /// Whether `review`'s author holds an excluded role, here or in an enclosing rule.
     fn excludes(&self, review: &Review) -> bool {
         let mut at = Some(self);
         while let Some(excluded) = at {
-            if excluded.roles.iter().any(|role| review.has_role(role)) {
+            let holds = match &excluded.set {
+                Some(set) => review
+                    .role_names()
+                    .any(|role| set.contains(&Ident(role.clone()))),
+                None => excluded.roles.iter().any(|role| review.has_role(role)),
+            };
+            if holds {
                 return true;
             }
             at = excluded.outer;

@@ -318,18 +318,12 @@ impl<P: Policy> Policy for Excluding<P> {
     }
 
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
-        let excluded = Excluded {
-            roles: &self.roles,
-            outer: ctx.excluded(),
-        };
+        let excluded = Excluded::new(&self.roles, ctx.excluded());
         self.inner.evaluate(&ctx.excluding(&excluded))
     }
 
     fn judge(&self, ctx: &ReviewContext<'_>) -> VerdictKind {
-        let excluded = Excluded {
-            roles: &self.roles,
-            outer: ctx.excluded(),
-        };
+        let excluded = Excluded::new(&self.roles, ctx.excluded());
         self.inner.judge(&ctx.excluding(&excluded))
     }
 

@@ -210,7 +210,7 @@ impl Hash for Ident {
 }
 
 /// Below this many names, a pairwise scan is faster than hashing.
-const SCAN_UP_TO: usize = 16;
+pub(crate) const SCAN_UP_TO: usize = 16;
 
 /// The first pair of `names` that are one identity, as their places `(earlier, later)`.
 /// Expected linear in the number of names (hashed by skeleton past a few).
