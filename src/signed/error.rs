@@ -1,6 +1,8 @@
 //! Why a reviewer's key or signature is refused.
 
 use super::key::ReviewerKey;
+use crate::value::Timestamp;
+use crate::value::hash::Head;
 use crate::value::text::esc;
 
 /// A reviewer's public key that cannot be read.
@@ -65,5 +67,110 @@ pub enum SignatureError {
     PrivateKey {
         /// Why.
         why: String,
+    },
+}
+
+/// A roster that does not verify from its pinned first version: nothing in it counts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RosterError {
+    /// The roster has no version.
+    #[error("the roster has no version")]
+    Empty,
+    /// The first version is not the one pinned (or is not a first version).
+    #[error("the roster's first version is {found}, not the pinned {pinned}")]
+    NotPinned {
+        /// The hash the host pinned.
+        pinned: Head,
+        /// The first version's hash.
+        found: Head,
+    },
+    /// A version does not follow the one before (its number, or the hash it names).
+    #[error("roster version {number} does not follow the version before it (number or hash)")]
+    OutOfSequence {
+        /// The version's number.
+        number: u64,
+    },
+    /// Too few admins of the version before signed this one.
+    #[error(
+        "roster version {number} has {have} valid admin signature(s), {need} needed (by the version before's admins; the first version's own)"
+    )]
+    Unsigned {
+        /// The version's number.
+        number: u64,
+        /// Distinct admins whose signatures verify.
+        have: usize,
+        /// The threshold of the version before.
+        need: usize,
+    },
+    /// A threshold of 0, or above the number of admins.
+    #[error(
+        "roster version {number} has threshold {threshold} for {admins} admin(s): expected 1 to {admins}"
+    )]
+    Threshold {
+        /// The version's number.
+        number: u64,
+        /// Its threshold.
+        threshold: u32,
+        /// How many admins it has.
+        admins: usize,
+    },
+    /// An admin listed twice.
+    #[error("roster version {number} lists admin {key} twice")]
+    DuplicateAdmin {
+        /// The version's number.
+        number: u64,
+        /// The key.
+        key: ReviewerKey,
+    },
+    /// A member whose id or role is refused, or whose validity ends before it begins.
+    #[error("roster version {number}, member `{}`: {}", esc(.id), esc(.why))]
+    Member {
+        /// The version's number.
+        number: u64,
+        /// The member's id.
+        id: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// One key held by two people.
+    #[error("roster version {number} gives key {key} to both `{}` and `{}`", esc(&.ids.0), esc(&.ids.1))]
+    SharedKey {
+        /// The version's number.
+        number: u64,
+        /// The key.
+        key: ReviewerKey,
+        /// The two ids.
+        ids: (String, String),
+    },
+}
+
+/// Why a signed vote does not count against a roster.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VoteFinding {
+    /// The roster has no member of the vote's reviewer id.
+    #[error("`{}` is not in the roster", esc(.reviewer))]
+    NotInRoster {
+        /// The reviewer.
+        reviewer: String,
+    },
+    /// None of the reviewer's keys is valid at the vote's own time and when it was recorded.
+    #[error("no key of `{}` in the roster is valid at the vote's time {at} and when it was recorded, {recorded}", esc(.reviewer))]
+    KeyNotValid {
+        /// The reviewer.
+        reviewer: String,
+        /// The vote's own time.
+        at: Timestamp,
+        /// When it was recorded.
+        recorded: Timestamp,
+    },
+    /// The signature does not verify with any valid key of the reviewer's.
+    #[error("the vote of `{}` is not signed by their key: {error}", esc(.reviewer))]
+    Signature {
+        /// The reviewer.
+        reviewer: String,
+        /// Why (with the last key tried).
+        error: SignatureError,
     },
 }

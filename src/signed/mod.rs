@@ -10,8 +10,13 @@
 //! against the reviewer's [`ReviewerKey`], written as an OpenSSH public key line or as 64 hex
 //! digits ([`VoteSignature::verify`]).
 //!
-//! What a signature does not say is the reviewer's roles: a roster binds people to keys and
-//! roles, not the signer.
+//! What a signature does not say is the reviewer's roles: a [`Roster`] binds people to keys and
+//! roles, with validity periods (a rotated key, a person who left). It is itself evidence: each
+//! [`RosterVersion`] names the one before by hash and is signed by a quorum of its admins, from
+//! a first version whose hash the host pins ([`Roster::verify`]), so no service, key or database
+//! row outside that quorum can add a key for "rita" or give her a role.
+//! [`VerifiedRoster::signer`] says who signed a vote and with which roles, or why it does not
+//! count ([`VoteFinding`]).
 //!
 //! ```
 //! use modelgate::signed::{ReviewerKey, VoteSignature, VoteStatement};
@@ -45,10 +50,12 @@
 
 mod error;
 mod key;
+mod roster;
 mod signature;
 mod statement;
 
-pub use error::{KeyError, SignatureError};
+pub use error::{KeyError, RosterError, SignatureError, VoteFinding};
 pub use key::ReviewerKey;
+pub use roster::{AdminSignature, Member, Roster, RosterVersion, VerifiedRoster};
 pub use signature::{NAMESPACE, VoteSignature};
 pub use statement::{FORMAT_VERSION, VoteStatement};

@@ -1,0 +1,367 @@
+//! A roster binds people to keys and roles, and is itself evidence: each version is signed by
+//! a quorum of the version before's admins, from a first version the host pins, so no one
+//! service, key or database row can add a key for "rita" or give her a role. A signed vote
+//! counts only with a key of its reviewer valid at its time and when it was recorded, with the
+//! roles the roster gives, never the vote's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use modelgate::signed::{
+    Member, ReviewerKey, Roster, RosterError, RosterVersion, VoteFinding, VoteSignature,
+    VoteStatement,
+};
+use modelgate::{Head, Review, Timestamp};
+
+const ADMINS: [[u8; 32]; 3] = [[1; 32], [2; 32], [3; 32]];
+const RITA: [u8; 32] = [10; 32];
+const RITA_NEW: [u8; 32] = [11; 32];
+const BOB: [u8; 32] = [12; 32];
+const SERVICE: [u8; 32] = [99; 32];
+
+fn t(s: u64) -> Timestamp {
+    Timestamp::from_unix_secs(s)
+}
+
+fn key(seed: &[u8; 32]) -> ReviewerKey {
+    ReviewerKey::from_seed(seed)
+}
+
+fn admins() -> Vec<ReviewerKey> {
+    ADMINS.iter().map(key).collect()
+}
+
+/// Version 1: rita (risk officer) and bob (validator), 2 of 3 admins sign.
+fn first() -> RosterVersion {
+    let mut v = RosterVersion::first(
+        admins(),
+        2,
+        vec![
+            Member::new("rita", key(&RITA), t(0)).with_role("risk_officer"),
+            Member::new("bob", key(&BOB), t(0)).with_role("model_validator"),
+        ],
+    );
+    v.sign(&ADMINS[0]);
+    v.sign(&ADMINS[1]);
+    v
+}
+
+/// Version 2: rita's key rotated at t(1000).
+fn rotated(v1: &RosterVersion) -> RosterVersion {
+    let mut v = v1.next(
+        admins(),
+        2,
+        vec![
+            Member::new("rita", key(&RITA), t(0))
+                .with_role("risk_officer")
+                .until(t(1000)),
+            Member::new("rita", key(&RITA_NEW), t(1000)).with_role("risk_officer"),
+            Member::new("bob", key(&BOB), t(0)).with_role("model_validator"),
+        ],
+    );
+    v.sign(&ADMINS[1]);
+    v.sign(&ADMINS[2]);
+    v
+}
+
+fn vote(reviewer: &str, at: u64) -> VoteStatement {
+    let review = Review::approve(reviewer, "sha256:9f2c", t(at));
+    VoteStatement::new(
+        "churn",
+        "4",
+        "production",
+        Head::from_bytes([1; 32]),
+        &review,
+    )
+}
+
+#[test]
+fn a_vote_counts_with_its_signers_roles_from_the_roster() {
+    let v1 = first();
+    let roster = Roster::new(vec![v1.clone()]);
+    let verified = roster.verify(v1.hash()).unwrap();
+    let statement = vote("rita", 100);
+    let signature = VoteSignature::sign_ed25519(&statement, &RITA);
+    let member = verified.signer(&statement, &signature, t(101)).unwrap();
+    assert_eq!(member.id(), "rita");
+    assert_eq!(member.roles().collect::<Vec<_>>(), ["risk_officer"]);
+    // The roles a vote claims are not the roster's: a validator claiming risk officer is still
+    // a validator.
+    let bob = vote("bob", 100);
+    let member = verified
+        .signer(&bob, &VoteSignature::sign_ed25519(&bob, &BOB), t(101))
+        .unwrap();
+    assert_eq!(member.roles().collect::<Vec<_>>(), ["model_validator"]);
+}
+
+#[test]
+fn a_vote_signed_by_another_key_does_not_count_and_says_why() {
+    let v1 = first();
+    let roster = Roster::new(vec![v1.clone()]);
+    let verified = roster.verify(v1.hash()).unwrap();
+    let statement = vote("rita", 100);
+    // The service re-signs rita's vote with its own key.
+    let forged = VoteSignature::sign_ed25519(&statement, &SERVICE);
+    let err = verified.signer(&statement, &forged, t(101)).unwrap_err();
+    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
+    // Bob signs a vote in rita's name.
+    let err = verified
+        .signer(
+            &statement,
+            &VoteSignature::sign_ed25519(&statement, &BOB),
+            t(101),
+        )
+        .unwrap_err();
+    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
+    // Someone the roster does not know.
+    let mallory = vote("mallory", 100);
+    let err = verified
+        .signer(
+            &mallory,
+            &VoteSignature::sign_ed25519(&mallory, &SERVICE),
+            t(101),
+        )
+        .unwrap_err();
+    assert!(matches!(err, VoteFinding::NotInRoster { .. }), "{err}");
+}
+
+#[test]
+fn a_rotated_keys_vote_after_its_end_does_not_count() {
+    let v1 = first();
+    let v2 = rotated(&v1);
+    let roster = Roster::new(vec![v1.clone(), v2]);
+    let verified = roster.verify(v1.hash()).unwrap();
+    // The old key before its end counts.
+    let early = vote("rita", 500);
+    verified
+        .signer(&early, &VoteSignature::sign_ed25519(&early, &RITA), t(501))
+        .unwrap();
+    // The old key after its end does not, whatever time the vote claims: recorded after the
+    // end, or dated after it.
+    let err = verified
+        .signer(&early, &VoteSignature::sign_ed25519(&early, &RITA), t(1001))
+        .unwrap_err();
+    assert!(matches!(err, VoteFinding::KeyNotValid { .. }), "{err}");
+    let late = vote("rita", 1500);
+    let err = verified
+        .signer(&late, &VoteSignature::sign_ed25519(&late, &RITA), t(1501))
+        .unwrap_err();
+    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
+    // The new key after the rotation counts; before it, not.
+    verified
+        .signer(
+            &late,
+            &VoteSignature::sign_ed25519(&late, &RITA_NEW),
+            t(1501),
+        )
+        .unwrap();
+    let err = verified
+        .signer(
+            &early,
+            &VoteSignature::sign_ed25519(&early, &RITA_NEW),
+            t(501),
+        )
+        .unwrap_err();
+    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
+    // A person who left: no key valid at all.
+    let left = RosterVersion::first(
+        admins(),
+        1,
+        vec![Member::new("rita", key(&RITA), t(0)).until(t(10))],
+    );
+    let mut left = left;
+    left.sign(&ADMINS[0]);
+    let roster = Roster::new(vec![left.clone()]);
+    let verified = roster.verify(left.hash()).unwrap();
+    let err = verified
+        .signer(&late, &VoteSignature::sign_ed25519(&late, &RITA), t(1501))
+        .unwrap_err();
+    assert!(matches!(err, VoteFinding::KeyNotValid { .. }), "{err}");
+}
+
+#[test]
+fn a_roster_edited_by_the_service_is_refused() {
+    let v1 = first();
+    // The service adds its own key for rita in a new version, signed by itself.
+    let mut forged = v1.next(
+        admins(),
+        2,
+        vec![Member::new("rita", key(&SERVICE), t(0)).with_role("risk_officer")],
+    );
+    forged.sign(&SERVICE);
+    forged.sign(&ADMINS[0]); // one admin is not a quorum of two
+    let err = Roster::new(vec![v1.clone(), forged])
+        .verify(v1.hash())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RosterError::Unsigned {
+            number: 2,
+            have: 1,
+            need: 2
+        }
+    );
+    // It edits version 1 itself (every copy consistent: a new first version, signed by itself
+    // as its admin): not the pinned first version.
+    let mut own = RosterVersion::first(
+        vec![key(&SERVICE)],
+        1,
+        vec![Member::new("rita", key(&SERVICE), t(0)).with_role("risk_officer")],
+    );
+    own.sign(&SERVICE);
+    let err = Roster::new(vec![own]).verify(v1.hash()).unwrap_err();
+    assert!(matches!(err, RosterError::NotPinned { .. }), "{err}");
+    // It edits a signed version's members after the signatures: they no longer verify.
+    let mut edited = first();
+    let json = serde_json::to_string(&edited).unwrap();
+    let json = json.replace("model_validator", "risk_officer");
+    edited = serde_json::from_str(&json).unwrap();
+    let err = Roster::new(vec![edited]).verify(v1.hash()).unwrap_err();
+    assert!(matches!(err, RosterError::NotPinned { .. }), "{err}");
+    let v2 = rotated(&v1);
+    let json = serde_json::to_string(&v2).unwrap();
+    let tampered: RosterVersion =
+        serde_json::from_str(&json.replace("model_validator", "risk_officer")).unwrap();
+    let err = Roster::new(vec![v1.clone(), tampered])
+        .verify(v1.hash())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RosterError::Unsigned {
+            number: 2,
+            have: 0,
+            need: 2
+        }
+    );
+}
+
+#[test]
+fn versions_truncated_reordered_or_replayed_are_refused() {
+    let v1 = first();
+    let v2 = rotated(&v1);
+    // Reordered.
+    let err = Roster::new(vec![v2.clone(), v1.clone()])
+        .verify(v1.hash())
+        .unwrap_err();
+    assert!(matches!(err, RosterError::NotPinned { .. }), "{err}");
+    // A version replayed twice.
+    let err = Roster::new(vec![v1.clone(), v2.clone(), v2.clone()])
+        .verify(v1.hash())
+        .unwrap_err();
+    assert_eq!(err, RosterError::OutOfSequence { number: 2 });
+    // A version skipped: v3 after v1.
+    let mut v3 = v2.next(admins(), 2, v2.members().to_vec());
+    v3.sign(&ADMINS[0]);
+    v3.sign(&ADMINS[1]);
+    let err = Roster::new(vec![v1.clone(), v3])
+        .verify(v1.hash())
+        .unwrap_err();
+    assert_eq!(err, RosterError::OutOfSequence { number: 3 });
+    // Truncated to the first version: verifies, as of that version (a roster's holder must
+    // keep its latest version; a log of roster heads is what would show a truncation).
+    Roster::new(vec![v1.clone()]).verify(v1.hash()).unwrap();
+    // Empty.
+    assert_eq!(
+        Roster::default().verify(v1.hash()).unwrap_err(),
+        RosterError::Empty
+    );
+}
+
+#[test]
+fn a_key_of_two_people_and_bad_thresholds_are_refused_by_name() {
+    let mut shared = RosterVersion::first(
+        admins(),
+        2,
+        vec![
+            Member::new("rita", key(&RITA), t(0)),
+            Member::new("bob", key(&RITA), t(0)),
+        ],
+    );
+    shared.sign(&ADMINS[0]);
+    shared.sign(&ADMINS[1]);
+    let err = Roster::new(vec![shared.clone()])
+        .verify(shared.hash())
+        .unwrap_err();
+    assert!(matches!(err, RosterError::SharedKey { .. }), "{err}");
+    let mut zero = RosterVersion::first(admins(), 0, vec![]);
+    zero.sign(&ADMINS[0]);
+    let err = Roster::new(vec![zero.clone()])
+        .verify(zero.hash())
+        .unwrap_err();
+    assert!(matches!(err, RosterError::Threshold { .. }), "{err}");
+    let mut twice = RosterVersion::first(vec![key(&ADMINS[0]), key(&ADMINS[0])], 2, vec![]);
+    twice.sign(&ADMINS[0]);
+    let err = Roster::new(vec![twice.clone()])
+        .verify(twice.hash())
+        .unwrap_err();
+    assert!(matches!(err, RosterError::DuplicateAdmin { .. }), "{err}");
+    // One admin signing twice is one signature.
+    let mut once = RosterVersion::first(admins(), 2, vec![]);
+    once.sign(&ADMINS[0]);
+    once.sign(&ADMINS[0]);
+    let err = Roster::new(vec![once.clone()])
+        .verify(once.hash())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RosterError::Unsigned {
+            number: 1,
+            have: 1,
+            need: 2
+        }
+    );
+    let mut bad_id = RosterVersion::first(
+        admins(),
+        1,
+        vec![Member::new("ri\u{200d}ta", key(&RITA), t(0))],
+    );
+    bad_id.sign(&ADMINS[0]);
+    let err = Roster::new(vec![bad_id.clone()])
+        .verify(bad_id.hash())
+        .unwrap_err();
+    assert!(matches!(err, RosterError::Member { .. }), "{err}");
+    let messages: Vec<String> = [
+        Roster::new(vec![shared.clone()]).verify(shared.hash()),
+        Roster::new(vec![zero.clone()]).verify(zero.hash()),
+        Roster::new(vec![twice.clone()]).verify(twice.hash()),
+        Roster::new(vec![once.clone()]).verify(once.hash()),
+        Roster::new(vec![bad_id.clone()]).verify(bad_id.hash()),
+        Roster::new(vec![]).verify(once.hash()),
+    ]
+    .into_iter()
+    .map(|r| r.unwrap_err().to_string())
+    .collect();
+    insta::assert_snapshot!("roster_errors", messages.join("\n"));
+}
+
+#[test]
+fn a_look_alike_of_a_reviewer_is_that_reviewer() {
+    let v1 = first();
+    let roster = Roster::new(vec![v1.clone()]);
+    let verified = roster.verify(v1.hash()).unwrap();
+    // "RITA" is rita's identity: only rita's key signs for it.
+    let statement = vote("RITA", 100);
+    verified
+        .signer(
+            &statement,
+            &VoteSignature::sign_ed25519(&statement, &RITA),
+            t(101),
+        )
+        .unwrap();
+    let err = verified
+        .signer(
+            &statement,
+            &VoteSignature::sign_ed25519(&statement, &BOB),
+            t(101),
+        )
+        .unwrap_err();
+    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
+}
+
+#[test]
+fn a_roster_round_trips_as_json() {
+    let v1 = first();
+    let roster = Roster::new(vec![v1.clone(), rotated(&v1)]);
+    let json = serde_json::to_string_pretty(&roster).unwrap();
+    let back: Roster = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, roster);
+    back.verify(v1.hash()).unwrap();
+}
