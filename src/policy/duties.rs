@@ -288,7 +288,9 @@ pub struct Excluding<P> {
 }
 
 impl<P: Policy> Excluding<P> {
-    /// `inner`, with the approvals of holders of `roles` not counted.
+    /// `inner`, with the approvals of holders of `roles` not counted. With no role it excludes
+    /// nobody: [`PolicyExt::lints`](super::PolicyExt::lints) says so, and a spec cannot write
+    /// it (its `excluding` requires its roles).
     pub fn roles<S: Into<String>>(roles: impl IntoIterator<Item = S>, inner: P) -> Self {
         Self {
             roles: roles.into_iter().map(Into::into).collect(),
