@@ -528,6 +528,11 @@ fn check(model: &AnyModel, naive: &Naive) {
         "one event per accepted transition, vote or failed deploy"
     );
     assert_eq!(stored.revision(), naive.events as u64);
+    assert_eq!(
+        model.trail().has_decision(),
+        model.trail().latest_decision().is_some(),
+        "the trail's decision flag is its events'"
+    );
     assert!(
         stored.events().windows(2).all(|w| w[0].at() <= w[1].at()),
         "time never runs backwards"

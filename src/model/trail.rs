@@ -41,6 +41,8 @@ pub struct Trail {
     head: Head,
     /// Whether a run's `run finished` is among the events.
     run_finished: bool,
+    /// Whether a `decided` is among the events.
+    decided: bool,
 }
 
 /// Why a trail's parts do not make a trail: an invalid header, or events that do not chain.
@@ -126,6 +128,7 @@ impl Trail {
             events: Vec::new(),
             head,
             run_finished: false,
+            decided: false,
         }
     }
 
@@ -151,6 +154,9 @@ impl Trail {
                 run_finished: events
                     .iter()
                     .any(|e| matches!(e.kind(), EventKind::RunFinished { .. })),
+                decided: events
+                    .iter()
+                    .any(|e| matches!(e.kind(), EventKind::Decided { .. })),
                 name,
                 version,
                 environment,
@@ -231,6 +237,12 @@ impl Trail {
         latest_decision(&self.events)
     }
 
+    /// Whether the trail holds a decision: [`latest_decision`](Self::latest_decision) is some,
+    /// answered in constant time.
+    pub fn has_decision(&self) -> bool {
+        self.decided
+    }
+
     /// Refuses `at` if it is earlier than the last event.
     pub(super) fn check_time(&self, at: Timestamp) -> Result<(), TimeWentBackwards> {
         time::check_not_before(self.last_at(), at)
@@ -246,6 +258,7 @@ impl Trail {
     pub(super) fn push(&mut self, at: Timestamp, kind: EventKind) {
         let seq = self.revision().saturating_add(1);
         self.run_finished |= matches!(kind, EventKind::RunFinished { .. });
+        self.decided |= matches!(kind, EventKind::Decided { .. });
         let event = Event::new(seq, at, self.head, kind);
         self.head = event.hash();
         self.events.push(event);

@@ -44,8 +44,7 @@ impl Verified {
     /// policy it was verified under: no decision yet (a trail with one is restored whole, so
     /// that every vote's answer is the same whichever store instance gives it).
     pub(crate) fn keep(&self, key: &ModelKey, head: Head, model: AnyModel) {
-        if self.capacity == 0 || model.trail().is_run() || model.trail().latest_decision().is_some()
-        {
+        if self.capacity == 0 || model.trail().is_run() || model.trail().has_decision() {
             return;
         }
         let Ok(mut entries) = self.entries.lock() else {
