@@ -9,22 +9,12 @@
 
 mod common;
 
+use common::log::{ORIGIN, hold, signer};
+
 use common::{Backend, DIGEST, TestDb, key, policy, raw, submitted, t};
 use modelgate::Review;
-use modelgate::log::{Checkpoint, NoteSigner};
 use modelgate_store::{AnchorError, LogError, Retry, Store};
 use sqlx::Row;
-
-const ORIGIN: &str = "bank.example/models";
-
-fn signer() -> NoteSigner {
-    NoteSigner::new(ORIGIN, [7; 32]).unwrap()
-}
-
-async fn hold(store: &Store) -> Checkpoint {
-    let note = store.checkpoint(ORIGIN, &signer()).await.unwrap();
-    Checkpoint::open(&note, ORIGIN, &signer().verifier()).unwrap()
-}
 
 async fn pending(store: &Store) -> i64 {
     sqlx::query("SELECT COUNT(*) FROM modelgate_log_pending")

@@ -12,23 +12,12 @@
 
 mod common;
 
+use common::log::hold;
+
 use common::production_registry::{NAME, book, submitted};
 use common::{Backend, TestDb, raw};
 use modelgate::Registry;
-use modelgate::log::{Checkpoint, NoteSigner};
-use modelgate_store::Store;
 use sqlx::Row;
-
-const ORIGIN: &str = "bank.example/models";
-
-fn signer() -> NoteSigner {
-    NoteSigner::new(ORIGIN, [7; 32]).unwrap()
-}
-
-async fn hold(store: &Store) -> Checkpoint {
-    let note = store.checkpoint(ORIGIN, &signer()).await.unwrap();
-    Checkpoint::open(&note, ORIGIN, &signer().verifier()).unwrap()
-}
 
 async fn a_logged_member_hidden_from_its_registry_is_refused(b: Backend) {
     let Some(db) = TestDb::new(b).await else {

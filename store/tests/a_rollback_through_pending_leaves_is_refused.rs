@@ -10,22 +10,12 @@
 
 mod common;
 
+use common::log::hold;
+
 use common::{Backend, DIGEST, TestDb, raw, submitted, t};
 use modelgate::Review;
-use modelgate::log::{Checkpoint, NoteSigner};
 use modelgate_store::{ModelKey, Retry, Store};
 use sqlx::Row;
-
-const ORIGIN: &str = "bank.example/models";
-
-fn signer() -> NoteSigner {
-    NoteSigner::new(ORIGIN, [7; 32]).unwrap()
-}
-
-async fn hold(store: &Store) -> Checkpoint {
-    let note = store.checkpoint(ORIGIN, &signer()).await.unwrap();
-    Checkpoint::open(&note, ORIGIN, &signer().verifier()).unwrap()
-}
 
 fn key(name: &str) -> ModelKey {
     ModelKey::new(name, "1")

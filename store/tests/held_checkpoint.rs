@@ -6,21 +6,13 @@
 
 mod common;
 
+use common::log::{ORIGIN, hold, verifier};
+
 use common::{Backend, DIGEST, TestDb, raw, submitted, t};
-use modelgate::log::{Checkpoint, NoteSigner, NoteVerifier, ProofError};
+use modelgate::log::{Checkpoint, NoteSigner, ProofError};
 use modelgate::{MetricGate, Quorum, Review};
 use modelgate_store::{AnchorError, ModelKey, Retry, Store};
 use sqlx::Row;
-
-const ORIGIN: &str = "bank.example/models";
-
-fn signer() -> NoteSigner {
-    NoteSigner::new("bank.example/models", [7; 32]).unwrap()
-}
-
-fn verifier() -> NoteVerifier {
-    signer().verifier()
-}
 
 fn key(name: &str) -> ModelKey {
     ModelKey::new(name, "1")
@@ -28,12 +20,6 @@ fn key(name: &str) -> ModelKey {
 
 fn policy() -> (MetricGate, Quorum) {
     common::policy()
-}
-
-/// What the auditor keeps: the store's checkpoint now, opened with the log's key.
-async fn hold(store: &Store) -> Checkpoint {
-    let note = store.checkpoint(ORIGIN, &signer()).await.unwrap();
-    Checkpoint::open(&note, ORIGIN, &verifier()).unwrap()
 }
 
 async fn vote(store: &Store, name: &str, review: Review) {

@@ -11,21 +11,12 @@
 
 mod common;
 
+use common::log::{ORIGIN, hold, signer};
+
 use common::{Backend, TestDb, raw, submitted};
-use modelgate::log::{Checkpoint, NoteSigner, Tree};
+use modelgate::log::Tree;
 use modelgate_store::{AnchorError, LogError, ModelKey, Store};
 use sqlx::Row;
-
-const ORIGIN: &str = "bank.example/models";
-
-fn signer() -> NoteSigner {
-    NoteSigner::new(ORIGIN, [7; 32]).unwrap()
-}
-
-async fn hold(store: &Store) -> Checkpoint {
-    let note = store.checkpoint(ORIGIN, &signer()).await.unwrap();
-    Checkpoint::open(&note, ORIGIN, &signer().verifier()).unwrap()
-}
 
 /// The core's tree over the store's leaves.
 async fn tree_of(store: &Store) -> Tree {

@@ -11,31 +11,17 @@
 
 mod common;
 
+use common::log::hold;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use common::{Backend, DIGEST, TestDb, key, policy, submitted, t};
 use modelgate::Review;
-use modelgate::log::{Checkpoint, NoteSigner, NoteVerifier};
-use modelgate_store::{Retry, Store};
+use modelgate_store::Retry;
 
 const APPROVERS: u64 = 6;
 const MODELS: u64 = 8;
-const ORIGIN: &str = "bank.example/models";
-
-fn signer() -> NoteSigner {
-    NoteSigner::new(ORIGIN, [7; 32]).unwrap()
-}
-
-fn verifier() -> NoteVerifier {
-    signer().verifier()
-}
-
-async fn hold(store: &Store) -> Checkpoint {
-    let note = store.checkpoint(ORIGIN, &signer()).await.unwrap();
-    Checkpoint::open(&note, ORIGIN, &verifier()).unwrap()
-}
-
 async fn concurrent_writers_and_checkpoints_lose_no_leaf(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;

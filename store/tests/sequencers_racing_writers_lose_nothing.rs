@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::log::{ORIGIN, hold, signer};
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,19 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::{Backend, DIGEST, TestDb, key, policy, submitted, t};
 use modelgate::Review;
 use modelgate::Timestamp;
-use modelgate::log::{Checkpoint, NoteSigner};
-use modelgate_store::{Retry, Store};
-
-const ORIGIN: &str = "bank.example/models";
-
-fn signer() -> NoteSigner {
-    NoteSigner::new(ORIGIN, [7; 32]).unwrap()
-}
-
-async fn hold(store: &Store) -> Checkpoint {
-    let note = store.checkpoint(ORIGIN, &signer()).await.unwrap();
-    Checkpoint::open(&note, ORIGIN, &signer().verifier()).unwrap()
-}
+use modelgate::log::Checkpoint;
+use modelgate_store::Retry;
 
 /// Two votes on one model, the second from a reviewer whose clock is behind the first's, both
 /// written before the sequencer runs (which orders pending leaves by time first). Held: the

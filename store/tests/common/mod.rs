@@ -8,6 +8,7 @@
     clippy::panic
 )]
 
+pub mod log;
 pub mod production_registry;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
