@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use modelgate::signed::{
-    Member, ReviewerKey, Roster, RosterError, RosterVersion, VoteFinding, VoteSignature,
-    VoteStatement,
+    Member, ReviewerKey, Roster, RosterError, RosterVersion, VerifiedRoster, VoteFinding,
+    VoteSignature, VoteStatement,
 };
 use modelgate::{Head, Review, Timestamp};
 
@@ -73,23 +73,32 @@ fn vote(reviewer: &str, at: u64) -> VoteStatement {
     )
 }
 
+/// Who the roster says signed `reviewer`'s vote cast at `at`, signed with `seed` and recorded at
+/// `recorded`: the member's id and roles, or why the vote does not count.
+fn signed(
+    verified: &VerifiedRoster<'_>,
+    reviewer: &str,
+    at: u64,
+    seed: &[u8; 32],
+    recorded: u64,
+) -> Result<(String, Vec<String>), VoteFinding> {
+    let statement = vote(reviewer, at);
+    let signature = VoteSignature::sign_ed25519(&statement, seed);
+    verified
+        .signer(&statement, &signature, t(recorded))
+        .map(|m| (m.id().to_owned(), m.roles().map(str::to_owned).collect()))
+}
+
 #[test]
 fn a_vote_counts_with_its_signers_roles_from_the_roster() {
     let v1 = first();
     let roster = Roster::new(vec![v1.clone()]);
     let verified = roster.verify(v1.hash()).unwrap();
-    let statement = vote("rita", 100);
-    let signature = VoteSignature::sign_ed25519(&statement, &RITA);
-    let member = verified.signer(&statement, &signature, t(101)).unwrap();
-    assert_eq!(member.id(), "rita");
-    assert_eq!(member.roles().collect::<Vec<_>>(), ["risk_officer"]);
-    // The roles a vote claims are not the roster's: a validator claiming risk officer is still
-    // a validator.
-    let bob = vote("bob", 100);
-    let member = verified
-        .signer(&bob, &VoteSignature::sign_ed25519(&bob, &BOB), t(101))
-        .unwrap();
-    assert_eq!(member.roles().collect::<Vec<_>>(), ["model_validator"]);
+    let rita = signed(&verified, "rita", 100, &RITA, 101).unwrap();
+    assert_eq!(rita, ("rita".to_owned(), vec!["risk_officer".to_owned()]));
+    // The roles come from the roster: bob is a validator whatever his vote claims.
+    let bob = signed(&verified, "bob", 100, &BOB, 101).unwrap();
+    assert_eq!(bob.1, ["model_validator"]);
 }
 
 #[test]
@@ -97,83 +106,44 @@ fn a_vote_signed_by_another_key_does_not_count_and_says_why() {
     let v1 = first();
     let roster = Roster::new(vec![v1.clone()]);
     let verified = roster.verify(v1.hash()).unwrap();
-    let statement = vote("rita", 100);
-    // The service re-signs rita's vote with its own key.
-    let forged = VoteSignature::sign_ed25519(&statement, &SERVICE);
-    let err = verified.signer(&statement, &forged, t(101)).unwrap_err();
-    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
-    // Bob signs a vote in rita's name.
-    let err = verified
-        .signer(
-            &statement,
-            &VoteSignature::sign_ed25519(&statement, &BOB),
-            t(101),
-        )
-        .unwrap_err();
-    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
+    // The service re-signs rita's vote with its own key; bob signs one in her name.
+    for seed in [&SERVICE, &BOB] {
+        let err = signed(&verified, "rita", 100, seed, 101).unwrap_err();
+        assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
+    }
     // Someone the roster does not know.
-    let mallory = vote("mallory", 100);
-    let err = verified
-        .signer(
-            &mallory,
-            &VoteSignature::sign_ed25519(&mallory, &SERVICE),
-            t(101),
-        )
-        .unwrap_err();
+    let err = signed(&verified, "mallory", 100, &SERVICE, 101).unwrap_err();
     assert!(matches!(err, VoteFinding::NotInRoster { .. }), "{err}");
 }
 
 #[test]
 fn a_rotated_keys_vote_after_its_end_does_not_count() {
     let v1 = first();
-    let v2 = rotated(&v1);
-    let roster = Roster::new(vec![v1.clone(), v2]);
+    let roster = Roster::new(vec![v1.clone(), rotated(&v1)]);
     let verified = roster.verify(v1.hash()).unwrap();
-    // The old key before its end counts.
-    let early = vote("rita", 500);
-    verified
-        .signer(&early, &VoteSignature::sign_ed25519(&early, &RITA), t(501))
-        .unwrap();
-    // The old key after its end does not, whatever time the vote claims: recorded after the
-    // end, or dated after it.
-    let err = verified
-        .signer(&early, &VoteSignature::sign_ed25519(&early, &RITA), t(1001))
-        .unwrap_err();
+    let finding = |at, seed, recorded| signed(&verified, "rita", at, seed, recorded).err();
+    // The old key before its end counts; the new one after the rotation.
+    assert_eq!(finding(500, &RITA, 501), None);
+    assert_eq!(finding(1500, &RITA_NEW, 1501), None);
+    // The old key's vote recorded after its end does not count, whatever time it claims (no
+    // key of rita's is valid at both times); dated after it, the new key did not sign it.
+    let err = finding(500, &RITA, 1001).unwrap();
     assert!(matches!(err, VoteFinding::KeyNotValid { .. }), "{err}");
-    let late = vote("rita", 1500);
-    let err = verified
-        .signer(&late, &VoteSignature::sign_ed25519(&late, &RITA), t(1501))
-        .unwrap_err();
+    let err = finding(1500, &RITA, 1501).unwrap();
     assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
-    // The new key after the rotation counts; before it, not.
-    verified
-        .signer(
-            &late,
-            &VoteSignature::sign_ed25519(&late, &RITA_NEW),
-            t(1501),
-        )
-        .unwrap();
-    let err = verified
-        .signer(
-            &early,
-            &VoteSignature::sign_ed25519(&early, &RITA_NEW),
-            t(501),
-        )
-        .unwrap_err();
+    // The new key before the rotation does not count either.
+    let err = finding(500, &RITA_NEW, 501).unwrap();
     assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
     // A person who left: no key valid at all.
-    let left = RosterVersion::first(
+    let mut left = RosterVersion::first(
         admins(),
         1,
         vec![Member::new("rita", key(&RITA), t(0)).until(t(10))],
     );
-    let mut left = left;
     left.sign(&ADMINS[0]);
     let roster = Roster::new(vec![left.clone()]);
     let verified = roster.verify(left.hash()).unwrap();
-    let err = verified
-        .signer(&late, &VoteSignature::sign_ed25519(&late, &RITA), t(1501))
-        .unwrap_err();
+    let err = signed(&verified, "rita", 1500, &RITA, 1501).unwrap_err();
     assert!(matches!(err, VoteFinding::KeyNotValid { .. }), "{err}");
 }
 
@@ -338,21 +308,11 @@ fn a_look_alike_of_a_reviewer_is_that_reviewer() {
     let roster = Roster::new(vec![v1.clone()]);
     let verified = roster.verify(v1.hash()).unwrap();
     // "RITA" is rita's identity: only rita's key signs for it.
-    let statement = vote("RITA", 100);
-    verified
-        .signer(
-            &statement,
-            &VoteSignature::sign_ed25519(&statement, &RITA),
-            t(101),
-        )
-        .unwrap();
-    let err = verified
-        .signer(
-            &statement,
-            &VoteSignature::sign_ed25519(&statement, &BOB),
-            t(101),
-        )
-        .unwrap_err();
+    assert_eq!(
+        signed(&verified, "RITA", 100, &RITA, 101).unwrap().0,
+        "rita"
+    );
+    let err = signed(&verified, "RITA", 100, &BOB, 101).unwrap_err();
     assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
 }
 
