@@ -125,15 +125,23 @@ fn a_rotated_keys_vote_after_its_end_does_not_count() {
     // The old key before its end counts; the new one after the rotation.
     assert_eq!(finding(500, &RITA, 501), None);
     assert_eq!(finding(1500, &RITA_NEW, 1501), None);
-    // The old key's vote recorded after its end does not count, whatever time it claims (no
-    // key of rita's is valid at both times); dated after it, the new key did not sign it.
-    let err = finding(500, &RITA, 1001).unwrap();
+    // The old key's vote recorded after its end does not count, whatever time it claims; a
+    // vote dated after the rotation signed with the old key, or before it with the new one,
+    // neither: each finding names the key that signed and its validity.
+    for (at, seed, recorded) in [
+        (500, &RITA, 1001),
+        (1500, &RITA, 1501),
+        (500, &RITA_NEW, 501),
+    ] {
+        let err = finding(at, seed, recorded).unwrap();
+        assert!(
+            matches!(err, VoteFinding::KeyOutOfValidity { key: k, .. } if k == key(seed)),
+            "{err}"
+        );
+    }
+    // Bob's key in rita's name while none of hers is valid: no valid key.
+    let err = finding(500, &BOB, 1001).unwrap();
     assert!(matches!(err, VoteFinding::KeyNotValid { .. }), "{err}");
-    let err = finding(1500, &RITA, 1501).unwrap();
-    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
-    // The new key before the rotation does not count either.
-    let err = finding(500, &RITA_NEW, 501).unwrap();
-    assert!(matches!(err, VoteFinding::Signature { .. }), "{err}");
     // A person who left: no key valid at all.
     let mut left = RosterVersion::first(
         admins(),
@@ -144,7 +152,54 @@ fn a_rotated_keys_vote_after_its_end_does_not_count() {
     let roster = Roster::new(vec![left.clone()]);
     let verified = roster.verify(left.hash()).unwrap();
     let err = signed(&verified, "rita", 1500, &RITA, 1501).unwrap_err();
-    assert!(matches!(err, VoteFinding::KeyNotValid { .. }), "{err}");
+    assert!(matches!(err, VoteFinding::KeyOutOfValidity { .. }), "{err}");
+    insta::assert_snapshot!("key_out_of_validity", err.to_string());
+}
+
+#[test]
+fn a_roster_cut_back_to_an_earlier_version_is_refused_by_its_holder() {
+    let v1 = first();
+    let v2 = rotated(&v1);
+    let full = Roster::new(vec![v1.clone(), v2.clone()]);
+    let held = full.verify(v1.hash()).unwrap().latest().hash();
+    full.verify_holding(v1.hash(), held).unwrap();
+    // The database's copy cut back to version 1: rita's rotated-out key would count again.
+    let cut = Roster::new(vec![v1.clone()]);
+    let verified = cut.verify(v1.hash()).unwrap();
+    assert!(signed(&verified, "rita", 1500, &RITA, 1501).is_ok());
+    let err = cut.verify_holding(v1.hash(), held).unwrap_err();
+    assert_eq!(err, RosterError::Truncated { held });
+}
+
+#[test]
+fn admins_sign_with_openssh_keys_too() {
+    let admin: ReviewerKey = include_str!("fixtures/sshsig/rita.pub").parse().unwrap();
+    let mut v1 = RosterVersion::first(
+        vec![admin, key(&ADMINS[0])],
+        2,
+        vec![Member::new("bob", key(&BOB), t(0))],
+    );
+    v1.sign(&ADMINS[0]);
+    let err = Roster::new(vec![v1.clone()]).verify(v1.hash()).unwrap_err();
+    assert!(
+        matches!(err, RosterError::Unsigned { have: 1, .. }),
+        "{err}"
+    );
+    v1.sign_ssh(include_str!("fixtures/sshsig/rita")).unwrap();
+    Roster::new(vec![v1.clone()]).verify(v1.hash()).unwrap();
+    // A vote's SSH signature over the same bytes (another namespace) is not an admin's.
+    let mut v2 = v1.next(vec![admin], 1, vec![]);
+    let statement = vote("bob", 1);
+    let vote_signature =
+        VoteSignature::sign_ssh(&statement, include_str!("fixtures/sshsig/rita")).unwrap();
+    v2.add_signature(admin, vote_signature);
+    let err = Roster::new(vec![v1.clone(), v2])
+        .verify(v1.hash())
+        .unwrap_err();
+    assert!(
+        matches!(err, RosterError::Unsigned { have: 0, .. }),
+        "{err}"
+    );
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! (`ssh-keygen` itself is checked both ways in `tests/sshsig_interop.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use modelgate::signed::{KeyError, ReviewerKey, SignatureError, VoteSignature, VoteStatement};
+use modelgate::signed::{
+    KeyError, NAMESPACE, ReviewerKey, SignatureError, VoteSignature, VoteStatement,
+};
 use modelgate::{Head, Metrics, Model, Review, Timestamp, TrainingOutcome};
 use proptest::prelude::*;
 
@@ -168,6 +170,7 @@ fn keys_of_other_types_and_encrypted_keys_are_refused_by_name() {
             .unwrap_err()
             .to_string(),
         "rita".parse::<ReviewerKey>().unwrap_err().to_string(),
+        RITA.parse::<ReviewerKey>().unwrap_err().to_string(),
         VoteSignature::sign_ssh(&statement(&approve()), ENCRYPTED)
             .unwrap_err()
             .to_string(),
@@ -177,6 +180,7 @@ fn keys_of_other_types_and_encrypted_keys_are_refused_by_name() {
             .to_string(),
         SignatureError::Namespace {
             found: "git".into(),
+            expected: NAMESPACE,
         }
         .to_string(),
         VoteSignature::sign_ed25519(&statement(&approve()), &[8; 32])

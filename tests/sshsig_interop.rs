@@ -84,6 +84,12 @@ fn a_vote_signed_by_ssh_keygen_verifies_in_the_crate() {
     let Some(ssh) = ssh_keygen() else { return };
     let dir = scratch("keygen-signs");
     let (private, key) = keypair(&ssh, &dir);
+    // The fingerprint errors show is the one ssh-keygen prints.
+    let out = run(Command::new(&ssh)
+        .arg("-l")
+        .arg("-f")
+        .arg(dir.join("rita.pub")));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&key.ssh_fingerprint()));
     let vote = dir.join("vote.bin");
     std::fs::write(&vote, statement(&approve()).to_bytes()).unwrap();
     // What rita runs on her machine.
@@ -132,7 +138,8 @@ fn a_vote_signed_by_ssh_keygen_verifies_in_the_crate() {
     assert_eq!(
         VoteSignature::Sshsig(armored).verify(&statement(&approve()), &key),
         Err(SignatureError::Namespace {
-            found: "git".into()
+            found: "git".into(),
+            expected: NAMESPACE,
         })
     );
 }

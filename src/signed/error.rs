@@ -15,6 +15,9 @@ pub enum KeyError {
         /// The text, cut at 80 characters.
         text: String,
     },
+    /// A private key where a public key was expected.
+    #[error("this is a private key: give the reviewer's public key (the `.pub` file's line)")]
+    PrivateKey,
     /// An OpenSSH key of another type.
     #[error("the key is {algorithm}: only ssh-ed25519 keys sign votes")]
     Unsupported {
@@ -37,7 +40,11 @@ pub enum SignatureError {
     )]
     Mismatch,
     /// The SSH signature carries another key than the reviewer's.
-    #[error("the SSH signature was made with key {found}, not the reviewer's key {expected}")]
+    #[error(
+        "the SSH signature was made with key {found} ({}), not the reviewer's key {expected} ({})",
+        .found.ssh_fingerprint(),
+        .expected.ssh_fingerprint()
+    )]
     OtherKey {
         /// The reviewer's key.
         expected: ReviewerKey,
@@ -45,10 +52,13 @@ pub enum SignatureError {
         found: ReviewerKey,
     },
     /// The SSH signature was made for another namespace (`ssh-keygen -Y sign -n`).
-    #[error("the SSH signature is for namespace `{}`, not `modelgate-vote`", esc(.found))]
+    #[error("the SSH signature is for namespace `{}`, not `{expected}`", esc(.found))]
     Namespace {
         /// Its namespace.
         found: String,
+        /// The namespace it must be for: [`NAMESPACE`](super::NAMESPACE) for a vote,
+        /// [`ROSTER_NAMESPACE`](super::ROSTER_NAMESPACE) for a roster version.
+        expected: &'static str,
     },
     /// The SSH signature's key is of another type.
     #[error("the SSH signature's key is {algorithm}: only ssh-ed25519 keys sign votes")]
@@ -123,6 +133,15 @@ pub enum RosterError {
         /// The key.
         key: ReviewerKey,
     },
+    /// The roster does not reach a version its holder already verified: it was cut back, and
+    /// a later version's rotations and removals would be undone.
+    #[error(
+        "the roster does not reach version {held}, which its holder verified before: it was cut back"
+    )]
+    Truncated {
+        /// The hash of the version held.
+        held: Head,
+    },
     /// A member whose id or role is refused, or whose validity ends before it begins.
     #[error("roster version {number}, member `{}`: {}", esc(.id), esc(.why))]
     Member {
@@ -165,8 +184,30 @@ pub enum VoteFinding {
         /// When it was recorded.
         recorded: Timestamp,
     },
+    /// A key of the reviewer's signed the vote, but it is not valid at the vote's time or when
+    /// it was recorded (rotated out, or not yet valid, or its holder left).
+    #[error(
+        "the vote of `{}` is signed with their key {key} ({}), valid from {from}{}, not at the vote's time {at} and when it was recorded, {recorded}",
+        esc(.reviewer),
+        .key.ssh_fingerprint(),
+        .until.map(|u| format!(" until {u}")).unwrap_or_default()
+    )]
+    KeyOutOfValidity {
+        /// The reviewer.
+        reviewer: String,
+        /// The key that signed.
+        key: ReviewerKey,
+        /// Its validity's start.
+        from: Timestamp,
+        /// Its validity's end, if any.
+        until: Option<Timestamp>,
+        /// The vote's own time.
+        at: Timestamp,
+        /// When it was recorded.
+        recorded: Timestamp,
+    },
     /// The signature does not verify with any valid key of the reviewer's.
-    #[error("the vote of `{}` is not signed by their key: {error}", esc(.reviewer))]
+    #[error("the vote of `{}` does not count: {error}", esc(.reviewer))]
     Signature {
         /// The reviewer.
         reviewer: String,

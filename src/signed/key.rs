@@ -39,7 +39,8 @@ impl ReviewerKey {
     ///
     /// # Errors
     ///
-    /// [`KeyError::Format`] for a line that is not an OpenSSH public key;
+    /// [`KeyError::Format`] for a line that is not an OpenSSH public key
+    /// ([`KeyError::PrivateKey`] for a private key's file);
     /// [`KeyError::Unsupported`] for a key of another type; [`KeyError::NotEd25519`].
     pub fn from_openssh(line: &str) -> Result<Self, KeyError> {
         let key = PublicKey::from_openssh(line.trim()).map_err(|_| format_error(line))?;
@@ -52,6 +53,14 @@ impl ReviewerKey {
         PublicKey::new(KeyData::Ed25519(Ed25519PublicKey(self.0)), "")
             .to_openssh()
             .unwrap_or_default()
+    }
+
+    /// The key's fingerprint as OpenSSH shows it (`ssh-keygen -l`, `SHA256:<base64>`), to match
+    /// it with an SSH user's key.
+    pub fn ssh_fingerprint(&self) -> String {
+        PublicKey::new(KeyData::Ed25519(Ed25519PublicKey(self.0)), "")
+            .fingerprint(ssh_key::HashAlg::Sha256)
+            .to_string()
     }
 
     /// The key's 32 bytes.
@@ -74,6 +83,9 @@ impl ReviewerKey {
 }
 
 fn format_error(text: &str) -> KeyError {
+    if text.contains("PRIVATE KEY-----") {
+        return KeyError::PrivateKey;
+    }
     KeyError::Format {
         text: text.chars().take(80).collect(),
     }

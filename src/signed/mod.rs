@@ -16,7 +16,19 @@
 //! a first version whose hash the host pins ([`Roster::verify`]), so no service, key or database
 //! row outside that quorum can add a key for "rita" or give her a role.
 //! [`VerifiedRoster::signer`] says who signed a vote and with which roles, or why it does not
-//! count ([`VoteFinding`]).
+//! count ([`VoteFinding`]). Pinning the first version does not see a roster cut back to an
+//! earlier one (a rotation or a removal undone): keep the latest version's hash you verified
+//! and check with [`Roster::verify_holding`]. Admins sign a version's
+//! [`to_bytes`](RosterVersion::to_bytes) with their seed ([`RosterVersion::sign`]) or elsewhere
+//! (`ssh-keygen -Y sign -n modelgate-roster`, [`RosterVersion::add_signature`]); as JSON
+//! (`roster.json`) a roster is the array of its versions, oldest first, each with its
+//! `number`, `previous`, `admins`, `threshold`, `members` (`id`, `key`, `roles`, `from`,
+//! `until`) and `signatures` (`key`, `signature`: `{"ed25519": "<base64>"}` or
+//! `{"sshsig": "<armored>"}`).
+//!
+//! `ssh-keygen -Y sign` does not overwrite an existing `vote.bin.sig` (it asks, and without a
+//! terminal keeps the old one and still exits 0): remove the old signature file before signing
+//! a new vote.
 //!
 //! ```
 //! use modelgate::signed::{ReviewerKey, VoteSignature, VoteStatement};
@@ -57,5 +69,5 @@ mod statement;
 pub use error::{KeyError, RosterError, SignatureError, VoteFinding};
 pub use key::ReviewerKey;
 pub use roster::{AdminSignature, Member, Roster, RosterVersion, VerifiedRoster};
-pub use signature::{NAMESPACE, VoteSignature};
+pub use signature::{NAMESPACE, ROSTER_NAMESPACE, VoteSignature};
 pub use statement::{FORMAT_VERSION, VoteStatement};

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
+use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::error::{RosterError, VoteFinding};
 use super::key::ReviewerKey;
-use super::signature::VoteSignature;
+use super::signature::{ROSTER_NAMESPACE, VoteSignature};
 use super::statement::VoteStatement;
 use crate::value::canonical::{label, list, option, text, u32, u64};
 use crate::value::hash::Head;
@@ -167,10 +167,39 @@ impl RosterVersion {
     pub fn sign(&mut self, seed: &[u8; 32]) {
         let key = SigningKey::from_bytes(seed);
         let signature = key.sign(&self.to_bytes()).to_bytes();
-        self.signatures.push(AdminSignature {
-            key: ReviewerKey::from_seed(seed),
-            signature: VoteSignature::Ed25519(signature),
-        });
+        self.add_signature(
+            ReviewerKey::from_seed(seed),
+            VoteSignature::Ed25519(signature),
+        );
+    }
+
+    /// Adds the signature of an admin's unencrypted OpenSSH `ssh-ed25519` private key (the
+    /// text of its file), as `ssh-keygen -Y sign -n modelgate-roster` makes it.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError::PrivateKey`](super::SignatureError::PrivateKey) for a key that is not
+    /// OpenSSH's format, is encrypted, or is of another type; nothing is added.
+    pub fn sign_ssh(&mut self, openssh_private_key: &str) -> Result<(), super::SignatureError> {
+        let signature =
+            VoteSignature::sign_ssh_bytes(&self.to_bytes(), openssh_private_key, ROSTER_NAMESPACE)?;
+        match signature.signer() {
+            Some(key) => {
+                self.add_signature(key, signature);
+                Ok(())
+            }
+            None => Err(super::SignatureError::PrivateKey {
+                why: "its signature names no key".to_owned(),
+            }),
+        }
+    }
+
+    /// Adds an admin's signature made elsewhere over [`to_bytes`](Self::to_bytes): raw
+    /// Ed25519, or OpenSSH (`ssh-keygen -Y sign -n modelgate-roster -f admin_key version.bin`,
+    /// [`ROSTER_NAMESPACE`](super::ROSTER_NAMESPACE)). Whether it counts is checked by
+    /// [`Roster::verify`].
+    pub fn add_signature(&mut self, key: ReviewerKey, signature: VoteSignature) {
+        self.signatures.push(AdminSignature { key, signature });
     }
 
     /// The version's number, from 1.
@@ -188,14 +217,11 @@ impl RosterVersion {
         let bytes = self.to_bytes();
         let mut counted = BTreeSet::new();
         for s in &self.signatures {
-            let VoteSignature::Ed25519(raw) = &s.signature else {
-                continue;
-            };
             let ok = signers.contains(&s.key)
                 && !counted.contains(&s.key)
-                && s.key
-                    .verifying_key()
-                    .is_some_and(|k| k.verify(&bytes, &Signature::from_bytes(raw)).is_ok());
+                && s.signature
+                    .verify_bytes(&bytes, &s.key, ROSTER_NAMESPACE)
+                    .is_ok();
             if ok {
                 counted.insert(s.key);
             }
@@ -276,14 +302,38 @@ impl Roster {
 
     /// Checks the roster from its first version, which must be the one whose hash the host
     /// pinned (`first`): each version names the one before by hash and number, and is signed
-    /// by `threshold` distinct admins of the version before (the first by its own). No key, no
-    /// service and no database row outside a quorum of admins can add a key or a role.
+    /// by `threshold` distinct admins of the version before (the first by its own); and it
+    /// reaches `held`, the latest version the holder verified before, so a roster cut back to
+    /// an earlier version is refused. No key, no service and no database row outside a quorum
+    /// of admins can add a key or a role, or undo a rotation or a removal.
     ///
     /// # Errors
     ///
     /// [`RosterError`] naming the version: empty, not the pinned first version, out of
     /// sequence, too few admin signatures, a threshold of 0 or above the admins, an admin
-    /// twice, a member with an invalid id or role, a key of two people.
+    /// twice, a member with an invalid id or role, a key of two people;
+    /// [`RosterError::Truncated`] if it does not reach `held`.
+    pub fn verify_holding(
+        &self,
+        first: Head,
+        held: Head,
+    ) -> Result<VerifiedRoster<'_>, RosterError> {
+        let verified = self.verify(first)?;
+        match self.versions.iter().any(|v| v.hash() == held) {
+            true => Ok(verified),
+            false => Err(RosterError::Truncated { held }),
+        }
+    }
+
+    /// As [`verify_holding`](Self::verify_holding), without a version held from before: for the
+    /// first time a roster is read. Pinning the first version keeps out every key and role a
+    /// quorum of admins did not sign; it does not see a roster cut back to an earlier version
+    /// (a rotation or a removal undone): keep the latest version's hash you verified
+    /// ([`VerifiedRoster::latest`]) and verify with it next time.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_holding`](Self::verify_holding), but for [`RosterError::Truncated`].
     pub fn verify(&self, first: Head) -> Result<VerifiedRoster<'_>, RosterError> {
         let genesis = self.versions.first().ok_or(RosterError::Empty)?;
         if genesis.hash() != first || genesis.number != 1 || genesis.previous.is_some() {
@@ -331,16 +381,24 @@ impl<'a> VerifiedRoster<'a> {
         self.latest
     }
 
-    /// Who signed `statement` with `signature`, the vote recorded at `recorded` (the host's
-    /// time, from the trail): a member with the statement's reviewer id whose key is valid both
-    /// at the vote's own time and when it was recorded, and whose key made the signature. The
-    /// roles that count are the member's, from the roster, never the vote's.
+    /// Who signed `statement` with `signature`, the vote recorded at `recorded` (the time of
+    /// its `voted` event in the trail): a member with the statement's reviewer id whose key is
+    /// valid both at the vote's own time and when it was recorded, and whose key made the
+    /// signature. The roles that count are the member's, from the roster, never the vote's.
+    ///
+    /// Ask when the vote is counted (at a decision, over the recorded trail), not before
+    /// recording it: until it is recorded its time is not known (another vote may land first
+    /// and the store record it later), and a check made before could let in a vote whose key
+    /// had ended by then. A vote that does not count is still in the trail; it just counts for
+    /// nothing.
     ///
     /// # Errors
     ///
-    /// [`VoteFinding`] saying why the vote does not count: no such reviewer in the roster, no
-    /// key of theirs valid at those times, or a signature that does not verify with any of
-    /// them.
+    /// [`VoteFinding`] saying why the vote does not count: no such reviewer in the roster; no
+    /// key of theirs valid at those times ([`VoteFinding::KeyNotValid`]); signed with a key of
+    /// theirs that is not valid then ([`VoteFinding::KeyOutOfValidity`], naming it and its
+    /// validity); or a signature that does not verify with their valid keys (with the last
+    /// key's reason).
     pub fn signer(
         &self,
         statement: &VoteStatement,
@@ -348,37 +406,50 @@ impl<'a> VerifiedRoster<'a> {
         recorded: Timestamp,
     ) -> Result<&'a Member, VoteFinding> {
         let reviewer = statement.reviewer();
-        let mut theirs = self
+        let theirs: Vec<&'a Member> = self
             .latest
             .members
             .iter()
             .filter(|m| identity::same(&m.id, reviewer))
-            .peekable();
-        if theirs.peek().is_none() {
+            .collect();
+        if theirs.is_empty() {
             return Err(VoteFinding::NotInRoster {
                 reviewer: reviewer.to_owned(),
             });
         }
-        let mut valid = theirs
-            .filter(|m| m.valid_at(statement.at()) && m.valid_at(recorded))
-            .peekable();
-        if valid.peek().is_none() {
-            return Err(VoteFinding::KeyNotValid {
-                reviewer: reviewer.to_owned(),
-                at: statement.at(),
-                recorded,
-            });
-        }
+        let valid = |m: &&&'a Member| m.valid_at(statement.at()) && m.valid_at(recorded);
         let mut last = None;
-        for member in valid {
+        for member in theirs.iter().filter(valid) {
             match signature.verify(statement, &member.key) {
                 Ok(()) => return Ok(member),
                 Err(e) => last = Some(e),
             }
         }
+        // Signed by a key of theirs that is not valid then: say so, not "another key".
+        if let Some(member) = theirs
+            .iter()
+            .filter(|m| !valid(m))
+            .find(|m| signature.verify(statement, &m.key).is_ok())
+        {
+            return Err(VoteFinding::KeyOutOfValidity {
+                reviewer: reviewer.to_owned(),
+                key: member.key,
+                from: member.from,
+                until: member.until,
+                at: statement.at(),
+                recorded,
+            });
+        }
+        let Some(error) = last else {
+            return Err(VoteFinding::KeyNotValid {
+                reviewer: reviewer.to_owned(),
+                at: statement.at(),
+                recorded,
+            });
+        };
         Err(VoteFinding::Signature {
             reviewer: reviewer.to_owned(),
-            error: last.unwrap_or(super::error::SignatureError::Mismatch),
+            error,
         })
     }
 }

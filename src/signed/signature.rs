@@ -13,6 +13,11 @@ use super::statement::VoteStatement;
 /// signature made for another namespace (a git commit's, a file's) is not a vote.
 pub const NAMESPACE: &str = "modelgate-vote";
 
+/// The OpenSSH signature namespace of roster versions:
+/// `ssh-keygen -Y sign -n modelgate-roster` over a version's
+/// [`to_bytes`](super::RosterVersion::to_bytes).
+pub const ROSTER_NAMESPACE: &str = "modelgate-roster";
+
 /// A reviewer's signature over a [`VoteStatement`]'s bytes, in one of two forms that verify
 /// against the same [`ReviewerKey`]. Serialized as `{"ed25519": "<base64>"}` or
 /// `{"sshsig": "-----BEGIN SSH SIGNATURE-----…"}`.
@@ -44,6 +49,15 @@ impl VoteSignature {
         statement: &VoteStatement,
         openssh_private_key: &str,
     ) -> Result<Self, SignatureError> {
+        Self::sign_ssh_bytes(&statement.to_bytes(), openssh_private_key, NAMESPACE)
+    }
+
+    /// [`sign_ssh`](Self::sign_ssh) of any `bytes`, in `namespace`.
+    pub(super) fn sign_ssh_bytes(
+        bytes: &[u8],
+        openssh_private_key: &str,
+        namespace: &'static str,
+    ) -> Result<Self, SignatureError> {
         let private = |why: &str| SignatureError::PrivateKey {
             why: why.to_owned(),
         };
@@ -58,7 +72,7 @@ impl VoteSignature {
             return Err(private("only ssh-ed25519 keys sign votes"));
         }
         let signature = key
-            .sign(NAMESPACE, HashAlg::Sha512, &statement.to_bytes())
+            .sign(namespace, HashAlg::Sha512, bytes)
             .map_err(|e| private(&e.to_string()))?;
         signature
             .to_pem(LineEnding::LF)
@@ -80,12 +94,21 @@ impl VoteSignature {
         statement: &VoteStatement,
         key: &ReviewerKey,
     ) -> Result<(), SignatureError> {
-        let bytes = statement.to_bytes();
+        self.verify_bytes(&statement.to_bytes(), key, NAMESPACE)
+    }
+
+    /// [`verify`](Self::verify) over any `bytes`, an SSH signature in `namespace`.
+    pub(super) fn verify_bytes(
+        &self,
+        bytes: &[u8],
+        key: &ReviewerKey,
+        namespace: &'static str,
+    ) -> Result<(), SignatureError> {
         match self {
             Self::Ed25519(signature) => key
                 .verifying_key()
                 .ok_or(SignatureError::Mismatch)?
-                .verify(&bytes, &Signature::from_bytes(signature))
+                .verify(bytes, &Signature::from_bytes(signature))
                 .map_err(|_| SignatureError::Mismatch),
             Self::Sshsig(armored) => {
                 let signature =
@@ -106,13 +129,14 @@ impl VoteSignature {
                         found,
                     });
                 }
-                if signature.namespace() != NAMESPACE {
+                if signature.namespace() != namespace {
                     return Err(SignatureError::Namespace {
                         found: signature.namespace().to_owned(),
+                        expected: namespace,
                     });
                 }
                 ssh_key::PublicKey::new(signature.public_key().clone(), "")
-                    .verify(NAMESPACE, &bytes, &signature)
+                    .verify(namespace, bytes, &signature)
                     .map_err(|_| SignatureError::Mismatch)
             }
         }
