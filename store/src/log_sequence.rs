@@ -107,6 +107,8 @@ impl Store {
     ///
     /// # Errors
     ///
+    /// [`LogError::WentBack`] for a pending leaf whose trail went back (a trail put back and
+    /// written again: the store's rows must be repaired before the log moves on);
     /// [`LogError::BadPending`] for a pending row that is not a leaf;
     /// [`LogError::BadNode`] for a stored tree hash an append needs that is missing or not a
     /// hash; [`LogError::Database`]. Nothing is appended then, and the pending leaves stay.
@@ -135,6 +137,7 @@ impl Store {
             tx.commit().await.map_err(db)?;
             return Ok(0);
         }
+        goes_forward(&mut tx, &pending).await?;
         let size = log_nodes::size(&mut tx).await?;
         let mut known: BTreeMap<NodeId, TreeHash> = BTreeMap::new();
         let mut nodes = Vec::new();
@@ -155,6 +158,59 @@ impl Store {
         delete_pending(&mut tx, &pending).await?;
         tx.commit().await.map_err(db)?;
         Ok(u64::try_from(pending.len()).unwrap_or(u64::MAX))
+    }
+}
+
+/// Refuses `pending` (in the sequencer's order) if a trail's leaf goes back: to an older
+/// revision than the leaf before it (logged, or pending before it), or to another head at the
+/// same revision. Such a leaf is a trail put back and written again; the host must not sign a
+/// checkpoint over it. One indexed read per trail in the batch.
+async fn goes_forward(conn: &mut AnyConnection, pending: &[Leaf]) -> Result<(), LogError> {
+    let mut before: Option<(ModelKey, u64, Head)> = None;
+    for leaf in pending {
+        let key = ModelKey::new(leaf.name(), leaf.version()).in_environment(leaf.environment());
+        let previous = match before.take() {
+            Some((k, revision, head)) if k == key => Some((revision, head)),
+            _ => latest_logged(conn, &key).await?,
+        };
+        if let Some((revision, head)) = previous
+            && (leaf.revision() < revision || (leaf.revision() == revision && leaf.head() != head))
+        {
+            return Err(LogError::WentBack {
+                key,
+                logged: revision,
+                pending: leaf.revision(),
+            });
+        }
+        before = Some((key, leaf.revision(), leaf.head()));
+    }
+    Ok(())
+}
+
+/// The revision and head of the latest leaf of `key` in the log, if any.
+async fn latest_logged(
+    conn: &mut AnyConnection,
+    key: &ModelKey,
+) -> Result<Option<(u64, Head)>, LogError> {
+    let row = sqlx::query(
+        "SELECT revision, head FROM modelgate_log
+         WHERE name = $1 AND version = $2 AND environment = $3 ORDER BY idx DESC LIMIT 1",
+    )
+    .bind(key.name())
+    .bind(key.version())
+    .bind(key.environment())
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let revision: i64 = row.try_get(0).map_err(db)?;
+    let head: String = row.try_get(1).map_err(db)?;
+    // A logged row that does not read is the audit's to refuse (`LogError::BadRow`).
+    match (u64::try_from(revision), head.parse()) {
+        (Ok(revision), Ok(head)) => Ok(Some((revision, head))),
+        _ => Ok(None),
     }
 }
 

@@ -10,11 +10,11 @@
 
 mod common;
 
-use common::log::hold;
+use common::log::{ORIGIN, hold, signer};
 
 use common::{Backend, DIGEST, TestDb, raw, submitted, t};
 use modelgate::Review;
-use modelgate_store::{ModelKey, Retry, Store};
+use modelgate_store::{AnchorError, LogError, ModelKey, Retry, Store};
 use sqlx::Row;
 
 fn key(name: &str) -> ModelKey {
@@ -142,23 +142,60 @@ async fn verify_log_refuses_a_rollback_relogged_through_a_pending_row(b: Backend
     assert!(store.verify_log(&held).await.is_err());
     assert!(store.load_anchored(&key("victim"), &held).await.is_err());
     forge_pending(&store, "victim", 1, 30_000).await;
-    // The anchored load refuses (its trail check sees the covered revision 2) …
+    // The anchored load refuses: it reads the pending leaf after the covered revision 2.
     let err = store
         .load_anchored(&key("victim"), &held)
         .await
         .unwrap_err();
-    let _ = err;
-    // … and verify_log must too: the victim is stored at revision 1, the held checkpoint
-    // covers its revision 2.
-    let verified = store.verify_log(&held).await;
-    let leaves = store.log_leaves().await.unwrap();
-    let logged: Vec<(&str, u64)> = leaves.iter().map(|l| (l.name(), l.revision())).collect();
+    assert!(matches!(err, AnchorError::RolledBack { .. }), "{err}");
+    // The sequencer will not log a leaf that goes back: the audit, the log file and the next
+    // checkpoint all refuse, and nothing is signed over the rollback.
+    let err = store.verify_log(&held).await.unwrap_err();
     assert!(
-        verified.is_err(),
-        "verify_log accepted the victim rolled back from revision 2 (covered by the held \
-         checkpoint of size {}) to revision 1; the store's own sequencer logged and hashed the \
-         forged pending row: log now {logged:?}",
-        held.size()
+        matches!(
+            err,
+            AnchorError::Log(LogError::WentBack {
+                logged: 2,
+                pending: 1,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    insta::assert_snapshot!("went_back", err.to_string());
+    assert!(store.log_leaves().await.is_err());
+    assert!(store.checkpoint(ORIGIN, &signer()).await.is_err());
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// A new user's finding: the host went on voting on a model put back to an older sealed state
+/// (a fork at the next revision), and its next checkpoint signed the forked log. The sequencer
+/// now refuses the fork, so no checkpoint is signed over it.
+async fn a_host_writing_on_a_rolled_back_model_signs_no_checkpoint(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    store.create(&submitted("victim", "1")).await.unwrap();
+    vote(&store, "victim", Review::approve("bob", DIGEST, t(20))).await;
+    let kept = keep(&store, "victim").await;
+    vote(&store, "victim", Review::reject("carol", DIGEST, t(21))).await;
+    hold(&store).await;
+    put_back(&store, "victim", &kept).await;
+    // The host does not know: it records another vote at the revision carol's had.
+    vote(&store, "victim", Review::approve("dave", DIGEST, t(22))).await;
+    let err = store.checkpoint(ORIGIN, &signer()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LogError::WentBack {
+                logged: 3,
+                pending: 3,
+                ..
+            }
+        ),
+        "{err}"
     );
     store.close().await;
     db.drop_db().await;
@@ -230,6 +267,7 @@ async fn a_store_refilled_through_pending_rows_is_refused(b: Backend) {
 }
 
 common::conformance!(
+    a_host_writing_on_a_rolled_back_model_signs_no_checkpoint,
     verify_log_refuses_a_rollback_relogged_through_a_pending_row,
     a_deleted_model_with_forged_pending_rows_is_refused,
     a_store_refilled_through_pending_rows_is_refused,

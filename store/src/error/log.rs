@@ -29,6 +29,20 @@ pub enum LogError {
         /// What is wrong.
         what: &'static str,
     },
+    /// A pending leaf goes back: its trail is at an older revision than its last leaf (or at
+    /// another head at the same revision) — put back and written again. Nothing is sequenced,
+    /// so no checkpoint is signed over it; the leaves wait until the store is repaired.
+    #[error(
+        "model `{key}` has a leaf at revision {pending} waiting to be logged, but the log has it at revision {logged}: its trail was put back and written again; no checkpoint is signed over it"
+    )]
+    WentBack {
+        /// The model's key.
+        key: ModelKey,
+        /// The revision of its last leaf.
+        logged: u64,
+        /// The revision of the leaf that goes back.
+        pending: u64,
+    },
     /// A stored tree hash of the log (`modelgate_log_nodes`) is missing or not a hash.
     #[error("log tree hash at level {level}, index {index}: {what}")]
     BadNode {
