@@ -164,54 +164,77 @@ impl Store {
 /// Refuses `pending` (in the sequencer's order) if a trail's leaf goes back: to an older
 /// revision than the leaf before it (logged, or pending before it), or to another head at the
 /// same revision. Such a leaf is a trail put back and written again; the host must not sign a
-/// checkpoint over it. One indexed read per trail in the batch.
+/// checkpoint over it. The logged leaves before are read in one indexed query per chunk of
+/// trails.
 async fn goes_forward(conn: &mut AnyConnection, pending: &[Leaf]) -> Result<(), LogError> {
-    let mut before: Option<(ModelKey, u64, Head)> = None;
+    let mut keys: Vec<ModelKey> = pending
+        .iter()
+        .map(|l| ModelKey::new(l.name(), l.version()).in_environment(l.environment()))
+        .collect();
+    keys.dedup();
+    let mut before = latest_logged(conn, &keys).await?;
     for leaf in pending {
-        let key = ModelKey::new(leaf.name(), leaf.version()).in_environment(leaf.environment());
-        let previous = match before.take() {
-            Some((k, revision, head)) if k == key => Some((revision, head)),
-            _ => latest_logged(conn, &key).await?,
-        };
-        if let Some((revision, head)) = previous
+        let id = (
+            leaf.name().to_owned(),
+            leaf.version().to_owned(),
+            leaf.environment().to_owned(),
+        );
+        if let Some(&(revision, head)) = before.get(&id)
             && (leaf.revision() < revision || (leaf.revision() == revision && leaf.head() != head))
         {
             return Err(LogError::WentBack {
-                key,
+                key: ModelKey::new(id.0, id.1).in_environment(id.2.as_str()),
                 logged: revision,
                 pending: leaf.revision(),
             });
         }
-        before = Some((key, leaf.revision(), leaf.head()));
+        before.insert(id, (leaf.revision(), leaf.head()));
     }
     Ok(())
 }
 
-/// The revision and head of the latest leaf of `key` in the log, if any.
+type TrailId = (String, String, String);
+
+/// The revision and head of the latest leaf in the log of each of `keys` that has one.
 async fn latest_logged(
     conn: &mut AnyConnection,
-    key: &ModelKey,
-) -> Result<Option<(u64, Head)>, LogError> {
-    let row = sqlx::query(
-        "SELECT revision, head FROM modelgate_log
-         WHERE name = $1 AND version = $2 AND environment = $3 ORDER BY idx DESC LIMIT 1",
-    )
-    .bind(key.name())
-    .bind(key.version())
-    .bind(key.environment())
-    .fetch_optional(conn)
-    .await
-    .map_err(db)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let revision: i64 = row.try_get(0).map_err(db)?;
-    let head: String = row.try_get(1).map_err(db)?;
-    // A logged row that does not read is the audit's to refuse (`LogError::BadRow`).
-    match (u64::try_from(revision), head.parse()) {
-        (Ok(revision), Ok(head)) => Ok(Some((revision, head))),
-        _ => Ok(None),
+    keys: &[ModelKey],
+) -> Result<BTreeMap<TrailId, (u64, Head)>, LogError> {
+    let mut out = BTreeMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let sql = format!(
+            "SELECT l.name, l.version, l.environment, l.revision, l.head FROM modelgate_log l
+             JOIN (SELECT x.name, x.version, x.environment, MAX(x.idx) AS idx
+                   FROM modelgate_log x
+                   WHERE (x.name, x.version, x.environment) IN (VALUES {})
+                   GROUP BY x.name, x.version, x.environment) m ON l.idx = m.idx",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for key in chunk {
+            query = query
+                .bind(key.name())
+                .bind(key.version())
+                .bind(key.environment());
+        }
+        for row in query.fetch_all(&mut *conn).await.map_err(db)? {
+            let id: TrailId = (
+                row.try_get(0).map_err(db)?,
+                row.try_get(1).map_err(db)?,
+                row.try_get(2).map_err(db)?,
+            );
+            let revision: i64 = row.try_get(3).map_err(db)?;
+            let head: String = row.try_get(4).map_err(db)?;
+            // A logged row that does not read is the audit's to refuse (`LogError::BadRow`).
+            if let (Ok(revision), Ok(head)) = (u64::try_from(revision), head.parse()) {
+                out.insert(id, (revision, head));
+            }
+        }
     }
+    Ok(out)
 }
 
 /// Writes `leaves` to the log from index `from`.
