@@ -205,12 +205,14 @@ async fn latest_logged(
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
             .collect();
+        // Each trail's last leaf by its trail index read backwards (one index probe each,
+        // whatever the log's size), in one statement.
         let sql = format!(
             "SELECT l.name, l.version, l.environment, l.revision, l.head FROM modelgate_log l
-             JOIN (SELECT x.name, x.version, x.environment, MAX(x.idx) AS idx
-                   FROM modelgate_log x
-                   WHERE (x.name, x.version, x.environment) IN (VALUES {})
-                   GROUP BY x.name, x.version, x.environment) m ON l.idx = m.idx",
+             WHERE l.idx IN (SELECT (SELECT x.idx FROM modelgate_log x
+                 WHERE x.name = k.column1 AND x.version = k.column2
+                   AND x.environment = k.column3
+                 ORDER BY x.idx DESC LIMIT 1) FROM (VALUES {}) AS k)",
             values.join(", ")
         );
         let mut query = sqlx::query(&sql);
