@@ -93,7 +93,7 @@ fn signed(
 fn a_vote_counts_with_its_signers_roles_from_the_roster() {
     let v1 = first();
     let roster = Roster::new(vec![v1.clone()]);
-    let verified = roster.verify(v1.hash()).unwrap();
+    let verified = roster.verify_first_time(v1.hash()).unwrap();
     let rita = signed(&verified, "rita", 100, &RITA, 101).unwrap();
     assert_eq!(rita, ("rita".to_owned(), vec!["risk_officer".to_owned()]));
     // The roles come from the roster: bob is a validator whatever his vote claims.
@@ -105,7 +105,7 @@ fn a_vote_counts_with_its_signers_roles_from_the_roster() {
 fn a_vote_signed_by_another_key_does_not_count_and_says_why() {
     let v1 = first();
     let roster = Roster::new(vec![v1.clone()]);
-    let verified = roster.verify(v1.hash()).unwrap();
+    let verified = roster.verify_first_time(v1.hash()).unwrap();
     // The service re-signs rita's vote with its own key; bob signs one in her name.
     for seed in [&SERVICE, &BOB] {
         let err = signed(&verified, "rita", 100, seed, 101).unwrap_err();
@@ -120,7 +120,7 @@ fn a_vote_signed_by_another_key_does_not_count_and_says_why() {
 fn a_rotated_keys_vote_after_its_end_does_not_count() {
     let v1 = first();
     let roster = Roster::new(vec![v1.clone(), rotated(&v1)]);
-    let verified = roster.verify(v1.hash()).unwrap();
+    let verified = roster.verify_first_time(v1.hash()).unwrap();
     let finding = |at, seed, recorded| signed(&verified, "rita", at, seed, recorded).err();
     // The old key before its end counts; the new one after the rotation.
     assert_eq!(finding(500, &RITA, 501), None);
@@ -150,10 +150,22 @@ fn a_rotated_keys_vote_after_its_end_does_not_count() {
     );
     left.sign(&ADMINS[0]);
     let roster = Roster::new(vec![left.clone()]);
-    let verified = roster.verify(left.hash()).unwrap();
+    let verified = roster.verify_first_time(left.hash()).unwrap();
     let err = signed(&verified, "rita", 1500, &RITA, 1501).unwrap_err();
     assert!(matches!(err, VoteFinding::KeyOutOfValidity { .. }), "{err}");
     insta::assert_snapshot!("key_out_of_validity", err.to_string());
+    // Every other finding, as a reviewer's host shows it.
+    let whole = Roster::new(vec![first()]);
+    let whole = whole.verify_first_time(first().hash()).unwrap();
+    let findings: Vec<String> = [
+        signed(&verified, "mallory", 1500, &RITA, 1501),
+        signed(&verified, "rita", 1500, &BOB, 1501),
+        signed(&whole, "rita", 100, &BOB, 101),
+    ]
+    .into_iter()
+    .map(|r| r.unwrap_err().to_string())
+    .collect();
+    insta::assert_snapshot!("vote_findings", findings.join("\n"));
 }
 
 #[test]
@@ -161,13 +173,13 @@ fn a_roster_cut_back_to_an_earlier_version_is_refused_by_its_holder() {
     let v1 = first();
     let v2 = rotated(&v1);
     let full = Roster::new(vec![v1.clone(), v2.clone()]);
-    let held = full.verify(v1.hash()).unwrap().latest().hash();
-    full.verify_holding(v1.hash(), held).unwrap();
+    let held = full.verify_first_time(v1.hash()).unwrap().latest().hash();
+    full.verify(v1.hash(), held).unwrap();
     // The database's copy cut back to version 1: rita's rotated-out key would count again.
     let cut = Roster::new(vec![v1.clone()]);
-    let verified = cut.verify(v1.hash()).unwrap();
+    let verified = cut.verify_first_time(v1.hash()).unwrap();
     assert!(signed(&verified, "rita", 1500, &RITA, 1501).is_ok());
-    let err = cut.verify_holding(v1.hash(), held).unwrap_err();
+    let err = cut.verify(v1.hash(), held).unwrap_err();
     assert_eq!(err, RosterError::Truncated { held });
 }
 
@@ -180,13 +192,17 @@ fn admins_sign_with_openssh_keys_too() {
         vec![Member::new("bob", key(&BOB), t(0))],
     );
     v1.sign(&ADMINS[0]);
-    let err = Roster::new(vec![v1.clone()]).verify(v1.hash()).unwrap_err();
+    let err = Roster::new(vec![v1.clone()])
+        .verify_first_time(v1.hash())
+        .unwrap_err();
     assert!(
         matches!(err, RosterError::Unsigned { have: 1, .. }),
         "{err}"
     );
     v1.sign_ssh(include_str!("fixtures/sshsig/rita")).unwrap();
-    Roster::new(vec![v1.clone()]).verify(v1.hash()).unwrap();
+    Roster::new(vec![v1.clone()])
+        .verify_first_time(v1.hash())
+        .unwrap();
     // A vote's SSH signature over the same bytes (another namespace) is not an admin's.
     let mut v2 = v1.next(vec![admin], 1, vec![]);
     let statement = vote("bob", 1);
@@ -194,7 +210,7 @@ fn admins_sign_with_openssh_keys_too() {
         VoteSignature::sign_ssh(&statement, include_str!("fixtures/sshsig/rita")).unwrap();
     v2.add_signature(admin, vote_signature);
     let err = Roster::new(vec![v1.clone(), v2])
-        .verify(v1.hash())
+        .verify_first_time(v1.hash())
         .unwrap_err();
     assert!(
         matches!(err, RosterError::Unsigned { have: 0, .. }),
@@ -214,7 +230,7 @@ fn a_roster_edited_by_the_service_is_refused() {
     forged.sign(&SERVICE);
     forged.sign(&ADMINS[0]); // one admin is not a quorum of two
     let err = Roster::new(vec![v1.clone(), forged])
-        .verify(v1.hash())
+        .verify_first_time(v1.hash())
         .unwrap_err();
     assert_eq!(
         err,
@@ -232,21 +248,25 @@ fn a_roster_edited_by_the_service_is_refused() {
         vec![Member::new("rita", key(&SERVICE), t(0)).with_role("risk_officer")],
     );
     own.sign(&SERVICE);
-    let err = Roster::new(vec![own]).verify(v1.hash()).unwrap_err();
+    let err = Roster::new(vec![own])
+        .verify_first_time(v1.hash())
+        .unwrap_err();
     assert!(matches!(err, RosterError::NotPinned { .. }), "{err}");
     // It edits a signed version's members after the signatures: they no longer verify.
     let mut edited = first();
     let json = serde_json::to_string(&edited).unwrap();
     let json = json.replace("model_validator", "risk_officer");
     edited = serde_json::from_str(&json).unwrap();
-    let err = Roster::new(vec![edited]).verify(v1.hash()).unwrap_err();
+    let err = Roster::new(vec![edited])
+        .verify_first_time(v1.hash())
+        .unwrap_err();
     assert!(matches!(err, RosterError::NotPinned { .. }), "{err}");
     let v2 = rotated(&v1);
     let json = serde_json::to_string(&v2).unwrap();
     let tampered: RosterVersion =
         serde_json::from_str(&json.replace("model_validator", "risk_officer")).unwrap();
     let err = Roster::new(vec![v1.clone(), tampered])
-        .verify(v1.hash())
+        .verify_first_time(v1.hash())
         .unwrap_err();
     assert_eq!(
         err,
@@ -264,12 +284,12 @@ fn versions_truncated_reordered_or_replayed_are_refused() {
     let v2 = rotated(&v1);
     // Reordered.
     let err = Roster::new(vec![v2.clone(), v1.clone()])
-        .verify(v1.hash())
+        .verify_first_time(v1.hash())
         .unwrap_err();
     assert!(matches!(err, RosterError::NotPinned { .. }), "{err}");
     // A version replayed twice.
     let err = Roster::new(vec![v1.clone(), v2.clone(), v2.clone()])
-        .verify(v1.hash())
+        .verify_first_time(v1.hash())
         .unwrap_err();
     assert_eq!(err, RosterError::OutOfSequence { number: 2 });
     // A version skipped: v3 after v1.
@@ -277,15 +297,17 @@ fn versions_truncated_reordered_or_replayed_are_refused() {
     v3.sign(&ADMINS[0]);
     v3.sign(&ADMINS[1]);
     let err = Roster::new(vec![v1.clone(), v3])
-        .verify(v1.hash())
+        .verify_first_time(v1.hash())
         .unwrap_err();
     assert_eq!(err, RosterError::OutOfSequence { number: 3 });
     // Truncated to the first version: verifies, as of that version (a roster's holder must
     // keep its latest version; a log of roster heads is what would show a truncation).
-    Roster::new(vec![v1.clone()]).verify(v1.hash()).unwrap();
+    Roster::new(vec![v1.clone()])
+        .verify_first_time(v1.hash())
+        .unwrap();
     // Empty.
     assert_eq!(
-        Roster::default().verify(v1.hash()).unwrap_err(),
+        Roster::default().verify_first_time(v1.hash()).unwrap_err(),
         RosterError::Empty
     );
 }
@@ -303,19 +325,19 @@ fn a_key_of_two_people_and_bad_thresholds_are_refused_by_name() {
     shared.sign(&ADMINS[0]);
     shared.sign(&ADMINS[1]);
     let err = Roster::new(vec![shared.clone()])
-        .verify(shared.hash())
+        .verify_first_time(shared.hash())
         .unwrap_err();
     assert!(matches!(err, RosterError::SharedKey { .. }), "{err}");
     let mut zero = RosterVersion::first(admins(), 0, vec![]);
     zero.sign(&ADMINS[0]);
     let err = Roster::new(vec![zero.clone()])
-        .verify(zero.hash())
+        .verify_first_time(zero.hash())
         .unwrap_err();
     assert!(matches!(err, RosterError::Threshold { .. }), "{err}");
     let mut twice = RosterVersion::first(vec![key(&ADMINS[0]), key(&ADMINS[0])], 2, vec![]);
     twice.sign(&ADMINS[0]);
     let err = Roster::new(vec![twice.clone()])
-        .verify(twice.hash())
+        .verify_first_time(twice.hash())
         .unwrap_err();
     assert!(matches!(err, RosterError::DuplicateAdmin { .. }), "{err}");
     // One admin signing twice is one signature.
@@ -323,7 +345,7 @@ fn a_key_of_two_people_and_bad_thresholds_are_refused_by_name() {
     once.sign(&ADMINS[0]);
     once.sign(&ADMINS[0]);
     let err = Roster::new(vec![once.clone()])
-        .verify(once.hash())
+        .verify_first_time(once.hash())
         .unwrap_err();
     assert_eq!(
         err,
@@ -340,28 +362,38 @@ fn a_key_of_two_people_and_bad_thresholds_are_refused_by_name() {
     );
     bad_id.sign(&ADMINS[0]);
     let err = Roster::new(vec![bad_id.clone()])
-        .verify(bad_id.hash())
+        .verify_first_time(bad_id.hash())
         .unwrap_err();
     assert!(matches!(err, RosterError::Member { .. }), "{err}");
     let messages: Vec<String> = [
-        Roster::new(vec![shared.clone()]).verify(shared.hash()),
-        Roster::new(vec![zero.clone()]).verify(zero.hash()),
-        Roster::new(vec![twice.clone()]).verify(twice.hash()),
-        Roster::new(vec![once.clone()]).verify(once.hash()),
-        Roster::new(vec![bad_id.clone()]).verify(bad_id.hash()),
-        Roster::new(vec![]).verify(once.hash()),
+        Roster::new(vec![shared.clone()]).verify_first_time(shared.hash()),
+        Roster::new(vec![zero.clone()]).verify_first_time(zero.hash()),
+        Roster::new(vec![twice.clone()]).verify_first_time(twice.hash()),
+        Roster::new(vec![once.clone()]).verify_first_time(once.hash()),
+        Roster::new(vec![bad_id.clone()]).verify_first_time(bad_id.hash()),
+        Roster::new(vec![]).verify_first_time(once.hash()),
     ]
     .into_iter()
     .map(|r| r.unwrap_err().to_string())
     .collect();
-    insta::assert_snapshot!("roster_errors", messages.join("\n"));
+    let v1 = first();
+    let v2 = rotated(&v1);
+    let more: Vec<String> = [
+        Roster::new(vec![v1.clone()]).verify(v1.hash(), v2.hash()),
+        Roster::new(vec![v2.clone()]).verify_first_time(v1.hash()),
+        Roster::new(vec![v1.clone(), v2.clone(), v2.clone()]).verify_first_time(v1.hash()),
+    ]
+    .into_iter()
+    .map(|r| r.unwrap_err().to_string())
+    .collect();
+    insta::assert_snapshot!("roster_errors", [messages, more].concat().join("\n"));
 }
 
 #[test]
 fn a_look_alike_of_a_reviewer_is_that_reviewer() {
     let v1 = first();
     let roster = Roster::new(vec![v1.clone()]);
-    let verified = roster.verify(v1.hash()).unwrap();
+    let verified = roster.verify_first_time(v1.hash()).unwrap();
     // "RITA" is rita's identity: only rita's key signs for it.
     assert_eq!(
         signed(&verified, "RITA", 100, &RITA, 101).unwrap().0,
@@ -378,5 +410,5 @@ fn a_roster_round_trips_as_json() {
     let json = serde_json::to_string_pretty(&roster).unwrap();
     let back: Roster = serde_json::from_str(&json).unwrap();
     assert_eq!(back, roster);
-    back.verify(v1.hash()).unwrap();
+    back.verify_first_time(v1.hash()).unwrap();
 }

@@ -187,6 +187,15 @@ fn keys_of_other_types_and_encrypted_keys_are_refused_by_name() {
             .verify(&statement(&approve()), &rita())
             .unwrap_err()
             .to_string(),
+        VoteSignature::sign_ssh(&statement(&approve()), RITA)
+            .unwrap()
+            .verify(&statement(&approve()), &ReviewerKey::from_seed(&[8; 32]))
+            .unwrap_err()
+            .to_string(),
+        VoteSignature::Sshsig("-----BEGIN SSH SIGNATURE-----\nAAAA\n".into())
+            .verify(&statement(&approve()), &rita())
+            .unwrap_err()
+            .to_string(),
     ];
     insta::assert_snapshot!("signed_vote_errors", messages.join("\n"));
 }

@@ -13,12 +13,13 @@
 //! What a signature does not say is the reviewer's roles: a [`Roster`] binds people to keys and
 //! roles, with validity periods (a rotated key, a person who left). It is itself evidence: each
 //! [`RosterVersion`] names the one before by hash and is signed by a quorum of its admins, from
-//! a first version whose hash the host pins ([`Roster::verify`]), so no service, key or database
+//! a first version whose hash the host pins, so no service, key or database
 //! row outside that quorum can add a key for "rita" or give her a role.
 //! [`VerifiedRoster::signer`] says who signed a vote and with which roles, or why it does not
-//! count ([`VoteFinding`]). Pinning the first version does not see a roster cut back to an
-//! earlier one (a rotation or a removal undone): keep the latest version's hash you verified
-//! and check with [`Roster::verify_holding`]. Admins sign a version's
+//! count ([`VoteFinding`]). [`Roster::verify`] takes the first version's hash and the latest
+//! version's hash the holder verified before, so a roster cut back to an earlier version (a
+//! rotation or a removal undone) is refused; [`Roster::verify_first_time`], for a roster read
+//! the first time, takes the first alone. Admins sign a version's
 //! [`to_bytes`](RosterVersion::to_bytes) with their seed ([`RosterVersion::sign`]) or elsewhere
 //! (`ssh-keygen -Y sign -n modelgate-roster`, [`RosterVersion::add_signature`]); as JSON
 //! (`roster.json`) a roster is the array of its versions, oldest first, each with its

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
@@ -165,12 +164,8 @@ impl RosterVersion {
 
     /// Adds the signature of the admin whose 32-byte secret seed is `seed`.
     pub fn sign(&mut self, seed: &[u8; 32]) {
-        let key = SigningKey::from_bytes(seed);
-        let signature = key.sign(&self.to_bytes()).to_bytes();
-        self.add_signature(
-            ReviewerKey::from_seed(seed),
-            VoteSignature::Ed25519(signature),
-        );
+        let signature = VoteSignature::sign_ed25519_bytes(&self.to_bytes(), seed);
+        self.add_signature(ReviewerKey::from_seed(seed), signature);
     }
 
     /// Adds the signature of an admin's unencrypted OpenSSH `ssh-ed25519` private key (the
@@ -313,28 +308,24 @@ impl Roster {
     /// sequence, too few admin signatures, a threshold of 0 or above the admins, an admin
     /// twice, a member with an invalid id or role, a key of two people;
     /// [`RosterError::Truncated`] if it does not reach `held`.
-    pub fn verify_holding(
-        &self,
-        first: Head,
-        held: Head,
-    ) -> Result<VerifiedRoster<'_>, RosterError> {
-        let verified = self.verify(first)?;
+    pub fn verify(&self, first: Head, held: Head) -> Result<VerifiedRoster<'_>, RosterError> {
+        let verified = self.verify_first_time(first)?;
         match self.versions.iter().any(|v| v.hash() == held) {
             true => Ok(verified),
             false => Err(RosterError::Truncated { held }),
         }
     }
 
-    /// As [`verify_holding`](Self::verify_holding), without a version held from before: for the
+    /// As [`verify`](Self::verify), without a version held from before: for the
     /// first time a roster is read. Pinning the first version keeps out every key and role a
     /// quorum of admins did not sign; it does not see a roster cut back to an earlier version
     /// (a rotation or a removal undone): keep the latest version's hash you verified
-    /// ([`VerifiedRoster::latest`]) and verify with it next time.
+    /// ([`VerifiedRoster::latest`]) and [`verify`](Self::verify) with it from then on.
     ///
     /// # Errors
     ///
-    /// As [`verify_holding`](Self::verify_holding), but for [`RosterError::Truncated`].
-    pub fn verify(&self, first: Head) -> Result<VerifiedRoster<'_>, RosterError> {
+    /// As [`verify`](Self::verify), but for [`RosterError::Truncated`].
+    pub fn verify_first_time(&self, first: Head) -> Result<VerifiedRoster<'_>, RosterError> {
         let genesis = self.versions.first().ok_or(RosterError::Empty)?;
         if genesis.hash() != first || genesis.number != 1 || genesis.previous.is_some() {
             return Err(RosterError::NotPinned {

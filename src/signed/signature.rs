@@ -34,8 +34,12 @@ pub enum VoteSignature {
 impl VoteSignature {
     /// Signs `statement` with the Ed25519 private key whose 32-byte secret seed is `seed`.
     pub fn sign_ed25519(statement: &VoteStatement, seed: &[u8; 32]) -> Self {
-        let key = SigningKey::from_bytes(seed);
-        Self::Ed25519(key.sign(&statement.to_bytes()).to_bytes())
+        Self::sign_ed25519_bytes(&statement.to_bytes(), seed)
+    }
+
+    /// [`sign_ed25519`](Self::sign_ed25519) of any `bytes`.
+    pub(super) fn sign_ed25519_bytes(bytes: &[u8], seed: &[u8; 32]) -> Self {
+        Self::Ed25519(SigningKey::from_bytes(seed).sign(bytes).to_bytes())
     }
 
     /// Signs `statement` as `ssh-keygen -Y sign -n modelgate-vote` does (SHA-512), with an
