@@ -41,6 +41,7 @@ async fn a_bad_pending_row_is_typed_and_loses_nothing(b: Backend) {
         .await
         .unwrap();
     assert_eq!(pending(&store).await, 1);
+    let mut messages = Vec::new();
     for (bad, what) in [
         (
             "INSERT INTO modelgate_log_pending VALUES ('x', '1', 'default', 1, 'zz', 5)",
@@ -64,8 +65,8 @@ async fn a_bad_pending_row_is_typed_and_loses_nothing(b: Backend) {
     ] {
         raw(&store, bad).await;
         let err = store.checkpoint(ORIGIN, &signer()).await;
-        eprintln!("{what}: {err:?}");
         if what != "uppercase head" {
+            messages.push(format!("{what}: {}", err.as_ref().unwrap_err()));
             assert!(
                 matches!(err, Err(LogError::BadPending { .. })),
                 "{what}: {err:?}"
@@ -87,6 +88,7 @@ async fn a_bad_pending_row_is_typed_and_loses_nothing(b: Backend) {
         }
         raw(&store, "DELETE FROM modelgate_log_pending WHERE name = 'x'").await;
     }
+    insta::assert_snapshot!("bad_pending", messages.join("\n"));
     assert_eq!(store.sequence_log().await.unwrap(), 1);
     let leaves = store.log_leaves().await.unwrap();
     assert_eq!(leaves.len(), 2);

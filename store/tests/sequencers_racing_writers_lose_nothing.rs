@@ -1,6 +1,7 @@
 //! The log's sequencer: no committed write's leaf is lost, duplicated or reordered
 //! within its model; every checkpoint taken after a write's commit covers its leaf; every
-//! checkpoint extends the ones before.
+//! checkpoint extends the ones before; an anchored load, which writes nothing, reads the leaves
+//! not yet sequenced.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -23,9 +24,9 @@ use modelgate::log::Checkpoint;
 use modelgate_store::Retry;
 
 /// Two votes on one model, the second from a reviewer whose clock is behind the first's, both
-/// written before the sequencer runs (which orders pending leaves by time first). Held: the
-/// core records a vote at no earlier than the trail's last event (`not_before_last`). The model's leaves must be in the order of its revisions, and an
-/// untouched store must pass the checks against a held checkpoint.
+/// written before the sequencer runs. The model's leaves are in the order of its revisions
+/// (the sequencer orders by key, then revision), and an untouched store passes the checks
+/// against a held checkpoint.
 async fn a_vote_from_a_clock_behind_is_sequenced_after_the_one_before_it(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
@@ -237,7 +238,35 @@ async fn a_batch_of_many_pending_leaves_is_sequenced_whole(b: Backend) {
     db.drop_db().await;
 }
 
+async fn a_load_sees_writes_not_yet_sequenced(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    store.create(&submitted("seq", "1")).await.unwrap();
+    let held = hold(&store).await;
+    // A vote after the checkpoint: its leaf waits for the sequencer, and a load checked
+    // against the held checkpoint, which writes nothing, counts it as the leaf after.
+    store
+        .record_vote(
+            &key("seq", "1"),
+            &policy(),
+            &Review::approve("bob", DIGEST, t(20)),
+            &Retry::default(),
+        )
+        .await
+        .unwrap();
+    let loaded = store.load_anchored(&key("seq", "1"), &held).await.unwrap();
+    assert_eq!(loaded.revision, 2);
+    assert_eq!(store.sequence_log().await.unwrap(), 1);
+    assert_eq!(store.sequence_log().await.unwrap(), 0);
+    store.load_anchored(&key("seq", "1"), &held).await.unwrap();
+    store.close().await;
+    db.drop_db().await;
+}
+
 common::conformance!(
+    a_load_sees_writes_not_yet_sequenced,
     a_batch_of_many_pending_leaves_is_sequenced_whole,
     a_vote_from_a_clock_behind_is_sequenced_after_the_one_before_it,
     racing_sequencers_and_handles_lose_no_leaf,
