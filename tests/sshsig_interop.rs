@@ -61,6 +61,26 @@ fn keypair(ssh: &Path, dir: &Path) -> (PathBuf, ReviewerKey) {
     (private, public.parse().unwrap())
 }
 
+/// `ssh-keygen -Y sign -f private <args> file`: the armored signature. The old `.sig` file is
+/// removed first: ssh-keygen does not overwrite it (without a terminal it keeps the old one and
+/// still exits 0).
+fn keygen_sign(ssh: &Path, private: &Path, file: &Path, args: &[&str]) -> String {
+    let sig = file.with_extension("bin.sig");
+    let _ = std::fs::remove_file(&sig);
+    let out = run(Command::new(ssh)
+        .args(["-Y", "sign"])
+        .args(args)
+        .arg("-f")
+        .arg(private)
+        .arg(file));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(sig).unwrap()
+}
+
 fn statement(review: &Review) -> VoteStatement {
     VoteStatement::new(
         "churn",
@@ -93,48 +113,26 @@ fn a_vote_signed_by_ssh_keygen_verifies_in_the_crate() {
     let vote = dir.join("vote.bin");
     std::fs::write(&vote, statement(&approve()).to_bytes()).unwrap();
     // What rita runs on her machine.
-    let out = run(Command::new(&ssh)
-        .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
-        .arg(&private)
-        .arg(&vote));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let armored = std::fs::read_to_string(dir.join("vote.bin.sig")).unwrap();
-    let signature = VoteSignature::Sshsig(armored);
+    let armored = keygen_sign(&ssh, &private, &vote, &["-n", NAMESPACE]);
+    let signature = VoteSignature::Sshsig(armored.clone());
     signature.verify(&statement(&approve()), &key).unwrap();
     assert_eq!(
         signature.verify(&statement(&reject()), &key),
         Err(SignatureError::Mismatch)
     );
     // SHA-256 instead of ssh-keygen's default SHA-512 verifies too.
-    let out = run(Command::new(&ssh)
-        .args(["-Y", "sign", "-n", NAMESPACE, "-O", "hashalg=sha256", "-f"])
-        .arg(&private)
-        .arg(&vote));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let sha256 = keygen_sign(
+        &ssh,
+        &private,
+        &vote,
+        &["-n", NAMESPACE, "-O", "hashalg=sha256"],
     );
-    let armored = std::fs::read_to_string(dir.join("vote.bin.sig")).unwrap();
-    VoteSignature::Sshsig(armored)
+    assert_ne!(sha256, armored, "a new signature, not the old file");
+    VoteSignature::Sshsig(sha256)
         .verify(&statement(&approve()), &key)
         .unwrap();
     // A signature for git's namespace is not a vote.
-    std::fs::remove_file(dir.join("vote.bin.sig")).unwrap();
-    let out = run(Command::new(&ssh)
-        .args(["-Y", "sign", "-n", "git", "-f"])
-        .arg(&private)
-        .arg(&vote));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let armored = std::fs::read_to_string(dir.join("vote.bin.sig")).unwrap();
+    let armored = keygen_sign(&ssh, &private, &vote, &["-n", "git"]);
     assert_eq!(
         VoteSignature::Sshsig(armored).verify(&statement(&approve()), &key),
         Err(SignatureError::Namespace {
