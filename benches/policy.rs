@@ -94,58 +94,49 @@ fn quorum_scaling(c: &mut Criterion) {
 }
 
 fn distinct_roles_scaling(c: &mut Criterion) {
-    let case = w1::case_a();
     let duties = DistinctRoles::new(3, ["model_validator", "risk_officer", "compliance"]);
     let quorum = Quorum::new(usize::MAX).eligible_roles(["model_validator", "compliance"]);
-    let mut g = c.benchmark_group("distinct_roles_scaling");
-    for n in [1_000usize, 10_000, 100_000] {
-        let votes: CountedVotes = (0..n)
-            .map(|i| {
-                Review::approve(
-                    format!("reviewer-{i}"),
-                    w1::DIGEST,
-                    Timestamp::from_unix_secs(1),
-                )
-                .with_role("model_validator")
-                .with_role("risk_officer")
-            })
-            .collect();
-        let ctx = ReviewContext::new(
-            &case.outcome,
-            &votes,
-            w1::SUBMITTER,
-            1,
-            Timestamp::from_unix_secs(2),
-        );
-        g.bench_with_input(BenchmarkId::new("quorum_baseline", n), &ctx, |b, ctx| {
-            b.iter(|| black_box(&quorum).judge(black_box(ctx)))
-        });
-        g.bench_with_input(BenchmarkId::new("judge", n), &ctx, |b, ctx| {
-            b.iter(|| black_box(&duties).judge(black_box(ctx)))
-        });
-    }
-    g.finish();
+    let roles = ["model_validator".to_owned(), "risk_officer".to_owned()];
+    scaling(c, "distinct_roles_scaling", &roles, &quorum, &duties);
 }
 
 /// `Excluding` of 1,000 roles around an unmeetable quorum, over n approvals each holding 8
 /// roles none excluded (so every role of every vote is looked up), beside the same quorum alone
 /// (a linear scan) as the baseline: the exclusion's cost per vote is one lookup per role held.
 fn excluding_scaling(c: &mut Criterion) {
-    let case = w1::case_a();
     let excluded: Vec<String> = (0..1_000).map(|i| format!("excluded_{i}")).collect();
-    let quorum = Quorum::new(usize::MAX);
     let excluding = Excluding::roles(excluded, Quorum::new(usize::MAX));
-    let mut g = c.benchmark_group("excluding_scaling");
+    let roles: Vec<String> = (0..8).map(|k| format!("team_{k}")).collect();
+    scaling(
+        c,
+        "excluding_scaling",
+        &roles,
+        &Quorum::new(usize::MAX),
+        &excluding,
+    );
+}
+
+/// `rule` beside `baseline` in the group `group`, over 1k, 10k and 100k approvals of W1's case
+/// (a), each reviewer holding `roles`.
+fn scaling(
+    c: &mut Criterion,
+    group: &str,
+    roles: &[String],
+    baseline: &dyn Policy,
+    rule: &dyn Policy,
+) {
+    let case = w1::case_a();
+    let mut g = c.benchmark_group(group);
     for n in [1_000usize, 10_000, 100_000] {
         let votes: CountedVotes = (0..n)
             .map(|i| {
-                (0..8).fold(
+                roles.iter().fold(
                     Review::approve(
                         format!("reviewer-{i}"),
                         w1::DIGEST,
                         Timestamp::from_unix_secs(1),
                     ),
-                    |r, k| r.with_role(format!("team_{k}")),
+                    |r, role| r.with_role(role),
                 )
             })
             .collect();
@@ -157,10 +148,10 @@ fn excluding_scaling(c: &mut Criterion) {
             Timestamp::from_unix_secs(2),
         );
         g.bench_with_input(BenchmarkId::new("quorum_baseline", n), &ctx, |b, ctx| {
-            b.iter(|| black_box(&quorum).judge(black_box(ctx)))
+            b.iter(|| black_box(baseline).judge(black_box(ctx)))
         });
         g.bench_with_input(BenchmarkId::new("judge", n), &ctx, |b, ctx| {
-            b.iter(|| black_box(&excluding).judge(black_box(ctx)))
+            b.iter(|| black_box(rule).judge(black_box(ctx)))
         });
     }
     g.finish();
