@@ -533,6 +533,11 @@ fn check(model: &AnyModel, naive: &Naive) {
         model.trail().latest_decision().is_some(),
         "the trail's decision flag is its events'"
     );
+    assert_eq!(
+        model.trail().status(),
+        model.status(),
+        "the trail's status is the stage its transitions reached"
+    );
     assert!(
         stored.events().windows(2).all(|w| w[0].at() <= w[1].at()),
         "time never runs backwards"

@@ -354,6 +354,18 @@ fn check(run: &Run, naive: &Naive, p: &Pipeline) {
     if let Phase::Finished(_) = naive.phase {
         assert!(run.finished().is_some());
     }
+    let trail = modelgate::Trail::from_parts(
+        run.name(),
+        run.version(),
+        run.environment().clone(),
+        run.history().to_vec(),
+    )
+    .unwrap();
+    assert_eq!(
+        trail.status(),
+        run.status(),
+        "the trail's status is the run's"
+    );
 }
 
 proptest! {

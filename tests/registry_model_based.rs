@@ -712,6 +712,13 @@ fn check(registry: &Registry, world: &World) -> Result<(), TestCaseError> {
     for (&(env, v), member) in &world.members {
         let real = registry.get(&environment(env), VERSIONS[v]).unwrap();
         prop_assert_eq!(real.status(), status(member.state), "{} in {}", v, env);
+        prop_assert_eq!(
+            real.trail().status(),
+            real.status(),
+            "the trail's status, {} in {}",
+            v,
+            env
+        );
     }
     for env in [STAGING, PRODUCTION] {
         let environment = environment(env);

@@ -36,6 +36,7 @@
 mod attest;
 mod check;
 mod error;
+mod export;
 mod host;
 mod keys;
 mod log;
@@ -134,7 +135,7 @@ enum RegistryCommand {
     /// Show a stored registry: its index, seal, and every member's environment, version,
     /// status and head (decisions as recorded; seals checked only with `--key`).
     Show {
-        /// The stored registry (JSON).
+        /// The stored registry (JSON, or an export: JSON Lines or CSV).
         stored: PathBuf,
         /// Seal key files (JSON); with one, the index's and every member's seal are verified.
         #[arg(long = "key")]
@@ -147,7 +148,7 @@ enum RegistryCommand {
     /// decision decided again by the policy of its environment's spec, and the books across
     /// members (one current deployment per environment, champions, promotions).
     Verify {
-        /// The stored registry (JSON).
+        /// The stored registry (JSON, or an export: JSON Lines or CSV, read back row by row).
         stored: PathBuf,
         /// Seal key files (JSON), as for `verify`.
         #[arg(long = "key", required = true)]
@@ -167,6 +168,20 @@ enum RegistryCommand {
         /// its pipeline's policy, is refused unless that is the registered one).
         #[arg(long = "policy", value_name = "ENVIRONMENT=FINGERPRINT", value_parser = parse_environment_policy)]
         policies: Vec<(String, modelgate::Fingerprint)>,
+    },
+    /// Export a stored registry's whole record for an auditor, on stdout: one row per event
+    /// (who, when, what, the policy and its fingerprint, the chain, the event itself), per
+    /// member (its head and seal) and for the index (its seal). Written only if the index's
+    /// and every member's seal verify under the keys; `registry verify` reads it back.
+    Export {
+        /// The stored registry (JSON, or an export).
+        stored: PathBuf,
+        /// Seal key files (JSON), as for `verify`.
+        #[arg(long = "key", required = true)]
+        keys: Vec<PathBuf>,
+        /// The format.
+        #[arg(long, value_enum)]
+        to: export::To,
     },
 }
 
@@ -446,6 +461,9 @@ fn run(cli: Invocation, policies: &host::Policies) -> Result<u8, CliError> {
             attest::verify(&envelope, &keys, key_id.as_deref(), &expected, log, format)
         }
         Command::Log { command } => run_log(command, format),
+        Command::Registry {
+            command: RegistryCommand::Export { stored, keys, to },
+        } => export::export(&stored, &keys, to),
         Command::Registry {
             command:
                 RegistryCommand::Show {

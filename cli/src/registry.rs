@@ -12,7 +12,7 @@ use modelgate::{
 use serde_json::{Value, json};
 
 use crate::host::Registered;
-use crate::stored::{AsStored, load, other_environment, pipeline, seal_keys};
+use crate::stored::{AsStored, other_environment, pipeline, seal_keys};
 use crate::text::esc;
 use crate::{CliError, Format};
 
@@ -63,7 +63,7 @@ pub fn show(
     specs: &[PathBuf],
     format: Format,
 ) -> Result<u8, CliError> {
-    let stored: StoredRegistry = load(file)?;
+    let stored: StoredRegistry = crate::export::load(file)?;
     let keys = seal_keys(key_files)?;
     let (pipelines, _) = pipelines(specs)?;
     let index_seal = match (stored.seal(), keys.is_empty()) {
@@ -327,7 +327,7 @@ pub fn verify(
     registered: &[(String, Registered)],
     format: Format,
 ) -> Result<u8, CliError> {
-    let stored: StoredRegistry = load(file)?;
+    let stored: StoredRegistry = crate::export::load(file)?;
     let keys = seal_keys(key_files)?;
     let (mut pipelines, mut book) = pipelines(specs)?;
     book = versions(&mut pipelines, book, later)?;

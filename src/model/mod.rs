@@ -35,7 +35,7 @@ pub use status::{ParseStatusError, Status};
 pub use submit::{SubmitError, Trainable};
 pub use trail::{ChainError, Trail};
 pub(crate) use trail::{
-    check_chain, continue_chain, ends_deployment, latest_decision, run_pipeline,
+    check_chain, continue_chain, ends_deployment, latest_decision, run_pipeline, status_of,
 };
 
 /// One model version moving through the workflow; `S` is its [`Stage`].

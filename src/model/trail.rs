@@ -2,8 +2,8 @@
 //! of this module's parent append to it; everyone else reads it, and asks it the questions
 //! derived from its events (is it a run, its current deployment, its latest decision) here, once.
 
-use super::Model;
 use super::stage::Stage;
+use super::{Model, Status};
 use crate::event::{Event, EventKind, Fingerprint, Head};
 use crate::value::text::{self, TextError};
 use crate::value::time::{self, TimeWentBackwards, Timestamp};
@@ -237,6 +237,14 @@ impl Trail {
         latest_decision(&self.events)
     }
 
+    /// The status the trail leaves the model in: the stage its last event that moves the stage
+    /// entered (a failed deployment and a run's artifact, evaluation and end move none; a
+    /// pending decision leaves the model under review). The status a replay of the trail
+    /// gives, for a trail the transitions wrote; the replay is what checks that they did.
+    pub fn status(&self) -> Status {
+        status_of(&self.events)
+    }
+
     /// Whether the trail holds a decision: [`latest_decision`](Self::latest_decision) is some,
     /// answered in constant time.
     pub fn has_decision(&self) -> bool {
@@ -294,6 +302,35 @@ pub(crate) fn current_deployment(events: &[Event]) -> Option<&Event> {
         }
     }
     None
+}
+
+/// The status `events` leave a model in (see [`Trail::status`]).
+pub(crate) fn status_of(events: &[Event]) -> Status {
+    use crate::policy::VerdictKind;
+    for e in events.iter().rev() {
+        let status = match e.kind() {
+            EventKind::RunStarted { .. } => Status::Untrained,
+            EventKind::Submitted { .. } | EventKind::Voted { .. } | EventKind::Reopened { .. } => {
+                Status::Submitted
+            }
+            EventKind::Decided { verdict, .. } => match verdict.kind() {
+                VerdictKind::Approve => Status::Approved,
+                VerdictKind::Reject => Status::Rejected,
+                VerdictKind::Pending => Status::Submitted,
+            },
+            EventKind::Revoked { .. } => Status::Rejected,
+            EventKind::Retraining { .. } => Status::Retraining,
+            EventKind::Deployed { .. } | EventKind::Reinstated { .. } => Status::Deployed,
+            EventKind::Superseded { .. } | EventKind::RolledBack { .. } => Status::Superseded,
+            EventKind::Retired { .. } => Status::Retired,
+            EventKind::DeployFailed { .. }
+            | EventKind::Artifact { .. }
+            | EventKind::Evaluated { .. }
+            | EventKind::RunFinished { .. } => continue,
+        };
+        return status;
+    }
+    Status::Untrained
 }
 
 /// The latest `decided` event among `events` that approved or rejected.

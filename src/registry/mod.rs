@@ -4,6 +4,8 @@
 mod clock;
 mod error;
 mod evidence;
+#[cfg(feature = "export")]
+pub mod export;
 mod moves;
 mod stored;
 mod tenure;

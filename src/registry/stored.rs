@@ -132,6 +132,23 @@ impl Registry {
 }
 
 impl StoredRegistry {
+    /// The stored form of the registry `name` from its parts: its `members` in the stored
+    /// order (by environment, then version) and the host's `seal` over their
+    /// [`index`](Self::index). What a store that keeps members one by one builds to export
+    /// them whole; checked only when it is [restored](Self::restore).
+    pub fn from_parts(
+        name: impl Into<String>,
+        members: Vec<StoredModel>,
+        seal: Option<Seal>,
+    ) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            name: name.into(),
+            members,
+            seal,
+        }
+    }
+
     /// The stored format's version (a restore reads [`FORMAT_VERSION`] only).
     pub fn format_version(&self) -> u32 {
         self.format_version

@@ -152,6 +152,14 @@ impl StoredModel {
         crate::model::run_pipeline(&self.events)
     }
 
+    /// The status the stored events claim the model is in (see
+    /// [`Trail::status`](crate::Trail::status)): true of a record that
+    /// [verifies](Self::verify) under the host's key, since the host seals only trails its
+    /// transitions wrote; a restore replays them.
+    pub fn status(&self) -> crate::Status {
+        crate::model::status_of(&self.events)
+    }
+
     /// The seal, if any.
     pub fn seal(&self) -> Option<&Seal> {
         self.seal.as_ref()

@@ -149,7 +149,7 @@ fn votes(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
     for (backend, store, _) in &backends {
-        for approvers in [1usize, 4, 16] {
+        for approvers in [1usize, 16, 64] {
             group.throughput(Throughput::Elements((approvers * MODELS_PER_ROUND) as u64));
             group.bench_with_input(
                 BenchmarkId::new(format!("vote/{backend}"), approvers),

@@ -93,7 +93,6 @@ impl Store {
         let seal = self
             .keys
             .seal(&index_head(name, &entries))
-            .map(|seal| write::seal_json(&seal))
             .map_err(|error| AdoptRegistryError::Seal {
                 name: name.to_owned(),
                 error,
@@ -122,13 +121,20 @@ impl Store {
         let adopted = Index {
             revision: 0,
             entries,
+            seal,
         };
         adopted
             .check(name, &stored)
             .map_err(AdoptRegistryError::Membership)?;
-        if !write_index(&mut tx, name, None, &adopted.entries, &seal)
-            .await
-            .map_err(db)?
+        if !write_index(
+            &mut tx,
+            name,
+            None,
+            &adopted.entries,
+            &write::seal_json(&adopted.seal),
+        )
+        .await
+        .map_err(db)?
         {
             return Err(indexed());
         }

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use modelgate::{AnyModel, Event, Head, Pipeline, Policy, Review, Run, Status, StoredModel};
 
 use modelgate::Registry;
-use modelgate::registry::PolicyBook;
+use modelgate::registry::{PolicyBook, StoredRegistry};
 
 use crate::error::{
     AdoptRegistryError, AppendError, ApproversError, CreateError, DatabaseError, LoadError,
     LoadRegistryError, OpenError, QueryError, SaveRegistryError, TransactError, VoteError,
 };
 use crate::{
-    Awaiting, Backend, Keys, Loaded, ModelKey, Options, Retry, SavedRegistry, Summary, Trail,
-    Transacted, Voted, Written,
+    Awaiting, Backend, Keys, Loaded, ModelKey, Models, Options, Page, Registries, Retry,
+    SavedRegistry, Summary, Trail, Transacted, Voted, Written,
 };
 
 /// A [`Store`](crate::Store) for a synchronous host: each method blocks until the
@@ -230,6 +230,33 @@ impl Store {
     /// As [`crate::Store::members`].
     pub fn members(&self, name: &str) -> Result<Vec<Loaded<StoredModel>>, LoadRegistryError> {
         self.runtime.block_on(self.inner.members(name))
+    }
+
+    /// See [`crate::Store::models`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::models`].
+    pub fn models(&self, query: &Models) -> Result<Page<Summary, ModelKey>, QueryError> {
+        self.runtime.block_on(self.inner.models(query))
+    }
+
+    /// See [`crate::Store::registries`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::registries`].
+    pub fn registries(&self, query: &Registries) -> Result<Page<String, String>, QueryError> {
+        self.runtime.block_on(self.inner.registries(query))
+    }
+
+    /// See [`crate::Store::export_registry`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::export_registry`].
+    pub fn export_registry(&self, name: &str) -> Result<StoredRegistry, LoadRegistryError> {
+        self.runtime.block_on(self.inner.export_registry(name))
     }
 
     /// See [`crate::Store::load_registry`].

@@ -389,6 +389,27 @@ pub enum QueryError {
         /// Why, naming the model.
         error: Box<LoadError>,
     },
+    /// A listed model's row says something its verified trail does not (a column edited
+    /// without the key): nothing is listed.
+    #[error(
+        "model `{key}`: its row's `{column}` says `{}`, its verified trail `{}`; the row was changed without the key",
+        .row.escape_debug(),
+        .trail.escape_debug()
+    )]
+    Disagrees {
+        /// The model's key.
+        key: ModelKey,
+        /// The column.
+        column: &'static str,
+        /// What the column holds.
+        row: String,
+        /// What the trail says.
+        trail: String,
+    },
+    /// A listed registry's sealed index does not verify (the error names it): nothing is
+    /// listed.
+    #[error(transparent)]
+    Membership(MembershipError),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] DatabaseError),

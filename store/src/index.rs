@@ -66,6 +66,8 @@ pub(crate) struct IndexRow {
 pub(crate) struct Index {
     pub(crate) revision: i64,
     pub(crate) entries: Vec<(String, String, Head)>,
+    /// The host's seal over the index head.
+    pub(crate) seal: Seal,
 }
 
 /// The index row of `name`, if any; locked with `FOR UPDATE` if `lock` (PostgreSQL).
@@ -156,6 +158,7 @@ impl IndexRow {
         Ok(Index {
             revision: self.revision,
             entries,
+            seal,
         })
     }
 }

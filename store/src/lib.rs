@@ -24,8 +24,10 @@ mod adopt;
 mod approvers;
 pub mod blocking;
 pub mod error;
+mod export;
 mod index;
 mod key;
+mod listing;
 mod load;
 mod log;
 mod log_nodes;
@@ -47,6 +49,7 @@ pub use error::{
     SaveRegistryError, TransactError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
+pub use listing::{MAX_PAGE, Models, Page, Registries};
 pub use load::Loaded;
 pub use modelgate::value::DEFAULT_ENVIRONMENT;
 pub use query::{Awaiting, Summary};

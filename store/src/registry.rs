@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use modelgate::registry::PolicyBook;
+use modelgate::trail::Seal;
 use modelgate::{AnyModel, Event, Head, Registry, StoredModel};
 use sqlx::Row;
 
@@ -131,8 +132,18 @@ impl Store {
     /// holds (or an index that does not verify); [`LoadRegistryError::Member`] with the
     /// [`LoadError`] of the first member that does not verify; [`LoadRegistryError::Database`].
     pub async fn members(&self, name: &str) -> Result<Vec<Loaded<StoredModel>>, LoadRegistryError> {
-        let mut out = Vec::new();
-        for (key, rows) in self.read_members(name, false).await? {
+        Ok(self.verified_members(name).await?.0)
+    }
+
+    /// The members of `name`, checked as [`members`](Self::members) says, and the seal of the
+    /// registry's index if one is stored.
+    pub(crate) async fn verified_members(
+        &self,
+        name: &str,
+    ) -> Result<(Vec<Loaded<StoredModel>>, Option<Seal>), LoadRegistryError> {
+        let (members, seal) = self.read_members_sealed(name, false).await?;
+        let mut out = Vec::with_capacity(members.len());
+        for (key, rows) in members {
             let (stored, head, revision) =
                 check_rows(&key, rows).map_err(|error| LoadRegistryError::Member { error })?;
             stored
@@ -149,7 +160,7 @@ impl Store {
                 revision,
             });
         }
-        Ok(out)
+        Ok((out, seal))
     }
 
     /// The registry `name`, as last saved with [`save_registry`](Self::save_registry): every
@@ -487,6 +498,16 @@ impl Store {
         name: &str,
         unindexed: bool,
     ) -> Result<Vec<(ModelKey, Rows)>, LoadRegistryError> {
+        Ok(self.read_members_sealed(name, unindexed).await?.0)
+    }
+
+    /// As [`read_members`](Self::read_members), with the verified index's seal (`None` when
+    /// no index is stored).
+    async fn read_members_sealed(
+        &self,
+        name: &str,
+        unindexed: bool,
+    ) -> Result<(Vec<(ModelKey, Rows)>, Option<Seal>), LoadRegistryError> {
         let (members, rows, index) =
             self.read_member_rows(name)
                 .await
@@ -494,19 +515,24 @@ impl Store {
                     name: name.to_owned(),
                     error: DatabaseError(error),
                 })?;
-        match index {
-            Some(index) => index
-                .verify(name, self.keys.verifier())
-                .and_then(|index| index.check(name, &rows))
-                .map_err(LoadRegistryError::Membership)?,
+        let seal = match index {
+            Some(index) => {
+                let index = index
+                    .verify(name, self.keys.verifier())
+                    .map_err(LoadRegistryError::Membership)?;
+                index
+                    .check(name, &rows)
+                    .map_err(LoadRegistryError::Membership)?;
+                Some(index.seal)
+            }
             None if !members.is_empty() && !unindexed => {
                 return Err(LoadRegistryError::Unindexed {
                     name: name.to_owned(),
                 });
             }
-            None => {}
-        }
-        Ok(members)
+            None => None,
+        };
+        Ok((members, seal))
     }
 
     /// The member rows of `name`, every models row of its name and its index row, in one
@@ -533,6 +559,7 @@ impl Store {
                     seal: row.try_get(4)?,
                     approval_validity_ms: row.try_get(5)?,
                     events: Vec::new(),
+                    columns: None,
                 },
             );
         }

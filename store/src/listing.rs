@@ -1,0 +1,326 @@
+//! Paginated, verified listings of every model and every registry the store holds: each model
+//! listed is loaded and verified (rows complete, chain, the host's seal) and described by its
+//! verified trail, never by its row's columns alone.
+
+use modelgate::{Environment, Event, EventKind, Status};
+use sqlx::Row;
+
+use crate::ModelKey;
+use crate::error::{DatabaseError, LoadError, QueryError};
+use crate::index::read_index;
+use crate::load::check_rows;
+use crate::query::Summary;
+use crate::store::Store;
+use crate::trail::{KIND_MEMBER, KIND_RUN};
+
+/// The most items one page holds.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// Which models [`Store::models`] lists, and which page: ordered by name, version and
+/// environment, at most [`limit`](Self::limit) a page (100 unless set), from the first or
+/// after a key (the [`next`](Page::next) of the page before).
+///
+/// ```
+/// use modelgate::Status;
+/// use modelgate_store::Models;
+/// let deployed = Models::all().named("churn").with_status(Status::Deployed).limit(50);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Models {
+    name: Option<String>,
+    status: Option<Status>,
+    after: Option<ModelKey>,
+    limit: u32,
+}
+
+impl Models {
+    /// Every model (runs and registry members included), first page.
+    pub fn all() -> Self {
+        Self {
+            name: None,
+            status: None,
+            after: None,
+            limit: 100,
+        }
+    }
+
+    /// Only the models named `name`.
+    #[must_use]
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Only the models whose verified trail leaves them in `status`.
+    #[must_use]
+    pub fn with_status(mut self, status: Status) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The page after `key` (the [`next`](Page::next) of the page before).
+    #[must_use]
+    pub fn after(mut self, key: ModelKey) -> Self {
+        self.after = Some(key);
+        self
+    }
+
+    /// At most `n` models a page, from 1 to [`MAX_PAGE`] (values outside are taken as the
+    /// nearest).
+    #[must_use]
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = n.clamp(1, MAX_PAGE);
+        self
+    }
+}
+
+/// Which registries [`Store::registries`] lists: by name, at most
+/// [`limit`](Self::limit) a page (100 unless set), from the first or after a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registries {
+    after: Option<String>,
+    limit: u32,
+}
+
+impl Registries {
+    /// Every registry, first page.
+    pub fn all() -> Self {
+        Self {
+            after: None,
+            limit: 100,
+        }
+    }
+
+    /// The page after the registry `name` (the [`next`](Page::next) of the page before).
+    #[must_use]
+    pub fn after(mut self, name: impl Into<String>) -> Self {
+        self.after = Some(name.into());
+        self
+    }
+
+    /// At most `n` registries a page, from 1 to [`MAX_PAGE`] (values outside are taken as the
+    /// nearest).
+    #[must_use]
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = n.clamp(1, MAX_PAGE);
+        self
+    }
+}
+
+/// One page of a listing: its items, and where the next page starts, if there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Page<T, K> {
+    /// The items, in order.
+    pub items: Vec<T>,
+    /// Pass to the query's `after` for the next page; `None` on the last page.
+    pub next: Option<K>,
+}
+
+impl Store {
+    /// One page of the models the store holds (narrowed by `query` to a name and a status),
+    /// ordered by name, version and environment, each verified: its rows read in one snapshot
+    /// and checked like [`load`](Self::load) (complete, chained, sealed by the host), and its
+    /// [`Summary`] taken from the verified trail (status, head, revision, times, whether it
+    /// is a run). A row whose columns say otherwise than its trail (a status, a time, a kind
+    /// edited without the key) is refused, naming the model; a model whose verified status
+    /// is not the one asked for is not listed, whatever its row says. Listing every model is
+    /// linear in their events (each trail is read to verify it).
+    ///
+    /// The pages are keyset pages: a model written between two pages is listed on the page its
+    /// key falls on.
+    ///
+    /// # Errors
+    ///
+    /// [`QueryError::Trail`] naming a model whose rows do not verify (as in
+    /// [`load`](Self::load)); [`QueryError::Disagrees`] naming a model and the column that
+    /// does not say what its trail says; [`QueryError::Database`].
+    pub async fn models(&self, query: &Models) -> Result<Page<Summary, ModelKey>, QueryError> {
+        let db = |e| QueryError::Database(DatabaseError(e));
+        let mut sql =
+            String::from("SELECT name, version, environment FROM modelgate_models WHERE 1 = 1");
+        let mut params: Vec<String> = Vec::new();
+        let param = |value: &str, params: &mut Vec<String>| {
+            params.push(value.to_owned());
+            format!("${}", params.len())
+        };
+        if let Some(name) = &query.name {
+            let p = param(name, &mut params);
+            sql.push_str(&format!(" AND name = {p}"));
+        }
+        if let Some(status) = query.status {
+            let p = param(&status.to_string(), &mut params);
+            sql.push_str(&format!(" AND status = {p}"));
+        }
+        if let Some(after) = &query.after {
+            let (n, v, e) = (
+                param(after.name(), &mut params),
+                param(after.version(), &mut params),
+                param(after.environment(), &mut params),
+            );
+            sql.push_str(&format!(
+                " AND (name, version, environment) > ({n}, {v}, {e})"
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY name, version, environment LIMIT {}",
+            query.limit + 1
+        ));
+        let mut q = sqlx::query(&sql);
+        for p in &params {
+            q = q.bind(p.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(db)?;
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (name, version, environment): (String, String, String) = (
+                row.try_get(0).map_err(db)?,
+                row.try_get(1).map_err(db)?,
+                row.try_get(2).map_err(db)?,
+            );
+            keys.push(ModelKey::new(name, version).in_environment(environment.as_str()));
+        }
+        let more = keys.len() > query.limit as usize;
+        keys.truncate(query.limit as usize);
+        let next = if more { keys.last().cloned() } else { None };
+        let mut items = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(summary) = self.verified_summary(&key).await?
+                && query.status.is_none_or(|s| s == summary.status)
+            {
+                items.push(summary);
+            }
+        }
+        Ok(Page { items, next })
+    }
+
+    /// The summary of `key` from its verified trail, checked against its row's columns read in
+    /// the same snapshot; `None` if it was deleted since the page was read.
+    async fn verified_summary(&self, key: &ModelKey) -> Result<Option<Summary>, QueryError> {
+        let trail = |error: LoadError| QueryError::Trail {
+            error: Box::new(error),
+        };
+        let Some(mut rows) = self
+            .read_rows_after(key, None)
+            .await
+            .map_err(|e| QueryError::Database(DatabaseError(e)))?
+        else {
+            return Ok(None);
+        };
+        let columns = rows.columns.take();
+        let (stored, head, revision) = check_rows(key, rows).map_err(trail)?;
+        stored.verify(self.keys.verifier()).map_err(|error| {
+            trail(LoadError::Refused {
+                key: key.clone(),
+                error: Box::new(error),
+            })
+        })?;
+        let events = stored.events();
+        let status = stored.status();
+        let updated_at = events.last().map(Event::at);
+        let deployed_at = events
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.kind(),
+                    EventKind::Deployed { .. } | EventKind::Reinstated { .. }
+                )
+            })
+            .map(Event::at);
+        let is_run = stored.run_pipeline().is_some();
+        let Some(columns) = columns else {
+            return Ok(None);
+        };
+        let millis = |t: Option<modelgate::Timestamp>| {
+            t.map(|t| t.as_unix_millis().to_string())
+                .unwrap_or_default()
+        };
+        let stored_millis = |t: Option<i64>| t.map(|t| t.to_string()).unwrap_or_default();
+        let checks = [
+            ("status", columns.status.clone(), status.to_string()),
+            (
+                "updated_at",
+                stored_millis(columns.updated_at),
+                millis(updated_at),
+            ),
+            (
+                "deployed_at",
+                stored_millis(columns.deployed_at),
+                millis(deployed_at),
+            ),
+            (
+                "kind",
+                columns.kind.clone(),
+                if is_run {
+                    KIND_RUN.to_owned()
+                } else if columns.kind == KIND_MEMBER {
+                    KIND_MEMBER.to_owned()
+                } else {
+                    crate::trail::KIND_MODEL.to_owned()
+                },
+            ),
+        ];
+        if let Some((column, row, trail)) = checks.into_iter().find(|(_, row, trail)| row != trail)
+        {
+            return Err(QueryError::Disagrees {
+                key: key.clone(),
+                column,
+                row,
+                trail,
+            });
+        }
+        let environment: Environment = stored.environment().clone();
+        Ok(Some(Summary {
+            key: key.clone(),
+            status,
+            environment,
+            head,
+            revision,
+            updated_at,
+            deployed_at,
+            is_run,
+            is_member: columns.kind == KIND_MEMBER,
+        }))
+    }
+
+    /// One page of the registries the store holds (those with a sealed index), by name, each
+    /// index verified with the host's key.
+    ///
+    /// # Errors
+    ///
+    /// [`QueryError::Membership`] naming a registry whose sealed index does not verify;
+    /// [`QueryError::Database`].
+    pub async fn registries(&self, query: &Registries) -> Result<Page<String, String>, QueryError> {
+        let db = |e| QueryError::Database(DatabaseError(e));
+        let sql = format!(
+            "SELECT name FROM modelgate_registries WHERE ($1 IS NULL OR name > $1)
+             ORDER BY name LIMIT {}",
+            query.limit + 1
+        );
+        let mut names: Vec<String> = sqlx::query(&sql)
+            .bind(query.after.as_deref())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(db)?;
+        let more = names.len() > query.limit as usize;
+        names.truncate(query.limit as usize);
+        let next = if more { names.last().cloned() } else { None };
+        let mut items = Vec::with_capacity(names.len());
+        for name in names {
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            let Some(index) = read_index(&mut conn, &name, false).await.map_err(db)? else {
+                continue;
+            };
+            index
+                .verify(&name, self.keys.verifier())
+                .map_err(QueryError::Membership)?;
+            items.push(name);
+        }
+        Ok(Page { items, next })
+    }
+}
