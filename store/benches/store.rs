@@ -2,8 +2,11 @@
 //!
 //! - `votes/<backend>/<n>`: n approvers at once, each voting once on each of 16 fresh
 //!   submitted models (`Store::record_vote`: restore, record, append with compare-and-swap,
-//!   retried on conflict); baseline `insert/<backend>/<n>`: the same number of bare one-row
-//!   `INSERT`s (an event row's size, autocommit) from n tasks.
+//!   retried on conflict); baselines `insert/<backend>/<n>`: the same number of bare one-row
+//!   `INSERT`s (an event row's size, autocommit) from n tasks, and `same_rows/<backend>/<n>`:
+//!   the rows each vote writes (its event row, the models row moved on, the log's pending
+//!   leaf), written bare by the same tasks on the same models (one statement on PostgreSQL,
+//!   one write transaction on SQLite), with nothing read, compared, verified or sealed.
 //! - `vote_on_trail/<kept|whole>/<backend>/<n>`: one `Store::record_vote` on a model of n =
 //!   10, 1,000, 10,000 events, by a store that keeps the models it verified (`kept`, the
 //!   default: the vote reads and verifies what was appended since) and by one that keeps
@@ -140,6 +143,83 @@ fn vote_json(who: &str) -> String {
     serde_json::to_string(m.history()[1].kind()).unwrap()
 }
 
+/// What a vote writes, written bare (no read, no compare, no verifying, no seal computed): the
+/// event row, the models row moved on, the log's pending leaf; one statement on PostgreSQL, one
+/// write transaction on SQLite.
+async fn same_rows(store: &Store, name: &str, model: usize, seq: i64, event: &str) {
+    let version = model.to_string();
+    let (head, seal) = ("1".repeat(64), "{\"key_id\":\"bench\",\"value\":\"00\"}");
+    match store.backend() {
+        modelgate_store::Backend::Postgres => {
+            sqlx::query(
+                "WITH moved AS (UPDATE modelgate_models SET revision = $4, head = $5, seal = $6,
+                     status = 'submitted', last_action = 'voted', updated_at = 20000
+                   WHERE name = $1 AND version = $2 AND environment = $3 RETURNING 1),
+                 event AS (INSERT INTO modelgate_events (name, version, environment, seq, at,
+                     prev, hash, action, actor, event)
+                   VALUES ($1, $2, $3, $4, 20000, $5, $5, 'voted', 'approver', $7)),
+                 leaf AS (INSERT INTO modelgate_log_pending (name, version, environment,
+                     revision, head, at) VALUES ($1, $2, $3, $4, $5, 20000))
+                 SELECT COUNT(*) FROM moved",
+            )
+            .bind(name)
+            .bind(&version)
+            .bind("default")
+            .bind(seq)
+            .bind(&head)
+            .bind(seal)
+            .bind(event)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        }
+        _ => {
+            let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
+            sqlx::query(
+                "UPDATE modelgate_models SET revision = $4, head = $5, seal = $6,
+                     status = 'submitted', last_action = 'voted', updated_at = 20000
+                 WHERE name = $1 AND version = $2 AND environment = $3",
+            )
+            .bind(name)
+            .bind(&version)
+            .bind("default")
+            .bind(seq)
+            .bind(&head)
+            .bind(seal)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO modelgate_events (name, version, environment, seq, at, prev, hash,
+                     action, actor, event)
+                 VALUES ($1, $2, $3, $4, 20000, $5, $5, 'voted', 'approver', $6)",
+            )
+            .bind(name)
+            .bind(&version)
+            .bind("default")
+            .bind(seq)
+            .bind(&head)
+            .bind(event)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO modelgate_log_pending (name, version, environment, revision, head,
+                     at) VALUES ($1, $2, $3, $4, $5, 20000)",
+            )
+            .bind(name)
+            .bind(&version)
+            .bind("default")
+            .bind(seq)
+            .bind(&head)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+}
+
 fn votes(c: &mut Criterion) {
     let rt = Runtime::new().unwrap();
     let backends = backends(&rt);
@@ -190,6 +270,47 @@ fn votes(c: &mut Criterion) {
                                                     )
                                                     .await
                                                     .unwrap();
+                                            }
+                                        })
+                                    })
+                                    .collect();
+                                for t in tasks {
+                                    t.await.unwrap();
+                                }
+                                total += start.elapsed();
+                            }
+                            total
+                        }
+                    });
+                },
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("same_rows/{backend}"), approvers),
+                &approvers,
+                |b, &n| {
+                    b.to_async(&rt).iter_custom(|iters| {
+                        let store = Arc::clone(store);
+                        async move {
+                            let event = Arc::new(vote_json("approver-00"));
+                            let mut total = Duration::ZERO;
+                            for _ in 0..iters {
+                                let name = fresh("same");
+                                for m in 0..MODELS_PER_ROUND {
+                                    store
+                                        .create(&submitted(&name, &m.to_string()))
+                                        .await
+                                        .unwrap();
+                                }
+                                let start = Instant::now();
+                                let tasks: Vec<_> = (0..n)
+                                    .map(|i| {
+                                        let (store, name, event) =
+                                            (Arc::clone(&store), name.clone(), Arc::clone(&event));
+                                        tokio::spawn(async move {
+                                            for j in 0..MODELS_PER_ROUND {
+                                                let m = (i + j) % MODELS_PER_ROUND;
+                                                same_rows(&store, &name, m, 2 + i as i64, &event)
+                                                    .await;
                                             }
                                         })
                                     })

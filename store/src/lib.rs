@@ -26,6 +26,7 @@ pub mod blocking;
 pub mod error;
 mod export;
 mod index;
+mod kept_vote;
 mod key;
 mod listing;
 mod load;

@@ -82,11 +82,13 @@ pub struct Options {
     /// log costs (`store/benches/`): a model written without its leaf fails every load checked
     /// against a held checkpoint ([`Store::load_anchored`](crate::Store::load_anchored)).
     pub log_heads: bool,
-    /// How many models a store keeps in memory as it verified and wrote them last (default
-    /// 256), so that the next vote on one ([`Store::record_vote`](crate::Store::record_vote))
-    /// reads and verifies only the events appended since (chain, seal and replay, as a whole
-    /// restore would): a vote then costs the same on a long trail as on a short one. Each
-    /// kept model holds its trail. Only models whose trail holds no decision yet are kept
+    /// How many models a store keeps in memory as it created, verified and wrote them last
+    /// (default 256; the one kept longest ago goes first), so that the next vote on one
+    /// ([`Store::record_vote`](crate::Store::record_vote)) is written with one compare-and-swap
+    /// on the row's head, revision and seal, reading nothing, or, if the row moved on, reads
+    /// and verifies only the events appended since (chain, seal and replay, as a whole restore
+    /// would): a vote then costs the same on a long trail as on a short one. Each kept model
+    /// holds its trail. Only models whose trail holds no decision yet are kept
     /// (nothing in them depends on the policy a vote passes; a model retrained or reopened
     /// after a decision is restored whole for each vote); 0 keeps none.
     pub verified_models: usize,

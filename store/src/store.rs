@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use modelgate::{Environment, Event, Head};
+use modelgate::{Environment, Event, Head, Status};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
@@ -235,11 +235,11 @@ impl Store {
     pub async fn create(&self, model: &(impl Trail + ?Sized)) -> Result<Written, CreateError> {
         let key = ModelKey::of(model);
         let head = model.head();
-        let seal = self.keys.seal(&head).map_err(|error| CreateError::Seal {
+        let sealed = self.keys.seal(&head).map_err(|error| CreateError::Seal {
             key: key.clone(),
             error,
         })?;
-        let seal = write::seal_json(&seal);
+        let seal = write::seal_json(&sealed);
         let rows =
             write::event_rows(model.history()).map_err(|(seq, error)| CreateError::Encode {
                 key: key.clone(),
@@ -297,6 +297,10 @@ impl Store {
                 .map_err(db(&key))?;
         }
         tx.commit().await.map_err(db(&key))?;
+        // A model under review is kept, so that the first vote on it goes on from here.
+        if model.status() == Status::Submitted {
+            self.keep_created(&key, model, head, seal, sealed);
+        }
         Ok(Written {
             key,
             head,
@@ -340,6 +344,16 @@ impl Store {
         expected: Head,
         model: &(impl Trail + ?Sized),
     ) -> Result<Written, AppendError> {
+        Ok(self.append_sealed(expected, model).await?.0)
+    }
+
+    /// [`append`](Self::append), and the seal written with the new head (the models row's
+    /// `seal` column).
+    pub(crate) async fn append_sealed(
+        &self,
+        expected: Head,
+        model: &(impl Trail + ?Sized),
+    ) -> Result<(Written, String), AppendError> {
         let key = ModelKey::of(model);
         let history = model.history();
         let new = new_events(history, expected, &key, model.environment())?;
@@ -413,11 +427,12 @@ impl Store {
             .await
             .map_err(db(&key))?;
         tx.commit().await.map_err(db(&key))?;
-        Ok(Written {
+        let written = Written {
             key,
             head,
             revision: u64::try_from(columns.revision).unwrap_or(0),
-        })
+        };
+        Ok((written, seal))
     }
 }
 

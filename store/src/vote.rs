@@ -8,6 +8,7 @@ use modelgate::{AnyModel, Pipeline, Policy, Review};
 use crate::ModelKey;
 use crate::error::{AppendError, VoteError};
 use crate::store::{Store, Written};
+use crate::verified::Kept;
 
 /// How often a write is tried again when another writer got there first, and how long it
 /// waits in between (a random wait up to `backoff`, doubling each time up to 64 times it).
@@ -70,12 +71,15 @@ impl Store {
     /// appends it with compare-and-swap. If another writer appended in between, it does it
     /// all again, up to `retry.attempts` times, so no vote is lost and none is recorded twice.
     ///
-    /// The restore goes on from the model this store verified and wrote last, if it keeps it
-    /// ([`Options::verified_models`](crate::Options::verified_models): models whose trail
-    /// holds no decision yet, so nothing in it depends on `policy`): only the events appended
-    /// since are read and verified ([`modelgate::AnyModel::resume`]), so a vote costs the same
-    /// on a long trail as on a short one. Otherwise, or if they do not verify, the whole trail
-    /// is restored.
+    /// If this store keeps the model ([`Options::verified_models`](crate::Options::verified_models):
+    /// models it created, verified or wrote whose trail holds no decision yet, so nothing in
+    /// it depends on `policy`), the vote is recorded on it and written with one
+    /// compare-and-swap on the models row's head, revision and seal as this store wrote them
+    /// (one statement on PostgreSQL), reading nothing first. If the row holds anything else,
+    /// nothing is written and the restore goes on from the kept model: only the events
+    /// appended since are read and verified ([`modelgate::AnyModel::resume`]), so a vote costs
+    /// the same on a long trail as on a short one. Otherwise, or if they do not verify, the
+    /// whole trail is restored. Votes on one model through one store take turns.
     ///
     /// # Errors
     ///
@@ -90,7 +94,18 @@ impl Store {
         review: &Review,
         retry: &Retry,
     ) -> Result<Voted, VoteError> {
+        let _turn = self.verified.turn(key).await;
         self.retrying(key, retry, || async {
+            if let Some(kept) = self.verified.take(key) {
+                match self.vote_on_kept(key, kept, review).await {
+                    Ok((kept, written)) => {
+                        self.verified.keep(key, kept);
+                        return Ok(Ok(written));
+                    }
+                    Err(Some(kept)) => self.verified.keep(key, kept),
+                    Err(None) => {}
+                }
+            }
             let loaded = self.restore_latest(key, policy).await?;
             let AnyModel::Submitted(mut model) = loaded.model else {
                 return Err(VoteError::NotSubmitted {
@@ -104,11 +119,18 @@ impl Store {
                     key: key.clone(),
                     error: Box::new(e.into_error()),
                 })?;
-            let written = self.append(loaded.head, &model).await;
-            if let Ok(written) = &written {
-                self.verified.keep(key, written.head, model.into());
-            }
-            Ok(written)
+            Ok(match self.append_sealed(loaded.head, &model).await {
+                Ok((written, seal)) => {
+                    let kept = Kept {
+                        head: written.head,
+                        seal,
+                        model: model.into(),
+                    };
+                    self.verified.keep(key, kept);
+                    Ok(written)
+                }
+                Err(e) => Err(e),
+            })
         })
         .await
     }

@@ -101,7 +101,75 @@ async fn a_kept_vote_refuses_a_hash_column_a_whole_restore_refuses(b: Backend) {
     db.drop_db().await;
 }
 
+/// The kept model is written with one compare-and-swap on the row's head, revision and seal
+/// (no read first): an event row slipped in after the last one, the row left as it was, is not
+/// voted over either.
+async fn a_kept_vote_refuses_an_event_row_slipped_in_ahead(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let a = db.open().await;
+    let k = key("ahead", "1");
+    a.create(&submitted("ahead", "1")).await.unwrap();
+    a.record_vote(&k, &policy(), &approve("bob", 20), &Retry::default())
+        .await
+        .unwrap();
+    // The attacker copies bob's vote row as seq 3.
+    raw(
+        &a,
+        "INSERT INTO modelgate_events (name, version, environment, seq, at, prev, hash, action,
+            actor, event)
+         SELECT name, version, environment, 3, at, hash, hash, action, actor, event
+         FROM modelgate_events WHERE name = 'ahead' AND seq = 2",
+    )
+    .await;
+    let kept = a
+        .record_vote(&k, &policy(), &approve("carol", 21), &Retry::default())
+        .await;
+    assert!(kept.is_err(), "voted over a trail a whole load refuses");
+    let fresh = no_keeper(&db).await;
+    assert!(fresh.load(&k).await.is_err());
+    fresh.close().await;
+    a.close().await;
+    db.drop_db().await;
+}
+
+/// Votes on a kept model, one after another and from several tasks at once in one process,
+/// each land once, in a trail every other store verifies.
+async fn kept_votes_land_once_in_a_trail_others_verify(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let a = std::sync::Arc::new(db.open().await);
+    let k = key("kept", "1");
+    a.create(&submitted("kept", "1")).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (a, k) = (std::sync::Arc::clone(&a), k.clone());
+            tokio::spawn(async move {
+                for j in 0..4 {
+                    let who = format!("reviewer-{i}-{j}");
+                    a.record_vote(&k, &policy(), &approve(&who, 20 + j), &Retry::default())
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let fresh = no_keeper(&db).await;
+    let loaded = fresh.restore(&k, &policy()).await.unwrap();
+    assert_eq!(loaded.revision, 1 + 32);
+    fresh.close().await;
+    a.close().await;
+    db.drop_db().await;
+}
+
 common::conformance!(
     a_kept_vote_refuses_a_seal_a_whole_restore_refuses,
-    a_kept_vote_refuses_a_hash_column_a_whole_restore_refuses
+    a_kept_vote_refuses_a_hash_column_a_whole_restore_refuses,
+    a_kept_vote_refuses_an_event_row_slipped_in_ahead,
+    kept_votes_land_once_in_a_trail_others_verify,
 );

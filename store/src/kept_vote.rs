@@ -1,0 +1,181 @@
+//! A vote on a model this store kept, written with one compare-and-swap: the kept model is the
+//! stored one exactly when the models row still holds the head, revision and seal this store
+//! wrote or verified, so the write compares all three and needs no read first. On PostgreSQL it
+//! is one statement (one round trip); on SQLite one short write transaction. When the row holds
+//! anything else (another writer appended, a column changed without the key), nothing is
+//! written and the vote takes the path that reads and verifies.
+
+use modelgate::{AnyModel, Head, Review};
+use sqlx::Row;
+
+use crate::ModelKey;
+use crate::store::{Backend, Store, Written};
+use crate::trail::{EventRow, KIND_MODEL, ModelColumns};
+use crate::verified::Kept;
+use crate::write;
+
+impl Store {
+    /// Records `review` on the kept model and writes it if the row is as kept: the new
+    /// [`Kept`] and what was written. Otherwise `Err`: the kept model back unchanged if it
+    /// refused the vote (a refusal by a kept model may be stale: the path that reads answers),
+    /// or nothing once the vote is recorded in it and not written (the path that reads then
+    /// restores the model whole: a conflict, or a row changed without the key).
+    pub(crate) async fn vote_on_kept(
+        &self,
+        key: &ModelKey,
+        kept: Kept,
+        review: &Review,
+    ) -> Result<(Kept, Written), Option<Kept>> {
+        let Kept { head, seal, model } = kept;
+        let AnyModel::Submitted(mut submitted) = model else {
+            return Err(Some(Kept { head, seal, model }));
+        };
+        if submitted.record(review.clone()).is_err() {
+            return Err(Some(Kept {
+                head,
+                seal,
+                model: submitted.into(),
+            }));
+        }
+        let Some(new) = submitted.history().last().filter(|e| *e.prev() == head) else {
+            return Err(None);
+        };
+        let new = std::slice::from_ref(new);
+        let (Ok(rows), Ok(new_seal)) = (write::event_rows(new), self.keys.seal(&submitted.head()))
+        else {
+            return Err(None);
+        };
+        let new_seal = write::seal_json(&new_seal);
+        let columns = ModelColumns::of(&submitted, new);
+        let expected = (head, columns.revision.saturating_sub(1), seal.as_str());
+        let written = match (rows.first(), self.backend) {
+            (Some(row), Backend::Postgres) => {
+                self.cas_postgres(key, expected, &columns, &new_seal, row)
+                    .await
+            }
+            (Some(row), Backend::Sqlite) => {
+                self.cas_sqlite(key, expected, &columns, &new_seal, row)
+                    .await
+            }
+            (None, _) => Ok(false),
+        };
+        if !written.unwrap_or(false) {
+            return Err(None);
+        }
+        let new_head = submitted.head();
+        Ok((
+            Kept {
+                head: new_head,
+                seal: new_seal,
+                model: submitted.into(),
+            },
+            Written {
+                key: key.clone(),
+                head: new_head,
+                revision: u64::try_from(columns.revision).unwrap_or(0),
+            },
+        ))
+    }
+
+    async fn cas_postgres(
+        &self,
+        key: &ModelKey,
+        (head, revision, seal): (Head, i64, &str),
+        columns: &ModelColumns,
+        new_seal: &str,
+        row: &EventRow,
+    ) -> Result<bool, sqlx::Error> {
+        let leaf = if self.log_heads {
+            ", leaf AS (INSERT INTO modelgate_log_pending (name, version, environment, revision,
+                 head, at) SELECT $9, $10, $11, $1, $2, $22::BIGINT FROM moved
+                 ON CONFLICT DO NOTHING)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "WITH moved AS (UPDATE modelgate_models SET revision = $1, head = $2, seal = $3,
+                 status = $4, last_action = $5, updated_at = $6,
+                 submitted_seq = COALESCE($7, submitted_seq),
+                 deployed_at = COALESCE($8, deployed_at)
+               WHERE name = $9 AND version = $10 AND environment = $11 AND head = $12
+                 AND revision = $13 AND seal = $14 AND kind = $23 RETURNING 1),
+             event AS (INSERT INTO modelgate_events (name, version, environment, seq, at, prev,
+                 hash, action, actor, event)
+               SELECT $9, $10, $11, $15::BIGINT, $16::BIGINT, $17, $18, $19, $20, $21 FROM moved){leaf}
+             SELECT COUNT(*) FROM moved"
+        );
+        let (new_head, new_revision, at) = columns.leaf();
+        let moved: i64 = sqlx::query(&sql)
+            .bind(new_revision)
+            .bind(new_head)
+            .bind(new_seal)
+            .bind(&columns.status)
+            .bind(columns.last_action)
+            .bind(columns.updated_at)
+            .bind(columns.submitted_seq)
+            .bind(columns.deployed_at)
+            .bind(key.name())
+            .bind(key.version())
+            .bind(key.environment())
+            .bind(head.to_string())
+            .bind(revision)
+            .bind(seal)
+            .bind(row.seq)
+            .bind(row.at)
+            .bind(&row.prev)
+            .bind(&row.hash)
+            .bind(row.action)
+            .bind(row.actor.as_deref())
+            .bind(&row.event)
+            .bind(at.unwrap_or(0))
+            .bind(KIND_MODEL)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(moved == 1)
+    }
+
+    async fn cas_sqlite(
+        &self,
+        key: &ModelKey,
+        (head, revision, seal): (Head, i64, &str),
+        columns: &ModelColumns,
+        new_seal: &str,
+        row: &EventRow,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
+                 last_action = $5, updated_at = $6,
+                 submitted_seq = COALESCE($7, submitted_seq),
+                 deployed_at = COALESCE($8, deployed_at)
+             WHERE name = $9 AND version = $10 AND environment = $11 AND head = $12
+               AND revision = $13 AND seal = $14 AND kind = $15",
+        )
+        .bind(columns.revision)
+        .bind(&columns.head)
+        .bind(new_seal)
+        .bind(&columns.status)
+        .bind(columns.last_action)
+        .bind(columns.updated_at)
+        .bind(columns.submitted_seq)
+        .bind(columns.deployed_at)
+        .bind(key.name())
+        .bind(key.version())
+        .bind(key.environment())
+        .bind(head.to_string())
+        .bind(revision)
+        .bind(seal)
+        .bind(KIND_MODEL)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        write::insert_events(&mut tx, key, std::slice::from_ref(row)).await?;
+        self.log_leaf(&mut tx, key, columns.leaf()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
