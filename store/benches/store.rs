@@ -12,6 +12,9 @@
 //!   default: the vote reads and verifies what was appended since) and by one that keeps
 //!   none (`whole`: each vote restores the whole trail). The figure is the factor from 10 to
 //!   10,000 events.
+//! - `models_page/<page|select>/<backend>/<n>`: one page of 100 models (`Store::models`) from
+//!   the middle of a store of n = 1,000 and 10,000 models; baseline: a bare `SELECT` of the same
+//!   models rows and their event rows.
 //! - `load_1000/<backend>`: `Store::load` (rows checked, chain and seal verified) and
 //!   `Store::restore` (and every event replayed) of a 1,000-event model; baseline
 //!   `select_1000`: a bare `SELECT` of its 1,000 event rows.
@@ -462,6 +465,74 @@ fn vote_on_long_trails(c: &mut Criterion) {
     }
 }
 
+/// One page of 100 models (`Store::models`, each verified and described by its trail) from the
+/// middle of a store of 1,000 and of 10,000 models, beside a bare `SELECT` of the same 100
+/// models rows and their event rows: a page costs the same however many models the store holds.
+fn listing(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let backends = backends(&rt);
+    let mut group = c.benchmark_group("models_page");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
+    for (backend, store, _) in &backends {
+        let mut held = 0usize;
+        for size in [1_000usize, 10_000] {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..8)
+                    .map(|t| {
+                        let store = Arc::clone(store);
+                        tokio::spawn(async move {
+                            for i in (held..size).filter(|i| i % 8 == t) {
+                                store
+                                    .create(&submitted(&format!("list-{i:06}"), "1"))
+                                    .await
+                                    .unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            });
+            held = size;
+            let middle = ModelKey::new(format!("list-{:06}", size / 2), "1");
+            let query = modelgate_store::Models::all()
+                .limit(100)
+                .after(middle.clone());
+            group.bench_function(BenchmarkId::new(format!("page/{backend}"), size), |b| {
+                b.to_async(&rt).iter(|| async {
+                    let page = store.models(&query).await.unwrap();
+                    assert_eq!(page.items.len(), 100);
+                })
+            });
+            group.bench_function(BenchmarkId::new(format!("select/{backend}"), size), |b| {
+                b.to_async(&rt).iter(|| async {
+                    let rows = sqlx::query(
+                        "SELECT m.head, m.revision, m.seal, m.status, e.seq, e.at, e.prev, e.hash,
+                            e.event
+                         FROM (SELECT * FROM modelgate_models WHERE name > $1
+                               ORDER BY name, version, environment LIMIT 100) m
+                         JOIN modelgate_events e ON e.name = m.name AND e.version = m.version
+                           AND e.environment = m.environment",
+                    )
+                    .bind(middle.name())
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap();
+                    assert_eq!(rows.len(), 100);
+                })
+            });
+        }
+    }
+    group.finish();
+    for (_, store, _) in backends {
+        rt.block_on(store.close());
+    }
+}
+
 fn load(c: &mut Criterion) {
     let rt = Runtime::new().unwrap();
     let backends = backends(&rt);
@@ -583,5 +654,5 @@ fn awaiting(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, votes, vote_on_long_trails, load, awaiting);
+criterion_group!(benches, votes, vote_on_long_trails, listing, load, awaiting);
 criterion_main!(benches);

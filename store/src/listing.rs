@@ -2,13 +2,15 @@
 //! listed is loaded and verified (rows complete, chain, the host's seal) and described by its
 //! verified trail, never by its row's columns alone.
 
+use std::collections::HashMap;
+
 use modelgate::{Environment, Event, EventKind, Status};
 use sqlx::Row;
 
 use crate::ModelKey;
 use crate::error::{DatabaseError, LoadError, QueryError};
 use crate::index::read_index;
-use crate::load::check_rows;
+use crate::load::{EventRow, IndexColumns, Rows, check_rows};
 use crate::query::Summary;
 use crate::store::Store;
 use crate::trail::{KIND_MEMBER, KIND_RUN};
@@ -51,7 +53,8 @@ impl Models {
         self
     }
 
-    /// Only the models whose verified trail leaves them in `status`.
+    /// Only the models in `status` (selected by the row's `status` column, each verified
+    /// against its trail: see [`Store::models`]).
     #[must_use]
     pub fn with_status(mut self, status: Status) -> Self {
         self.status = Some(status);
@@ -119,16 +122,18 @@ pub struct Page<T, K> {
 
 impl Store {
     /// One page of the models the store holds (narrowed by `query` to a name and a status),
-    /// ordered by name, version and environment, each verified: its rows read in one snapshot
-    /// and checked like [`load`](Self::load) (complete, chained, sealed by the host), and its
-    /// [`Summary`] taken from the verified trail (status, head, revision, times, whether it
-    /// is a run). A row whose columns say otherwise than its trail (a status, a time, a kind
-    /// edited without the key) is refused, naming the model; a model whose verified status
-    /// is not the one asked for is not listed, whatever its row says. Listing every model is
-    /// linear in their events (each trail is read to verify it).
+    /// ordered by name, version and environment, each verified: the page's models rows and
+    /// event rows read in one snapshot, each model's checked like [`load`](Self::load)
+    /// (complete, chained, sealed by the host), and its [`Summary`] taken from the verified
+    /// trail (status, head, revision, times, whether it is a run). A row whose columns say
+    /// otherwise than its trail (a status, a time, a kind edited without the key) is refused,
+    /// naming the model and the column. With a status, rows are selected by their `status`
+    /// column, so a row edited *to* that status is refused and one edited *away* from it can
+    /// hide a model from the list (as a deleted row can), never put one in it. A page costs
+    /// the same however many models the store holds (keyset pages; two queries), and is linear
+    /// in its models' events (each trail is read to verify it).
     ///
-    /// The pages are keyset pages: a model written between two pages is listed on the page its
-    /// key falls on.
+    /// A model written between two pages is listed on the page its key falls on.
     ///
     /// # Errors
     ///
@@ -136,78 +141,128 @@ impl Store {
     /// [`load`](Self::load)); [`QueryError::Disagrees`] naming a model and the column that
     /// does not say what its trail says; [`QueryError::Database`].
     pub async fn models(&self, query: &Models) -> Result<Page<Summary, ModelKey>, QueryError> {
-        let db = |e| QueryError::Database(DatabaseError(e));
-        let mut sql =
-            String::from("SELECT name, version, environment FROM modelgate_models WHERE 1 = 1");
-        let mut params: Vec<String> = Vec::new();
-        let param = |value: &str, params: &mut Vec<String>| {
-            params.push(value.to_owned());
-            format!("${}", params.len())
+        let (mut page, more) = self
+            .read_page(query)
+            .await
+            .map_err(|e| QueryError::Database(DatabaseError(e)))?;
+        let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        page.truncate(limit);
+        let next = if more {
+            page.last().map(|(key, _, _)| key.clone())
+        } else {
+            None
         };
-        if let Some(name) = &query.name {
-            let p = param(name, &mut params);
-            sql.push_str(&format!(" AND name = {p}"));
-        }
-        if let Some(status) = query.status {
-            let p = param(&status.to_string(), &mut params);
-            sql.push_str(&format!(" AND status = {p}"));
-        }
-        if let Some(after) = &query.after {
-            let (n, v, e) = (
-                param(after.name(), &mut params),
-                param(after.version(), &mut params),
-                param(after.environment(), &mut params),
-            );
-            sql.push_str(&format!(
-                " AND (name, version, environment) > ({n}, {v}, {e})"
-            ));
-        }
-        sql.push_str(&format!(
-            " ORDER BY name, version, environment LIMIT {}",
-            query.limit + 1
-        ));
-        let mut q = sqlx::query(&sql);
-        for p in &params {
-            q = q.bind(p.as_str());
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(db)?;
-        let mut keys = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let (name, version, environment): (String, String, String) = (
-                row.try_get(0).map_err(db)?,
-                row.try_get(1).map_err(db)?,
-                row.try_get(2).map_err(db)?,
-            );
-            keys.push(ModelKey::new(name, version).in_environment(environment.as_str()));
-        }
-        let more = keys.len() > query.limit as usize;
-        keys.truncate(query.limit as usize);
-        let next = if more { keys.last().cloned() } else { None };
-        let mut items = Vec::with_capacity(keys.len());
-        for key in keys {
-            if let Some(summary) = self.verified_summary(&key).await?
-                && query.status.is_none_or(|s| s == summary.status)
-            {
-                items.push(summary);
-            }
+        let mut items = Vec::with_capacity(page.len());
+        for (key, rows, columns) in page {
+            items.push(self.verified_summary(&key, rows, &columns)?);
         }
         Ok(Page { items, next })
     }
 
-    /// The summary of `key` from its verified trail, checked against its row's columns read in
-    /// the same snapshot; `None` if it was deleted since the page was read.
-    async fn verified_summary(&self, key: &ModelKey) -> Result<Option<Summary>, QueryError> {
+    /// The models rows of `query`'s page (one more than its limit, to know whether another
+    /// page follows) and the event rows of the page's models, in one snapshot.
+    async fn read_page(
+        &self,
+        query: &Models,
+    ) -> Result<(Vec<(ModelKey, Rows, IndexColumns)>, bool), sqlx::Error> {
+        let mut params: Vec<String> = Vec::new();
+        let mut param = |value: &str| {
+            params.push(value.to_owned());
+            format!("${}", params.len())
+        };
+        let mut filter = String::from("1 = 1");
+        if let Some(name) = &query.name {
+            filter.push_str(&format!(" AND name = {}", param(name)));
+        }
+        if let Some(status) = query.status {
+            filter.push_str(&format!(" AND status = {}", param(&status.to_string())));
+        }
+        if let Some(after) = &query.after {
+            let (n, v, e) = (
+                param(after.name()),
+                param(after.version()),
+                param(after.environment()),
+            );
+            filter.push_str(&format!(
+                " AND (name, version, environment) > ({n}, {v}, {e})"
+            ));
+        }
+        let order = "ORDER BY name, version, environment";
+        let models = format!(
+            "SELECT name, version, environment, head, revision, seal, approval_validity_ms,
+                    status, updated_at, deployed_at, kind
+             FROM modelgate_models WHERE {filter} {order} LIMIT {}",
+            query.limit + 1
+        );
+        let events = format!(
+            "SELECT e.name, e.version, e.environment, e.seq, e.at, e.prev, e.hash, e.event
+             FROM modelgate_events e JOIN (SELECT name, version, environment
+                 FROM modelgate_models WHERE {filter} {order} LIMIT {}) m
+               ON e.name = m.name AND e.version = m.version AND e.environment = m.environment
+             ORDER BY e.seq",
+            query.limit
+        );
+        let mut tx = self.begin_read().await?;
+        let mut q = sqlx::query(&models);
+        for p in &params {
+            q = q.bind(p.as_str());
+        }
+        let mut page = Vec::new();
+        let mut at = HashMap::new();
+        for row in q.fetch_all(&mut *tx).await? {
+            let key = ModelKey::new(row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?)
+                .in_environment(row.try_get::<String, _>(2)?.as_str());
+            at.insert(key.clone(), page.len());
+            page.push((
+                key,
+                Rows {
+                    head: row.try_get(3)?,
+                    revision: row.try_get(4)?,
+                    seal: row.try_get(5)?,
+                    approval_validity_ms: row.try_get(6)?,
+                    events: Vec::new(),
+                },
+                IndexColumns {
+                    status: row.try_get(7)?,
+                    updated_at: row.try_get(8)?,
+                    deployed_at: row.try_get(9)?,
+                    kind: row.try_get(10)?,
+                },
+            ));
+        }
+        let mut q = sqlx::query(&events);
+        for p in &params {
+            q = q.bind(p.as_str());
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            let key = ModelKey::new(row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?)
+                .in_environment(row.try_get::<String, _>(2)?.as_str());
+            if let Some((_, rows, _)) = at.get(&key).and_then(|&i| page.get_mut(i)) {
+                rows.events.push(EventRow {
+                    seq: row.try_get(3)?,
+                    at: row.try_get(4)?,
+                    prev: row.try_get(5)?,
+                    hash: row.try_get(6)?,
+                    event: row.try_get(7)?,
+                });
+            }
+        }
+        tx.rollback().await?;
+        let more = page.len() > usize::try_from(query.limit).unwrap_or(usize::MAX);
+        Ok((page, more))
+    }
+
+    /// The summary of `key` from its verified trail, checked against its row's columns (read
+    /// in the same snapshot).
+    fn verified_summary(
+        &self,
+        key: &ModelKey,
+        rows: Rows,
+        columns: &IndexColumns,
+    ) -> Result<Summary, QueryError> {
         let trail = |error: LoadError| QueryError::Trail {
             error: Box::new(error),
         };
-        let Some(mut rows) = self
-            .read_rows_after(key, None)
-            .await
-            .map_err(|e| QueryError::Database(DatabaseError(e)))?
-        else {
-            return Ok(None);
-        };
-        let columns = rows.columns.take();
         let (stored, head, revision) = check_rows(key, rows).map_err(trail)?;
         stored.verify(self.keys.verifier()).map_err(|error| {
             trail(LoadError::Refused {
@@ -229,9 +284,6 @@ impl Store {
             })
             .map(Event::at);
         let is_run = stored.run_pipeline().is_some();
-        let Some(columns) = columns else {
-            return Ok(None);
-        };
         let millis = |t: Option<modelgate::Timestamp>| {
             t.map(|t| t.as_unix_millis().to_string())
                 .unwrap_or_default()
@@ -271,7 +323,7 @@ impl Store {
             });
         }
         let environment: Environment = stored.environment().clone();
-        Ok(Some(Summary {
+        Ok(Summary {
             key: key.clone(),
             status,
             environment,
@@ -281,7 +333,7 @@ impl Store {
             deployed_at,
             is_run,
             is_member: columns.kind == KIND_MEMBER,
-        }))
+        })
     }
 
     /// One page of the registries the store holds (those with a sealed index), by name, each

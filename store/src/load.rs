@@ -34,8 +34,6 @@ pub(crate) struct Rows {
     /// The environment's approval window, in milliseconds (its name is the key's).
     pub(crate) approval_validity_ms: Option<i64>,
     pub(crate) events: Vec<EventRow>,
-    /// The index columns derived from the trail, when the read asked for them (a listing).
-    pub(crate) columns: Option<IndexColumns>,
 }
 
 /// The models row's columns that the store derives from the trail when it writes it, as read.
@@ -217,9 +215,8 @@ impl Store {
         // model look torn.
         let mut tx = self.begin_read().await?;
         let row = sqlx::query(
-            "SELECT head, revision, seal, approval_validity_ms, status, updated_at, deployed_at,
-                    kind
-             FROM modelgate_models WHERE name = $1 AND version = $2 AND environment = $3",
+            "SELECT head, revision, seal, approval_validity_ms FROM modelgate_models
+             WHERE name = $1 AND version = $2 AND environment = $3",
         )
         .bind(key.name())
         .bind(key.version())
@@ -234,12 +231,6 @@ impl Store {
         let revision: i64 = row.try_get(1)?;
         let seal: String = row.try_get(2)?;
         let approval_validity_ms: Option<i64> = row.try_get(3)?;
-        let columns = IndexColumns {
-            status: row.try_get(4)?,
-            updated_at: row.try_get(5)?,
-            deployed_at: row.try_get(6)?,
-            kind: row.try_get(7)?,
-        };
         let events = sqlx::query(
             "SELECT seq, at, prev, hash, event FROM modelgate_events
              WHERE name = $1 AND version = $2 AND environment = $3 AND ($4 IS NULL OR seq > $4)
@@ -269,7 +260,6 @@ impl Store {
             seal,
             approval_validity_ms,
             events,
-            columns: Some(columns),
         }))
     }
 }

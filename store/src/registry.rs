@@ -559,7 +559,6 @@ impl Store {
                     seal: row.try_get(4)?,
                     approval_validity_ms: row.try_get(5)?,
                     events: Vec::new(),
-                    columns: None,
                 },
             );
         }
