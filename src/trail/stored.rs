@@ -156,7 +156,7 @@ impl StoredModel {
     /// [`Trail::status`](crate::Trail::status)): true of a record that
     /// [verifies](Self::verify) under the host's key, since the host seals only trails its
     /// transitions wrote; a restore replays them.
-    pub fn status(&self) -> crate::Status {
+    pub fn status(&self) -> crate::model::Status {
         crate::model::status_of(&self.events)
     }
 

@@ -1,8 +1,11 @@
 //! A registry's whole record, as stored, for an auditor.
 
+use modelgate::StoredModel;
 use modelgate::registry::StoredRegistry;
+use modelgate::trail::Seal;
 
-use crate::error::LoadRegistryError;
+use crate::error::{LoadError, LoadRegistryError};
+use crate::load::{Loaded, check_rows};
 use crate::store::Store;
 
 impl Store {
@@ -39,5 +42,33 @@ impl Store {
         }
         let members = members.into_iter().map(|loaded| loaded.model).collect();
         Ok(StoredRegistry::from_parts(name, members, seal))
+    }
+
+    /// The members of `name`, checked as [`members`](Self::members) says, and the seal of the
+    /// registry's index if one is stored.
+    pub(crate) async fn verified_members(
+        &self,
+        name: &str,
+    ) -> Result<(Vec<Loaded<StoredModel>>, Option<Seal>), LoadRegistryError> {
+        let (members, seal) = self.read_members_sealed(name, false).await?;
+        let mut out = Vec::with_capacity(members.len());
+        for (key, rows) in members {
+            let (stored, head, revision) =
+                check_rows(&key, rows).map_err(|error| LoadRegistryError::Member { error })?;
+            stored
+                .verify(self.keys.verifier())
+                .map_err(|error| LoadRegistryError::Member {
+                    error: LoadError::Refused {
+                        key: key.clone(),
+                        error: Box::new(error),
+                    },
+                })?;
+            out.push(Loaded {
+                model: stored,
+                head,
+                revision,
+            });
+        }
+        Ok((out, seal))
     }
 }

@@ -9,9 +9,7 @@ use modelgate::trail::Seal;
 use modelgate::{AnyModel, Event, Head, Registry, StoredModel};
 use sqlx::Row;
 
-use crate::error::{
-    DatabaseError, LoadError, LoadRegistryError, MembershipError, SaveRegistryError,
-};
+use crate::error::{DatabaseError, LoadRegistryError, MembershipError, SaveRegistryError};
 use crate::index::{Slot, StoredRow, index_head, read_index, stored_rows, write_index};
 use crate::load::{EventRow, Loaded, Rows, check_rows};
 use crate::store::{Backend, Store, Written};
@@ -133,34 +131,6 @@ impl Store {
     /// [`LoadError`] of the first member that does not verify; [`LoadRegistryError::Database`].
     pub async fn members(&self, name: &str) -> Result<Vec<Loaded<StoredModel>>, LoadRegistryError> {
         Ok(self.verified_members(name).await?.0)
-    }
-
-    /// The members of `name`, checked as [`members`](Self::members) says, and the seal of the
-    /// registry's index if one is stored.
-    pub(crate) async fn verified_members(
-        &self,
-        name: &str,
-    ) -> Result<(Vec<Loaded<StoredModel>>, Option<Seal>), LoadRegistryError> {
-        let (members, seal) = self.read_members_sealed(name, false).await?;
-        let mut out = Vec::with_capacity(members.len());
-        for (key, rows) in members {
-            let (stored, head, revision) =
-                check_rows(&key, rows).map_err(|error| LoadRegistryError::Member { error })?;
-            stored
-                .verify(self.keys.verifier())
-                .map_err(|error| LoadRegistryError::Member {
-                    error: LoadError::Refused {
-                        key: key.clone(),
-                        error: Box::new(error),
-                    },
-                })?;
-            out.push(Loaded {
-                model: stored,
-                head,
-                revision,
-            });
-        }
-        Ok((out, seal))
     }
 
     /// The registry `name`, as last saved with [`save_registry`](Self::save_registry): every
@@ -503,7 +473,7 @@ impl Store {
 
     /// As [`read_members`](Self::read_members), with the verified index's seal (`None` when
     /// no index is stored).
-    async fn read_members_sealed(
+    pub(crate) async fn read_members_sealed(
         &self,
         name: &str,
         unindexed: bool,

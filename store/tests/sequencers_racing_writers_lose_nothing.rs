@@ -278,6 +278,7 @@ common::conformance!(
 /// DBA's choice the store does not override): the sequencer's snapshot is taken by the
 /// statement that waits for the advisory lock, before the previous sequencer commits.
 /// Sequencers racing must still neither fail nor lose a leaf.
+#[cfg(feature = "postgres")]
 async fn racing_sequencers_under_repeatable_read_by_default(b: Backend) {
     if b != Backend::Postgres {
         return;
