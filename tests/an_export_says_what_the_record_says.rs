@@ -171,8 +171,14 @@ fn an_edited_column_an_auditor_reads_is_refused_by_line_and_column() {
             let error = format.read(&forged).unwrap_err();
             let expected_column = if column == "at" { "at" } else { column };
             match error {
-                ExportError::Differs { line, column } => {
+                ExportError::Differs {
+                    line,
+                    column,
+                    found,
+                    ..
+                } => {
                     assert_eq!((line, column), (vote as u64, expected_column), "{format:?}");
+                    assert_eq!(found, value, "the error shows the edited cell");
                 }
                 // An edited time is an edited event: its hash no longer chains.
                 ExportError::Chain { .. } if column == "at" => {}
@@ -247,12 +253,11 @@ fn a_member_cut_from_the_export_is_refused_on_restore() {
         // The registry's row (after the CSV's header) states the index of the members it
         // had: refused on reading.
         let registry_line = if format == Format::Csv { 2 } else { 1 };
-        assert_eq!(
-            format.read(&cut),
-            Err(ExportError::Differs {
-                line: registry_line,
-                column: "hash"
-            }),
+        assert!(
+            matches!(
+                format.read(&cut),
+                Err(ExportError::Differs { line, column: "hash", .. }) if line == registry_line
+            ),
             "{format:?}"
         );
         // The index recomputed for the one member left: read back, refused by the index seal.
@@ -399,6 +404,65 @@ proptest! {
         for format in FORMATS {
             let text = format.write(&stored);
             prop_assert_eq!(&format.read(&text).unwrap(), &stored);
+        }
+    }
+}
+
+/// The cells of a CSV export are read back only as the writer spells them: a formula cell
+/// whose guard was stripped (a spreadsheet would run it), a guard where none belongs, a number
+/// spelled `+2` or `02` — each reads as the same record, and each is refused, so `registry
+/// verify` never vouches for a file that runs a formula when opened.
+#[test]
+fn a_csv_cell_not_spelled_as_written_is_refused() {
+    let mut registry = Registry::new("churn").unwrap();
+    let outcome =
+        TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.93)]).unwrap()).unwrap();
+    let formula = "=1+1";
+    let model = Model::new("churn", formula)
+        .unwrap()
+        .in_environment(production());
+    registry
+        .put(model.submit(outcome, "alice", t(10)).unwrap())
+        .unwrap();
+    let stored = registry.sealed_by(&key()).unwrap();
+    let text = export::csv(&stored);
+    assert!(
+        text.contains(",'=1+1,"),
+        "the writer guards the version: {text}"
+    );
+    assert_eq!(export::read_csv(&text).unwrap(), stored);
+
+    let stripped = text.replace(",'=1+1,", ",=1+1,");
+    let cases = [
+        ("a formula unguarded", stripped, "version"),
+        (
+            "a guard where none belongs",
+            text.replacen("event,churn,", "event,'churn,", 1),
+            "registry",
+        ),
+        (
+            "seq as +1",
+            text.replacen(",'=1+1,1,", ",'=1+1,+1,", 1),
+            "seq",
+        ),
+        (
+            "seq as 01",
+            text.replacen(",'=1+1,1,", ",'=1+1,01,", 1),
+            "seq",
+        ),
+        (
+            "format as 02",
+            text.replacen(",,2,test-key,", ",,02,test-key,", 1),
+            "format",
+        ),
+    ];
+    for (what, edited, column) in cases {
+        assert_ne!(edited, text, "{what}: the edit applies");
+        match export::read_csv(&edited) {
+            Err(ExportError::Differs { column: found, .. }) => {
+                assert_eq!(found, column, "{what}");
+            }
+            other => panic!("{what}: {other:?}"),
         }
     }
 }

@@ -22,6 +22,15 @@ pub(crate) enum CliError {
         /// Why.
         why: String,
     },
+    /// An export that reads, but one of whose rows says something its record does not, or
+    /// whose events do not chain: refused (exit 1), not unreadable.
+    #[error("refused: `{}` is not the record it stands for: {}", esc(.file), esc(.why))]
+    Edited {
+        /// The file.
+        file: String,
+        /// The line and column, and what it says.
+        why: String,
+    },
     /// A pipeline spec given to `verify` has problems.
     #[error("`{}` is not a valid pipeline spec (`modelgate check` shows where): {errors}", esc(.file))]
     Spec {
@@ -137,5 +146,13 @@ mod tests {
         ];
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         insta::assert_snapshot!(text.join("\n"));
+    }
+}
+
+impl CliError {
+    /// Whether the error is a refusal of what was read (exit 1), not a file or usage error
+    /// (exit 2).
+    pub(crate) fn is_refusal(&self) -> bool {
+        matches!(self, Self::Edited { .. })
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::text::esc;
 use clap::ValueEnum;
 use modelgate::registry::StoredRegistry;
-use modelgate::registry::export::{self, Format as ExportFormat};
+use modelgate::registry::export::{self, ExportError, Format as ExportFormat};
 use modelgate::trail::SealVerifier;
 
 use crate::stored::seal_keys;
@@ -43,7 +43,13 @@ pub(crate) fn load(file: &Path) -> Result<StoredRegistry, CliError> {
         None
     };
     match format {
-        Some(format) => format.read(&text).map_err(|e| parse(e.to_string())),
+        Some(format) => format.read(&text).map_err(|e| match e {
+            ExportError::Differs { .. } | ExportError::Chain { .. } => CliError::Edited {
+                file: file.display().to_string(),
+                why: e.to_string(),
+            },
+            _ => parse(e.to_string()),
+        }),
         None => serde_json::from_str(&text).map_err(|e| parse(e.to_string())),
     }
 }

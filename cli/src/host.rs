@@ -110,13 +110,18 @@ impl Cli {
             Ok(_) => Exit::Refused,
             Err(e) => {
                 match format {
+                    Format::Human if e.is_refusal() => eprintln!("{e}"),
                     Format::Human => eprintln!("error: {e}"),
                     Format::Json => println!(
                         "{}",
                         crate::pretty(&serde_json::json!({"ok": false, "error": e.to_string()}))
                     ),
                 }
-                Exit::Error
+                if e.is_refusal() {
+                    Exit::Refused
+                } else {
+                    Exit::Error
+                }
             }
         }
     }

@@ -148,7 +148,7 @@ fn an_edited_row_is_refused_naming_line_and_column() {
     assert_ne!(forged, text);
     std::fs::write(dir.join("forged.csv"), forged).unwrap();
     let refused = verify(&dir, "forged.csv");
-    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
     insta::assert_snapshot!(
         "export_edited_row",
         String::from_utf8_lossy(&refused.stderr).replace(&dir.display().to_string(), "<dir>")

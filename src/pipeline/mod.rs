@@ -145,7 +145,9 @@ impl Approval {
         self.vote_window_hours
     }
 
-    /// Further rules the approval requires (`policy:`), any [`Rule`] in its spec form.
+    /// Further rules the approval requires (`policy:`), any [`Rule`] in its spec form: only
+    /// this key's rule; the whole policy the step decides by (the quorum, the veto, the gates
+    /// and this rule) is [`Pipeline::policy`].
     pub fn policy(&self) -> Option<&Rule> {
         self.policy.as_deref()
     }

@@ -293,6 +293,26 @@ impl Registry {
     /// from it …); put it back with [`put`](Self::put) or deploy it with
     /// [`deploy`](Self::deploy).
     ///
+    /// ```
+    /// # use modelgate::*;
+    /// # let t = Timestamp::from_unix_secs;
+    /// # let outcome = TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.93)])?)?;
+    /// let production = Environment::new("production")?;
+    /// let mut registry = Registry::new("churn")?;
+    /// let model = Model::new("churn", "1")?.in_environment(production.clone());
+    /// registry.put(model.submit(outcome, "alice", t(10))?)?;
+    /// registry.record(&production, "1", Review::approve("bob", "sha256:1", t(11)))?;
+    /// registry.decide(&production, "1", &Quorum::new(1), t(12))?;
+    ///
+    /// // An approved member comes out as `AnyModel::Approved`: only that one deploys.
+    /// let AnyModel::Approved(approved) = registry.take(&production, "1")? else {
+    ///     unreachable!("one approval of one required")
+    /// };
+    /// registry.deploy(approved, Receipt::new("deploy/1"), "ci", t(13))?;
+    /// assert_eq!(registry.current(&production).map(|m| m.version()), Some("1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`RegistryError::NoSuchVersion`]; [`RegistryError::InService`] for a member that is

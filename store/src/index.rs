@@ -118,6 +118,15 @@ pub(crate) fn index_key(name: &str) -> ModelKey {
 }
 
 impl IndexRow {
+    /// An index row from its columns (as a query read them).
+    pub(crate) fn from_columns(revision: i64, members: String, seal: String) -> Self {
+        Self {
+            revision,
+            members,
+            seal,
+        }
+    }
+
     /// The index of registry `name`, verified: readable, in order, and sealed by a key
     /// `verifier` trusts.
     pub(crate) fn verify(

@@ -2,14 +2,14 @@
 //! listed is loaded and verified (rows complete, chain, the host's seal) and described by its
 //! verified trail, never by its row's columns alone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use modelgate::{Environment, Event, EventKind, Status};
 use sqlx::Row;
 
 use crate::ModelKey;
 use crate::error::{DatabaseError, LoadError, QueryError};
-use crate::index::read_index;
+use crate::index::{IndexRow, read_index};
 use crate::load::{EventRow, IndexColumns, Rows, check_rows};
 use crate::query::Summary;
 use crate::store::Store;
@@ -141,10 +141,21 @@ impl Store {
     /// [`load`](Self::load)); [`QueryError::Disagrees`] naming a model and the column that
     /// does not say what its trail says; [`QueryError::Database`].
     pub async fn models(&self, query: &Models) -> Result<Page<Summary, ModelKey>, QueryError> {
-        let (mut page, more) = self
+        let (mut page, indexes, more) = self
             .read_page(query)
             .await
             .map_err(|e| QueryError::Database(DatabaseError(e)))?;
+        // Which of the page's models are registry members: the sealed indexes say, not the
+        // rows' `kind` column.
+        let mut members = HashSet::new();
+        for (name, index) in indexes {
+            let index = index
+                .verify(&name, self.keys.verifier())
+                .map_err(QueryError::Membership)?;
+            members.extend(index.entries.into_iter().map(|(env, version, _)| {
+                ModelKey::new(name.as_str(), version).in_environment(env.as_str())
+            }));
+        }
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
         page.truncate(limit);
         let next = if more {
@@ -154,17 +165,27 @@ impl Store {
         };
         let mut items = Vec::with_capacity(page.len());
         for (key, rows, columns) in page {
-            items.push(self.verified_summary(&key, rows, &columns)?);
+            let member = members.contains(&key);
+            items.push(self.verified_summary(&key, rows, &columns, member)?);
         }
         Ok(Page { items, next })
     }
 
     /// The models rows of `query`'s page (one more than its limit, to know whether another
-    /// page follows) and the event rows of the page's models, in one snapshot.
+    /// page follows), the event rows of the page's models and the index rows of the registries
+    /// they may belong to, in one snapshot.
+    #[allow(clippy::type_complexity)]
     async fn read_page(
         &self,
         query: &Models,
-    ) -> Result<(Vec<(ModelKey, Rows, IndexColumns)>, bool), sqlx::Error> {
+    ) -> Result<
+        (
+            Vec<(ModelKey, Rows, IndexColumns)>,
+            Vec<(String, IndexRow)>,
+            bool,
+        ),
+        sqlx::Error,
+    > {
         let mut params: Vec<String> = Vec::new();
         let mut param = |value: &str| {
             params.push(value.to_owned());
@@ -200,6 +221,11 @@ impl Store {
                  FROM modelgate_models WHERE {filter} {order} LIMIT {}) m
                ON e.name = m.name AND e.version = m.version AND e.environment = m.environment
              ORDER BY e.seq",
+            query.limit
+        );
+        let registries = format!(
+            "SELECT name, revision, members, seal FROM modelgate_registries WHERE name IN
+                 (SELECT name FROM modelgate_models WHERE {filter} {order} LIMIT {})",
             query.limit
         );
         let mut tx = self.begin_read().await?;
@@ -247,18 +273,30 @@ impl Store {
                 });
             }
         }
+        let mut q = sqlx::query(&registries);
+        for p in &params {
+            q = q.bind(p.as_str());
+        }
+        let mut indexes = Vec::new();
+        for row in q.fetch_all(&mut *tx).await? {
+            indexes.push((
+                row.try_get(0)?,
+                IndexRow::from_columns(row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
+            ));
+        }
         tx.rollback().await?;
         let more = page.len() > usize::try_from(query.limit).unwrap_or(usize::MAX);
-        Ok((page, more))
+        Ok((page, indexes, more))
     }
 
     /// The summary of `key` from its verified trail, checked against its row's columns (read
-    /// in the same snapshot).
+    /// in the same snapshot); `member` if its registry's verified index holds it.
     fn verified_summary(
         &self,
         key: &ModelKey,
         rows: Rows,
         columns: &IndexColumns,
+        member: bool,
     ) -> Result<Summary, QueryError> {
         let trail = |error: LoadError| QueryError::Trail {
             error: Box::new(error),
@@ -304,10 +342,10 @@ impl Store {
             (
                 "kind",
                 columns.kind.clone(),
-                if is_run {
-                    KIND_RUN.to_owned()
-                } else if columns.kind == KIND_MEMBER {
+                if member {
                     KIND_MEMBER.to_owned()
+                } else if is_run {
+                    KIND_RUN.to_owned()
                 } else {
                     crate::trail::KIND_MODEL.to_owned()
                 },
@@ -332,7 +370,7 @@ impl Store {
             updated_at,
             deployed_at,
             is_run,
-            is_member: columns.kind == KIND_MEMBER,
+            is_member: member,
         })
     }
 

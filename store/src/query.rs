@@ -14,7 +14,10 @@ use crate::key::EnvironmentName;
 use crate::store::Store;
 use crate::trail::{KIND_MEMBER, KIND_RUN};
 
-/// One model as the models row indexes it (not verified: [`Store::load`] verifies).
+/// One model, summarized: from its row's columns as stored (not verified) where
+/// [`Store::by_status`], [`Store::current_deployments`] and [`Store::unfinished_runs`] return
+/// it; from its verified trail and its registry's sealed index where [`Store::models`] returns
+/// it (the row's columns are checked against them). [`Store::load`] verifies a model whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Summary {
@@ -36,7 +39,8 @@ pub struct Summary {
     /// Whether it is a run (its first event is `run started`).
     pub is_run: bool,
     /// Whether it is a registry member (written by
-    /// [`Store::save_registry`](crate::Store::save_registry)).
+    /// [`Store::save_registry`](crate::Store::save_registry); from [`Store::models`], held by
+    /// its registry's verified index).
     pub is_member: bool,
 }
 

@@ -128,7 +128,7 @@ impl Store {
     /// [`LoadRegistryError::Unindexed`] if members are stored but no index;
     /// [`LoadRegistryError::Membership`] naming a member that is not as the sealed index
     /// holds (or an index that does not verify); [`LoadRegistryError::Member`] with the
-    /// [`LoadError`] of the first member that does not verify; [`LoadRegistryError::Database`].
+    /// [`LoadError`](crate::LoadError) of the first member that does not verify; [`LoadRegistryError::Database`].
     pub async fn members(&self, name: &str) -> Result<Vec<Loaded<StoredModel>>, LoadRegistryError> {
         Ok(self.verified_members(name).await?.0)
     }

@@ -182,10 +182,67 @@ async fn registries_are_listed_by_their_sealed_index(b: Backend) {
     db.drop_db().await;
 }
 
+async fn membership_is_what_the_sealed_index_says_not_the_kind_column(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.open().await;
+    let mut registry = Registry::new("churn").unwrap();
+    registry.put(submitted("churn", "1")).unwrap();
+    store.save_registry(&registry).await.unwrap();
+    store.create(&submitted("churn", "9")).await.unwrap();
+    let listed = store.models(&Models::all()).await.unwrap().items;
+    let members: Vec<(&str, bool)> = listed
+        .iter()
+        .map(|s| (s.key.version(), s.is_member))
+        .collect();
+    assert_eq!(members, [("1", true), ("9", false)]);
+    for (edit, version, row) in [
+        // A lone model passed off as a member of the registry of its name.
+        ("member", "9", "member"),
+        // A member passed off as a lone model (out of the registry's reach).
+        ("model", "1", "model"),
+    ] {
+        raw(
+            &store,
+            &format!(
+                "UPDATE modelgate_models SET kind = '{edit}' WHERE name = 'churn' AND version = '{version}'"
+            ),
+        )
+        .await;
+        let refused = store.models(&Models::all()).await.unwrap_err();
+        match &refused {
+            QueryError::Disagrees {
+                key,
+                column,
+                row: found,
+                ..
+            } => {
+                assert_eq!(
+                    (key.version(), *column, found.as_str()),
+                    (version, "kind", row)
+                );
+            }
+            other => panic!("{other}"),
+        }
+        let back = if edit == "member" { "model" } else { "member" };
+        raw(
+            &store,
+            &format!(
+                "UPDATE modelgate_models SET kind = '{back}' WHERE name = 'churn' AND version = '{version}'"
+            ),
+        )
+        .await;
+    }
+    assert_eq!(store.models(&Models::all()).await.unwrap().items.len(), 2);
+    db.drop_db().await;
+}
+
 common::conformance!(
     pages_list_every_model_once_in_order,
     a_status_edited_without_the_key_is_refused,
     a_time_or_kind_edited_without_the_key_is_refused,
     an_edited_event_is_refused_not_listed,
     registries_are_listed_by_their_sealed_index,
+    membership_is_what_the_sealed_index_says_not_the_kind_column,
 );

@@ -69,12 +69,18 @@ pub enum ExportError {
     /// A row says something other than the record it stands for: a column edited after the
     /// export (an actor, a time, a verdict …), a row added or removed.
     #[error(
-        "line {line}, column `{column}`: the row does not say what the record says (edited after the export)"
+        "line {line}, column `{column}`: the row says `{}`, the record `{}` (edited after the export)",
+        esc(.found),
+        esc(.recorded)
     )]
     Differs {
         /// The line.
         line: u64,
         /// The first column that differs.
         column: &'static str,
+        /// What the cell holds (as read: in CSV, as spelled in the file).
+        found: String,
+        /// What the record puts there.
+        recorded: String,
     },
 }

@@ -18,7 +18,9 @@
 //!
 //! In CSV, a text cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
 //! `@`, a tab or a carriage return) is written with a leading `'`, as is one that starts with
-//! `'`; the reader takes one leading `'` off. JSON Lines holds the text as it is (escaped in
+//! `'`; the reader takes that `'` off, and refuses a cell that is not spelled as the writer
+//! spells it: a formula cell without its guard, a guard where none belongs, a number as `+2`
+//! or `02`. JSON Lines holds the text as it is (escaped in
 //! `who`, `detail` and `policy`, as the audit lines show host text).
 //!
 //! ```
@@ -154,30 +156,14 @@ pub fn csv(stored: &StoredRegistry) -> String {
 /// As [`read_json_lines`]; a header of other columns is
 /// [`Unreadable`](ExportError::Unreadable) on line 1.
 pub fn read_csv(text: &str) -> Result<StoredRegistry, ExportError> {
-    let mut reader = ::csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let expected = ::csv::StringRecord::from(COLUMNS.to_vec());
-    let headers = reader.headers().map_err(|e| ExportError::Unreadable {
-        line: 1,
-        error: e.to_string(),
-    })?;
-    if *headers != expected {
-        return Err(ExportError::Unreadable {
-            line: 1,
-            error: format!("the header row must be `{}`", COLUMNS.join(",")),
-        });
-    }
-    let mut read = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| ExportError::Unreadable {
-            line: e.position().map_or(0, ::csv::Position::line),
-            error: e.to_string(),
-        })?;
-        let line = record.position().map_or(0, ::csv::Position::line);
+    let cells = csv_records(text)?;
+    let mut read = Vec::with_capacity(cells.len());
+    for (line, record) in &cells {
         let mut row: Row =
             record
-                .deserialize(Some(&expected))
+                .deserialize(Some(&header()))
                 .map_err(|e| ExportError::Unreadable {
-                    line,
+                    line: *line,
                     error: e.to_string(),
                 })?;
         for text in row.texts_mut() {
@@ -185,9 +171,52 @@ pub fn read_csv(text: &str) -> Result<StoredRegistry, ExportError> {
                 text.remove(0);
             }
         }
-        read.push((line, row));
+        read.push((*line, row));
     }
-    read::registry(read)
+    let stored = read::registry(read)?;
+    // The rows say what the record says; the cells must also be the ones it writes: a guard
+    // where (and only where) a spreadsheet would run the cell, numbers in their one spelling.
+    let written = csv_records(&csv(&stored))?;
+    for ((line, cells), (_, expected)) in cells.iter().zip(&written) {
+        if let Some(at) = (0..COLUMNS.len()).find(|&i| cells.get(i) != expected.get(i)) {
+            return Err(ExportError::Differs {
+                line: *line,
+                column: COLUMNS.get(at).copied().unwrap_or("record"),
+                found: cells.get(at).unwrap_or_default().to_owned(),
+                recorded: expected.get(at).unwrap_or_default().to_owned(),
+            });
+        }
+    }
+    Ok(stored)
+}
+
+fn header() -> ::csv::StringRecord {
+    ::csv::StringRecord::from(COLUMNS.to_vec())
+}
+
+/// The records of a CSV export after its header, each with its line.
+fn csv_records(text: &str) -> Result<Vec<(u64, ::csv::StringRecord)>, ExportError> {
+    let mut reader = ::csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| ExportError::Unreadable {
+        line: 1,
+        error: e.to_string(),
+    })?;
+    if *headers != header() {
+        return Err(ExportError::Unreadable {
+            line: 1,
+            error: format!("the header row must be `{}`", COLUMNS.join(",")),
+        });
+    }
+    reader
+        .records()
+        .map(|record| {
+            let record = record.map_err(|e| ExportError::Unreadable {
+                line: e.position().map_or(0, ::csv::Position::line),
+                error: e.to_string(),
+            })?;
+            Ok((record.position().map_or(0, ::csv::Position::line), record))
+        })
+        .collect()
 }
 
 /// The columns, in order.

@@ -158,13 +158,15 @@ fn compare(stored: &StoredRegistry, read: &[(u64, Row)]) -> Result<(), ExportErr
     let rendered = rows(stored);
     for (at, (line, row)) in read.iter().enumerate() {
         let difference = match rendered.get(at) {
-            Some(expected) => row.first_difference(expected),
-            None => Some("record"),
+            Some(recorded) => row.first_difference(recorded),
+            None => Some(("record", format!("{:?}", row.record), String::new())),
         };
-        if let Some(column) = difference {
+        if let Some((column, found, recorded)) = difference {
             return Err(ExportError::Differs {
                 line: *line,
                 column,
+                found,
+                recorded,
             });
         }
     }

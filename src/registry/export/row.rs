@@ -77,35 +77,46 @@ impl Row {
         }
     }
 
-    /// The name of the first column in which `self` and `other` differ, if any.
-    pub(super) fn first_difference(&self, other: &Self) -> Option<&'static str> {
-        let columns: [(&'static str, bool); 18] = [
-            ("record", self.record == other.record),
-            ("registry", self.registry == other.registry),
-            ("environment", self.environment == other.environment),
-            ("version", self.version == other.version),
-            ("seq", self.seq == other.seq),
-            ("at", self.at == other.at),
-            ("who", self.who == other.who),
-            ("action", self.action == other.action),
-            ("detail", self.detail == other.detail),
-            ("policy", self.policy == other.policy),
-            ("fingerprint", self.fingerprint == other.fingerprint),
-            ("prev", self.prev == other.prev),
-            ("hash", self.hash == other.hash),
-            ("event", self.event == other.event),
-            (
-                "approval_validity_ms",
-                self.approval_validity_ms == other.approval_validity_ms,
-            ),
-            ("format", self.format == other.format),
-            ("seal_key_id", self.seal_key_id == other.seal_key_id),
-            ("seal", self.seal == other.seal),
-        ];
-        columns
+    /// The row's cells, named by column, as text (an empty number is empty).
+    fn cells(&self) -> [(&'static str, String); 18] {
+        let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+        let record = match self.record {
+            Record::Registry => "registry",
+            Record::Member => "member",
+            Record::Event => "event",
+        };
+        [
+            ("record", record.to_owned()),
+            ("registry", self.registry.clone()),
+            ("environment", self.environment.clone()),
+            ("version", self.version.clone()),
+            ("seq", number(self.seq)),
+            ("at", self.at.clone()),
+            ("who", self.who.clone()),
+            ("action", self.action.clone()),
+            ("detail", self.detail.clone()),
+            ("policy", self.policy.clone()),
+            ("fingerprint", self.fingerprint.clone()),
+            ("prev", self.prev.clone()),
+            ("hash", self.hash.clone()),
+            ("event", self.event.clone()),
+            ("approval_validity_ms", number(self.approval_validity_ms)),
+            ("format", number(self.format.map(u64::from))),
+            ("seal_key_id", self.seal_key_id.clone()),
+            ("seal", self.seal.clone()),
+        ]
+    }
+
+    /// The first column in which `self` and `recorded` differ, if any, with what each holds.
+    pub(super) fn first_difference(
+        &self,
+        recorded: &Self,
+    ) -> Option<(&'static str, String, String)> {
+        self.cells()
             .into_iter()
-            .find(|(_, same)| !same)
-            .map(|(name, _)| name)
+            .zip(recorded.cells())
+            .find(|((_, found), (_, expected))| found != expected)
+            .map(|((column, found), (_, expected))| (column, found, expected))
     }
 
     /// Every text column, to guard or unguard for spreadsheets.
