@@ -1,6 +1,7 @@
 //! A vote on a model this store kept, written with one compare-and-swap: the kept model is the
 //! stored one exactly when the models row still holds the head, revision and seal this store
-//! wrote or verified, so the write compares all three and needs no read first. On PostgreSQL it
+//! wrote or verified (and no event row lies past that revision), so the write compares those
+//! and needs no read first. On PostgreSQL it
 //! is one statement (one round trip); on SQLite one short write transaction. When the row holds
 //! anything else (another writer appended, a column changed without the key), nothing is
 //! written and the vote takes the path that reads and verifies.
@@ -13,6 +14,13 @@ use crate::store::{Backend, Store, Written};
 use crate::trail::{EventRow, KIND_MODEL, ModelColumns};
 use crate::verified::Kept;
 use crate::write;
+
+/// The compare-and-swap's last condition: no event row of the model past the revision the row
+/// holds (one slipped in ahead, next or further, is voted over by no one; the path that reads
+/// refuses it). One probe of the events' primary key. `$9`–`$11` are the key, `$13` the
+/// revision.
+const NO_ROW_AHEAD: &str = "AND NOT EXISTS (SELECT 1 FROM modelgate_events e
+    WHERE e.name = $9 AND e.version = $10 AND e.environment = $11 AND e.seq > $13)";
 
 impl Store {
     /// Records `review` on the kept model and writes it if the row is as kept: the new
@@ -98,7 +106,7 @@ impl Store {
                  submitted_seq = COALESCE($7, submitted_seq),
                  deployed_at = COALESCE($8, deployed_at)
                WHERE name = $9 AND version = $10 AND environment = $11 AND head = $12
-                 AND revision = $13 AND seal = $14 AND kind = $23 RETURNING 1),
+                 AND revision = $13 AND seal = $14 AND kind = $23 {NO_ROW_AHEAD} RETURNING 1),
              event AS (INSERT INTO modelgate_events (name, version, environment, seq, at, prev,
                  hash, action, actor, event)
                SELECT $9, $10, $11, $15::BIGINT, $16::BIGINT, $17, $18, $19, $20, $21 FROM moved){leaf}
@@ -144,31 +152,32 @@ impl Store {
         row: &EventRow,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let moved = sqlx::query(
+        let sql = format!(
             "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
                  last_action = $5, updated_at = $6,
                  submitted_seq = COALESCE($7, submitted_seq),
                  deployed_at = COALESCE($8, deployed_at)
              WHERE name = $9 AND version = $10 AND environment = $11 AND head = $12
-               AND revision = $13 AND seal = $14 AND kind = $15",
-        )
-        .bind(columns.revision)
-        .bind(&columns.head)
-        .bind(new_seal)
-        .bind(&columns.status)
-        .bind(columns.last_action)
-        .bind(columns.updated_at)
-        .bind(columns.submitted_seq)
-        .bind(columns.deployed_at)
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .bind(head.to_string())
-        .bind(revision)
-        .bind(seal)
-        .bind(KIND_MODEL)
-        .execute(&mut *tx)
-        .await?;
+               AND revision = $13 AND seal = $14 AND kind = $15 {NO_ROW_AHEAD}"
+        );
+        let moved = sqlx::query(&sql)
+            .bind(columns.revision)
+            .bind(&columns.head)
+            .bind(new_seal)
+            .bind(&columns.status)
+            .bind(columns.last_action)
+            .bind(columns.updated_at)
+            .bind(columns.submitted_seq)
+            .bind(columns.deployed_at)
+            .bind(key.name())
+            .bind(key.version())
+            .bind(key.environment())
+            .bind(head.to_string())
+            .bind(revision)
+            .bind(seal)
+            .bind(KIND_MODEL)
+            .execute(&mut *tx)
+            .await?;
         if moved.rows_affected() != 1 {
             tx.rollback().await?;
             return Ok(false);

@@ -102,34 +102,41 @@ async fn a_kept_vote_refuses_a_hash_column_a_whole_restore_refuses(b: Backend) {
 }
 
 /// The kept model is written with one compare-and-swap on the row's head, revision and seal
-/// (no read first): an event row slipped in after the last one, the row left as it was, is not
-/// voted over either.
+/// (no read first): an event row slipped in after the last one (right after it, or with a gap),
+/// the row left as it was, is not voted over either.
 async fn a_kept_vote_refuses_an_event_row_slipped_in_ahead(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
     };
     let a = db.open().await;
-    let k = key("ahead", "1");
-    a.create(&submitted("ahead", "1")).await.unwrap();
-    a.record_vote(&k, &policy(), &approve("bob", 20), &Retry::default())
-        .await
-        .unwrap();
-    // The attacker copies bob's vote row as seq 3.
-    raw(
-        &a,
-        "INSERT INTO modelgate_events (name, version, environment, seq, at, prev, hash, action,
-            actor, event)
-         SELECT name, version, environment, 3, at, hash, hash, action, actor, event
-         FROM modelgate_events WHERE name = 'ahead' AND seq = 2",
-    )
-    .await;
-    let kept = a
-        .record_vote(&k, &policy(), &approve("carol", 21), &Retry::default())
+    for (version, ahead) in [("1", 3), ("2", 4)] {
+        let k = key("ahead", version);
+        a.create(&submitted("ahead", version)).await.unwrap();
+        a.record_vote(&k, &policy(), &approve("bob", 20), &Retry::default())
+            .await
+            .unwrap();
+        // The attacker copies bob's vote row as seq 3 (next) or 4 (one past the next).
+        raw(
+            &a,
+            &format!(
+                "INSERT INTO modelgate_events (name, version, environment, seq, at, prev, hash,
+                    action, actor, event)
+                 SELECT name, version, environment, {ahead}, at, hash, hash, action, actor, event
+                 FROM modelgate_events WHERE name = 'ahead' AND version = '{version}' AND seq = 2"
+            ),
+        )
         .await;
-    assert!(kept.is_err(), "voted over a trail a whole load refuses");
-    let fresh = no_keeper(&db).await;
-    assert!(fresh.load(&k).await.is_err());
-    fresh.close().await;
+        let kept = a
+            .record_vote(&k, &policy(), &approve("carol", 21), &Retry::default())
+            .await;
+        assert!(
+            kept.is_err(),
+            "voted over a trail a whole load refuses (a row at seq {ahead})"
+        );
+        let fresh = no_keeper(&db).await;
+        assert!(fresh.load(&k).await.is_err());
+        fresh.close().await;
+    }
     a.close().await;
     db.drop_db().await;
 }
