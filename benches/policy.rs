@@ -4,7 +4,9 @@
 //! - `w1_a`, `w1_b`, `w1_c`: the baseline, `Policy::judge` (the verdict alone) and
 //!   `Policy::evaluate` (the verdict with its findings) of the composed built-in W1 policy.
 //! - `w1_a_end_to_end` …: the same cases from the host's own data (plain Rust values): building
-//!   the crate's inputs and deciding, beside the rule written by hand over the host's data.
+//!   the crate's inputs and deciding, beside the rule written by hand over the host's data
+//!   (`baseline_host_data`, what a host pays) and over the crate's inputs already built
+//!   (`baseline_prebuilt`, labelled: a host does not have them).
 //! - `quorum_scaling`: `Quorum::judge` over 1,000 and 10,000 distinct approvals.
 //! - `distinct_roles_scaling`: `DistinctRoles::judge` (separation of duties, a matching) over
 //!   1k, 10k and 100k approvals each holding two of three named roles, the third held by none
@@ -54,14 +56,18 @@ fn w1_cases(c: &mut Criterion) {
 /// by hand straight over the host's data.
 fn w1_end_to_end(c: &mut Criterion) {
     let policy = w1::policy();
-    for (name, data) in [
-        ("w1_a_end_to_end", w1::host_a()),
-        ("w1_b_end_to_end", w1::host_b()),
-        ("w1_c_end_to_end", w1::host_c()),
+    for (name, data, case) in [
+        ("w1_a_end_to_end", w1::host_a(), w1::case_a()),
+        ("w1_b_end_to_end", w1::host_b(), w1::case_b()),
+        ("w1_c_end_to_end", w1::host_c(), w1::case_c()),
     ] {
         let mut g = c.benchmark_group(name);
-        g.bench_function("baseline", |b| {
+        g.bench_function("baseline_host_data", |b| {
             b.iter(|| w1::host_baseline(black_box(&data)))
+        });
+        // The same rule over the crate's inputs already built: what a host does not have.
+        g.bench_function("baseline_prebuilt", |b| {
+            b.iter(|| black_box(&case).baseline())
         });
         g.bench_function("judge", |b| {
             b.iter(|| w1::host_judge(black_box(&policy), black_box(&data)))
