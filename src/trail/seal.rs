@@ -79,7 +79,7 @@ impl<'de> Deserialize<'de> for Seal {
 }
 
 /// Lowercase hex digits, two per byte; nothing else (no signs, no uppercase).
-fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
     if !digits.len().is_multiple_of(2) {
         return None;

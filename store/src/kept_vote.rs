@@ -13,7 +13,7 @@ use crate::ModelKey;
 use crate::store::{Backend, Store, Written};
 use crate::trail::{EventRow, KIND_MODEL, ModelColumns};
 use crate::verified::Kept;
-use crate::write;
+use crate::write::{self, MOVE_MODEL_ROW};
 
 /// The compare-and-swap's last condition: no event row of the model past the revision the row
 /// holds (one slipped in ahead, next or further, is voted over by no one; the path that reads
@@ -101,30 +101,15 @@ impl Store {
             ""
         };
         let sql = format!(
-            "WITH moved AS (UPDATE modelgate_models SET revision = $1, head = $2, seal = $3,
-                 status = $4, last_action = $5, updated_at = $6,
-                 submitted_seq = COALESCE($7, submitted_seq),
-                 deployed_at = COALESCE($8, deployed_at)
-               WHERE name = $9 AND version = $10 AND environment = $11 AND head = $12
-                 AND revision = $13 AND seal = $14 AND kind = $23 {NO_ROW_AHEAD} RETURNING 1),
+            "WITH moved AS ({MOVE_MODEL_ROW} AND head = $12 AND revision = $13 AND seal = $14
+                 AND kind = $23 {NO_ROW_AHEAD} RETURNING 1),
              event AS (INSERT INTO modelgate_events (name, version, environment, seq, at, prev,
                  hash, action, actor, event)
                SELECT $9, $10, $11, $15::BIGINT, $16::BIGINT, $17, $18, $19, $20, $21 FROM moved){leaf}
              SELECT COUNT(*) FROM moved"
         );
-        let (new_head, new_revision, at) = columns.leaf();
-        let moved: i64 = sqlx::query(&sql)
-            .bind(new_revision)
-            .bind(new_head)
-            .bind(new_seal)
-            .bind(&columns.status)
-            .bind(columns.last_action)
-            .bind(columns.updated_at)
-            .bind(columns.submitted_seq)
-            .bind(columns.deployed_at)
-            .bind(key.name())
-            .bind(key.version())
-            .bind(key.environment())
+        let at = columns.leaf().2;
+        let moved: i64 = write::bind_moved(sqlx::query(&sql), key, columns, new_seal)
             .bind(head.to_string())
             .bind(revision)
             .bind(seal)
@@ -153,25 +138,10 @@ impl Store {
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
-                 last_action = $5, updated_at = $6,
-                 submitted_seq = COALESCE($7, submitted_seq),
-                 deployed_at = COALESCE($8, deployed_at)
-             WHERE name = $9 AND version = $10 AND environment = $11 AND head = $12
-               AND revision = $13 AND seal = $14 AND kind = $15 {NO_ROW_AHEAD}"
+            "{MOVE_MODEL_ROW} AND head = $12 AND revision = $13 AND seal = $14 AND kind = $15
+             {NO_ROW_AHEAD}"
         );
-        let moved = sqlx::query(&sql)
-            .bind(columns.revision)
-            .bind(&columns.head)
-            .bind(new_seal)
-            .bind(&columns.status)
-            .bind(columns.last_action)
-            .bind(columns.updated_at)
-            .bind(columns.submitted_seq)
-            .bind(columns.deployed_at)
-            .bind(key.name())
-            .bind(key.version())
-            .bind(key.environment())
+        let moved = write::bind_moved(sqlx::query(&sql), key, columns, new_seal)
             .bind(head.to_string())
             .bind(revision)
             .bind(seal)

@@ -58,6 +58,35 @@ pub(crate) async fn insert_model_row(
     Ok(inserted.rows_affected() > 0)
 }
 
+/// The models row moved on: `$1`–`$8` the new columns and seal, `$9`–`$11` the key (bound by
+/// [`bind_moved`]); a caller that compares appends its conditions from `$12`.
+pub(crate) const MOVE_MODEL_ROW: &str =
+    "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
+        last_action = $5, updated_at = $6,
+        submitted_seq = COALESCE($7, submitted_seq), deployed_at = COALESCE($8, deployed_at)
+     WHERE name = $9 AND version = $10 AND environment = $11";
+
+/// Binds [`MOVE_MODEL_ROW`]'s `$1`–`$11`: `columns` and `seal`, then `key`.
+pub(crate) fn bind_moved<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    key: &'q ModelKey,
+    columns: &'q ModelColumns,
+    seal: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(columns.revision)
+        .bind(columns.head.as_str())
+        .bind(seal)
+        .bind(columns.status.as_str())
+        .bind(columns.last_action)
+        .bind(columns.updated_at)
+        .bind(columns.submitted_seq)
+        .bind(columns.deployed_at)
+        .bind(key.name())
+        .bind(key.version())
+        .bind(key.environment())
+}
+
 /// Moves the models row of `key` on to `columns` and `seal` (the caller compared its head).
 pub(crate) async fn update_model_row(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -65,25 +94,9 @@ pub(crate) async fn update_model_row(
     columns: &ModelColumns,
     seal: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE modelgate_models SET revision = $1, head = $2, seal = $3, status = $4,
-            last_action = $5, updated_at = $6,
-            submitted_seq = COALESCE($7, submitted_seq), deployed_at = COALESCE($8, deployed_at)
-         WHERE name = $9 AND version = $10 AND environment = $11",
-    )
-    .bind(columns.revision)
-    .bind(&columns.head)
-    .bind(seal)
-    .bind(&columns.status)
-    .bind(columns.last_action)
-    .bind(columns.updated_at)
-    .bind(columns.submitted_seq)
-    .bind(columns.deployed_at)
-    .bind(key.name())
-    .bind(key.version())
-    .bind(key.environment())
-    .execute(&mut **tx)
-    .await?;
+    bind_moved(sqlx::query(MOVE_MODEL_ROW), key, columns, seal)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

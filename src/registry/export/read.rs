@@ -9,7 +9,7 @@ use super::row::{Record, Row, rows};
 use crate::event::{Event, EventKind, FORMAT_VERSION, Head};
 use crate::model::Trail;
 use crate::registry::StoredRegistry;
-use crate::trail::{Seal, StoredModel};
+use crate::trail::{Seal, StoredModel, hex_bytes};
 use crate::value::{Environment, Timestamp};
 
 /// `rows`, each with its line, back into the stored registry, checked to render as exactly
@@ -73,28 +73,10 @@ fn seal(line: u64, row: &Row) -> Result<Option<Seal>, ExportError> {
             "",
         ));
     }
-    let bytes = hex(&row.seal)
+    let bytes = hex_bytes(&row.seal)
+        .filter(|bytes| !bytes.is_empty())
         .ok_or_else(|| column(line, "seal", "the seal's bytes in lowercase hex", &row.seal))?;
     Ok(Some(Seal::new(row.seal_key_id.clone(), bytes)))
-}
-
-fn hex(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if digits.is_empty() || !digits.len().is_multiple_of(2) {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    digits
-        .chunks_exact(2)
-        .map(|pair| match pair {
-            [hi, lo] => Some((nibble(*hi)? << 4) | nibble(*lo)?),
-            _ => None,
-        })
-        .collect()
 }
 
 fn event(line: u64, row: &Row) -> Result<Event, ExportError> {
