@@ -115,6 +115,14 @@ pub(crate) enum CliError {
     },
 }
 
+impl CliError {
+    /// Whether the error is a refusal of what was read (exit 1), not a file or usage error
+    /// (exit 2).
+    pub(crate) fn is_refusal(&self) -> bool {
+        matches!(self, Self::Edited { .. })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -146,13 +154,5 @@ mod tests {
         ];
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         insta::assert_snapshot!(text.join("\n"));
-    }
-}
-
-impl CliError {
-    /// Whether the error is a refusal of what was read (exit 1), not a file or usage error
-    /// (exit 2).
-    pub(crate) fn is_refusal(&self) -> bool {
-        matches!(self, Self::Edited { .. })
     }
 }
