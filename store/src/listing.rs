@@ -216,7 +216,8 @@ impl Store {
             query.limit + 1
         );
         let events = format!(
-            "SELECT e.name, e.version, e.environment, e.seq, e.at, e.prev, e.hash, e.event
+            "SELECT e.name, e.version, e.environment, e.seq, e.at, e.prev, e.hash, e.event,
+                    e.action, e.actor
              FROM modelgate_events e JOIN (SELECT name, version, environment
                  FROM modelgate_models WHERE {filter} {order} LIMIT {}) m
                ON e.name = m.name AND e.version = m.version AND e.environment = m.environment
@@ -264,13 +265,7 @@ impl Store {
             let key = ModelKey::new(row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?)
                 .in_environment(row.try_get::<String, _>(2)?.as_str());
             if let Some((_, rows, _)) = at.get(&key).and_then(|&i| page.get_mut(i)) {
-                rows.events.push(EventRow {
-                    seq: row.try_get(3)?,
-                    at: row.try_get(4)?,
-                    prev: row.try_get(5)?,
-                    hash: row.try_get(6)?,
-                    event: row.try_get(7)?,
-                });
+                rows.events.push(EventRow::read(&row, 3)?);
             }
         }
         let mut q = sqlx::query(&registries);

@@ -1,6 +1,7 @@
 //! Loading: the rows of one model read in one snapshot, checked against the models row, then
 //! verified (chain and seal) and replayed by the core.
 
+use modelgate::event::Actor;
 use modelgate::trail::Seal;
 use std::time::Duration;
 
@@ -51,6 +52,29 @@ pub(crate) struct EventRow {
     pub(crate) prev: String,
     pub(crate) hash: String,
     pub(crate) event: String,
+    /// The index columns derived from the event (its action and its actor): a load checks
+    /// them against the event, so a query that filters by them reads what the trail says.
+    pub(crate) action: String,
+    pub(crate) actor: Option<String>,
+}
+
+/// The event columns a load reads, in the order [`EventRow::read`] takes them (prefix each
+/// with the events table's alias where a query joins).
+pub(crate) const EVENT_COLUMNS: &str = "seq, at, prev, hash, event, action, actor";
+
+impl EventRow {
+    /// The event row in `row`'s columns from `first` on, in the order of [`EVENT_COLUMNS`].
+    pub(crate) fn read(row: &sqlx::any::AnyRow, first: usize) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            seq: row.try_get(first)?,
+            at: row.try_get(first + 1)?,
+            prev: row.try_get(first + 2)?,
+            hash: row.try_get(first + 3)?,
+            event: row.try_get(first + 4)?,
+            action: row.try_get(first + 5)?,
+            actor: row.try_get(first + 6)?,
+        })
+    }
 }
 
 impl Store {
@@ -231,11 +255,12 @@ impl Store {
         let revision: i64 = row.try_get(1)?;
         let seal: String = row.try_get(2)?;
         let approval_validity_ms: Option<i64> = row.try_get(3)?;
-        let events = sqlx::query(
-            "SELECT seq, at, prev, hash, event FROM modelgate_events
-             WHERE name = $1 AND version = $2 AND environment = $3 AND ($4 IS NULL OR seq > $4)
-             ORDER BY seq",
-        )
+        let events = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM modelgate_events
+                 WHERE name = $1 AND version = $2 AND environment = $3
+                   AND ($4 IS NULL OR seq > $4)
+                 ORDER BY seq"
+        ))
         .bind(key.name())
         .bind(key.version())
         .bind(key.environment())
@@ -243,15 +268,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
-        .map(|row| {
-            Ok(EventRow {
-                seq: row.try_get(0)?,
-                at: row.try_get(1)?,
-                prev: row.try_get(2)?,
-                hash: row.try_get(3)?,
-                event: row.try_get(4)?,
-            })
-        })
+        .map(|row| EventRow::read(&row, 0))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         tx.rollback().await?;
         Ok(Some(Rows {
@@ -338,6 +355,12 @@ pub(crate) fn check_rows(
             "its `hash` column is not the `prev` of the event after it".into(),
         ));
     }
+    if let Some((seq, column)) = index_column_breaks(&rows.events, stored.events()) {
+        return Err(unreadable(
+            format!("event {seq}"),
+            format!("its `{column}` column is not the event's"),
+        ));
+    }
     Ok((stored, trail, revision))
 }
 
@@ -349,6 +372,28 @@ pub(crate) fn hash_column_breaks(rows: &[EventRow], head: &str) -> Option<i64> {
         .zip(nexts.chain([head]))
         .find(|(row, next)| row.hash != *next)
         .map(|(row, _)| row.seq)
+}
+
+/// The first event row whose `action` or `actor` column is not what its event says, if
+/// any, and which column: the columns queries filter by (a reviewer's queue reads `actor`)
+/// answer as the verified trail does.
+pub(crate) fn index_column_breaks(
+    rows: &[EventRow],
+    events: &[Event],
+) -> Option<(i64, &'static str)> {
+    rows.iter().zip(events).find_map(|(row, event)| {
+        let actor = match event.actor() {
+            Actor::User(id) | Actor::Policy(id) => Some(id),
+            _ => None,
+        };
+        if row.action != event.action() {
+            Some((row.seq, "action"))
+        } else if row.actor.as_deref() != actor {
+            Some((row.seq, "actor"))
+        } else {
+            None
+        }
+    })
 }
 
 /// The environment of `key` as its header has it: the key's name, and the approval window of

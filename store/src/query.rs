@@ -119,13 +119,16 @@ impl Store {
     /// ([`set_approvers`](Self::set_approvers), or a run's pipeline at
     /// [`create`](Self::create)): each model whose approvers rows name the reviewer is listed
     /// only after their seal is verified over all its approvers rows, so a row inserted, edited
-    /// or copied from another model without the key is refused, not routed. A row deleted
-    /// can still hide a model from a queue (routing, not evidence: the policy decides). Each
+    /// or copied from another model without the key is refused, not routed. An approvers row
+    /// deleted, or a `status` column set away from `submitted`, can still hide a model from a
+    /// queue (routing, not evidence: the policy decides; [`models`](Self::models) lists it
+    /// and names the edited column). Each
     /// model of a reviewer's queue is also loaded and verified (like [`load`](Self::load)),
     /// and listed only if its sealed trail waits for the reviewer's vote (the round opened by
     /// its latest submission or reopening is still open, and holds no vote of theirs): a
     /// decided model whose `status` column is set back to `submitted`, or whose vote rows'
-    /// columns are edited, is not put into a queue. The queue of all models (no reviewer)
+    /// columns are edited, is not put into a queue, and whether the reviewer voted is read
+    /// from that trail, not from the events' `actor` column. The queue of all models (no reviewer)
     /// reads the columns only.
     ///
     /// # Errors
@@ -147,15 +150,12 @@ impl Store {
                 .chain(roles)
                 .map(|w| sql.param(w.clone()))
                 .collect();
-            let id = sql.param(reviewer.clone());
+            // Whether the reviewer voted already is read from the verified trail below, not
+            // from the events' `actor` column: a column edited without the key hides nothing.
             sql.text.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM modelgate_approvers a
                     WHERE a.name = m.name AND a.version = m.version
-                      AND a.environment = m.environment AND a.approver IN ({}))
-                  AND NOT EXISTS (SELECT 1 FROM modelgate_events e
-                    WHERE e.name = m.name AND e.version = m.version
-                      AND e.environment = m.environment AND e.action = 'voted'
-                      AND e.actor = {id} AND e.seq > COALESCE(m.submitted_seq, 0))",
+                      AND a.environment = m.environment AND a.approver IN ({}))",
                 who.join(", ")
             ));
         }

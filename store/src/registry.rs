@@ -534,7 +534,8 @@ impl Store {
         }
         // Every member's events in one query; each member's come in order of seq.
         for row in sqlx::query(
-            "SELECT e.environment, e.version, e.seq, e.at, e.prev, e.hash, e.event
+            "SELECT e.environment, e.version, e.seq, e.at, e.prev, e.hash, e.event, e.action,
+                    e.actor
              FROM modelgate_events e JOIN modelgate_models m
                ON m.name = e.name AND m.version = e.version AND m.environment = e.environment
              WHERE e.name = $1 AND m.kind = $2
@@ -547,13 +548,7 @@ impl Store {
         {
             let slot: Slot = (row.try_get(0)?, row.try_get(1)?);
             if let Some(rows) = members.get_mut(&slot) {
-                rows.events.push(EventRow {
-                    seq: row.try_get(2)?,
-                    at: row.try_get(3)?,
-                    prev: row.try_get(4)?,
-                    hash: row.try_get(5)?,
-                    event: row.try_get(6)?,
-                });
+                rows.events.push(EventRow::read(&row, 2)?);
             }
         }
         tx.rollback().await?;

@@ -12,7 +12,7 @@ use modelgate::trail::Seal;
 use modelgate::{AnyModel, Head, Policy};
 
 use crate::ModelKey;
-use crate::load::{Loaded, hash_column_breaks, parse_events};
+use crate::load::{Loaded, hash_column_breaks, index_column_breaks, parse_events};
 use crate::store::Store;
 
 /// A model as this store wrote it: its head, and the seal stored with it (the models row's
@@ -130,6 +130,9 @@ impl Store {
             return None;
         }
         let events = parse_events(&rows).ok()?;
+        if index_column_breaks(&rows, &events).is_some() {
+            return None;
+        }
         let model = model
             .resume(events, &seal, self.keys.verifier(), policy)
             .ok()?;
