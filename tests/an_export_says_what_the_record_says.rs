@@ -466,3 +466,38 @@ fn a_csv_cell_not_spelled_as_written_is_refused() {
         }
     }
 }
+
+/// What `read_csv` compares is the cells, not the file's layout: the same export re-saved as a
+/// spreadsheet would (a byte-order mark, `\r\n` line ends, every field quoted, blank lines)
+/// reads as the same record, and a cell changed in such a file is still refused by name.
+#[test]
+fn a_csv_re_saved_reads_as_the_same_record_and_its_cells_are_still_checked() {
+    let stored = stored();
+    let text = export::csv(&stored);
+    let quoted: String = text
+        .lines()
+        .map(|line| {
+            let cells: Vec<String> = ::csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(line.as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(|cell| format!("\"{}\"", cell.replace('"', "\"\"")))
+                .collect();
+            cells.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n\r\n");
+    let re_saved = format!("\u{feff}{quoted}\r\n");
+    assert_ne!(re_saved, text);
+    assert_eq!(export::read_csv(&re_saved).unwrap(), stored);
+    let edited = re_saved.replacen("\"bob\"", "\"mallory\"", 1);
+    assert_ne!(edited, re_saved, "the edit applies");
+    assert!(
+        export::read_csv(&edited).is_err(),
+        "a changed reviewer in a re-saved file was accepted"
+    );
+}
