@@ -20,6 +20,7 @@ pub use error::{PipelineRule, ReplayError, RestoreError};
 #[cfg(feature = "hmac")]
 pub use hmac::{HmacSealer, MIN_SECRET_LEN, ShortHmacSecret};
 pub use resume::Unresumed;
+#[cfg(feature = "export")]
 pub(crate) use seal::hex_bytes;
 pub use seal::{Seal, SealError, SealVerifier, Sealer};
 pub use stored::StoredModel;
