@@ -151,10 +151,10 @@ pub fn csv(stored: &StoredRegistry) -> String {
 /// The stored registry a CSV export stands for (see the [module](self)): the header row must
 /// name this export's columns, in order.
 ///
-/// Every cell must be the one [`csv`] writes for the record it reads (its text, its formula
+/// Every cell must be the one [`csv()`] writes for the record it reads (its text, its formula
 /// guard, its number's one spelling); the layout around the cells is CSV's, not the writer's:
 /// a file re-saved with `\r\n` line ends, a byte-order mark, blank lines or other quoting
-/// reads as the same record. Compare the bytes with [`csv`]'s output where the file itself
+/// reads as the same record. Compare the bytes with [`csv()`]'s output where the file itself
 /// must be the one written.
 ///
 /// # Errors
