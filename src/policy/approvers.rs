@@ -16,7 +16,7 @@ use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Rule, Verdict, V
 use crate::value::identity::{self, Ident};
 use crate::value::name::Name;
 use crate::value::text::{self, esc};
-use crate::value::{Review, Vote};
+use crate::value::{Ballot, Vote};
 
 /// Who may cast a vote that counts: reviewers by id or by role (matched by identity: equal bytes
 /// or confusable skeleton). With neither, anyone (but the submitter) may. Looking a reviewer up
@@ -87,7 +87,7 @@ impl Eligibility {
     ///
     /// A short list is scanned (faster than hashing); a long one is looked up in its set, so
     /// that eligibility stays linear in votes and approvers together.
-    pub(crate) fn admits(&self, review: &Review) -> bool {
+    pub(crate) fn admits(&self, review: &Ballot<'_>) -> bool {
         const SCAN_UP_TO: usize = 16;
         if self.ids.is_empty() && self.roles.is_empty() {
             return true;
@@ -95,15 +95,15 @@ impl Eligibility {
         let by_id = if self.ids.len() <= SCAN_UP_TO {
             self.ids.iter().any(|id| review.is_by(id))
         } else {
-            self.id_set.contains(&Ident(review.reviewer_name().clone()))
+            self.id_set.contains(&Ident(review.name()))
         };
         by_id
             || if self.roles.len() <= SCAN_UP_TO {
                 self.roles.iter().any(|role| review.has_role(role))
             } else {
                 review
-                    .role_names()
-                    .any(|role| self.role_set.contains(&Ident(role.clone())))
+                    .roles()
+                    .any(|role| self.role_set.contains(&Ident::of(role)))
             }
     }
 
@@ -163,7 +163,7 @@ fn counted<'a>(
     ctx: &ReviewContext<'a>,
     eligible: &'a Eligibility,
     vote: Vote,
-) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
+) -> impl Iterator<Item = Ballot<'a>> + Clone + use<'a> {
     let submitter = ctx.submitter();
     ctx.votes()
         .filter(move |r| r.vote() == vote && !r.is_by(submitter) && eligible.admits(r))
@@ -174,9 +174,9 @@ fn uncounted(ctx: &ReviewContext<'_>, eligible: &Eligibility, vote: Vote) -> Vec
     let mut notes = Vec::new();
     for review in ctx.votes().filter(|r| r.vote() == vote) {
         let submitter = review.is_by(ctx.submitter());
-        if submitter || !eligible.admits(review) {
+        if submitter || !eligible.admits(&review) {
             notes.push(Note {
-                who: review.reviewer_name().clone(),
+                who: review.name(),
                 submitter,
             });
         }
@@ -184,8 +184,8 @@ fn uncounted(ctx: &ReviewContext<'_>, eligible: &Eligibility, vote: Vote) -> Vec
     notes
 }
 
-fn ids<'a>(reviews: impl Iterator<Item = &'a Review>) -> Vec<Name> {
-    reviews.map(|r| r.reviewer_name().clone()).collect()
+fn ids<'a>(reviews: impl Iterator<Item = Ballot<'a>>) -> Vec<Name> {
+    reviews.map(|r| r.name()).collect()
 }
 
 fn count(n: usize) -> FindingValue {
@@ -344,7 +344,7 @@ impl RequiredRole {
     fn holders<'a>(
         &'a self,
         ctx: &ReviewContext<'a>,
-    ) -> impl Iterator<Item = &'a Review> + use<'a> {
+    ) -> impl Iterator<Item = Ballot<'a>> + use<'a> {
         let (submitter, role) = (ctx.submitter(), self.role.as_str());
         ctx.votes()
             .filter(move |r| r.vote() == Vote::Approve && !r.is_by(submitter) && r.has_role(role))
@@ -362,7 +362,7 @@ impl Policy for RequiredRole {
         let own = ctx
             .votes()
             .find(|r| r.is_by(ctx.submitter()) && r.vote() == Vote::Approve && r.has_role(role))
-            .map(|r| r.reviewer_name().clone());
+            .map(|r| r.name());
         let from = ids(self.holders(ctx));
         let held = from.len();
         let message = Message::Role {
@@ -453,7 +453,7 @@ impl Policy for Veto {
     fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
         let kind = self.judge(ctx);
         let vetoes: Vec<(Name, String)> = counted(ctx, &self.eligible, Vote::Reject)
-            .map(|r| (r.reviewer_name().clone(), r.comment().to_owned()))
+            .map(|r| (r.name(), r.comment().to_owned()))
             .collect();
         let n = vetoes.len();
         let message = Message::Vetoes {

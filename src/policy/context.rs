@@ -3,17 +3,21 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use super::borrowed::{self, ContextError};
+use crate::value::ballot::{Latest, VoteSource};
 use crate::value::identity::{Ident, SCAN_UP_TO};
 use crate::value::name::Name;
 use crate::value::{
-    CountedVotes, Digest, Metrics, Promotion, Review, Timestamp, TrainingOutcome, Vote,
+    Ballot, Ballots, CountedVotes, Metrics, MetricsView, Promotion, Timestamp, TrainingOutcome,
+    Vote,
 };
 
 /// Everything a [`Policy`](crate::Policy) may look at: the training outcome, the counted votes,
 /// the submitter, the attempt, the champion's metrics and the host's `now`.
 ///
 /// [`Model::decide`](crate::Model::decide) builds it from the model. It can also be built
-/// directly, to test a policy:
+/// directly, to test a policy, or [`borrowed`](Self::borrowed) from the host's own data, to
+/// decide without copying it:
 ///
 /// ```
 /// use modelgate::{Metrics, Review, ReviewContext, Timestamp, TrainingOutcome}; use modelgate::value::CountedVotes;
@@ -27,11 +31,12 @@ use crate::value::{
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct ReviewContext<'a> {
-    outcome: &'a TrainingOutcome,
-    votes: &'a CountedVotes,
+    digest: &'a str,
+    metrics: MetricsView<'a>,
+    votes: VoteSource<'a>,
     submitter: &'a str,
     attempt: u32,
-    champion: Option<&'a Metrics>,
+    champion: Option<MetricsView<'a>>,
     promotion: Option<&'a Promotion>,
     now: Timestamp,
     fresh_since: Option<Timestamp>,
@@ -58,13 +63,11 @@ impl<'a> Excluded<'a> {
     }
 
     /// Whether `review`'s author holds an excluded role, here or in an enclosing rule.
-    fn excludes(&self, review: &Review) -> bool {
+    fn excludes(&self, review: &Ballot<'_>) -> bool {
         let mut at = Some(self);
         while let Some(excluded) = at {
             let holds = match &excluded.set {
-                Some(set) => review
-                    .role_names()
-                    .any(|role| set.contains(&Ident(role.clone()))),
+                Some(set) => review.roles().any(|role| set.contains(&Ident::of(role))),
                 None => excluded.roles.iter().any(|role| review.has_role(role)),
             };
             if holds {
@@ -87,8 +90,9 @@ impl<'a> ReviewContext<'a> {
         now: Timestamp,
     ) -> Self {
         Self {
-            outcome,
-            votes,
+            digest: outcome.digest().as_str(),
+            metrics: outcome.metrics().into(),
+            votes: VoteSource::Counted(votes),
             submitter,
             attempt,
             champion: None,
@@ -97,6 +101,62 @@ impl<'a> ReviewContext<'a> {
             fresh_since: None,
             excluded: None,
         }
+    }
+
+    /// A context straight from the host's own data, borrowed where it lies: the artifact
+    /// `digest`, its `metrics` (e.g. [`MetricsView::borrowed`] over `(name, value)` pairs), every
+    /// vote the host has (superseded ones too: the latest of each reviewer counts, as in
+    /// [`CountedVotes`]), who submitted it, the attempt and `now`. A policy decides from it as it
+    /// would from the same values built into a model, with the same verdict; nothing is copied,
+    /// and [`Policy::judge`](crate::Policy::judge) over it allocates nothing (up to 16 votes and
+    /// 16 metrics).
+    ///
+    /// The host vouches that the votes are on this artifact (a model checks each vote's digest
+    /// when it records it) and for the reviewers' roles. Nothing is recorded: to keep the
+    /// decision as evidence, decide through [`Model::decide`](crate::Model::decide).
+    ///
+    /// ```
+    /// use modelgate::{MetricGate, Policy, PolicyExt, Quorum, ReviewContext, Timestamp, VerdictKind, Vote};
+    /// use modelgate::value::{Ballot, MetricsView};
+    /// let t = Timestamp::from_unix_secs;
+    /// let lead = ["team_lead"];
+    /// let votes = [
+    ///     Ballot::new("bob", Vote::Reject, t(1)).with_roles(&lead),
+    ///     Ballot::new("carol", Vote::Approve, t(2)),
+    ///     Ballot::new("bob", Vote::Approve, t(3)).with_roles(&lead), // bob's latest counts
+    /// ];
+    /// let metrics = [("accuracy", 0.94)];
+    /// let ctx = ReviewContext::borrowed("sha256:9f2c", MetricsView::borrowed(&metrics)?, &votes, "alice", 1, t(9))?;
+    /// let policy = MetricGate::at_least("accuracy", 0.9).and(Quorum::new(2));
+    /// assert_eq!(policy.judge(&ctx), VerdictKind::Approve);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ContextError`] naming what recording would refuse: the digest, or a vote's reviewer,
+    /// role or comment (with the vote's place).
+    pub fn borrowed(
+        digest: &'a str,
+        metrics: MetricsView<'a>,
+        votes: &'a dyn Ballots,
+        submitter: &'a str,
+        attempt: u32,
+        now: Timestamp,
+    ) -> Result<Self, ContextError> {
+        borrowed::check(digest, votes)?;
+        Ok(Self {
+            digest,
+            metrics,
+            votes: VoteSource::host(votes),
+            submitter,
+            attempt,
+            champion: None,
+            promotion: None,
+            now,
+            fresh_since: None,
+            excluded: None,
+        })
     }
 
     /// The same context with the evidence from the environment the version was promoted from
@@ -116,6 +176,14 @@ impl<'a> ReviewContext<'a> {
     /// without a champion when given `None`.
     #[must_use]
     pub fn with_champion(mut self, champion: impl Into<Option<&'a Metrics>>) -> Self {
+        self.champion = champion.into().map(MetricsView::from);
+        self
+    }
+
+    /// The same context with the champion's metrics as a view (e.g. the host's own pairs,
+    /// [`MetricsView::borrowed`]), or without a champion when given `None`.
+    #[must_use]
+    pub fn with_champion_view(mut self, champion: impl Into<Option<MetricsView<'a>>>) -> Self {
         self.champion = champion.into();
         self
     }
@@ -142,24 +210,19 @@ impl<'a> ReviewContext<'a> {
         self
     }
 
-    /// The submitted training outcome.
-    pub fn outcome(&self) -> &'a TrainingOutcome {
-        self.outcome
-    }
-
     /// The submitted metrics.
-    pub fn metrics(&self) -> &'a Metrics {
-        self.outcome.metrics()
+    pub fn metrics(&self) -> MetricsView<'a> {
+        self.metrics
     }
 
     /// One submitted metric, if present.
     pub fn metric(&self, name: &str) -> Option<f64> {
-        self.outcome.metrics().get(name)
+        self.metrics.get(name)
     }
 
     /// One submitted metric by a name kept inline (no UTF-8 check on the way).
     pub(crate) fn metric_named(&self, name: &Name) -> Option<f64> {
-        self.outcome.metrics().get(name.as_str())
+        self.metrics.get(name.as_str())
     }
 
     /// The champion's metric by a name kept inline.
@@ -168,16 +231,16 @@ impl<'a> ReviewContext<'a> {
     }
 
     /// The submitted artifact's digest.
-    pub fn digest(&self) -> &'a Digest {
-        self.outcome.digest()
+    pub fn digest(&self) -> &'a str {
+        self.digest
     }
 
     /// The counted votes: the latest of each reviewer, within the vote window if one is set,
     /// but for approvals from a reviewer holding a role an enclosing
     /// [`Excluding`](super::Excluding) excludes. They include the submitter's own vote, if any; built-in rules never count it.
-    pub fn votes(&self) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
+    pub fn votes(&self) -> impl Iterator<Item = Ballot<'a>> + Clone + use<'a> {
         let (since, excluded) = (self.fresh_since, self.excluded);
-        self.votes.iter().filter(move |r| {
+        self.latest().filter(move |r| {
             since.is_none_or(|s| r.at() >= s)
                 && excluded.is_none_or(|e| r.vote() == Vote::Reject || !e.excludes(r))
         })
@@ -185,9 +248,9 @@ impl<'a> ReviewContext<'a> {
 
     /// The latest votes that fall outside the vote window (none if no window is set), but for
     /// excluded approvals.
-    pub fn stale_votes(&self) -> impl Iterator<Item = &'a Review> + Clone + use<'a> {
+    pub fn stale_votes(&self) -> impl Iterator<Item = Ballot<'a>> + Clone + use<'a> {
         let (since, excluded) = (self.fresh_since, self.excluded);
-        self.votes.iter().filter(move |r| {
+        self.latest().filter(move |r| {
             since.is_some_and(|s| r.at() < s)
                 && excluded.is_none_or(|e| r.vote() == Vote::Reject || !e.excludes(r))
         })
@@ -203,8 +266,13 @@ impl<'a> ReviewContext<'a> {
         self.attempt
     }
 
+    /// The latest vote of each reviewer, before any window or exclusion.
+    fn latest(&self) -> Latest<'a> {
+        self.votes.latest()
+    }
+
     /// The champion's metrics, if the host gave them.
-    pub fn champion(&self) -> Option<&'a Metrics> {
+    pub fn champion(&self) -> Option<MetricsView<'a>> {
         self.champion
     }
 

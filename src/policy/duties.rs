@@ -10,7 +10,7 @@ use super::{Finding, FindingValue, Lint, Policy, ReviewContext, Rule, Verdict, V
 use crate::value::identity::{self, Ident};
 use crate::value::name::Name;
 use crate::value::text::{self, esc};
-use crate::value::{Review, Vote};
+use crate::value::{Ballot, Vote};
 
 /// Approves when counted approvals cover `required` different roles (of `roles`, or of any
 /// roles if none are named), each role by a **different** approver: one person holding two of
@@ -55,9 +55,9 @@ impl DistinctRoles {
     }
 
     /// The roles covered, each with the approver who stands for it, at most `required` of them.
-    fn covered<'a>(&self, ctx: &ReviewContext<'a>) -> Vec<(Name, &'a Review)> {
+    fn covered<'a>(&self, ctx: &ReviewContext<'a>) -> Vec<(Name, Ballot<'a>)> {
         let submitter = ctx.submitter();
-        let approvers: Vec<&Review> = ctx
+        let approvers: Vec<Ballot<'a>> = ctx
             .votes()
             .filter(|r| r.vote() == Vote::Approve && !r.is_by(submitter))
             .collect();
@@ -76,19 +76,19 @@ impl DistinctRoles {
         // Who holds each role: approvers by index, each once per role.
         let mut holders: Vec<Vec<usize>> = vec![Vec::new(); roles.len()];
         for (a, review) in approvers.iter().enumerate() {
-            for name in review.role_names() {
+            for name in review.roles() {
                 // A short list of named roles is scanned (faster than hashing a skeleton).
                 let r = if !open && roles.len() <= SCAN_UP_TO {
-                    match roles.iter().position(|r| identity::same_names(r, name)) {
+                    match roles.iter().position(|r| identity::same_name(r, name)) {
                         Some(r) => r,
                         None => continue,
                     }
                 } else {
-                    let key = Ident(name.clone());
+                    let key = Ident::of(name);
                     match index.get(&key) {
                         Some(r) => *r,
                         None if open => {
-                            roles.push(name.clone());
+                            roles.push(key.0.clone());
                             holders.push(Vec::new());
                             index.insert(key, roles.len() - 1);
                             roles.len() - 1
@@ -191,7 +191,7 @@ impl Policy for DistinctRoles {
             required: self.required,
             covered: covered
                 .iter()
-                .map(|(role, r)| (role.clone(), r.reviewer_name().clone()))
+                .map(|(role, r)| (role.clone(), r.name()))
                 .collect(),
         };
         let finding = Finding::built(kind, "distinct_roles", Name::new("roles"), message)

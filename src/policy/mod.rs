@@ -1,6 +1,7 @@
 //! The [`Policy`] trait, its blanket implementations, combinators and the built-in rules.
 
 mod approvers;
+mod borrowed;
 mod champion;
 mod combinators;
 mod conditional;
@@ -25,6 +26,7 @@ use crate::value::Timestamp;
 use crate::value::hash::Fingerprint;
 
 pub use approvers::{Fresh, Quorum, RequiredRole, Veto};
+pub use borrowed::ContextError;
 pub use champion::{Direction, NoRegression, Tolerance};
 pub use combinators::{All, Any, FnPolicy, Not, Policies, all, any, from_fn, not};
 pub use conditional::{Automatic, Unset, When, when};

@@ -215,20 +215,28 @@ pub(crate) const SCAN_UP_TO: usize = 16;
 /// The first pair of `names` that are one identity, as their places `(earlier, later)`.
 /// Expected linear in the number of names (hashed by skeleton past a few).
 pub(crate) fn first_twins(names: &[&str]) -> Option<(usize, usize)> {
-    if names.len() <= SCAN_UP_TO {
-        for (j, b) in names.iter().enumerate() {
-            if let Some(i) = names.iter().take(j).position(|a| same(a, b)) {
+    first_twins_by(names, |name| name)
+}
+
+/// [`first_twins`] of the names `name` reads from `items`: allocates nothing up to
+/// [`SCAN_UP_TO`] items.
+pub(crate) fn first_twins_by<T>(items: &[T], name: impl Fn(&T) -> &str) -> Option<(usize, usize)> {
+    if items.len() <= SCAN_UP_TO {
+        for (j, b) in items.iter().enumerate() {
+            let b = name(b);
+            if let Some(i) = items.iter().take(j).position(|a| same(name(a), b)) {
                 return Some((i, j));
             }
         }
         return None;
     }
-    let mut seen: HashMap<Ident, usize> = HashMap::with_capacity(names.len());
-    for (j, name) in names.iter().enumerate() {
-        if let Some(i) = seen.get(&Ident::of(name)) {
+    let mut seen: HashMap<Ident, usize> = HashMap::with_capacity(items.len());
+    for (j, item) in items.iter().enumerate() {
+        let key = Ident::of(name(item));
+        if let Some(i) = seen.get(&key) {
             return Some((*i, j));
         }
-        seen.insert(Ident::of(name), j);
+        seen.insert(key, j);
     }
     None
 }

@@ -128,11 +128,6 @@ impl Review {
         self.roles.iter().any(|r| identity::same_name(r, role))
     }
 
-    /// The reviewer's roles, to look them up without allocating.
-    pub(crate) fn role_names(&self) -> impl Iterator<Item = &Name> {
-        self.roles.iter()
-    }
-
     /// Approve or reject.
     pub fn vote(&self) -> Vote {
         self.vote
