@@ -75,6 +75,17 @@ fn w1_end_to_end(c: &mut Criterion) {
         g.bench_function("evaluate", |b| {
             b.iter(|| w1::host_evaluate(black_box(&policy), black_box(&data)))
         });
+        // From the host's data borrowed: checked as a recording would, nothing copied.
+        g.bench_function("judge_borrowed", |b| {
+            b.iter(|| w1::host_judge_borrowed(black_box(&policy), black_box(&data)))
+        });
+        g.bench_function("evaluate_borrowed", |b| {
+            b.iter(|| w1::host_evaluate_borrowed(black_box(&policy), black_box(&data)))
+        });
+        // Through the typestate model, which records every vote and the decision.
+        g.bench_function("model_decide", |b| {
+            b.iter(|| w1::host_decide_model(black_box(&policy), black_box(&data)))
+        });
         g.finish();
     }
 }

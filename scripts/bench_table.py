@@ -44,7 +44,9 @@ pairs = [
 for case in ("w1_a", "w1_b", "w1_c"):
     pairs += [(case, "baseline", "judge"), (case, "baseline", "evaluate")]
 for case in ("w1_a", "w1_b", "w1_c"):
-    pairs += [(f"{case}_end_to_end", "baseline", "judge"), (f"{case}_end_to_end", "baseline", "evaluate")]
+    for ours in ("judge", "evaluate", "judge_borrowed", "evaluate_borrowed", "model_decide"):
+        pairs += [(f"{case}_end_to_end", "baseline_host_data", ours)]
+    pairs += [(f"{case}_end_to_end", "baseline_host_data", "baseline_prebuilt")]
 pairs += [("attest", "ed25519_sign", "sign_attestation"), ("attest", "ed25519_verify", "verify_attestation")]
 for group, base, ours in pairs:
     b, o = mean(group, base), mean(group, ours)

@@ -49,3 +49,31 @@ fn end_to_end_the_host_data_decides_as_the_baseline() {
         );
     }
 }
+
+#[test]
+fn judging_from_the_host_data_borrowed_allocates_nothing() {
+    let policy = w1::policy();
+    for (name, data) in [
+        ("a", w1::host_a()),
+        ("b", w1::host_b()),
+        ("c", w1::host_c()),
+    ] {
+        let mut kind = VerdictKind::Pending;
+        let info = allocation_counter::measure(|| kind = w1::host_judge_borrowed(&policy, &data));
+        assert_eq!(kind, w1::host_baseline(&data), "case {name}");
+        assert_eq!(
+            info.count_total, 0,
+            "checking and judging the borrowed host data of case {name} allocated"
+        );
+        assert_eq!(
+            w1::host_evaluate_borrowed(&policy, &data).kind(),
+            w1::host_baseline(&data),
+            "explained, case {name}"
+        );
+        assert_eq!(
+            w1::host_decide_model(&policy, &data),
+            w1::host_baseline(&data),
+            "through the model, case {name}"
+        );
+    }
+}

@@ -6,10 +6,10 @@
 //! ml_reviewer, the submitter excluded) include a team_lead; else pending.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use modelgate::value::CountedVotes;
+use modelgate::value::{Ballot, Ballots, CountedVotes, MetricsView};
 use modelgate::{
-    MetricGate, Metrics, NoRegression, Policy, Quorum, RequiredRole, Review, ReviewContext,
-    Timestamp, TrainingOutcome, VerdictKind, Vote, when,
+    DecisionContext, MetricGate, Metrics, Model, NoRegression, Policy, Quorum, RequiredRole,
+    Review, ReviewContext, Timestamp, TrainingOutcome, VerdictKind, Vote, when,
 };
 
 pub const DIGEST: &str = "sha256:w1";
@@ -248,6 +248,89 @@ pub fn host_judge(policy: &impl Policy, d: &HostData) -> VerdictKind {
 pub fn host_evaluate(policy: &impl Policy, d: &HostData) -> modelgate::Verdict {
     let inputs = HostInputs::new(d);
     policy.evaluate(&inputs.context())
+}
+
+/// The host's votes as the crate's ballots, borrowed where they lie: no copy, no allocation.
+pub struct HostVotes<'a>(pub &'a [(&'static str, bool, &'static str, u64)]);
+
+impl Ballots for HostVotes<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, index: usize) -> Option<Ballot<'_>> {
+        let (who, approve, role, at) = self.0.get(index)?;
+        let vote = if *approve {
+            Vote::Approve
+        } else {
+            Vote::Reject
+        };
+        Some(
+            Ballot::new(who, vote, Timestamp::from_unix_secs(*at))
+                .with_roles(std::slice::from_ref(role)),
+        )
+    }
+}
+
+/// Decides from the host's data borrowed: metrics as the host's pairs, votes as the host's
+/// tuples, checked as a recording would check them; `f` sees the context.
+pub fn host_borrowed<T>(d: &HostData, f: impl FnOnce(&ReviewContext<'_>) -> T) -> T {
+    let metrics = [
+        ("accuracy", d.accuracy),
+        ("latency_p99_ms", d.latency_p99_ms),
+    ];
+    let champion = [("accuracy", d.champion_accuracy)];
+    let votes = HostVotes(&d.votes);
+    let ctx = ReviewContext::borrowed(
+        DIGEST,
+        MetricsView::borrowed(&metrics).unwrap(),
+        &votes,
+        SUBMITTER,
+        1,
+        Timestamp::from_unix_secs(1_000),
+    )
+    .unwrap()
+    .with_champion_view(MetricsView::borrowed(&champion).unwrap());
+    f(&ctx)
+}
+
+/// End to end from the host's data, borrowed, verdict only.
+pub fn host_judge_borrowed(policy: &impl Policy, d: &HostData) -> VerdictKind {
+    host_borrowed(d, |ctx| policy.judge(ctx))
+}
+
+/// The same, explained.
+pub fn host_evaluate_borrowed(policy: &impl Policy, d: &HostData) -> modelgate::Verdict {
+    host_borrowed(d, |ctx| policy.evaluate(ctx))
+}
+
+/// The host's data through the typestate model, which records: a model submitted with the
+/// host's metrics, each vote recorded (checked and chained into its trail), then decided with
+/// the champion's metrics. The verdict, explained, as recorded.
+pub fn host_decide_model(policy: &impl Policy, d: &HostData) -> VerdictKind {
+    let metrics = Metrics::new([
+        ("accuracy", d.accuracy),
+        ("latency_p99_ms", d.latency_p99_ms),
+    ])
+    .unwrap();
+    let outcome = TrainingOutcome::new(DIGEST, metrics).unwrap();
+    let mut model = Model::new("w1", "1")
+        .unwrap()
+        .submit(outcome, SUBMITTER, Timestamp::from_unix_secs(0))
+        .unwrap();
+    for (who, approve, role, at) in &d.votes {
+        let vote = if *approve {
+            Vote::Approve
+        } else {
+            Vote::Reject
+        };
+        let review =
+            Review::new(who, vote, DIGEST, Timestamp::from_unix_secs(*at)).with_role(*role);
+        model.record(review).unwrap();
+    }
+    let champion = Metrics::new([("accuracy", d.champion_accuracy)]).unwrap();
+    let ctx = DecisionContext::at(Timestamp::from_unix_secs(1_000)).with_champion(champion);
+    model.decide(policy, &ctx).unwrap().verdict().kind()
 }
 
 /// The crate's inputs built from the host's data.
