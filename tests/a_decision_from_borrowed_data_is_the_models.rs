@@ -9,8 +9,8 @@ mod w1;
 
 use std::time::Duration;
 
-use modelgate::policy::ContextError;
-use modelgate::value::{Ballot, MetricsView, OutcomeError};
+use modelgate::policy::{ContextError, Subject};
+use modelgate::value::{Ballot, Ballots, MetricsView, OutcomeError};
 use modelgate::{
     DecisionContext, DistinctRoles, Excluding, Fresh, Metrics, Model, Policy, PolicyExt, Quorum,
     RequiredRole, Review, ReviewContext, Timestamp, TrainingOutcome, Veto, Vote,
@@ -72,14 +72,18 @@ fn policies() -> Vec<(&'static str, Box<dyn Policy>)> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
+    /// A round of review that began at `since`: the votes cast more than a minute before it are
+    /// refused by both paths, naming the first; otherwise both decide alike.
     #[test]
     fn a_borrowed_decision_is_the_models(
         accuracy in 0.85..1.0f64,
         latency in 30.0..60.0f64,
         champion in 0.88..0.98f64,
         votes in prop::collection::vec(host_vote(), 0..24),
+        since in 0..120u64,
     ) {
-        let now = Timestamp::from_unix_secs(50);
+        let now = Timestamp::from_unix_secs(since.max(40) + 10);
+        let since = Timestamp::from_unix_secs(since);
         let metrics = [("accuracy", accuracy), ("latency_p99_ms", latency)];
         let champion_pairs = [("accuracy", champion)];
         let ballots: Vec<Ballot<'_>> = votes
@@ -90,15 +94,12 @@ proptest! {
             })
             .collect();
         let borrowed = ReviewContext::borrowed(
-            DIGEST,
+            Subject::new(DIGEST, "alice", since),
             MetricsView::borrowed(&metrics).unwrap(),
             &ballots,
-            "alice",
-            1,
             now,
         )
-        .unwrap()
-        .with_champion_view(MetricsView::borrowed(&champion_pairs).unwrap());
+        .map(|ctx| ctx.with_champion_view(MetricsView::borrowed(&champion_pairs).unwrap()));
 
         for (name, policy) in policies() {
             let mut model = Model::new("fraud-detector", "1")
@@ -106,25 +107,37 @@ proptest! {
                 .submit(
                     TrainingOutcome::new(DIGEST, Metrics::new(metrics).unwrap()).unwrap(),
                     "alice",
-                    Timestamp::from_unix_secs(10),
+                    since,
                 )
                 .unwrap();
-            for (who, approves, roles, at) in &votes {
+            let mut refused = None;
+            for (i, (who, approves, roles, at)) in votes.iter().enumerate() {
                 let vote = if *approves { Vote::Approve } else { Vote::Reject };
                 let review = roles.iter().fold(
                     Review::new(who, vote, DIGEST, Timestamp::from_unix_secs(*at)),
                     |r, role| r.with_role(role),
                 );
-                model.record(review).unwrap();
+                if model.record(review).is_err() {
+                    refused.get_or_insert(i);
+                }
             }
+            let borrowed = match &borrowed {
+                Err(ContextError::BeforeRound { index, .. }) => {
+                    prop_assert_eq!(refused, Some(*index), "{}", name);
+                    continue;
+                }
+                Err(other) => return Err(TestCaseError::fail(format!("{name}: {other}"))),
+                Ok(ctx) => ctx,
+            };
+            prop_assert_eq!(refused, None, "{}", name);
             let decided = model
                 .decide(
                     &policy,
                     &DecisionContext::at(now).with_champion(Metrics::new(champion_pairs).unwrap()),
                 )
                 .unwrap();
-            prop_assert_eq!(&policy.evaluate(&borrowed), decided.verdict(), "{}", name);
-            prop_assert_eq!(policy.judge(&borrowed), decided.verdict().kind(), "{}", name);
+            prop_assert_eq!(&policy.evaluate(borrowed), decided.verdict(), "{}", name);
+            prop_assert_eq!(policy.judge(borrowed), decided.verdict().kind(), "{}", name);
         }
     }
 }
@@ -141,11 +154,9 @@ fn the_latest_vote_of_each_reviewer_counts_in_the_order_they_first_voted() {
     ];
     let metrics = [("accuracy", 0.9)];
     let ctx = ReviewContext::borrowed(
-        DIGEST,
+        Subject::new(DIGEST, "alice", t(0)),
         MetricsView::borrowed(&metrics).unwrap(),
         &ballots,
-        "alice",
-        1,
         t(9),
     )
     .unwrap();
@@ -159,7 +170,7 @@ fn host_data_recording_would_refuse_is_refused_naming_the_field() {
     let metrics = [("accuracy", 0.9)];
     let view = MetricsView::borrowed(&metrics).unwrap();
     let refuse = |digest: &str, ballots: &[Ballot<'_>]| {
-        ReviewContext::borrowed(digest, view, &ballots, "alice", 1, t(9))
+        ReviewContext::borrowed(Subject::new(digest, "alice", t(0)), view, &ballots, t(9))
             .unwrap_err()
             .to_string()
     };
@@ -206,6 +217,96 @@ fn host_data_recording_would_refuse_is_refused_naming_the_field() {
         .join("\n")
     );
     let _: fn(OutcomeError) -> ContextError = ContextError::Metrics;
+    let from: ContextError = metric(&[("accuracy", f64::NAN)]).into();
+    assert!(matches!(from, ContextError::Metrics(_)));
+}
+
+/// What submitting would refuse of the subject is refused too (a padded submitter id would let
+/// the submitter's own vote count), and so is a vote a model could not decide after, or a vote
+/// the host's list says it has and does not give (it would not be counted, silently).
+#[test]
+fn the_subject_and_the_votes_times_are_checked_as_a_model_checks_them() {
+    struct Lying<'a>(&'a [Ballot<'a>]);
+    impl Ballots for Lying<'_> {
+        fn len(&self) -> usize {
+            self.0.len() + 1
+        }
+        fn get(&self, index: usize) -> Option<Ballot<'_>> {
+            self.0.get(index).copied()
+        }
+    }
+    let t = Timestamp::from_unix_secs;
+    let metrics = [("accuracy", 0.9)];
+    let view = MetricsView::borrowed(&metrics).unwrap();
+    let lead = ["team_lead"];
+    let votes = [
+        Ballot::new("alice", Vote::Approve, t(1)).with_roles(&lead),
+        Ballot::new("bob", Vote::Approve, t(2)),
+    ];
+    let refuse = |submitter: &str, attempt: u32, votes: &dyn Ballots, now: u64| {
+        let subject = Subject::new(DIGEST, submitter, t(0)).with_attempt(attempt);
+        ReviewContext::borrowed(subject, view, votes, t(now))
+            .unwrap_err()
+            .to_string()
+    };
+    insta::assert_snapshot!(
+        "subject_refused",
+        [
+            refuse("alice ", 1, &votes, 9),
+            refuse("", 1, &votes, 9),
+            refuse("alice", 0, &votes, 9),
+            refuse("alice", 1, &votes, 1),
+            refuse("alice", 1, &Lying(&votes), 9),
+            {
+                let subject = Subject::new(DIGEST, "alice", t(100));
+                ReviewContext::borrowed(subject, view, &votes, t(99))
+                    .unwrap_err()
+                    .to_string()
+            },
+            {
+                let subject = Subject::new(DIGEST, "alice", t(100));
+                ReviewContext::borrowed(subject, view, &votes, t(200))
+                    .unwrap_err()
+                    .to_string()
+            },
+            {
+                let review = Review::approve("bob", "sha256:another", t(1));
+                let votes = [Ballot::from(&review)];
+                let subject = Subject::new(DIGEST, "alice", t(0));
+                ReviewContext::borrowed(subject, view, &votes, t(9))
+                    .unwrap_err()
+                    .to_string()
+            },
+        ]
+        .join("\n")
+    );
+    // At `now` exactly, as a model decides at its last event's time.
+    let subject = Subject::new(DIGEST, "alice", t(0));
+    assert!(ReviewContext::borrowed(subject, view, &votes, t(2)).is_ok());
+}
+
+/// A host's roles in any of the forms it holds them read alike.
+#[test]
+fn a_role_borrowed_from_a_str_a_slice_or_strings_is_one_role() {
+    let t = Timestamp::from_unix_secs;
+    let owned = vec![String::from("team_lead"), String::from("ml_reviewer")];
+    let strs = ["team_lead", "ml_reviewer"];
+    let ballots = [
+        Ballot::new("bob", Vote::Approve, t(1)).with_role(owned.first().unwrap()),
+        Ballot::new("bob", Vote::Approve, t(1)).with_roles(&strs),
+        Ballot::new("bob", Vote::Approve, t(1)).with_owned_roles(&owned),
+    ];
+    for b in &ballots {
+        assert!(b.has_role("team_lead") && b.has_role("Team_Lead"));
+        assert_eq!(b.roles().next(), Some("team_lead"));
+    }
+    assert_eq!(ballots[0].roles().len(), 1);
+    assert!(!ballots[0].has_role("ml_reviewer"));
+    assert_eq!(
+        ballots[2].roles().collect::<Vec<_>>(),
+        ballots[1].roles().collect::<Vec<_>>()
+    );
+    assert_eq!(ballots[2].roles().len(), 2);
 }
 
 /// The submitter's look-alike approving their own model counts no more from borrowed data than
@@ -220,13 +321,64 @@ fn a_submitters_look_alike_never_approves_their_own_model() {
     ];
     let metrics = [("accuracy", 0.9)];
     let ctx = ReviewContext::borrowed(
-        DIGEST,
+        Subject::new(DIGEST, "alice", t(0)),
         MetricsView::borrowed(&metrics).unwrap(),
         &ballots,
-        "alice",
-        1,
         t(9),
     )
     .unwrap();
     assert_eq!(Quorum::new(2).judge(&ctx), modelgate::VerdictKind::Pending);
+}
+
+/// The votes a context counts are the ones it checked: a host list that grows after the check
+/// (past 16 votes, where the latest votes are found on each look) adds nothing unchecked, and a
+/// list whose `len` claims far more than it holds is refused at once, not walked.
+#[test]
+fn a_host_list_is_counted_as_it_was_checked() {
+    use std::cell::Cell;
+    struct Growing<'a> {
+        votes: &'a [Ballot<'a>],
+        shown: Cell<usize>,
+    }
+    impl Ballots for Growing<'_> {
+        fn len(&self) -> usize {
+            self.shown.get()
+        }
+        fn get(&self, index: usize) -> Option<Ballot<'_>> {
+            self.votes.get(index).copied()
+        }
+    }
+    struct Claims<'a>(&'a [Ballot<'a>]);
+    impl Ballots for Claims<'_> {
+        fn len(&self) -> usize {
+            usize::MAX
+        }
+        fn get(&self, index: usize) -> Option<Ballot<'_>> {
+            self.0.get(index).copied()
+        }
+    }
+    let t = Timestamp::from_unix_secs;
+    let ids: Vec<String> = (0..17).map(|i| format!("reviewer-{i}")).collect();
+    let mut votes: Vec<Ballot<'_>> = ids
+        .iter()
+        .map(|id| Ballot::new(id, Vote::Approve, t(1)))
+        .collect();
+    votes.push(Ballot::new("mallory\u{200b}", Vote::Approve, t(1)));
+    let metrics = [("accuracy", 0.9)];
+    let view = MetricsView::borrowed(&metrics).unwrap();
+    let growing = Growing {
+        votes: &votes,
+        shown: Cell::new(17),
+    };
+    let subject = Subject::new(DIGEST, "alice", t(0));
+    let ctx = ReviewContext::borrowed(subject, view, &growing, t(9)).unwrap();
+    growing.shown.set(18);
+    assert_eq!(ctx.votes().count(), 17);
+    assert_eq!(Quorum::new(18).judge(&ctx), modelgate::VerdictKind::Pending);
+
+    let claims = Claims(votes.split_at(2).0);
+    assert!(matches!(
+        ReviewContext::borrowed(subject, view, &claims, t(9)),
+        Err(ContextError::MissingVote { index: 2, .. })
+    ));
 }

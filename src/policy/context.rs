@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::borrowed::{self, ContextError};
+use super::borrowed::{self, ContextError, Subject};
 use crate::value::ballot::{Latest, VoteSource};
 use crate::value::identity::{Ident, SCAN_UP_TO};
 use crate::value::name::Name;
@@ -103,20 +103,30 @@ impl<'a> ReviewContext<'a> {
         }
     }
 
-    /// A context straight from the host's own data, borrowed where it lies: the artifact
-    /// `digest`, its `metrics` (e.g. [`MetricsView::borrowed`] over `(name, value)` pairs), every
-    /// vote the host has (superseded ones too: the latest of each reviewer counts, as in
-    /// [`CountedVotes`]), who submitted it, the attempt and `now`. A policy decides from it as it
-    /// would from the same values built into a model, with the same verdict; nothing is copied,
-    /// and [`Policy::judge`](crate::Policy::judge) over it allocates nothing (up to 16 votes and
-    /// 16 metrics).
+    /// A context straight from the host's own data, borrowed where it lies: what is decided
+    /// ([`Subject`]: the artifact's digest, the submitter, when the round of review began, the
+    /// attempt), its `metrics` (e.g. [`MetricsView::borrowed`] over `(name, value)` pairs), the
+    /// votes (superseded ones too: the latest of each reviewer counts, as in [`CountedVotes`])
+    /// and `now`. Everything is checked as submitting and recording it would be (the digest and
+    /// ids, roles and comments; attempts from 1; no vote after `now` or from before the round;
+    /// a recorded [`Review`](crate::Review)'s digest), and a policy decides from it as it would
+    /// from the same votes recorded in a model submitted at the subject's time, with the same
+    /// verdict. Nothing is copied, and [`Policy::judge`](crate::Policy::judge) over it allocates
+    /// nothing for the counting rules (gates, no regression, quorums, required roles, vetoes,
+    /// vote windows) over up to 16 votes and 16 metrics (`tests/alloc.rs`; a separation of
+    /// duties, many excluded roles or look-alike ids outside ASCII may allocate).
     ///
-    /// The host vouches that the votes are on this artifact (a model checks each vote's digest
-    /// when it records it) and for the reviewers' roles. Nothing is recorded: to keep the
-    /// decision as evidence, decide through [`Model::decide`](crate::Model::decide).
+    /// The host vouches for what the context cannot see: that its votes are on this artifact
+    /// (a model checks each vote's digest when it records it) and the reviewers' roles. Nothing
+    /// is recorded: to keep the decision as evidence, decide through
+    /// [`Model::decide`](crate::Model::decide).
+    ///
+    /// The context borrows the metrics' pairs: a host whose metrics are named fields builds the
+    /// pairs where it decides (`let pairs = [("accuracy", m.accuracy)];`), and decides there.
     ///
     /// ```
     /// use modelgate::{MetricGate, Policy, PolicyExt, Quorum, ReviewContext, Timestamp, VerdictKind, Vote};
+    /// use modelgate::policy::Subject;
     /// use modelgate::value::{Ballot, MetricsView};
     /// let t = Timestamp::from_unix_secs;
     /// let lead = ["team_lead"];
@@ -126,7 +136,8 @@ impl<'a> ReviewContext<'a> {
     ///     Ballot::new("bob", Vote::Approve, t(3)).with_roles(&lead), // bob's latest counts
     /// ];
     /// let metrics = [("accuracy", 0.94)];
-    /// let ctx = ReviewContext::borrowed("sha256:9f2c", MetricsView::borrowed(&metrics)?, &votes, "alice", 1, t(9))?;
+    /// let subject = Subject::new("sha256:9f2c", "alice", t(0));
+    /// let ctx = ReviewContext::borrowed(subject, MetricsView::borrowed(&metrics)?, &votes, t(9))?;
     /// let policy = MetricGate::at_least("accuracy", 0.9).and(Quorum::new(2));
     /// assert_eq!(policy.judge(&ctx), VerdictKind::Approve);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -134,23 +145,25 @@ impl<'a> ReviewContext<'a> {
     ///
     /// # Errors
     ///
-    /// [`ContextError`] naming what recording would refuse: the digest, or a vote's reviewer,
-    /// role or comment (with the vote's place).
+    /// [`ContextError`] naming what submitting or recording would refuse: the digest, the
+    /// submitter, an attempt of 0, `now` before the round began, or a vote's reviewer, role,
+    /// comment, artifact (a recorded review's) or time (after `now`, or more than
+    /// [`CLOCK_SKEW`](crate::value::CLOCK_SKEW) before the round began), with the vote's place;
+    /// and [`ContextError::MissingVote`] when the host's votes give fewer votes than their
+    /// `len` says.
     pub fn borrowed(
-        digest: &'a str,
+        subject: Subject<'a>,
         metrics: MetricsView<'a>,
         votes: &'a dyn Ballots,
-        submitter: &'a str,
-        attempt: u32,
         now: Timestamp,
     ) -> Result<Self, ContextError> {
-        borrowed::check(digest, votes)?;
+        borrowed::check(&subject, votes, now)?;
         Ok(Self {
-            digest,
+            digest: subject.digest(),
             metrics,
             votes: VoteSource::host(votes),
-            submitter,
-            attempt,
+            submitter: subject.submitter(),
+            attempt: subject.attempt(),
             champion: None,
             promotion: None,
             now,

@@ -26,7 +26,7 @@ use crate::value::Timestamp;
 use crate::value::hash::Fingerprint;
 
 pub use approvers::{Fresh, Quorum, RequiredRole, Veto};
-pub use borrowed::ContextError;
+pub use borrowed::{ContextError, Subject};
 pub use champion::{Direction, NoRegression, Tolerance};
 pub use combinators::{All, Any, FnPolicy, Not, Policies, all, any, from_fn, not};
 pub use conditional::{Automatic, Unset, When, when};

@@ -33,9 +33,35 @@ enum Source<'a> {
         reviewer: &'a str,
         vote: Vote,
         at: Timestamp,
-        roles: &'a [&'a str],
+        roles: HostRoles<'a>,
         comment: &'a str,
     },
+}
+
+/// The host's roles of a ballot, as the host holds them.
+#[derive(Clone, Copy, Debug)]
+enum HostRoles<'a> {
+    Strs(&'a [&'a str]),
+    Strings(&'a [String]),
+    One(&'a str),
+}
+
+impl<'a> HostRoles<'a> {
+    fn len(self) -> usize {
+        match self {
+            Self::Strs(roles) => roles.len(),
+            Self::Strings(roles) => roles.len(),
+            Self::One(_) => 1,
+        }
+    }
+
+    fn get(self, index: usize) -> Option<&'a str> {
+        match self {
+            Self::Strs(roles) => roles.get(index).copied(),
+            Self::Strings(roles) => roles.get(index).map(String::as_str),
+            Self::One(role) => (index == 0).then_some(role),
+        }
+    }
 }
 
 impl<'a> Ballot<'a> {
@@ -45,15 +71,40 @@ impl<'a> Ballot<'a> {
             reviewer,
             vote,
             at,
-            roles: &[],
+            roles: HostRoles::Strs(&[]),
             comment: "",
         })
     }
 
-    /// The same ballot with the reviewer's roles, as the host authenticated them (a single role
-    /// is `std::slice::from_ref(&role)`). A ballot read from a [`Review`] keeps the review's.
+    /// The same ballot with the reviewer's roles, as the host authenticated them (see
+    /// [`with_role`](Self::with_role) for one, [`with_owned_roles`](Self::with_owned_roles) for
+    /// the host's `String`s). A ballot read from a [`Review`] keeps the review's.
     #[must_use]
-    pub fn with_roles(mut self, roles: &'a [&'a str]) -> Self {
+    pub fn with_roles(self, roles: &'a [&'a str]) -> Self {
+        self.set_roles(HostRoles::Strs(roles))
+    }
+
+    /// The same ballot with one role, as the host authenticated it.
+    ///
+    /// ```
+    /// use modelgate::{Timestamp, Vote}; use modelgate::value::Ballot;
+    /// struct Row { reviewer: String, role: String }
+    /// let row = Row { reviewer: "bob".into(), role: "team_lead".into() };
+    /// let ballot = Ballot::new(&row.reviewer, Vote::Approve, Timestamp::from_unix_secs(5)).with_role(&row.role);
+    /// assert!(ballot.has_role("team_lead"));
+    /// ```
+    #[must_use]
+    pub fn with_role(self, role: &'a str) -> Self {
+        self.set_roles(HostRoles::One(role))
+    }
+
+    /// The same ballot with the reviewer's roles as the host keeps them, `String`s.
+    #[must_use]
+    pub fn with_owned_roles(self, roles: &'a [String]) -> Self {
+        self.set_roles(HostRoles::Strings(roles))
+    }
+
+    fn set_roles(mut self, roles: HostRoles<'a>) -> Self {
         if let Source::Host { roles: r, .. } = &mut self.0 {
             *r = roles;
         }
@@ -96,15 +147,16 @@ impl<'a> Ballot<'a> {
 
     /// The reviewer's roles, in the order given.
     pub fn roles(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + use<'a> {
-        let (review, host): (Option<&'a Review>, &'a [&'a str]) = match self.0 {
-            Source::Review(r) => (Some(r), &[]),
+        let (review, host) = match self.0 {
+            Source::Review(r) => (Some(r), HostRoles::Strs(&[])),
             Source::Host { roles, .. } => (None, roles),
         };
         let from_review = review.into_iter().flat_map(Review::roles);
         Roles {
             len: review.map_or(host.len(), |r| r.roles().len()),
             review: from_review,
-            host: host.iter(),
+            host,
+            next: 0,
         }
     }
 
@@ -113,7 +165,9 @@ impl<'a> Ballot<'a> {
     pub fn has_role(&self, role: &str) -> bool {
         match self.0 {
             Source::Review(r) => r.has_role(role),
-            Source::Host { roles, .. } => roles.iter().any(|r| identity::same(r, role)),
+            Source::Host { roles, .. } => (0..roles.len())
+                .filter_map(|i| roles.get(i))
+                .any(|r| identity::same(r, role)),
         }
     }
 
@@ -162,14 +216,19 @@ impl<'a> From<&'a Review> for Ballot<'a> {
 struct Roles<'a, R> {
     len: usize,
     review: R,
-    host: std::slice::Iter<'a, &'a str>,
+    host: HostRoles<'a>,
+    next: usize,
 }
 
 impl<'a, R: Iterator<Item = &'a str>> Iterator for Roles<'a, R> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let next = self.review.next().or_else(|| self.host.next().copied());
+        let next = self.review.next().or_else(|| {
+            let role = self.host.get(self.next)?;
+            self.next += 1;
+            Some(role)
+        });
         self.len = self.len.saturating_sub(usize::from(next.is_some()));
         next
     }
@@ -186,22 +245,23 @@ impl<'a, R: Iterator<Item = &'a str>> ExactSizeIterator for Roles<'a, R> {}
 /// each reviewer, as [`CountedVotes`] does, without copying them.
 ///
 /// Implemented for arrays, vectors and slices of [`Ballot`]s; a host implements it for its own
-/// collection to hand its votes over as they lie:
+/// collection (a newtype over it: Rust lets a crate implement a trait of another only for its own
+/// types) to hand its votes over as they lie:
 ///
 /// ```
 /// use modelgate::{Timestamp, Vote}; use modelgate::value::{Ballot, Ballots};
-/// struct MyVotes(Vec<(&'static str, bool, &'static str, u64)>);
-/// impl Ballots for MyVotes {
+/// struct Row { reviewer: String, approves: bool, role: String, cast_at: u64 }
+/// struct MyVotes<'a>(&'a [Row]);
+/// impl Ballots for MyVotes<'_> {
 ///     fn len(&self) -> usize { self.0.len() }
 ///     fn get(&self, index: usize) -> Option<Ballot<'_>> {
-///         let (who, approves, role, secs) = self.0.get(index)?;
-///         let vote = if *approves { Vote::Approve } else { Vote::Reject };
-///         Some(Ballot::new(who, vote, Timestamp::from_unix_secs(*secs))
-///             .with_roles(std::slice::from_ref(role)))
+///         let row = self.0.get(index)?;
+///         let vote = if row.approves { Vote::Approve } else { Vote::Reject };
+///         Some(Ballot::new(&row.reviewer, vote, Timestamp::from_unix_secs(row.cast_at)).with_role(&row.role))
 ///     }
 /// }
-/// let votes = MyVotes(vec![("bob", true, "team_lead", 1)]);
-/// assert_eq!(votes.get(0).map(|b| b.reviewer()), Some("bob"));
+/// let rows = vec![Row { reviewer: "bob".into(), approves: true, role: "team_lead".into(), cast_at: 1 }];
+/// assert_eq!(MyVotes(&rows).get(0).map(|b| b.reviewer()), Some("bob"));
 /// ```
 pub trait Ballots {
     /// How many votes there are.
@@ -264,6 +324,9 @@ pub(crate) enum VoteSource<'a> {
     Counted(&'a CountedVotes),
     Host {
         ballots: &'a dyn Ballots,
+        /// How many votes the host's list held when they were checked: later ones, unchecked,
+        /// are not read.
+        len: usize,
         latest: Option<Places>,
     },
 }
@@ -279,8 +342,7 @@ pub(crate) struct Places {
 impl Places {
     /// The places in `ballots` (at most [`SCAN_UP_TO`] of them): each reviewer's first vote
     /// found by scanning the ones before it, their latest by scanning the ones after.
-    fn scan(ballots: &dyn Ballots) -> Option<Self> {
-        let n = ballots.len();
+    fn scan(ballots: &dyn Ballots, n: usize) -> Option<Self> {
         if n > SCAN_UP_TO {
             return None;
         }
@@ -333,9 +395,11 @@ impl std::fmt::Debug for VoteSource<'_> {
 impl<'a> VoteSource<'a> {
     /// The host's votes; the places of the latest ones found now if there are few.
     pub(crate) fn host(ballots: &'a dyn Ballots) -> Self {
+        let len = ballots.len();
         Self::Host {
             ballots,
-            latest: Places::scan(ballots),
+            len,
+            latest: Places::scan(ballots, len),
         }
     }
 
@@ -347,14 +411,15 @@ impl<'a> VoteSource<'a> {
             Self::Host {
                 ballots,
                 latest: Some(places),
+                ..
             } => Latest::Places {
                 ballots,
                 places,
                 next: 0,
             },
-            Self::Host { ballots, .. } => Latest::Indexed {
+            Self::Host { ballots, len, .. } => Latest::Indexed {
                 ballots,
-                order: latest_by_index(ballots).into_iter(),
+                order: latest_by_index(ballots, len).into_iter(),
             },
         }
     }
@@ -362,10 +427,10 @@ impl<'a> VoteSource<'a> {
 
 /// The places of each reviewer's latest vote, in the order reviewers first voted, found with
 /// one lookup per vote.
-fn latest_by_index(ballots: &dyn Ballots) -> Vec<usize> {
+fn latest_by_index(ballots: &dyn Ballots, len: usize) -> Vec<usize> {
     let mut place: HashMap<Ident, usize> = HashMap::new();
     let mut order: Vec<(usize, Timestamp)> = Vec::new();
-    for i in 0..ballots.len() {
+    for i in 0..len {
         let Some(b) = ballots.get(i) else { continue };
         match place.get(&Ident(b.name())) {
             Some(&p) => {

@@ -6,6 +6,7 @@
 //! ml_reviewer, the submitter excluded) include a team_lead; else pending.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use modelgate::policy::Subject;
 use modelgate::value::{Ballot, Ballots, CountedVotes, MetricsView};
 use modelgate::{
     DecisionContext, MetricGate, Metrics, Model, NoRegression, Policy, Quorum, RequiredRole,
@@ -265,10 +266,7 @@ impl Ballots for HostVotes<'_> {
         } else {
             Vote::Reject
         };
-        Some(
-            Ballot::new(who, vote, Timestamp::from_unix_secs(*at))
-                .with_roles(std::slice::from_ref(role)),
-        )
+        Some(Ballot::new(who, vote, Timestamp::from_unix_secs(*at)).with_role(role))
     }
 }
 
@@ -282,11 +280,9 @@ pub fn host_borrowed<T>(d: &HostData, f: impl FnOnce(&ReviewContext<'_>) -> T) -
     let champion = [("accuracy", d.champion_accuracy)];
     let votes = HostVotes(&d.votes);
     let ctx = ReviewContext::borrowed(
-        DIGEST,
+        Subject::new(DIGEST, SUBMITTER, Timestamp::from_unix_secs(0)),
         MetricsView::borrowed(&metrics).unwrap(),
         &votes,
-        SUBMITTER,
-        1,
         Timestamp::from_unix_secs(1_000),
     )
     .unwrap()
