@@ -340,8 +340,9 @@ pub(crate) struct Places {
 }
 
 impl Places {
-    /// The places in `ballots` (at most [`SCAN_UP_TO`] of them): each reviewer's first vote
-    /// found by scanning the ones before it, their latest by scanning the ones after.
+    /// The places in the first `n` of `ballots` (at most [`SCAN_UP_TO`]): one pass, each vote
+    /// compared with the reviewers seen so far (their first id and latest time kept aside, so
+    /// no vote is asked for twice).
     fn scan(ballots: &dyn Ballots, n: usize) -> Option<Self> {
         if n > SCAN_UP_TO {
             return None;
@@ -350,29 +351,32 @@ impl Places {
             at: [0; SCAN_UP_TO],
             len: 0,
         };
+        let mut seen = [("", Timestamp::from_unix_millis(0)); SCAN_UP_TO];
         for i in 0..n {
-            let Some(b) = ballots.get(i) else { continue };
-            let first = (0..i)
-                .filter_map(|j| ballots.get(j))
-                .all(|a| !a.is_by(b.reviewer()));
-            if !first {
+            let (Some(b), Ok(place)) = (ballots.get(i), u8::try_from(i)) else {
                 continue;
-            }
-            let mut latest = (i, b.at());
-            for j in i + 1..n {
-                if let Some(l) = ballots.get(j)
-                    && l.is_by(b.reviewer())
-                    && l.at() >= latest.1
-                {
-                    latest = (j, l.at());
+            };
+            let known = usize::from(places.len);
+            let found = seen
+                .iter_mut()
+                .zip(places.at.iter_mut())
+                .take(known)
+                .find(|((who, _), _)| b.is_by(who));
+            match found {
+                Some(((_, latest), at)) => {
+                    if b.at() >= *latest {
+                        *latest = b.at();
+                        *at = place;
+                    }
                 }
-            }
-            if let (Some(slot), Ok(place)) = (
-                places.at.get_mut(usize::from(places.len)),
-                u8::try_from(latest.0),
-            ) {
-                *slot = place;
-                places.len += 1;
+                None => {
+                    if let (Some(slot), Some(at)) = (seen.get_mut(known), places.at.get_mut(known))
+                    {
+                        *slot = (b.reviewer(), b.at());
+                        *at = place;
+                        places.len += 1;
+                    }
+                }
             }
         }
         Some(places)
