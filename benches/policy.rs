@@ -11,6 +11,8 @@
 //! - `distinct_roles_scaling`: `DistinctRoles::judge` (separation of duties, a matching) over
 //!   1k, 10k and 100k approvals each holding two of three named roles, the third held by none
 //!   (so every search runs to its end), beside `Quorum::judge` over the same votes.
+//! - `distinct_roles_many_required`: `DistinctRoles::new(n, [])` over n approvals each holding
+//!   a role of its own (n pairs to match), beside the same quorum.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 #[path = "../tests/common/w1.rs"]
@@ -117,6 +119,43 @@ fn distinct_roles_scaling(c: &mut Criterion) {
     scaling(c, "distinct_roles_scaling", &roles, &quorum, &duties);
 }
 
+/// `DistinctRoles` requiring as many distinct roles as there are approvers, each holding a role
+/// of its own (every approver matched, each found at once), beside an unmeetable quorum over the
+/// same votes: the matching is linear here (it was quadratic: every pair found unmarked every
+/// approver).
+fn distinct_roles_many_required(c: &mut Criterion) {
+    let case = w1::case_a();
+    let quorum = Quorum::new(usize::MAX);
+    let mut g = c.benchmark_group("distinct_roles_many_required");
+    for n in [1_000usize, 10_000, 100_000] {
+        let votes: CountedVotes = (0..n)
+            .map(|i| {
+                Review::approve(
+                    format!("reviewer-{i}"),
+                    w1::DIGEST,
+                    Timestamp::from_unix_secs(1),
+                )
+                .with_role(format!("role-{i}"))
+            })
+            .collect();
+        let ctx = ReviewContext::new(
+            &case.outcome,
+            &votes,
+            w1::SUBMITTER,
+            1,
+            Timestamp::from_unix_secs(2),
+        );
+        let duties = DistinctRoles::new(n, Vec::<String>::new());
+        g.bench_with_input(BenchmarkId::new("quorum_baseline", n), &ctx, |b, ctx| {
+            b.iter(|| black_box(&quorum).judge(black_box(ctx)))
+        });
+        g.bench_with_input(BenchmarkId::new("judge", n), &ctx, |b, ctx| {
+            b.iter(|| black_box(&duties).judge(black_box(ctx)))
+        });
+    }
+    g.finish();
+}
+
 /// `Excluding` of 1,000 roles around an unmeetable quorum, over n approvals each holding 8
 /// roles none excluded (so every role of every vote is looked up), beside the same quorum alone
 /// (a linear scan) as the baseline: the exclusion's cost per vote is one lookup per role held.
@@ -180,5 +219,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(2))
 }
 
-criterion_group! { name = benches; config = config(); targets = w1_cases, w1_end_to_end, quorum_scaling, distinct_roles_scaling, excluding_scaling }
+criterion_group! { name = benches; config = config(); targets = w1_cases, w1_end_to_end, quorum_scaling, distinct_roles_scaling, distinct_roles_many_required, excluding_scaling }
 criterion_main!(benches);

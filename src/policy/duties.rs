@@ -114,12 +114,16 @@ impl DistinctRoles {
 /// A matching of roles to distinct approvers, as large as possible up to `enough` pairs, as
 /// `(role, approver)` in the order of roles. Kuhn's augmenting paths, searched breadth first;
 /// the approvers a failed search visited stay visited until a path is found (they cannot lead to
-/// one before the matching changes), so each pair found costs one pass over the holders.
+/// one before the matching changes), so each pair found costs at most one pass over the holders;
+/// after a path is found only the approvers visited since are unmarked (unmarking all of them
+/// made a matching of many roles, each found at once, quadratic).
 fn matching(holders: &[Vec<usize>], approvers: usize, enough: usize) -> Vec<(usize, usize)> {
     let mut role_of: Vec<Option<usize>> = vec![None; approvers];
     let mut approver_of: Vec<Option<usize>> = vec![None; holders.len()];
     let mut found = 0;
     let mut visited = vec![false; approvers];
+    // The approvers marked visited since the last path was found.
+    let mut touched: Vec<usize> = Vec::new();
     // For each approver reached, the role it was reached from.
     let mut via: Vec<usize> = vec![0; approvers];
     let mut queue = std::collections::VecDeque::new();
@@ -136,6 +140,7 @@ fn matching(holders: &[Vec<usize>], approvers: usize, enough: usize) -> Vec<(usi
                     Some(seen) if !*seen => *seen = true,
                     _ => continue,
                 }
+                touched.push(a);
                 if let Some(v) = via.get_mut(a) {
                     *v = r;
                 }
@@ -163,7 +168,11 @@ fn matching(holders: &[Vec<usize>], approvers: usize, enough: usize) -> Vec<(usi
             }
         }
         found += 1;
-        visited.iter_mut().for_each(|v| *v = false);
+        for a in touched.drain(..) {
+            if let Some(seen) = visited.get_mut(a) {
+                *seen = false;
+            }
+        }
     }
     approver_of
         .iter()
