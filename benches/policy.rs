@@ -128,23 +128,8 @@ fn distinct_roles_many_required(c: &mut Criterion) {
     let quorum = Quorum::new(usize::MAX);
     let mut g = c.benchmark_group("distinct_roles_many_required");
     for n in [1_000usize, 10_000, 100_000] {
-        let votes: CountedVotes = (0..n)
-            .map(|i| {
-                Review::approve(
-                    format!("reviewer-{i}"),
-                    w1::DIGEST,
-                    Timestamp::from_unix_secs(1),
-                )
-                .with_role(format!("role-{i}"))
-            })
-            .collect();
-        let ctx = ReviewContext::new(
-            &case.outcome,
-            &votes,
-            w1::SUBMITTER,
-            1,
-            Timestamp::from_unix_secs(2),
-        );
+        let votes = approvals(n, |i| vec![format!("role-{i}")]);
+        let ctx = approvals_context(&case, &votes);
         let duties = DistinctRoles::new(n, Vec::<String>::new());
         g.bench_with_input(BenchmarkId::new("quorum_baseline", n), &ctx, |b, ctx| {
             b.iter(|| black_box(&quorum).judge(black_box(ctx)))
@@ -184,25 +169,8 @@ fn scaling(
     let case = w1::case_a();
     let mut g = c.benchmark_group(group);
     for n in [1_000usize, 10_000, 100_000] {
-        let votes: CountedVotes = (0..n)
-            .map(|i| {
-                roles.iter().fold(
-                    Review::approve(
-                        format!("reviewer-{i}"),
-                        w1::DIGEST,
-                        Timestamp::from_unix_secs(1),
-                    ),
-                    |r, role| r.with_role(role),
-                )
-            })
-            .collect();
-        let ctx = ReviewContext::new(
-            &case.outcome,
-            &votes,
-            w1::SUBMITTER,
-            1,
-            Timestamp::from_unix_secs(2),
-        );
+        let votes = approvals(n, |_| roles.to_vec());
+        let ctx = approvals_context(&case, &votes);
         g.bench_with_input(BenchmarkId::new("quorum_baseline", n), &ctx, |b, ctx| {
             b.iter(|| black_box(baseline).judge(black_box(ctx)))
         });
@@ -211,6 +179,33 @@ fn scaling(
         });
     }
     g.finish();
+}
+
+/// n approvals of W1's artifact by distinct reviewers, reviewer i holding `roles_of(i)`.
+fn approvals(n: usize, roles_of: impl Fn(usize) -> Vec<String>) -> CountedVotes {
+    (0..n)
+        .map(|i| {
+            roles_of(i).into_iter().fold(
+                Review::approve(
+                    format!("reviewer-{i}"),
+                    w1::DIGEST,
+                    Timestamp::from_unix_secs(1),
+                ),
+                |r, role| r.with_role(role),
+            )
+        })
+        .collect()
+}
+
+/// The context of W1's case over `votes`.
+fn approvals_context<'a>(case: &'a w1::Case, votes: &'a CountedVotes) -> ReviewContext<'a> {
+    ReviewContext::new(
+        &case.outcome,
+        votes,
+        w1::SUBMITTER,
+        1,
+        Timestamp::from_unix_secs(2),
+    )
 }
 
 fn config() -> Criterion {

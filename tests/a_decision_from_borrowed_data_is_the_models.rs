@@ -69,6 +69,19 @@ fn policies() -> Vec<(&'static str, Box<dyn Policy>)> {
     ]
 }
 
+/// A context over `ballots` for a model alice submitted at 0, decided at 9 s.
+fn submitted_by_alice<B: Ballots>(ballots: &B) -> ReviewContext<'_> {
+    const METRICS: &[(&str, f64)] = &[("accuracy", 0.9)];
+    let t = Timestamp::from_unix_secs;
+    ReviewContext::borrowed(
+        Subject::new(DIGEST, "alice", t(0)),
+        MetricsView::borrowed(METRICS).unwrap(),
+        ballots,
+        t(9),
+    )
+    .unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -152,14 +165,7 @@ fn the_latest_vote_of_each_reviewer_counts_in_the_order_they_first_voted() {
         Ballot::new("carol", Vote::Reject, t(2)), // a tie: the later one counts
         Ballot::new("b0b", Vote::Reject, t(5)), // bob by identity, a tie: counts
     ];
-    let metrics = [("accuracy", 0.9)];
-    let ctx = ReviewContext::borrowed(
-        Subject::new(DIGEST, "alice", t(0)),
-        MetricsView::borrowed(&metrics).unwrap(),
-        &ballots,
-        t(9),
-    )
-    .unwrap();
+    let ctx = submitted_by_alice(&ballots);
     let counted: Vec<(&str, Vote)> = ctx.votes().map(|b| (b.reviewer(), b.vote())).collect();
     assert_eq!(counted, [("b0b", Vote::Reject), ("carol", Vote::Reject)]);
 }
@@ -319,14 +325,7 @@ fn a_submitters_look_alike_never_approves_their_own_model() {
         Ballot::new("alıce", Vote::Approve, t(1)).with_roles(&lead),
         Ballot::new("bob", Vote::Approve, t(2)).with_roles(&lead),
     ];
-    let metrics = [("accuracy", 0.9)];
-    let ctx = ReviewContext::borrowed(
-        Subject::new(DIGEST, "alice", t(0)),
-        MetricsView::borrowed(&metrics).unwrap(),
-        &ballots,
-        t(9),
-    )
-    .unwrap();
+    let ctx = submitted_by_alice(&ballots);
     assert_eq!(Quorum::new(2).judge(&ctx), modelgate::VerdictKind::Pending);
 }
 
