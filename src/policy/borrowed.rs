@@ -16,7 +16,8 @@ pub enum ContextError {
     #[error("invalid artifact digest: {0}")]
     Digest(TextError),
     /// The metrics (or the champion's) are refused: what [`MetricsView::borrowed`] returns,
-    /// converted by `?` where a host checks both at once.
+    /// converted by `?` where a host checks both at once (the call that refused says whose
+    /// metrics they were: map its error where the host must tell them apart).
     ///
     /// [`MetricsView::borrowed`]: crate::value::MetricsView::borrowed
     #[error("invalid metrics: {0}")]
@@ -39,7 +40,7 @@ pub enum ContextError {
     /// The decision's time is before its round of review began: a model refuses to decide
     /// before its submission (or reopening).
     #[error("the decision's time {now} is before its round of review began at {since}")]
-    BeforeSubmission {
+    DecidedBeforeRound {
         /// When the round began.
         since: Timestamp,
         /// The decision's time.
@@ -48,7 +49,7 @@ pub enum ContextError {
     /// A vote was cast more than [`CLOCK_SKEW`] before its round of review began: it belongs to
     /// an earlier round, and a model refuses to record it.
     #[error(
-        "vote {index}: cast by `{}` at {at}, more than a minute before this round of review began at {since}: it belongs to an earlier round",
+        "vote {index}: cast by `{}` at {at}, more than a minute before this round of review began at {since}: it belongs to an earlier round (cast it again, or check the reviewer's clock)",
         esc(.reviewer)
     )]
     BeforeRound {
@@ -106,7 +107,7 @@ pub enum ContextError {
         error: TextError,
     },
     /// A vote's comment is longer than free text may be.
-    #[error("vote {index}: invalid vote by `{}`: {error}", esc(.reviewer))]
+    #[error("vote {index} by `{}`: {error}", esc(.reviewer))]
     Comment {
         /// The vote's place in the host's votes, counting from 0.
         index: usize,
@@ -190,7 +191,7 @@ pub(super) fn check(
         return Err(ContextError::Attempt);
     }
     if now < subject.since {
-        return Err(ContextError::BeforeSubmission {
+        return Err(ContextError::DecidedBeforeRound {
             since: subject.since,
             now,
         });

@@ -12,8 +12,8 @@ use crate::value::{
     Vote,
 };
 
-/// Everything a [`Policy`](crate::Policy) may look at: the training outcome, the counted votes,
-/// the submitter, the attempt, the champion's metrics and the host's `now`.
+/// Everything a [`Policy`](crate::Policy) may look at: the artifact's digest and metrics, the
+/// counted votes, the submitter, the attempt, the champion's metrics and the host's `now`.
 ///
 /// [`Model::decide`](crate::Model::decide) builds it from the model. It can also be built
 /// directly, to test a policy, or [`borrowed`](Self::borrowed) from the host's own data, to
