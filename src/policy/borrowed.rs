@@ -107,7 +107,7 @@ pub enum ContextError {
         error: TextError,
     },
     /// A vote's comment is longer than free text may be.
-    #[error("vote {index} by `{}`: {error}", esc(.reviewer))]
+    #[error("vote {index}: by `{}`: {error}", esc(.reviewer))]
     Comment {
         /// The vote's place in the host's votes, counting from 0.
         index: usize,
