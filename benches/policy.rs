@@ -58,6 +58,7 @@ fn w1_cases(c: &mut Criterion) {
 /// by hand straight over the host's data.
 fn w1_end_to_end(c: &mut Criterion) {
     let policy = w1::policy();
+    let kept = modelgate::policy::Fingerprinted::new(w1::policy());
     for (name, data, case) in [
         ("w1_a_end_to_end", w1::host_a(), w1::case_a()),
         ("w1_b_end_to_end", w1::host_b(), w1::case_b()),
@@ -87,6 +88,10 @@ fn w1_end_to_end(c: &mut Criterion) {
         // Through the typestate model, which records every vote and the decision.
         g.bench_function("model_decide", |b| {
             b.iter(|| w1::host_decide_model(black_box(&policy), black_box(&data)))
+        });
+        // The same, with the policy's name and fingerprint computed once, as a service would.
+        g.bench_function("model_decide_fingerprinted", |b| {
+            b.iter(|| w1::host_decide_model(black_box(&kept), black_box(&data)))
         });
         g.finish();
     }

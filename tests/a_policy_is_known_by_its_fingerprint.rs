@@ -240,3 +240,70 @@ fn a_policy_built_in_code_has_its_rules_fingerprint() {
     assert_eq!(data.fingerprint(), rule.fingerprint());
     assert_ne!(code.fingerprint(), data.fingerprint());
 }
+
+/// A policy wrapped once (`Fingerprinted`: its name and fingerprint computed when wrapped, not
+/// at every decision) decides and records exactly as the policy itself: the same trail, hash for
+/// hash; each restores what the other decided; and it is refused where the policy would be.
+#[test]
+fn a_policy_fingerprinted_once_decides_and_records_as_itself() {
+    use modelgate::policy::Fingerprinted;
+    let kept = Fingerprinted::new(policy());
+    assert_eq!(kept.kept_fingerprint(), Some(policy().fingerprint()));
+    assert_eq!(policy().kept_fingerprint(), None);
+    let decide = |p: &dyn Policy| {
+        let mut m = submitted(0.93);
+        m.record(Review::approve("bob", DIGEST, t(20))).unwrap();
+        m.record(Review::approve("carol", DIGEST, t(21))).unwrap();
+        m.decide(p, &DecisionContext::at(t(30)))
+            .unwrap()
+            .approved()
+            .unwrap()
+    };
+    let (plain, wrapped) = (decide(&policy()), decide(&kept));
+    assert_eq!(plain.head(), wrapped.head());
+    assert_eq!(plain.history(), wrapped.history());
+    assert!(sealed(&plain).restore(&key(), &kept).is_ok());
+    assert!(sealed(&wrapped).restore(&key(), &policy()).is_ok());
+    // Wrapping another policy does not borrow this one's identity.
+    let other = Fingerprinted::new((MetricGate::at_least("accuracy", 0.90), Quorum::new(1)));
+    let err = sealed(&wrapped)
+        .restore(&key(), &other)
+        .unwrap_err()
+        .into_error();
+    assert!(
+        matches!(
+            &err,
+            RestoreError::Replay {
+                error: ReplayError::OtherFingerprint { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// Wrapped whole, a policy that changes over time still records the version in force at each
+/// decision, not the wrapper's fingerprint of all its versions.
+#[test]
+fn a_book_of_versions_fingerprinted_once_records_the_version_in_force() {
+    use modelgate::policy::{Fingerprinted, Versions};
+    let stricter = (MetricGate::at_least("accuracy", 0.9), Quorum::new(3));
+    let book = Fingerprinted::new(Versions::new(policy()).from(t(1_000), stricter.clone()));
+    assert_ne!(book.fingerprint(), stricter.fingerprint());
+    let mut late = untrained()
+        .submit(outcome(DIGEST, 0.93), "alice", t(2_000))
+        .unwrap();
+    for who in ["bob", "carol", "dave"] {
+        late.record(Review::approve(who, DIGEST, t(2_001))).unwrap();
+    }
+    let decided = late
+        .decide(&book, &DecisionContext::at(t(2_002)))
+        .unwrap()
+        .approved()
+        .unwrap();
+    let decision = decided.stage().decision();
+    assert_eq!(decision.policy_fingerprint(), Some(stricter.fingerprint()));
+    assert_eq!(decision.policy(), stricter.name());
+    assert!(sealed(&decided).restore(&key(), &book).is_ok());
+    assert!(sealed(&approved()).restore(&key(), &book).is_ok());
+}

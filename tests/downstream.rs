@@ -106,6 +106,7 @@ fn broken_law(policy: &dyn Policy, monotone: bool) -> Option<&'static str> {
             "judge agrees with evaluate" => "judge agrees with evaluate",
             "monotone in approvals" => "monotone in approvals",
             "every verdict has findings" => "every verdict has findings",
+            "a kept fingerprint is its structure's" => "a kept fingerprint is its structure's",
             other => panic!("unexpected law: {other}"),
         }),
         Err(e) => panic!("{e}"),
@@ -160,6 +161,39 @@ fn the_checker_catches_a_judge_that_disagrees() {
         }
     }
     assert_eq!(broken_law(&Liar, false), Some("judge agrees with evaluate"));
+}
+
+/// A host's policy may keep its fingerprint to spare hashing it at every decision; one that
+/// keeps another policy's (here a looser one's) would record a false identity, and the checker
+/// says so. Wrapped in `Fingerprinted`, the same rule keeps its own.
+#[test]
+fn the_checker_catches_a_kept_fingerprint_that_is_not_the_policys() {
+    use modelgate::Fingerprint;
+    use modelgate::policy::Fingerprinted;
+    struct Impostor;
+    impl Policy for Impostor {
+        fn evaluate(&self, ctx: &ReviewContext<'_>) -> Verdict {
+            MetricGate::at_least("accuracy", 0.9).evaluate(ctx)
+        }
+        fn name(&self) -> String {
+            "impostor".into()
+        }
+        fn kept_fingerprint(&self) -> Option<Fingerprint> {
+            Some(MetricGate::at_least("accuracy", 0.5).fingerprint())
+        }
+    }
+    assert_eq!(
+        broken_law(&Impostor, false),
+        Some("a kept fingerprint is its structure's")
+    );
+    let violation = Laws::new(&Impostor).check(&fixed_scenario()).unwrap_err();
+    assert!(
+        violation
+            .to_string()
+            .starts_with("policy breaks the law `a kept fingerprint is its structure's`: keeps ")
+    );
+    let honest = Fingerprinted::new(MetricGate::at_least("accuracy", 0.9));
+    assert_eq!(broken_law(&honest, true), None);
 }
 
 #[test]

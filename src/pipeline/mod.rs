@@ -18,8 +18,8 @@ mod state;
 use std::time::Duration;
 
 use crate::policy::{
-    Fresh, Lint, MetricGate, OnlineMetric, Policy, PolicyExt, Quorum, RequiredRole, ReviewContext,
-    Rule, Soak, Verdict, VerdictKind, Veto, all, any, when,
+    Fingerprinted, Fresh, Lint, MetricGate, OnlineMetric, Policy, PolicyExt, Quorum, RequiredRole,
+    ReviewContext, Rule, Soak, Verdict, VerdictKind, Veto, all, any, when,
 };
 use crate::value::Environment;
 use crate::value::text::esc;
@@ -430,13 +430,14 @@ impl Pipeline {
                 }
             }
         }
-        PipelinePolicy(Rule::from(all(parts)))
+        PipelinePolicy(Fingerprinted::new(Rule::from(all(parts))))
     }
 }
 
 /// The approval policy of a [`Pipeline`] (see [`Pipeline::policy`]): "all of" the gates and the
-/// approval rules, named as the tuple written in code would be.
-pub struct PipelinePolicy(Rule);
+/// approval rules, named as the tuple written in code would be; its name and fingerprint are
+/// computed once, when the pipeline makes it (a run records both at every decision).
+pub struct PipelinePolicy(Fingerprinted<Rule>);
 
 impl std::fmt::Debug for PipelinePolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -467,5 +468,9 @@ impl Policy for PipelinePolicy {
 
     fn structure(&self, out: &mut crate::policy::Structure<'_>) {
         self.0.structure(out);
+    }
+
+    fn kept_fingerprint(&self) -> Option<crate::Fingerprint> {
+        self.0.kept_fingerprint()
     }
 }

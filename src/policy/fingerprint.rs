@@ -52,7 +52,15 @@ impl Rule {
 /// The fingerprint of `policy`: SHA-256 over its structure ([`Policy::structure`]): its
 /// [`Rule`]'s, with each part that is not data (a closure, a host's type) a custom leaf known by
 /// its name, so that a policy in part custom is still told apart by all the rest.
+/// The fingerprint a policy keeps ([`Policy::kept_fingerprint`]) is taken as it is.
 pub(crate) fn of<P: Policy + ?Sized>(policy: &P) -> Fingerprint {
+    policy
+        .kept_fingerprint()
+        .unwrap_or_else(|| of_structure(policy))
+}
+
+/// The fingerprint of `policy`'s structure, hashed now (whatever the policy keeps).
+pub(crate) fn of_structure<P: Policy + ?Sized>(policy: &P) -> Fingerprint {
     Fingerprint::of(|out| {
         canonical::label(out, "modelgate.policy");
         policy.structure(&mut Structure(out));

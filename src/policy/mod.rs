@@ -9,6 +9,7 @@ mod context;
 mod decimal;
 mod duties;
 pub(crate) mod fingerprint;
+mod fingerprinted;
 mod lint;
 mod message;
 mod metric;
@@ -33,6 +34,7 @@ pub use conditional::{Automatic, Unset, When, when};
 pub use context::ReviewContext;
 pub use duties::{DistinctRoles, Excluding};
 pub use fingerprint::Structure;
+pub use fingerprinted::Fingerprinted;
 pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};
 pub use promotion::{OnlineMetric, Soak};
@@ -111,6 +113,15 @@ pub trait Policy {
     fn structure(&self, out: &mut Structure<'_>) {
         fingerprint::default_structure(self, out);
     }
+
+    /// This policy's [fingerprint](PolicyExt::fingerprint), if it keeps one computed once
+    /// ([`Fingerprinted`] does), so that recording or replaying a decision does not hash its
+    /// structure again; `None`, the default, has it hashed from
+    /// [`structure`](Self::structure) each time. When it answers, it must answer the
+    /// structure's fingerprint (the law checker of the `proptest` feature checks that).
+    fn kept_fingerprint(&self) -> Option<Fingerprint> {
+        None
+    }
 }
 
 macro_rules! forward_policy {
@@ -142,6 +153,10 @@ macro_rules! forward_policy {
 
             fn structure(&self, out: &mut Structure<'_>) {
                 (**self).structure(out)
+            }
+
+            fn kept_fingerprint(&self) -> Option<Fingerprint> {
+                (**self).kept_fingerprint()
             }
         }
     )*};

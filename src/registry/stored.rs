@@ -9,7 +9,7 @@ use super::{Registry, RegistryError, check_promotion_source, key};
 use crate::event::{EventKind, FORMAT_VERSION, Fingerprint, Head};
 use crate::model::{AnyModel, run_pipeline};
 use crate::pipeline::{Pipeline, Run};
-use crate::policy::Policy;
+use crate::policy::{Fingerprinted, Policy};
 use crate::trail::{Seal, SealError, SealVerifier, Sealer, StoredModel};
 use crate::value::Refused;
 
@@ -44,7 +44,9 @@ impl PolicyBook {
         Self::default()
     }
 
-    /// The same book, with `policy` for the environment `environment` (replacing any).
+    /// The same book, with `policy` for the environment `environment` (replacing any); its
+    /// name and fingerprint are computed once, here ([`Fingerprinted`]), not at every decision
+    /// a restore replays.
     #[must_use]
     pub fn with(
         mut self,
@@ -53,7 +55,8 @@ impl PolicyBook {
     ) -> Self {
         let environment = environment.into();
         self.policies.retain(|(env, _)| *env != environment);
-        self.policies.push((environment, Box::new(policy)));
+        self.policies
+            .push((environment, Box::new(Fingerprinted::new(policy))));
         self
     }
 

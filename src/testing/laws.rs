@@ -33,6 +33,7 @@ impl std::error::Error for LawViolation {}
 /// - deterministic: evaluating twice gives the same verdict and findings;
 /// - `judge` agrees with `evaluate`;
 /// - every verdict has findings;
+/// - a fingerprint it keeps ([`Policy::kept_fingerprint`]) is its structure's;
 /// - fails closed on missing metrics: removing a metric never raises the verdict;
 /// - fails closed on missing evidence: removing the evidence of a promotion, or an online metric
 ///   from it, never raises the verdict;
@@ -86,6 +87,15 @@ impl<'p, P: Policy + ?Sized> Laws<'p, P> {
                 "every verdict has findings",
                 format!("{} without findings", verdict.kind()),
             );
+        }
+        if let Some(kept) = self.policy.kept_fingerprint() {
+            let hashed = crate::policy::fingerprint::of_structure(self.policy);
+            if kept != hashed {
+                return broken(
+                    "a kept fingerprint is its structure's",
+                    format!("keeps {kept}, its structure hashes to {hashed}"),
+                );
+            }
         }
         for (name, _) in scenario.outcome.metrics().iter() {
             let without = self
