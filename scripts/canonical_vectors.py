@@ -63,6 +63,12 @@ def verdict(v):
 def sha(b): return hashlib.sha256(b).digest()
 
 
+# Bob's Ed25519 signature over his vote statement in the vectors below (tests/persistence.rs
+# checks that it verifies).
+SIGNED_VOTE = ("sEDZNayjam3oBLklPfaIjpKIm8S6YyPqsbrnoftFGAhEN89JSlD+ZDq6fIuD14VSR4jKFq0mOxQ/"
+               "jEchLPzuBA==")
+
+
 def vectors():
     out = []
     head = sha(header("churn", "1"))
@@ -77,6 +83,11 @@ def vectors():
     e2 = event(head, 2, 11_000, 2,
                text("bob") + lst(["team_lead"], text) + u8(0) + text("sha256:1") + u64(11_000)
                + text(""))
+    # Tag 18: the same vote signed by bob (Ed25519, the key of seed [7; 32], over his vote
+    # statement for this round), the signature as given: u8 0 (Ed25519), text base64.
+    signed = (text("bob") + lst(["team_lead"], text) + u8(0) + text("sha256:1") + u64(11_000)
+              + text("") + u8(0) + text(SIGNED_VOTE))
+    out.append(("2 voted, signed", sha(event(head, 2, 11_000, 18, signed)).hex()))
     head = sha(e2)
     out.append(("2 voted", head.hex()))
     # 3 decided: policy, champion, verdict

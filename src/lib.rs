@@ -13,7 +13,9 @@
 //! - **Signed votes** (feature `signed-votes`): `modelgate::signed` has what a reviewer signs
 //!   with their own Ed25519 key, raw or with OpenSSH (`ssh-keygen -Y sign -n modelgate-vote`),
 //!   and its verification against the reviewer's key (`VoteSignature::verify`);
-//!   `Model::vote_statement` names the model, environment and round a vote is for.
+//!   `Model::vote_statement` names the model, environment and round a vote is for. A signed
+//!   vote carries its signature into the trail ([`Review::with_signature`]), and
+//!   `policy::SignedVotes` counts only the votes a roster's keys signed, with the roster's roles.
 //! - [`policy`]: the [`Policy`] trait, what it sees ([`ReviewContext`]) and says ([`Verdict`],
 //!   [`Finding`]; [`Policy::judge`] for the verdict alone, without allocating). Built-in rules:
 //!   [`MetricGate`], [`NoRegression`], [`Quorum`], [`RequiredRole`], [`DistinctRoles`] and

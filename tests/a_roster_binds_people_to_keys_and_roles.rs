@@ -1,7 +1,7 @@
 //! A roster binds people to keys and roles, and is itself evidence: each version is signed by
 //! a quorum of the version before's admins, from a first version the host pins, so no one
 //! service, key or database row can add a key for "rita" or give her a role. A signed vote
-//! counts only with a key of its reviewer valid at its time and when it was recorded, with the
+//! counts only with a key of its reviewer valid at its time and when it is counted, with the
 //! roles the roster gives, never the vote's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -13,6 +13,7 @@ mod common;
 use common::*;
 use modelgate::PolicyExt as _;
 use modelgate::event::FORMAT_VERSION;
+use modelgate::value::VoteSignature;
 use modelgate::{
     AnyModel, DecisionContext, Head, Metrics, Model, Policy, Receipt, RestoreError, Review, Status,
     StoredModel, TrainingOutcome,
@@ -166,6 +167,31 @@ fn the_head_is_the_hash_of_the_last_event_and_the_stored_form_agrees() {
     assert_eq!(sealed(&model).verify(&key()), Ok(model.head()));
 }
 
+/// Bob's Ed25519 signature (the key of seed `[7; 32]`) over his vote in the test vectors.
+const SIGNED_VOTE: &str =
+    "sEDZNayjam3oBLklPfaIjpKIm8S6YyPqsbrnoftFGAhEN89JSlD+ZDq6fIuD14VSR4jKFq0mOxQ/jEchLPzuBA==";
+
+/// The signature in the test vectors is bob's over his vote statement for that round.
+#[cfg(feature = "signed-votes")]
+#[test]
+fn the_signed_vote_in_the_test_vectors_verifies() {
+    use modelgate::signed::ReviewerKey;
+    let t = modelgate::Timestamp::from_unix_secs;
+    let outcome =
+        TrainingOutcome::new("sha256:1", Metrics::new([("accuracy", 0.93)]).unwrap()).unwrap();
+    let model = Model::new("churn", "1")
+        .unwrap()
+        .submit(outcome, "alice", t(10))
+        .unwrap();
+    let review = Review::approve("bob", "sha256:1", t(11)).with_role("team_lead");
+    let statement = model.vote_statement(&review);
+    let signature = VoteSignature::Ed25519(SIGNED_VOTE.to_owned());
+    assert_eq!(
+        signature.verify(&statement, &ReviewerKey::from_seed(&[7; 32])),
+        Ok(())
+    );
+}
+
 /// The published test vectors (README, "The stored form"): a header and three events, their
 /// canonical bytes' SHA-256. Any change to the canonical encoding breaks every stored chain, so
 /// these must never change within format 2.
@@ -190,6 +216,21 @@ fn canonical_encoding_test_vectors() {
     assert_eq!(
         model.head().to_string(),
         "fd5aac31160f63d3457142d0a17300a37a4b3e24bc66fc9773f3fd50b242c67a"
+    );
+    // The same vote signed by bob (tag 18), the signature as he gave it.
+    let voted = model.history().last().unwrap().clone();
+    let signed = Review::approve("bob", "sha256:1", t(11))
+        .with_role("team_lead")
+        .with_signature(VoteSignature::Ed25519(SIGNED_VOTE.to_owned()));
+    let signed = modelgate::Event::from_parts(
+        voted.seq(),
+        voted.at(),
+        *voted.prev(),
+        modelgate::EventKind::Voted { review: signed },
+    );
+    assert_eq!(
+        modelgate::Head::of_event(&signed).to_string(),
+        "8f3b8f39f8393a3fa6dbd6a7bc2c67ba88ec5d28cc5dddc9e194387d8255fd33"
     );
     let gate = modelgate::MetricGate::at_least("accuracy", 0.9);
     let model = model
@@ -311,6 +352,7 @@ fn metric_values_round_trip_bit_exact() {
     assert_eq!(value.to_bits(), 0.236_888_136_129_180_22f64.to_bits());
 }
 
+#[cfg(feature = "ed25519")]
 #[test]
 fn an_ed25519_sealed_record_restores_with_the_public_key_alone() {
     let sealer = modelgate::Ed25519Sealer::from_seed("release-2026", [7; 32]);

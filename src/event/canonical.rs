@@ -36,6 +36,10 @@
 //!  16 retired        text reason, u8 for_cause (0 | 1), text by
 //!  17 decided        text policy, hash fingerprint (the policy's), option<metrics> champion,
 //!                    verdict (tag 3 is a decision recorded before policies had fingerprints)
+//!  18 voted          the fields of tag 2, then signature: a vote its reviewer signed (tag 2
+//!                    is a vote without a signature)
+//! signature = u8 form (0 Ed25519: text, its 64 bytes in standard base64 | 1 sshsig: text,
+//!             armored), as the reviewer gave it
 //! promotion = text from, hash deployment, u64 deployed_at (ms), metrics online,
 //!             u64 observed_at (ms)
 //! verdict = u8 kind (0 reject, 1 pending, 2 approve), list<finding>, option<text> automatic
@@ -148,10 +152,18 @@ pub(crate) fn encode_event(out: &mut dyn Sink, event: &Event) {
                 u64(out, p.observed_at().as_unix_millis());
             });
         }
-        EventKind::Voted { review } => {
-            u8(out, 2);
-            encode_review(out, review);
-        }
+        EventKind::Voted { review } => match review.signature() {
+            None => {
+                u8(out, 2);
+                encode_review(out, review);
+            }
+            Some(signature) => {
+                u8(out, 18);
+                encode_review(out, review);
+                u8(out, signature.form());
+                text(out, signature.as_text());
+            }
+        },
         EventKind::Decided {
             policy,
             fingerprint: None,

@@ -45,6 +45,15 @@ impl Event {
             }
             EventKind::Voted { review } => {
                 write!(out, "{} on {}", review.vote(), review.digest())?;
+                match review.signature() {
+                    Some(crate::value::VoteSignature::Ed25519(_)) => {
+                        out.push_str(", signed (Ed25519)")
+                    }
+                    Some(crate::value::VoteSignature::Sshsig(_)) => {
+                        out.push_str(", signed (sshsig)")
+                    }
+                    None => {}
+                }
                 if !review.comment().is_empty() {
                     write!(out, " ({})", review.comment())?;
                 }

@@ -146,12 +146,14 @@ impl Model<Approved> {
             return Err(Refused::new(self, e.into()));
         }
         let event = EventKind::Reopened { by: by.to_owned() };
-        let Model { trail, stage } = self;
+        let Model { mut trail, stage } = self;
+        trail.push(at, event);
         let stage = Submitted {
             submission: stage.submission,
             votes: CountedVotes::new(),
             since: at,
+            round: trail.head(),
         };
-        Ok(trail.advance(at, event, stage))
+        Ok(Model { trail, stage })
     }
 }

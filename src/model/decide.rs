@@ -234,7 +234,7 @@ impl Model<Submitted> {
         let review = self
             .stage
             .submission
-            .context(&self.stage.votes, ctx.now)
+            .context(&self.stage.votes, self.stage.round, ctx.now)
             .with_champion(ctx.champion.as_ref());
         let verdict = policy.evaluate(&review).recordable();
         if verdict.kind() == VerdictKind::Pending {
@@ -255,9 +255,9 @@ impl Model<Submitted> {
         let Model { trail, stage } = self;
         let approved = verdict.kind() == VerdictKind::Approve;
         let decision = Decision::new(
-            name,
-            fingerprint,
+            (name, fingerprint),
             ctx.now,
+            stage.round,
             &stage.submission,
             stage.votes,
             ctx.champion.clone(),

@@ -2,7 +2,7 @@
 
 use super::stage::Submission;
 use crate::policy::{ReviewContext, Verdict};
-use crate::value::hash::Fingerprint;
+use crate::value::hash::{Fingerprint, Head};
 use crate::value::{CountedVotes, Digest, Metrics, Timestamp};
 
 /// The record of a policy's decision: which policy, when, on which artifact digest, on which
@@ -41,6 +41,8 @@ pub struct Decision {
     policy: String,
     fingerprint: Option<Fingerprint>,
     decided_at: Timestamp,
+    /// The head of the event that began the round of review decided.
+    round: Head,
     digest: Digest,
     votes: CountedVotes,
     champion: Option<Metrics>,
@@ -48,10 +50,11 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// The decision by `policy` (its name and fingerprint) at `at`.
     pub(crate) fn new(
-        policy: String,
-        fingerprint: Option<Fingerprint>,
+        (policy, fingerprint): (String, Option<Fingerprint>),
         at: Timestamp,
+        round: Head,
         submission: &Submission,
         votes: CountedVotes,
         champion: Option<Metrics>,
@@ -61,6 +64,7 @@ impl Decision {
             policy,
             fingerprint,
             decided_at: at,
+            round,
             digest: submission.digest().clone(),
             votes,
             champion,
@@ -114,7 +118,7 @@ impl Decision {
     /// The context the policy saw.
     pub(crate) fn context<'a>(&'a self, submission: &'a Submission) -> ReviewContext<'a> {
         submission
-            .context(&self.votes, self.decided_at)
+            .context(&self.votes, self.round, self.decided_at)
             .with_champion(self.champion.as_ref())
     }
 }

@@ -30,6 +30,14 @@ pub enum RecordError {
         /// What is wrong with the comment.
         error: TextError,
     },
+    /// The vote's signature is longer than free text may be.
+    #[error("invalid signature of the vote by `{}`: {error}", esc(.reviewer))]
+    Signature {
+        /// The reviewer.
+        reviewer: String,
+        /// What is wrong with the signature's text.
+        error: TextError,
+    },
     /// The vote is for another artifact than the one submitted.
     #[error(
         "vote by `{}` is for artifact `{}`, but the submitted artifact is `{}`",
@@ -87,7 +95,8 @@ impl Model<Submitted> {
     ///
     /// # Errors
     ///
-    /// [`RecordError`] for an invalid reviewer id or role, a vote for another artifact digest
+    /// [`RecordError`] for an invalid reviewer id or role, a comment or signature longer than
+    /// [`MAX_TEXT_LEN`](crate::value::MAX_TEXT_LEN), a vote for another artifact digest
     /// than the submitted one, or one cast more than [`CLOCK_SKEW`] before the round began; the
     /// review comes back
     /// inside the [`Refused`].
@@ -126,17 +135,7 @@ impl Model<Submitted> {
     /// reopening that started the votes again): what a signed vote names as its round, so that
     /// a signature for one round does not count in another.
     pub fn round(&self) -> Head {
-        self.trail
-            .events()
-            .iter()
-            .rev()
-            .find(|e| {
-                matches!(
-                    e.kind(),
-                    EventKind::Submitted { .. } | EventKind::Reopened { .. }
-                )
-            })
-            .map_or_else(|| self.trail.head(), |e| e.hash())
+        self.stage.round
     }
 
     /// What `review`'s reviewer signs to cast it as a signed vote on this model, in this round
@@ -164,6 +163,14 @@ impl Model<Submitted> {
             reviewer: review.reviewer().to_owned(),
             error,
         })?;
+        if let Some(signature) = review.signature() {
+            text::check_free("signature", signature.as_text()).map_err(|error| {
+                RecordError::Signature {
+                    reviewer: review.reviewer().to_owned(),
+                    error,
+                }
+            })?;
+        }
         let expected = self.stage.submission.digest().as_str();
         if review.digest() != expected {
             return Err(RecordError::WrongDigest {

@@ -4,7 +4,8 @@ use std::fmt;
 
 use super::decision::Decision;
 use super::status::Status;
-use crate::policy::{Finding, ReviewContext};
+use crate::policy::{Finding, ReviewContext, Scope};
+use crate::value::hash::Head;
 use crate::value::{
     CountedVotes, Digest, Metrics, Promotion, Receipt, Review, Timestamp, TrainingOutcome, Vote,
 };
@@ -38,6 +39,8 @@ pub trait Stage: sealed::Sealed + fmt::Debug + PartialEq {
 /// What a submission was: the training outcome, who submitted it, which attempt, and when.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
+    /// The model's name, version and environment: what a signed vote names beside its round.
+    model: Box<(String, String, String)>,
     outcome: TrainingOutcome,
     submitter: String,
     attempt: u32,
@@ -48,6 +51,7 @@ pub struct Submission {
 
 impl Submission {
     pub(crate) fn new(
+        model: (String, String, String),
         outcome: TrainingOutcome,
         submitter: String,
         attempt: u32,
@@ -55,6 +59,7 @@ impl Submission {
         promotion: Option<Promotion>,
     ) -> Self {
         Self {
+            model: Box::new(model),
             outcome,
             submitter,
             attempt,
@@ -98,14 +103,23 @@ impl Submission {
         self.submitted_at
     }
 
-    /// The context a policy sees for this submission with `votes`, at `now`.
+    /// The context a policy sees for this submission with `votes` cast in the round that began
+    /// with the event `round`, at `now`.
     pub(crate) fn context<'a>(
         &'a self,
         votes: &'a CountedVotes,
+        round: Head,
         now: Timestamp,
     ) -> ReviewContext<'a> {
+        let (name, version, environment) = &*self.model;
         ReviewContext::new(&self.outcome, votes, &self.submitter, self.attempt, now)
             .with_promotion(self.promotion.as_deref())
+            .with_scope(Scope {
+                name,
+                version,
+                environment,
+                round,
+            })
     }
 }
 
@@ -121,6 +135,8 @@ pub struct Submitted {
     pub(crate) votes: CountedVotes,
     /// When this round of review began: the submission, or the reopening.
     pub(crate) since: Timestamp,
+    /// The head of the event that began this round: what a signed vote names as its round.
+    pub(crate) round: Head,
 }
 
 impl Submitted {

@@ -120,12 +120,20 @@ impl<S: Trainable> Model<S> {
             attempt,
             promotion: promotion.clone(),
         };
+        let model = (
+            self.name().to_owned(),
+            self.version().to_owned(),
+            self.environment().name().to_owned(),
+        );
+        let mut trail = self.trail;
+        trail.push(at, event);
         let stage = Submitted {
-            submission: Submission::new(outcome, submitter, attempt, at, promotion),
+            submission: Submission::new(model, outcome, submitter, attempt, at, promotion),
             votes: CountedVotes::new(),
             since: at,
+            round: trail.head(),
         };
-        self.trail.advance(at, event, stage)
+        Model { trail, stage }
     }
 }
 

@@ -470,7 +470,7 @@ impl Policy for PipelinePolicy {
         self.0.structure(out);
     }
 
-    fn kept_fingerprint(&self) -> Option<crate::Fingerprint> {
+    fn kept_fingerprint(&self) -> Option<crate::value::hash::Fingerprint> {
         self.0.kept_fingerprint()
     }
 }

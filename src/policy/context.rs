@@ -41,6 +41,19 @@ pub struct ReviewContext<'a> {
     now: Timestamp,
     fresh_since: Option<Timestamp>,
     excluded: Option<&'a Excluded<'a>>,
+    scope: Option<Scope<'a>>,
+}
+
+/// The model, version, environment and round of review a context's votes are for: what a
+/// signed vote's statement names. A model's context has one; a context built by hand has none.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "signed-votes"), allow(dead_code))] // read by `SignedVotes`
+pub(crate) struct Scope<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) environment: &'a str,
+    /// The head of the event that began the round.
+    pub(crate) round: crate::value::hash::Head,
 }
 
 /// Roles whose holders' approvals do not count (see [`Excluding`](super::Excluding)), and the ones
@@ -100,6 +113,7 @@ impl<'a> ReviewContext<'a> {
             now,
             fresh_since: None,
             excluded: None,
+            scope: None,
         }
     }
 
@@ -169,7 +183,33 @@ impl<'a> ReviewContext<'a> {
             now,
             fresh_since: None,
             excluded: None,
+            scope: None,
         })
+    }
+
+    /// The same context for the votes of the model, version, environment and round `scope`.
+    pub(crate) fn with_scope(mut self, scope: Scope<'a>) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// The model, version, environment and round the votes are for, if the context is a
+    /// model's.
+    #[cfg_attr(not(feature = "signed-votes"), allow(dead_code))]
+    pub(crate) fn scope(&self) -> Option<Scope<'a>> {
+        self.scope
+    }
+
+    /// The same context over other votes (the latest of each reviewer counts, as ever).
+    #[cfg_attr(not(feature = "signed-votes"), allow(dead_code))]
+    pub(crate) fn with_votes<'b>(&self, votes: &'b dyn Ballots) -> ReviewContext<'b>
+    where
+        'a: 'b,
+    {
+        ReviewContext {
+            votes: VoteSource::host(votes),
+            ..*self
+        }
     }
 
     /// The same context with the evidence from the environment the version was promoted from

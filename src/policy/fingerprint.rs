@@ -22,6 +22,7 @@
 //!  15 versions       rule first, list<(u64 from (ms), rule)> (a policy that changes over time)
 //!  16 distinct_roles u64 required, list<text> roles (in byte order: a set)
 //!  17 excluding      list<text> roles (in byte order: a set), rule
+//!  18 signed_votes   hash roster (the hash of the roster version votes are counted by), rule
 //! gate     = text metric, u8 op (0 at_least, 1 at_most, 2 above, 3 below), f64 threshold,
 //!            option<(f64 min, f64 max)> range
 //! eligible = list<text> ids, list<text> roles, each in byte order (a set: the order written
@@ -116,6 +117,18 @@ pub(crate) fn fresh(out: &mut Structure<'_>, window: Duration, inner: &dyn Polic
 pub(crate) fn excluding(out: &mut Structure<'_>, roles: &[String], inner: &dyn Policy) {
     canonical::u8(out.0, 17);
     sorted(out.0, roles);
+    inner.structure(out);
+}
+
+/// A signed-votes policy's structure: tag 18, the roster version's hash, the inner policy's.
+#[cfg(feature = "signed-votes")]
+pub(crate) fn signed_votes(
+    out: &mut Structure<'_>,
+    roster: crate::value::hash::Head,
+    inner: &dyn Policy,
+) {
+    canonical::u8(out.0, 18);
+    out.0.put(roster.as_bytes());
     inner.structure(out);
 }
 

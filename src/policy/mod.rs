@@ -16,6 +16,8 @@ mod metric;
 mod promotion;
 mod rule;
 mod rule_form;
+#[cfg(feature = "signed-votes")]
+mod signed_votes;
 mod token;
 mod verdict;
 mod versions;
@@ -32,6 +34,7 @@ pub use champion::{Direction, NoRegression, Tolerance};
 pub use combinators::{All, Any, FnPolicy, Not, Policies, all, any, from_fn, not};
 pub use conditional::{Automatic, Unset, When, when};
 pub use context::ReviewContext;
+pub(crate) use context::Scope;
 pub use duties::{DistinctRoles, Excluding};
 pub use fingerprint::Structure;
 pub use fingerprinted::Fingerprinted;
@@ -39,6 +42,8 @@ pub use lint::Lint;
 pub use metric::{Comparison, MetricGate};
 pub use promotion::{OnlineMetric, Soak};
 pub use rule::Rule;
+#[cfg(feature = "signed-votes")]
+pub use signed_votes::SignedVotes;
 pub use verdict::{Finding, FindingValue, Verdict, VerdictKind};
 pub use versions::Versions;
 

@@ -66,6 +66,12 @@ pub enum SignatureError {
         /// The key's type, as OpenSSH names it.
         algorithm: String,
     },
+    /// A raw Ed25519 signature that is not 64 bytes in standard base64.
+    #[error("the Ed25519 signature cannot be read: {}", esc(.why))]
+    Encoding {
+        /// Why.
+        why: String,
+    },
     /// Not an armored SSH signature (`-----BEGIN SSH SIGNATURE-----`).
     #[error("the SSH signature cannot be read: {}", esc(.why))]
     Armor {
@@ -174,20 +180,20 @@ pub enum VoteFinding {
         /// The reviewer.
         reviewer: String,
     },
-    /// None of the reviewer's keys is valid at the vote's own time and when it was recorded.
-    #[error("no key of `{}` in the roster is valid at the vote's time {at} and when it was recorded, {recorded}", esc(.reviewer))]
+    /// None of the reviewer's keys is valid at the vote's own time and when it is counted.
+    #[error("no key of `{}` in the roster is valid at the vote's time {at} and when it is counted, {counted}", esc(.reviewer))]
     KeyNotValid {
         /// The reviewer.
         reviewer: String,
         /// The vote's own time.
         at: Timestamp,
-        /// When it was recorded.
-        recorded: Timestamp,
+        /// When it is counted: the time of its event in the trail, or a decision's.
+        counted: Timestamp,
     },
     /// A key of the reviewer's signed the vote, but it is not valid at the vote's time or when
-    /// it was recorded (rotated out, or not yet valid, or its holder left).
+    /// it is counted (rotated out, or not yet valid, or its holder left).
     #[error(
-        "the vote of `{}` is signed with their key {key} ({}), valid from {from}{}, not at the vote's time {at} and when it was recorded, {recorded}",
+        "the vote of `{}` is signed with their key {key} ({}), valid from {from}{}, not at the vote's time {at} and when it is counted, {counted}",
         esc(.reviewer),
         .key.ssh_fingerprint(),
         .until.map(|u| format!(" until {u}")).unwrap_or_default()
@@ -203,8 +209,8 @@ pub enum VoteFinding {
         until: Option<Timestamp>,
         /// The vote's own time.
         at: Timestamp,
-        /// When it was recorded.
-        recorded: Timestamp,
+        /// When it is counted: the time of its event in the trail, or a decision's.
+        counted: Timestamp,
     },
     /// The signature does not verify with any valid key of the reviewer's.
     #[error("the vote of `{}` does not count: {error}", esc(.reviewer))]

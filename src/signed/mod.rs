@@ -67,8 +67,9 @@ mod roster;
 mod signature;
 mod statement;
 
+pub use crate::value::VoteSignature;
 pub use error::{KeyError, RosterError, SignatureError, VoteFinding};
 pub use key::ReviewerKey;
 pub use roster::{AdminSignature, Member, Roster, RosterVersion, VerifiedRoster};
-pub use signature::{NAMESPACE, ROSTER_NAMESPACE, VoteSignature};
+pub use signature::{NAMESPACE, ROSTER_NAMESPACE};
 pub use statement::{FORMAT_VERSION, VoteStatement};

@@ -8,8 +8,9 @@ use sha2::{Digest as _, Sha256};
 
 use super::error::{RosterError, VoteFinding};
 use super::key::ReviewerKey;
-use super::signature::{ROSTER_NAMESPACE, VoteSignature};
+use super::signature::ROSTER_NAMESPACE;
 use super::statement::VoteStatement;
+use crate::value::VoteSignature;
 use crate::value::canonical::{label, list, option, text, u32, u64};
 use crate::value::hash::Head;
 use crate::value::{Timestamp, identity};
@@ -30,6 +31,11 @@ pub struct Member {
 }
 
 impl Member {
+    /// The roles, as held.
+    pub(crate) fn role_names(&self) -> &[String] {
+        &self.roles
+    }
+
     /// `id`'s key `key`, valid from `from`, with no role yet.
     pub fn new(id: &str, key: ReviewerKey, from: Timestamp) -> Self {
         Self {
@@ -367,15 +373,21 @@ pub struct VerifiedRoster<'a> {
 }
 
 impl<'a> VerifiedRoster<'a> {
+    /// `latest`, a version verified before (kept by a policy that counts by it).
+    pub(crate) fn trusted(latest: &'a RosterVersion) -> Self {
+        Self { latest }
+    }
+
     /// The latest version.
     pub fn latest(&self) -> &'a RosterVersion {
         self.latest
     }
 
-    /// Who signed `statement` with `signature`, the vote recorded at `recorded` (the time of
-    /// its `voted` event in the trail): a member with the statement's reviewer id whose key is
-    /// valid both at the vote's own time and when it was recorded, and whose key made the
-    /// signature. The roles that count are the member's, from the roster, never the vote's.
+    /// Who signed `statement` with `signature`, the vote counted at `counted` (the time of its
+    /// `voted` event in the trail, or of the decision that counts it, as
+    /// [`SignedVotes`](crate::policy::SignedVotes) does): a member with the statement's reviewer
+    /// id whose key is valid both at the vote's own time and when it is counted, and whose key
+    /// made the signature. The roles that count are the member's, from the roster, never the vote's.
     ///
     /// Ask when the vote is counted (at a decision, over the recorded trail), not before
     /// recording it: until it is recorded its time is not known (another vote may land first
@@ -394,7 +406,7 @@ impl<'a> VerifiedRoster<'a> {
         &self,
         statement: &VoteStatement,
         signature: &VoteSignature,
-        recorded: Timestamp,
+        counted: Timestamp,
     ) -> Result<&'a Member, VoteFinding> {
         let reviewer = statement.reviewer();
         let theirs: Vec<&'a Member> = self
@@ -408,7 +420,7 @@ impl<'a> VerifiedRoster<'a> {
                 reviewer: reviewer.to_owned(),
             });
         }
-        let valid = |m: &&&'a Member| m.valid_at(statement.at()) && m.valid_at(recorded);
+        let valid = |m: &&&'a Member| m.valid_at(statement.at()) && m.valid_at(counted);
         let mut last = None;
         for member in theirs.iter().filter(valid) {
             match signature.verify(statement, &member.key) {
@@ -428,14 +440,14 @@ impl<'a> VerifiedRoster<'a> {
                 from: member.from,
                 until: member.until,
                 at: statement.at(),
-                recorded,
+                counted,
             });
         }
         let Some(error) = last else {
             return Err(VoteFinding::KeyNotValid {
                 reviewer: reviewer.to_owned(),
                 at: statement.at(),
-                recorded,
+                counted,
             });
         };
         Err(VoteFinding::Signature {

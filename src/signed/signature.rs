@@ -2,12 +2,12 @@
 
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, SshSig};
 
 use super::error::SignatureError;
 use super::key::ReviewerKey;
 use super::statement::VoteStatement;
+use crate::value::VoteSignature;
 
 /// The OpenSSH signature namespace of votes: `ssh-keygen -Y sign -n modelgate-vote`. A
 /// signature made for another namespace (a git commit's, a file's) is not a vote.
@@ -18,19 +18,6 @@ pub const NAMESPACE: &str = "modelgate-vote";
 /// [`to_bytes`](super::RosterVersion::to_bytes).
 pub const ROSTER_NAMESPACE: &str = "modelgate-roster";
 
-/// A reviewer's signature over a [`VoteStatement`]'s bytes, in one of two forms that verify
-/// against the same [`ReviewerKey`]. Serialized as `{"ed25519": "<base64>"}` or
-/// `{"sshsig": "-----BEGIN SSH SIGNATURE-----…"}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
-pub enum VoteSignature {
-    /// A raw Ed25519 signature (64 bytes) over the statement's bytes.
-    Ed25519(#[serde(with = "base64_64")] [u8; 64]),
-    /// An OpenSSH signature (`sshsig`, armored) over the statement's bytes in the namespace
-    /// [`NAMESPACE`], as `ssh-keygen -Y sign` writes it.
-    Sshsig(String),
-}
-
 impl VoteSignature {
     /// Signs `statement` with the Ed25519 private key whose 32-byte secret seed is `seed`.
     pub fn sign_ed25519(statement: &VoteStatement, seed: &[u8; 32]) -> Self {
@@ -39,7 +26,8 @@ impl VoteSignature {
 
     /// [`sign_ed25519`](Self::sign_ed25519) of any `bytes`.
     pub(super) fn sign_ed25519_bytes(bytes: &[u8], seed: &[u8; 32]) -> Self {
-        Self::Ed25519(SigningKey::from_bytes(seed).sign(bytes).to_bytes())
+        use base64::Engine as _;
+        Self::Ed25519(STANDARD.encode(SigningKey::from_bytes(seed).sign(bytes).to_bytes()))
     }
 
     /// Signs `statement` as `ssh-keygen -Y sign -n modelgate-vote` does (SHA-512), with an
@@ -109,10 +97,10 @@ impl VoteSignature {
         namespace: &'static str,
     ) -> Result<(), SignatureError> {
         match self {
-            Self::Ed25519(signature) => key
+            Self::Ed25519(text) => key
                 .verifying_key()
                 .ok_or(SignatureError::Mismatch)?
-                .verify(bytes, &Signature::from_bytes(signature))
+                .verify(bytes, &Signature::from_bytes(&ed25519_bytes(text)?))
                 .map_err(|_| SignatureError::Mismatch),
             Self::Sshsig(armored) => {
                 let signature =
@@ -184,21 +172,14 @@ fn field(bytes: &[u8], at: usize) -> Option<&[u8]> {
     bytes.get(start..start.checked_add(usize::try_from(len).ok()?)?)
 }
 
-/// 64 bytes as standard base64.
-mod base64_64 {
-    use super::{Deserialize, Deserializer, STANDARD, Serializer};
+/// The 64 bytes of a raw Ed25519 signature written in standard base64.
+fn ed25519_bytes(text: &str) -> Result<[u8; 64], SignatureError> {
     use base64::Engine as _;
-
-    pub(super) fn serialize<S: Serializer>(bytes: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
-        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        STANDARD
-            .decode(text.as_bytes())
-            .ok()
-            .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-            .ok_or_else(|| serde::de::Error::custom("expected 64 bytes in standard base64"))
-    }
+    STANDARD
+        .decode(text.as_bytes())
+        .ok()
+        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+        .ok_or_else(|| SignatureError::Encoding {
+            why: "an Ed25519 signature is 64 bytes in standard base64".to_owned(),
+        })
 }

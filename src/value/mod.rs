@@ -14,6 +14,7 @@ pub(crate) mod promotion;
 pub(crate) mod receipt;
 pub(crate) mod refused;
 pub(crate) mod review;
+pub(crate) mod signature;
 pub(crate) mod text;
 pub(crate) mod time;
 
@@ -25,5 +26,6 @@ pub use promotion::Promotion;
 pub use receipt::Receipt;
 pub use refused::Refused;
 pub use review::{CountedVotes, Review, Vote};
+pub use signature::VoteSignature;
 pub use text::{MAX_LEN, MAX_TEXT_LEN, TextError, TextProblem, escaped};
 pub use time::{CLOCK_SKEW, ParseTimestampError, TimeWentBackwards, Timestamp};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::identity::{self, Ident};
 use super::name::Name;
+use super::signature::VoteSignature;
 use super::time::Timestamp;
 
 /// Approve or reject.
@@ -56,6 +57,9 @@ pub struct Review {
     at: Timestamp,
     #[serde(default, skip_serializing_if = "str::is_empty")]
     comment: Box<str>,
+    // Boxed: most votes are not signed, and a smaller review moves faster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<Box<VoteSignature>>,
 }
 
 impl Review {
@@ -73,6 +77,7 @@ impl Review {
             digest: Name::new(digest.as_ref()),
             at,
             comment: Box::default(),
+            signature: None,
         }
     }
 
@@ -98,6 +103,15 @@ impl Review {
     #[must_use]
     pub fn with_comment(mut self, comment: impl Into<String>) -> Self {
         self.comment = comment.into().into_boxed_str();
+        self
+    }
+
+    /// The same review signed by its reviewer: `signature` over its statement (see
+    /// [`VoteSignature`]). The vote's event records it; whether it counts is for a policy that
+    /// counts signed votes to say (`signed::Signed`, feature `signed-votes`).
+    #[must_use]
+    pub fn with_signature(mut self, signature: VoteSignature) -> Self {
+        self.signature = Some(Box::new(signature));
         self
     }
 
@@ -146,6 +160,11 @@ impl Review {
     /// The comment; empty if none was given.
     pub fn comment(&self) -> &str {
         &self.comment
+    }
+
+    /// The reviewer's signature over the vote, if it is signed.
+    pub fn signature(&self) -> Option<&VoteSignature> {
+        self.signature.as_deref()
     }
 }
 

@@ -1,0 +1,91 @@
+//! A reviewer's signature over their vote, as it is recorded.
+
+use serde::{Deserialize, Serialize};
+
+/// A reviewer's signature over their vote's statement (the canonical bytes of the vote and the
+/// round of review it is for; `signed::VoteStatement`, feature `signed-votes`), in one of two
+/// forms. Serialized as `{"ed25519": "<base64>"}` or
+/// `{"sshsig": "-----BEGIN SSH SIGNATURE-----…"}`.
+///
+/// A [`Review`](crate::Review) carries it ([`Review::with_signature`](crate::Review::with_signature))
+/// into the trail: the vote's event records the signature as it was given, so a trail with signed
+/// votes is read, verified (chain and seal) and stored by any build of this crate. Whether it
+/// counts is another matter: with the feature `signed-votes`, `VoteSignature::verify` checks
+/// it against a reviewer's key, and `signed::Signed` counts a vote only when a roster's key of its
+/// reviewer signed it for this model, version, environment and round.
+///
+/// ```
+/// use modelgate::value::VoteSignature;
+/// let signature: VoteSignature = serde_json::from_str(r#"{"sshsig": "-----BEGIN SSH SIGNATURE-----\n…"}"#)?;
+/// assert!(matches!(signature, VoteSignature::Sshsig(_)));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields, try_from = "Form")]
+pub enum VoteSignature {
+    /// A raw Ed25519 signature over the statement's bytes: its 64 bytes in standard base64 (88
+    /// characters).
+    Ed25519(String),
+    /// An OpenSSH signature (`sshsig`, armored) over the statement's bytes in the namespace
+    /// `modelgate-vote`, as `ssh-keygen -Y sign` writes it.
+    Sshsig(String),
+}
+
+impl VoteSignature {
+    /// The signature as text: the base64 of a raw Ed25519 signature, or the armored `sshsig`.
+    pub fn as_text(&self) -> &str {
+        match self {
+            Self::Ed25519(text) | Self::Sshsig(text) => text,
+        }
+    }
+
+    /// Its form in the canonical encoding: 0 Ed25519, 1 `sshsig`.
+    pub(crate) fn form(&self) -> u8 {
+        match self {
+            Self::Ed25519(_) => 0,
+            Self::Sshsig(_) => 1,
+        }
+    }
+}
+
+/// The stored form, read before it is checked.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+enum Form {
+    Ed25519(String),
+    Sshsig(String),
+}
+
+/// The armor's first line.
+const ARMOR: &str = "-----BEGIN SSH SIGNATURE-----";
+
+impl TryFrom<Form> for VoteSignature {
+    type Error = String;
+
+    fn try_from(form: Form) -> Result<Self, String> {
+        match form {
+            Form::Ed25519(text) => {
+                let base64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+                let body = text.strip_suffix("==").unwrap_or_default();
+                if body.len() == 86 && body.bytes().all(base64) {
+                    Ok(Self::Ed25519(text))
+                } else {
+                    Err(
+                        "an Ed25519 signature is 64 bytes in standard base64 (88 characters)"
+                            .into(),
+                    )
+                }
+            }
+            Form::Sshsig(text) => {
+                if text.trim_start().starts_with(ARMOR) && text.len() <= super::MAX_TEXT_LEN {
+                    Ok(Self::Sshsig(text))
+                } else {
+                    Err(format!(
+                        "an sshsig signature is armored (`{ARMOR}`), at most {} bytes",
+                        super::MAX_TEXT_LEN
+                    ))
+                }
+            }
+        }
+    }
+}
