@@ -229,15 +229,7 @@ fn a_revoked_keys_vote_counts_before_its_end_and_not_after() {
 #[test]
 fn a_signed_trail_is_stored_and_restored_with_its_signatures_checked_again() {
     let roster = roster(None);
-    let mut model = submitted();
-    let review = signed_for(&model, Review::approve("rita", DIGEST, t(20)), &RITA);
-    model.record(review).unwrap();
-    let Decided::Approved(approved) = model
-        .decide(&policy(&roster), &DecisionContext::at(t(30)))
-        .unwrap()
-    else {
-        panic!("approved");
-    };
+    let approved = approved_by_rita(&roster);
     let stored = sealed(&approved);
     let json = serde_json::to_string(&stored).unwrap();
     assert!(json.contains(r#""signature":{"ed25519":"#));
@@ -270,15 +262,7 @@ fn a_signed_trail_is_stored_and_restored_with_its_signatures_checked_again() {
 #[test]
 fn a_decision_under_one_roster_is_not_replayed_under_another() {
     let roster = roster(None);
-    let mut model = submitted();
-    let review = signed_for(&model, Review::approve("rita", DIGEST, t(20)), &RITA);
-    model.record(review).unwrap();
-    let Decided::Approved(approved) = model
-        .decide(&policy(&roster), &DecisionContext::at(t(30)))
-        .unwrap()
-    else {
-        panic!("approved");
-    };
+    let approved = approved_by_rita(&roster);
     let other = roster_with_rita_as("model_validator");
     assert_ne!(
         modelgate::PolicyExt::fingerprint(&policy(&roster)),
@@ -291,6 +275,18 @@ fn a_decision_under_one_roster_is_not_replayed_under_another() {
             .restore(&key(), &RequiredRole::new("risk_officer"))
             .is_err()
     );
+}
+
+/// Approved under `roster` on rita's signed vote.
+fn approved_by_rita(roster: &Roster) -> Model<modelgate::Approved> {
+    let mut model = submitted();
+    let review = signed_for(&model, Review::approve("rita", DIGEST, t(20)), &RITA);
+    model.record(review).unwrap();
+    model
+        .decide(&policy(roster), &DecisionContext::at(t(30)))
+        .unwrap()
+        .approved()
+        .unwrap()
 }
 
 fn roster_with_rita_as(role: &str) -> Roster {
