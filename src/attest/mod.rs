@@ -131,7 +131,8 @@
 //! | `decision.findings` | the verdict's findings as the trail stores them: `kind`, `rule`, `subject`, `observed` and `required` (`"missing"`, `{"number": x}`, `{"count": n}` or `{"text": "…"}`), `message` |
 //! | `decision.champion` | the champion's metrics the policy saw, if any |
 //! | `decision.valid_until` | when the approval lapses undeployed (the decision time plus the environment's approval window), if the environment has a window |
-//! | `approval` | `{"automatic": {"rule": "…"}}` for an automatic approval, else `{"reviewed": {"approvals": […]}}`: the approvals that counted (the submitter's own excluded), with reviewer, roles and time |
+//! | `decision.round` | only when an approval is signed: the head of the event that began the round of review decided, which each signed vote names |
+//! | `approval` | `{"automatic": {"rule": "…"}}` for an automatic approval, else `{"reviewed": {"approvals": […]}}`: the approvals that counted (the submitter's own excluded), with reviewer, roles and time; a signed approval also carries its `comment` and its reviewer's `signature` (`{"ed25519": …}` or `{"sshsig": …}`), which a gate checks against a roster without trusting the attestation's signer (`VerifiedApproval::signed_approvals`, feature `signed-votes`) |
 //! | `trail` | the head of the model's hash-chained trail and its number of events when attested: the stored trail with this head is the full evidence |
 //! | `deployment` | only for a deployed model: the host's receipt, who deployed it, when, and `valid_until`: the deployment time plus the validity the host gave when it attested ([`Model::attestation`](crate::Model) of a `Model<Deployed>`), after which a gate re-verifying the running deployment refuses it |
 //!
@@ -177,12 +178,16 @@ mod digest;
 mod dsse;
 mod error;
 mod rfc3339;
+#[cfg(feature = "signed-votes")]
+mod signed;
 mod statement;
 mod verify;
 
 pub use digest::{Algorithm, ArtifactDigest, DigestError};
 pub use dsse::{Ed25519PublicKey, Ed25519Signer, Envelope, Signature, Signer, Verifier, pae};
 pub use error::{AttestError, KeyError, SignError, VerifyError};
+#[cfg(feature = "signed-votes")]
+pub use signed::{SignedApprovalError, SignedApprovals, SignedApprover};
 pub use statement::{Approval, ApprovedBy, Deployment, Statement};
 pub use verify::{Expected, VerifiedApproval, verify};
 

@@ -14,7 +14,7 @@ use super::{PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE};
 use crate::event::{EventKind, Fingerprint, Head};
 use crate::model::{Approved, Decision, Deployed, Model, Stage, Submission};
 use crate::policy::{Finding, VerdictKind};
-use crate::value::{Metrics, Timestamp};
+use crate::value::{Metrics, Timestamp, VoteSignature};
 
 /// An in-toto Statement v1 about one approved (or deployed) artifact, as JSON bytes: made by
 /// [`Model::attestation`](crate::Model::attestation), signed into an [`Envelope`] by
@@ -181,6 +181,10 @@ pub(crate) struct DecisionRef {
         with = "optional_time"
     )]
     pub(crate) valid_until: Option<Timestamp>,
+    /// The head of the event that began the round of review decided: what a signed approval
+    /// names as its round. Given when an approval is signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) round: Option<Head>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,7 +225,9 @@ pub enum ApprovedBy {
     },
 }
 
-/// One counted approval: who, with which roles, when.
+/// One counted approval: who, with which roles, when; and, if its reviewer signed it, the
+/// comment and the signature, so that a gate can check it against a roster without trusting
+/// the attestation's signer (feature `signed-votes`: `VerifiedApproval::signed_approvals`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
@@ -229,6 +235,10 @@ pub struct Approval {
     roles: Vec<String>,
     #[serde(with = "rfc3339_field")]
     at: Timestamp,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    comment: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<VoteSignature>,
 }
 
 impl Approval {
@@ -245,6 +255,16 @@ impl Approval {
     /// When the reviewer approved.
     pub fn at(&self) -> Timestamp {
         self.at
+    }
+
+    /// The reviewer's comment, if the approval is signed (it is part of what they signed).
+    pub fn comment(&self) -> &str {
+        &self.comment
+    }
+
+    /// The reviewer's signature over their vote, if they signed it.
+    pub fn signature(&self) -> Option<&VoteSignature> {
+        self.signature.as_ref()
     }
 }
 
@@ -358,6 +378,7 @@ fn statement<S: Stage>(model: &Model<S>, parts: Parts<'_>) -> Result<Statement, 
         EventKind::RunStarted { pipeline, .. } => Some(*pipeline),
         _ => None,
     });
+    let signed = approvals.iter().any(|a| a.signature.is_some());
     let approval = match decision.automatic_rule() {
         Some(rule) => ApprovedBy::Automatic {
             rule: rule.to_owned(),
@@ -387,6 +408,7 @@ fn statement<S: Stage>(model: &Model<S>, parts: Parts<'_>) -> Result<Statement, 
             findings: decision.verdict().findings().to_vec(),
             champion: decision.champion().cloned(),
             valid_until,
+            round: signed.then(|| decision.round()),
         },
         approval,
         trail: TrailRef {
@@ -418,10 +440,16 @@ fn approvals(approved: &Approved) -> Result<Vec<Approval>, AttestError> {
         .approvals()
         .map(|r| {
             time(r.at())?;
+            let signature = r.signature().cloned();
             Ok(Approval {
                 reviewer: r.reviewer().to_owned(),
                 roles: r.roles().map(str::to_owned).collect(),
                 at: r.at(),
+                comment: match signature {
+                    Some(_) => r.comment().to_owned(),
+                    None => String::new(),
+                },
+                signature,
             })
         })
         .collect()

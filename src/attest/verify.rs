@@ -223,6 +223,12 @@ impl VerifiedApproval {
         self.predicate.decision.champion.as_ref()
     }
 
+    /// The head of the event that began the round of review decided, if the attestation
+    /// carries signed approvals (what each names as its round).
+    pub fn round(&self) -> Option<crate::event::Head> {
+        self.predicate.decision.round
+    }
+
     /// How the approval was given: the automatic rule, or the counted approvals.
     pub fn approved_by(&self) -> &ApprovedBy {
         &self.predicate.approval

@@ -110,6 +110,12 @@ impl Decision {
         &self.verdict
     }
 
+    /// The head of the event that began the round of review decided: what each signed vote
+    /// names as its round.
+    pub fn round(&self) -> Head {
+        self.round
+    }
+
     /// The rule that approved automatically, if the approval was automatic.
     pub fn automatic_rule(&self) -> Option<&str> {
         self.verdict.automatic_rule()

@@ -1,0 +1,163 @@
+//! The signed approvals an attestation carries, checked against a roster (features `attest`
+//! and `signed-votes`): a gate that does not trust the attestation's signer for who approved.
+
+use super::verify::VerifiedApproval;
+use crate::signed::{ReviewerKey, VerifiedRoster, VoteStatement};
+use crate::value::text::esc;
+use crate::value::{Review, Timestamp};
+
+/// The approvals of a [`VerifiedApproval`] that a roster's keys signed, with the roster's roles
+/// ([`VerifiedApproval::signed_approvals`]), and why each other one does not count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedApprovals {
+    approvers: Vec<SignedApprover>,
+    refused: Vec<(String, String)>,
+}
+
+/// One approval a roster key signed: who (by the roster), with which key and roles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedApprover {
+    reviewer: String,
+    key: ReviewerKey,
+    roles: Vec<String>,
+}
+
+impl SignedApprover {
+    /// The reviewer's id, as the roster has it.
+    pub fn reviewer(&self) -> &str {
+        &self.reviewer
+    }
+
+    /// The key that signed.
+    pub fn key(&self) -> ReviewerKey {
+        self.key
+    }
+
+    /// The reviewer's roles, from the roster.
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+}
+
+/// Too few signed approvals, or none with a role required.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignedApprovalError {
+    /// Fewer distinct roster keys approved than the threshold.
+    #[error("{have} distinct roster keys signed an approval; at least {need} must{}", reasons(.refused))]
+    TooFew {
+        /// How many did.
+        have: usize,
+        /// The threshold.
+        need: usize,
+        /// Each approval that did not count, and why.
+        refused: Vec<(String, String)>,
+    },
+    /// No signed approval holds a role required.
+    #[error("no signed approval holds the role `{}` in the roster{}", esc(.role), reasons(.refused))]
+    MissingRole {
+        /// The role.
+        role: String,
+        /// Each approval that did not count, and why.
+        refused: Vec<(String, String)>,
+    },
+}
+
+fn reasons(refused: &[(String, String)]) -> String {
+    refused.iter().map(|(_, why)| format!("; {why}")).collect()
+}
+
+impl SignedApprovals {
+    /// The approvals a roster key signed, one per key, in the attestation's order.
+    pub fn approvers(&self) -> &[SignedApprover] {
+        &self.approvers
+    }
+
+    /// Each approval that does not count: the reviewer the attestation names, and why.
+    pub fn refused(&self) -> &[(String, String)] {
+        &self.refused
+    }
+
+    /// Checks that at least `threshold` distinct roster keys approved, and that for each of
+    /// `roles` one of them holds it in the roster.
+    ///
+    /// # Errors
+    ///
+    /// [`SignedApprovalError::TooFew`] or [`SignedApprovalError::MissingRole`], with each
+    /// approval that did not count and why.
+    pub fn require(&self, threshold: usize, roles: &[&str]) -> Result<(), SignedApprovalError> {
+        if self.approvers.len() < threshold {
+            return Err(SignedApprovalError::TooFew {
+                have: self.approvers.len(),
+                need: threshold,
+                refused: self.refused.clone(),
+            });
+        }
+        for role in roles {
+            let held = self.approvers.iter().any(|a| {
+                a.roles
+                    .iter()
+                    .any(|r| crate::value::identity::same(r, role))
+            });
+            if !held {
+                return Err(SignedApprovalError::MissingRole {
+                    role: (*role).to_owned(),
+                    refused: self.refused.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl VerifiedApproval {
+    /// The approvals this attestation carries that `roster`'s keys signed (feature
+    /// `signed-votes`): each must be signed, over its vote's statement for this model, version,
+    /// environment, artifact digest and round of review, by a key of a roster member with the
+    /// approval's reviewer id that is valid at the approval's time and at the decision. What
+    /// counts is read from the signatures and the roster alone: the roles the attestation
+    /// names, and its signer's word, are not. Each key counts once.
+    pub fn signed_approvals(&self, roster: VerifiedRoster<'_>) -> SignedApprovals {
+        let mut out = SignedApprovals {
+            approvers: Vec::new(),
+            refused: Vec::new(),
+        };
+        let decided_at: Timestamp = self.decided_at();
+        let digest = self.digest().to_string();
+        for approval in self.approvals() {
+            let reviewer = approval.reviewer();
+            let why = |why: String| (reviewer.to_owned(), why);
+            let (Some(signature), Some(round)) = (approval.signature(), self.round()) else {
+                out.refused.push(why(format!(
+                    "the approval of `{}` is not signed",
+                    esc(reviewer)
+                )));
+                continue;
+            };
+            let review =
+                Review::approve(reviewer, &digest, approval.at()).with_comment(approval.comment());
+            let statement = VoteStatement::new(
+                self.name(),
+                self.version(),
+                self.environment(),
+                round,
+                &review,
+            );
+            match roster.signer(&statement, signature, decided_at) {
+                Ok(member) if out.approvers.iter().any(|a| a.key == member.key()) => {
+                    out.refused.push(why(format!(
+                        "the approval of `{}` is signed by a key that already counted",
+                        esc(reviewer)
+                    )));
+                }
+                Ok(member) => out.approvers.push(SignedApprover {
+                    reviewer: member.id().to_owned(),
+                    key: member.key(),
+                    roles: member.roles().map(str::to_owned).collect(),
+                }),
+                Err(finding) => out.refused.push(why(finding.to_string())),
+            }
+        }
+        out
+    }
+}
