@@ -412,3 +412,52 @@ fn a_roster_round_trips_as_json() {
     assert_eq!(back, roster);
     back.verify_first_time(v1.hash()).unwrap();
 }
+
+/// Small-order Ed25519 points (the identity, and points of order 2 and 4): under such a key
+/// one fixed signature (R = identity, s = 0) verifies for every message.
+const WEAK_KEYS: [&str; 3] = [
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+];
+
+#[test]
+fn a_weak_key_is_no_ones_key() {
+    for hex in WEAK_KEYS {
+        let err = hex.parse::<ReviewerKey>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            modelgate::signed::KeyError::Weak.to_string()
+        );
+    }
+    // Nor can a stored roster carry one, as a member's key or an admin's: it does not read.
+    let v1 = first();
+    let json = serde_json::to_string(&Roster::new(vec![v1])).unwrap();
+    for replaced in [key(&RITA).to_string(), key(&ADMINS[0]).to_string()] {
+        assert!(json.contains(&replaced));
+        let forged = json.replace(&replaced, WEAK_KEYS[0]);
+        let err = serde_json::from_str::<Roster>(&forged).unwrap_err();
+        assert!(err.to_string().contains("weak"), "{err}");
+    }
+}
+
+#[test]
+fn one_person_spelled_two_ways_is_refused() {
+    // rita, and "Rita" on another key (one identity, UTS #39 skeletons case folded): an admin
+    // quorum cannot make one identity read as two people. (A mixed-script "rіta" is refused
+    // as an id already.)
+    let mut twins = RosterVersion::first(
+        admins(),
+        1,
+        vec![
+            Member::new("rita", key(&RITA), t(0)).with_role("risk_officer"),
+            Member::new("Rita", key(&BOB), t(0)).with_role("model_validator"),
+        ],
+    );
+    twins.sign(&ADMINS[0]);
+    let err = Roster::new(vec![twins.clone()])
+        .verify_first_time(twins.hash())
+        .unwrap_err();
+    assert!(matches!(err, RosterError::Member { .. }), "{err}");
+    insta::assert_snapshot!("one_person_spelled_two_ways", err.to_string());
+}

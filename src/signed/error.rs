@@ -27,6 +27,10 @@ pub enum KeyError {
     /// 32 bytes that are not an Ed25519 public key.
     #[error("the key's 32 bytes are not an Ed25519 public key")]
     NotEd25519,
+    /// A weak (small-order) Ed25519 key: one fixed signature verifies for every message under
+    /// it, so it proves nobody signed anything.
+    #[error("the key is a weak (small-order) Ed25519 key: any signature verifies under it")]
+    Weak,
 }
 
 /// A vote's signature that does not verify, or a key that cannot sign.

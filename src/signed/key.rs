@@ -23,11 +23,14 @@ impl ReviewerKey {
     ///
     /// # Errors
     ///
-    /// [`KeyError::NotEd25519`] if they are not an Ed25519 public key.
+    /// [`KeyError::NotEd25519`] if they are not an Ed25519 public key; [`KeyError::Weak`] for
+    /// a small-order key, under which one fixed signature verifies for every message.
     pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, KeyError> {
-        VerifyingKey::from_bytes(&bytes)
-            .map(|_| Self(bytes))
-            .map_err(|_| KeyError::NotEd25519)
+        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::NotEd25519)?;
+        if key.is_weak() {
+            return Err(KeyError::Weak);
+        }
+        Ok(Self(bytes))
     }
 
     /// The public key of the private key whose 32-byte secret seed is `seed`.
@@ -41,7 +44,8 @@ impl ReviewerKey {
     ///
     /// [`KeyError::Format`] for a line that is not an OpenSSH public key
     /// ([`KeyError::PrivateKey`] for a private key's file);
-    /// [`KeyError::Unsupported`] for a key of another type; [`KeyError::NotEd25519`].
+    /// [`KeyError::Unsupported`] for a key of another type; [`KeyError::NotEd25519`],
+    /// [`KeyError::Weak`] as [`from_bytes`](Self::from_bytes).
     pub fn from_openssh(line: &str) -> Result<Self, KeyError> {
         let key = PublicKey::from_openssh(line.trim()).map_err(|_| format_error(line))?;
         Self::from_key_data(key.key_data())

@@ -279,6 +279,26 @@ impl RosterVersion {
                 }
             }
         }
+        // One person, one spelling: ids that are one identity but not one text ("rita" and
+        // "rіta" with a Cyrillic i) would read as two people in a roster an admin signs.
+        let ids: Vec<&str> = self
+            .members
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if let Some((i, j)) = identity::first_twins(&ids) {
+            let (earlier, later) = (ids.get(i).copied(), ids.get(j).copied());
+            return Err(RosterError::Member {
+                number,
+                id: later.unwrap_or_default().to_owned(),
+                why: format!(
+                    "it is spelled apart from `{}` but is the same identity (UTS #39): give a person one id",
+                    earlier.unwrap_or_default()
+                ),
+            });
+        }
         Ok(())
     }
 }

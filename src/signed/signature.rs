@@ -1,7 +1,7 @@
 //! A reviewer's signature over their vote: [`VoteSignature`].
 
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
+use ed25519_dalek::{Signature, Signer as _, SigningKey};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, SshSig};
 
 use super::error::SignatureError;
@@ -100,7 +100,8 @@ impl VoteSignature {
             Self::Ed25519(text) => key
                 .verifying_key()
                 .ok_or(SignatureError::Mismatch)?
-                .verify(bytes, &Signature::from_bytes(&ed25519_bytes(text)?))
+                // Strict: no small-order R or key, so no signature verifies for many messages.
+                .verify_strict(bytes, &Signature::from_bytes(&ed25519_bytes(text)?))
                 .map_err(|_| SignatureError::Mismatch),
             Self::Sshsig(armored) => {
                 let signature =
@@ -127,8 +128,15 @@ impl VoteSignature {
                         expected: namespace,
                     });
                 }
-                ssh_key::PublicKey::new(signature.public_key().clone(), "")
-                    .verify(namespace, bytes, &signature)
+                // What `ssh-keygen -Y sign` signed (magic, namespace, empty reserved field, hash
+                // algorithm, digest), verified strictly as a raw signature is.
+                let signed = SshSig::signed_data(namespace, signature.hash_alg(), bytes)
+                    .map_err(|_| SignatureError::Mismatch)?;
+                let raw = <[u8; 64]>::try_from(signature.signature_bytes())
+                    .map_err(|_| SignatureError::Mismatch)?;
+                key.verifying_key()
+                    .ok_or(SignatureError::Mismatch)?
+                    .verify_strict(&signed, &Signature::from_bytes(&raw))
                     .map_err(|_| SignatureError::Mismatch)
             }
         }
