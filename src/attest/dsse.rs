@@ -448,7 +448,7 @@ impl Envelope {
     }
 
     /// The key ids of the trusted keys that verify a signature; in the order of `keys`, each
-    /// once.
+    /// once, and each signature for one key only.
     ///
     /// Every trusted key is tried on every signature (at most [`MAX_SIGNATURES`] of them),
     /// whatever `keyid` it names: the key id is a hint, and other DSSE tools compute theirs
@@ -471,12 +471,19 @@ impl Envelope {
         }
         let message = self.pae();
         let mut verified: Vec<String> = Vec::new();
+        // Each signature counts for one key: one key given twice (under two ids) is one signer.
+        let mut used = vec![false; self.signatures.len()];
         let mut failed: Option<&str> = None;
         for key in keys {
-            for s in &self.signatures {
+            if verified.iter().any(|k| k == key.key_id()) {
+                continue;
+            }
+            for (s, used) in self.signatures.iter().zip(used.iter_mut()) {
                 if key.verify(&message, &s.sig) {
-                    if !verified.iter().any(|k| k == key.key_id()) {
+                    if !*used {
+                        *used = true;
                         verified.push(key.key_id().to_owned());
+                        break;
                     }
                 } else if s.key_id == key.key_id() {
                     failed = failed.or(Some(key.key_id()));

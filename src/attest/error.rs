@@ -131,6 +131,18 @@ pub enum VerifyError {
         /// The trusted key ids.
         trusted: Vec<String>,
     },
+    /// Fewer trusted keys signed the envelope than the gate requires ([`Expected::signers`](super::Expected::signers)).
+    #[error(
+        "the envelope is signed by {} trusted key(s) ({}), {need} needed",
+        .signed_by.len(),
+        list(.signed_by)
+    )]
+    TooFewSigners {
+        /// The trusted keys that signed, by id.
+        signed_by: Vec<String>,
+        /// How many must have.
+        need: usize,
+    },
     /// A signature names a trusted key but does not verify, and no trusted key verifies any
     /// signature: it was made over another payload or payload type, or by another key under
     /// that id.

@@ -218,16 +218,18 @@ pub enum ApprovedBy {
         /// The rule, as the decision record names it.
         rule: String,
     },
-    /// Reviewers approved; these approvals counted (the submitter's own excluded).
+    /// Reviewers approved; these are the approving votes on record at the decision (the
+    /// submitter's own excluded), as the signer recorded them: a gate that does not take the
+    /// signer's word recounts them by a roster.
     Reviewed {
-        /// The counted approvals, in the order the reviewers first voted.
+        /// The approvals, in the order the reviewers first voted.
         approvals: Vec<Approval>,
     },
 }
 
-/// One counted approval: who, with which roles, when; and, if its reviewer signed it, the
-/// comment and the signature, so that a gate can check it against a roster without trusting
-/// the attestation's signer (feature `signed-votes`: `VerifiedApproval::signed_approvals`).
+/// One approval on record: who, with which roles (the signer's word), when; and, if its
+/// reviewer signed it, the comment and the signature, so that a gate can check it against a
+/// roster without trusting the attestation's signer (feature `signed-votes`: `VerifiedApproval::signed_approvals`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {

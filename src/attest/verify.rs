@@ -32,6 +32,7 @@ pub struct Expected {
     at: Timestamp,
     running_deployment: bool,
     policy: Option<Fingerprint>,
+    signers: usize,
 }
 
 impl Expected {
@@ -55,6 +56,7 @@ impl Expected {
             at,
             running_deployment: false,
             policy: None,
+            signers: 1,
         }
     }
 
@@ -66,6 +68,21 @@ impl Expected {
     pub fn policy(mut self, fingerprint: Fingerprint) -> Self {
         self.policy = Some(fingerprint);
         self
+    }
+
+    /// The same expectation, passing only an envelope signed by at least `threshold` of the
+    /// trusted keys (distinct keys, each signature counted for one key): else
+    /// [`VerifyError::TooFewSigners`]. Without it, one trusted key's signature suffices; a
+    /// threshold of 0 is taken as 1.
+    #[must_use]
+    pub fn signers(mut self, threshold: usize) -> Self {
+        self.signers = threshold.max(1);
+        self
+    }
+
+    /// How many trusted keys must have signed the envelope.
+    pub fn expected_signers(&self) -> usize {
+        self.signers
     }
 
     /// The policy fingerprint the approval must carry, if one is pinned.
@@ -300,7 +317,7 @@ impl VerifiedApproval {
 /// [`VerifyError`], a variant for each way the envelope can be wrong (see its docs for the order
 /// of the checks): not a JSON envelope, not base64, another payload type, two signatures naming
 /// one key, too many signatures, no signature by a trusted key, a trusted key's signature that
-/// does not verify, not an in-toto Statement v1, another predicate type, an earlier or unknown
+/// does not verify, fewer trusted signers than [`Expected::signers`], not an in-toto Statement v1, another predicate type, an earlier or unknown
 /// version, an invalid predicate or subject, another model (name, or version if pinned), another
 /// artifact, another environment, a gate time before the decision (or the deployment), an
 /// approval lapsed by the deployment time, a deployed model's attestation (unless
@@ -317,6 +334,12 @@ pub fn verify<V: Verifier>(
         });
     }
     let signed_by = envelope.check(keys)?;
+    if signed_by.len() < expected.signers {
+        return Err(VerifyError::TooFewSigners {
+            need: expected.signers,
+            signed_by,
+        });
+    }
     read(envelope.payload(), signed_by, expected)
 }
 

@@ -177,8 +177,17 @@ impl Approved {
         &self.decision
     }
 
-    /// The approvals that counted: approving votes on record at the decision, the submitter's
-    /// excluded.
+    /// The approving votes on record at the decision, the submitter's excluded, as recorded:
+    /// their roles are the recording service's word. Which of them the policy counted, and with
+    /// which roles, is the policy's to say: under
+    #[cfg_attr(
+        feature = "signed-votes",
+        doc = "[`SignedVotes`](crate::policy::SignedVotes)"
+    )]
+    #[cfg_attr(not(feature = "signed-votes"), doc = "`SignedVotes`")]
+    /// the decision's `signed_votes` finding names each vote that did not count, and a gate
+    /// recounts an attestation's by a roster (`attest::VerifiedApproval::signed_approvals`),
+    /// never reading these roles.
     pub fn approvals(&self) -> impl Iterator<Item = &Review> {
         let submitter = self.submission.submitter();
         self.decision
