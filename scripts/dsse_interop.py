@@ -122,7 +122,7 @@ def gate(envelope_file, expected_digest, environment="default", key="python.pub.
          name="fraud-detector"):
     # Only the public key file: no --key-id. The model `cargo run --example attest` approves.
     return cargo("run", "-q", "-p", "modelgate-cli", "--", "attest", "verify",
-                 "--any-policy", str(out / envelope_file), "--key", str(out / key), "--name", name,
+                 "--any-policy", "--trust-signer-approvals", str(out / envelope_file), "--key", str(out / key), "--name", name,
                  "--digest", expected_digest, "--environment", environment)
 
 

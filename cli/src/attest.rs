@@ -6,36 +6,62 @@ use modelgate::attest::{self, ApprovedBy, Expected};
 use serde_json::json;
 
 use crate::text::esc;
-use crate::{CliError, Format, keys};
+use crate::{CliError, Format, keys, roster};
 
-/// Verifies the envelope in `file` against the public keys in `key_files`, as `expected` says
-/// (the model, the artifact, the environment, the time, whether a running deployment passes); the exit
-/// code is 1 if it is refused.
+/// What the gate expects: the approval (`expected`), the key id of a single key, the log of
+/// heads it holds a checkpoint of, the roster whose keys must have signed the approvals.
+pub(crate) struct Gate<'a> {
+    pub(crate) key_id: Option<&'a str>,
+    pub(crate) expected: &'a Expected,
+    pub(crate) log: Option<(&'a crate::log::Anchor, &'a Path)>,
+    pub(crate) signed: Option<&'a roster::Count>,
+}
+
+/// Verifies the envelope in `file` against the public keys in `key_files`, as `gate` says
+/// (the model, the artifact, the environment, the time, whether a running deployment passes,
+/// the log, the signed approvals); the exit code is 1 if it is refused.
 ///
 /// # Errors
 ///
-/// [`CliError`] if the envelope or a key file cannot be read.
+/// [`CliError`] if the envelope, a key file or the roster cannot be read, or one key is given
+/// twice.
 pub fn verify(
     file: &Path,
     key_files: &[PathBuf],
-    key_id: Option<&str>,
-    expected: &Expected,
-    log: Option<(&crate::log::Anchor, &Path)>,
+    gate: &Gate<'_>,
     format: Format,
 ) -> Result<u8, CliError> {
+    let expected = gate.expected;
     let envelope = std::fs::read(file).map_err(|e| CliError::Io {
         file: file.display().to_string(),
         source: e,
     })?;
     let keys = key_files
         .iter()
-        .map(|f| keys::public_key(f, key_id))
+        .map(|f| keys::public_key(f, gate.key_id))
         .collect::<Result<Vec<_>, _>>()?;
+    for (i, key) in keys.iter().enumerate() {
+        if keys.iter().take(i).any(|k| k.to_bytes() == key.to_bytes()) {
+            return Err(CliError::Usage {
+                why: "one public key is given twice with `--key`: each trusted key counts once",
+            });
+        }
+    }
     let result = attest::verify(&envelope, &keys, expected);
     // With a held checkpoint, the approval must also be its trail's latest head in the log.
-    if let (Ok(a), Some((anchor, proof))) = (&result, log)
-        && let Err(why) = crate::log::gate(anchor, proof, a)?
-    {
+    let log_refused = match (&result, gate.log) {
+        (Ok(a), Some((anchor, proof))) => crate::log::gate(anchor, proof, a)?.err(),
+        _ => None,
+    };
+    // With a roster, enough of its keys must have signed the approvals.
+    let (counted, roster_refused) = match (&result, gate.signed) {
+        (Ok(a), Some(count)) => match roster::count(count, a)? {
+            Ok(counted) => (Some(counted), None),
+            Err(why) => (None, Some(why)),
+        },
+        _ => (None, None),
+    };
+    if let Some(why) = log_refused.or(roster_refused) {
         match format {
             Format::Json => println!(
                 "{}",
@@ -71,6 +97,7 @@ pub fn verify(
                     "receipt": a.deployment().map(|d| d.receipt()),
                     "deployment_valid_until": a.deployment().map(|d| d.valid_until().to_string()),
                     "signed_by": a.signed_by(),
+                    "signed_approvals": counted.as_ref().map(counted_json),
                 }))
             );
         }
@@ -84,6 +111,14 @@ pub fn verify(
         (Format::Human, Ok(a)) => {
             let by = match a.approved_by() {
                 ApprovedBy::Automatic { rule } => format!("automatically by `{}`", esc(rule)),
+                _ if counted.is_some() => {
+                    let names: Vec<String> = counted
+                        .iter()
+                        .flat_map(|c| c.approvals.approvers())
+                        .map(|r| esc(r.reviewer()))
+                        .collect();
+                    format!("by {} (their own signatures)", names.join(", "))
+                }
                 _ if a.approvals().is_empty() => String::from("by the policy, no reviewers"),
                 _ => {
                     let names: Vec<String> =
@@ -111,6 +146,9 @@ pub fn verify(
             }
             let signers: Vec<String> = a.signed_by().iter().map(|k| esc(k)).collect();
             println!("signed by key {}", signers.join(", "));
+            if let Some(c) = &counted {
+                print_counted(c);
+            }
         }
         (Format::Human, Err(e)) => {
             eprintln!("refused: {e}");
@@ -123,4 +161,35 @@ pub fn verify(
         }
     }
     Ok(u8::from(result.is_err()))
+}
+
+/// The signed approvals a roster counted, as JSON.
+fn counted_json(c: &roster::Counted) -> serde_json::Value {
+    json!({
+        "roster_version": c.version, "roster_hash": c.hash.to_string(),
+        "approvers": c.approvals.approvers().iter().map(|a| json!({
+            "reviewer": a.reviewer(), "roles": a.roles(), "key": a.key().to_string(),
+            "ssh_fingerprint": a.key().ssh_fingerprint(),
+        })).collect::<Vec<_>>(),
+        "not_counted": c.approvals.refused().iter()
+            .map(|(reviewer, why)| json!({"reviewer": reviewer, "why": why}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// The signed approvals a roster counted, for people.
+fn print_counted(c: &roster::Counted) {
+    println!("roster:   version {} ({})", c.version, c.hash);
+    for a in c.approvals.approvers() {
+        let roles: Vec<String> = a.roles().iter().map(|r| esc(r)).collect();
+        println!(
+            "signed approval: {} [{}] by key {}",
+            esc(a.reviewer()),
+            roles.join(", "),
+            a.key().ssh_fingerprint()
+        );
+    }
+    for (reviewer, why) in c.approvals.refused() {
+        println!("not counted: {}: {}", esc(reviewer), esc(why));
+    }
 }

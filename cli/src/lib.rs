@@ -37,13 +37,16 @@ mod attest;
 mod check;
 mod error;
 mod export;
+mod gate;
 mod host;
 mod keys;
 mod log;
 mod positions;
 mod registry;
+mod roster;
 mod stored;
 mod text;
+mod vote;
 
 pub use host::{Cli, Exit, RegisterError};
 
@@ -55,7 +58,7 @@ pub struct ReadmeDoctests;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use modelgate::attest::{ArtifactDigest, Expected};
+use modelgate::attest::ArtifactDigest;
 
 pub(crate) use error::CliError;
 
@@ -112,7 +115,17 @@ enum Command {
     /// Signed approvals (in-toto attestations in DSSE envelopes).
     Attest {
         #[command(subcommand)]
-        command: AttestCommand,
+        command: gate::AttestCommand,
+    },
+    /// Votes signed by their reviewers: what a reviewer signs.
+    Vote {
+        #[command(subcommand)]
+        command: vote::VoteCommand,
+    },
+    /// Rosters: who may sign votes, with which keys and roles.
+    Roster {
+        #[command(subcommand)]
+        command: roster::RosterCommand,
     },
     /// The host's log of heads: signed checkpoints and their proofs.
     Log {
@@ -206,77 +219,6 @@ struct VerifyArgs {
     /// decided by its pipeline's policy.
     #[arg(long, value_name = "FINGERPRINT", value_parser = parse_fingerprint)]
     policy: Option<modelgate::Fingerprint>,
-}
-
-#[derive(Subcommand)]
-enum AttestCommand {
-    /// The deploy gate: verify a DSSE envelope against trusted public keys, the model, the
-    /// digest of the artifact about to be deployed and the environment it is deployed to.
-    /// Strict by default: only an approval not yet deployed, not lapsed, by the policy
-    /// `--policy` pins (or any policy, with `--any-policy`), passes.
-    #[command(group(clap::ArgGroup::new("policy_pin").required(true).args(["policy", "any_policy"])))]
-    Verify {
-        /// The envelope (JSON).
-        envelope: PathBuf,
-        /// Ed25519 public key files (PEM `PUBLIC KEY` or 64 hex digits).
-        #[arg(long = "key", required = true)]
-        keys: Vec<PathBuf>,
-        /// A name for the key, shown as the signer (default: the hex SHA-256 of the public
-        /// key); only with a single `--key`. Signatures are matched by key, whatever key id
-        /// they name.
-        #[arg(long)]
-        key_id: Option<String>,
-        /// The name of the model being deployed (required: an approval of the same artifact as
-        /// another model never passes).
-        #[arg(long, required = true)]
-        name: String,
-        /// The version of the model being deployed (default: any version of `--name`).
-        #[arg(long)]
-        version: Option<String>,
-        /// The artifact's digest, `sha256:<64 hex>` (or sha384, sha512).
-        #[arg(long, value_parser = parse_digest)]
-        digest: ArtifactDigest,
-        /// The environment the approval must be for (required: an approval for staging never
-        /// passes a production gate).
-        #[arg(long, required = true)]
-        environment: String,
-        /// Also accept the attestation of a model already deployed, for re-verifying a running
-        /// deployment (e.g. on restart), and only within the validity its signer gave it.
-        /// Without it, a deployed model's attestation is refused: it is not an approval to
-        /// deploy.
-        #[arg(long)]
-        accept_running_deployment: bool,
-        /// The fingerprint of the policy the approval must have been decided by (what
-        /// `modelgate check` prints as `policy fingerprint`): an approval by another policy, or
-        /// by one recorded before policies had fingerprints, is refused.
-        #[arg(long, value_name = "FINGERPRINT", value_parser = parse_fingerprint)]
-        policy: Option<modelgate::event::Fingerprint>,
-        /// Accept an approval whatever policy decided it (instead of `--policy`): the gate then
-        /// trusts the signer to have decided by the right one.
-        #[arg(long)]
-        any_policy: bool,
-        /// A clock override, to reproduce a past gate: the deployment time in seconds since the
-        /// Unix epoch (default: now). An approval whose environment's window has passed by then
-        /// is refused, and so is a running deployment's attestation past its validity; a time
-        /// before the attested decision (or deployment) is refused.
-        #[arg(long, value_name = "UNIX_SECONDS")]
-        at: Option<u64>,
-        /// A signed checkpoint of the host's log of heads that the gate holds: with it, the
-        /// approval must also be its trail's latest head in the log as of the checkpoint (not
-        /// revoked, retired or otherwise moved on), by the head proof in `--proof`, and the
-        /// checkpoint signed by `--log-key`. Without it, the log is not consulted.
-        #[arg(long, requires_all = ["proof", "log_key"])]
-        checkpoint: Option<PathBuf>,
-        /// The head proof (JSON, from `modelgate log prove` or the store's `prove_head`).
-        #[arg(long, requires = "checkpoint")]
-        proof: Option<PathBuf>,
-        /// The log's note verifier key file (`<name>+<hash>+<base64>`).
-        #[arg(long, requires = "checkpoint")]
-        log_key: Option<PathBuf>,
-        /// The log's origin (default: the log key's name).
-        #[arg(long, requires = "checkpoint")]
-        log_origin: Option<String>,
-    },
 }
 
 #[derive(Subcommand)]
@@ -416,50 +358,10 @@ fn run(cli: Invocation, policies: &host::Policies) -> Result<u8, CliError> {
             stored::verify(&args.stored, &args.keys, decisions, format)
         }
         Command::Attest {
-            command:
-                AttestCommand::Verify {
-                    envelope,
-                    keys,
-                    key_id,
-                    name,
-                    version,
-                    digest,
-                    environment,
-                    accept_running_deployment,
-                    policy,
-                    any_policy: _,
-                    at,
-                    checkpoint,
-                    proof,
-                    log_key,
-                    log_origin,
-                },
-        } => {
-            if key_id.is_some() && keys.len() > 1 {
-                return Err(CliError::KeyIdForSeveralKeys { count: keys.len() });
-            }
-            let at = at.map_or_else(now, modelgate::Timestamp::from_unix_secs);
-            let mut expected = Expected::deploying(name, digest, environment, at);
-            if let Some(version) = version {
-                expected = expected.version(version);
-            }
-            if accept_running_deployment {
-                expected = expected.accepting_running_deployment();
-            }
-            if let Some(policy) = policy {
-                expected = expected.policy(policy);
-            }
-            let anchor = match (checkpoint, log_key) {
-                (Some(checkpoint), Some(log_key)) => Some(log::Anchor {
-                    checkpoint,
-                    log_key,
-                    origin: log_origin,
-                }),
-                _ => None,
-            };
-            let log = anchor.as_ref().zip(proof.as_deref());
-            attest::verify(&envelope, &keys, key_id.as_deref(), &expected, log, format)
-        }
+            command: gate::AttestCommand::Verify(args),
+        } => gate::run(*args, format),
+        Command::Vote { command } => vote::run(command, format),
+        Command::Roster { command } => roster::show(command, format),
         Command::Log { command } => run_log(command, format),
         Command::Registry {
             command: RegistryCommand::Export { stored, keys, to },

@@ -242,6 +242,7 @@ fn the_deploy_gate_needs_its_pin() {
         "bank-verify",
         "attest",
         "verify",
+        "--trust-signer-approvals",
         "/nonexistent/envelope.json",
         "--key",
         "/nonexistent/k",

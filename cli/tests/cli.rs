@@ -496,6 +496,7 @@ fn attest_verify() {
         let mut args = vec![
             "attest",
             "verify",
+            "--trust-signer-approvals",
             "--any-policy",
             "--name",
             "fraud-detector",
@@ -512,6 +513,7 @@ fn attest_verify() {
             &[
                 "attest",
                 "verify",
+                "--trust-signer-approvals",
                 "--any-policy",
                 "--name",
                 "fraud-detector",
@@ -547,6 +549,7 @@ fn attest_verify() {
                 "json",
                 "attest",
                 "verify",
+                "--trust-signer-approvals",
                 "--any-policy",
                 "--name",
                 "fraud-detector",
@@ -611,6 +614,7 @@ fn attest_verify() {
                 "json",
                 "attest",
                 "verify",
+                "--trust-signer-approvals",
                 "--any-policy",
                 "--name",
                 "fraud-detector",

@@ -119,7 +119,13 @@ fn gate(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::cargo_bin("modelgate")
         .unwrap()
         .current_dir(dir)
-        .args(["attest", "verify", "--name", "churn"])
+        .args([
+            "attest",
+            "verify",
+            "--trust-signer-approvals",
+            "--name",
+            "churn",
+        ])
         .args(any)
         .args(args)
         .output()
@@ -287,6 +293,7 @@ fn the_model_name_is_required_exit_2() {
         &[
             "attest",
             "verify",
+            "--trust-signer-approvals",
             "--any-policy",
             "production.dsse.json",
             "--key",
@@ -357,6 +364,7 @@ fn a_metric_gate_approval_says_the_policy_approved_it_with_no_reviewers() {
         &[
             "attest",
             "verify",
+            "--trust-signer-approvals",
             "--any-policy",
             "production.dsse.json",
             "--name",
@@ -410,6 +418,7 @@ fn the_gate_refuses_to_run_without_a_policy_pin() {
     let args = [
         "attest",
         "verify",
+        "--trust-signer-approvals",
         "production.dsse.json",
         "--name",
         "churn",
@@ -431,4 +440,30 @@ fn the_gate_refuses_to_run_without_a_policy_pin() {
     let (code, _, stderr) = raw(&dir, &both);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
+/// `--threshold t`: t distinct trusted keys must have signed the envelope (the service's and a
+/// release manager's, say); one key given twice is a usage error, not two signers.
+#[test]
+fn an_envelope_needs_its_threshold_of_trusted_signers() {
+    let dir = fixtures("threshold");
+    let mut both = Envelope::from_json(envelope("production", false).as_bytes()).unwrap();
+    both.sign(&Ed25519Signer::from_seed([22; 32])).unwrap();
+    std::fs::write(dir.join("both.dsse.json"), both.to_json()).unwrap();
+    let two_keys = ["--key", "intruder.pub.pem", "--threshold", "2"];
+    let (code, stderr) = production(&dir, "both.dsse.json", 100, &two_keys);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &two_keys);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("1 trusted key(s)"), "{stderr}");
+    let (code, stderr) = production(
+        &dir,
+        "production.dsse.json",
+        100,
+        &["--key", "signer.pub.pem", "--threshold", "2"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("given twice"), "{stderr}");
+    let (code, stderr) = production(&dir, "production.dsse.json", 100, &["--threshold", "0"]);
+    assert_eq!(code, 2, "{stderr}");
 }

@@ -185,6 +185,7 @@ fn gate(dir: &Path, cp: &str, proof: &str) -> (i32, String) {
         &[
             "attest",
             "verify",
+            "--trust-signer-approvals",
             "--any-policy",
             "approval.dsse.json",
             "--key",
@@ -319,6 +320,7 @@ fn the_gate_with_a_checkpoint_needs_the_proof_and_the_key() {
         &[
             "attest",
             "verify",
+            "--trust-signer-approvals",
             "--any-policy",
             "approval.dsse.json",
             "--key",

@@ -202,6 +202,7 @@ fn the_banks_gate_as_a_spec_is_verified_by_the_spec_and_pinned_by_its_fingerprin
             &[
                 "attest",
                 "verify",
+                "--trust-signer-approvals",
                 "approval.dsse.json",
                 "--key",
                 "signer.pub.pem",

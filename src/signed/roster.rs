@@ -76,6 +76,16 @@ impl Member {
         self.roles.iter().map(String::as_str)
     }
 
+    /// When the key's validity begins (inclusive).
+    pub fn valid_from(&self) -> Timestamp {
+        self.from
+    }
+
+    /// When the key's validity ends (exclusive), if it does.
+    pub fn valid_until(&self) -> Option<Timestamp> {
+        self.until
+    }
+
     /// Whether the key is valid at `at`.
     pub fn valid_at(&self, at: Timestamp) -> bool {
         self.from <= at && self.until.is_none_or(|until| at < until)
