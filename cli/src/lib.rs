@@ -43,6 +43,7 @@ mod keys;
 mod log;
 mod positions;
 mod registry;
+mod reseal;
 mod roster;
 mod stored;
 mod text;
@@ -126,6 +127,23 @@ enum Command {
     Roster {
         #[command(subcommand)]
         command: roster::RosterCommand,
+    },
+    /// Seal a stored model or registry again under a new key, after a rotation: its chain and
+    /// seals verified under `--key` first (the old keys, with their validity), then each seal
+    /// made again by `--to`; the resealed record on stdout, the old seals (with the heads they
+    /// sealed) written to `--evidence`. Nothing but the seals changes.
+    Reseal {
+        /// The stored model or registry (JSON).
+        stored: PathBuf,
+        /// Seal key files that verify it now (JSON).
+        #[arg(long = "key", required = true)]
+        keys: Vec<PathBuf>,
+        /// The new key's file: `hmac_sha256` or `ed25519_private_key`.
+        #[arg(long, required = true)]
+        to: PathBuf,
+        /// Where the old seals are written (JSON), as evidence of what the old key sealed.
+        #[arg(long, required = true)]
+        evidence: PathBuf,
     },
     /// The host's log of heads: signed checkpoints and their proofs.
     Log {
@@ -361,6 +379,20 @@ fn run(cli: Invocation, policies: &host::Policies) -> Result<u8, CliError> {
             command: gate::AttestCommand::Verify(args),
         } => gate::run(*args, format),
         Command::Vote { command } => vote::run(command, format),
+        Command::Reseal {
+            stored,
+            keys,
+            to,
+            evidence,
+        } => reseal::reseal(
+            &reseal::Reseal {
+                stored: &stored,
+                keys: &keys,
+                to: &to,
+                evidence: &evidence,
+            },
+            format,
+        ),
         Command::Roster { command } => roster::show(command, format),
         Command::Log { command } => run_log(command, format),
         Command::Registry {

@@ -22,9 +22,7 @@ pub(crate) fn load<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, Cli
     })
 }
 
-pub(crate) fn seal_keys(files: &[PathBuf]) -> Result<Vec<Box<dyn SealVerifier>>, CliError> {
-    files.iter().map(|f| keys::seal_key(f)).collect()
-}
+pub(crate) use keys::seal_keys;
 
 fn table(stored: &StoredModel) -> String {
     let mut out = format!(

@@ -7,6 +7,7 @@ mod evidence;
 #[cfg(feature = "export")]
 pub mod export;
 mod moves;
+mod reseal;
 mod stored;
 mod tenure;
 

@@ -191,6 +191,22 @@ impl StoredRegistry {
         self
     }
 
+    /// Checks the index's seal, for the time of its members' latest event.
+    pub(super) fn verify_index<V: SealVerifier + ?Sized>(
+        &self,
+        verifier: &V,
+        seal: &Seal,
+    ) -> Result<(), RegistryError> {
+        let latest = (self.members.iter())
+            .filter_map(|m| m.events().last().map(crate::event::Event::at))
+            .max();
+        match latest {
+            Some(at) => verifier.verify_at(&self.index(), seal, at),
+            None => verifier.verify(&self.index(), seal),
+        }
+        .map_err(RegistryError::Seal)
+    }
+
     /// Restores the registry: the index seal verified with `verifier`; every member restored
     /// with `verifier` and its environment's policy in `book` (chain, seal, every decision
     /// decided again); then checked across members: one name, members in order and each once,
@@ -232,9 +248,7 @@ impl StoredRegistry {
         crate::value::text::check("name", &self.name)
             .map_err(|e| RegistryError::Inconsistent(e.to_string()))?;
         let seal = self.seal.as_ref().ok_or(RegistryError::Unsealed)?;
-        verifier
-            .verify(&self.index(), seal)
-            .map_err(RegistryError::Seal)?;
+        self.verify_index(verifier, seal)?;
         assemble(&self.name, self.members.iter(), verifier, book)
     }
 }

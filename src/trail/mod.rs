@@ -8,6 +8,7 @@ mod ed25519;
 mod error;
 #[cfg(feature = "hmac")]
 mod hmac;
+mod keyring;
 pub(crate) mod replay;
 pub(crate) mod restore;
 mod resume;
@@ -19,6 +20,7 @@ pub use ed25519::{Ed25519Sealer, Ed25519Verifier, InvalidPublicKey};
 pub use error::{PipelineRule, ReplayError, RestoreError};
 #[cfg(feature = "hmac")]
 pub use hmac::{HmacSealer, MIN_SECRET_LEN, ShortHmacSecret};
+pub use keyring::Keyring;
 pub use resume::Unresumed;
 #[cfg(feature = "export")]
 pub(crate) use seal::hex_bytes;

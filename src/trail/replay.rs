@@ -44,7 +44,11 @@ pub(crate) fn verify<V: SealVerifier + ?Sized>(
     .map_err(RestoreError::from)?;
     if let Some(verifier) = verifier {
         let seal = stored.seal().ok_or(RestoreError::Unsealed)?;
-        verifier.verify(&head, seal).map_err(RestoreError::Seal)?;
+        match stored.events().last() {
+            Some(last) => verifier.verify_at(&head, seal, last.at()),
+            None => verifier.verify(&head, seal),
+        }
+        .map_err(RestoreError::Seal)?;
     }
     Ok(head)
 }

@@ -72,10 +72,12 @@ impl AnyModel {
         let checked = continue_chain(self.head(), self.revision(), &events)
             .map_err(RestoreError::from)
             .and_then(|head| {
-                verifier
-                    .verify(&head, seal)
-                    .map(|()| head)
-                    .map_err(RestoreError::Seal)
+                match events.last().or(self.history().last()) {
+                    Some(last) => verifier.verify_at(&head, seal, last.at()),
+                    None => verifier.verify(&head, seal),
+                }
+                .map(|()| head)
+                .map_err(RestoreError::Seal)
             });
         let head = match checked {
             Ok(head) => head,

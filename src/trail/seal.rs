@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::event::Head;
+use crate::value::Timestamp;
 use crate::value::text::{self, esc};
 
 /// The host's MAC or signature over a trail's [`Head`] (over [`Head::seal_message`]), and the id
@@ -126,6 +127,22 @@ pub enum SealError {
     /// The host's sealer (a KMS, an HSM …) failed.
     #[error("sealing failed: {}", esc(.0))]
     Host(String),
+    /// The seal verifies, but under a key of a [`Keyring`](super::Keyring) retired before the
+    /// record's last event (or, with no time to hold it to, retired at all).
+    #[error(
+        "the seal by key `{}` verifies, but the key {}{}: seal it again under a current key (`modelgate reseal`)",
+        esc(.key_id),
+        retired.map_or_else(|| String::from("is in use"), |r| format!("was retired at {r}")),
+        at.map_or_else(|| String::from(", and this record has no time to hold it to"), |at| format!(", and this record's last event is at {at}"))
+    )]
+    KeyNotValid {
+        /// The key id the seal names.
+        key_id: String,
+        /// The time of the record's last event, if it has one.
+        at: Option<Timestamp>,
+        /// When the key retired.
+        retired: Option<Timestamp>,
+    },
 }
 
 /// Makes seals: the host's key, behind a KMS or HSM or in memory.
@@ -154,17 +171,37 @@ pub trait SealVerifier {
     /// [`SealError::UnknownKey`] if no trusted key has the seal's key id;
     /// [`SealError::Mismatch`] if the seal does not verify.
     fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError>;
+
+    /// As [`verify`](Self::verify), for a record whose last event is at `at`: a verifier whose
+    /// keys have validity periods (a [`Keyring`](super::Keyring)) checks that the key sealed in
+    /// its time. By default, the same as `verify`.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify`](Self::verify); [`SealError::KeyNotValid`] for a key not valid at `at`.
+    fn verify_at(&self, head: &Head, seal: &Seal, at: Timestamp) -> Result<(), SealError> {
+        let _ = at;
+        self.verify(head, seal)
+    }
 }
 
 impl<V: SealVerifier + ?Sized> SealVerifier for &V {
     fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
         (**self).verify(head, seal)
     }
+
+    fn verify_at(&self, head: &Head, seal: &Seal, at: Timestamp) -> Result<(), SealError> {
+        (**self).verify_at(head, seal, at)
+    }
 }
 
 impl<V: SealVerifier + ?Sized> SealVerifier for Box<V> {
     fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
         (**self).verify(head, seal)
+    }
+
+    fn verify_at(&self, head: &Head, seal: &Seal, at: Timestamp) -> Result<(), SealError> {
+        (**self).verify_at(head, seal, at)
     }
 }
 
@@ -176,22 +213,39 @@ impl<S: Sealer + ?Sized> Sealer for &S {
 
 impl<V: SealVerifier> SealVerifier for [V] {
     fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
-        let mut error = SealError::UnknownKey {
-            key_id: seal.key_id.clone(),
-        };
-        for verifier in self {
-            match verifier.verify(head, seal) {
-                Ok(()) => return Ok(()),
-                Err(SealError::UnknownKey { .. }) => {}
-                Err(e) => error = e,
-            }
-        }
-        Err(error)
+        first_of(self, seal, |v| v.verify(head, seal))
     }
+
+    fn verify_at(&self, head: &Head, seal: &Seal, at: Timestamp) -> Result<(), SealError> {
+        first_of(self, seal, |v| v.verify_at(head, seal, at))
+    }
+}
+
+/// The first of `verifiers` whose `check` passes; else the last error other than an unknown key.
+fn first_of<V>(
+    verifiers: &[V],
+    seal: &Seal,
+    check: impl Fn(&V) -> Result<(), SealError>,
+) -> Result<(), SealError> {
+    let mut error = SealError::UnknownKey {
+        key_id: seal.key_id.clone(),
+    };
+    for verifier in verifiers {
+        match check(verifier) {
+            Ok(()) => return Ok(()),
+            Err(SealError::UnknownKey { .. }) => {}
+            Err(e) => error = e,
+        }
+    }
+    Err(error)
 }
 
 impl<V: SealVerifier> SealVerifier for Vec<V> {
     fn verify(&self, head: &Head, seal: &Seal) -> Result<(), SealError> {
         self.as_slice().verify(head, seal)
+    }
+
+    fn verify_at(&self, head: &Head, seal: &Seal, at: Timestamp) -> Result<(), SealError> {
+        self.as_slice().verify_at(head, seal, at)
     }
 }

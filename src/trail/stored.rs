@@ -194,6 +194,32 @@ impl StoredModel {
     ) -> Result<Head, super::RestoreError> {
         super::replay::verify(self, Some(&verifier))
     }
+
+    /// The same record sealed again by `sealer` (a new key, after a rotation), once its chain
+    /// and its seal verify under `verifier` (which holds the old key, for its time: see
+    /// [`Keyring`](super::Keyring)); and the old seal, to keep as evidence that the old key
+    /// sealed this head. Nothing but the seal changes: the trail and its head are the same.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify`](Self::verify): a record whose chain or seal does not verify is not sealed
+    /// again ([`RestoreError::Seal`](super::RestoreError::Seal) also if the new sealer fails);
+    /// the record comes back inside the [`Refused`].
+    #[allow(clippy::result_large_err)] // hands back the record
+    pub fn resealed(
+        self,
+        verifier: &(impl SealVerifier + ?Sized),
+        sealer: &(impl Sealer + ?Sized),
+    ) -> Result<(Self, Seal), Refused<Self, super::RestoreError>> {
+        let sealed = self
+            .verify(verifier)
+            .and_then(|head| sealer.seal(&head).map_err(super::RestoreError::Seal));
+        match (sealed, self.seal.clone()) {
+            (Ok(new), Some(old)) => Ok((self.with_seal(new), old)),
+            (Ok(_), None) => Err(Refused::new(self, super::RestoreError::Unsealed)),
+            (Err(e), _) => Err(Refused::new(self, e)),
+        }
+    }
 }
 
 impl<S: Stage> From<&Model<S>> for StoredModel {
