@@ -396,3 +396,22 @@ fn model_clone(model: &Model<Submitted>) -> Model<Submitted> {
         other => panic!("not submitted: {other:?}"),
     }
 }
+
+/// A signature's text is checked as reading it checks, however the value was built: the
+/// checked constructors refuse what is not of its form, and so does recording a vote whose
+/// signature was built from a variant directly.
+#[test]
+fn a_signature_not_of_its_form_is_not_recorded() {
+    assert!(VoteSignature::sshsig("not a signature").is_err());
+    assert!(VoteSignature::ed25519("AAAA").is_err());
+    let ok = VoteSignature::sign_ed25519(
+        &submitted().vote_statement(&Review::approve("rita", DIGEST, t(20))),
+        &RITA,
+    );
+    assert_eq!(VoteSignature::ed25519(ok.as_text()).unwrap(), ok);
+    let mut model = submitted();
+    let forged = Review::approve("rita", DIGEST, t(20))
+        .with_signature(VoteSignature::Sshsig("not a signature".to_owned()));
+    let err = model.record(forged).unwrap_err();
+    insta::assert_snapshot!("signature_not_of_its_form", err.to_string());
+}

@@ -471,16 +471,21 @@ impl Envelope {
         }
         let message = self.pae();
         let mut verified: Vec<String> = Vec::new();
-        // Each signature counts for one key: one key given twice (under two ids) is one signer.
+        // Each signature (and its copies) counts for one key: one key given twice, under two
+        // ids, with one signature copied under two key ids, is one signer. A host gives each
+        // key once: one key's holder can make two different signatures.
         let mut used = vec![false; self.signatures.len()];
         let mut failed: Option<&str> = None;
         for key in keys {
             if verified.iter().any(|k| k == key.key_id()) {
                 continue;
             }
-            for (s, used) in self.signatures.iter().zip(used.iter_mut()) {
+            for (i, s) in self.signatures.iter().enumerate() {
                 if key.verify(&message, &s.sig) {
-                    if !*used {
+                    // A signature counts once, and so does its copy under another key id.
+                    let copied = (self.signatures.iter().zip(&used))
+                        .any(|(other, used)| *used && other.sig == s.sig);
+                    if !copied && let Some(used) = used.get_mut(i) {
                         *used = true;
                         verified.push(key.key_id().to_owned());
                         break;

@@ -43,8 +43,8 @@ impl SignedApprover {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignedApprovalError {
-    /// Fewer distinct roster keys approved than the threshold.
-    #[error("{have} distinct roster keys signed an approval; at least {need} must{}", reasons(.refused))]
+    /// Fewer distinct people approved with a roster key than the threshold.
+    #[error("{have} distinct reviewer(s) signed an approval with a roster key; at least {need} must{}", reasons(.refused))]
     TooFew {
         /// How many did.
         have: usize,
@@ -78,7 +78,7 @@ impl SignedApprovals {
         &self.refused
     }
 
-    /// Checks that at least `threshold` distinct roster keys approved, and that for each of
+    /// Checks that at least `threshold` distinct people approved with roster keys, and that for each of
     /// `roles` one of them holds it in the roster.
     ///
     /// # Errors
@@ -116,7 +116,14 @@ impl VerifiedApproval {
     /// environment, artifact digest and round of review, by a key of a roster member with the
     /// approval's reviewer id that is valid at the approval's time and at the decision. What
     /// counts is read from the signatures and the roster alone: the roles the attestation
-    /// names, and its signer's word, are not. Each key counts once.
+    /// names, and its signer's word, are not. Each person (and each key) counts once.
+    ///
+    /// What the signatures prove: these people approved this artifact of this model and version
+    /// for this environment, in the round the attestation names. The round, the decision's time
+    /// and so the keys' validity are the attestation signer's word: a compromised signer can
+    /// attest an earlier round's signed approvals after a reviewer changed their vote, or a
+    /// vote signed with a key that has since left the roster, dated before it left. Give a
+    /// leaked key an `until` from before its first misuse, not from the day it is found.
     pub fn signed_approvals(&self, roster: VerifiedRoster<'_>) -> SignedApprovals {
         let mut out = SignedApprovals {
             approvers: Vec::new(),
@@ -144,9 +151,16 @@ impl VerifiedApproval {
                 &review,
             );
             match roster.signer(&statement, signature, decided_at) {
-                Ok(member) if out.approvers.iter().any(|a| a.key == member.key()) => {
+                // One person counts once, whatever keys the roster gives them (two valid at
+                // once while a key rotates): a two-person rule needs two people.
+                Ok(member)
+                    if out.approvers.iter().any(|a| {
+                        a.key == member.key()
+                            || crate::value::identity::same(&a.reviewer, member.id())
+                    }) =>
+                {
                     out.refused.push(why(format!(
-                        "the approval of `{}` is signed by a key that already counted",
+                        "`{}` already counted: one person counts once, whatever key signed",
                         esc(reviewer)
                     )));
                 }

@@ -71,9 +71,10 @@ impl Expected {
     }
 
     /// The same expectation, passing only an envelope signed by at least `threshold` of the
-    /// trusted keys (distinct keys, each signature counted for one key): else
+    /// trusted keys (distinct keys, each signature and its copies counted for one key): else
     /// [`VerifyError::TooFewSigners`]. Without it, one trusted key's signature suffices; a
-    /// threshold of 0 is taken as 1.
+    /// threshold of 0 is taken as 1. Give each key once: the keys are told apart by their ids,
+    /// and one key's holder can make two different signatures.
     #[must_use]
     pub fn signers(mut self, threshold: usize) -> Self {
         self.signers = threshold.max(1);

@@ -146,7 +146,7 @@ pub enum RosterError {
     /// The roster does not reach a version its holder already verified: it was cut back, and
     /// a later version's rotations and removals would be undone.
     #[error(
-        "the roster does not reach version {held}, which its holder verified before: it was cut back"
+        "the roster has no version {held}, which its holder verified before: it was cut back (or the hash held is not of this roster)"
     )]
     Truncated {
         /// The hash of the version held.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// into the trail: the vote's event records the signature as it was given, so a trail with signed
 /// votes is read, verified (chain and seal) and stored by any build of this crate. Whether it
 /// counts is another matter: with the feature `signed-votes`, `VoteSignature::verify` checks
-/// it against a reviewer's key, and `signed::Signed` counts a vote only when a roster's key of its
+/// it against a reviewer's key, and `policy::SignedVotes` counts a vote only when a roster's key of its
 /// reviewer signed it for this model, version, environment and round.
 ///
 /// ```
@@ -39,6 +39,36 @@ impl VoteSignature {
         }
     }
 
+    /// A raw Ed25519 signature: its 64 bytes in standard base64.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureFormError`] if the text is not 88 characters of standard base64.
+    pub fn ed25519(text: impl Into<String>) -> Result<Self, SignatureFormError> {
+        Self::try_from(Form::Ed25519(text.into())).map_err(|why| SignatureFormError { why })
+    }
+
+    /// An OpenSSH signature: the text of the `.sig` file `ssh-keygen -Y sign` writes.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureFormError`] if the text is not armored (`-----BEGIN SSH SIGNATURE-----`) or
+    /// is longer than free text may be.
+    pub fn sshsig(text: impl Into<String>) -> Result<Self, SignatureFormError> {
+        Self::try_from(Form::Sshsig(text.into())).map_err(|why| SignatureFormError { why })
+    }
+
+    /// Checks the signature's form, as reading it does (for a value built from its variants).
+    pub(crate) fn check_form(&self) -> Result<(), SignatureFormError> {
+        let form = match self {
+            Self::Ed25519(text) => Form::Ed25519(text.clone()),
+            Self::Sshsig(text) => Form::Sshsig(text.clone()),
+        };
+        Self::try_from(form)
+            .map(drop)
+            .map_err(|why| SignatureFormError { why })
+    }
+
     /// Its form in the canonical encoding: 0 Ed25519, 1 `sshsig`.
     pub(crate) fn form(&self) -> u8 {
         match self {
@@ -46,6 +76,14 @@ impl VoteSignature {
             Self::Sshsig(_) => 1,
         }
     }
+}
+
+/// A signature's text that is not of its form: not 88 characters of base64 for Ed25519, not an
+/// armored `sshsig` of at most `MAX_TEXT_LEN` bytes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct SignatureFormError {
+    why: String,
 }
 
 /// The stored form, read before it is checked.
