@@ -83,7 +83,7 @@ pub(crate) struct GateArgs {
     /// before it (a removal undone) is refused.
     #[arg(long, value_name = "HASH", requires = "roster", value_parser = roster::parse_hash)]
     roster_held: Option<Head>,
-    /// How many distinct roster keys must have signed an approval.
+    /// How many distinct reviewers must have signed an approval with their roster keys.
     #[arg(long, value_name = "N", requires = "roster",
           value_parser = clap::value_parser!(u64).range(1..))]
     signed_approvals: Option<u64>,
@@ -94,12 +94,12 @@ pub(crate) struct GateArgs {
     /// the gate then trusts the signer's word for who approved, with which roles.
     #[arg(long)]
     trust_signer_approvals: bool,
-    /// A clock override, to reproduce a past gate: the deployment time in seconds since the
-    /// Unix epoch (default: now). An approval whose environment's window has passed by then
+    /// A clock override, to reproduce a past gate: the deployment time, in seconds since the
+    /// Unix epoch or RFC 3339 (default: now). An approval whose environment's window has passed by then
     /// is refused, and so is a running deployment's attestation past its validity; a time
     /// before the attested decision (or deployment) is refused.
-    #[arg(long, value_name = "UNIX_SECONDS")]
-    at: Option<u64>,
+    #[arg(long, value_name = "TIME", value_parser = crate::parse_time)]
+    at: Option<modelgate::Timestamp>,
     /// A signed checkpoint of the host's log of heads that the gate holds: with it, the
     /// approval must also be its trail's latest head in the log as of the checkpoint (not
     /// revoked, retired or otherwise moved on), by the head proof in `--proof`, and the
@@ -128,9 +128,7 @@ pub(crate) fn run(args: GateArgs, format: Format) -> Result<u8, CliError> {
             count: args.keys.len(),
         });
     }
-    let at = args
-        .at
-        .map_or_else(now, modelgate::Timestamp::from_unix_secs);
+    let at = args.at.unwrap_or_else(now);
     let mut expected = Expected::deploying(args.name, args.digest, args.environment, at)
         .signers(usize::try_from(args.threshold).unwrap_or(usize::MAX));
     if let Some(version) = args.version {

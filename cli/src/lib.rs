@@ -325,6 +325,18 @@ fn parse_environment_policy(text: &str) -> Result<(String, modelgate::Fingerprin
     Ok((environment.to_owned(), parse_fingerprint(fingerprint)?))
 }
 
+/// A time: seconds since the Unix epoch, or RFC 3339.
+pub(crate) fn parse_time(text: &str) -> Result<modelgate::Timestamp, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse()
+            .map(modelgate::Timestamp::from_unix_secs)
+            .map_err(|e: std::num::ParseIntError| e.to_string());
+    }
+    text.parse()
+        .map_err(|e: modelgate::value::ParseTimestampError| e.to_string())
+}
+
 fn parse_digest(text: &str) -> Result<ArtifactDigest, String> {
     text.parse()
         .map_err(|e: modelgate::attest::DigestError| e.to_string())

@@ -28,6 +28,23 @@ pub(crate) enum RosterCommand {
         #[arg(long, value_name = "HASH", value_parser = parse_hash)]
         held: Option<Head>,
     },
+    /// Print each version's number and hash, without verifying anything: for a roster's
+    /// admins to read the first version's hash from their own copy, the pin a gate is
+    /// configured with (`--roster-first`). Never pin a hash read from the copy under test.
+    Hash {
+        /// The roster (JSON: its versions, oldest first).
+        roster: PathBuf,
+    },
+    /// Write the bytes an admin signs to approve a roster version (raw, on stdout), for
+    /// `ssh-keygen -Y sign -n modelgate-roster`; the signature goes into that version's
+    /// `signatures` as `{"key": "<the admin's key>", "signature": {"sshsig": "<the .sig text>"}}`.
+    Statement {
+        /// The roster (JSON: its versions, oldest first).
+        roster: PathBuf,
+        /// The version's number.
+        #[arg(long, required = true)]
+        number: u64,
+    },
 }
 
 /// A roster hash: 64 hex digits.
@@ -112,11 +129,15 @@ pub(crate) fn count(
 ///
 /// [`CliError`] if the roster cannot be read.
 pub(crate) fn show(command: RosterCommand, format: Format) -> Result<u8, CliError> {
-    let RosterCommand::Show {
-        roster: file,
-        first,
-        held,
-    } = command;
+    let (file, first, held) = match command {
+        RosterCommand::Show {
+            roster,
+            first,
+            held,
+        } => (roster, first, held),
+        RosterCommand::Hash { roster } => return hashes(&roster, format),
+        RosterCommand::Statement { roster, number } => return statement(&roster, number),
+    };
     let roster = load(&file)?;
     let verified = match verify(&roster, first, held) {
         Ok(verified) => verified,
@@ -171,5 +192,45 @@ pub(crate) fn show(command: RosterCommand, format: Format) -> Result<u8, CliErro
             }
         }
     }
+    Ok(0)
+}
+
+/// `roster hash`: each version's number and hash, unverified.
+fn hashes(file: &Path, format: Format) -> Result<u8, CliError> {
+    let roster = load(file)?;
+    match format {
+        Format::Json => println!(
+            "{}",
+            crate::pretty(&json!({
+                "verified": false,
+                "versions": roster.versions().iter()
+                    .map(|v| json!({"number": v.number(), "hash": v.hash().to_string()}))
+                    .collect::<Vec<_>>(),
+            }))
+        ),
+        Format::Human => {
+            for v in roster.versions() {
+                println!("version {}: {}", v.number(), v.hash());
+            }
+            eprintln!("not verified: pin a first version's hash only from your own copy");
+        }
+    }
+    Ok(0)
+}
+
+/// `roster statement`: the bytes of version `number`, raw on stdout (exit 1 if there is none).
+fn statement(file: &Path, number: u64) -> Result<u8, CliError> {
+    use std::io::Write as _;
+    let roster = load(file)?;
+    let Some(version) = roster.versions().iter().find(|v| v.number() == number) else {
+        eprintln!("refused: the roster has no version {number}");
+        return Ok(1);
+    };
+    std::io::stdout()
+        .write_all(&version.to_bytes())
+        .map_err(|e| CliError::Io {
+            file: String::from("<stdout>"),
+            source: e,
+        })?;
     Ok(0)
 }

@@ -8,7 +8,7 @@ use clap::{ArgGroup, Subcommand};
 use modelgate::{AnyModel, Review, StoredModel, Timestamp};
 use serde_json::json;
 
-use crate::stored::{AsStored, load, seal_keys};
+use crate::stored::{load, seal_keys};
 use crate::text::esc;
 use crate::{CliError, Format};
 
@@ -23,9 +23,9 @@ pub(crate) enum VoteCommand {
     Statement {
         /// The stored model (JSON), as the service shows it for review.
         stored: PathBuf,
-        /// Seal key files (JSON): with one, the record's seal is verified before anything is
-        /// written (recommended: sign only what the service sealed).
-        #[arg(long = "key")]
+        /// Seal key files (JSON): the record's seal must verify under one before anything is
+        /// written (a reviewer signs only what the service sealed).
+        #[arg(long = "key", required = true)]
         keys: Vec<PathBuf>,
         /// The reviewer's id, as the roster has it.
         #[arg(long, required = true)]
@@ -37,24 +37,12 @@ pub(crate) enum VoteCommand {
         #[arg(long)]
         reject: bool,
         /// The vote's time: RFC 3339 (`2026-12-05T10:00:00Z`) or seconds since the Unix epoch.
-        #[arg(long, required = true, value_parser = parse_time)]
+        #[arg(long, required = true, value_parser = crate::parse_time)]
         at: Timestamp,
         /// The comment.
         #[arg(long, default_value = "")]
         comment: String,
     },
-}
-
-/// A time: seconds since the Unix epoch, or RFC 3339.
-fn parse_time(text: &str) -> Result<Timestamp, String> {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text
-            .parse()
-            .map(Timestamp::from_unix_secs)
-            .map_err(|e: std::num::ParseIntError| e.to_string());
-    }
-    text.parse()
-        .map_err(|e: modelgate::value::ParseTimestampError| e.to_string())
 }
 
 /// `vote statement`: exit 1 if the stored model is not in review or does not verify.
@@ -75,11 +63,7 @@ pub(crate) fn run(command: VoteCommand, format: Format) -> Result<u8, CliError> 
     let file = stored.display().to_string();
     let record: StoredModel = load(&stored)?;
     let verifiers = seal_keys(&keys)?;
-    let replayed = if verifiers.is_empty() {
-        record.restore_trusting_decisions(&AsStored)
-    } else {
-        record.restore_trusting_decisions(&verifiers)
-    };
+    let replayed = record.restore_trusting_decisions(&verifiers);
     let refuse = |why: String| {
         match format {
             Format::Json => println!("{}", crate::pretty(&json!({"ok": false, "error": why}))),

@@ -16,10 +16,10 @@
     missing_docs
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+mod ssh;
 
-use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
 use modelgate::attest::Ed25519Signer;
 use modelgate::policy::SignedVotes;
 use modelgate::signed::{Member, ReviewerKey, Roster, RosterVersion, VoteSignature};
@@ -33,73 +33,10 @@ const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98
 const ADMINS: [[u8; 32]; 2] = [[1; 32], [2; 32]];
 const SECRET: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
 
+use ssh::{have_ssh_keygen, keypair, modelgate, scratch, ssh};
+
 fn t(s: u64) -> Timestamp {
     Timestamp::from_unix_secs(s)
-}
-
-/// Whether `ssh-keygen` is here (a notice where it is not, a failure if CI requires it).
-fn have_ssh_keygen() -> bool {
-    let found = std::process::Command::new("ssh-keygen")
-        .arg("-?")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found && std::env::var("MODELGATE_REQUIRE_SSH").as_deref() == Ok("1") {
-        panic!("MODELGATE_REQUIRE_SSH=1 but ssh-keygen is not on PATH (install openssh-client)");
-    }
-    if !found {
-        eprintln!("notice: ssh-keygen is not on PATH; skipping the CLI's signed-vote flow");
-    }
-    found
-}
-
-fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("signed-flow-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn ssh(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("ssh-keygen")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// `modelgate <args>` in `dir`: exit code, stdout (bytes), stderr.
-fn modelgate(dir: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = Command::cargo_bin("modelgate")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// An OpenSSH key pair for `who` made by ssh-keygen in `dir`; its public key.
-fn keypair(dir: &Path, who: &str) -> ReviewerKey {
-    ssh(
-        dir,
-        &["-q", "-t", "ed25519", "-N", "", "-C", who, "-f", who],
-    );
-    std::fs::read_to_string(dir.join(format!("{who}.pub")))
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 /// The roster: rita a risk officer, bob a model validator, signed by both admins; its first
@@ -544,4 +481,56 @@ fn a_reviewer_signs_only_a_model_in_review_whose_seal_verifies() {
         "roster_show_and_statement_refusals",
         format!("{shown}---\n{forged}{past}")
     );
+}
+
+#[test]
+fn the_pin_comes_from_the_admins_copy_and_a_reviewer_signs_only_what_was_sealed() {
+    let Some((dir, first)) = signed_flow("pin") else {
+        return;
+    };
+    // The admins print their copy's hashes (unverified, and it says so): the first is the pin.
+    let (code, stdout, stderr) = modelgate(&dir, &["roster", "hash", "roster.json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        String::from_utf8(stdout).unwrap(),
+        format!("version 1: {first}\n")
+    );
+    assert!(stderr.contains("not verified"), "{stderr}");
+    // Without a seal key, a reviewer is not given anything to sign.
+    let (code, _, stderr) = modelgate(
+        &dir,
+        &[
+            "vote",
+            "statement",
+            "review.json",
+            "--reviewer",
+            "rita",
+            "--approve",
+            "--at",
+            "20",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    // The gate's clock reads RFC 3339 as well as Unix seconds.
+    let (code, _, stderr) = modelgate(
+        &dir,
+        &[
+            "attest",
+            "verify",
+            "approval.dsse.json",
+            "--key",
+            "service.pub.pem",
+            "--name",
+            "churn",
+            "--digest",
+            DIGEST,
+            "--environment",
+            "production",
+            "--any-policy",
+            "--trust-signer-approvals",
+            "--at",
+            "1970-01-01T00:01:40Z",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
 }
