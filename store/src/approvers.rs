@@ -79,6 +79,40 @@ pub(crate) async fn write_approvers(
     Ok(())
 }
 
+/// The approvers of `key` as stored, and the text of their seal (none if unsealed), read in
+/// the caller's transaction; not verified.
+pub(crate) async fn stored_approvers(
+    conn: &mut sqlx::AnyConnection,
+    key: &ModelKey,
+) -> Result<(Option<String>, BTreeSet<String>), sqlx::Error> {
+    let seal: Option<String> = sqlx::query(
+        "SELECT approvers_seal FROM modelgate_models
+         WHERE name = $1 AND version = $2 AND environment = $3",
+    )
+    .bind(key.name())
+    .bind(key.version())
+    .bind(key.environment())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|row| row.try_get(0))
+    .transpose()?
+    .flatten();
+    let mut approvers = BTreeSet::new();
+    for row in sqlx::query(
+        "SELECT approver FROM modelgate_approvers
+         WHERE name = $1 AND version = $2 AND environment = $3",
+    )
+    .bind(key.name())
+    .bind(key.version())
+    .bind(key.environment())
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        approvers.insert(row.try_get::<String, _>(0)?);
+    }
+    Ok((seal, approvers))
+}
+
 impl Store {
     /// Replaces the ids and roles that may approve the model, for
     /// [`awaiting_approval`](Self::awaiting_approval), sealed with the host's key: a reviewer's
@@ -141,34 +175,7 @@ impl Store {
     ) -> Result<BTreeSet<String>, QueryError> {
         let db = |e| QueryError::Database(DatabaseError(e));
         let mut tx = self.begin_read().await.map_err(db)?;
-        let seal: Option<String> = sqlx::query(
-            "SELECT approvers_seal FROM modelgate_models
-             WHERE name = $1 AND version = $2 AND environment = $3",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .map(|row| row.try_get(0))
-        .transpose()
-        .map_err(db)?
-        .flatten();
-        let mut approvers = BTreeSet::new();
-        for row in sqlx::query(
-            "SELECT approver FROM modelgate_approvers
-             WHERE name = $1 AND version = $2 AND environment = $3",
-        )
-        .bind(key.name())
-        .bind(key.version())
-        .bind(key.environment())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?
-        {
-            approvers.insert(row.try_get::<String, _>(0).map_err(db)?);
-        }
+        let (seal, approvers) = stored_approvers(&mut tx, key).await.map_err(db)?;
         tx.rollback().await.map_err(db)?;
         let Some(seal) = seal else {
             return Err(QueryError::UnsealedApprovers { key: key.clone() });

@@ -134,6 +134,15 @@ impl Store {
             .block_on(self.inner.set_approvers(key, approvers))
     }
 
+    /// See [`crate::Store::reseal`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Store::reseal`].
+    pub fn reseal(&self) -> Result<crate::Resealed, crate::ResealError> {
+        self.runtime.block_on(self.inner.reseal())
+    }
+
     /// See [`crate::Store::load`].
     ///
     /// # Errors

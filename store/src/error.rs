@@ -9,11 +9,13 @@ use crate::ModelKey;
 mod log;
 mod membership;
 mod registry;
+mod reseal;
 mod transact;
 
 pub use log::{AnchorError, LogError};
 pub use membership::{AdoptRegistryError, MembershipError};
 pub use registry::{LoadRegistryError, SaveRegistryError};
+pub use reseal::ResealError;
 pub use transact::TransactError;
 
 /// The database failed (connection, I/O, a constraint the store did not expect …). The

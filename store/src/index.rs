@@ -128,12 +128,24 @@ impl IndexRow {
     }
 
     /// The index of registry `name`, verified: readable, in order, and sealed by a key
-    /// `verifier` trusts.
+    /// `verifier` trusts (a key in use: no time is known here).
     pub(crate) fn verify(
         self,
         name: &str,
         verifier: &(dyn SealVerifier + Send + Sync),
     ) -> Result<Index, MembershipError> {
+        let index = self.read(name)?;
+        verifier
+            .verify(&index_head(name, &index.entries), &index.seal)
+            .map_err(|error| MembershipError::Seal {
+                name: name.to_owned(),
+                error,
+            })?;
+        Ok(index)
+    }
+
+    /// The index of registry `name` as stored, readable and in order; its seal not verified.
+    pub(crate) fn read(self, name: &str) -> Result<Index, MembershipError> {
         let unreadable = |error: String| MembershipError::Unreadable {
             name: name.to_owned(),
             error,
@@ -158,12 +170,6 @@ impl IndexRow {
         }
         let seal: Seal =
             serde_json::from_str(&self.seal).map_err(|e| unreadable(format!("seal: {e}")))?;
-        verifier
-            .verify(&index_head(name, &entries), &seal)
-            .map_err(|error| MembershipError::Seal {
-                name: name.to_owned(),
-                error,
-            })?;
         Ok(Index {
             revision: self.revision,
             entries,

@@ -17,6 +17,8 @@
 //! - [`ModelKey`]: what a stored model is found by: its name, version and environment
 //!   ([`ModelKey::new`] in the default environment, [`ModelKey::in_environment`],
 //!   [`ModelKey::of`] a model).
+//! - [`Store::reseal`]: every row sealed again under the host's new key after a rotation, the
+//!   old seals handed back as evidence ([`Resealed`]).
 //! - [`blocking::Store`]: the same for synchronous hosts.
 //! - [`error`]: one error enum per operation.
 
@@ -36,6 +38,7 @@ mod log_sequence;
 mod options;
 mod query;
 mod registry;
+mod reseal;
 mod schema;
 mod store;
 mod trail;
@@ -46,7 +49,7 @@ mod write;
 
 pub use error::{
     AdoptRegistryError, AnchorError, AppendError, ApproversError, CreateError, DatabaseError,
-    LoadError, LoadRegistryError, LogError, MembershipError, OpenError, QueryError,
+    LoadError, LoadRegistryError, LogError, MembershipError, OpenError, QueryError, ResealError,
     SaveRegistryError, TransactError, VoteError,
 };
 pub use key::{EnvironmentName, ModelKey};
@@ -55,6 +58,7 @@ pub use load::Loaded;
 pub use modelgate::value::DEFAULT_ENVIRONMENT;
 pub use query::{Awaiting, Summary};
 pub use registry::SavedRegistry;
+pub use reseal::{OldSeal, Resealed, SealedRow};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Backend, Keys, Options, Store, Written};
 pub use trail::Trail;
