@@ -1,9 +1,9 @@
 //! What happens to an approval before deployment: it lapses when its environment's window
 //! passes, it can be reopened for a fresh decision once lapsed, or revoked.
 
+use super::Model;
 use super::deploy::ActionError;
 use super::stage::{Approved, Rejected, Revocation, Submitted};
-use super::{Model, check_actor};
 use crate::event::EventKind;
 use crate::policy::{Finding, VerdictKind};
 use crate::value::{CountedVotes, Refused, Timestamp};
@@ -64,18 +64,12 @@ impl Model<Approved> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Rejected>, Refused<Model<Approved>, ActionError>> {
-        if self.trail.is_run_finished() {
-            return Err(Refused::new(self, ActionError::RunFinished));
-        }
-        if let Err(e) = check_actor(by) {
-            return Err(Refused::new(self, ActionError::Actor(e)));
+        if let Err(e) = self.check_action(by, at) {
+            return Err(Refused::new(self, e));
         }
         let reason = reason.into();
         if let Err(e) = crate::value::text::check_free("reason", &reason) {
             return Err(Refused::new(self, ActionError::FreeText { error: e }));
-        }
-        if let Err(e) = self.trail.check_time(at) {
-            return Err(Refused::new(self, e.into()));
         }
         Ok(self.revoke_checked(reason, by.to_owned(), at))
     }
@@ -136,14 +130,8 @@ impl Model<Approved> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Submitted>, Refused<Model<Approved>, ActionError>> {
-        if self.trail.is_run_finished() {
-            return Err(Refused::new(self, ActionError::RunFinished));
-        }
-        if let Err(e) = check_actor(by) {
-            return Err(Refused::new(self, ActionError::Actor(e)));
-        }
-        if let Err(e) = self.trail.check_time(at) {
-            return Err(Refused::new(self, e.into()));
+        if let Err(e) = self.check_action(by, at) {
+            return Err(Refused::new(self, e));
         }
         let event = EventKind::Reopened { by: by.to_owned() };
         let Model { mut trail, stage } = self;

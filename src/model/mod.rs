@@ -165,6 +165,17 @@ impl<S: Stage> Model<S> {
     pub(crate) fn check_time(&self, at: Timestamp) -> Result<(), TimeWentBackwards> {
         self.trail.check_time(at)
     }
+
+    /// The checks of a host's action on the model: not the model of a finished run, the actor's
+    /// id, and a time not earlier than the last event.
+    pub(crate) fn check_action(&self, by: &str, at: Timestamp) -> Result<(), deploy::ActionError> {
+        if self.trail.is_run_finished() {
+            return Err(deploy::ActionError::RunFinished);
+        }
+        check_actor(by).map_err(deploy::ActionError::Actor)?;
+        self.trail.check_time(at)?;
+        Ok(())
+    }
 }
 
 /// Checks the id of whoever performs a host action.

@@ -1,8 +1,8 @@
 //! Sending a rejected model back to training.
 
+use super::Model;
 use super::deploy::ActionError;
 use super::stage::{Rejected, Retraining};
-use super::{Model, check_actor};
 use crate::event::EventKind;
 use crate::value::{Refused, Timestamp};
 
@@ -49,14 +49,8 @@ impl Model<Rejected> {
         by: &str,
         at: Timestamp,
     ) -> Result<Model<Retraining>, Refused<Model<Rejected>, ActionError>> {
-        if self.trail.is_run_finished() {
-            return Err(Refused::new(self, ActionError::RunFinished));
-        }
-        if let Err(e) = check_actor(by) {
-            return Err(Refused::new(self, ActionError::Actor(e)));
-        }
-        if let Err(e) = self.trail.check_time(at) {
-            return Err(Refused::new(self, e.into()));
+        if let Err(e) = self.check_action(by, at) {
+            return Err(Refused::new(self, e));
         }
         Ok(self.retrain_checked(by.to_owned(), at))
     }
