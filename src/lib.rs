@@ -65,8 +65,8 @@ pub mod testing;
 
 pub use event::{Event, EventKind, Fingerprint, Head};
 pub use model::{
-    AnyModel, Approved, Decided, Decision, DecisionContext, Deployed, Deployer, Model, Rejected,
-    Retired, Retraining, Status, Submitted, Superseded, Trail, Untrained,
+    AnyModel, Approved, ChainError, Decided, Decision, DecisionContext, Deployed, Deployer, Model,
+    Rejected, Retired, Retraining, Status, Submitted, Superseded, Trail, Untrained,
 };
 pub use pipeline::{Action, Artifact, Evaluator, Pipeline, PipelineSpec, Run, RunError, Trainer};
 pub use policy::{

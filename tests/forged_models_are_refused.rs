@@ -16,8 +16,8 @@ use std::time::Duration;
 use common::*;
 use modelgate::trail::{ReplayError, SealError};
 use modelgate::{
-    AnyModel, DecisionContext, Fresh, MetricGate, Metrics, Model, NoRegression, Policy, Quorum,
-    RestoreError, Review, StoredModel, Veto,
+    AnyModel, ChainError, DecisionContext, Fresh, MetricGate, Metrics, Model, NoRegression, Policy,
+    Quorum, RestoreError, Review, StoredModel, Veto,
 };
 use serde_json::{Value, json};
 
@@ -233,7 +233,7 @@ fn editing_the_decision_record_is_refused_even_without_a_seal() {
         });
         assert!(matches!(
             restore(broken),
-            Err(RestoreError::Chain { seq: 5, .. })
+            Err(RestoreError::Chain(ChainError::Chain { seq: 5, .. }))
         ));
         // Re-chained: the seal does not match.
         let forged = forged(&stored, |json| {
@@ -269,7 +269,7 @@ fn renaming_an_approved_model_is_refused() {
     let renamed = edited(&stored, |json| json["name"] = json!("credit-limit"));
     assert!(matches!(
         restore(renamed),
-        Err(RestoreError::Chain { seq: 1, .. })
+        Err(RestoreError::Chain(ChainError::Chain { seq: 1, .. }))
     ));
     let forged = forged(&stored, |json| json["name"] = json!("credit-limit"));
     assert!(is_seal_mismatch(restore(forged)));
@@ -313,10 +313,10 @@ fn reordered_and_spliced_events_are_refused() {
     });
     assert!(matches!(
         restore(swapped),
-        Err(RestoreError::Sequence {
+        Err(RestoreError::Chain(ChainError::Sequence {
             position: 2,
             found: 3
-        })
+        }))
     ));
     let renumbered = edited(&stored, |json| {
         json["events"].as_array_mut().unwrap().swap(1, 2);
@@ -324,7 +324,7 @@ fn reordered_and_spliced_events_are_refused() {
     });
     assert!(matches!(
         restore(renumbered),
-        Err(RestoreError::Chain { seq: 2, .. })
+        Err(RestoreError::Chain(ChainError::Chain { seq: 2, .. }))
     ));
     // An event taken from another model's trail.
     let other = serde_json::to_value(StoredModel::from(
@@ -339,7 +339,7 @@ fn reordered_and_spliced_events_are_refused() {
     });
     assert!(matches!(
         restore(spliced),
-        Err(RestoreError::Chain { seq: 1, .. })
+        Err(RestoreError::Chain(ChainError::Chain { seq: 1, .. }))
     ));
 }
 

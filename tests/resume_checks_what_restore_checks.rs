@@ -13,8 +13,8 @@ mod common;
 
 use common::{DIGEST, attacker_key, key, outcome, policy, t};
 use modelgate::{
-    AnyModel, Decided, DecisionContext, Event, MetricGate, Model, Quorum, RestoreError, Review,
-    StoredModel, Submitted,
+    AnyModel, ChainError, Decided, DecisionContext, Event, MetricGate, Model, Quorum, RestoreError,
+    Review, StoredModel, Submitted,
 };
 use proptest::prelude::*;
 
@@ -91,7 +91,7 @@ fn a_continuation_with_an_event_missing_or_moved_is_refused_and_hands_the_model_
     // One event skipped.
     let (back, err) = resume_error(base(), stored.events()[3..].to_vec(), &stored);
     assert!(
-        back && matches!(err, RestoreError::Sequence { .. }),
+        back && matches!(err, RestoreError::Chain(ChainError::Sequence { .. })),
         "{err}"
     );
     // Two swapped.
@@ -99,7 +99,7 @@ fn a_continuation_with_an_event_missing_or_moved_is_refused_and_hands_the_model_
     swapped.swap(0, 1);
     let (back, err) = resume_error(base(), swapped, &stored);
     assert!(
-        back && matches!(err, RestoreError::Sequence { .. }),
+        back && matches!(err, RestoreError::Chain(ChainError::Sequence { .. })),
         "{err}"
     );
     // Another version's events: the same votes, numbered to fit, on another chain.
@@ -113,7 +113,10 @@ fn a_continuation_with_an_event_missing_or_moved_is_refused_and_hands_the_model_
         }
     }
     let (back, err) = resume_error(base(), other.history()[2..].to_vec(), &stored);
-    assert!(back && matches!(err, RestoreError::Chain { .. }), "{err}");
+    assert!(
+        back && matches!(err, RestoreError::Chain(ChainError::Chain { .. })),
+        "{err}"
+    );
     // The continuation of an older head replayed onto a newer one.
     let (back, err) = resume_error(
         verified_prefix(&whole, 3),
@@ -121,7 +124,7 @@ fn a_continuation_with_an_event_missing_or_moved_is_refused_and_hands_the_model_
         &stored,
     );
     assert!(
-        back && matches!(err, RestoreError::Sequence { .. }),
+        back && matches!(err, RestoreError::Chain(ChainError::Sequence { .. })),
         "{err}"
     );
 }

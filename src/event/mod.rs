@@ -30,8 +30,8 @@ pub struct Event {
 /// What happened, with its data and who did it.
 ///
 /// Events that a [`Run`](crate::Run) adds (`run_started`, `artifact`, `evaluated`,
-/// `run_finished`) are in the same trail; restoring the model alone carries them, restoring
-/// the run checks them against the pipeline.
+/// `run_finished`) are in the same trail; such a trail replays only through its pipeline
+/// ([`Run::restore`](crate::Run::restore)), never as a bare model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]

@@ -52,9 +52,10 @@ pub enum ChainError {
     /// The name or version is not a valid identifier.
     #[error("{0}")]
     Identity(TextError),
-    /// Sequence numbers must count 1, 2, 3 … without gaps.
+    /// Sequence numbers must count 1, 2, 3 … without gaps: an event was removed, inserted or
+    /// moved.
     #[error(
-        "event at position {position} has sequence number {found}; sequence numbers count from 1 without gaps"
+        "event at position {position} has sequence number {found}; sequence numbers count from 1 without gaps (an event was removed, inserted or moved)"
     )]
     Sequence {
         /// The position in the trail, from 1.
@@ -136,7 +137,9 @@ impl Trail {
     /// version are valid identifiers, the events count 1, 2, 3 … and each is chained to the
     /// one before it (the first to the header). What a store builds from its rows. The chain
     /// proves the events are the ones whose hash is [`head`](Self::head), not that they
-    /// replay, nor who wrote them: a seal and a restore check those.
+    /// replay, nor who wrote them: a seal and a restore check those. Nor does it prove the
+    /// trail whole: a trail cut short, or with its last event edited, chains to a head of its
+    /// own; only a seal over the head (or a head kept elsewhere, as the log keeps it) shows that.
     ///
     /// # Errors
     ///

@@ -5,7 +5,7 @@ use super::Pipeline;
 use super::state::{Finished, State};
 use super::{Artifact, OnReject, PipelinePolicy, Run, RunError};
 use crate::event::{Event, EventKind, Head, RunOutcome};
-use crate::model::{AnyModel, Model, Recorded, SubmitError};
+use crate::model::{AnyModel, ChainError, Model, Recorded, SubmitError};
 use crate::policy::Policy;
 use crate::trail::compare::compare;
 use crate::trail::replay::{Replayer, fail, verify, walk};
@@ -132,7 +132,12 @@ fn start(stored: &StoredModel, pipeline: Pipeline) -> Result<Run, Refused<Pipeli
     }
     let model = match Model::new(stored.name(), stored.version()) {
         Ok(model) => model.in_environment(stored.environment().clone()),
-        Err(e) => return Err(Refused::new(pipeline, RestoreError::Identity(e))),
+        Err(e) => {
+            return Err(Refused::new(
+                pipeline,
+                RestoreError::Chain(ChainError::Identity(e)),
+            ));
+        }
     };
     let run = match Run::start(pipeline, model, submitter, first.at()) {
         Ok(run) => run,

@@ -1,6 +1,6 @@
 //! Why a stored model or run was refused.
 
-use crate::event::{FORMAT_VERSION, Fingerprint, Head};
+use crate::event::{FORMAT_VERSION, Fingerprint};
 use crate::model::{ActionError, ChainError, RecordError, Status, SubmitError};
 use crate::policy::VerdictKind;
 use crate::value::text::esc;
@@ -20,32 +20,11 @@ pub enum RestoreError {
         /// The format version found.
         found: u32,
     },
-    /// The stored name or version is invalid.
-    #[error("stored model is invalid: {0}")]
-    Identity(TextError),
-    /// Sequence numbers must count 1, 2, 3 … without gaps.
-    #[error(
-        "event at position {position} has sequence number {found}; sequence numbers count from 1 without gaps"
-    )]
-    Sequence {
-        /// The position in the trail, from 1.
-        position: u64,
-        /// The sequence number found there.
-        found: u64,
-    },
-    /// An event does not follow the one before it: an event was changed, removed, inserted or
-    /// moved.
-    #[error(
-        "event {seq}: the chain is broken: it follows `{found}`, but the trail before it ends at `{expected}` (an earlier event or the header was changed, or an event removed, inserted or moved)"
-    )]
-    Chain {
-        /// The event's sequence number.
-        seq: u64,
-        /// The head of the trail before it.
-        expected: Head,
-        /// The `prev` it carries.
-        found: Head,
-    },
+    /// The header or the chain of events is refused: an invalid name or version, a gap in the
+    /// sequence numbers, or an event that does not follow the one before it (changed, removed,
+    /// inserted or moved).
+    #[error(transparent)]
+    Chain(#[from] ChainError),
     /// There is no seal, and the restore checks seals.
     #[error("the stored model has no seal")]
     Unsealed,
@@ -77,7 +56,7 @@ pub enum RestoreError {
     /// Restored as a model, but the trail is a run's: a run is restored with its pipeline,
     /// which checks its events against the pipeline's rules.
     #[error(
-        "the stored trail is a run of pipeline `{pipeline}`: it replays only through that pipeline"
+        "the stored trail is a run of pipeline `{pipeline}`: it replays only through that pipeline: restore it as a run, with its pipeline"
     )]
     Run {
         /// The fingerprint the trail's `run started` event records.
@@ -91,25 +70,6 @@ pub enum RestoreError {
         /// The given pipeline's fingerprint.
         given: Fingerprint,
     },
-}
-
-impl From<ChainError> for RestoreError {
-    /// The same refusal, as a restore reports it.
-    fn from(error: ChainError) -> Self {
-        match error {
-            ChainError::Identity(e) => Self::Identity(e),
-            ChainError::Sequence { position, found } => Self::Sequence { position, found },
-            ChainError::Chain {
-                seq,
-                expected,
-                found,
-            } => Self::Chain {
-                seq,
-                expected,
-                found,
-            },
-        }
-    }
 }
 
 /// Why one event does not replay.

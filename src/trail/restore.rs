@@ -9,7 +9,7 @@ use super::seal::SealVerifier;
 use super::stored::StoredModel;
 use crate::event::{Event, EventKind, Fingerprint};
 use crate::model::{
-    AnyModel, Decided, DecisionContext, Model, Recorded, SubmitError, run_pipeline,
+    AnyModel, ChainError, Decided, DecisionContext, Model, Recorded, SubmitError, run_pipeline,
 };
 use crate::policy::{Policy, ReviewContext, Verdict, VerdictKind};
 use crate::value::{Refused, Timestamp};
@@ -31,13 +31,14 @@ impl StoredModel {
     ///   the trail (submission, votes, champion, time), so an approval comes back only if
     ///   `policy` makes it.
     ///
-    /// Events of a [`Run`](crate::Run) (artifact, evaluated …) are carried along; restore the
-    /// record with [`Run::restore`](crate::Run::restore) to check them against the pipeline.
+    /// The trail of a [`Run`](crate::Run) (it starts with `run started`) is refused here: a
+    /// run's events replay only through its pipeline, with
+    /// [`Run::restore`](crate::Run::restore) or [`Run::restore_model`](crate::Run::restore_model).
     ///
     /// # Errors
     ///
-    /// [`RestoreError`] naming the event and what is wrong; the record comes back inside the
-    /// [`Refused`], untouched.
+    /// [`RestoreError`] naming the event and what is wrong ([`RestoreError::Run`] for a run's
+    /// trail); the record comes back inside the [`Refused`], untouched.
     pub fn restore<V, P>(
         self,
         verifier: &V,
@@ -119,7 +120,7 @@ impl<'a, P: Policy + ?Sized> ModelReplayer<'a, P> {
     /// A replayer from the new model of `stored`'s header.
     fn new(stored: &StoredModel, decider: Decider<'a, P>) -> Result<Self, RestoreError> {
         let start = Model::new(stored.name(), stored.version())
-            .map_err(RestoreError::Identity)?
+            .map_err(|e| RestoreError::Chain(ChainError::Identity(e)))?
             .in_environment(stored.environment().clone());
         Ok(Self::from_model(start.into(), decider))
     }

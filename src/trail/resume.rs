@@ -45,7 +45,7 @@ impl AnyModel {
     /// # Errors
     ///
     /// [`RestoreError::Run`] for a run's model (a run goes on through its pipeline);
-    /// [`RestoreError::Sequence`], [`RestoreError::Chain`] for events that do not continue the
+    /// [`RestoreError::Chain`] for events that do not continue the
     /// model's trail; [`RestoreError::Seal`] for a seal the verifier refuses: in these, nothing
     /// was replayed and the model comes back with the events. [`RestoreError::Replay`] (and
     /// the other replay errors) for an event the transitions do not record as stored: the

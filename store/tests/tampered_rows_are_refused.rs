@@ -18,7 +18,7 @@ use common::{
     Backend, DIGEST, TestDb, key, policy, production, raw, staging, submitted, submitted_in, t,
 };
 use modelgate::trail::SealError;
-use modelgate::{Environment, HmacSealer, Model, RestoreError, Review};
+use modelgate::{ChainError, Environment, HmacSealer, Model, RestoreError, Review};
 use modelgate_store::{LoadError, ModelKey, Retry, Store};
 
 /// The rows of one model, as text, to check that a refused load changed nothing.
@@ -184,7 +184,7 @@ async fn edited_event_is_refused(b: Backend) {
     assert!(
         matches!(
             err,
-            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain { seq: 3, .. })
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain(ChainError::Chain { seq: 3, .. }))
         ),
         "{err}"
     );
@@ -349,7 +349,7 @@ async fn approval_window_edited_is_refused(b: Backend) {
     assert!(
         matches!(
             err,
-            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain { seq: 1, .. })
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain(ChainError::Chain { seq: 1, .. }))
         ),
         "{err}"
     );
@@ -363,7 +363,7 @@ async fn approval_window_edited_is_refused(b: Backend) {
     assert!(
         matches!(
             err,
-            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain { seq: 1, .. })
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain(ChainError::Chain { seq: 1, .. }))
         ),
         "{err}"
     );
@@ -481,7 +481,7 @@ async fn environment_renamed_is_refused(b: Backend) {
     assert!(
         matches!(
             err,
-            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain { seq: 1, .. })
+            LoadError::Refused { ref error, .. } if matches!(**error, RestoreError::Chain(ChainError::Chain { seq: 1, .. }))
         ),
         "{err}"
     );
