@@ -224,9 +224,21 @@ impl Model<Submitted> {
         policy: &P,
         ctx: &DecisionContext,
     ) -> Result<Decided, Refused<Model<Submitted>, TimeWentBackwards>> {
-        if let Err(e) = self.trail.check_time(ctx.now) {
-            return Err(Refused::new(self, e));
+        match self.judgement(policy, ctx) {
+            Ok(judgement) => Ok(self.decided(judgement)),
+            Err(e) => Err(Refused::new(self, e)),
         }
+    }
+
+    /// What `policy` decides at `ctx`, with the model borrowed: every call into the policy (its
+    /// verdict, name and fingerprint) is made here, so that [`decided`](Self::decided), which
+    /// moves the model, runs none of a host's code.
+    pub(crate) fn judgement<P: Policy + ?Sized>(
+        &self,
+        policy: &P,
+        ctx: &DecisionContext,
+    ) -> Result<Judgement, TimeWentBackwards> {
+        self.trail.check_time(ctx.now)?;
         // The policy that decides and is recorded: the version in force, for one that changes
         // over time.
         let given: &dyn Policy = &policy;
@@ -237,46 +249,71 @@ impl Model<Submitted> {
             .context(&self.stage.votes, self.stage.round, ctx.now)
             .with_champion(ctx.champion.as_ref());
         let verdict = policy.evaluate(&review).recordable();
-        if verdict.kind() == VerdictKind::Pending {
-            return Ok(Decided::Pending(self, verdict));
-        }
-        let name = policy.name();
-        let fingerprint = match ctx.fingerprint {
-            Recorded::Policy => Some(fingerprint::of(policy)),
-            Recorded::Without => None,
-            Recorded::As(fingerprint) => Some(fingerprint),
+        let by = if verdict.kind() == VerdictKind::Pending {
+            None
+        } else {
+            let fingerprint = match ctx.fingerprint {
+                Recorded::Policy => Some(fingerprint::of(policy)),
+                Recorded::Without => None,
+                Recorded::As(fingerprint) => Some(fingerprint),
+            };
+            Some((policy.name(), fingerprint, ctx.champion.clone()))
+        };
+        Ok(Judgement {
+            verdict,
+            by,
+            now: ctx.now,
+        })
+    }
+
+    /// The model moved on by `judgement` (of this model, at a time its trail allows): recorded
+    /// unless pending. Runs no code but the crate's.
+    pub(crate) fn decided(self, judgement: Judgement) -> Decided {
+        let Judgement { verdict, by, now } = judgement;
+        let Some((name, fingerprint, champion)) = by else {
+            return Decided::Pending(self, verdict);
         };
         let event = EventKind::Decided {
             policy: name.clone(),
             fingerprint,
-            champion: ctx.champion.clone(),
+            champion: champion.clone(),
             verdict: verdict.clone(),
         };
         let Model { trail, stage } = self;
         let approved = verdict.kind() == VerdictKind::Approve;
         let decision = Decision::new(
             (name, fingerprint),
-            ctx.now,
+            now,
             stage.round,
             &stage.submission,
             stage.votes,
-            ctx.champion.clone(),
+            champion,
             verdict,
         );
         let submission = stage.submission;
-        Ok(if approved {
+        if approved {
             let stage = Approved {
                 submission,
                 decision,
             };
-            Decided::Approved(trail.advance(ctx.now, event, stage))
+            Decided::Approved(trail.advance(now, event, stage))
         } else {
             let stage = Rejected {
                 submission,
                 decision,
                 revocation: None,
             };
-            Decided::Rejected(trail.advance(ctx.now, event, stage))
-        })
+            Decided::Rejected(trail.advance(now, event, stage))
+        }
     }
+}
+
+/// A policy's verdict on a submitted model and, unless pending, what the decision records
+/// beside it (the policy's name and fingerprint, the champion): all a decision needs from the
+/// policy and the context.
+#[derive(Debug)]
+pub(crate) struct Judgement {
+    verdict: Verdict,
+    by: Option<(String, Option<Fingerprint>, Option<Metrics>)>,
+    now: Timestamp,
 }

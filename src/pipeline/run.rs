@@ -161,7 +161,7 @@ impl Run {
     pub fn into_model(self) -> AnyModel {
         match self.state.into_model() {
             Some(model) => model,
-            // Unreachable (see `State::Moving`); an empty model rather than a panic.
+            // A poisoned run's model is lost (see `State::Poisoned`): an empty one.
             None => AnyModel::Untrained(Model {
                 trail: Trail::of(String::new(), String::new(), Default::default()),
                 stage: Untrained {},
@@ -217,7 +217,7 @@ impl Run {
             State::Deploy(m) => Action::Deploy {
                 artifact: m.stage().submission().digest().clone(),
             },
-            State::Moving => return Err(self.not_expected("a poll")),
+            State::Poisoned => return Err(self.not_expected("a poll")),
             State::Finished(f) => {
                 let (outcome, attempts) = match f {
                     Finished::Deployed(m) => {
@@ -430,19 +430,21 @@ impl Run {
     /// Decides the submitted model at `now` and moves on: deploy, retrain, finish, or wait
     /// (then the pending verdict is returned).
     fn decide(&mut self, now: Timestamp) -> Result<Option<Verdict>, RunError> {
-        if let State::Review(m) = &self.state {
-            m.check_time(now)?;
-        }
+        // The policy (which may be a host's code) judges with the model borrowed, so that a
+        // panic in it leaves the run as it was; the move that records the judgement runs only
+        // the crate's code.
+        let judgement = match &self.state {
+            State::Review(m) => m.judgement(
+                &self.policy,
+                &DecisionContext::at(now).recording(self.decisions),
+            )?,
+            _ => return Ok(None),
+        };
         Ok(self.transition(|run, state| {
             let State::Review(model) = state else {
                 return (state, None);
             };
-            let ctx = DecisionContext::at(now).recording(run.decisions);
-            let decided = match model.decide(&run.policy, &ctx) {
-                Ok(decided) => decided,
-                Err(refused) => return (State::Review(refused.into_input()), None),
-            };
-            match decided {
+                match model.decided(judgement) {
                 Decided::Pending(m, verdict) => (State::Review(m), Some(verdict)),
                 Decided::Approved(mut m) if !run.pipeline.deploys() => {
                     m.finish_run(now);
@@ -488,12 +490,14 @@ impl Run {
         })
     }
 
-    /// Moves the state through `f`, which gets it by value and gives the next one.
+    /// Moves the state through `f`, which gets it by value and gives the next one. `f` runs
+    /// only the crate's code, which does not panic; were it to, the run is left
+    /// [poisoned](State::Poisoned).
     fn transition<T>(&mut self, f: impl FnOnce(&Run, State) -> (State, T)) -> T
     where
         T: Sized,
     {
-        let state = std::mem::replace(&mut self.state, State::Moving);
+        let state = std::mem::replace(&mut self.state, State::Poisoned);
         let (next, out) = f(self, state);
         self.state = next;
         out

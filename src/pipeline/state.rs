@@ -65,9 +65,14 @@ pub(crate) enum State {
     Deploy(Model<Approved>),
     /// Over.
     Finished(Finished),
-    /// Between two statements of a transition, which takes the state by value and always puts
-    /// the next one back (transitions cannot fail or panic half-way); never seen by a caller.
-    Moving,
+    /// Between two statements of a move, which takes the state by value and puts the next one
+    /// back. A move runs only the crate's code, never a host's: the policy (a built-in rule)
+    /// judges before it, with the model borrowed, and the host's hooks run between moves. The
+    /// crate's code does not panic (`clippy::panic`, `unwrap_used`, `expect_used` and
+    /// `indexing_slicing` are denied), so a caller never sees this state; were a panic to unwind
+    /// through a move and the host catch it, the run would be poisoned: every input refused as
+    /// not expected, the accessors answering as for an empty model.
+    Poisoned,
 }
 
 /// A borrowed model of any stage.
@@ -89,7 +94,7 @@ impl State {
             Self::Review(_) => "votes",
             Self::Deploy(_) => "the deployment",
             Self::Finished(_) => "nothing (it is finished)",
-            Self::Moving => "nothing (it is moving)",
+            Self::Poisoned => "nothing (it is poisoned)",
         }
     }
 
@@ -102,7 +107,7 @@ impl State {
             Self::Review(m) => AnyModelRef::Submitted(m),
             Self::Deploy(m) => AnyModelRef::Approved(m),
             Self::Finished(f) => f.model(),
-            Self::Moving => return None,
+            Self::Poisoned => return None,
         })
     }
 
@@ -117,7 +122,7 @@ impl State {
             Self::Finished(Finished::Deployed(m)) => m.into(),
             Self::Finished(Finished::Approved(m)) => m.into(),
             Self::Finished(Finished::Failed(m)) => m.into(),
-            Self::Moving => return None,
+            Self::Poisoned => return None,
         })
     }
 }
