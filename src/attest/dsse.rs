@@ -1,5 +1,6 @@
 //! DSSE: the pre-authentication encoding, the JSON envelope, and the keys that sign and verify.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use base64::Engine as _;
@@ -460,33 +461,31 @@ impl Envelope {
                 max: MAX_SIGNATURES,
             });
         }
-        let mut seen: Vec<&str> = Vec::with_capacity(self.signatures.len());
+        let mut seen: HashSet<&str> = HashSet::with_capacity(self.signatures.len());
         for s in &self.signatures {
-            if seen.contains(&s.key_id.as_str()) {
+            if !seen.insert(&s.key_id) {
                 return Err(VerifyError::DuplicateKeyId {
                     key_id: s.key_id.clone(),
                 });
             }
-            seen.push(&s.key_id);
         }
         let message = self.pae();
         let mut verified: Vec<String> = Vec::new();
+        let mut verified_ids: HashSet<&str> = HashSet::new();
         // Each signature (and its copies) counts for one key: one key given twice, under two
         // ids, with one signature copied under two key ids, is one signer. A host gives each
         // key once: one key's holder can make two different signatures.
-        let mut used = vec![false; self.signatures.len()];
+        let mut used: HashSet<&[u8]> = HashSet::new();
         let mut failed: Option<&str> = None;
         for key in keys {
-            if verified.iter().any(|k| k == key.key_id()) {
+            if verified_ids.contains(key.key_id()) {
                 continue;
             }
-            for (i, s) in self.signatures.iter().enumerate() {
+            for s in &self.signatures {
                 if key.verify(&message, &s.sig) {
                     // A signature counts once, and so does its copy under another key id.
-                    let copied = (self.signatures.iter().zip(&used))
-                        .any(|(other, used)| *used && other.sig == s.sig);
-                    if !copied && let Some(used) = used.get_mut(i) {
-                        *used = true;
+                    if used.insert(&s.sig) {
+                        verified_ids.insert(key.key_id());
                         verified.push(key.key_id().to_owned());
                         break;
                     }

@@ -1,8 +1,11 @@
 //! The signed approvals an attestation carries, checked against a roster (features `attest`
 //! and `signed-votes`): a gate that does not trust the attestation's signer for who approved.
 
+use std::collections::HashSet;
+
 use super::verify::VerifiedApproval;
 use crate::signed::{ReviewerKey, VerifiedRoster, VoteStatement};
+use crate::value::identity::Ident;
 use crate::value::text::esc;
 use crate::value::{Review, Timestamp};
 
@@ -131,6 +134,9 @@ impl VerifiedApproval {
         };
         let decided_at: Timestamp = self.decided_at();
         let digest = self.digest().to_string();
+        // Who counted so far, by key and by identity: one lookup each per approval.
+        let mut keys = HashSet::new();
+        let mut people = HashSet::new();
         for approval in self.approvals() {
             let reviewer = approval.reviewer();
             let why = |why: String| (reviewer.to_owned(), why);
@@ -154,21 +160,22 @@ impl VerifiedApproval {
                 // One person counts once, whatever keys the roster gives them (two valid at
                 // once while a key rotates): a two-person rule needs two people.
                 Ok(member)
-                    if out.approvers.iter().any(|a| {
-                        a.key == member.key()
-                            || crate::value::identity::same(&a.reviewer, member.id())
-                    }) =>
+                    if keys.contains(&member.key()) || people.contains(&Ident::of(member.id())) =>
                 {
                     out.refused.push(why(format!(
                         "`{}` already counted: one person counts once, whatever key signed",
                         esc(reviewer)
                     )));
                 }
-                Ok(member) => out.approvers.push(SignedApprover {
-                    reviewer: member.id().to_owned(),
-                    key: member.key(),
-                    roles: member.roles().map(str::to_owned).collect(),
-                }),
+                Ok(member) => {
+                    keys.insert(member.key());
+                    people.insert(Ident::of(member.id()));
+                    out.approvers.push(SignedApprover {
+                        reviewer: member.id().to_owned(),
+                        key: member.key(),
+                        roles: member.roles().map(str::to_owned).collect(),
+                    });
+                }
                 Err(finding) => out.refused.push(why(finding.to_string())),
             }
         }
