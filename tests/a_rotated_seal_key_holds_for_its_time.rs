@@ -10,7 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use modelgate::registry::{PolicyBook, RegistryError};
+use modelgate::registry::{PolicyBook, RestoreRegistryError};
 use modelgate::trail::{Keyring, Seal, SealError};
 use modelgate::*;
 
@@ -166,7 +166,7 @@ fn a_registry_is_resealed_member_by_member_and_its_index() {
     let forged = registry().sealed_by(&common::attacker_key()).unwrap();
     let refused = forged.resealed(&keyring(100), &new_key()).unwrap_err();
     assert!(
-        matches!(refused.error(), RegistryError::Seal(_)),
+        matches!(refused.error(), RestoreRegistryError::Seal(_)),
         "{}",
         refused.error()
     );

@@ -15,7 +15,7 @@ mod common;
 
 use common::{key, t};
 use modelgate::registry::export::{self, ExportError, Format};
-use modelgate::registry::{PolicyBook, RegistryError, StoredRegistry};
+use modelgate::registry::{PolicyBook, RestoreRegistryError, StoredRegistry};
 use modelgate::{
     AnyModel, Environment, MetricGate, Metrics, Model, Quorum, Receipt, Registry, Review,
     TrainingOutcome,
@@ -223,7 +223,7 @@ fn an_export_forged_consistently_is_refused_on_restore() {
         assert!(
             matches!(
                 refused.error(),
-                RegistryError::Seal(_) | RegistryError::Member { .. }
+                RestoreRegistryError::Seal(_) | RestoreRegistryError::Member { .. }
             ),
             "{format:?}: {}",
             refused.error()
@@ -268,7 +268,7 @@ fn a_member_cut_from_the_export_is_refused_on_restore() {
         assert_eq!(back.members().len(), 1);
         let refused = back.restore(&key(), &book()).unwrap_err();
         assert!(
-            matches!(refused.error(), RegistryError::Seal(_)),
+            matches!(refused.error(), RestoreRegistryError::Seal(_)),
             "{format:?}"
         );
     }

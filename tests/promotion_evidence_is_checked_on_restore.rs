@@ -15,7 +15,7 @@
 mod common;
 
 use common::{key, promoted, rechain};
-use modelgate::registry::{PolicyBook, RegistryError, StoredRegistry};
+use modelgate::registry::{PolicyBook, RegistryError, RestoreRegistryError, StoredRegistry};
 use modelgate::trail::ReplayError;
 use modelgate::{
     AnyModel, Environment, MetricGate, Metrics, Model, Policy, Receipt, Registry, RestoreError,
@@ -171,7 +171,10 @@ fn staging_evidence_for_another_artifact_is_refused() {
             .unwrap_err()
             .into_error();
         assert!(
-            matches!(error, RegistryError::UnknownDeployment { .. }),
+            matches!(
+                error,
+                RestoreRegistryError::Books(RegistryError::UnknownDeployment { .. })
+            ),
             "{from} → {to}: {error}"
         );
     }

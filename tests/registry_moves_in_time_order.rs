@@ -16,7 +16,7 @@ use std::time::Duration;
 mod common;
 
 use common::{decide_and_deploy, submitted_in};
-use modelgate::registry::{PolicyBook, RegistryError};
+use modelgate::registry::{PolicyBook, RegistryError, RestoreRegistryError};
 use modelgate::*;
 
 const KEY: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
@@ -238,7 +238,7 @@ fn roll_back_goes_to_the_previous_deployment() {
 }
 
 /// Seals each model and restores them as a registry's members (as a store does).
-fn restore_members(models: Vec<AnyModel>) -> Result<Registry, RegistryError> {
+fn restore_members(models: Vec<AnyModel>) -> Result<Registry, RestoreRegistryError> {
     let members = models
         .iter()
         .map(|m| StoredModel::from(m).sealed_by(&key()).unwrap())

@@ -17,7 +17,7 @@ mod common;
 use serde_json::{Value, json};
 
 use common::{key, rechain};
-use modelgate::registry::{PolicyBook, RegistryError, StoredRegistry};
+use modelgate::registry::{PolicyBook, RegistryError, RestoreRegistryError, StoredRegistry};
 use modelgate::trail::SealError;
 use modelgate::{
     AnyModel, DecisionContext, Environment, HmacSealer, MetricGate, Metrics, Model, Receipt,
@@ -78,7 +78,7 @@ fn two_moments() -> (StoredRegistry, StoredRegistry) {
     (before, registry.sealed_by(&key()).unwrap())
 }
 
-fn restore(stored: StoredRegistry) -> Result<Registry, RegistryError> {
+fn restore(stored: StoredRegistry) -> Result<Registry, RestoreRegistryError> {
     stored.restore(&key(), &book()).map_err(|e| e.into_error())
 }
 
@@ -105,7 +105,7 @@ fn a_member_swapped_for_an_older_sealed_copy_of_itself_is_refused() {
     let swapped = with_members(&after, vec![old_v1, after.members()[1].clone()]);
     assert!(matches!(
         restore(swapped),
-        Err(RegistryError::Seal(SealError::Mismatch { .. }))
+        Err(RestoreRegistryError::Seal(SealError::Mismatch { .. }))
     ));
 }
 
@@ -115,14 +115,14 @@ fn a_dropped_or_added_member_is_refused() {
     let dropped = with_members(&after, vec![after.members()[0].clone()]);
     assert!(matches!(
         restore(dropped),
-        Err(RegistryError::Seal(SealError::Mismatch { .. }))
+        Err(RestoreRegistryError::Seal(SealError::Mismatch { .. }))
     ));
     // v2 was not a member before: adding it to the older registry is refused too.
     let added = with_members(
         &before,
         vec![before.members()[0].clone(), after.members()[1].clone()],
     );
-    assert!(matches!(restore(added), Err(RegistryError::Seal(_))));
+    assert!(matches!(restore(added), Err(RestoreRegistryError::Seal(_))));
 }
 
 #[test]
@@ -134,11 +134,14 @@ fn reordered_members_are_refused() {
     );
     assert!(matches!(
         restore(reordered.clone()),
-        Err(RegistryError::Seal(_))
+        Err(RestoreRegistryError::Seal(_))
     ));
     // Sealed by the host in that order, it is still refused: one order only.
     let error = restore(resealed(reordered, &key())).unwrap_err();
-    assert!(matches!(error, RegistryError::Inconsistent(_)), "{error}");
+    assert!(
+        matches!(error, RestoreRegistryError::Inconsistent(_)),
+        "{error}"
+    );
 }
 
 #[test]
@@ -147,7 +150,10 @@ fn an_unsealed_registry_is_refused() {
     let mut json = serde_json::to_value(&after).unwrap();
     json.as_object_mut().unwrap().remove("seal");
     let unsealed: StoredRegistry = serde_json::from_value(json).unwrap();
-    assert_eq!(restore(unsealed).unwrap_err(), RegistryError::Unsealed);
+    assert_eq!(
+        restore(unsealed).unwrap_err(),
+        RestoreRegistryError::Unsealed
+    );
 }
 
 #[test]
@@ -158,7 +164,7 @@ fn another_format_version_is_refused_by_name() {
     let other: StoredRegistry = serde_json::from_value(json).unwrap();
     assert_eq!(other.format_version(), 3);
     let error = restore(other).unwrap_err();
-    assert_eq!(error, RegistryError::Format { found: 3 });
+    assert_eq!(error, RestoreRegistryError::Format { found: 3 });
     insta::assert_snapshot!(error.to_string());
 }
 
@@ -177,7 +183,7 @@ fn a_consistent_forgery_without_the_key_is_refused() {
     );
     assert!(matches!(
         restore(forged),
-        Err(RegistryError::Seal(SealError::Mismatch { .. }))
+        Err(RestoreRegistryError::Seal(SealError::Mismatch { .. }))
     ));
 }
 
@@ -218,7 +224,10 @@ fn a_decision_without_the_current_champion_is_refused() {
     );
     assert!(matches!(
         restore(forged),
-        Err(RegistryError::OtherChampion { seq: 2, .. })
+        Err(RestoreRegistryError::Books(RegistryError::OtherChampion {
+            seq: 2,
+            ..
+        }))
     ));
 }
 
@@ -271,7 +280,9 @@ fn promotion_evidence_must_be_a_deployment_in_the_registry_current_when_observed
     let forged = resealed(with_members(&stored, members), &key());
     assert!(matches!(
         restore(forged),
-        Err(RegistryError::UnknownDeployment { .. })
+        Err(RestoreRegistryError::Books(
+            RegistryError::UnknownDeployment { .. }
+        ))
     ));
 }
 
@@ -379,10 +390,16 @@ fn a_registry_rebuilds_from_members_stored_one_by_one() {
     let mut twice = members.clone();
     twice.push(members[0].clone());
     let refused = Registry::restore_members("churn", twice, &key(), &book()).unwrap_err();
-    assert!(matches!(refused.error(), RegistryError::Inconsistent(_)));
+    assert!(matches!(
+        refused.error(),
+        RestoreRegistryError::Inconsistent(_)
+    ));
     assert_eq!(refused.into_input().len(), 3);
     let error = Registry::restore_members("fraud", members, &key(), &book()).unwrap_err();
-    assert!(matches!(error.error(), RegistryError::OtherModel { .. }));
+    assert!(matches!(
+        error.error(),
+        RestoreRegistryError::Books(RegistryError::OtherModel { .. })
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------

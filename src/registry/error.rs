@@ -1,4 +1,4 @@
-//! Why a registry refused a move or a stored registry.
+//! Why a registry refused a move, or a stored registry its restore.
 
 use crate::model::ActionError;
 use crate::trail::{RestoreError, SealError};
@@ -8,15 +8,6 @@ use crate::value::text::esc;
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
-    /// The stored registry is of another format version than this crate reads.
-    #[error(
-        "the stored registry's format version is {found}; this version of modelgate reads format {}",
-        crate::event::FORMAT_VERSION
-    )]
-    Format {
-        /// The format version found.
-        found: u32,
-    },
     /// The model is of another name than the registry's.
     #[error("model `{}` does not belong in the registry of `{}`", esc(.model), esc(.registry))]
     OtherModel {
@@ -230,6 +221,22 @@ pub enum RegistryError {
         /// Why.
         error: ActionError,
     },
+}
+
+/// A stored registry (or its members stored one by one) was refused on restore or reseal;
+/// nothing was changed or "repaired".
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestoreRegistryError {
+    /// The stored registry is of another format version than this crate reads.
+    #[error(
+        "the stored registry's format version is {found}; this version of modelgate reads format {}",
+        crate::event::FORMAT_VERSION
+    )]
+    Format {
+        /// The format version found.
+        found: u32,
+    },
     /// The stored registry has no seal over its index.
     #[error("the stored registry has no seal over its index")]
     Unsealed,
@@ -256,6 +263,11 @@ pub enum RegistryError {
     /// The stored registry breaks an invariant no sequence of registry moves can break.
     #[error("the stored registry is inconsistent: {}", esc(.0))]
     Inconsistent(String),
+    /// The members disagree as no sequence of the registry's moves leaves them: a member of
+    /// another model, a decision made with another champion than its environment's at the
+    /// time, a deployment replaced by no member … (the refusal the live move would give).
+    #[error(transparent)]
+    Books(#[from] RegistryError),
 }
 
 /// Why a move at `at` is refused by an environment's `clock`.

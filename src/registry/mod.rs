@@ -19,7 +19,7 @@ use crate::policy::{Policy, Verdict};
 use crate::value::text::{self, TextError};
 use crate::value::{Environment, Metrics, Refused, Review, Timestamp};
 
-pub use error::RegistryError;
+pub use error::{RegistryError, RestoreRegistryError};
 pub use stored::{PolicyBook, StoredRegistry};
 pub use tenure::{Ended, Tenure};
 

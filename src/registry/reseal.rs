@@ -1,6 +1,6 @@
 //! Sealing a stored registry again under a new key: [`StoredRegistry::resealed`].
 
-use super::error::RegistryError;
+use super::error::RestoreRegistryError;
 use super::stored::StoredRegistry;
 use crate::trail::{Seal, SealVerifier, Sealer};
 use crate::value::Refused;
@@ -14,15 +14,15 @@ impl StoredRegistry {
     ///
     /// # Errors
     ///
-    /// [`RegistryError::Unsealed`], [`RegistryError::Seal`] for the index (or a new seal the
-    /// sealer could not make); [`RegistryError::Member`] naming a member whose chain or seal does
+    /// [`RestoreRegistryError::Unsealed`], [`RestoreRegistryError::Seal`] for the index (or a new seal the
+    /// sealer could not make); [`RestoreRegistryError::Member`] naming a member whose chain or seal does
     /// not verify. The stored registry comes back inside the [`Refused`].
     #[allow(clippy::result_large_err)] // hands back the stored registry
     pub fn resealed<V: SealVerifier + ?Sized>(
         self,
         verifier: &V,
         sealer: &(impl Sealer + ?Sized),
-    ) -> Result<(Self, Vec<Seal>), Refused<Self, RegistryError>> {
+    ) -> Result<(Self, Vec<Seal>), Refused<Self, RestoreRegistryError>> {
         match self.reseal(verifier, sealer) {
             Ok(done) => Ok(done),
             Err(e) => Err(Refused::new(self, e)),
@@ -33,8 +33,8 @@ impl StoredRegistry {
         &self,
         verifier: &V,
         sealer: &(impl Sealer + ?Sized),
-    ) -> Result<(Self, Vec<Seal>), RegistryError> {
-        let seal = self.seal().ok_or(RegistryError::Unsealed)?;
+    ) -> Result<(Self, Vec<Seal>), RestoreRegistryError> {
+        let seal = self.seal().ok_or(RestoreRegistryError::Unsealed)?;
         self.verify_index(verifier, seal)?;
         let mut old = Vec::with_capacity(self.members().len().saturating_add(1));
         let mut members = Vec::with_capacity(self.members().len());
@@ -43,7 +43,7 @@ impl StoredRegistry {
                 member
                     .clone()
                     .resealed(verifier, sealer)
-                    .map_err(|refused| RegistryError::Member {
+                    .map_err(|refused| RestoreRegistryError::Member {
                         environment: member.environment().name().to_owned(),
                         version: member.version().to_owned(),
                         error: Box::new(refused.into_error()),
@@ -53,7 +53,9 @@ impl StoredRegistry {
         }
         old.push(seal.clone());
         let stored = Self::from_parts(self.name(), members, None);
-        let index = sealer.seal(&stored.index()).map_err(RegistryError::Seal)?;
+        let index = sealer
+            .seal(&stored.index())
+            .map_err(RestoreRegistryError::Seal)?;
         Ok((stored.with_seal(index), old))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Registry, RegistryError, check_promotion_source, key};
+use super::{Registry, RegistryError, RestoreRegistryError, check_promotion_source, key};
 use crate::event::{EventKind, FORMAT_VERSION, Fingerprint, Head};
 use crate::model::{AnyModel, run_pipeline};
 use crate::pipeline::{Pipeline, Run};
@@ -196,7 +196,7 @@ impl StoredRegistry {
         &self,
         verifier: &V,
         seal: &Seal,
-    ) -> Result<(), RegistryError> {
+    ) -> Result<(), RestoreRegistryError> {
         let latest = (self.members.iter())
             .filter_map(|m| m.events().last().map(crate::event::Event::at))
             .max();
@@ -204,7 +204,7 @@ impl StoredRegistry {
             Some(at) => verifier.verify_at(&self.index(), seal, at),
             None => verifier.verify(&self.index(), seal),
         }
-        .map_err(RegistryError::Seal)
+        .map_err(RestoreRegistryError::Seal)
     }
 
     /// Restores the registry: the index seal verified with `verifier`; every member restored
@@ -217,18 +217,18 @@ impl StoredRegistry {
     ///
     /// # Errors
     ///
-    /// [`RegistryError::Format`] for another stored format;
-    /// [`RegistryError::Unsealed`], [`RegistryError::Seal`] for the index;
-    /// [`RegistryError::Member`] naming the member and its [`RestoreError`](crate::RestoreError);
-    /// [`RegistryError::NoPolicy`]; [`RegistryError::OtherChampion`],
-    /// [`RegistryError::UnknownDeployment`], [`RegistryError::Inconsistent`]. The stored
+    /// [`RestoreRegistryError::Format`] for another stored format;
+    /// [`RestoreRegistryError::Unsealed`], [`RestoreRegistryError::Seal`] for the index;
+    /// [`RestoreRegistryError::Member`] naming the member and its [`RestoreError`](crate::RestoreError);
+    /// [`RestoreRegistryError::NoPolicy`]; [`RestoreRegistryError::Books`] with the move's refusal where the members disagree ([`RegistryError::OtherChampion`],
+    /// [`RegistryError::UnknownDeployment`] …); [`RestoreRegistryError::Inconsistent`]. The stored
     /// registry comes back inside the [`Refused`].
     #[allow(clippy::result_large_err)] // hands back the stored registry
     pub fn restore<V: SealVerifier + ?Sized>(
         self,
         verifier: &V,
         book: &PolicyBook,
-    ) -> Result<Registry, Refused<StoredRegistry, RegistryError>> {
+    ) -> Result<Registry, Refused<StoredRegistry, RestoreRegistryError>> {
         match self.rebuild(verifier, book) {
             Ok(registry) => Ok(registry),
             Err(e) => Err(Refused::new(self, e)),
@@ -239,15 +239,15 @@ impl StoredRegistry {
         &self,
         verifier: &V,
         book: &PolicyBook,
-    ) -> Result<Registry, RegistryError> {
+    ) -> Result<Registry, RestoreRegistryError> {
         if self.format_version != FORMAT_VERSION {
-            return Err(RegistryError::Format {
+            return Err(RestoreRegistryError::Format {
                 found: self.format_version,
             });
         }
         crate::value::text::check("name", &self.name)
-            .map_err(|e| RegistryError::Inconsistent(e.to_string()))?;
-        let seal = self.seal.as_ref().ok_or(RegistryError::Unsealed)?;
+            .map_err(|e| RestoreRegistryError::Inconsistent(e.to_string()))?;
+        let seal = self.seal.as_ref().ok_or(RestoreRegistryError::Unsealed)?;
         self.verify_index(verifier, seal)?;
         assemble(&self.name, self.members.iter(), verifier, book)
     }
@@ -268,7 +268,7 @@ impl Registry {
     /// # Errors
     ///
     /// As [`StoredRegistry::restore`], without the index's; a version stored twice in an
-    /// environment is [`RegistryError::Inconsistent`]. The members come back inside the
+    /// environment is [`RestoreRegistryError::Inconsistent`]. The members come back inside the
     /// [`Refused`].
     #[allow(clippy::result_large_err)] // hands back the members
     pub fn restore_members<V: SealVerifier + ?Sized>(
@@ -276,13 +276,13 @@ impl Registry {
         members: Vec<StoredModel>,
         verifier: &V,
         book: &PolicyBook,
-    ) -> Result<Registry, Refused<Vec<StoredModel>, RegistryError>> {
+    ) -> Result<Registry, Refused<Vec<StoredModel>, RestoreRegistryError>> {
         let mut ordered: Vec<&StoredModel> = members.iter().collect();
         ordered.sort_by(|a, b| {
             (a.environment().name(), a.version()).cmp(&(b.environment().name(), b.version()))
         });
         let checked = crate::value::text::check("name", name)
-            .map_err(|e| RegistryError::Inconsistent(e.to_string()))
+            .map_err(|e| RestoreRegistryError::Inconsistent(e.to_string()))
             .and_then(|()| assemble(name, ordered.into_iter(), verifier, book));
         match checked {
             Ok(registry) => Ok(registry),
@@ -298,7 +298,7 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
     stored: impl Iterator<Item = &'a StoredModel>,
     verifier: &V,
     book: &PolicyBook,
-) -> Result<Registry, RegistryError> {
+) -> Result<Registry, RestoreRegistryError> {
     {
         let mut members = BTreeMap::new();
         for stored in stored {
@@ -307,13 +307,14 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
                 return Err(RegistryError::OtherModel {
                     model: stored.name().to_owned(),
                     registry: name.to_owned(),
-                });
+                }
+                .into());
             }
-            let policy = book
-                .policy(environment)
-                .ok_or_else(|| RegistryError::NoPolicy {
-                    environment: environment.to_owned(),
-                })?;
+            let policy =
+                book.policy(environment)
+                    .ok_or_else(|| RestoreRegistryError::NoPolicy {
+                        environment: environment.to_owned(),
+                    })?;
             let restored = match run_pipeline(stored.events()).and_then(|f| book.pipeline(f)) {
                 Some(pipeline) => {
                     decided_by_the_book(stored, policy)?;
@@ -321,14 +322,14 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
                 }
                 None => stored.clone().restore(verifier, policy),
             };
-            let model = restored.map_err(|e| RegistryError::Member {
+            let model = restored.map_err(|e| RestoreRegistryError::Member {
                 version: version.to_owned(),
                 environment: environment.to_owned(),
                 error: Box::new(e.into_error()),
             })?;
             let k = key(&model);
             if members.last_key_value().is_some_and(|(last, _)| *last >= k) {
-                return Err(RegistryError::Inconsistent(format!(
+                return Err(RestoreRegistryError::Inconsistent(format!(
                     "version `{version}` in `{environment}` is stored twice or out of order"
                 )));
             }
@@ -347,7 +348,10 @@ fn assemble<'a, V: SealVerifier + ?Sized>(
 /// environment must be that one, at each decision's time the version then in force (a run of
 /// a superseded pipeline decided after a stricter version came in force is refused, and so is
 /// a run decided by another policy than the one the book names for its environment).
-fn decided_by_the_book(stored: &StoredModel, policy: &dyn Policy) -> Result<(), RegistryError> {
+fn decided_by_the_book(
+    stored: &StoredModel,
+    policy: &dyn Policy,
+) -> Result<(), RestoreRegistryError> {
     for event in stored.events() {
         let EventKind::Decided {
             policy: name,
@@ -363,7 +367,7 @@ fn decided_by_the_book(stored: &StoredModel, policy: &dyn Policy) -> Result<(), 
             None => *name == in_force.name(),
         };
         if !same {
-            return Err(RegistryError::Inconsistent(format!(
+            return Err(RestoreRegistryError::Inconsistent(format!(
                 "version `{}` in `{}` is a run decided at {} by the policy `{}`{}, and the \
                  environment's policy then is `{}` ({})",
                 crate::value::text::esc(stored.version()),
@@ -383,7 +387,7 @@ fn decided_by_the_book(stored: &StoredModel, policy: &dyn Policy) -> Result<(), 
 /// registry's moves make them: one at a time, each starting at its own instant; one superseded
 /// or rolled back from is followed at that instant by the version its trail names (a rollback's
 /// by one deployed there before); one retired is followed, if at all, later.
-fn check_tenures(registry: &Registry) -> Result<(), RegistryError> {
+fn check_tenures(registry: &Registry) -> Result<(), RestoreRegistryError> {
     let environments: std::collections::BTreeSet<&str> = registry
         .members
         .keys()
@@ -392,7 +396,7 @@ fn check_tenures(registry: &Registry) -> Result<(), RegistryError> {
     for environment in environments {
         let tenures = registry.history_in(environment);
         let broken = |what: String| {
-            Err(RegistryError::Inconsistent(format!(
+            Err(RestoreRegistryError::Inconsistent(format!(
                 "the deployments of `{}` do not follow one another: {what}",
                 crate::value::text::esc(environment)
             )))
@@ -453,7 +457,7 @@ fn check_tenures(registry: &Registry) -> Result<(), RegistryError> {
 
 /// Every deployment that superseded another was approved after that one began (so its decision
 /// saw it as champion).
-fn check_fresh_approvals(registry: &Registry) -> Result<(), RegistryError> {
+fn check_fresh_approvals(registry: &Registry) -> Result<(), RestoreRegistryError> {
     let environments: std::collections::BTreeSet<&str> = registry
         .members
         .keys()
@@ -484,7 +488,8 @@ fn check_fresh_approvals(registry: &Registry) -> Result<(), RegistryError> {
                     environment: environment.to_owned(),
                     decided_at,
                     since: tenure.from,
-                });
+                }
+                .into());
             }
         }
     }
@@ -492,7 +497,7 @@ fn check_fresh_approvals(registry: &Registry) -> Result<(), RegistryError> {
 }
 
 /// Every decision was made with the champion of its environment at the time.
-fn check_champions(registry: &Registry) -> Result<(), RegistryError> {
+fn check_champions(registry: &Registry) -> Result<(), RestoreRegistryError> {
     let mut tenures: Option<(&str, Vec<super::Tenure>)> = None;
     for ((environment, version), model) in &registry.members {
         if tenures.as_ref().is_none_or(|(env, _)| env != environment) {
@@ -509,7 +514,8 @@ fn check_champions(registry: &Registry) -> Result<(), RegistryError> {
                     version: version.clone(),
                     environment: environment.clone(),
                     seq: event.seq(),
-                });
+                }
+                .into());
             }
         }
     }
@@ -517,7 +523,9 @@ fn check_champions(registry: &Registry) -> Result<(), RegistryError> {
 }
 
 /// The invariants across members that no sequence of registry moves can break.
-fn check_invariants(members: &BTreeMap<(String, String), AnyModel>) -> Result<(), RegistryError> {
+fn check_invariants(
+    members: &BTreeMap<(String, String), AnyModel>,
+) -> Result<(), RestoreRegistryError> {
     let mut current: BTreeMap<&str, &str> = BTreeMap::new();
     let mut settings: Option<&crate::value::Environment> = None;
     for ((env, version), model) in members {
@@ -526,13 +534,14 @@ fn check_invariants(members: &BTreeMap<(String, String), AnyModel>) -> Result<()
         {
             return Err(RegistryError::OtherSettings {
                 environment: env.clone(),
-            });
+            }
+            .into());
         }
         settings = Some(model.environment());
         match model {
             AnyModel::Deployed(_) => {
                 if let Some(other) = current.insert(env, version) {
-                    return Err(RegistryError::Inconsistent(format!(
+                    return Err(RestoreRegistryError::Inconsistent(format!(
                         "versions `{other}` and `{version}` are both the current deployment of `{env}`"
                     )));
                 }
@@ -540,7 +549,7 @@ fn check_invariants(members: &BTreeMap<(String, String), AnyModel>) -> Result<()
             AnyModel::Superseded(m) => {
                 let by = m.replaced_by();
                 if !members.contains_key(&(env.clone(), by.to_owned())) {
-                    return Err(RegistryError::Inconsistent(format!(
+                    return Err(RestoreRegistryError::Inconsistent(format!(
                         "version `{version}` in `{env}` was replaced by version `{by}`, which is not a member"
                     )));
                 }

@@ -59,7 +59,7 @@ impl Store {
                 }
                 Registry::new(name).map_err(|e| LoadRegistryError::Refused {
                     name: name.to_owned(),
-                    error: Box::new(modelgate::registry::RegistryError::Inconsistent(
+                    error: Box::new(modelgate::registry::RestoreRegistryError::Inconsistent(
                         e.to_string(),
                     )),
                 })

@@ -4,7 +4,7 @@
 mod common;
 
 use modelgate::model::RecordError;
-use modelgate::registry::RegistryError;
+use modelgate::registry::{RegistryError, RestoreRegistryError};
 use modelgate::trail::SealError;
 use modelgate::{Head, RestoreError, RunError, Status};
 use modelgate_store::{
@@ -196,7 +196,7 @@ async fn every_error_message() {
         .to_string(),
         LoadRegistryError::Refused {
             name: "churn".into(),
-            error: Box::new(RegistryError::Inconsistent(
+            error: Box::new(RestoreRegistryError::Inconsistent(
                 "versions `1` and `2` are both the current deployment of `production`".into(),
             )),
         }

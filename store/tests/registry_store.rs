@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use modelgate::policy::Soak;
-use modelgate::registry::{PolicyBook, RegistryError};
+use modelgate::registry::{PolicyBook, RegistryError, RestoreRegistryError};
 use modelgate::{
     AnyModel, Environment, MetricGate, Metrics, Model, Policy, PolicyExt, Receipt, Registry,
     RestoreError, Run, Status, TrainingOutcome,
@@ -399,7 +399,7 @@ async fn registry_rollback_and_retire_saved(b: Backend) {
         .unwrap_err();
     assert!(
         matches!(err, LoadRegistryError::Refused { ref error, .. }
-            if matches!(**error, RegistryError::NoPolicy { ref environment } if environment == "production")),
+            if matches!(**error, RestoreRegistryError::NoPolicy { ref environment } if environment == "production")),
         "{err}"
     );
     hosts.close().await;
@@ -452,7 +452,7 @@ async fn registry_member_at_an_old_head_is_refused(b: Backend) {
     let err = hosts.other.load_registry(NAME, &book()).await.unwrap_err();
     assert!(
         matches!(err, LoadRegistryError::Refused { ref error, .. }
-            if matches!(**error, RegistryError::Member { ref version, ref environment, ref error }
+            if matches!(**error, RestoreRegistryError::Member { ref version, ref environment, ref error }
                 if version == "1" && environment == "production" && matches!(**error, RestoreError::Seal(_)))),
         "{err}"
     );

@@ -1,7 +1,7 @@
 //! Why a registry could not be loaded or saved.
 
 use modelgate::Head;
-use modelgate::registry::RegistryError;
+use modelgate::registry::RestoreRegistryError;
 use modelgate::trail::SealError;
 
 use super::{DatabaseError, LoadError, MembershipError};
@@ -66,7 +66,7 @@ pub enum LoadRegistryError {
         /// The registry's name.
         name: String,
         /// The core's error (boxed: it is large, and rare).
-        error: Box<RegistryError>,
+        error: Box<RestoreRegistryError>,
     },
     /// The database failed.
     #[error("registry `{}`: {error}", .name.escape_debug())]
