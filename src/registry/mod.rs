@@ -14,7 +14,7 @@ mod tenure;
 use std::collections::BTreeMap;
 
 use crate::event::{Event, EventKind, Head};
-use crate::model::{AnyModel, Decided, DecisionContext, Deployed, Model, Status};
+use crate::model::{AnyModel, Decided, DecisionContext, Deployed, Model, Status, Trail};
 use crate::policy::{Policy, Verdict};
 use crate::value::text::{self, TextError};
 use crate::value::{Environment, Metrics, Refused, Review, Timestamp};
@@ -177,12 +177,7 @@ impl Registry {
         model: impl Into<AnyModel>,
     ) -> Result<(), Refused<AnyModel, RegistryError>> {
         let model = model.into();
-        let checked = self.check_put(
-            model.name(),
-            model.environment(),
-            model.version(),
-            model.history(),
-        );
+        let checked = self.check_put(model.trail());
         if let Err(e) = checked {
             return Err(Refused::new(model, e));
         }
@@ -192,13 +187,9 @@ impl Registry {
 
     /// A model of this name whose trail continues the member's of its version and environment
     /// (if there is one) without moves made outside the registry.
-    fn check_put(
-        &self,
-        name: &str,
-        settings: &Environment,
-        version: &str,
-        history: &[Event],
-    ) -> Result<(), RegistryError> {
+    fn check_put(&self, trail: &Trail) -> Result<(), RegistryError> {
+        let (name, settings, version) = (trail.name(), trail.environment(), trail.version());
+        let history = trail.events();
         if name != self.name {
             return Err(RegistryError::OtherModel {
                 model: name.to_owned(),

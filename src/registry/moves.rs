@@ -42,12 +42,7 @@ impl Registry {
         by: &str,
         at: Timestamp,
     ) -> Result<(), Refused<Model<Approved>, RegistryError>> {
-        let checked = self.check_put(
-            model.name(),
-            model.environment(),
-            model.version(),
-            model.history(),
-        );
+        let checked = self.check_put(model.trail());
         if let Err(e) = checked {
             return Err(Refused::new(model, e));
         }

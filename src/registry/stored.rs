@@ -388,12 +388,7 @@ fn decided_by_the_book(
 /// or rolled back from is followed at that instant by the version its trail names (a rollback's
 /// by one deployed there before); one retired is followed, if at all, later.
 fn check_tenures(registry: &Registry) -> Result<(), RestoreRegistryError> {
-    let environments: std::collections::BTreeSet<&str> = registry
-        .members
-        .keys()
-        .map(|(env, _)| env.as_str())
-        .collect();
-    for environment in environments {
+    for environment in registry.environment_names() {
         let tenures = registry.history_in(environment);
         let broken = |what: String| {
             Err(RestoreRegistryError::Inconsistent(format!(
@@ -458,12 +453,7 @@ fn check_tenures(registry: &Registry) -> Result<(), RestoreRegistryError> {
 /// Every deployment that superseded another was approved after that one began (so its decision
 /// saw it as champion).
 fn check_fresh_approvals(registry: &Registry) -> Result<(), RestoreRegistryError> {
-    let environments: std::collections::BTreeSet<&str> = registry
-        .members
-        .keys()
-        .map(|(env, _)| env.as_str())
-        .collect();
-    for environment in environments {
+    for environment in registry.environment_names() {
         for tenure in registry.history_in(environment) {
             let Some((at, super::Ended::Superseded { by })) = &tenure.until else {
                 continue;

@@ -58,6 +58,11 @@ impl Registry {
         self.history_in(environment.name())
     }
 
+    /// The names of the environments with members, each once, in order.
+    pub(crate) fn environment_names(&self) -> std::collections::BTreeSet<&str> {
+        self.members.keys().map(|(env, _)| env.as_str()).collect()
+    }
+
     pub(crate) fn history_in(&self, environment: &str) -> Vec<Tenure> {
         let mut out = Vec::new();
         for model in self.in_environment(environment) {
