@@ -143,9 +143,9 @@ pub enum ReplayError {
     },
     /// The caller's policy does not decide as the trail records.
     #[error(
-        "the trail records `{recorded}` by policy `{}`, but policy `{}` decides {}",
+        "the trail records `{recorded}` by policy `{}`, but {} decides {}",
         esc(.recorded_policy),
-        esc(.policy),
+        caller_policy(.recorded_policy, .policy),
         esc(.derived)
     )]
     NotUpheld {
@@ -221,4 +221,14 @@ pub enum PipelineRule {
     /// The pipeline has no deploy step: an approval ends the run.
     #[error("the pipeline has no deploy step, so an approval ends the run")]
     NoDeployStep,
+}
+
+/// The caller's policy as a refusal names it: "that policy" when its name is the recorded one
+/// (the name, often long, is not said twice), else "policy `name`".
+fn caller_policy(recorded: &str, policy: &str) -> String {
+    if recorded == policy {
+        "that policy".to_owned()
+    } else {
+        format!("policy `{}`", esc(policy))
+    }
 }
