@@ -185,7 +185,7 @@ fn the_signed_vote_in_the_test_vectors_verifies() {
         .unwrap();
     let review = Review::approve("bob", "sha256:1", t(11)).with_role("team_lead");
     let statement = model.vote_statement(&review);
-    let signature = VoteSignature::Ed25519(SIGNED_VOTE.to_owned());
+    let signature = VoteSignature::ed25519(SIGNED_VOTE.to_owned()).unwrap();
     assert_eq!(
         signature.verify(&statement, &ReviewerKey::from_seed(&[7; 32])),
         Ok(())
@@ -221,7 +221,7 @@ fn canonical_encoding_test_vectors() {
     let voted = model.history().last().unwrap().clone();
     let signed = Review::approve("bob", "sha256:1", t(11))
         .with_role("team_lead")
-        .with_signature(VoteSignature::Ed25519(SIGNED_VOTE.to_owned()));
+        .with_signature(VoteSignature::ed25519(SIGNED_VOTE.to_owned()).unwrap());
     let signed = modelgate::Event::from_parts(
         voted.seq(),
         voted.at(),

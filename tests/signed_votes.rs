@@ -153,13 +153,14 @@ fn keys_of_other_types_and_encrypted_keys_are_refused_by_name() {
     assert!(matches!(err, SignatureError::PrivateKey { .. }), "{err}");
     let err = VoteSignature::sign_ssh(&statement(&approve()), ENCRYPTED).unwrap_err();
     assert!(matches!(err, SignatureError::PrivateKey { .. }), "{err}");
-    let ecdsa = VoteSignature::Sshsig(ECDSA_SIG.to_owned());
+    let ecdsa = VoteSignature::sshsig(ECDSA_SIG.to_owned()).unwrap();
     let err = ecdsa.verify(&statement(&approve()), &rita()).unwrap_err();
     assert!(
         matches!(err, SignatureError::UnsupportedKey { .. }),
         "{err}"
     );
-    let err = VoteSignature::Sshsig("-----BEGIN SSH SIGNATURE-----\nAAAA\n".into())
+    let err = VoteSignature::sshsig("-----BEGIN SSH SIGNATURE-----\nAAAA\n")
+        .unwrap()
         .verify(&statement(&approve()), &rita())
         .unwrap_err();
     assert!(matches!(err, SignatureError::Armor { .. }), "{err}");
@@ -192,7 +193,8 @@ fn keys_of_other_types_and_encrypted_keys_are_refused_by_name() {
             .verify(&statement(&approve()), &ReviewerKey::from_seed(&[8; 32]))
             .unwrap_err()
             .to_string(),
-        VoteSignature::Sshsig("-----BEGIN SSH SIGNATURE-----\nAAAA\n".into())
+        VoteSignature::sshsig("-----BEGIN SSH SIGNATURE-----\nAAAA\n")
+            .unwrap()
             .verify(&statement(&approve()), &rita())
             .unwrap_err()
             .to_string(),

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use modelgate::signed::{NAMESPACE, ReviewerKey, SignatureError, VoteSignature, VoteStatement};
+use modelgate::value::SignatureKind;
 use modelgate::{Head, Review, Timestamp};
 
 /// `ssh-keygen`, or `None` (with a notice) where there is none and none is required.
@@ -114,7 +115,7 @@ fn a_vote_signed_by_ssh_keygen_verifies_in_the_crate() {
     std::fs::write(&vote, statement(&approve()).to_bytes()).unwrap();
     // What rita runs on her machine.
     let armored = keygen_sign(&ssh, &private, &vote, &["-n", NAMESPACE]);
-    let signature = VoteSignature::Sshsig(armored.clone());
+    let signature = VoteSignature::sshsig(armored.clone()).unwrap();
     signature.verify(&statement(&approve()), &key).unwrap();
     assert_eq!(
         signature.verify(&statement(&reject()), &key),
@@ -128,13 +129,16 @@ fn a_vote_signed_by_ssh_keygen_verifies_in_the_crate() {
         &["-n", NAMESPACE, "-O", "hashalg=sha256"],
     );
     assert_ne!(sha256, armored, "a new signature, not the old file");
-    VoteSignature::Sshsig(sha256)
+    VoteSignature::sshsig(sha256)
+        .unwrap()
         .verify(&statement(&approve()), &key)
         .unwrap();
     // A signature for git's namespace is not a vote.
     let armored = keygen_sign(&ssh, &private, &vote, &["-n", "git"]);
     assert_eq!(
-        VoteSignature::Sshsig(armored).verify(&statement(&approve()), &key),
+        VoteSignature::sshsig(armored)
+            .unwrap()
+            .verify(&statement(&approve()), &key),
         Err(SignatureError::Namespace {
             found: "git".into(),
             expected: NAMESPACE,
@@ -179,9 +183,8 @@ fn a_vote_the_crate_signs_verifies_with_ssh_keygen() {
     let (private, key) = keypair(&ssh, &dir);
     let private = std::fs::read_to_string(private).unwrap();
     let signature = VoteSignature::sign_ssh(&statement(&approve()), &private).unwrap();
-    let VoteSignature::Sshsig(armored) = &signature else {
-        panic!("an SSH signature")
-    };
+    assert_eq!(signature.kind(), SignatureKind::Sshsig);
+    let armored = signature.as_text();
     assert!(keygen_verifies(
         &ssh,
         &dir,

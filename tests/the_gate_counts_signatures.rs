@@ -397,9 +397,9 @@ fn model_clone(model: &Model<Submitted>) -> Model<Submitted> {
     }
 }
 
-/// A signature's text is checked as reading it checks, however the value was built: the
-/// checked constructors refuse what is not of its form, and so does recording a vote whose
-/// signature was built from a variant directly.
+/// A signature's text is checked for its form wherever a value is made: the constructors and
+/// reading a stored one refuse what is not of its form, and no other way makes one, so a vote
+/// never records a signature of no form.
 #[test]
 fn a_signature_not_of_its_form_is_not_recorded() {
     assert!(VoteSignature::sshsig("not a signature").is_err());
@@ -409,9 +409,15 @@ fn a_signature_not_of_its_form_is_not_recorded() {
         &RITA,
     );
     assert_eq!(VoteSignature::ed25519(ok.as_text()).unwrap(), ok);
-    let mut model = submitted();
-    let forged = Review::approve("rita", DIGEST, t(20))
-        .with_signature(VoteSignature::Sshsig("not a signature".to_owned()));
-    let err = model.record(forged).unwrap_err();
-    insta::assert_snapshot!("signature_not_of_its_form", err.to_string());
+    // Nor read from a stored trail: a signature of no form never reaches a vote.
+    let stored = r#"{"sshsig": "not a signature"}"#;
+    let err = serde_json::from_str::<VoteSignature>(stored).unwrap_err();
+    let errors = [
+        VoteSignature::sshsig("not a signature")
+            .unwrap_err()
+            .to_string(),
+        VoteSignature::ed25519("AAAA").unwrap_err().to_string(),
+        err.to_string(),
+    ];
+    insta::assert_snapshot!("signature_not_of_its_form", errors.join("\n"));
 }

@@ -127,7 +127,7 @@ fn service_attests(
     for (who, role, at, signature) in votes {
         let review = Review::approve(who, DIGEST, t(*at)).with_role(role);
         let review = match signature {
-            Some(text) => review.with_signature(VoteSignature::Sshsig(text.clone())),
+            Some(text) => review.with_signature(VoteSignature::sshsig(text.clone()).unwrap()),
             None => review,
         };
         model.record(review).unwrap();

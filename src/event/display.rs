@@ -45,13 +45,11 @@ impl Event {
             }
             EventKind::Voted { review } => {
                 write!(out, "{} on {}", review.vote(), review.digest())?;
-                match review.signature() {
-                    Some(crate::value::VoteSignature::Ed25519(_)) => {
+                match review.signature().map(crate::value::VoteSignature::kind) {
+                    Some(crate::value::SignatureKind::Ed25519) => {
                         out.push_str(", signed (Ed25519)")
                     }
-                    Some(crate::value::VoteSignature::Sshsig(_)) => {
-                        out.push_str(", signed (sshsig)")
-                    }
+                    Some(crate::value::SignatureKind::Sshsig) => out.push_str(", signed (sshsig)"),
                     None => {}
                 }
                 if !review.comment().is_empty() {

@@ -30,22 +30,6 @@ pub enum RecordError {
         /// What is wrong with the comment.
         error: TextError,
     },
-    /// The vote's signature is longer than free text may be.
-    #[error("invalid signature of the vote by `{}`: {error}", esc(.reviewer))]
-    Signature {
-        /// The reviewer.
-        reviewer: String,
-        /// What is wrong with the signature's text.
-        error: TextError,
-    },
-    /// The vote's signature is not of its form (built from a variant without its check).
-    #[error("invalid signature of the vote by `{}`: {error}", esc(.reviewer))]
-    SignatureForm {
-        /// The reviewer.
-        reviewer: String,
-        /// What is wrong with the signature's form.
-        error: crate::value::SignatureFormError,
-    },
     /// The vote is for another artifact than the one submitted.
     #[error(
         "vote by `{}` is for artifact `{}`, but the submitted artifact is `{}`",
@@ -171,20 +155,6 @@ impl Model<Submitted> {
             reviewer: review.reviewer().to_owned(),
             error,
         })?;
-        if let Some(signature) = review.signature() {
-            text::check_free("signature", signature.as_text()).map_err(|error| {
-                RecordError::Signature {
-                    reviewer: review.reviewer().to_owned(),
-                    error,
-                }
-            })?;
-            signature
-                .check_form()
-                .map_err(|error| RecordError::SignatureForm {
-                    reviewer: review.reviewer().to_owned(),
-                    error,
-                })?;
-        }
         let expected = self.stage.submission.digest().as_str();
         if review.digest() != expected {
             return Err(RecordError::WrongDigest {

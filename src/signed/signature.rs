@@ -7,7 +7,7 @@ use ssh_key::{HashAlg, LineEnding, PrivateKey, SshSig};
 use super::error::SignatureError;
 use super::key::ReviewerKey;
 use super::statement::VoteStatement;
-use crate::value::VoteSignature;
+use crate::value::{SignatureForm as Form, VoteSignature};
 
 /// The OpenSSH signature namespace of votes: `ssh-keygen -Y sign -n modelgate-vote`. A
 /// signature made for another namespace (a git commit's, a file's) is not a vote.
@@ -27,7 +27,9 @@ impl VoteSignature {
     /// [`sign_ed25519`](Self::sign_ed25519) of any `bytes`.
     pub(super) fn sign_ed25519_bytes(bytes: &[u8], seed: &[u8; 32]) -> Self {
         use base64::Engine as _;
-        Self::Ed25519(STANDARD.encode(SigningKey::from_bytes(seed).sign(bytes).to_bytes()))
+        Self(Form::Ed25519(
+            STANDARD.encode(SigningKey::from_bytes(seed).sign(bytes).to_bytes()),
+        ))
     }
 
     /// Signs `statement` as `ssh-keygen -Y sign -n modelgate-vote` does (SHA-512), with an
@@ -68,7 +70,7 @@ impl VoteSignature {
             .map_err(|e| private(&e.to_string()))?;
         signature
             .to_pem(LineEnding::LF)
-            .map(Self::Sshsig)
+            .map(|armored| Self(Form::Sshsig(armored)))
             .map_err(|e| private(&e.to_string()))
     }
 
@@ -96,14 +98,14 @@ impl VoteSignature {
         key: &ReviewerKey,
         namespace: &'static str,
     ) -> Result<(), SignatureError> {
-        match self {
-            Self::Ed25519(text) => key
+        match &self.0 {
+            Form::Ed25519(text) => key
                 .verifying_key()
                 .ok_or(SignatureError::Mismatch)?
                 // Strict: no small-order R or key, so no signature verifies for many messages.
                 .verify_strict(bytes, &Signature::from_bytes(&ed25519_bytes(text)?))
                 .map_err(|_| SignatureError::Mismatch),
-            Self::Sshsig(armored) => {
+            Form::Sshsig(armored) => {
                 let signature =
                     SshSig::from_pem(armored.trim()).map_err(|e| {
                         match key_algorithm(armored).filter(|a| a != "ssh-ed25519") {
@@ -144,9 +146,9 @@ impl VoteSignature {
 
     /// The key an SSH signature says made it (a raw Ed25519 signature does not say).
     pub fn signer(&self) -> Option<ReviewerKey> {
-        match self {
-            Self::Ed25519(_) => None,
-            Self::Sshsig(armored) => SshSig::from_pem(armored.trim())
+        match &self.0 {
+            Form::Ed25519(_) => None,
+            Form::Sshsig(armored) => SshSig::from_pem(armored.trim())
                 .ok()
                 .and_then(|s| ReviewerKey::from_key_data(s.public_key()).ok()),
         }

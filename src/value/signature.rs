@@ -15,27 +15,43 @@ use serde::{Deserialize, Serialize};
 /// reviewer signed it for this model, version, environment and round.
 ///
 /// ```
-/// use modelgate::value::VoteSignature;
+/// use modelgate::value::{SignatureKind, VoteSignature};
 /// let signature: VoteSignature = serde_json::from_str(r#"{"sshsig": "-----BEGIN SSH SIGNATURE-----\n…"}"#)?;
-/// assert!(matches!(signature, VoteSignature::Sshsig(_)));
+/// assert_eq!(signature.kind(), SignatureKind::Sshsig);
+/// // Its form is checked wherever one is made: read, built, or signed.
+/// assert!(serde_json::from_str::<VoteSignature>(r#"{"ed25519": "AAAA"}"#).is_err());
+/// assert!(VoteSignature::sshsig("not a signature").is_err());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields, try_from = "Form")]
-pub enum VoteSignature {
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "Form")]
+pub struct VoteSignature(pub(crate) Form);
+
+/// Which form a [`VoteSignature`] is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureKind {
     /// A raw Ed25519 signature over the statement's bytes: its 64 bytes in standard base64 (88
     /// characters).
-    Ed25519(String),
+    Ed25519,
     /// An OpenSSH signature (`sshsig`, armored) over the statement's bytes in the namespace
     /// `modelgate-vote`, as `ssh-keygen -Y sign` writes it.
-    Sshsig(String),
+    Sshsig,
 }
 
 impl VoteSignature {
     /// The signature as text: the base64 of a raw Ed25519 signature, or the armored `sshsig`.
     pub fn as_text(&self) -> &str {
-        match self {
-            Self::Ed25519(text) | Self::Sshsig(text) => text,
+        match &self.0 {
+            Form::Ed25519(text) | Form::Sshsig(text) => text,
+        }
+    }
+
+    /// Its form.
+    pub fn kind(&self) -> SignatureKind {
+        match self.0 {
+            Form::Ed25519(_) => SignatureKind::Ed25519,
+            Form::Sshsig(_) => SignatureKind::Sshsig,
         }
     }
 
@@ -48,33 +64,29 @@ impl VoteSignature {
         Self::try_from(Form::Ed25519(text.into())).map_err(|why| SignatureFormError { why })
     }
 
-    /// An OpenSSH signature: the text of the `.sig` file `ssh-keygen -Y sign` writes.
+    /// An OpenSSH signature, armored, as `ssh-keygen -Y sign` writes it.
     ///
     /// # Errors
     ///
     /// [`SignatureFormError`] if the text is not armored (`-----BEGIN SSH SIGNATURE-----`) or
-    /// is longer than free text may be.
+    /// is longer than [`MAX_TEXT_LEN`](crate::value::MAX_TEXT_LEN) bytes.
     pub fn sshsig(text: impl Into<String>) -> Result<Self, SignatureFormError> {
         Self::try_from(Form::Sshsig(text.into())).map_err(|why| SignatureFormError { why })
     }
 
-    /// Checks the signature's form, as reading it does (for a value built from its variants).
-    pub(crate) fn check_form(&self) -> Result<(), SignatureFormError> {
-        let form = match self {
-            Self::Ed25519(text) => Form::Ed25519(text.clone()),
-            Self::Sshsig(text) => Form::Sshsig(text.clone()),
-        };
-        Self::try_from(form)
-            .map(drop)
-            .map_err(|why| SignatureFormError { why })
-    }
-
     /// Its form in the canonical encoding: 0 Ed25519, 1 `sshsig`.
     pub(crate) fn form(&self) -> u8 {
-        match self {
-            Self::Ed25519(_) => 0,
-            Self::Sshsig(_) => 1,
+        match self.0 {
+            Form::Ed25519(_) => 0,
+            Form::Sshsig(_) => 1,
         }
+    }
+}
+
+/// `{"ed25519": "<base64>"}` or `{"sshsig": "<armored>"}`.
+impl Serialize for VoteSignature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
     }
 }
 
@@ -86,10 +98,12 @@ pub struct SignatureFormError {
     why: String,
 }
 
-/// The stored form, read before it is checked.
-#[derive(Deserialize)]
+/// A signature's form and text; a [`VoteSignature`] holds one whose text was checked for its
+/// form (read, built by [`VoteSignature::ed25519`]/[`sshsig`](VoteSignature::sshsig), or made
+/// by signing).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
-enum Form {
+pub(crate) enum Form {
     Ed25519(String),
     Sshsig(String),
 }
@@ -106,7 +120,7 @@ impl TryFrom<Form> for VoteSignature {
                 let base64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
                 let body = text.strip_suffix("==").unwrap_or_default();
                 if body.len() == 86 && body.bytes().all(base64) {
-                    Ok(Self::Ed25519(text))
+                    Ok(Self(Form::Ed25519(text)))
                 } else {
                     Err(
                         "an Ed25519 signature is 64 bytes in standard base64 (88 characters)"
@@ -116,7 +130,7 @@ impl TryFrom<Form> for VoteSignature {
             }
             Form::Sshsig(text) => {
                 if text.trim_start().starts_with(ARMOR) && text.len() <= super::MAX_TEXT_LEN {
-                    Ok(Self::Sshsig(text))
+                    Ok(Self(Form::Sshsig(text)))
                 } else {
                     Err(format!(
                         "an sshsig signature is armored (`{ARMOR}`), at most {} bytes",
