@@ -158,6 +158,44 @@ fn one_envelope_key_under_two_ids_with_a_copied_signature_is_one_signer() {
     );
 }
 
+/// One key counts once, whatever signatures it makes. The gate's trusted keys name one key
+/// under two ids, and its holder signs twice with two nonces: two different valid signatures,
+/// neither a copy of the other. One signer, not two.
+#[test]
+fn one_envelope_key_under_two_ids_with_two_signatures_is_one_signer() {
+    use ed25519_dalek::hazmat::{ExpandedSecretKey, raw_sign};
+    let model = approve(submitted(), &Quorum::new(0), 30);
+    let mut env = model.attest(&service().with_key_id("release")).unwrap();
+    let mut expanded = ExpandedSecretKey::from(&SERVICE);
+    expanded.hash_prefix = [0x42; 32];
+    let verifying = ed25519_dalek::SigningKey::from_bytes(&SERVICE).verifying_key();
+    let second = raw_sign::<sha2::Sha512>(&expanded, &env.pae(), &verifying).to_bytes();
+    assert_ne!(
+        second.as_slice(),
+        env.signatures()[0].sig(),
+        "another signature"
+    );
+    env.push_signature(attest::Signature::new("release-backup", second.to_vec()));
+    let keys = [
+        service().public_key().with_key_id("release"),
+        service().public_key().with_key_id("release-backup"),
+    ];
+    let expected = Expected::deploying("churn", DIGEST.parse().unwrap(), "production", t(60));
+    let result = attest::verify(
+        env.to_json().as_bytes(),
+        &keys,
+        &expected.clone().signers(2),
+    );
+    assert!(
+        result.is_err(),
+        "one key counted as two signers: {:?}",
+        result.map(|a| a.signed_by().to_vec())
+    );
+    // Each signature alone verifies: the key is trusted, it counts once.
+    let one = attest::verify(env.to_json().as_bytes(), &keys, &expected.signers(1)).unwrap();
+    assert_eq!(one.signed_by(), ["release"]);
+}
+
 fn b64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();

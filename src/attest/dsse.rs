@@ -472,19 +472,26 @@ impl Envelope {
         let message = self.pae();
         let mut verified: Vec<String> = Vec::new();
         let mut verified_ids: HashSet<&str> = HashSet::new();
-        // Each signature (and its copies) counts for one key: one key given twice, under two
-        // ids, with one signature copied under two key ids, is one signer. A host gives each
-        // key once: one key's holder can make two different signatures.
+        // Each key counts once, whatever ids it is given under: one key's holder can make as
+        // many different valid signatures as they like (a signature's nonce is theirs to
+        // choose), so counting signatures would count one signer many times. A key counts
+        // with a signature no key counted before has; a key that verifies a signature another
+        // key counted with is that key again (no signature verifies under two keys), and does
+        // not count. At most one such check per key counted so far: linear in keys.
         let mut used: HashSet<&[u8]> = HashSet::new();
+        let mut counted: Vec<&[u8]> = Vec::new();
         let mut failed: Option<&str> = None;
         for key in keys {
-            if verified_ids.contains(key.key_id()) {
+            if verified_ids.contains(key.key_id())
+                || counted.iter().any(|sig| key.verify(&message, sig))
+            {
                 continue;
             }
             for s in &self.signatures {
                 if key.verify(&message, &s.sig) {
                     // A signature counts once, and so does its copy under another key id.
                     if used.insert(&s.sig) {
+                        counted.push(&s.sig);
                         verified_ids.insert(key.key_id());
                         verified.push(key.key_id().to_owned());
                         break;

@@ -73,8 +73,9 @@ impl Expected {
     /// The same expectation, passing only an envelope signed by at least `threshold` of the
     /// trusted keys (distinct keys, each signature and its copies counted for one key): else
     /// [`VerifyError::TooFewSigners`]. Without it, one trusted key's signature suffices; a
-    /// threshold of 0 is taken as 1. Give each key once: the keys are told apart by their ids,
-    /// and one key's holder can make two different signatures.
+    /// threshold of 0 is taken as 1. One key given under two ids counts once, however many
+    /// different signatures its holder makes: a key that verifies a signature another key
+    /// counted with is that key again.
     #[must_use]
     pub fn signers(mut self, threshold: usize) -> Self {
         self.signers = threshold.max(1);
