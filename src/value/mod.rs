@@ -26,6 +26,7 @@ pub use promotion::Promotion;
 pub use receipt::Receipt;
 pub use refused::Refused;
 pub use review::{CountedVotes, Review, Vote};
+#[cfg(feature = "signed-votes")]
 pub(crate) use signature::Form as SignatureForm;
 pub use signature::{SignatureFormError, SignatureKind, VoteSignature};
 pub use text::{MAX_LEN, MAX_TEXT_LEN, TextError, TextProblem, escaped};
