@@ -133,6 +133,49 @@ fn one_reviewer_with_two_overlapping_keys_counts_once() {
     );
 }
 
+/// The submitter does not approve their own model, at the gate as in every policy: rita
+/// submitted it and signed an approval with her roster key. The honest attestation leaves it
+/// out (the policy did not count it); put back by the service, it still does not count.
+#[test]
+fn the_submitters_own_signed_approval_does_not_count() {
+    let roster = rotating_roster();
+    let verified = roster
+        .verify_first_time(roster.versions()[0].hash())
+        .unwrap();
+    let outcome = TrainingOutcome::new(DIGEST, Metrics::new([("auc", 0.91)]).unwrap()).unwrap();
+    let mut model = Model::new("churn", "4")
+        .unwrap()
+        .in_environment(Environment::new("production").unwrap())
+        .submit(outcome, "rita", t(10))
+        .unwrap();
+    let own = Review::approve("rita", DIGEST, t(20));
+    let own_sig = sig_json(&model, &own, &RITA_NEW);
+    let bob = Review::approve("bob", DIGEST, t(21));
+    model.record(signed(&model, own, &RITA_NEW)).unwrap();
+    model.record(signed(&model, bob, &BOB)).unwrap();
+    let approved = approve(model, &Quorum::new(1), 30);
+    let honest = approved.attest(&service()).unwrap().to_json();
+    let honest_read = gate_read(&honest, 60).signed_approvals(verified);
+    let counted: Vec<&str> = honest_read
+        .approvers()
+        .iter()
+        .map(|a| a.reviewer())
+        .collect();
+    assert_eq!(counted, ["bob"]);
+    let mut statement = statement_of(&honest);
+    let approvals = statement["predicate"]["approval"]["reviewed"]["approvals"]
+        .as_array_mut()
+        .unwrap();
+    approvals.push(json!({
+        "reviewer": "rita", "roles": [], "at": "1970-01-01T00:00:20Z", "signature": own_sig,
+    }));
+    let signed = gate_read(&resign(&statement), 60).signed_approvals(verified);
+    let counted: Vec<&str> = signed.approvers().iter().map(|a| a.reviewer()).collect();
+    assert_eq!(counted, ["bob"]);
+    assert!(signed.require(2, &[]).is_err());
+    insta::assert_snapshot!(format!("{:?}", signed.refused()));
+}
+
 /// One key counts once. The gate's trusted keys name one key under two ids (two
 /// config entries for one KMS key, or a key id and its fingerprint); the service's one key
 /// signs once and the signature is carried twice under two key ids.

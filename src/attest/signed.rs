@@ -119,7 +119,8 @@ impl VerifiedApproval {
     /// environment, artifact digest and round of review, by a key of a roster member with the
     /// approval's reviewer id that is valid at the approval's time and at the decision. What
     /// counts is read from the signatures and the roster alone: the roles the attestation
-    /// names, and its signer's word, are not. Each person (and each key) counts once.
+    /// names, and its signer's word, are not. Each person (and each key) counts once, and the
+    /// submitter's own approval not at all.
     ///
     /// What the signatures prove: these people approved this artifact of this model and version
     /// for this environment, in the round the attestation names. The round, the decision's time
@@ -140,6 +141,14 @@ impl VerifiedApproval {
         for approval in self.approvals() {
             let reviewer = approval.reviewer();
             let why = |why: String| (reviewer.to_owned(), why);
+            // As every policy counts votes: the submitter does not approve their own model.
+            if crate::value::identity::same(reviewer, self.submitter()) {
+                out.refused.push(why(format!(
+                    "`{}` submitted the model: their own approval does not count",
+                    esc(reviewer)
+                )));
+                continue;
+            }
             let (Some(signature), Some(round)) = (approval.signature(), self.round()) else {
                 out.refused.push(why(format!(
                     "the approval of `{}` is not signed",
