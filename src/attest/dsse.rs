@@ -477,8 +477,8 @@ impl Envelope {
         // choose), so counting signatures would count one signer many times. A key counts
         // with a signature no key counted before has; a key that verifies a signature another
         // key counted with is that key again (no signature verifies under two keys), and does
-        // not count. At most one such check per key counted so far: linear in keys.
-        let mut used: HashSet<&[u8]> = HashSet::new();
+        // not count; so does a copy of a counted signature under another key id. At most one
+        // check per signature counted so far (at most `MAX_SIGNATURES`): linear in keys.
         let mut counted: Vec<&[u8]> = Vec::new();
         let mut failed: Option<&str> = None;
         for key in keys {
@@ -489,13 +489,11 @@ impl Envelope {
             }
             for s in &self.signatures {
                 if key.verify(&message, &s.sig) {
-                    // A signature counts once, and so does its copy under another key id.
-                    if used.insert(&s.sig) {
-                        counted.push(&s.sig);
-                        verified_ids.insert(key.key_id());
-                        verified.push(key.key_id().to_owned());
-                        break;
-                    }
+                    // Not a counted signature nor its copy: this key verifies none of those.
+                    counted.push(&s.sig);
+                    verified_ids.insert(key.key_id());
+                    verified.push(key.key_id().to_owned());
+                    break;
                 } else if s.key_id == key.key_id() {
                     failed = failed.or(Some(key.key_id()));
                 }
