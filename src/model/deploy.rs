@@ -1,7 +1,7 @@
 //! Deploying an approved model, through a host hook or on the host's own.
 
 use super::stage::{Approved, Deployed};
-use super::{Model, check_actor};
+use super::Model;
 use crate::event::EventKind;
 use crate::value::text::{self, TextError, esc};
 use crate::value::{Receipt, Refused, TimeWentBackwards, Timestamp};
@@ -257,7 +257,7 @@ impl Model<Approved> {
         if let Err(e) = text::check_free("error", &error) {
             return Err(Refused::new(error, ActionError::FreeText { error: e }));
         }
-        if let Err(e) = self.check(by, at) {
+        if let Err(e) = self.check_actor_at(by, at) {
             return Err(Refused::new(error, e));
         }
         let by = by.to_owned();
@@ -265,15 +265,9 @@ impl Model<Approved> {
         Ok(())
     }
 
-    fn check(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
-        check_actor(by).map_err(ActionError::Actor)?;
-        self.trail.check_time(at)?;
-        Ok(())
-    }
-
     /// The checks of a deployment: the actor, the time, and an approval that has not lapsed.
     fn check_deploy(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
-        self.check(by, at)?;
+        self.check_actor_at(by, at)?;
         self.check_not_lapsed(at)
     }
 

@@ -172,6 +172,15 @@ impl<S: Stage> Model<S> {
         if self.trail.is_run_finished() {
             return Err(deploy::ActionError::RunFinished);
         }
+        self.check_actor_at(by, at)
+    }
+
+    /// The actor's id, and a time not earlier than the last event.
+    pub(crate) fn check_actor_at(
+        &self,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(), deploy::ActionError> {
         check_actor(by).map_err(deploy::ActionError::Actor)?;
         self.trail.check_time(at)?;
         Ok(())

@@ -3,7 +3,7 @@
 
 use super::deploy::ActionError;
 use super::stage::{Deployed, Retired, Superseded};
-use super::{Model, check_actor};
+use super::Model;
 use crate::event::EventKind;
 use crate::policy::Policy;
 use crate::value::{Refused, Timestamp};
@@ -271,7 +271,5 @@ fn check<S: super::Stage>(
     }
     crate::value::text::check_free("reason", reason)
         .map_err(|error| ActionError::FreeText { error })?;
-    check_actor(by).map_err(ActionError::Actor)?;
-    model.trail.check_time(at)?;
-    Ok(())
+    model.check_actor_at(by, at)
 }
