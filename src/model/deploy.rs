@@ -1,7 +1,7 @@
 //! Deploying an approved model, through a host hook or on the host's own.
 
-use super::stage::{Approved, Deployed};
 use super::Model;
+use super::stage::{Approved, Deployed};
 use crate::event::EventKind;
 use crate::value::text::{self, TextError, esc};
 use crate::value::{Receipt, Refused, TimeWentBackwards, Timestamp};

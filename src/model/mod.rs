@@ -18,7 +18,7 @@ mod trail;
 use crate::event::{Event, Head};
 use crate::value::Environment;
 use crate::value::text::{self, TextError};
-use crate::value::time::{TimeWentBackwards, Timestamp};
+use crate::value::time::Timestamp;
 
 pub use any::AnyModel;
 pub(crate) use decide::Recorded;
@@ -159,11 +159,6 @@ impl<S: Stage> Model<S> {
     /// The audit trail: the header and every event, with the questions derived from them.
     pub fn trail(&self) -> &Trail {
         &self.trail
-    }
-
-    /// Refuses `at` if it is earlier than the last event.
-    pub(crate) fn check_time(&self, at: Timestamp) -> Result<(), TimeWentBackwards> {
-        self.trail.check_time(at)
     }
 
     /// The checks of a host's action on the model: not the model of a finished run, the actor's

@@ -1,9 +1,9 @@
 //! The life after deploy: a deployment is superseded by the next version, rolled back from,
 //! reinstated (a rollback to it), or retired.
 
+use super::Model;
 use super::deploy::ActionError;
 use super::stage::{Deployed, Retired, Superseded};
-use super::Model;
 use crate::event::EventKind;
 use crate::policy::Policy;
 use crate::value::{Refused, Timestamp};

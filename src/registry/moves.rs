@@ -1,18 +1,9 @@
 //! The moves that change an environment's deployment: deploy, roll back, retire.
 
 use super::{Registry, RegistryError};
-use crate::model::{ActionError, AnyModel, Approved, Deployed, Model, Superseded};
+use crate::model::{AnyModel, Approved, Deployed, Model, Superseded};
 use crate::policy::Policy;
 use crate::value::{Environment, Receipt, Refused, Timestamp};
-
-impl Model<Deployed> {
-    /// The checks any move of a deployment makes: the actor and the time.
-    pub(crate) fn check_move(&self, by: &str, at: Timestamp) -> Result<(), ActionError> {
-        crate::model::check_actor(by).map_err(ActionError::Actor)?;
-        self.check_time(at)?;
-        Ok(())
-    }
-}
 
 impl Model<Superseded> {
     /// The version that replaced it (for the registry's consistency check).
@@ -66,7 +57,7 @@ impl Registry {
         }
         // Check the current deployment first, so that nothing changes if it refuses.
         if let Some(current) = self.current(&environment)
-            && let Err(error) = current.check_move(by, at)
+            && let Err(error) = current.check_actor_at(by, at)
         {
             let error = RegistryError::Refused {
                 version: current.version().to_owned(),
@@ -124,7 +115,7 @@ impl Registry {
         let current_version = current.version().to_owned();
         self.check_clock_strictly(&env, &current_version, at)?;
         current
-            .check_move(by, at)
+            .check_actor_at(by, at)
             .map_err(|error| RegistryError::Refused {
                 version: current_version.clone(),
                 environment: env.clone(),
